@@ -1,0 +1,118 @@
+# daoid build. The two commands: `make run` (local demo) and `make test` (every test layer).
+# Both install missing Debian/npm packages first (scripts/deps.sh), then build with a sub-make
+# so that pkg-config runs after the packages exist.
+#
+# Variants: B=build (release, hardened) and B=build/san (ASan+UBSan, for the test suite).
+
+B ?= build
+SAN ?= 0
+PKGS := libmicrohttpd sqlite3 libsodium libcurl jansson gdlib libqrencode inih libcrypto expat
+
+CC ?= cc
+V ?= 0
+ifeq ($(V),0)
+  Q := @
+  SAY = @echo "  $(1) $(2)";
+endif
+OPT ?= -O2
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wundef -Wvla -Wno-missing-field-initializers
+HARDEN := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
+ifeq ($(SAN),1)
+  SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+  OPT := -O1
+else
+  HARDEN += -D_FORTIFY_SOURCE=2
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lunistring -lpthread -lm
+CFLAGS := -std=gnu11 -g $(OPT) $(WARN) $(HARDEN) $(SANFLAGS)
+CPPFLAGS := -D_GNU_SOURCE -Isrc -I$(B)/gen -MMD -MP
+LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(SANFLAGS)
+
+SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+OBJ := $(SRC:src/%.c=$(B)/obj/%.o) $(B)/obj/assets.o
+DEVSIM_SRC := $(wildcard tools/devsim/*.c)
+DEVSIM_OBJ := $(DEVSIM_SRC:tools/devsim/%.c=$(B)/obj/devsim/%.o)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+ASSETS := $(sort $(wildcard web/templates/* web/static/* locale/* sql/*.sql data/*.txt))
+
+.PHONY: all build tests run test unit unit-san e2e san bench fmt clean deps
+.DEFAULT_GOAL := all
+
+all: $(B)/daoid $(B)/devsim
+
+# ---- the two commands ----
+run:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory all
+	@scripts/run-local.sh
+
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory B=build/san SAN=1 all tests
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory B=build/san SAN=1 unit
+	@$(MAKE) --no-print-directory e2e
+
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh
+
+# ---- building ----
+$(B)/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) -O1 -o $@ $<
+
+$(B)/gen/assets.c: $(B)/embed $(ASSETS)
+	@mkdir -p $(@D)
+	$(call SAY,EMBED,$@)$(B)/embed $@ $(ASSETS)
+
+$(B)/obj/assets.o: $(B)/gen/assets.c
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -w -c -o $@ $<
+
+$(B)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(B)/obj/devsim/%.o: tools/devsim/%.c
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) $(CPPFLAGS) -Itools/devsim $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(B)/libdaoid.a: $(OBJ)
+	$(call SAY,AR,$@)ar rcs $@ $^
+
+$(B)/daoid: $(B)/obj/main.o $(B)/libdaoid.a
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/devsim: $(DEVSIM_OBJ) $(B)/libdaoid.a
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Unit tests include the .c under test when they need its static helpers (H2O style) and link
+# the rest from libdaoid.a.
+tests: $(TEST_BIN)
+$(B)/tests/%: tests/unit/%.c $(B)/libdaoid.a
+	@mkdir -p $(@D)
+	$(call SAY,TEST,$@)$(CC) $(CPPFLAGS) -Itools/devsim $(CFLAGS) $(PKG_CFLAGS) -Wno-unused-function -o $@ $< \
+		$(B)/libdaoid.a $(filter-out $(B)/obj/devsim/devsim.o,$(if $(findstring devsim,$*),$(DEVSIM_OBJ))) \
+		$(LDFLAGS) $(PKG_LIBS) -lcriterion
+
+# ---- test layers ----
+unit: tests
+	@set -e; for t in $(TEST_BIN); do echo "== $$t"; \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		$$t --jobs 2 --short-filename; done
+
+e2e:
+	@tests/e2e/run.sh
+
+fmt:
+	clang-format -i src/*.c src/*.h tools/devsim/*.c tools/devsim/*.h tests/unit/*.c tools/embed.c
+
+clean:
+	rm -rf build
+
+-include $(OBJ:.o=.d) $(DEVSIM_OBJ:.o=.d) $(B)/obj/main.d

@@ -1,0 +1,72 @@
+/* account: the rules for usernames and emails, and the accounts table.
+ *
+ * Invariants:
+ *  1. username is canonical: NFKC + case folded input that passes the Docker-namespace rule
+ *     (3–30 of [a-z0-9], single '-' or '_' between them), not reserved; unique.
+ *  2. An email address belongs to at most one account *verified*. Unverified claims may be
+ *     held by several accounts at once; the first to verify wins and the other claims are
+ *     cleared in the same transaction. So a squatter who registers someone else's address
+ *     never blocks or captures the owner (pre-account takeover), and sign-in by email uses the
+ *     verified owner, or an unverified address only while exactly one account claims it.
+ *  3. An account row and the outbox row of its verification mail are written in one
+ *     transaction (signup.c), so no account exists without its mail and vice versa. */
+#ifndef DAOID_ACCOUNT_H
+#define DAOID_ACCOUNT_H
+
+#include <stdint.h>
+
+struct arena;
+struct st_conn;
+
+enum name_rc { NAME_OK, NAME_EMPTY, NAME_LENGTH, NAME_CHARS, NAME_RESERVED };
+enum email_rc { EMAIL_OK, EMAIL_EMPTY, EMAIL_INVALID, EMAIL_TOO_LONG };
+
+/* Canonical form of a typed username into *out (in a). */
+enum name_rc account_username_normalize(struct arena *a, const char *in, const char **out);
+/* 1 when the canonical name is reserved (built-in list or the site name). */
+int account_username_reserved(const char *canonical);
+/* Trimmed address (*display) and its lookup key (*norm, lower case), in a. */
+enum email_rc account_email_normalize(struct arena *a, const char *in, const char **display,
+                                      const char **norm);
+
+struct account {
+    int64_t id;
+    char *username;
+    char *email;      /* NULL when none */
+    int email_verified;
+    char *password_hash; /* NULL for accounts without a password */
+    int status;       /* 0 active, 1 disabled */
+    int64_t created_at;
+};
+
+enum acct_rc {
+    ACCT_OK,
+    ACCT_NOTFOUND,
+    ACCT_USERNAME_TAKEN,
+    ACCT_EMAIL_TAKEN, /* verified by another account */
+    ACCT_STORE_ERR,
+};
+
+/* Inserts an account (inside the caller's transaction); *id set on ACCT_OK. email may be NULL;
+ * pw_hash may be NULL. */
+enum acct_rc account_insert(struct st_conn *c, const char *username, const char *email,
+                            const char *email_norm, int verified, const char *pw_hash,
+                            int64_t now, int64_t *id);
+/* 1 when another account holds email_norm verified, 0 when not, -1 on error. */
+int account_email_verified_elsewhere(struct st_conn *c, const char *email_norm, int64_t except);
+/* 1 when the canonical username exists, 0 when not, -1 on error. */
+int account_username_exists(struct st_conn *c, const char *canonical);
+
+enum acct_rc account_by_id(struct st_conn *c, struct arena *a, int64_t id, struct account *out);
+/* The account a sign-in identifier names: an email (invariant 2) or a username. */
+enum acct_rc account_by_login(struct st_conn *c, struct arena *a, const char *identifier,
+                              struct account *out);
+/* Marks email_norm verified for id when it is still the account's address; clears the
+ * unverified claims of other accounts (invariant 2). Inside the caller's transaction.
+ * ACCT_OK, ACCT_NOTFOUND (the account changed its address since), ACCT_EMAIL_TAKEN. */
+enum acct_rc account_verify_email(struct st_conn *c, int64_t id, const char *email_norm,
+                                  int64_t now);
+/* Replaces the password hash (re-hash on sign-in). */
+int account_set_password_hash(struct st_conn *c, int64_t id, const char *hash, int64_t now);
+
+#endif

@@ -1,0 +1,360 @@
+/* config: table-driven settings. Each key has a type, a default and a line of help; the INI
+ * file (inih) is read first, then DAOID_<KEY> environment variables, then KEY_file indirection
+ * for secrets, then validation. */
+#include "config.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum ctype { C_STR, C_SECRET, C_INT, C_BOOL, C_DUR, C_RATE };
+
+struct ckey {
+    const char *name;
+    enum ctype type;
+    size_t off;
+    const char *def;
+    const char *help;
+};
+
+#define O(f) offsetof(struct config, f)
+static const struct ckey keys[] = {
+    {"public_url", C_STR, O(public_url), "http://localhost:8080",
+     "URL users reach daoid at; links in mails and OAuth redirects are built from it"},
+    {"listen", C_STR, O(listen), "127.0.0.1:8080", "address:port to listen on"},
+    {"database", C_STR, O(database), "sqlite:./var/daoid.db",
+     "sqlite:PATH, or postgres://user:pass@host:port/db"},
+    {"threads", C_INT, O(threads), "0", "HTTP worker threads (0: 2 per core, at least 4)"},
+    {"site_name", C_STR, O(site_name), "DaoCloud", "name shown on pages and in mails"},
+    {"terms_file", C_STR, O(terms_file), "", "text file with the terms of service (UTF-8)"},
+    {"templates_dir", C_STR, O(templates_dir), "",
+     "directory whose files override the built-in templates and static files"},
+    {"default_lang", C_STR, O(default_lang), "zh-CN", "zh-CN or en, when the browser says nothing"},
+    {"secret_key", C_SECRET, O(secret_key), "",
+     "key for CSRF tokens (32+ chars); empty: generated once and kept in the database"},
+    {"smtp_url", C_STR, O(smtp_url), "smtp://127.0.0.1:2525",
+     "smtp://host:25 (plain), smtp+starttls://host:587 (STARTTLS required), smtps://host:465"},
+    {"smtp_user", C_STR, O(smtp_user), "", "SMTP user name"},
+    {"smtp_password", C_SECRET, O(smtp_password), "", "SMTP password"},
+    {"mail_from", C_STR, O(mail_from), "DaoCloud <noreply@localhost>", "sender of mails"},
+    {"mail_retry_base", C_DUR, O(mail_retry_base), "30s",
+     "first retry delay after a temporary SMTP failure (doubles each time, at most 1h)"},
+    {"mail_max_attempts", C_INT, O(mail_max_attempts), "10",
+     "delivery attempts before a mail is marked dead"},
+    {"mail_timeout", C_DUR, O(mail_timeout), "30s", "time limit of one SMTP delivery"},
+    {"password_min_length", C_INT, O(password_min_length), "8",
+     "minimum password length in code points (NIST recommends 15 for password-only accounts)"},
+    {"password_max_length", C_INT, O(password_max_length), "128", "maximum password length"},
+    {"argon2_memory_kib", C_INT, O(argon2_memory_kib), "19456", "argon2id memory (KiB)"},
+    {"argon2_iterations", C_INT, O(argon2_iterations), "2", "argon2id passes"},
+    {"hash_slots", C_INT, O(hash_slots), "0", "concurrent password hashes (0: one per core)"},
+    {"hash_wait_ms", C_INT, O(hash_wait_ms), "2000",
+     "how long a request waits for a hash slot before answering 503"},
+    {"session_idle", C_DUR, O(session_idle), "7d", "session ends after this long unused"},
+    {"session_absolute", C_DUR, O(session_absolute), "30d", "session ends this long after sign-in"},
+    {"verify_ttl", C_DUR, O(verify_ttl), "24h", "lifetime of an email verification link"},
+    {"trusted_proxies", C_STR, O(trusted_proxies), "",
+     "comma-separated addresses/CIDRs whose X-Forwarded-For is believed"},
+    {"captcha_test_answer", C_STR, O(captcha_test_answer), "",
+     "TESTS ONLY: every captcha's answer is this; refused unless public_url is loopback"},
+    {"login_captcha_after", C_INT, O(login_captcha_after), "3",
+     "failed sign-ins (per account or IP, 15 min) after which sign-in asks for a captcha"},
+    {"limit_signup_ip", C_RATE, O(limit_signup_ip), "20/1h", "sign-ups per IP"},
+    {"limit_login_ip", C_RATE, O(limit_login_ip), "100/5m", "sign-in attempts per IP"},
+    {"limit_login_account", C_RATE, O(limit_login_account), "20/5m",
+     "sign-in attempts per account name"},
+    {"limit_resend_account", C_RATE, O(limit_resend_account), "1/1m",
+     "verification mails per account"},
+    {"limit_resend_account_day", C_RATE, O(limit_resend_account_day), "10/1d",
+     "verification mails per account and day"},
+    {"limit_resend_ip", C_RATE, O(limit_resend_ip), "30/1h", "verification mails per IP"},
+    {"max_body", C_INT, O(max_body), "65536", "largest request body in bytes"},
+    {"request_timeout", C_DUR, O(request_timeout), "30s", "idle connection timeout"},
+    {"per_ip_connections", C_INT, O(per_ip_connections), "64",
+     "concurrent connections per client address (0: unlimited)"},
+    {"max_connections", C_INT, O(max_connections), "4096", "concurrent connections in all"},
+    {"db_busy_timeout_ms", C_INT, O(db_busy_timeout_ms), "5000",
+     "how long a query waits for a lock or a connection"},
+    {"log_level", C_STR, O(log_level), "info", "error, warn, info or debug"},
+    {"access_log", C_BOOL, O(access_log), "1", "one line per request on stdout"},
+};
+#undef O
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static struct config the_cfg;
+const struct config *cfg = &the_cfg;
+static int cfg_errors;
+
+static void cerr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void cerr(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "config: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    cfg_errors++;
+}
+
+int64_t config_parse_duration(const char *s)
+{
+    if (!s || !*s) return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || v < 0) return -1;
+    int64_t mul = 1;
+    if (*end) {
+        switch (*end) {
+        case 's': mul = 1; break;
+        case 'm': mul = 60; break;
+        case 'h': mul = 3600; break;
+        case 'd': mul = 86400; break;
+        default: return -1;
+        }
+        if (end[1]) return -1;
+    }
+    if (v > INT64_MAX / mul) return -1;
+    return v * mul;
+}
+
+int config_parse_rate(const char *s, struct rate *out)
+{
+    const char *slash = s ? strchr(s, '/') : NULL;
+    if (!slash) return -1;
+    char num[32];
+    size_t n = (size_t)(slash - s);
+    if (n == 0 || n >= sizeof(num)) return -1;
+    memcpy(num, s, n);
+    num[n] = 0;
+    char *end;
+    long long c = strtoll(num, &end, 10);
+    if (*end || c < 1) return -1;
+    int64_t w = config_parse_duration(slash + 1);
+    if (w < 1) return -1;
+    out->count = c;
+    out->window = w;
+    return 0;
+}
+
+static const struct ckey *key_find(const char *name)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].name, name) == 0) return &keys[i];
+    return NULL;
+}
+
+static char *read_secret_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = 0;
+    return strdup(buf);
+}
+
+static void key_set(const struct ckey *k, const char *val)
+{
+    char *base = (char *)&the_cfg;
+    void *field = base + k->off;
+    switch (k->type) {
+    case C_STR:
+    case C_SECRET: {
+        char **p = field;
+        free(*p);
+        *p = strdup(val);
+        break;
+    }
+    case C_INT: {
+        char *end;
+        errno = 0;
+        long long v = strtoll(val, &end, 10);
+        if (errno || end == val || *end || v < 0) cerr("%s: not a number: %s", k->name, val);
+        else *(int64_t *)field = v;
+        break;
+    }
+    case C_BOOL:
+        if (!strcmp(val, "1") || !strcmp(val, "true") || !strcmp(val, "on") || !strcmp(val, "yes"))
+            *(int *)field = 1;
+        else if (!strcmp(val, "0") || !strcmp(val, "false") || !strcmp(val, "off") ||
+                 !strcmp(val, "no"))
+            *(int *)field = 0;
+        else cerr("%s: not a boolean: %s", k->name, val);
+        break;
+    case C_DUR: {
+        int64_t d = config_parse_duration(val);
+        if (d < 0) cerr("%s: not a duration (30s, 10m, 2h, 7d): %s", k->name, val);
+        else *(int64_t *)field = d;
+        break;
+    }
+    case C_RATE:
+        if (config_parse_rate(val, field) != 0)
+            cerr("%s: not a rate (N/duration, e.g. 10/1h): %s", k->name, val);
+        break;
+    }
+}
+
+/* "secret_key_file" → the key "secret_key" when it is a secret. */
+static const struct ckey *file_key(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 6 || strcmp(name + n - 5, "_file") != 0) return NULL;
+    char base[64];
+    if (n - 5 >= sizeof(base)) return NULL;
+    memcpy(base, name, n - 5);
+    base[n - 5] = 0;
+    const struct ckey *k = key_find(base);
+    return k && k->type == C_SECRET ? k : NULL;
+}
+
+static void set_named(const char *name, const char *val, const char *where)
+{
+    const struct ckey *k = key_find(name);
+    if (k) {
+        key_set(k, val);
+        return;
+    }
+    k = file_key(name);
+    if (k) {
+        char *s = read_secret_file(val);
+        if (!s) {
+            cerr("%s: cannot read %s", name, val);
+            return;
+        }
+        key_set(k, s);
+        free(s);
+        return;
+    }
+    cerr("unknown key %s (%s)", name, where);
+}
+
+static int ini_cb(void *user, const char *section, const char *name, const char *value)
+{
+    (void)user;
+    (void)section; /* sections only group keys for readers; names are global */
+    set_named(name, value, "config file");
+    return 1;
+}
+
+static void load_env(void)
+{
+    extern char **environ;
+    for (char **e = environ; *e; e++) {
+        if (strncmp(*e, "DAOID_", 6) != 0) continue;
+        const char *eq = strchr(*e, '=');
+        if (!eq) continue;
+        char name[80];
+        size_t n = (size_t)(eq - *e) - 6;
+        if (n == 0 || n >= sizeof(name)) continue;
+        for (size_t i = 0; i < n; i++) name[i] = (char)tolower((unsigned char)(*e)[6 + i]);
+        name[n] = 0;
+        if (!strcmp(name, "config")) continue; /* DAOID_CONFIG names the file itself */
+        set_named(name, eq + 1, "environment");
+    }
+}
+
+/* Splits scheme://host[:port][/] into origin; returns 0 when well formed. */
+static int parse_public_url(const char *url, int *https, char **origin)
+{
+    const char *p;
+    if (!strncmp(url, "https://", 8)) *https = 1, p = url + 8;
+    else if (!strncmp(url, "http://", 7)) *https = 0, p = url + 7;
+    else return -1;
+    size_t n = strcspn(p, "/?#");
+    if (n == 0) return -1;
+    if (p[n] && strcmp(p + n, "/") != 0) return -1; /* no path: daoid serves from the root */
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)p[i]) && !strchr(".-:[]", p[i])) return -1;
+    *origin = strndup(url, (size_t)(p - url) + n);
+    return 0;
+}
+
+int config_host_is_loopback(const char *url)
+{
+    const char *p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    if (!strncmp(p, "localhost", 9) && (p[9] == 0 || p[9] == ':' || p[9] == '/')) return 1;
+    if (!strncmp(p, "127.", 4)) return 1;
+    if (!strncmp(p, "[::1]", 5)) return 1;
+    return 0;
+}
+
+static void validate(void)
+{
+    struct config *c = &the_cfg;
+    free(c->origin);
+    c->origin = NULL;
+    if (parse_public_url(c->public_url, &c->https, &c->origin) != 0)
+        cerr("public_url must be http(s)://host[:port] without a path: %s", c->public_url);
+    c->cookie_prefix = c->https ? "__Host-" : "";
+    if (!strchr(c->listen, ':')) cerr("listen must be address:port: %s", c->listen);
+    if (strncmp(c->database, "sqlite:", 7) && strncmp(c->database, "postgres://", 11) &&
+        strncmp(c->database, "postgresql://", 13) && !strchr(c->database, '='))
+        cerr("database must be sqlite:PATH or a PostgreSQL URL: %s", c->database);
+    if (strcmp(c->default_lang, "zh-CN") && strcmp(c->default_lang, "en"))
+        cerr("default_lang must be zh-CN or en: %s", c->default_lang);
+    if (*c->captcha_test_answer && !config_host_is_loopback(c->public_url))
+        cerr("captcha_test_answer is for tests: public_url %s is not loopback", c->public_url);
+    if (*c->secret_key && strlen(c->secret_key) < 32)
+        cerr("secret_key must be at least 32 characters");
+    if (c->password_min_length < 8 || c->password_min_length > c->password_max_length ||
+        c->password_max_length > 1024)
+        cerr("password lengths must satisfy 8 <= min <= max <= 1024");
+    if (c->argon2_memory_kib < 8192 || c->argon2_iterations < 1)
+        cerr("argon2 needs at least 8192 KiB and 1 iteration");
+    if (c->session_idle < 60 || c->session_absolute < c->session_idle)
+        cerr("sessions: need 60s <= session_idle <= session_absolute");
+    if (c->max_body < 1024) cerr("max_body must be at least 1024");
+    if (c->mail_max_attempts < 1) cerr("mail_max_attempts must be at least 1");
+    if (log_level_parse(c->log_level) < 0)
+        cerr("log_level must be error, warn, info or debug: %s", c->log_level);
+}
+
+int config_load(const char *path)
+{
+    config_free();
+    cfg_errors = 0;
+    for (size_t i = 0; i < NKEYS; i++) key_set(&keys[i], keys[i].def);
+    if (path) {
+        int rc = ini_parse(path, ini_cb, NULL);
+        if (rc < 0) cerr("cannot read %s", path);
+        else if (rc > 0) {
+            cerr("%s: syntax error on line %d", path, rc);
+        }
+    }
+    load_env();
+    validate();
+    return cfg_errors ? -1 : 0;
+}
+
+void config_print_help(void)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct ckey *k = &keys[i];
+        printf("%-26s default %-28s %s%s\n", k->name, *k->def ? k->def : "(empty)", k->help,
+               k->type == C_SECRET ? " (or KEY_file = path)" : "");
+    }
+}
+
+void config_free(void)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (keys[i].type != C_STR && keys[i].type != C_SECRET) continue;
+        char **p = (char **)((char *)&the_cfg + keys[i].off);
+        free(*p);
+        *p = NULL;
+    }
+    free(the_cfg.origin);
+    the_cfg.origin = NULL;
+}

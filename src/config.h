@@ -1,0 +1,87 @@
+/* config: daoid's settings from an INI file with DAOID_* environment variables over it.
+ * One table describes every key (name, type, default, help); `daoid check-config` validates
+ * and exits. Secrets may come from KEY_file (a path) or the environment, never argv.
+ * After config_load() the global `cfg` is read-only and shared by all threads. */
+#ifndef DAOID_CONFIG_H
+#define DAOID_CONFIG_H
+
+#include <stdint.h>
+
+struct rate {
+    int64_t count;  /* events allowed ... */
+    int64_t window; /* ... per this many seconds */
+};
+
+struct config {
+    char *public_url;
+    char *listen;
+    char *database;
+    int64_t threads;
+    char *site_name;
+    char *terms_file;
+    char *templates_dir;
+    char *default_lang;
+    char *secret_key;
+
+    char *smtp_url;
+    char *smtp_user;
+    char *smtp_password;
+    char *mail_from;
+    int64_t mail_retry_base;
+    int64_t mail_max_attempts;
+    int64_t mail_timeout;
+
+    int64_t password_min_length;
+    int64_t password_max_length;
+    int64_t argon2_memory_kib;
+    int64_t argon2_iterations;
+    int64_t hash_slots;
+    int64_t hash_wait_ms;
+
+    int64_t session_idle;
+    int64_t session_absolute;
+    int64_t verify_ttl;
+
+    char *trusted_proxies;
+    char *captcha_test_answer;
+    int64_t login_captcha_after;
+
+    struct rate limit_signup_ip;
+    struct rate limit_login_ip;
+    struct rate limit_login_account;
+    struct rate limit_resend_account;
+    struct rate limit_resend_account_day;
+    struct rate limit_resend_ip;
+
+    int64_t max_body;
+    int64_t request_timeout;
+    int64_t per_ip_connections;
+    int64_t max_connections;
+    int64_t db_busy_timeout_ms;
+
+    char *log_level;
+    int access_log;
+
+    /* derived by config_load */
+    int https;          /* public_url is https */
+    char *origin;       /* scheme://host[:port] of public_url */
+    char *cookie_prefix; /* "__Host-" on https, "" otherwise */
+};
+
+extern const struct config *cfg;
+
+/* Loads defaults, then the file (NULL: none), then the environment; validates.
+ * On failure writes a message for each problem to stderr and returns -1. */
+int config_load(const char *path);
+/* Prints every key, its default and help (for `daoid config-help`). */
+void config_print_help(void);
+/* Parses "30", "30s", "10m", "2h", "7d" into seconds; -1 when malformed. */
+int64_t config_parse_duration(const char *s);
+/* Parses "N/DURATION" (e.g. "10/1h"); 0 on success. */
+int config_parse_rate(const char *s, struct rate *out);
+/* 1 when host (from a URL) is loopback: localhost, 127.0.0.0/8, ::1. */
+int config_host_is_loopback(const char *url);
+/* Frees what config_load allocated (for leak-checked tests). */
+void config_free(void);
+
+#endif

@@ -1,0 +1,24 @@
+/* csrf: every POST carries a token that only this site's pages can know: HMAC(key, a random
+ * per-browser cookie) (signed double submit), plus an Origin / Sec-Fetch-Site check.
+ * SameSite=Lax on the cookies is defence in depth only. */
+#ifndef DAOID_CSRF_H
+#define DAOID_CSRF_H
+
+#include <stddef.h>
+
+struct req;
+
+#define CSRF_COOKIE "csrf"
+#define CSRF_FIELD "csrf"
+
+/* Sets the HMAC key (32 bytes). */
+void csrf_init(const unsigned char *key, size_t len);
+/* The token for r's forms; sets the cookie when the browser has none. In r->a. */
+const char *csrf_token(struct req *r);
+/* 1 when r (a POST) passes: same origin, and the form field (or X-CSRF-Token header) matches
+ * the cookie. */
+int csrf_check(struct req *r);
+/* Token for a given cookie value (exposed for tests); out needs 44 bytes. */
+void csrf_token_for(const char *cookie, char *out);
+
+#endif

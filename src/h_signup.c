@@ -1,0 +1,100 @@
+/* h_signup: the email sign-up form (with its captcha) and its submission. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "captcha.h"
+#include "handlers.h"
+#include "http.h"
+#include "i18n.h"
+#include "log.h"
+#include "page.h"
+#include "session.h"
+#include "signup.h"
+#include "tmpl.h"
+
+static const char *const field_names[SF_COUNT] = {"err_email", "err_username", "err_password",
+                                                  "err_captcha", "err_terms"};
+
+/* Adds a fresh captcha to c; on failure the page says the captcha is unavailable. */
+static void add_captcha(struct req *r, struct tmpl_ctx *c)
+{
+    char *id = NULL, *img = NULL;
+    if (captcha_new(r->a, time(NULL), &id, &img) != 0) {
+        tmpl_set(c, "captcha_error", i18n_get(i18n_cat(r->lang), "error.unavailable"));
+        return;
+    }
+    tmpl_set(c, "captcha_id", id);
+    tmpl_set(c, "captcha_img", img);
+}
+
+static void render_form(struct req *r, int status, const char *email, const char *username,
+                        const struct signup_out *out)
+{
+    struct tmpl_ctx *c = page_ctx(r);
+    const struct i18n_cat *cat = i18n_cat(r->lang);
+    tmpl_set(c, "email", email);
+    tmpl_set(c, "username", username);
+    tmpl_set(c, "refresh_href", arena_printf(r->a, "/signup?email=%s&username=%s",
+                                             http_urlencode(r->a, email),
+                                             http_urlencode(r->a, username)));
+    if (out) {
+        for (int i = 0; i < SF_COUNT; i++)
+            if (out->errors[i]) tmpl_set(c, field_names[i], i18n_get(cat, out->errors[i]));
+        if (out->error) tmpl_set(c, "form_error", i18n_get(cat, out->error));
+        else tmpl_set(c, "form_error", i18n_get(cat, "signup.err.summary"));
+    }
+    add_captcha(r, c);
+    page_render(r, status, "signup", c);
+}
+
+void h_signup_form(struct req *r)
+{
+    if (r->sess) {
+        resp_redirect(r, "/console");
+        return;
+    }
+    render_form(r, 200, req_arg(r, "email"), req_arg(r, "username"), NULL);
+}
+
+void h_signup_submit(struct req *r)
+{
+    struct signup_in in = {
+        .email = req_form(r, "email"),
+        .username = req_form(r, "username"),
+        .password = req_form(r, "password"),
+        .captcha_id = req_form(r, "captcha_id"),
+        .captcha_answer = req_form(r, "captcha"),
+        .terms = req_form(r, "terms") != NULL,
+        .ip = r->ip,
+        .lang = r->lang,
+    };
+    struct signup_out out;
+    signup_run(r->a, &in, &out);
+    if (out.status != 200) {
+        render_form(r, out.status, in.email, in.username, &out);
+        return;
+    }
+    if (session_begin(r, out.account_id) != 0) {
+        page_notice(r, 503, "error.title", "signup.err.session", "/login", "login.title");
+        return;
+    }
+    resp_redirect(r, "/console");
+}
+
+void h_captcha_new(struct req *r)
+{
+    char *id = NULL, *img = NULL;
+    if (captcha_new(r->a, time(NULL), &id, &img) != 0) {
+        resp_json(r, 503, "{\"error\":\"unavailable\"}");
+        return;
+    }
+    json_t *j = json_pack("{s:s, s:s}", "id", id, "image", img);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    char *body = arena_strdup(r->a, s);
+    free(s);
+    resp_json(r, 200, body);
+}

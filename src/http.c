@@ -1,0 +1,414 @@
+/* http: see http.h for the request life. Everything a request allocates lives in its arena;
+ * the response body is handed to libmicrohttpd as persistent memory because the arena is only
+ * freed in the completion callback, after the body has been sent. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "config.h"
+#include "csrf.h"
+#include "i18n.h"
+#include "log.h"
+#include "netaddr.h"
+#include "page.h"
+#include "router.h"
+#include "session.h"
+
+#define HTTP_MAX_FIELDS 64
+
+static struct MHD_Daemon *daemon_h;
+static struct netaddr_list *trusted;
+static char id_prefix[9];
+static atomic_uint_fast64_t id_counter;
+static int bound_port;
+
+int64_t http_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- request input ---- */
+
+const char *req_arg(struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *req_header(struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *req_cookie(struct req *r, const char *name)
+{
+    if (!*cfg->cookie_prefix) return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+    char full[96];
+    snprintf(full, sizeof(full), "%s%s", cfg->cookie_prefix, name);
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, full);
+}
+
+const char *req_form(struct req *r, const char *name)
+{
+    for (struct kv *f = r->form; f; f = f->next)
+        if (!strcmp(f->key, name)) return f->val;
+    return NULL;
+}
+
+static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *filename, const char *content_type,
+                                const char *transfer_encoding, const char *data, uint64_t off,
+                                size_t size)
+{
+    (void)kind, (void)filename, (void)content_type, (void)transfer_encoding;
+    struct req *r = cls;
+    if (off > 0 && r->form && !strcmp(r->form->key, key)) {
+        /* continuation of the field being read */
+        size_t have = strlen(r->form->val);
+        char *v = arena_alloc(r->a, have + size + 1);
+        memcpy(v, r->form->val, have);
+        memcpy(v + have, data, size);
+        r->form->val = v;
+        return MHD_YES;
+    }
+    int n = 0;
+    for (struct kv *f = r->form; f; f = f->next) n++;
+    if (n >= HTTP_MAX_FIELDS) return MHD_NO;
+    struct kv *f = arena_alloc(r->a, sizeof(*f));
+    f->key = arena_strdup(r->a, key);
+    f->val = arena_strndup(r->a, data ? data : "", size);
+    f->next = r->form;
+    r->form = f;
+    return MHD_YES;
+}
+
+/* ---- responses ---- */
+
+void resp_header(struct req *r, const char *name, const char *value)
+{
+    struct kv *h = arena_alloc(r->a, sizeof(*h));
+    h->key = arena_strdup(r->a, name);
+    h->val = arena_strdup(r->a, value);
+    h->next = r->out_headers;
+    r->out_headers = h;
+}
+
+void resp_cookie(struct req *r, const char *name, const char *value, long max_age)
+{
+    char age[48] = "";
+    if (max_age < 0) snprintf(age, sizeof(age), "; Max-Age=0");
+    else if (max_age > 0) snprintf(age, sizeof(age), "; Max-Age=%ld", max_age);
+    char *c = arena_printf(r->a, "%s%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", cfg->cookie_prefix,
+                           name, max_age < 0 ? "" : value, cfg->https ? "; Secure" : "", age);
+    resp_header(r, MHD_HTTP_HEADER_SET_COOKIE, c);
+}
+
+static void add_security_headers(struct req *r, struct MHD_Response *res)
+{
+    MHD_add_response_header(res, "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+    MHD_add_response_header(res, "X-Frame-Options", "DENY");
+    MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(res, "Referrer-Policy", "strict-origin-when-cross-origin");
+    MHD_add_response_header(res, "Cross-Origin-Opener-Policy", "same-origin");
+    if (cfg->https)
+        MHD_add_response_header(res, "Strict-Transport-Security", "max-age=31536000");
+    if (!r->route || !(r->route->flags & R_NOSTORE_OFF))
+        MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(res, "X-Request-Id", r->id);
+}
+
+void resp_send(struct req *r, int status, const char *ctype, const char *body, size_t len)
+{
+    if (r->responded) {
+        log_warnx("http: second response for %s ignored", r->path);
+        return;
+    }
+    r->responded = 1;
+    r->status = status;
+    struct MHD_Response *res =
+        MHD_create_response_from_buffer(len, (void *)(body ? body : ""), MHD_RESPMEM_PERSISTENT);
+    if (!res) return;
+    if (ctype) MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    add_security_headers(r, res);
+    for (struct kv *h = r->out_headers; h; h = h->next)
+        MHD_add_response_header(res, h->key, h->val);
+    MHD_queue_response(r->conn, (unsigned)status, res);
+    MHD_destroy_response(res);
+}
+
+void resp_redirect(struct req *r, const char *location)
+{
+    resp_header(r, MHD_HTTP_HEADER_LOCATION, location);
+    resp_send(r, 303, "text/plain; charset=utf-8", "", 0);
+}
+
+void resp_json(struct req *r, int status, const char *json)
+{
+    resp_send(r, status, "application/json", json, strlen(json));
+}
+
+int http_safe_next(const char *p)
+{
+    if (!p || p[0] != '/' || p[1] == '/' || p[1] == '\\') return 0;
+    for (const unsigned char *c = (const unsigned char *)p; *c; c++)
+        if (*c < 0x20 || *c == 0x7f || *c == '\\') return 0;
+    if (strlen(p) > 512) return 0;
+    /* a scheme before any slash ("/x:..." is a path, but refuse encoded tricks too) */
+    if (strcasestr(p, "%2f") == p + 1 || strcasestr(p, "%5c") == p + 1) return 0;
+    return 1;
+}
+
+char *http_urlencode(struct arena *a, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = s ? strlen(s) : 0;
+    char *out = arena_alloc(a, 3 * n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            strchr("-._~/", c)) {
+            *o++ = (char)c;
+        } else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+/* ---- the request life ---- */
+
+static struct req *req_new(struct MHD_Connection *conn, const char *url, const char *method)
+{
+    struct arena *a = arena_new();
+    struct req *r = arena_alloc(a, sizeof(*r));
+    r->a = a;
+    r->conn = conn;
+    r->method = arena_strdup(a, method);
+    r->path = arena_strdup(a, url);
+    r->t0_us = http_now_us();
+    r->id = arena_printf(a, "%s%08llx", id_prefix,
+                         (unsigned long long)(atomic_fetch_add(&id_counter, 1) & 0xffffffffu));
+    log_set_reqid(r->id);
+    char peer[INET6_ADDRSTRLEN + 1] = "-", client[INET6_ADDRSTRLEN + 1];
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci) netaddr_format(ci->client_addr, peer, sizeof(peer));
+    netaddr_client(peer, req_header(r, "X-Forwarded-For"), trusted, client, sizeof(client));
+    r->ip = arena_strdup(a, client);
+    r->lang = i18n_pick(req_cookie(r, "lang"), req_header(r, "Accept-Language"),
+                        cfg->default_lang);
+    return r;
+}
+
+static int req_body_declared_too_large(struct req *r)
+{
+    const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return cl && strtoll(cl, NULL, 10) > cfg->max_body;
+}
+
+static void req_upload(struct req *r, const char *data, size_t size)
+{
+    if (r->too_large) return;
+    if (r->body_len + size > (size_t)cfg->max_body) {
+        r->too_large = 1;
+        return;
+    }
+    if (!r->pp && !r->body) {
+        r->pp = MHD_create_post_processor(r->conn, 4096, on_field, r);
+        if (!r->pp) r->body = arena_alloc(r->a, (size_t)cfg->max_body + 1);
+    }
+    if (r->pp) {
+        if (MHD_post_process(r->pp, data, size) != MHD_YES) r->too_large = 1;
+        r->body_len += size;
+    } else {
+        memcpy(r->body + r->body_len, data, size);
+        r->body_len += size;
+    }
+}
+
+static void dispatch(struct req *r)
+{
+    int wrong_method = 0;
+    r->route = router_match(routes, routes_count, r->method, r->path, &wrong_method);
+    if (!r->route) {
+        page_error(r, wrong_method ? 405 : 404, wrong_method ? "error.method" : "error.notfound");
+        return;
+    }
+    unsigned fl = r->route->flags;
+    if (!strcmp(r->method, "POST") && !(fl & R_NOCSRF) && !csrf_check(r)) {
+        log_info("http: CSRF check failed for %s", r->path);
+        page_error(r, 403, "error.csrf");
+        return;
+    }
+    if (fl & (R_PAGE_AUTH | R_API_AUTH | R_SESSION)) {
+        if (session_load(r) != 0) {
+            page_error(r, 503, "error.unavailable");
+            return;
+        }
+        if (!r->sess && (fl & R_API_AUTH)) {
+            resp_json(r, 401, "{\"error\":\"unauthenticated\"}");
+            return;
+        }
+        if (!r->sess && (fl & R_PAGE_AUTH)) {
+            resp_redirect(r, !strcmp(r->method, "GET")
+                                 ? arena_printf(r->a, "/login?next=%s", http_urlencode(r->a, r->path))
+                                 : "/login");
+            return;
+        }
+    }
+    r->route->fn(r);
+    if (!r->responded) {
+        log_warnx("http: handler for %s %s gave no response", r->method, r->path);
+        page_error(r, 500, "error.internal");
+    }
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size, void **ctx)
+{
+    (void)cls, (void)version;
+    struct req *r = *ctx;
+    if (!r) {
+        *ctx = r = req_new(conn, url, method);
+        if (req_body_declared_too_large(r)) {
+            r->too_large = 1;
+            page_error(r, 413, "error.too_large"); /* answered now: the body is not read */
+        }
+        return MHD_YES;
+    }
+    log_set_reqid(r->id);
+    if (*upload_data_size) {
+        req_upload(r, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        if (r->too_large && !r->responded) page_error(r, 413, "error.too_large");
+        return MHD_YES;
+    }
+    if (r->responded) return MHD_YES;
+    if (r->body) r->body[r->body_len] = 0;
+    dispatch(r);
+    return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)conn, (void)toe;
+    struct req *r = *ctx;
+    if (!r) return;
+    double ms = (double)(http_now_us() - r->t0_us) / 1000.0;
+    log_access(r->ip, r->method, r->path, r->responded ? r->status : 0, ms, r->id);
+    if (r->pp) MHD_destroy_post_processor(r->pp);
+    log_set_reqid(NULL);
+    arena_free(r->a);
+    *ctx = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char buf[512];
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    log_debug("mhd: %s", buf);
+}
+
+/* "127.0.0.1:8080", "[::1]:8080", ":8080" (all IPv4) → sockaddr */
+static int parse_listen(const char *s, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    const char *colon = strrchr(s, ':');
+    if (!colon) return -1;
+    int port = atoi(colon + 1);
+    if (port < 0 || port > 65535) return -1;
+    char host[128];
+    size_t hn = (size_t)(colon - s);
+    if (hn >= sizeof(host)) return -1;
+    memcpy(host, s, hn);
+    host[hn] = 0;
+    if (host[0] == '[') {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+        size_t l = strlen(host);
+        if (l < 2 || host[l - 1] != ']') return -1;
+        host[l - 1] = 0;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        return inet_pton(AF_INET6, host + 1, &a6->sin6_addr) == 1 ? 0 : -1;
+    }
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    if (!*host) return 0;
+    return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -1;
+}
+
+int http_port(void)
+{
+    return bound_port;
+}
+
+int http_start(void)
+{
+    char err[128];
+    trusted = netaddr_list_parse(cfg->trusted_proxies, err, sizeof(err));
+    if (!trusted) {
+        log_warnx("http: trusted_proxies: bad entry %s", err);
+        return -1;
+    }
+    unsigned char rnd[4];
+    randombytes_buf(rnd, sizeof(rnd));
+    snprintf(id_prefix, sizeof(id_prefix), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+    struct sockaddr_storage ss;
+    if (parse_listen(cfg->listen, &ss) != 0) {
+        log_warnx("http: cannot parse listen address %s", cfg->listen);
+        return -1;
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = cfg->threads ? (unsigned)cfg->threads
+                                    : (unsigned)(cores * 2 < 4 ? 4 : cores * 2);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
+                     MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    daemon_h = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_access, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)cfg->request_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+        NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+    if (!daemon_h) {
+        log_warnx("http: cannot listen on %s", cfg->listen);
+        netaddr_list_free(trusted);
+        trusted = NULL;
+        return -1;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon_h, MHD_DAEMON_INFO_BIND_PORT);
+    bound_port = di ? di->port : 0;
+    log_info("http: listening on %s (port %d, %u threads)", cfg->listen, bound_port, threads);
+    return 0;
+}
+
+void http_stop(void)
+{
+    if (daemon_h) MHD_stop_daemon(daemon_h);
+    daemon_h = NULL;
+    netaddr_list_free(trusted);
+    trusted = NULL;
+}

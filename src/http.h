@@ -1,0 +1,83 @@
+/* http: the libmicrohttpd glue. It owns the daemon, turns each request into a `struct req`
+ * with its own arena, reads forms with libmicrohttpd's post processor and cookies with its
+ * lookup API, enforces body/time/connection limits, checks CSRF on POST, and queues the
+ * response only once the request is complete (queuing earlier makes libmicrohttpd close
+ * keep-alive connections). Handlers answer through the resp_* calls below.
+ *
+ * Request life: first access-handler call → req_new (arena, id, client address);
+ * upload calls → form fields or raw body (bounded by max_body); last call → route, CSRF,
+ * session, handler, response; completion callback → access log, arena freed. */
+#ifndef DAOID_HTTP_H
+#define DAOID_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct session;
+struct route;
+
+struct kv {
+    struct kv *next;
+    const char *key;
+    const char *val;
+};
+
+struct req {
+    struct arena *a;         /* everything below lives here */
+    void *conn;              /* struct MHD_Connection * */
+    const char *method;
+    const char *path;        /* percent-decoded, without the query */
+    const char *id;          /* request id, in logs and X-Request-Id */
+    const char *ip;          /* client address (behind trusted proxies: from X-Forwarded-For) */
+    const char *lang;        /* "zh-CN" or "en" */
+    const struct route *route;
+    struct session *sess;    /* the signed-in session, or NULL */
+    int sess_loaded;
+
+    void *pp;                /* struct MHD_PostProcessor * */
+    struct kv *form;
+    char *body;              /* raw body when it is not a form */
+    size_t body_len;
+    int too_large;
+
+    struct kv *out_headers;  /* extra response headers, Set-Cookie among them */
+    int status;
+    int responded;
+    int64_t t0_us;
+};
+
+/* Starts the daemon on cfg->listen with cfg->threads workers. 0 or -1. */
+int http_start(void);
+void http_stop(void);
+/* The port actually bound (for tests that listen on port 0). */
+int http_port(void);
+
+/* Request input; all NULL when absent. */
+const char *req_arg(struct req *r, const char *name);     /* query string */
+const char *req_form(struct req *r, const char *name);    /* POST form field */
+const char *req_cookie(struct req *r, const char *name);  /* name without the __Host- prefix */
+const char *req_header(struct req *r, const char *name);
+
+/* Response. Every response carries the security headers; dynamic ones also no-store. */
+void resp_header(struct req *r, const char *name, const char *value); /* copied */
+/* Set-Cookie with the configured prefix, Path=/, HttpOnly, SameSite=Lax, Secure on https.
+ * max_age < 0 deletes the cookie, 0 makes a browser-session cookie. */
+void resp_cookie(struct req *r, const char *name, const char *value, long max_age);
+/* body must live in r->a (or static memory) until the request completes. */
+void resp_send(struct req *r, int status, const char *content_type, const char *body, size_t len);
+void resp_redirect(struct req *r, const char *location); /* 303 See Other */
+/* JSON text already serialized by the caller (in r->a or static). */
+void resp_json(struct req *r, int status, const char *json);
+
+/* 1 when path is a same-origin relative path safe to redirect to (for next= parameters):
+ * starts with one '/', no '//' or '/\', no scheme, no control characters or backslashes. */
+int http_safe_next(const char *path);
+
+/* s percent-encoded for a query value (unreserved characters kept), in r->a. */
+char *http_urlencode(struct arena *a, const char *s);
+
+/* Microseconds from CLOCK_MONOTONIC. */
+int64_t http_now_us(void);
+
+#endif

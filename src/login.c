@@ -1,0 +1,94 @@
+/* login: limits → captcha when failures piled up → lookup → verify (dummy hash when there is
+ * nothing to verify) → count failure or reset, re-hash when parameters changed. */
+#include "login.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "arena.h"
+#include "audit.h"
+#include "captcha.h"
+#include "config.h"
+#include "log.h"
+#include "password.h"
+#include "ratelimit.h"
+#include "store.h"
+#include "text.h"
+
+static const struct rate fail_rate = {1000000, LOGIN_FAIL_WINDOW};
+
+static char *id_key(struct arena *a, const char *identifier)
+{
+    const char *f = text_fold(a, text_trim(a, identifier ? identifier : ""));
+    return arena_printf(a, "loginfail:id:%.200s", f ? f : "");
+}
+
+static int64_t failures(struct st_conn *c, const char *key, int64_t now)
+{
+    return ratelimit_peek(c, key, LOGIN_FAIL_WINDOW, now);
+}
+
+int login_captcha_for_ip(struct arena *a, const char *ip)
+{
+    struct st_conn *c = st_get();
+    if (!c) return 0;
+    return failures(c, arena_printf(a, "loginfail:ip:%s", ip), time(NULL)) >=
+           cfg->login_captcha_after;
+}
+
+static enum login_rc fail(struct st_conn *c, const char *ipk, const char *idk, int64_t acct,
+                          const char *ip, int64_t now, struct login_out *out, enum login_rc rc)
+{
+    ratelimit_hit(c, ipk, &fail_rate, now);
+    ratelimit_hit(c, idk, &fail_rate, now);
+    if (acct) audit_log(c, acct, "login_failed", ip, NULL, now);
+    out->want_captcha = failures(c, ipk, now) >= cfg->login_captcha_after ||
+                        failures(c, idk, now) >= cfg->login_captcha_after;
+    return rc;
+}
+
+enum login_rc login_run(struct arena *a, const struct login_in *in, struct login_out *out)
+{
+    memset(out, 0, sizeof(*out));
+    int64_t now = time(NULL);
+    struct st_conn *c = st_get();
+    if (!c) return LOGIN_BUSY;
+    const char *ipk = arena_printf(a, "loginfail:ip:%s", in->ip);
+    const char *idk = id_key(a, in->identifier);
+    enum rl_rc r1 = ratelimit_hit(c, arena_printf(a, "login:ip:%s", in->ip), &cfg->limit_login_ip, now);
+    enum rl_rc r2 = ratelimit_hit(c, arena_printf(a, "login:%s", idk), &cfg->limit_login_account, now);
+    if (r1 == RL_ERR || r2 == RL_ERR) return LOGIN_BUSY;
+    if (r1 == RL_DENY || r2 == RL_DENY) return LOGIN_LIMITED;
+
+    int64_t fip = failures(c, ipk, now), fid = failures(c, idk, now);
+    if (fip < 0 || fid < 0) return LOGIN_BUSY;
+    if (fip >= cfg->login_captcha_after || fid >= cfg->login_captcha_after) {
+        out->want_captcha = 1;
+        if (!in->captcha_id) return LOGIN_CAPTCHA_NEEDED;
+        enum captcha_rc cr = captcha_check(a, in->captcha_id, in->captcha_answer, now);
+        if (cr == CAPTCHA_STORE_ERR) return LOGIN_BUSY;
+        if (cr != CAPTCHA_OK) return fail(c, ipk, idk, 0, in->ip, now, out, LOGIN_CAPTCHA_WRONG);
+    }
+
+    struct account acct = {0};
+    enum acct_rc ar = account_by_login(c, a, in->identifier, &acct);
+    if (ar == ACCT_STORE_ERR) return LOGIN_BUSY;
+    const char *pw = password_normalize(a, in->password ? in->password : "");
+    int rehash = 0;
+    enum pw_rc pr = password_verify(ar == ACCT_OK ? acct.password_hash : NULL, pw, &rehash);
+    if (pr == PWR_BUSY || pr == PWR_ERR) return LOGIN_BUSY;
+    if (pr != PWR_OK) return fail(c, ipk, idk, acct.id, in->ip, now, out, LOGIN_BAD);
+    if (acct.status != 0) {
+        audit_log(c, acct.id, "login_refused_disabled", in->ip, NULL, now);
+        return LOGIN_DISABLED;
+    }
+    if (rehash) {
+        char h[PASSWORD_HASH_MAX];
+        if (password_hash(pw, h) == PWR_OK) account_set_password_hash(c, acct.id, h, now);
+    }
+    ratelimit_reset(c, idk);
+    audit_log(c, acct.id, "login", in->ip, "password", now);
+    out->account_id = acct.id;
+    return LOGIN_OK;
+}

@@ -1,0 +1,203 @@
+/* mail: composing into the outbox (templates → mime.c) and the sender thread that claims due
+ * rows one at a time with a lease and hands them to smtp.c. */
+#include "mail.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "config.h"
+#include "i18n.h"
+#include "log.h"
+#include "mime.h"
+#include "smtp.h"
+#include "store.h"
+#include "tmpl.h"
+
+static pthread_t sender;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int stopping, kicked, running;
+
+int64_t mail_backoff(int64_t attempts, int64_t base)
+{
+    if (attempts < 1) attempts = 1;
+    int64_t d = base;
+    for (int64_t i = 1; i < attempts && d < 3600; i++) d *= 2;
+    return d > 3600 ? 3600 : d;
+}
+
+static const char *from_domain(struct arena *a)
+{
+    const char *bare = smtp_bare_address(a, cfg->mail_from);
+    const char *at = bare ? strrchr(bare, '@') : NULL;
+    return at ? at + 1 : "localhost";
+}
+
+int mail_enqueue(struct st_conn *c, struct arena *a, int64_t account_id, const char *kind,
+                 const char *to, const char *lang, struct tmpl_ctx *vars, int64_t now)
+{
+    const struct i18n_cat *cat = i18n_cat(lang);
+    tmpl_set(vars, "site_name", cfg->site_name);
+    tmpl_set(vars, "lang", lang);
+    char path[96], key[96];
+    snprintf(path, sizeof(path), "web/templates/mail_%s.txt", kind);
+    char *text = tmpl_render(a, path, vars, cat, TMPL_TEXT, NULL);
+    snprintf(path, sizeof(path), "web/templates/mail_%s.html", kind);
+    char *html = tmpl_render(a, path, vars, cat, TMPL_HTML, NULL);
+    snprintf(key, sizeof(key), "{{t:mail.%s.subject}}", kind);
+    char *subject = tmpl_render_str(a, key, vars, cat, TMPL_TEXT, NULL);
+    if (!text || !html || !subject) {
+        log_warnx("mail: cannot render %s", kind);
+        return -1;
+    }
+    struct mime_msg m = {.from = cfg->mail_from,
+                         .to = to,
+                         .subject = subject,
+                         .text = text,
+                         .html = html,
+                         .message_id_domain = from_domain(a),
+                         .date = now};
+    char *msg = mime_compose(a, &m);
+    if (!msg) {
+        log_warnx("mail: cannot compose %s", kind);
+        return -1;
+    }
+    return st_exec(c,
+                   "INSERT INTO outbox (account_id, kind, rcpt, message, next_attempt_at,"
+                   " created_at) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?)",
+                   "isssii", account_id, kind, to, msg, now, now) == ST_OK
+               ? 0
+               : -1;
+}
+
+struct claimed {
+    int64_t id, attempts;
+    char *rcpt, *message;
+};
+
+/* Takes the oldest due row (or an expired lease) for this sender. 1, 0 (none) or -1. */
+static int claim(struct st_conn *c, struct arena *a, int64_t now, struct claimed *m)
+{
+    int64_t lease = now + cfg->mail_timeout + 30;
+    enum st_rc rc = st_one(
+        c, a,
+        "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
+        " WHERE id = (SELECT id FROM outbox WHERE (status = 'queued' AND next_attempt_at <= ?)"
+        " OR (status = 'sending' AND lease_until < ?) ORDER BY id LIMIT 1)"
+        " AND (status = 'queued' OR lease_until < ?)"
+        " RETURNING id, attempts, rcpt, message",
+        "iiii", "iiss", lease, now, now, now, &m->id, &m->attempts, &m->rcpt, &m->message);
+    if (rc == ST_NOTFOUND) return 0;
+    return rc == ST_OK ? 1 : -1;
+}
+
+static void finish(struct st_conn *c, const struct claimed *m, enum smtp_result res,
+                   const char *err, int64_t now)
+{
+    enum st_rc rc;
+    if (res == SMTP_SENT) {
+        rc = st_exec(c,
+                     "UPDATE outbox SET status = 'sent', message = '', sent_at = ?, last_error = NULL"
+                     " WHERE id = ?",
+                     "ii", now, m->id);
+        log_info("mail: #%lld delivered (attempt %lld)", (long long)m->id, (long long)m->attempts);
+    } else if (res == SMTP_PERMFAIL || m->attempts >= cfg->mail_max_attempts) {
+        rc = st_exec(c, "UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ?", "si",
+                     err, m->id);
+        log_warnx("mail: #%lld dead after %lld attempts: %s", (long long)m->id,
+                  (long long)m->attempts, err);
+    } else {
+        int64_t next = now + mail_backoff(m->attempts, cfg->mail_retry_base);
+        rc = st_exec(c,
+                     "UPDATE outbox SET status = 'queued', next_attempt_at = ?, last_error = ?,"
+                     " lease_until = 0 WHERE id = ?",
+                     "isi", next, err, m->id);
+        log_warnx("mail: #%lld attempt %lld failed, retry in %llds: %s", (long long)m->id,
+                  (long long)m->attempts, (long long)(next - now), err);
+    }
+    if (rc != ST_OK) log_warnx("mail: cannot record the outcome of #%lld", (long long)m->id);
+}
+
+int mail_deliver_due(int64_t now)
+{
+    struct st_conn *c = st_get();
+    if (!c) return -1;
+    struct smtp_server srv = {.url = cfg->smtp_url,
+                              .user = cfg->smtp_user,
+                              .password = cfg->smtp_password,
+                              .timeout_s = (long)cfg->mail_timeout};
+    int n = 0;
+    for (;;) {
+        struct arena *a = arena_new();
+        struct claimed m = {0};
+        int got = claim(c, a, now, &m);
+        if (got <= 0) {
+            arena_free(a);
+            return got < 0 ? -1 : n;
+        }
+        char err[256] = "";
+        const char *envelope_from = smtp_bare_address(a, cfg->mail_from);
+        enum smtp_result res = smtp_send(&srv, envelope_from, m.rcpt, m.message, err, sizeof(err));
+        finish(c, &m, res, err, time(NULL));
+        arena_free(a);
+        n++;
+        now = time(NULL);
+        pthread_mutex_lock(&mu);
+        int stop = stopping;
+        pthread_mutex_unlock(&mu);
+        if (stop) return n;
+    }
+}
+
+static void *sender_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&mu);
+        int stop = stopping;
+        pthread_mutex_unlock(&mu);
+        if (stop) break;
+        int n = mail_deliver_due(time(NULL));
+        pthread_mutex_lock(&mu);
+        if (n <= 0 && !kicked && !stopping) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&cv, &mu, &ts);
+        }
+        kicked = 0;
+        pthread_mutex_unlock(&mu);
+    }
+    st_drop();
+    return NULL;
+}
+
+int mail_start(void)
+{
+    stopping = 0;
+    if (pthread_create(&sender, NULL, sender_main, NULL) != 0) return -1;
+    running = 1;
+    return 0;
+}
+
+void mail_stop(void)
+{
+    if (!running) return;
+    pthread_mutex_lock(&mu);
+    stopping = 1;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+    pthread_join(sender, NULL);
+    running = 0;
+}
+
+void mail_kick(void)
+{
+    pthread_mutex_lock(&mu);
+    kicked = 1;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+}

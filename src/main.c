@@ -1,0 +1,152 @@
+/* main: the daoid command line.
+ *   daoid serve [--config FILE]     run the service (migrates first)
+ *   daoid migrate [--config FILE]   apply pending migrations and exit
+ *   daoid check-config [--config FILE]
+ *   daoid config-help               list every setting with its default
+ * The config file may also be named by DAOID_CONFIG; DAOID_* variables override it. */
+#include <curl/curl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asset.h"
+#include "captcha_img.h"
+#include "config.h"
+#include "csrf.h"
+#include "http.h"
+#include "i18n.h"
+#include "janitor.h"
+#include "log.h"
+#include "mail.h"
+#include "password.h"
+#include "store.h"
+
+#define DAOID_VERSION "0.1.0"
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: daoid serve|migrate|check-config|config-help|version [--config FILE]\n");
+}
+
+static char *make_secret(void)
+{
+    unsigned char raw[32];
+    char *hex = malloc(65);
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(hex, 65, raw, sizeof(raw));
+    return hex;
+}
+
+static int open_store(void)
+{
+    char err[256];
+    if (store_init(cfg->database, err, sizeof(err)) != 0) {
+        log_warnx("store: %s", err);
+        return -1;
+    }
+    int v = store_migrate();
+    if (v < 0) return -1;
+    log_info("store: %s schema version %d", store_backend(), v);
+    return 0;
+}
+
+static int load_secret(void)
+{
+    if (*cfg->secret_key) {
+        csrf_init((const unsigned char *)cfg->secret_key, strlen(cfg->secret_key));
+        return 0;
+    }
+    /* one key shared by every node that serves this database */
+    char *k = store_setting_get_or_create("secret_key", make_secret);
+    if (!k) return -1;
+    csrf_init((const unsigned char *)k, strlen(k));
+    sodium_memzero(k, strlen(k));
+    free(k);
+    return 0;
+}
+
+static int serve(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int rc = 1;
+    if (asset_load_overrides(cfg->templates_dir) != 0 || i18n_init() != 0) goto out;
+    if (password_init() != 0 || captcha_img_init() != 0) goto out;
+    if (open_store() != 0 || load_secret() != 0) goto out;
+    if (http_start() != 0) goto out;
+    if (mail_start() != 0 || janitor_start() != 0) goto stop;
+    log_info("daoid %s serving %s", DAOID_VERSION, cfg->public_url);
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_info("daoid: signal %d, stopping", sig);
+    rc = 0;
+stop:
+    http_stop();
+    mail_stop();
+    janitor_stop();
+out:
+    store_shutdown();
+    captcha_img_shutdown();
+    password_shutdown();
+    i18n_shutdown();
+    asset_free_overrides();
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage();
+        return 2;
+    }
+    const char *cmd = argv[1], *path = getenv("DAOID_CONFIG");
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) path = argv[++i];
+        else {
+            usage();
+            return 2;
+        }
+    }
+    if (!strcmp(cmd, "version")) {
+        printf("daoid %s\n", DAOID_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "config-help")) {
+        config_print_help();
+        return 0;
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "daoid: libsodium failed to start\n");
+        return 1;
+    }
+    int loaded = config_load(path && *path ? path : NULL);
+    if (!strcmp(cmd, "check-config")) {
+        if (loaded == 0) printf("config ok\n");
+        config_free();
+        return loaded == 0 ? 0 : 1;
+    }
+    if (loaded != 0) return 1;
+    log_init(cfg->log_level);
+    log_access_enable(cfg->access_log);
+    int rc;
+    if (!strcmp(cmd, "migrate")) {
+        rc = open_store() == 0 ? 0 : 1;
+        store_shutdown();
+    } else if (!strcmp(cmd, "serve")) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        rc = serve();
+        curl_global_cleanup();
+    } else {
+        usage();
+        rc = 2;
+    }
+    config_free();
+    return rc;
+}

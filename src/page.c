@@ -1,0 +1,75 @@
+/* page: the glue between handlers and templates. */
+#include "page.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "config.h"
+#include "csrf.h"
+#include "http.h"
+#include "i18n.h"
+#include "log.h"
+#include "session.h"
+#include "tmpl.h"
+
+struct tmpl_ctx *page_ctx(struct req *r)
+{
+    struct tmpl_ctx *c = tmpl_ctx_new(r->a, NULL);
+    int en = !strcmp(r->lang, "en");
+    tmpl_set(c, "site_name", cfg->site_name);
+    tmpl_set(c, "lang", r->lang);
+    tmpl_set_bool(c, "lang_en", en);
+    tmpl_set_bool(c, "lang_zh", !en);
+    tmpl_set(c, "csrf", csrf_token(r));
+    tmpl_set(c, "here", http_urlencode(r->a, r->path));
+    if (r->sess) tmpl_set(c, "user", r->sess->username);
+    tmpl_setf(c, "pw_min", "%lld", (long long)cfg->password_min_length);
+    tmpl_setf(c, "pw_max", "%lld", (long long)cfg->password_max_length);
+    return c;
+}
+
+void page_render(struct req *r, int status, const char *name, struct tmpl_ctx *c)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "web/templates/%s.html", name);
+    tmpl_set(c, "page", name);
+    if (!tmpl_get(c, "title")) {
+        snprintf(path, sizeof(path), "%s.title", name);
+        tmpl_set(c, "title", arena_strdup(r->a, i18n_get(i18n_cat(r->lang), path)));
+        snprintf(path, sizeof(path), "web/templates/%s.html", name);
+    }
+    size_t len = 0;
+    char *html = tmpl_render(r->a, path, c, i18n_cat(r->lang), TMPL_HTML, &len);
+    if (!html) {
+        static const char msg[] = "internal error";
+        resp_send(r, 500, "text/plain; charset=utf-8", msg, sizeof(msg) - 1);
+        return;
+    }
+    resp_send(r, status, "text/html; charset=utf-8", html, len);
+}
+
+void page_error(struct req *r, int status, const char *msg_key)
+{
+    if (!strncmp(r->path, "/api/", 5)) {
+        const char *code = !strncmp(msg_key, "error.", 6) ? msg_key + 6 : msg_key;
+        resp_json(r, status, arena_printf(r->a, "{\"error\":\"%s\"}", code));
+        return;
+    }
+    page_notice(r, status, "error.title", msg_key, "/", "error.home");
+}
+
+void page_notice(struct req *r, int status, const char *title_key, const char *msg_key,
+                 const char *href, const char *link_key)
+{
+    struct tmpl_ctx *c = page_ctx(r);
+    const struct i18n_cat *cat = i18n_cat(r->lang);
+    tmpl_set(c, "title", i18n_get(cat, title_key));
+    tmpl_set(c, "message", i18n_get(cat, msg_key));
+    if (href) {
+        tmpl_set(c, "href", href);
+        tmpl_set(c, "link", i18n_get(cat, link_key));
+    }
+    page_render(r, status, "notice", c);
+}

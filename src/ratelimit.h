@@ -1,0 +1,23 @@
+/* ratelimit: fixed-window counters kept in the store (so every node sees the same counts):
+ * sign-up, sign-in and resend limits per IP and per account, and the failed-sign-in counts
+ * that turn the sign-in captcha on. */
+#ifndef DAOID_RATELIMIT_H
+#define DAOID_RATELIMIT_H
+
+#include <stdint.h>
+
+struct st_conn;
+struct rate;
+
+enum rl_rc { RL_ALLOW, RL_DENY, RL_ERR };
+
+/* Start of the window that contains now. */
+int64_t ratelimit_window(int64_t now, int64_t window);
+/* Counts one event under key; RL_DENY when this event is beyond rate->count in the window. */
+enum rl_rc ratelimit_hit(struct st_conn *c, const char *key, const struct rate *rate, int64_t now);
+/* Events counted under key in the current window (0 when none), without counting; -1 on error. */
+int64_t ratelimit_peek(struct st_conn *c, const char *key, int64_t window, int64_t now);
+/* Forgets key (e.g. failed sign-ins after a success). */
+void ratelimit_reset(struct st_conn *c, const char *key);
+
+#endif

@@ -1,0 +1,43 @@
+/* store_be: what a storage backend implements (OpenSMTPD table_backend style). Only store.c
+ * and the backends include this. */
+#ifndef DAOID_STORE_BE_H
+#define DAOID_STORE_BE_H
+
+#include <stddef.h>
+#include "store.h"
+
+struct st_conn {
+    const struct st_backend *be;
+    int64_t changes;
+    int broken; /* set by a backend when the connection must be reopened */
+};
+
+struct st_stmt {
+    struct st_conn *conn;
+};
+
+struct st_backend {
+    const char *name;
+    /* 1 when this backend serves url */
+    int (*accepts)(const char *url);
+    struct st_conn *(*open)(const char *url, char *err, size_t errlen);
+    void (*close)(struct st_conn *c);
+    /* runs a script of ;-separated statements without parameters */
+    enum st_rc (*exec_script)(struct st_conn *c, const char *sql);
+    enum st_rc (*begin)(struct st_conn *c);
+    enum st_rc (*commit)(struct st_conn *c);
+    void (*rollback)(struct st_conn *c);
+    struct st_stmt *(*prepare)(struct st_conn *c, const char *sql);
+    void (*bind_int)(struct st_stmt *s, int i, int64_t v);
+    void (*bind_text)(struct st_stmt *s, int i, const char *v);
+    enum st_rc (*step)(struct st_stmt *s);
+    int64_t (*col_int)(struct st_stmt *s, int i);
+    const char *(*col_text)(struct st_stmt *s, int i);
+    void (*done)(struct st_stmt *s);
+    /* dialect: NULL-terminated pairs {"{{NAME}}", "replacement"} used in migrations */
+    const char *const *macros;
+};
+
+extern const struct st_backend st_sqlite_backend;
+
+#endif

@@ -1,0 +1,249 @@
+/* store_sqlite: the embedded backend. One sqlite3 connection per thread (NOMUTEX), WAL,
+ * synchronous=NORMAL, foreign keys on, busy_timeout from config, BEGIN IMMEDIATE for write
+ * transactions, and a per-connection cache of prepared statements keyed by SQL text. */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "log.h"
+#include "store_be.h"
+
+#define SQ_CACHE 96
+
+struct sq_stmt {
+    struct st_stmt base;
+    sqlite3_stmt *st;
+    int cached;
+    int busy;
+};
+
+struct sq_conn {
+    struct st_conn base;
+    sqlite3 *db;
+    struct sq_stmt cache[SQ_CACHE];
+    const char *keys[SQ_CACHE];
+};
+
+static int sq_accepts(const char *url)
+{
+    return !strncmp(url, "sqlite:", 7);
+}
+
+static void sq_mkdir_parent(const char *path)
+{
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) return;
+    *slash = 0;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) log_warn("store: mkdir %s", dir);
+}
+
+static enum st_rc sq_rc(struct sq_conn *c, int rc, const char *what)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE: return ST_DONE;
+    case SQLITE_ROW: return ST_ROW;
+    case SQLITE_CONSTRAINT: return ST_CONFLICT;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: log_warnx("store: %s: database busy", what); return ST_BUSY;
+    case SQLITE_IOERR:
+    case SQLITE_CORRUPT:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOTADB:
+    case SQLITE_FULL:
+        c->base.broken = 1;
+        /* fall through */
+    default:
+        log_warnx("store: %s: %s (%d)", what, sqlite3_errmsg(c->db), rc);
+        return ST_ERR;
+    }
+}
+
+static struct st_conn *sq_open(const char *url, char *err, size_t errlen)
+{
+    const char *path = url + 7;
+    if (strcmp(path, ":memory:") != 0) sq_mkdir_parent(path);
+    struct sq_conn *c = calloc(1, sizeof(*c));
+    if (!c) return NULL;
+    c->base.be = &st_sqlite_backend;
+    int rc = sqlite3_open_v2(path, &c->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(c->db, (int)(cfg->db_busy_timeout_ms ? cfg->db_busy_timeout_ms : 5000));
+    sqlite3_extended_result_codes(c->db, 1);
+    char *msg = NULL;
+    rc = sqlite3_exec(c->db,
+                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                      " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
+                      NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(c->db));
+        sqlite3_free(msg);
+        goto fail;
+    }
+    return &c->base;
+fail:
+    sqlite3_close_v2(c->db);
+    free(c);
+    return NULL;
+}
+
+static void sq_close(struct st_conn *base)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    for (int i = 0; i < SQ_CACHE; i++) sqlite3_finalize(c->cache[i].st);
+    sqlite3_close_v2(c->db);
+    free(c);
+}
+
+static enum st_rc sq_exec_script(struct st_conn *base, const char *sql)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        log_warnx("store: script: %s", msg ? msg : sqlite3_errmsg(c->db));
+        sqlite3_free(msg);
+        return sq_rc(c, rc, "script") == ST_CONFLICT ? ST_CONFLICT : ST_ERR;
+    }
+    return ST_OK;
+}
+
+static enum st_rc sq_simple(struct st_conn *base, const char *sql)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+    if (rc == SQLITE_OK) return ST_OK;
+    enum st_rc r = sq_rc(c, rc, sql);
+    return r == ST_DONE ? ST_OK : r;
+}
+
+static enum st_rc sq_begin(struct st_conn *c)
+{
+    return sq_simple(c, "BEGIN IMMEDIATE");
+}
+
+static enum st_rc sq_commit(struct st_conn *c)
+{
+    enum st_rc rc = sq_simple(c, "COMMIT");
+    if (rc != ST_OK) sq_simple(c, "ROLLBACK");
+    return rc;
+}
+
+static void sq_rollback(struct st_conn *base)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    if (!sqlite3_get_autocommit(c->db)) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static struct st_stmt *sq_prepare(struct st_conn *base, const char *sql)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    int free_slot = -1;
+    for (int i = 0; i < SQ_CACHE; i++) {
+        if (c->keys[i] == sql && !c->cache[i].busy && !strcmp(sqlite3_sql(c->cache[i].st), sql)) {
+            c->cache[i].busy = 1;
+            return &c->cache[i].base;
+        }
+        if (!c->keys[i] && free_slot < 0) free_slot = i;
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK) {
+        sq_rc(c, rc, "prepare");
+        return NULL;
+    }
+    struct sq_stmt *s;
+    if (free_slot >= 0) {
+        s = &c->cache[free_slot];
+        c->keys[free_slot] = sql;
+        s->cached = 1;
+    } else {
+        s = calloc(1, sizeof(*s));
+        if (!s) {
+            sqlite3_finalize(st);
+            return NULL;
+        }
+    }
+    s->base.conn = base;
+    s->st = st;
+    s->busy = 1;
+    return &s->base;
+}
+
+static void sq_bind_int(struct st_stmt *base, int i, int64_t v)
+{
+    sqlite3_bind_int64(((struct sq_stmt *)base)->st, i, v);
+}
+
+static void sq_bind_text(struct st_stmt *base, int i, const char *v)
+{
+    sqlite3_stmt *st = ((struct sq_stmt *)base)->st;
+    if (v) sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, i);
+}
+
+static enum st_rc sq_step(struct st_stmt *base)
+{
+    struct sq_stmt *s = (struct sq_stmt *)base;
+    struct sq_conn *c = (struct sq_conn *)base->conn;
+    int rc = sqlite3_step(s->st);
+    if (rc == SQLITE_DONE) c->base.changes = sqlite3_changes(c->db);
+    return sq_rc(c, rc, "step");
+}
+
+static int64_t sq_col_int(struct st_stmt *base, int i)
+{
+    return sqlite3_column_int64(((struct sq_stmt *)base)->st, i);
+}
+
+static const char *sq_col_text(struct st_stmt *base, int i)
+{
+    return (const char *)sqlite3_column_text(((struct sq_stmt *)base)->st, i);
+}
+
+static void sq_done(struct st_stmt *base)
+{
+    struct sq_stmt *s = (struct sq_stmt *)base;
+    if (s->cached) {
+        sqlite3_reset(s->st);
+        sqlite3_clear_bindings(s->st);
+        s->busy = 0;
+    } else {
+        sqlite3_finalize(s->st);
+        free(s);
+    }
+}
+
+static const char *const sq_macros[] = {
+    "{{ID}}", "INTEGER PRIMARY KEY", NULL, NULL,
+};
+
+const struct st_backend st_sqlite_backend = {
+    .name = "sqlite",
+    .accepts = sq_accepts,
+    .open = sq_open,
+    .close = sq_close,
+    .exec_script = sq_exec_script,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .prepare = sq_prepare,
+    .bind_int = sq_bind_int,
+    .bind_text = sq_bind_text,
+    .step = sq_step,
+    .col_int = sq_col_int,
+    .col_text = sq_col_text,
+    .done = sq_done,
+    .macros = sq_macros,
+};

@@ -1,0 +1,88 @@
+/* verify: issue (token + outbox row in the caller's transaction), consume (token and account
+ * update in one transaction), resend (limits, then issue). */
+#include "verify.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "arena.h"
+#include "audit.h"
+#include "config.h"
+#include "log.h"
+#include "mail.h"
+#include "ratelimit.h"
+#include "store.h"
+#include "tmpl.h"
+#include "token.h"
+
+int verify_send(struct st_conn *c, struct arena *a, int64_t account_id, const char *email,
+                const char *lang, int64_t now)
+{
+    char *norm = arena_strdup(a, email);
+    for (char *p = norm; *p; p++) *p = (char)tolower((unsigned char)*p);
+    char tok[TOKEN_LEN + 1];
+    if (token_issue(c, "verify", account_id, norm, now, cfg->verify_ttl, tok) != 0) return -1;
+    struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
+    tmpl_set(v, "link", arena_printf(a, "%s/verify?token=%s", cfg->origin, tok));
+    tmpl_set(v, "email", email);
+    tmpl_setf(v, "hours", "%lld", (long long)(cfg->verify_ttl / 3600));
+    return mail_enqueue(c, a, account_id, "verify", email, lang, v, now);
+}
+
+enum verify_rc verify_consume(struct arena *a, const char *token, const char *ip,
+                              int64_t *account_id, char **email)
+{
+    struct st_conn *c = st_get();
+    if (!c) return VERIFY_ERR;
+    int64_t now = time(NULL);
+    if (st_begin(c) != ST_OK) return VERIFY_ERR;
+    enum verify_rc out;
+    switch (token_consume(c, a, "verify", token, now, account_id, email)) {
+    case TOKEN_OK: break;
+    case TOKEN_UNKNOWN: out = VERIFY_UNKNOWN; goto fail;
+    case TOKEN_USED: out = VERIFY_USED; goto fail;
+    case TOKEN_EXPIRED: out = VERIFY_EXPIRED; goto fail;
+    default: out = VERIFY_ERR; goto fail;
+    }
+    switch (account_verify_email(c, *account_id, *email, now)) {
+    case ACCT_OK: break;
+    case ACCT_NOTFOUND: out = VERIFY_STALE; goto fail;
+    case ACCT_EMAIL_TAKEN: out = VERIFY_TAKEN; goto fail;
+    default: out = VERIFY_ERR; goto fail;
+    }
+    audit_log(c, *account_id, "email_verified", ip, *email, now);
+    if (st_commit(c) != ST_OK) return VERIFY_ERR;
+    return VERIFY_OK;
+fail:
+    st_rollback(c);
+    return out;
+}
+
+enum resend_rc verify_resend(struct arena *a, int64_t account_id, const char *ip,
+                             const char *lang, int64_t now)
+{
+    struct st_conn *c = st_get();
+    if (!c) return RESEND_ERR;
+    struct account acct;
+    if (account_by_id(c, a, account_id, &acct) != ACCT_OK) return RESEND_ERR;
+    if (!acct.email || acct.email_verified) return RESEND_NOTHING;
+    char *k1 = arena_printf(a, "resend:acct:%lld", (long long)account_id);
+    char *k2 = arena_printf(a, "resend:acctday:%lld", (long long)account_id);
+    char *k3 = arena_printf(a, "resend:ip:%s", ip);
+    enum rl_rc r1 = ratelimit_hit(c, k1, &cfg->limit_resend_account, now);
+    enum rl_rc r2 = ratelimit_hit(c, k2, &cfg->limit_resend_account_day, now);
+    enum rl_rc r3 = ratelimit_hit(c, k3, &cfg->limit_resend_ip, now);
+    if (r1 == RL_ERR || r2 == RL_ERR || r3 == RL_ERR) return RESEND_ERR;
+    if (r1 == RL_DENY || r2 == RL_DENY || r3 == RL_DENY) return RESEND_LIMITED;
+    if (st_begin(c) != ST_OK) return RESEND_ERR;
+    if (verify_send(c, a, account_id, acct.email, lang, now) != 0) goto fail;
+    audit_log(c, account_id, "verify_resent", ip, NULL, now);
+    if (st_commit(c) != ST_OK) return RESEND_ERR;
+    mail_kick();
+    return RESEND_OK;
+fail:
+    st_rollback(c);
+    return RESEND_ERR;
+}
