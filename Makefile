@@ -94,10 +94,10 @@ $(B)/devsim: $(DEVSIM_OBJ) $(B)/libdaoid.a
 # Unit tests include the .c under test when they need its static helpers (H2O style) and link
 # the rest from libdaoid.a.
 tests: $(TEST_BIN)
-$(B)/tests/%: tests/unit/%.c $(B)/libdaoid.a
+$(B)/tests/%: tests/unit/%.c $(B)/libdaoid.a $(DEVSIM_OBJ)
 	@mkdir -p $(@D)
 	$(call SAY,TEST,$@)$(CC) $(CPPFLAGS) -Itools/devsim $(CFLAGS) $(PKG_CFLAGS) -Wno-unused-function -o $@ $< \
-		$(B)/libdaoid.a $(filter-out $(B)/obj/devsim/devsim.o,$(if $(findstring devsim,$*),$(DEVSIM_OBJ))) \
+		$(filter-out $(B)/obj/devsim/devsim.o,$(if $(findstring devsim,$*),$(DEVSIM_OBJ))) $(B)/libdaoid.a \
 		$(LDFLAGS) $(PKG_LIBS) -lcriterion
 
 # ---- test layers ----

@@ -1,0 +1,211 @@
+// Test harness for daoid's browser and black-box tests: starts the real binaries (daoid and
+// the devsim simulator) on free loopback ports in a temporary directory, drives Debian's
+// chromium through playwright-core, reads mail from the simulator's inbox and looks into the
+// SQLite file. Every process started here is stopped by stopAll() (and on exit).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const DAOID_BIN = resolve(ROOT, process.env.DAOID_BIN || 'build/daoid');
+export const DEVSIM_BIN = resolve(ROOT, process.env.DEVSIM_BIN || 'build/devsim');
+export const CAPTCHA = 'TEST7';
+export const PASSWORD = 'correct horse battery 42';
+
+const procs = new Set();
+
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+// Output lines that mean a sanitizer found a bug in a process we started.
+const SANITIZER = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer)/;
+
+function track(child, name) {
+  const p = { child, name, out: '', err: '', exited: null };
+  child.stdout.on('data', (d) => { p.out += d; });
+  child.stderr.on('data', (d) => { p.err += d; });
+  p.exit = new Promise((res) => child.on('exit', (code, sig) => { p.exited = { code, sig }; procs.delete(p); res(p.exited); }));
+  procs.add(p);
+  return p;
+}
+
+async function waitFor(fn, what, ms = 15000, every = 50) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) { last = e; }
+    await sleep(every);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ': ' + last.message : ''}`);
+}
+export { waitFor };
+
+async function stopProc(p, signal = 'SIGTERM') {
+  if (p.exited) return p.exited;
+  p.child.kill(signal);
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), 15000);
+  const r = await p.exit;
+  clearTimeout(timer);
+  return r;
+}
+
+export async function startDevsim(extraArgs = []) {
+  const smtpPort = await freePort();
+  const httpPort = await freePort();
+  const child = spawn(DEVSIM_BIN, ['--smtp-port', String(smtpPort), '--http-port', String(httpPort), ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = track(child, 'devsim');
+  await waitFor(() => p.out.includes('devsim ready') || (p.exited && Promise.reject(new Error(p.err))), 'devsim');
+  const url = `http://127.0.0.1:${httpPort}`;
+  return {
+    smtpPort, httpPort, url, proc: p,
+    async stop() { return stopProc(p); },
+    async smtpMode(mode) {
+      const r = await fetch(`${url}/_ctl/smtp`, { method: 'POST', body: JSON.stringify({ mode }) });
+      if (!r.ok) throw new Error(`smtp mode ${mode}: ${r.status}`);
+      return r.json();
+    },
+    async smtpStatus() { return (await fetch(`${url}/_ctl/smtp`)).json(); },
+    async messages(to) {
+      const q = to ? `?to=${encodeURIComponent(to)}` : '';
+      const r = await fetch(`${url}/mail/api/messages${q}`);
+      return r.json();
+    },
+    // Waits until `to` has at least n messages; returns them newest first.
+    async waitMail(to, n = 1, ms = 15000) {
+      return waitFor(async () => { const m = await this.messages(to); return m.length >= n ? m : null; }, `${n} mail(s) to ${to}`, ms, 100);
+    },
+  };
+}
+
+// Starts daoid with a fresh SQLite file (unless env.DAOID_DATABASE says otherwise).
+export async function startDaoid({ devsim, env = {}, dir } = {}) {
+  const port = await freePort();
+  dir = dir || mkdtempSync(join(tmpdir(), 'daoid-e2e-'));
+  mkdirSync(dir, { recursive: true });
+  const base = `http://127.0.0.1:${port}`;
+  const fullEnv = {
+    PATH: process.env.PATH,
+    ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1:abort_on_error=0',
+    UBSAN_OPTIONS: 'print_stacktrace=1',
+    DAOID_LISTEN: `127.0.0.1:${port}`,
+    DAOID_PUBLIC_URL: base,
+    DAOID_DATABASE: `sqlite:${join(dir, 'daoid.db')}`,
+    DAOID_CAPTCHA_TEST_ANSWER: CAPTCHA,
+    DAOID_MAIL_RETRY_BASE: '1s',
+    DAOID_ACCESS_LOG: '0',
+    DAOID_LOG_LEVEL: 'info',
+    DAOID_ARGON2_MEMORY_KIB: '19456',
+    DAOID_LIMIT_SIGNUP_IP: '10000/1h',
+    DAOID_LIMIT_LOGIN_IP: '10000/5m',
+    DAOID_LIMIT_RESEND_IP: '10000/1h',
+    ...(devsim ? { DAOID_SMTP_URL: `smtp://127.0.0.1:${devsim.smtpPort}` } : {}),
+    ...env,
+  };
+  const child = spawn(DAOID_BIN, ['serve'], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = track(child, 'daoid');
+  await waitFor(async () => {
+    if (p.exited) throw new Error(`daoid exited: ${p.err}`);
+    const r = await fetch(`${base}/healthz`);
+    return r.ok;
+  }, 'daoid /healthz');
+  const dbPath = fullEnv.DAOID_DATABASE.startsWith('sqlite:') ? fullEnv.DAOID_DATABASE.slice(7) : null;
+  return {
+    base, port, dir, dbPath, proc: p, env: fullEnv,
+    // Stops daoid and returns its stderr; fails when it exited badly or a sanitizer spoke.
+    async stop({ keepDir = false } = {}) {
+      const r = await stopProc(p);
+      if (!keepDir) rmSync(dir, { recursive: true, force: true });
+      if (SANITIZER.test(p.err)) throw new Error(`sanitizer report from daoid:\n${p.err}`);
+      if (r.code !== 0) throw new Error(`daoid exited with ${JSON.stringify(r)}:\n${p.err.slice(-4000)}`);
+      return p.err;
+    },
+    async kill() { return stopProc(p, 'SIGKILL'); },
+    sql(query) { return sqlite(dbPath, query); },
+  };
+}
+
+// Runs a query on a SQLite file with the sqlite3 command line tool; returns rows of strings.
+export function sqlite(path, query) {
+  const out = execFileSync('sqlite3', ['-separator', '\t', path, query], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.length).map((l) => l.split('\t'));
+}
+
+let browserP;
+export async function browser() {
+  if (!browserP) {
+    browserP = chromium.launch({
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+    });
+  }
+  return browserP;
+}
+
+// A fresh browser context (cookies of its own), in Chinese unless told otherwise.
+export async function newPage({ locale = 'zh-CN', viewport } = {}) {
+  const b = await browser();
+  const ctx = await b.newContext({ locale, viewport: viewport || { width: 1100, height: 820 } });
+  const page = await ctx.newPage();
+  return { ctx, page };
+}
+
+export async function stopAll() {
+  if (browserP) {
+    const b = await browserP;
+    browserP = null;
+    await b.close();
+  }
+  await Promise.all([...procs].map((p) => stopProc(p)));
+}
+
+process.on('exit', () => { for (const p of procs) p.child.kill('SIGKILL'); });
+
+// Fills and submits the sign-up form on page (which must be on /signup).
+export async function fillSignup(page, { email, username, password = PASSWORD, captcha = CAPTCHA, terms = true }) {
+  if (email !== undefined) await page.fill('#email', email);
+  if (username !== undefined) await page.fill('#username', username);
+  if (password !== undefined) await page.fill('#password', password);
+  if (captcha !== undefined) await page.fill('#captcha', captcha);
+  if (terms) await page.check('#terms');
+  await Promise.all([page.waitForLoadState('load'), page.click('#register')]);
+}
+
+export async function signup(page, base, fields) {
+  await page.goto(`${base}/signup`);
+  await fillSignup(page, fields);
+}
+
+// The verification link in a mail's text part.
+export function linkIn(msg) {
+  const m = /(https?:\/\/\S+\/verify\?token=[A-Za-z0-9_-]+)/.exec(msg.text);
+  if (!m) throw new Error(`no verification link in: ${msg.text}`);
+  return m[1];
+}
+
+export function tmpDir(prefix = 'daoid-') {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export { existsSync };

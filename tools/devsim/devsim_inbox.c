@@ -1,0 +1,402 @@
+/* devsim_inbox: the web inbox (HTML pages and a JSON API over the message store) and the
+ * control endpoint that switches the SMTP server's fault mode. */
+#include "devsim.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#define DINBOX_HTML    "text/html; charset=utf-8"
+#define DINBOX_TEXT    "text/plain; charset=utf-8"
+#define DINBOX_SANDBOX "allow-top-navigation-by-user-activation allow-popups"
+
+static struct dm_store *dinbox_store;
+
+void dinbox_init(struct dm_store *st)
+{
+    dinbox_store = st;
+}
+
+/* ---- helpers ---- */
+
+/* Parses "/N" (a message id) from rest into *id; *tail gets what follows the digits.
+ * Returns 0, or -1 when rest does not start with one. */
+static int dinbox_id(const char *rest, long long *id, const char **tail)
+{
+    char *end;
+    if (rest[0] != '/' || rest[1] < '0' || rest[1] > '9') return -1;
+    *id = strtoll(rest + 1, &end, 10);
+    *tail = end;
+    return 0;
+}
+
+/* A JSON string for s (NULL gives ""); a new reference. */
+static json_t *dinbox_jstr(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    return j ? j : json_string("");
+}
+
+/* Writes s (NULL gives nothing) with the HTML special characters escaped, fit for element
+ * content and quoted attribute values. */
+static void dinbox_esc(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
+        }
+    }
+}
+
+static void dinbox_escn(FILE *f, const char *s, size_t n)
+{
+    char *copy = strndup(s, n);
+    dinbox_esc(f, copy);
+    free(copy);
+}
+
+/* Writes a received_at time as "YYYY-MM-DD HH:MM:SS" in UTC. */
+static void dinbox_time(FILE *f, long long ms)
+{
+    char buf[32];
+    struct tm tm;
+    time_t t = (time_t)(ms / 1000);
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+    fputs(buf, f);
+}
+
+/* Writes the envelope recipients separated by ", ". */
+static void dinbox_rcpts(FILE *f, const struct dm_msg *m)
+{
+    for (size_t i = 0; i < m->n_env_to; i++) {
+        if (i) fputs(", ", f);
+        dinbox_esc(f, m->env_to[i]);
+    }
+}
+
+/* Writes text escaped, with http(s) URLs turned into links. */
+static void dinbox_linkify(FILE *f, const char *s)
+{
+    while (*s) {
+        const char *u = strstr(s, "http");
+        while (u && strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
+            u = strstr(u + 4, "http");
+        if (!u) break;
+        size_t n = strcspn(u, " \t\r\n<>\"'");
+        while (n > 0 && strchr(".,;:!?)]", u[n - 1])) n--;
+        dinbox_escn(f, s, (size_t)(u - s));
+        fputs("<a href=\"", f);
+        dinbox_escn(f, u, n);
+        fputs("\">", f);
+        dinbox_escn(f, u, n);
+        fputs("</a>", f);
+        s = u + n;
+    }
+    dinbox_esc(f, s);
+}
+
+/* Starts a page; the caller writes the body and calls dinbox_page_end(). */
+static void dinbox_page_start(FILE *f, const char *title)
+{
+    fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+          f);
+    dinbox_esc(f, title);
+    fputs("</title>\n<style>\n"
+          "body{font:15px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}\n"
+          "table{border-collapse:collapse;width:100%}\n"
+          "th,td{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd;"
+          "vertical-align:top}\n"
+          "pre{white-space:pre-wrap;background:#f6f6f6;padding:1em;border:1px solid #ddd}\n"
+          "iframe{width:100%;height:70vh;border:1px solid #ddd}\n"
+          ".muted{color:#777}\n"
+          ".hdrs th{width:10em;white-space:nowrap}\n"
+          "</style></head><body>\n",
+          f);
+}
+
+/* Ends a page written to the memstream f (over *buf, *len) and sets it as the reply. */
+static void dinbox_page_end(FILE *f, char **buf, size_t *len, struct devsim_resp *resp)
+{
+    fputs("</body></html>\n", f);
+    fclose(f);
+    devsim_reply_take(resp, 200, DINBOX_HTML, *buf, *len);
+}
+
+/* ---- HTML pages ---- */
+
+static void dinbox_list_row(FILE *f, const struct dm_msg *m)
+{
+    fprintf(f, "<tr><td>");
+    dinbox_time(f, m->received_at);
+    fputs("</td><td>", f);
+    if (m->hdr_to)
+        dinbox_esc(f, m->hdr_to);
+    else
+        dinbox_rcpts(f, m);
+    fprintf(f, "</td><td><a href=\"/mail/%lld\">", m->id);
+    dinbox_esc(f, m->subject && *m->subject ? m->subject : "(no subject)");
+    fprintf(f, "</a></td><td><a href=\"/mail/%lld\">#%lld</a></td></tr>\n", m->id, m->id);
+}
+
+static void dinbox_list_page(struct devsim_resp *resp)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    struct dm_msg **list;
+    struct dsmtp_stats stats;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        devsim_reply(resp, 500, DINBOX_TEXT, "out of memory\n");
+        return;
+    }
+    size_t n = dm_store_list(dinbox_store, NULL, &list);
+    dsmtp_get_stats(&stats);
+    dinbox_page_start(f, "devsim inbox");
+    fprintf(f,
+            "<h1>devsim inbox</h1>\n<p class=\"muted\">%zu message(s), newest first. "
+            "SMTP port %d, mode %s, accepted %llu, refused %llu.</p>\n",
+            n, dsmtp_port(), dsmtp_mode_name(stats.mode), stats.accepted, stats.refused);
+    fputs("<table><thead><tr><th>Time (UTC)</th><th>To</th><th>Subject</th><th>Link</th>"
+          "</tr></thead>\n<tbody>\n",
+          f);
+    for (size_t i = 0; i < n; i++) dinbox_list_row(f, list[i]);
+    fputs("</tbody></table>\n", f);
+    dm_list_free(list, n);
+    dinbox_page_end(f, &buf, &len, resp);
+}
+
+static void dinbox_hdr_row(FILE *f, const char *name, const char *value)
+{
+    fprintf(f, "<tr><th>%s</th><td>", name);
+    dinbox_esc(f, value);
+    fputs("</td></tr>\n", f);
+}
+
+static void dinbox_msg_headers(FILE *f, const struct dm_msg *m)
+{
+    fputs("<table class=\"hdrs\">\n", f);
+    dinbox_hdr_row(f, "From", m->hdr_from);
+    dinbox_hdr_row(f, "To", m->hdr_to);
+    dinbox_hdr_row(f, "Envelope from", m->env_from);
+    fputs("<tr><th>Envelope to</th><td>", f);
+    dinbox_rcpts(f, m);
+    fputs("</td></tr>\n", f);
+    dinbox_hdr_row(f, "Message-ID", m->message_id);
+    fputs("<tr><th>Received</th><td>", f);
+    dinbox_time(f, m->received_at);
+    fputs(" UTC</td></tr>\n</table>\n", f);
+}
+
+static void dinbox_msg_parts(FILE *f, const struct dm_msg *m)
+{
+    fputs("<h2>Text part</h2>\n", f);
+    if (m->text) {
+        fputs("<pre id=\"text\">", f);
+        dinbox_linkify(f, m->text);
+        fputs("</pre>\n", f);
+    } else {
+        fputs("<p class=\"muted\">(none)</p>\n", f);
+    }
+    fputs("<h2>HTML part</h2>\n", f);
+    if (m->html) {
+        /* <base> makes plain links open in the whole window instead of the frame */
+        fputs("<iframe id=\"html\" sandbox=\"" DINBOX_SANDBOX "\" srcdoc=\"", f);
+        dinbox_esc(f, "<base target=\"_top\">");
+        dinbox_esc(f, m->html);
+        fputs("\"></iframe>\n", f);
+    } else {
+        fputs("<p class=\"muted\">(none)</p>\n", f);
+    }
+}
+
+static void dinbox_msg_page(struct devsim_resp *resp, long long id)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    struct dm_msg *m = dm_store_get(dinbox_store, id);
+    FILE *f = m ? open_memstream(&buf, &len) : NULL;
+    if (!f) goto fail;
+    dinbox_page_start(f, m->subject && *m->subject ? m->subject : "(no subject)");
+    fprintf(f,
+            "<p><a href=\"/mail\">&larr; inbox</a> &middot; <a href=\"/mail/%lld/raw\">raw"
+            "</a></p>\n<h1>",
+            id);
+    dinbox_esc(f, m->subject && *m->subject ? m->subject : "(no subject)");
+    fputs("</h1>\n", f);
+    dinbox_msg_headers(f, m);
+    dinbox_msg_parts(f, m);
+    dinbox_page_end(f, &buf, &len, resp);
+    dm_msg_unref(m);
+    return;
+fail:
+    if (m)
+        devsim_reply(resp, 500, DINBOX_TEXT, "out of memory\n");
+    else
+        devsim_reply(resp, 404, DINBOX_TEXT, "no such message\n");
+    dm_msg_unref(m);
+}
+
+static void dinbox_raw(struct devsim_resp *resp, long long id)
+{
+    struct dm_msg *m = dm_store_get(dinbox_store, id);
+    if (!m) {
+        devsim_reply(resp, 404, DINBOX_TEXT, "no such message\n");
+        return;
+    }
+    char *copy = malloc(m->raw_len + 1);
+    if (copy) memcpy(copy, m->raw, m->raw_len);
+    devsim_reply_take(resp, copy ? 200 : 500, DINBOX_TEXT, copy, m->raw_len);
+    dm_msg_unref(m);
+}
+
+/* /mail, /mail/ID, /mail/ID/raw */
+static void dinbox_pages(const struct devsim_req *req, struct devsim_resp *resp)
+{
+    long long id = 0;
+    const char *tail = NULL;
+    int list = !strcmp(req->rest, "") || !strcmp(req->rest, "/");
+    if (!list && dinbox_id(req->rest, &id, &tail) < 0) tail = NULL;
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+        devsim_reply(resp, 405, DINBOX_TEXT, "method not allowed\n");
+    else if (list)
+        dinbox_list_page(resp);
+    else if (tail && !strcmp(tail, ""))
+        dinbox_msg_page(resp, id);
+    else if (tail && !strcmp(tail, "/raw"))
+        dinbox_raw(resp, id);
+    else
+        devsim_reply(resp, 404, DINBOX_TEXT, "not found\n");
+}
+
+/* ---- JSON API ---- */
+
+/* {"id","from","to":[...],"subject","text","html","message_id","received_at"}; a new
+ * reference, NULL when out of memory. */
+static json_t *dinbox_msg_json(const struct dm_msg *m)
+{
+    json_t *o = json_object(), *to = json_array();
+    if (!o || !to) goto fail;
+    for (size_t i = 0; i < m->n_env_to; i++) json_array_append_new(to, dinbox_jstr(m->env_to[i]));
+    json_object_set_new(o, "id", json_integer(m->id));
+    json_object_set_new(o, "from", dinbox_jstr(m->env_from));
+    json_object_set_new(o, "to", to);
+    json_object_set_new(o, "subject", dinbox_jstr(m->subject));
+    json_object_set_new(o, "text", dinbox_jstr(m->text));
+    json_object_set_new(o, "html", dinbox_jstr(m->html));
+    json_object_set_new(o, "message_id", dinbox_jstr(m->message_id));
+    json_object_set_new(o, "received_at", json_integer(m->received_at));
+    return o;
+fail:
+    json_decref(o);
+    json_decref(to);
+    return NULL;
+}
+
+static void dinbox_api_list(const struct devsim_req *req, struct devsim_resp *resp)
+{
+    struct dm_msg **list;
+    const char *q = devsim_query(req, "to");
+    /* a '+' sent unencoded arrives as a space, which no address contains */
+    char *to = q && *q ? strdup(q) : NULL;
+    for (char *p = to; p && *p; p++)
+        if (*p == ' ') *p = '+';
+    size_t n = dm_store_list(dinbox_store, to, &list);
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++) json_array_append_new(arr, dinbox_msg_json(list[i]));
+    dm_list_free(list, n);
+    free(to);
+    devsim_reply_json(resp, 200, arr);
+}
+
+static void dinbox_api_one(struct devsim_resp *resp, long long id)
+{
+    struct dm_msg *m = dm_store_get(dinbox_store, id);
+    if (m)
+        devsim_reply_json(resp, 200, dinbox_msg_json(m));
+    else
+        devsim_reply_error(resp, 404, "no such message");
+    dm_msg_unref(m);
+}
+
+/* GET|DELETE /mail/api/messages, GET /mail/api/messages/ID */
+static void dinbox_api(const struct devsim_req *req, struct devsim_resp *resp)
+{
+    long long id = 0;
+    const char *tail = NULL;
+    int all = !strcmp(req->rest, ""), get = !strcmp(req->method, "GET");
+    int one = !all && dinbox_id(req->rest, &id, &tail) == 0 && !*tail;
+    if (all && get) {
+        dinbox_api_list(req, resp);
+    } else if (all && !strcmp(req->method, "DELETE")) {
+        dm_store_clear(dinbox_store);
+        devsim_reply_take(resp, 204, DINBOX_TEXT, NULL, 0);
+    } else if (one && get) {
+        dinbox_api_one(resp, id);
+    } else if (all || one) {
+        devsim_reply_error(resp, 405, "method not allowed");
+    } else {
+        devsim_reply_error(resp, 404, "not found");
+    }
+}
+
+/* ---- control ---- */
+
+static void dinbox_ctl_smtp_set(const struct devsim_req *req, struct devsim_resp *resp)
+{
+    json_error_t err;
+    json_t *j = json_loadb(req->body, req->body_len, 0, &err);
+    int mode = dsmtp_mode_parse(json_string_value(json_object_get(j, "mode")));
+    json_decref(j);
+    if (mode < 0)
+        devsim_reply_error(resp, 400, "body must be {\"mode\":\"up|down|tempfail|permfail\"}");
+    else if (dsmtp_set_mode((enum dsmtp_mode)mode) < 0)
+        devsim_reply_error(resp, 500, "cannot listen on the SMTP port again");
+    else
+        devsim_reply_json(resp, 200, json_pack("{s:s}", "mode", dsmtp_mode_name(mode)));
+}
+
+/* GET /_ctl/smtp: {"mode","accepted","refused"}; POST /_ctl/smtp {"mode":...}. */
+static void dinbox_ctl_smtp(const struct devsim_req *req, struct devsim_resp *resp)
+{
+    struct dsmtp_stats st;
+    if (*req->rest) {
+        devsim_reply_error(resp, 404, "not found");
+        return;
+    }
+    if (!strcmp(req->method, "POST")) {
+        dinbox_ctl_smtp_set(req, resp);
+        return;
+    }
+    if (strcmp(req->method, "GET") != 0) {
+        devsim_reply_error(resp, 405, "method not allowed");
+        return;
+    }
+    dsmtp_get_stats(&st);
+    devsim_reply_json(resp, 200,
+                      json_pack("{s:s,s:I,s:I}", "mode", dsmtp_mode_name(st.mode), "accepted",
+                                (json_int_t)st.accepted, "refused", (json_int_t)st.refused));
+}
+
+const struct devsim_route dinbox_routes[] = {
+    {"/mail/api/messages", dinbox_api},
+    {"/mail", dinbox_pages},
+    {"/_ctl/smtp", dinbox_ctl_smtp},
+    {NULL, NULL},
+};
