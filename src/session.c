@@ -28,10 +28,10 @@ int session_load(struct req *r)
     enum st_rc rc = st_one(
         c, r->a,
         "SELECT s.account_id, s.created_at, s.last_seen, s.expires_at, a.username, a.email,"
-        " a.email_verified, a.password_hash IS NOT NULL, a.status"
+        " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at"
         " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
-        "s", "iiiissiii", s->id_hash, &s->account_id, &s->created_at, &last_seen, &expires,
-        &user, &email, &verified, &has_pw, &status);
+        "s", "iiiissiiii", s->id_hash, &s->account_id, &s->created_at, &last_seen, &expires,
+        &user, &email, &verified, &has_pw, &status, &s->account_created_at);
     if (rc == ST_NOTFOUND) return 0;
     if (rc != ST_OK) return -1;
     int64_t now = time(NULL);

@@ -21,7 +21,8 @@ struct session {
     const char *email; /* NULL when none */
     int email_verified;
     int has_password;
-    int64_t created_at;
+    int64_t created_at;         /* of the session */
+    int64_t account_created_at; /* of the account */
 };
 
 /* Loads r->sess from the cookie (NULL when none or expired). 0, or -1 when the store failed. */
