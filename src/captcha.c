@@ -51,7 +51,7 @@ int captcha_new(struct arena *a, int64_t now, char **id_out, char **uri_out)
 {
     struct st_conn *c = st_get();
     if (!c) return -1;
-    char id[TOKEN_LEN + 1], idh[TOKEN_HASH_LEN + 1], answer[8], ah[65];
+    char id[TOKEN_LEN + 1], idh[TOKEN_HASH_LEN + 1], answer[16], ah[65];
     if (*cfg->captcha_test_answer)
         snprintf(answer, sizeof(answer), "%s", captcha_normalize(a, cfg->captcha_test_answer));
     else random_answer(answer);

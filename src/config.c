@@ -4,6 +4,7 @@
 #include "config.h"
 #include "log.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
@@ -284,10 +285,23 @@ int config_host_is_loopback(const char *url)
 {
     const char *p = strstr(url, "://");
     p = p ? p + 3 : url;
-    if (!strncmp(p, "localhost", 9) && (p[9] == 0 || p[9] == ':' || p[9] == '/')) return 1;
-    if (!strncmp(p, "127.", 4)) return 1;
-    if (!strncmp(p, "[::1]", 5)) return 1;
-    return 0;
+    char host[256];
+    size_t n;
+    if (*p == '[') {
+        n = strcspn(p + 1, "]");
+        if (p[1 + n] != ']' || n >= sizeof(host)) return 0;
+        memcpy(host, p + 1, n);
+    } else {
+        n = strcspn(p, ":/?#");
+        if (n >= sizeof(host)) return 0;
+        memcpy(host, p, n);
+    }
+    host[n] = 0;
+    if (!strcmp(host, "localhost")) return 1;
+    struct in_addr a4;
+    if (inet_pton(AF_INET, host, &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
+    struct in6_addr a6;
+    return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 static void validate(void)
@@ -304,6 +318,13 @@ static void validate(void)
         cerr("database must be sqlite:PATH or a PostgreSQL URL: %s", c->database);
     if (strcmp(c->default_lang, "zh-CN") && strcmp(c->default_lang, "en"))
         cerr("default_lang must be zh-CN or en: %s", c->default_lang);
+    /* counted as the captcha compares it: spaces ignored */
+    size_t tal = 0;
+    for (const char *p = c->captcha_test_answer; *p; p++)
+        if (isalnum((unsigned char)*p)) tal++;
+        else if (*p != ' ') tal = 99;
+    if (tal && (tal < 4 || tal > 8))
+        cerr("captcha_test_answer must be 4 to 8 letters or digits");
     if (*c->captcha_test_answer && !config_host_is_loopback(c->public_url))
         cerr("captcha_test_answer is for tests: public_url %s is not loopback", c->public_url);
     if (*c->secret_key && strlen(c->secret_key) < 32)

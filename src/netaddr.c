@@ -45,7 +45,7 @@ struct netaddr_list *netaddr_list_parse(const char *s, char *err, size_t errlen)
         if (slash) {
             char *end;
             long b = strtol(slash + 1, &end, 10);
-            if (*end || b < 0 || b > (is4 ? 32 : 128)) goto bad;
+            if (!slash[1] || *end || b < 0 || b > (is4 ? 32 : 128)) goto bad;
             p.bits = (int)(is4 ? b + 96 : b);
         }
         l->p = realloc(l->p, sizeof(struct prefix) * (size_t)(l->n + 1));
@@ -109,19 +109,25 @@ void netaddr_client(const char *peer, const char *xff, const struct netaddr_list
 {
     snprintf(out, n, "%s", peer);
     if (!xff || !netaddr_list_has(trusted, peer)) return;
-    char buf[1024];
-    snprintf(buf, sizeof(buf), "%s", xff);
-    for (;;) {
-        char *comma = strrchr(buf, ',');
-        char *cand = comma ? comma + 1 : buf;
-        while (*cand == ' ') cand++;
-        size_t len = strlen(cand);
-        while (len && cand[len - 1] == ' ') cand[--len] = 0;
-        unsigned char a[16];
+    /* walk the header from its right end, whatever its length: the rightmost entries are the
+     * ones our proxies appended */
+    const char *end = xff + strlen(xff);
+    while (end > xff) {
+        const char *start = end;
+        while (start > xff && start[-1] != ',') start--;
+        const char *a = start, *b = end;
+        while (a < b && *a == ' ') a++;
+        while (b > a && b[-1] == ' ') b--;
+        char cand[64];
+        size_t len = (size_t)(b - a);
+        unsigned char addr[16];
         int is4;
-        if (parse_addr(cand, a, &is4) != 0) return; /* garbage: keep the last good one */
+        if (len == 0 || len >= sizeof(cand)) return; /* garbage: keep the last good one */
+        memcpy(cand, a, len);
+        cand[len] = 0;
+        if (parse_addr(cand, addr, &is4) != 0) return;
         snprintf(out, n, "%s", cand);
-        if (!netaddr_list_has(trusted, cand) || !comma) return;
-        *comma = 0;
+        if (!netaddr_list_has(trusted, cand)) return;
+        end = start > xff ? start - 1 : xff;
     }
 }

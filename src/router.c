@@ -24,7 +24,10 @@ const struct route *router_match(const struct route *t, size_t n, const char *me
             *wrong_method = 1;
             continue;
         }
-        if (!(t[i].flags & R_PREFIX)) return &t[i];
+        if (!(t[i].flags & R_PREFIX)) {
+            *wrong_method = 0;
+            return &t[i];
+        }
         if (len > best_len) best = &t[i], best_len = len;
     }
     if (best) *wrong_method = 0;
