@@ -86,7 +86,7 @@ static int claim(struct st_conn *c, struct arena *a, int64_t now, struct claimed
         c, a,
         "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
         " WHERE id = (SELECT id FROM outbox WHERE (status = 'queued' AND next_attempt_at <= ?)"
-        " OR (status = 'sending' AND lease_until < ?) ORDER BY id LIMIT 1)"
+        " OR (status = 'sending' AND lease_until < ?) ORDER BY id LIMIT 1 {{SKIP_LOCKED}})"
         " AND (status = 'queued' OR lease_until < ?)"
         " RETURNING id, attempts, rcpt, message",
         "iiii", "iiss", lease, now, now, now, &m->id, &m->attempts, &m->rcpt, &m->message);

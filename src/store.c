@@ -14,11 +14,20 @@
 #include "log.h"
 #include "store_be.h"
 
-static const struct st_backend *backends[] = {&st_sqlite_backend, NULL};
+static const struct st_backend *backends[] = {&st_sqlite_backend, &st_pg_backend, NULL};
 static const struct st_backend *be;
 static char *store_url;
 static pthread_key_t conn_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+/* Statements with dialect macros are expanded once per process and kept: the backends cache
+ * statements by the address of their SQL. */
+#define EXPANDED_MAX 32
+static struct {
+    const char *key;
+    char *sql;
+} expanded[EXPANDED_MAX];
+static pthread_mutex_t expanded_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void conn_destroy(void *p)
 {
@@ -54,6 +63,13 @@ void store_shutdown(void)
     st_drop();
     free(store_url);
     store_url = NULL;
+    pthread_mutex_lock(&expanded_mu);
+    for (int i = 0; i < EXPANDED_MAX; i++) {
+        free(expanded[i].sql);
+        expanded[i].key = NULL;
+        expanded[i].sql = NULL;
+    }
+    pthread_mutex_unlock(&expanded_mu);
 }
 
 const char *store_backend(void)
@@ -102,9 +118,30 @@ void st_rollback(struct st_conn *c)
     c->be->rollback(c);
 }
 
+static char *apply_macros(const char *sql, const char *const *macros);
+
+
+static const char *expand(const struct st_backend *b, const char *sql)
+{
+    if (!strstr(sql, "{{")) return sql;
+    const char *out = NULL;
+    pthread_mutex_lock(&expanded_mu);
+    for (int i = 0; i < EXPANDED_MAX && !out; i++) {
+        if (expanded[i].key == sql) out = expanded[i].sql;
+        else if (!expanded[i].key) {
+            expanded[i].key = sql;
+            expanded[i].sql = apply_macros(sql, b->macros);
+            out = expanded[i].sql;
+        }
+    }
+    pthread_mutex_unlock(&expanded_mu);
+    if (!out) fatalx("store: more than %d statements with dialect macros", EXPANDED_MAX);
+    return out;
+}
+
 struct st_stmt *st_prepare(struct st_conn *c, const char *sql)
 {
-    return c->be->prepare(c, sql);
+    return c->be->prepare(c, expand(c->be, sql));
 }
 
 void st_bind_int(struct st_stmt *s, int i, int64_t v)
@@ -229,9 +266,19 @@ int store_schema_version(void)
     return v;
 }
 
-static int apply_one(struct st_conn *c, const struct asset *m, int version)
+static int migration_begin(struct st_conn *c)
 {
     if (st_begin(c) != ST_OK) return -1;
+    if (c->be->migrate_lock && c->be->exec_script(c, c->be->migrate_lock) != ST_OK) {
+        st_rollback(c);
+        return -1;
+    }
+    return 0;
+}
+
+static int apply_one(struct st_conn *c, const struct asset *m, int version)
+{
+    if (migration_begin(c) != 0) return -1;
     int64_t have = 0;
     if (st_one(c, NULL, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", "i", "i",
                (int64_t)version, &have) != ST_OK)
@@ -262,10 +309,14 @@ int store_migrate(void)
 {
     struct st_conn *c = st_get();
     if (!c) return -1;
+    if (migration_begin(c) != 0) return -1;
     if (c->be->exec_script(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                              " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)") !=
-        ST_OK)
+                              " version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)") !=
+            ST_OK ||
+        st_commit(c) != ST_OK) {
+        st_rollback(c);
         return -1;
+    }
     size_t n;
     const struct asset *all = asset_all(&n); /* sorted by path, so by number */
     for (size_t i = 0; i < n; i++) {

@@ -34,10 +34,14 @@ struct st_backend {
     int64_t (*col_int)(struct st_stmt *s, int i);
     const char *(*col_text)(struct st_stmt *s, int i);
     void (*done)(struct st_stmt *s);
-    /* dialect: NULL-terminated pairs {"{{NAME}}", "replacement"} used in migrations */
+    /* dialect: NULL-terminated pairs {"{{NAME}}", "replacement"}, applied to migrations and
+     * to statements that contain "{{" */
     const char *const *macros;
+    /* run first inside each migration transaction so nodes migrate one at a time (or NULL) */
+    const char *migrate_lock;
 };
 
 extern const struct st_backend st_sqlite_backend;
+extern const struct st_backend st_pg_backend;
 
 #endif

@@ -226,7 +226,9 @@ static void sq_done(struct st_stmt *base)
 }
 
 static const char *const sq_macros[] = {
-    "{{ID}}", "INTEGER PRIMARY KEY", NULL, NULL,
+    "{{ID}}", "INTEGER PRIMARY KEY",
+    "{{SKIP_LOCKED}}", "", /* writers are serialized: nothing to skip */
+    NULL, NULL,
 };
 
 const struct st_backend st_sqlite_backend = {

@@ -1,0 +1,338 @@
+/* store_pg: the PostgreSQL backend (libpq), for several daoid nodes on one database.
+ *
+ * Each thread has its own connection (so the pool is bounded by the thread count: HTTP
+ * workers + the mail sender + the janitor). Queries go through PQsendQueryParams with typed
+ * parameters and unnamed statements only, so no session state outlives a transaction and
+ * PgBouncer in transaction mode works. Every round trip waits at most db_busy_timeout_ms:
+ * past it the query is cancelled and the connection dropped (reopened on the next st_get),
+ * so a database that hangs or disappears costs a request one timeout, never a stuck thread.
+ * SQL arrives with `?` placeholders and is rewritten to $1…$n once per connection. */
+#include <errno.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "store_be.h"
+
+#define PG_MAX_PARAMS 16
+#define PG_CACHE 96
+#define OID_INT8 20
+#define OID_TEXT 25
+
+struct pg_conn {
+    struct st_conn base;
+    PGconn *pg;
+    const char *keys[PG_CACHE]; /* statement cache: caller's SQL → rewritten SQL */
+    char *sqls[PG_CACHE];
+};
+
+struct pg_stmt {
+    struct st_stmt base;
+    const char *sql;
+    char *owned; /* rewritten SQL when the cache was full */
+    int nparams;
+    Oid types[PG_MAX_PARAMS];
+    char *vals[PG_MAX_PARAMS];
+    PGresult *res;
+    int row, nrows, executed;
+};
+
+static int pg_accepts(const char *url)
+{
+    return !strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13) ||
+           (strchr(url, '=') && strncmp(url, "sqlite:", 7));
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int timeout_ms(void)
+{
+    return (int)(cfg->db_busy_timeout_ms > 0 ? cfg->db_busy_timeout_ms : 5000);
+}
+
+static struct st_conn *pg_open(const char *url, char *err, size_t errlen)
+{
+    char ct[16];
+    snprintf(ct, sizeof(ct), "%d", timeout_ms() / 1000 < 2 ? 2 : timeout_ms() / 1000);
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", "client_encoding",
+                          NULL};
+    const char *vals[] = {url, ct, "daoid", "UTF8", NULL};
+    PGconn *pg = PQconnectdbParams(keys, vals, 1);
+    if (!pg || PQstatus(pg) != CONNECTION_OK) {
+        snprintf(err, errlen, "%s", pg ? PQerrorMessage(pg) : "out of memory");
+        for (char *p = err; *p; p++)
+            if (*p == '\n') *p = ' ';
+        PQfinish(pg);
+        return NULL;
+    }
+    struct pg_conn *c = calloc(1, sizeof(*c));
+    if (!c) {
+        PQfinish(pg);
+        return NULL;
+    }
+    c->base.be = &st_pg_backend;
+    c->pg = pg;
+    return &c->base;
+}
+
+static void pg_close(struct st_conn *base)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    for (int i = 0; i < PG_CACHE; i++) free(c->sqls[i]);
+    PQfinish(c->pg);
+    free(c);
+}
+
+static void broken(struct pg_conn *c, const char *what)
+{
+    if (!c->base.broken)
+        log_warnx("store: postgres %s: %s", what, PQerrorMessage(c->pg));
+    c->base.broken = 1;
+}
+
+/* Waits for the results of what was sent; returns the last one (or NULL when the connection
+ * failed or the deadline passed: then the query is cancelled and the connection dropped). */
+static PGresult *pg_wait(struct pg_conn *c)
+{
+    int64_t deadline = now_ms() + timeout_ms();
+    PGresult *last = NULL;
+    for (;;) {
+        while (PQisBusy(c->pg)) {
+            int left = (int)(deadline - now_ms());
+            struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
+            int n = left > 0 ? poll(&pfd, 1, left) : 0;
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                PGcancel *cancel = PQgetCancel(c->pg);
+                char e[128];
+                if (cancel) PQcancel(cancel, e, sizeof(e)), PQfreeCancel(cancel);
+                log_warnx("store: postgres query took more than %d ms; cancelled", timeout_ms());
+                c->base.broken = 1;
+                PQclear(last);
+                return NULL;
+            }
+            if (!PQconsumeInput(c->pg)) {
+                broken(c, "connection");
+                PQclear(last);
+                return NULL;
+            }
+        }
+        PGresult *r = PQgetResult(c->pg);
+        if (!r) break;
+        PQclear(last);
+        last = r;
+    }
+    if (!last) broken(c, "connection");
+    return last;
+}
+
+static enum st_rc pg_status(struct pg_conn *c, PGresult *r, const char *what)
+{
+    if (!r) return ST_BUSY;
+    switch (PQresultStatus(r)) {
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK: return ST_OK;
+    default: break;
+    }
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (!state) state = "";
+    if (!strcmp(state, "23505") || !strcmp(state, "23503")) return ST_CONFLICT;
+    if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "57014") ||
+        !strcmp(state, "55P03"))
+        return ST_BUSY;
+    if (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3) || PQstatus(c->pg) != CONNECTION_OK) {
+        broken(c, what);
+        return ST_BUSY;
+    }
+    log_warnx("store: postgres %s: %s (%s)", what, PQresultErrorMessage(r), state);
+    return ST_ERR;
+}
+
+static enum st_rc pg_simple(struct st_conn *base, const char *sql)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    if (!PQsendQuery(c->pg, sql)) {
+        broken(c, "send");
+        return ST_BUSY;
+    }
+    PGresult *r = pg_wait(c);
+    enum st_rc rc = pg_status(c, r, "script");
+    PQclear(r);
+    return rc;
+}
+
+static enum st_rc pg_begin(struct st_conn *c)
+{
+    return pg_simple(c, "BEGIN");
+}
+
+static enum st_rc pg_commit(struct st_conn *c)
+{
+    enum st_rc rc = pg_simple(c, "COMMIT");
+    if (rc != ST_OK) pg_simple(c, "ROLLBACK");
+    return rc;
+}
+
+static void pg_rollback(struct st_conn *base)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    if (!c->base.broken && PQtransactionStatus(c->pg) != PQTRANS_IDLE) pg_simple(base, "ROLLBACK");
+}
+
+/* `?` → `$n`, outside quoted literals. */
+static char *rewrite(const char *sql)
+{
+    size_t n = strlen(sql);
+    char *out = malloc(n * 3 + 1), *o = out;
+    int k = 0, quoted = 0;
+    for (const char *p = sql; *p; p++) {
+        if (*p == '\'') quoted = !quoted;
+        if (*p == '?' && !quoted) o += sprintf(o, "$%d", ++k);
+        else *o++ = *p;
+    }
+    *o = 0;
+    return out;
+}
+
+static struct st_stmt *pg_prepare(struct st_conn *base, const char *sql)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    const char *text = NULL;
+    int free_slot = -1;
+    for (int i = 0; i < PG_CACHE && !text; i++) {
+        if (c->keys[i] == sql) text = c->sqls[i];
+        else if (!c->keys[i] && free_slot < 0) free_slot = i;
+    }
+    char *owned = NULL;
+    if (!text) {
+        char *r = rewrite(sql);
+        if (free_slot < 0) {
+            owned = r;
+        } else {
+            c->keys[free_slot] = sql;
+            c->sqls[free_slot] = r;
+        }
+        text = r;
+    }
+    struct pg_stmt *s = calloc(1, sizeof(*s));
+    if (!s) {
+        free(owned);
+        return NULL;
+    }
+    s->base.conn = base;
+    s->sql = text;
+    s->owned = owned;
+    return &s->base;
+}
+
+static void pg_bind(struct pg_stmt *s, int i, Oid type, char *val)
+{
+    if (i < 1 || i > PG_MAX_PARAMS) {
+        free(val);
+        log_warnx("store: parameter %d out of range", i);
+        return;
+    }
+    free(s->vals[i - 1]);
+    s->vals[i - 1] = val;
+    s->types[i - 1] = type;
+    if (i > s->nparams) s->nparams = i;
+}
+
+static void pg_bind_int(struct st_stmt *base, int i, int64_t v)
+{
+    char buf[24];
+    snprintf(buf, sizeof(buf), "%lld", (long long)v);
+    pg_bind((struct pg_stmt *)base, i, OID_INT8, strdup(buf));
+}
+
+static void pg_bind_text(struct st_stmt *base, int i, const char *v)
+{
+    pg_bind((struct pg_stmt *)base, i, OID_TEXT, v ? strdup(v) : NULL);
+}
+
+static enum st_rc pg_step(struct st_stmt *base)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    struct pg_conn *c = (struct pg_conn *)base->conn;
+    if (!s->executed) {
+        s->executed = 1;
+        if (c->base.broken) return ST_BUSY;
+        if (!PQsendQueryParams(c->pg, s->sql, s->nparams, s->types,
+                               (const char *const *)s->vals, NULL, NULL, 0)) {
+            broken(c, "send");
+            return ST_BUSY;
+        }
+        s->res = pg_wait(c);
+        enum st_rc rc = pg_status(c, s->res, "query");
+        if (rc != ST_OK) return rc;
+        s->nrows = PQresultStatus(s->res) == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
+        s->row = -1;
+        const char *ct = PQcmdTuples(s->res);
+        c->base.changes = ct && *ct ? strtoll(ct, NULL, 10) : 0;
+    }
+    if (!s->res) return ST_BUSY;
+    if (++s->row < s->nrows) return ST_ROW;
+    return ST_DONE;
+}
+
+static int64_t pg_col_int(struct st_stmt *base, int i)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    if (PQgetisnull(s->res, s->row, i)) return 0;
+    const char *v = PQgetvalue(s->res, s->row, i);
+    if (v[0] == 't' && !v[1]) return 1; /* boolean */
+    if (v[0] == 'f' && !v[1]) return 0;
+    return strtoll(v, NULL, 10);
+}
+
+static const char *pg_col_text(struct st_stmt *base, int i)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    return PQgetisnull(s->res, s->row, i) ? NULL : PQgetvalue(s->res, s->row, i);
+}
+
+static void pg_done(struct st_stmt *base)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    for (int i = 0; i < PG_MAX_PARAMS; i++) free(s->vals[i]);
+    PQclear(s->res);
+    free(s->owned);
+    free(s);
+}
+
+static const char *const pg_macros[] = {
+    "{{ID}}", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+    "INTEGER", "BIGINT",
+    "{{SKIP_LOCKED}}", "FOR UPDATE SKIP LOCKED",
+    NULL, NULL,
+};
+
+const struct st_backend st_pg_backend = {
+    .name = "postgres",
+    .accepts = pg_accepts,
+    .open = pg_open,
+    .close = pg_close,
+    .exec_script = pg_simple,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .prepare = pg_prepare,
+    .bind_int = pg_bind_int,
+    .bind_text = pg_bind_text,
+    .step = pg_step,
+    .col_int = pg_col_int,
+    .col_text = pg_col_text,
+    .done = pg_done,
+    .macros = pg_macros,
+    .migrate_lock = "SELECT pg_advisory_xact_lock(7271990)",
+};
