@@ -37,7 +37,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 ASSETS := $(sort $(wildcard web/templates/* web/static/* locale/* sql/*.sql data/*.txt))
 
-.PHONY: all build tests run test unit unit-san e2e san bench fmt clean deps
+.PHONY: all tests run test test-layers unit e2e bench fmt clean
 .DEFAULT_GOAL := all
 
 all: $(B)/daoid $(B)/devsim
@@ -48,12 +48,20 @@ run:
 	@$(MAKE) --no-print-directory all
 	@scripts/run-local.sh
 
+# Every layer runs with a throwaway PostgreSQL server (tests/with-pg.sh): the store contract
+# suite and the browser tests run on SQLite and on PostgreSQL.
 test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory all tests
 	@$(MAKE) --no-print-directory B=build/san SAN=1 all tests
+	@tests/with-pg.sh $(MAKE) --no-print-directory test-layers
+
+test-layers:
+	@echo "== unit tests (release build)"
 	@$(MAKE) --no-print-directory unit
+	@echo "== unit tests (ASan + UBSan + LeakSanitizer)"
 	@$(MAKE) --no-print-directory B=build/san SAN=1 unit
+	@echo "== browser and black-box tests"
 	@$(MAKE) --no-print-directory e2e
 
 bench:

@@ -219,6 +219,16 @@ enum acct_rc account_by_login(struct st_conn *c, struct arena *a, const char *id
 enum acct_rc account_verify_email(struct st_conn *c, int64_t id, const char *email_norm,
                                   int64_t now)
 {
+    /* lock every claim on this address in one order first, so that two accounts verifying
+     * it at once queue up instead of deadlocking (SQLite's write lock already serializes) */
+    struct st_stmt *lock = st_prepare(
+        c, "SELECT id FROM accounts WHERE email_norm = ? ORDER BY id {{FOR_UPDATE}}");
+    if (!lock) return ACCT_STORE_ERR;
+    st_bind_text(lock, 1, email_norm);
+    enum st_rc lrc;
+    while ((lrc = st_step(lock)) == ST_ROW) {}
+    st_done(lock);
+    if (lrc != ST_DONE) return ACCT_STORE_ERR;
     int taken = account_email_verified_elsewhere(c, email_norm, id);
     if (taken < 0) return ACCT_STORE_ERR;
     if (taken) return ACCT_EMAIL_TAKEN;

@@ -73,13 +73,7 @@ int mail_enqueue(struct st_conn *c, struct arena *a, int64_t account_id, const c
                : -1;
 }
 
-struct claimed {
-    int64_t id, attempts;
-    char *rcpt, *message;
-};
-
-/* Takes the oldest due row (or an expired lease) for this sender. 1, 0 (none) or -1. */
-static int claim(struct st_conn *c, struct arena *a, int64_t now, struct claimed *m)
+int mail_claim(struct st_conn *c, struct arena *a, int64_t now, struct mail_claimed *m)
 {
     int64_t lease = now + cfg->mail_timeout + 30;
     enum st_rc rc = st_one(
@@ -94,7 +88,7 @@ static int claim(struct st_conn *c, struct arena *a, int64_t now, struct claimed
     return rc == ST_OK ? 1 : -1;
 }
 
-static void finish(struct st_conn *c, const struct claimed *m, enum smtp_result res,
+static void finish(struct st_conn *c, const struct mail_claimed *m, enum smtp_result res,
                    const char *err, int64_t now)
 {
     enum st_rc rc;
@@ -132,8 +126,8 @@ int mail_deliver_due(int64_t now)
     int n = 0;
     for (;;) {
         struct arena *a = arena_new();
-        struct claimed m = {0};
-        int got = claim(c, a, now, &m);
+        struct mail_claimed m = {0};
+        int got = mail_claim(c, a, now, &m);
         if (got <= 0) {
             arena_free(a);
             return got < 0 ? -1 : n;

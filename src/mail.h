@@ -24,6 +24,15 @@ int mail_enqueue(struct st_conn *c, struct arena *a, int64_t account_id, const c
 /* Delay before retry number `attempts` (1-based): base, 2·base, 4·base … at most an hour. */
 int64_t mail_backoff(int64_t attempts, int64_t base);
 
+/* A row taken by one sender: its lease runs until now + mail_timeout + 30 s. */
+struct mail_claimed {
+    int64_t id, attempts;
+    char *rcpt, *message; /* in the caller's arena */
+};
+/* Takes the oldest due row (or one whose lease ran out) for this sender, atomically across
+ * threads, processes and nodes. 1, 0 (none due) or -1 on a store error. */
+int mail_claim(struct st_conn *c, struct arena *a, int64_t now, struct mail_claimed *m);
+
 /* Starts/stops the sender thread. */
 int mail_start(void);
 void mail_stop(void);
