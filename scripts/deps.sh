@@ -11,7 +11,7 @@ build_pkgs="gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libpq-dev libso
 libcurl4-openssl-dev libssl-dev libjansson-dev libexpat1-dev libgd-dev fonts-dejavu-core
 libqrencode-dev libunistring-dev libinih-dev"
 test_pkgs="libcriterion-dev chromium fonts-wqy-microhei nodejs npm sqlite3 clang
-libclang-rt-14-dev postgresql nginx curl"
+libclang-rt-14-dev postgresql pgbouncer nginx curl"
 bench_pkgs="wrk"
 
 pkgs=$build_pkgs

@@ -27,6 +27,9 @@ static void render_form(struct req *r, int status, const char *identifier, const
         if (captcha_new(r->a, time(NULL), &id, &img) == 0) {
             tmpl_set(c, "captcha_id", id);
             tmpl_set(c, "captcha_img", img);
+        } else {
+            tmpl_set(c, "captcha_error", i18n_get(i18n_cat(r->lang), "error.unavailable"));
+            status = 503;
         }
     }
     page_render(r, status, "login", c);

@@ -18,16 +18,18 @@
 static const char *const field_names[SF_COUNT] = {"err_email", "err_username", "err_password",
                                                   "err_captcha", "err_terms"};
 
-/* Adds a fresh captcha to c; on failure the page says the captcha is unavailable. */
-static void add_captcha(struct req *r, struct tmpl_ctx *c)
+/* Adds a fresh captcha to c; on failure (the store is down) the page says the service is
+ * unavailable and -1 is returned. */
+static int add_captcha(struct req *r, struct tmpl_ctx *c)
 {
     char *id = NULL, *img = NULL;
     if (captcha_new(r->a, time(NULL), &id, &img) != 0) {
         tmpl_set(c, "captcha_error", i18n_get(i18n_cat(r->lang), "error.unavailable"));
-        return;
+        return -1;
     }
     tmpl_set(c, "captcha_id", id);
     tmpl_set(c, "captcha_img", img);
+    return 0;
 }
 
 static void render_form(struct req *r, int status, const char *email, const char *username,
@@ -46,7 +48,7 @@ static void render_form(struct req *r, int status, const char *email, const char
         if (out->error) tmpl_set(c, "form_error", i18n_get(cat, out->error));
         else tmpl_set(c, "form_error", i18n_get(cat, "signup.err.summary"));
     }
-    add_captcha(r, c);
+    if (add_captcha(r, c) != 0) status = 503;
     page_render(r, status, "signup", c);
 }
 

@@ -75,7 +75,7 @@ int mail_enqueue(struct st_conn *c, struct arena *a, int64_t account_id, const c
 
 int mail_claim(struct st_conn *c, struct arena *a, int64_t now, struct mail_claimed *m)
 {
-    int64_t lease = now + cfg->mail_timeout + 30;
+    int64_t lease = now + 2 * cfg->mail_timeout; /* one delivery takes at most mail_timeout */
     enum st_rc rc = st_one(
         c, a,
         "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"

@@ -24,7 +24,7 @@ int mail_enqueue(struct st_conn *c, struct arena *a, int64_t account_id, const c
 /* Delay before retry number `attempts` (1-based): base, 2·base, 4·base … at most an hour. */
 int64_t mail_backoff(int64_t attempts, int64_t base);
 
-/* A row taken by one sender: its lease runs until now + mail_timeout + 30 s. */
+/* A row taken by one sender: its lease runs until now + 2 × mail_timeout. */
 struct mail_claimed {
     int64_t id, attempts;
     char *rcpt, *message; /* in the caller's arena */

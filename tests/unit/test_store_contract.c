@@ -321,7 +321,7 @@ CONTRACT(outbox_claim_exclusive_and_leased)
     struct arena *a = arena_new();
     struct mail_claimed m;
     cr_assert_eq(mail_claim(c, a, NOW + 1, &m), 0);
-    int64_t later = NOW + cfg->mail_timeout + 31;
+    int64_t later = NOW + 2 * cfg->mail_timeout + 1;
     cr_assert_eq(mail_claim(c, a, later, &m), 1);
     cr_assert_eq(m.id, 1);
     cr_assert_eq(m.attempts, 2);
