@@ -37,7 +37,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 ASSETS := $(sort $(wildcard web/templates/* web/static/* locale/* sql/*.sql data/*.txt))
 
-.PHONY: all tests run test test-layers unit e2e bench fmt clean
+.PHONY: all tests run test test-layers unit e2e screenshots bench fmt clean
 .DEFAULT_GOAL := all
 
 all: $(B)/daoid $(B)/devsim
@@ -121,6 +121,11 @@ unit: tests
 
 e2e:
 	@tests/e2e/run.sh
+
+# Refreshes the README's screenshots (docs/*.png) from the browser tests.
+screenshots: all
+	@tests/with-pg.sh env E2E_SCREENSHOTS=docs DAOID_BIN=build/daoid DEVSIM_BIN=build/devsim \
+		E2E_FILES=./email_flow.test.mjs tests/e2e/run.sh
 
 fmt:
 	clang-format -i src/*.c src/*.h tools/devsim/*.c tools/devsim/*.h tests/unit/*.c tools/embed.c

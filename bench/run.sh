@@ -1,11 +1,12 @@
 #!/bin/sh
 # make bench: daoid's speed as ratios measured side by side in one run on this machine.
 #   1. raw argon2id verifications/s with daoid's parameters, one thread per core
-#   2. password sign-ins/s (POST /login → 303) and their ratio to (1)       target ≥ 0.9
+#   2. password sign-ins/s (POST /login → 303) and their ratio to (1)          target ≥ 0.9
 #   3. GET /api/v1/me with a valid session, and a bare libmicrohttpd server answering a body
-#      of the same size with the same thread pool, requests/s and their ratio  target ≥ 0.5
+#      of the same size with the same thread pool; requests/s and their ratio  target ≥ 0.5
 #   4. daoid's resident memory idle and at its peak under load
-# No pass/fail: the table is for the issue notes. BENCH_SECONDS (default 10) per measurement.
+# (2)–(4) run on SQLite and on PostgreSQL (a throwaway local server). No pass/fail: the table
+# is for the issue notes. BENCH_SECONDS (default 5) per measurement, 3 rounds of each.
 set -eu
 cd "$(dirname "$0")/.."
 OUT=build/bench
@@ -13,12 +14,18 @@ mkdir -p "$OUT"
 cc -O2 -o "$OUT/hashrate" bench/hashrate.c $(pkg-config --cflags --libs libsodium) -lpthread
 cc -O2 -o "$OUT/hello" bench/hello.c $(pkg-config --cflags --libs libmicrohttpd)
 
-SECS=${BENCH_SECONDS:-10}
+SECS=${BENCH_SECONDS:-5}
 CORES=$(nproc)
 THREADS=$(( CORES * 2 < 4 ? 4 : CORES * 2 ))
-tmp=$(mktemp -d)
+tmp=$(mktemp -d /tmp/daoid-bench-XXXXXX)
+chmod 755 "$tmp"
 pids=""
-cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    tests/lib/pgtmp.sh stop "$tmp/pg" 2>/dev/null || true
+    rm -rf "$tmp"
+}
 trap cleanup EXIT INT TERM
 
 wait_line() { # file pattern
@@ -26,84 +33,110 @@ wait_line() { # file pattern
     echo "bench: timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
 }
 rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
-bad() { awk '/Non-2xx or 3xx/ {print $5} END {}' "$1"; }
+bad() { awk '/Non-2xx or 3xx/ {print $5}' "$1"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 build/devsim --smtp-port 0 --http-port 0 > "$tmp/devsim.out" 2>&1 &
 pids="$pids $!"
 wait_line "$tmp/devsim.out" "devsim ready"
 smtp=$(sed -n 's/.*smtp=\([0-9.:]*\).*/\1/p' "$tmp/devsim.out")
+pg_url=$(tests/lib/pgtmp.sh start "$tmp/pg")
 
-DAOID_LISTEN=127.0.0.1:0 DAOID_PUBLIC_URL=http://127.0.0.1 DAOID_DATABASE="sqlite:$tmp/daoid.db" \
-DAOID_SMTP_URL="smtp://$smtp" DAOID_CAPTCHA_TEST_ANSWER=TEST7 DAOID_ACCESS_LOG=0 DAOID_LOG_LEVEL=info \
-DAOID_LIMIT_LOGIN_IP=1000000000/1m DAOID_LIMIT_LOGIN_ACCOUNT=1000000000/1m DAOID_HASH_WAIT_MS=60000 \
-DAOID_THREADS=$THREADS \
-    build/daoid serve > "$tmp/daoid.out" 2> "$tmp/daoid.err" &
-dpid=$!
-pids="$pids $dpid"
-wait_line "$tmp/daoid.err" "serving"
-port=$(sed -n 's/.*http: listening on .* (port \([0-9]*\),.*/\1/p' "$tmp/daoid.err")
-base="http://127.0.0.1:$port"
+# start_daoid NAME DATABASE → sets dpid, base
+start_daoid() {
+    DAOID_LISTEN=127.0.0.1:0 DAOID_PUBLIC_URL=http://127.0.0.1 DAOID_DATABASE="$2" \
+    DAOID_SMTP_URL="smtp://$smtp" DAOID_CAPTCHA_TEST_ANSWER=TEST7 DAOID_ACCESS_LOG=0 \
+    DAOID_LIMIT_LOGIN_IP=1000000000/1m DAOID_LIMIT_LOGIN_ACCOUNT=1000000000/1m \
+    DAOID_HASH_WAIT_MS=60000 DAOID_THREADS=$THREADS \
+        build/daoid serve > "$tmp/$1.out" 2> "$tmp/$1.err" &
+    dpid=$!
+    pids="$pids $dpid"
+    wait_line "$tmp/$1.err" "serving"
+    base="http://127.0.0.1:$(sed -n 's/.*http: listening on .* (port \([0-9]*\),.*/\1/p' "$tmp/$1.err")"
+}
 
-# one account, signed up through the real form
-jar="$tmp/jar"
-form=$(curl -s -c "$jar" -b "$jar" "$base/signup")
-csrf=$(printf '%s' "$form" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-cid=$(printf '%s' "$form" | sed -n 's/.*name="captcha_id" id="captcha-id" value="\([^"]*\)".*/\1/p')
-pw='correct horse battery 42'
-curl -s -o /dev/null -c "$jar" -b "$jar" "$base/signup" --data-urlencode "csrf=$csrf" \
-    --data-urlencode "captcha_id=$cid" --data-urlencode "captcha=TEST7" \
-    --data-urlencode "email=bench@example.com" --data-urlencode "username=bench" \
-    --data-urlencode "password=$pw" --data-urlencode "terms=1"
-csrf_cookie=$(awk '$6 == "csrf" {print $7}' "$jar")
-session=$(awk '$6 == "session" {print $7}' "$jar")
-me_len=$(curl -s -b "session=$session" "$base/api/v1/me" | wc -c)
-[ "$me_len" -gt 20 ] || { echo "bench: sign-up failed" >&2; cat "$tmp/daoid.err" >&2; exit 1; }
-idle_rss=$(rss_kb "$dpid")
+# sign_up NAME → sets csrf, csrf_cookie, session, me_len (one account through the real form)
+sign_up() {
+    jar="$tmp/$1.jar"
+    form=$(curl -s -c "$jar" -b "$jar" "$base/signup")
+    csrf=$(printf '%s' "$form" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+    cid=$(printf '%s' "$form" | sed -n 's/.*name="captcha_id" id="captcha-id" value="\([^"]*\)".*/\1/p')
+    curl -s -o /dev/null -c "$jar" -b "$jar" "$base/signup" --data-urlencode "csrf=$csrf" \
+        --data-urlencode "captcha_id=$cid" --data-urlencode "captcha=TEST7" \
+        --data-urlencode "email=bench@example.com" --data-urlencode "username=bench" \
+        --data-urlencode "password=correct horse battery 42" --data-urlencode "terms=1"
+    csrf_cookie=$(awk '$6 == "csrf" {print $7}' "$jar")
+    session=$(awk '$6 == "session" {print $7}' "$jar")
+    me_len=$(curl -s -b "session=$session" "$base/api/v1/me" | wc -c)
+    [ "$me_len" -gt 20 ] || { echo "bench: sign-up on $1 failed" >&2; cat "$tmp/$1.err" >&2; exit 1; }
+}
 
-# The raw rate is measured just before and just after the sign-ins and averaged, so that a
-# neighbour's load on this shared machine weighs on both sides of the ratio alike.
-echo "bench: raw argon2id rate ($SECS s, $CORES threads)..." >&2
-raw1=$("$OUT/hashrate" "$SECS" "$CORES")
+login_load() { # OUTFILE
+    BENCH_COOKIE="csrf=$csrf_cookie" BENCH_BODY="csrf=$csrf&identifier=bench&password=correct+horse+battery+42" \
+        wrk -t 2 -c 16 -d "${SECS}s" -s bench/login.lua "$base/login" > "$1"
+}
+me_load() { # OUTFILE
+    BENCH_COOKIE="session=$session" wrk -t 2 -c 64 -d "${SECS}s" -s bench/cookie.lua "$base/api/v1/me" > "$1"
+}
 
-echo "bench: password sign-in ($SECS s)..." >&2
-BENCH_COOKIE="csrf=$csrf_cookie" BENCH_BODY="csrf=$csrf&identifier=bench&password=correct+horse+battery+42" \
-    wrk -t 2 -c $(( CORES * 4 )) -d "${SECS}s" -s bench/login.lua "$base/login" > "$tmp/login.txt"
-login=$(rps "$tmp/login.txt")
-echo "bench: raw argon2id rate again ($SECS s)..." >&2
-raw2=$("$OUT/hashrate" "$SECS" "$CORES")
-raw=$(awk -v a="$raw1" -v b="$raw2" 'BEGIN { printf "%.1f", (a + b) / 2 }')
-login_bad=$(bad "$tmp/login.txt")
+median3() { printf '%s\n%s\n%s\n' "$1" "$2" "$3" | sort -g | sed -n 2p; }
 
-echo "bench: GET /api/v1/me ($SECS s)..." >&2
-BENCH_COOKIE="session=$session" wrk -t 2 -c 64 -d "${SECS}s" -s bench/cookie.lua "$base/api/v1/me" > "$tmp/me.txt"
-me=$(rps "$tmp/me.txt")
-me_bad=$(bad "$tmp/me.txt")
-peak_rss=$(hwm_kb "$dpid")
+# Everything runs at once and the measurements are interleaved in rounds (raw hashing, then
+# each daoid's sign-ins; the bare server, then each daoid's /api/v1/me), and each figure is the
+# median of its rounds: on a shared machine a neighbour's burst then weighs on one round of
+# every side, not on one side.
+start_daoid sqlite "sqlite:$tmp/daoid.db"
+sq_pid=$dpid sq_base=$base
+sign_up sqlite
+sq_csrf=$csrf sq_cc=$csrf_cookie sq_session=$session
+start_daoid postgres "$pg_url"
+pg_pid=$dpid pg_base=$base
+sign_up postgres
+pg_csrf=$csrf pg_cc=$csrf_cookie pg_session=$session
+sq_idle=$(( $(rss_kb "$sq_pid") / 1024 )) pg_idle=$(( $(rss_kb "$pg_pid") / 1024 ))
 
-hport=$(( port + 1 ))
+hport=$(awk -v p="$$" 'BEGIN { srand(p); print 30000 + int(rand() * 20000) }')
 "$OUT/hello" "$hport" "$me_len" "$THREADS" &
-hpid=$!
-pids="$pids $hpid"
+pids="$pids $!"
 sleep 0.3
-echo "bench: bare libmicrohttpd hello ($SECS s)..." >&2
-wrk -t 2 -c 64 -d "${SECS}s" "http://127.0.0.1:$hport/" > "$tmp/hello.txt"
-hello=$(rps "$tmp/hello.txt")
-echo "bench: GET /api/v1/me again ($SECS s)..." >&2
-BENCH_COOKIE="session=$session" wrk -t 2 -c 64 -d "${SECS}s" -s bench/cookie.lua "$base/api/v1/me" > "$tmp/me2.txt"
-me=$(awk -v a="$me" -v b="$(rps "$tmp/me2.txt")" 'BEGIN { printf "%.1f", (a + b) / 2 }')
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+use() { # sqlite|postgres: point the load functions at that daoid
+    if [ "$1" = sqlite ]; then base=$sq_base csrf=$sq_csrf csrf_cookie=$sq_cc session=$sq_session
+    else base=$pg_base csrf=$pg_csrf csrf_cookie=$pg_cc session=$pg_session; fi
+}
+
+for r in 1 2 3; do
+    echo "bench: round $r/3: raw argon2id, sign-ins (sqlite, postgres), hello, /api/v1/me (sqlite, postgres)" >&2
+    eval "raw$r=$("$OUT/hashrate" "$SECS" "$CORES")"
+    use sqlite; login_load "$tmp/sl$r"; eval "sl$r=$(rps "$tmp/sl$r")"
+    use postgres; login_load "$tmp/pl$r"; eval "pl$r=$(rps "$tmp/pl$r")"
+    wrk -t 2 -c 64 -d "${SECS}s" "http://127.0.0.1:$hport/" > "$tmp/h$r"; eval "h$r=$(rps "$tmp/h$r")"
+    use sqlite; me_load "$tmp/sm$r"; eval "sm$r=$(rps "$tmp/sm$r")"
+    use postgres; me_load "$tmp/pm$r"; eval "pm$r=$(rps "$tmp/pm$r")"
+done
+sq_peak=$(( $(hwm_kb "$sq_pid") / 1024 )) pg_peak=$(( $(hwm_kb "$pg_pid") / 1024 ))
+bad_answers=$(cat "$tmp"/sl? "$tmp"/pl? "$tmp"/sm? "$tmp"/pm? | awk '/Non-2xx or 3xx/ {s += $5} END {print s + 0}')
+
+raw=$(median3 "$raw1" "$raw2" "$raw3")
+sq_login=$(median3 "$sl1" "$sl2" "$sl3") pg_login=$(median3 "$pl1" "$pl2" "$pl3")
+hello=$(median3 "$h1" "$h2" "$h3")
+sq_me=$(median3 "$sm1" "$sm2" "$sm3") pg_me=$(median3 "$pm1" "$pm2" "$pm3")
+
 cat <<TABLE
 
-daoid benchmark — $(date -u +%Y-%m-%d), $CORES cores, $THREADS HTTP threads, SQLite, ${SECS}s each
-| measure                                   | per second | ratio | target |
-|-------------------------------------------|-----------:|------:|-------:|
-| raw argon2id verify (m=19 MiB, t=2), $CORES thr |   $raw ($raw1, $raw2) |       |        |
-| password sign-in (POST /login → 303)      |   $login | $(ratio "$login" "$raw") | ≥ 0.9 |
-| bare libmicrohttpd hello ($me_len-byte body)   |   $hello |       |        |
-| GET /api/v1/me with a session             |   $me | $(ratio "$me" "$hello") | ≥ 0.5 |
-| daoid RSS idle / peak                     | $((idle_rss / 1024)) MiB / $((peak_rss / 1024)) MiB |  |  |
+daoid benchmark — $(date -u +%Y-%m-%d), $CORES cores, $THREADS HTTP threads, medians of 3 interleaved rounds of ${SECS}s, wrk on loopback
+| measure                                             | SQLite | PostgreSQL | target |
+|-----------------------------------------------------|-------:|-----------:|-------:|
+| raw argon2id verify/s (m=19 MiB, t=2, $CORES threads)      | $raw | | |
+| password sign-in/s (POST /login → 303)               | $sq_login | $pg_login | |
+| … ratio to the raw argon2id rate                     | $(ratio "$sq_login" "$raw") | $(ratio "$pg_login" "$raw") | ≥ 0.9 |
+| bare libmicrohttpd hello/s ($me_len-byte body)        | $hello | | |
+| GET /api/v1/me/s with a session                      | $sq_me | $pg_me | |
+| … ratio to the bare hello                            | $(ratio "$sq_me" "$hello") | $(ratio "$pg_me" "$hello") | ≥ 0.5 |
+| daoid RSS idle / peak (MiB)                          | $sq_idle / $sq_peak | $pg_idle / $pg_peak | |
+
+rounds: raw $raw1 $raw2 $raw3 | sign-in sqlite $sl1 $sl2 $sl3, postgres $pl1 $pl2 $pl3 | hello $h1 $h2 $h3 | me sqlite $sm1 $sm2 $sm3, postgres $pm1 $pm2 $pm3
 TABLE
-[ -z "$login_bad$me_bad" ] || echo "note: non-2xx/3xx answers: sign-in ${login_bad:-0}, me ${me_bad:-0}"
+[ "$bad_answers" = 0 ] || echo "note: $bad_answers answers were not 2xx/3xx"

@@ -85,6 +85,47 @@ static const struct ckey keys[] = {
      "how long a query waits for a lock or a connection"},
     {"log_level", C_STR, O(log_level), "info", "error, warn, info or debug"},
     {"access_log", C_BOOL, O(access_log), "1", "one line per request on stdout"},
+
+    /* social sign-in */
+    {"github_client_id", C_STR, O(github_client_id), "", "GitHub OAuth app client id (empty: off)"},
+    {"github_client_secret", C_SECRET, O(github_client_secret), "", "GitHub OAuth app secret"},
+    {"github_url", C_STR, O(github_url), "https://github.com",
+     "GitHub web base (authorize, token); GitHub Enterprise: https://HOST"},
+    {"github_api_url", C_STR, O(github_api_url), "https://api.github.com",
+     "GitHub API base; GitHub Enterprise: https://HOST/api/v3"},
+    {"bitbucket_client_id", C_STR, O(bitbucket_client_id), "", "Bitbucket OAuth consumer key"},
+    {"bitbucket_client_secret", C_SECRET, O(bitbucket_client_secret), "",
+     "Bitbucket OAuth consumer secret"},
+    {"bitbucket_url", C_STR, O(bitbucket_url), "https://bitbucket.org", "Bitbucket web base"},
+    {"bitbucket_api_url", C_STR, O(bitbucket_api_url), "https://api.bitbucket.org",
+     "Bitbucket API base"},
+    {"coding_client_id", C_STR, O(coding_client_id), "", "Coding OAuth client id"},
+    {"coding_client_secret", C_SECRET, O(coding_client_secret), "", "Coding OAuth client secret"},
+    {"coding_url", C_STR, O(coding_url), "", "Coding team base, https://TEAM.coding.net"},
+    {"oauth_timeout", C_DUR, O(oauth_timeout), "10s",
+     "time limit of one call to a sign-in provider (connecting: at most 5s)"},
+
+    /* WeChat */
+    {"wechat_app_id", C_STR, O(wechat_app_id), "", "WeChat service account AppID (empty: off)"},
+    {"wechat_app_secret", C_SECRET, O(wechat_app_secret), "", "WeChat AppSecret"},
+    {"wechat_token", C_SECRET, O(wechat_token), "", "WeChat callback Token (signatures)"},
+    {"wechat_aes_key", C_SECRET, O(wechat_aes_key), "",
+     "WeChat EncodingAESKey (43 chars) for safe mode; empty: plaintext mode"},
+    {"wechat_api_url", C_STR, O(wechat_api_url), "https://api.weixin.qq.com", "WeChat API base"},
+    {"wechat_token_mode", C_STR, O(wechat_token_mode), "stable",
+     "stable (cgi-bin/stable_token) or classic (cgi-bin/token)"},
+    {"wechat_qr_ttl", C_DUR, O(wechat_qr_ttl), "5m", "lifetime of a sign-in QR code"},
+    {"base_units", C_INT, O(base_units), "2", "resource units of the base plan"},
+    {"wechat_bonus_units", C_INT, O(wechat_bonus_units), "1", "units granted for binding WeChat"},
+
+    /* console and settings */
+    {"token_key", C_SECRET, O(token_key), "",
+     "key encrypting stored provider tokens (64 hex chars); empty: derived from secret_key"},
+    {"reset_ttl", C_DUR, O(reset_ttl), "1h", "lifetime of a password reset link"},
+    {"username_hold", C_DUR, O(username_hold), "30d",
+     "how long a released username (renamed or deleted account) stays reserved"},
+    {"reauth_window", C_DUR, O(reauth_window), "10m",
+     "sensitive changes need the password unless the sign-in is this recent"},
 };
 #undef O
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -62,6 +62,22 @@ struct config {
     char *log_level;
     int access_log;
 
+    /* social sign-in (GitHub issue): a provider without a client id is not offered */
+    char *github_client_id, *github_client_secret, *github_url, *github_api_url;
+    char *bitbucket_client_id, *bitbucket_client_secret, *bitbucket_url, *bitbucket_api_url;
+    char *coding_client_id, *coding_client_secret, *coding_url;
+    int64_t oauth_timeout;
+
+    /* WeChat service account (WeChat issue): not offered without an app id */
+    char *wechat_app_id, *wechat_app_secret, *wechat_token, *wechat_aes_key, *wechat_api_url;
+    char *wechat_token_mode;
+    int64_t wechat_qr_ttl;
+    int64_t base_units, wechat_bonus_units;
+
+    /* console and settings (console issue) */
+    char *token_key;
+    int64_t reset_ttl, username_hold, reauth_window;
+
     /* derived by config_load */
     int https;          /* public_url is https */
     char *origin;       /* scheme://host[:port] of public_url */

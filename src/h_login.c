@@ -62,6 +62,9 @@ void h_login_submit(struct req *r)
         render_form(r, 401, in.identifier, "login.err.captcha_needed", 1);
         return;
     case LOGIN_CAPTCHA_WRONG: render_form(r, 401, in.identifier, "captcha.err.wrong", 1); return;
+    case LOGIN_CAPTCHA_MISSING:
+        render_form(r, 401, in.identifier, "captcha.err.missing", 1);
+        return;
     case LOGIN_DISABLED: render_form(r, 403, in.identifier, "login.err.disabled", 0); return;
     case LOGIN_LIMITED: render_form(r, 429, in.identifier, "login.err.rate", 1); return;
     default: render_form(r, 503, in.identifier, "error.busy", 0); return;

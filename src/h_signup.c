@@ -36,7 +36,6 @@ static void render_form(struct req *r, int status, const char *email, const char
                         const struct signup_out *out)
 {
     struct tmpl_ctx *c = page_ctx(r);
-    const struct i18n_cat *cat = i18n_cat(r->lang);
     tmpl_set(c, "email", email);
     tmpl_set(c, "username", username);
     tmpl_set(c, "refresh_href", arena_printf(r->a, "/signup?email=%s&username=%s",
@@ -44,9 +43,8 @@ static void render_form(struct req *r, int status, const char *email, const char
                                              http_urlencode(r->a, username)));
     if (out) {
         for (int i = 0; i < SF_COUNT; i++)
-            if (out->errors[i]) tmpl_set(c, field_names[i], i18n_get(cat, out->errors[i]));
-        if (out->error) tmpl_set(c, "form_error", i18n_get(cat, out->error));
-        else tmpl_set(c, "form_error", i18n_get(cat, "signup.err.summary"));
+            if (out->errors[i]) tmpl_set(c, field_names[i], page_t(r, c, out->errors[i]));
+        tmpl_set(c, "form_error", page_t(r, c, out->error ? out->error : "signup.err.summary"));
     }
     if (add_captcha(r, c) != 0) status = 503;
     page_render(r, status, "signup", c);

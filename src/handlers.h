@@ -28,8 +28,14 @@ void h_verify(struct req *r);
 void h_api_me(struct req *r);
 /* h_static.c */
 void h_static(struct req *r);
-/* h_social.c */
+/* h_social.c (until h_oauth.c and h_wechat.c replace these) */
 void h_auth_github(struct req *r);
 void h_auth_wechat(struct req *r);
+
+/* h_oauth.c: GitHub, Bitbucket, Coding */
+
+/* h_wechat.c: WeChat */
+
+/* console, settings, password reset */
 
 #endif

@@ -392,7 +392,7 @@ int http_start(void)
         (unsigned)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->request_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-        NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+        NULL, MHD_OPTION_END);
     if (!daemon_h) {
         log_warnx("http: cannot listen on %s", cfg->listen);
         netaddr_list_free(trusted);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "asset.h"
 #include "log.h"
 
@@ -46,42 +47,62 @@ static char *unescape(const char *v)
     return out;
 }
 
-static int cat_load(struct i18n_cat *c)
+/* Adds the "key = value" lines of one catalog file to c. */
+static int cat_parse(struct i18n_cat *c, const struct asset *a, int *cap)
 {
-    char path[64];
-    strcpy(path, "locale/");
-    strcat(path, c->lang);
-    strcat(path, ".txt");
-    const struct asset *a = asset_get(path);
-    if (!a) {
-        log_warnx("i18n: %s missing", path);
-        return -1;
-    }
     char *text = strndup((const char *)a->data, a->len), *save = NULL;
-    int cap = 256, lineno = 0, rc = 0;
-    c->msgs = malloc(sizeof(struct msg) * (size_t)cap);
-    c->n = 0;
+    int lineno = 0, rc = 0;
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         lineno++;
         char *l = trim(line);
         if (!*l || *l == '#') continue;
         char *eq = strchr(l, '=');
         if (!eq) {
-            log_warnx("i18n: %s: no '=' in a line near %d", path, lineno);
+            log_warnx("i18n: %s: no '=' in a line near %d", a->path, lineno);
             rc = -1;
             continue;
         }
         *eq = 0;
-        if (c->n == cap) c->msgs = realloc(c->msgs, sizeof(struct msg) * (size_t)(cap *= 2));
+        if (c->n == *cap) c->msgs = realloc(c->msgs, sizeof(struct msg) * (size_t)(*cap *= 2));
         c->msgs[c->n].key = strdup(trim(l));
         c->msgs[c->n].val = unescape(trim(eq + 1));
         c->n++;
     }
     free(text);
+    return rc;
+}
+
+/* A language's catalog is locale/LANG.txt plus any locale/LANG.PART.txt (one per feature). */
+static int is_catalog_of(const char *path, const char *lang)
+{
+    size_t n = strlen(lang);
+    if (strncmp(path, "locale/", 7) || strncmp(path + 7, lang, n)) return 0;
+    const char *rest = path + 7 + n;
+    size_t rl = strlen(rest);
+    return (rest[0] == '.' && rl >= 4 && !strcmp(rest + rl - 4, ".txt"));
+}
+
+static int cat_load(struct i18n_cat *c)
+{
+    int cap = 256, rc = 0, files = 0;
+    c->msgs = malloc(sizeof(struct msg) * (size_t)cap);
+    c->n = 0;
+    size_t n;
+    const struct asset *all = asset_all(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (!is_catalog_of(all[i].path, c->lang)) continue;
+        const struct asset *a = asset_get(all[i].path); /* the override, when there is one */
+        if (cat_parse(c, a, &cap) != 0) rc = -1;
+        files++;
+    }
+    if (!files) {
+        log_warnx("i18n: no catalog for %s", c->lang);
+        return -1;
+    }
     qsort(c->msgs, (size_t)c->n, sizeof(struct msg), msg_cmp);
     for (int i = 1; i < c->n; i++)
         if (!strcmp(c->msgs[i].key, c->msgs[i - 1].key)) {
-            log_warnx("i18n: %s: duplicate key %s", path, c->msgs[i].key);
+            log_warnx("i18n: %s: duplicate key %s", c->lang, c->msgs[i].key);
             rc = -1;
         }
     return rc;
@@ -147,6 +168,18 @@ static const char *lang_match(const char *tag, size_t n)
     if (n >= 2 && !strncasecmp(tag, "zh", 2) && (n == 2 || tag[2] == '-')) return "zh-CN";
     if (n >= 2 && !strncasecmp(tag, "en", 2) && (n == 2 || tag[2] == '-')) return "en";
     return NULL;
+}
+
+const char *i18n_duration(struct arena *a, const char *lang, long long s)
+{
+    const struct i18n_cat *c = i18n_cat(lang);
+    const char *key = "time.minutes";
+    long long n = (s + 59) / 60;
+    if (s >= 2 * 86400 && s % 86400 == 0) key = "time.days", n = s / 86400;
+    else if (s >= 3600 && s % 3600 == 0) key = "time.hours", n = s / 3600;
+    const char *fmt = i18n_get(c, key), *p = strstr(fmt, "{n}");
+    if (!p) return arena_strdup(a, fmt);
+    return arena_printf(a, "%.*s%lld%s", (int)(p - fmt), fmt, n, p + 3);
 }
 
 const char *i18n_pick(const char *cookie, const char *al, const char *fallback)

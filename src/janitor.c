@@ -24,7 +24,8 @@ int64_t janitor_sweep(int64_t now)
     if (n < 0) return -1;
     total += n;
     static const char *const sweeps[] = {
-        "DELETE FROM tokens WHERE expires_at <= ?",
+        /* one-time tokens stay a week past expiry, so an old link still says "expired" */
+        "DELETE FROM tokens WHERE expires_at <= ? - 604800",
         "DELETE FROM captchas WHERE expires_at <= ?",
         "DELETE FROM rate_counters WHERE expires_at <= ?",
     };

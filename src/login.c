@@ -56,10 +56,11 @@ enum login_rc login_run(struct arena *a, const struct login_in *in, struct login
     if (!c) return LOGIN_BUSY;
     const char *ipk = arena_printf(a, "loginfail:ip:%s", in->ip);
     const char *idk = id_key(a, in->identifier);
-    enum rl_rc r1 = ratelimit_hit(c, arena_printf(a, "login:ip:%s", in->ip), &cfg->limit_login_ip, now);
-    enum rl_rc r2 = ratelimit_hit(c, arena_printf(a, "login:%s", idk), &cfg->limit_login_account, now);
-    if (r1 == RL_ERR || r2 == RL_ERR) return LOGIN_BUSY;
-    if (r1 == RL_DENY || r2 == RL_DENY) return LOGIN_LIMITED;
+    const char *keys[2] = {arena_printf(a, "login:ip:%s", in->ip), arena_printf(a, "login:%s", idk)};
+    const struct rate *rates[2] = {&cfg->limit_login_ip, &cfg->limit_login_account};
+    enum rl_rc rl = ratelimit_hit_all(c, 2, keys, rates, now);
+    if (rl == RL_ERR) return LOGIN_BUSY;
+    if (rl == RL_DENY) return LOGIN_LIMITED;
 
     int64_t fip = failures(c, ipk, now), fid = failures(c, idk, now);
     if (fip < 0 || fid < 0) return LOGIN_BUSY;
@@ -68,6 +69,7 @@ enum login_rc login_run(struct arena *a, const struct login_in *in, struct login
         if (!in->captcha_id) return LOGIN_CAPTCHA_NEEDED;
         enum captcha_rc cr = captcha_check(a, in->captcha_id, in->captcha_answer, now);
         if (cr == CAPTCHA_STORE_ERR) return LOGIN_BUSY;
+        if (cr == CAPTCHA_MISSING) return LOGIN_CAPTCHA_MISSING;
         if (cr != CAPTCHA_OK) return fail(c, ipk, idk, 0, in->ip, now, out, LOGIN_CAPTCHA_WRONG);
     }
 
@@ -87,7 +89,7 @@ enum login_rc login_run(struct arena *a, const struct login_in *in, struct login
         char h[PASSWORD_HASH_MAX];
         if (password_hash(pw, h) == PWR_OK) account_set_password_hash(c, acct.id, h, now);
     }
-    ratelimit_reset(c, idk);
+    if (fid > 0) ratelimit_reset(c, idk);
     audit_log(c, acct.id, "login", in->ip, "password", now);
     out->account_id = acct.id;
     return LOGIN_OK;

@@ -30,6 +30,13 @@ struct tmpl_ctx *page_ctx(struct req *r)
     return c;
 }
 
+const char *page_t(struct req *r, struct tmpl_ctx *c, const char *key)
+{
+    const char *src = arena_printf(r->a, "{{t:%s}}", key);
+    const char *out = tmpl_render_str(r->a, src, c, i18n_cat(r->lang), TMPL_TEXT, NULL);
+    return out ? out : key;
+}
+
 void page_render(struct req *r, int status, const char *name, struct tmpl_ctx *c)
 {
     char path[128];

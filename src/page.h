@@ -9,6 +9,9 @@ struct tmpl_ctx;
 
 /* A context for r's page, in r->a, with the shared values set. */
 struct tmpl_ctx *page_ctx(struct req *r);
+/* The catalog message key in r's language with its {var} placeholders filled from c (plain
+ * text: the template escapes it where it is used). In r->a. */
+const char *page_t(struct req *r, struct tmpl_ctx *c, const char *key);
 /* Renders web/templates/NAME.html in r's language and sends it with status. */
 void page_render(struct req *r, int status, const char *name, struct tmpl_ctx *c);
 /* An error page (or {"error":CODE} under /api/) for status with the message msg_key

@@ -15,6 +15,10 @@ enum rl_rc { RL_ALLOW, RL_DENY, RL_ERR };
 int64_t ratelimit_window(int64_t now, int64_t window);
 /* Counts one event under key; RL_DENY when this event is beyond rate->count in the window. */
 enum rl_rc ratelimit_hit(struct st_conn *c, const char *key, const struct rate *rate, int64_t now);
+/* Counts one event under each of n (1–3) distinct keys in one statement; RL_DENY when any of
+ * them is beyond its rate. */
+enum rl_rc ratelimit_hit_all(struct st_conn *c, int n, const char *const *keys,
+                             const struct rate *const *rates, int64_t now);
 /* Events counted under key in the current window (0 when none), without counting; -1 on error. */
 int64_t ratelimit_peek(struct st_conn *c, const char *key, int64_t window, int64_t now);
 /* Forgets key (e.g. failed sign-ins after a success). */

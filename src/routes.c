@@ -21,12 +21,16 @@ const struct route routes[] = {
     {"POST", "/verify/resend", h_verify_resend, R_PAGE_AUTH},
     {"GET", "/verify", h_verify, R_SESSION},
 
+    {"GET", "/api/v1/me", h_api_me, R_API_AUTH},
+    {"GET", "/static/", h_static, R_PREFIX | R_NOSTORE_OFF},
+
+    /* social sign-in: GitHub, Bitbucket, Coding (h_oauth.c) */
     {"GET", "/auth/github", h_auth_github, R_SESSION},
+
+    /* WeChat (h_wechat.c) */
     {"GET", "/auth/wechat", h_auth_wechat, R_SESSION},
 
-    {"GET", "/api/v1/me", h_api_me, R_API_AUTH},
-
-    {"GET", "/static/", h_static, R_PREFIX | R_NOSTORE_OFF},
+    /* console, settings, password reset (h_settings.c, h_password.c, h_console.c) */
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "config.h"
 #include "log.h"
@@ -41,6 +42,18 @@ static void sq_mkdir_parent(const char *path)
     if (!slash || slash == dir) return;
     *slash = 0;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) log_warn("store: mkdir %s", dir);
+}
+
+/* Busy handler: retry every 200 µs up to db_busy_timeout_ms. SQLite's own handler sleeps in
+ * growing steps (up to 100 ms), which leaves writers idle long after the lock is free. */
+static int sq_busy(void *arg, int count)
+{
+    (void)arg;
+    int64_t limit = cfg->db_busy_timeout_ms ? cfg->db_busy_timeout_ms : 5000;
+    if ((int64_t)count * 200 / 1000 >= limit) return 0;
+    struct timespec ts = {0, count < 50 ? 50000 : 200000};
+    nanosleep(&ts, NULL);
+    return 1;
 }
 
 static enum st_rc sq_rc(struct sq_conn *c, int rc, const char *what)
@@ -79,7 +92,7 @@ static struct st_conn *sq_open(const char *url, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
         goto fail;
     }
-    sqlite3_busy_timeout(c->db, (int)(cfg->db_busy_timeout_ms ? cfg->db_busy_timeout_ms : 5000));
+    sqlite3_busy_handler(c->db, sq_busy, NULL);
     sqlite3_extended_result_codes(c->db, 1);
     char *msg = NULL;
     rc = sqlite3_exec(c->db,

@@ -10,6 +10,7 @@
 #include "arena.h"
 #include "audit.h"
 #include "config.h"
+#include "i18n.h"
 #include "log.h"
 #include "mail.h"
 #include "ratelimit.h"
@@ -27,7 +28,7 @@ int verify_send(struct st_conn *c, struct arena *a, int64_t account_id, const ch
     struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
     tmpl_set(v, "link", arena_printf(a, "%s/verify?token=%s", cfg->origin, tok));
     tmpl_set(v, "email", email);
-    tmpl_setf(v, "hours", "%lld", (long long)(cfg->verify_ttl / 3600));
+    tmpl_set(v, "duration", i18n_duration(a, lang, cfg->verify_ttl));
     return mail_enqueue(c, a, account_id, "verify", email, lang, v, now);
 }
 
@@ -71,11 +72,12 @@ enum resend_rc verify_resend(struct arena *a, int64_t account_id, const char *ip
     char *k1 = arena_printf(a, "resend:acct:%lld", (long long)account_id);
     char *k2 = arena_printf(a, "resend:acctday:%lld", (long long)account_id);
     char *k3 = arena_printf(a, "resend:ip:%s", ip);
-    enum rl_rc r1 = ratelimit_hit(c, k1, &cfg->limit_resend_account, now);
-    enum rl_rc r2 = ratelimit_hit(c, k2, &cfg->limit_resend_account_day, now);
-    enum rl_rc r3 = ratelimit_hit(c, k3, &cfg->limit_resend_ip, now);
-    if (r1 == RL_ERR || r2 == RL_ERR || r3 == RL_ERR) return RESEND_ERR;
-    if (r1 == RL_DENY || r2 == RL_DENY || r3 == RL_DENY) return RESEND_LIMITED;
+    const char *keys[3] = {k1, k2, k3};
+    const struct rate *rates[3] = {&cfg->limit_resend_account, &cfg->limit_resend_account_day,
+                                   &cfg->limit_resend_ip};
+    enum rl_rc rl = ratelimit_hit_all(c, 3, keys, rates, now);
+    if (rl == RL_ERR) return RESEND_ERR;
+    if (rl == RL_DENY) return RESEND_LIMITED;
     if (st_begin(c) != ST_OK) return RESEND_ERR;
     if (verify_send(c, a, account_id, acct.email, lang, now) != 0) goto fail;
     audit_log(c, account_id, "verify_resent", ip, NULL, now);

@@ -1,5 +1,6 @@
 /* Unit tests of mail: backoff schedule, mail_enqueue into the outbox, failed deliveries. */
 #include "arena.h"
+#include "i18n.h"
 #include "mail.h"
 #include "tmpl.h"
 
@@ -115,7 +116,7 @@ static struct tmpl_ctx *vars(void)
     struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
     tmpl_set(v, "link", LINK);
     tmpl_set(v, "email", "bob@example.com");
-    tmpl_set(v, "hours", "24");
+    tmpl_set(v, "duration", i18n_duration(a, "en", 86400));
     return v;
 }
 

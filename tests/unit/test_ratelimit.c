@@ -145,3 +145,19 @@ Test(ratelimit, racing_threads_exactly_n_allowed)
     cr_assert_eq(denied, THREADS * HITS - LIMIT);
     cr_assert_eq(ratelimit_peek(tl_conn(), "hot", 3600, T0), THREADS * HITS);
 }
+
+/* several keys in one statement: each counted, and one over its limit denies the whole */
+Test(ratelimit, hit_all_counts_each_and_denies_on_any)
+{
+    struct st_conn *c = tl_conn();
+    const struct rate tight = {2, 60}, loose = {100, 3600};
+    const char *keys[3] = {"all:a", "all:b", "all:c"};
+    const struct rate *rates[3] = {&loose, &tight, &loose};
+    cr_assert_eq(ratelimit_hit_all(c, 3, keys, rates, 1000), RL_ALLOW);
+    cr_assert_eq(ratelimit_hit_all(c, 3, keys, rates, 1001), RL_ALLOW);
+    cr_assert_eq(ratelimit_hit_all(c, 3, keys, rates, 1002), RL_DENY, "b is over its 2/60s");
+    cr_assert_eq(ratelimit_peek(c, "all:a", 3600, 1002), 3);
+    cr_assert_eq(ratelimit_peek(c, "all:b", 60, 1002), 3);
+    cr_assert_eq(ratelimit_hit_all(c, 0, keys, rates, 1003), RL_ERR);
+    cr_assert_eq(ratelimit_hit_all(c, 4, keys, rates, 1003), RL_ERR);
+}

@@ -98,7 +98,35 @@ export async function startDevsim(extraArgs = []) {
   };
 }
 
-// Starts daoid with a fresh SQLite file (unless env.DAOID_DATABASE says otherwise).
+// Where screenshots go: tests/e2e/out, or docs/ for `make screenshots` (E2E_SCREENSHOTS).
+export const SHOTS = resolve(ROOT, process.env.E2E_SCREENSHOTS || 'tests/e2e/out');
+
+// The backend the suite runs on: E2E_DB=postgres gives each daoid a fresh database on the
+// server tests/with-pg.sh started; otherwise a fresh SQLite file.
+export const E2E_DB = process.env.E2E_DB || 'sqlite';
+
+// Rows of a query (tab-separated columns) through psql.
+export function psql(url, query) {
+  const out = execFileSync('psql', ['-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', query],
+    { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.length).map((l) => l.split('\t'));
+}
+
+export function pgServerUrl() {
+  const url = process.env.DAOID_TEST_PG_URL;
+  if (!url) throw new Error('DAOID_TEST_PG_URL is not set: run the suite through `make test` (tests/with-pg.sh)');
+  return url;
+}
+
+let dbCounter = 0;
+// A fresh, empty database on the shared server; returns its URL.
+export function pgDatabase(serverUrl = pgServerUrl()) {
+  const name = `e2e_${process.pid}_${Date.now() % 1e8}_${dbCounter++}`;
+  psql(serverUrl, `CREATE DATABASE ${name}`);
+  return serverUrl.replace(/\/[^/]*$/, `/${name}`);
+}
+
+// Starts daoid with a fresh database (unless env.DAOID_DATABASE says otherwise).
 export async function startDaoid({ devsim, env = {}, dir } = {}) {
   const port = await freePort();
   dir = dir || mkdtempSync(join(tmpdir(), 'daoid-e2e-'));
@@ -110,7 +138,7 @@ export async function startDaoid({ devsim, env = {}, dir } = {}) {
     UBSAN_OPTIONS: 'print_stacktrace=1',
     DAOID_LISTEN: `127.0.0.1:${port}`,
     DAOID_PUBLIC_URL: base,
-    DAOID_DATABASE: `sqlite:${join(dir, 'daoid.db')}`,
+    DAOID_DATABASE: E2E_DB === 'postgres' && !env.DAOID_DATABASE ? pgDatabase() : `sqlite:${join(dir, 'daoid.db')}`,
     DAOID_CAPTCHA_TEST_ANSWER: CAPTCHA,
     DAOID_MAIL_RETRY_BASE: '1s',
     DAOID_ACCESS_LOG: '0',
@@ -129,7 +157,8 @@ export async function startDaoid({ devsim, env = {}, dir } = {}) {
     const r = await fetch(`${base}/healthz`);
     return r.ok;
   }, 'daoid /healthz');
-  const dbPath = fullEnv.DAOID_DATABASE.startsWith('sqlite:') ? fullEnv.DAOID_DATABASE.slice(7) : null;
+  const db = fullEnv.DAOID_DATABASE;
+  const dbPath = db.startsWith('sqlite:') ? db.slice(7) : null;
   return {
     base, port, dir, dbPath, proc: p, env: fullEnv,
     // Stops daoid and returns its stderr; fails when it exited badly or a sanitizer spoke.
@@ -141,7 +170,8 @@ export async function startDaoid({ devsim, env = {}, dir } = {}) {
       return p.err;
     },
     async kill() { return stopProc(p, 'SIGKILL'); },
-    sql(query) { return sqlite(dbPath, query); },
+    // rows of a query on this daoid's database, whichever the backend
+    sql(query) { return dbPath ? sqlite(dbPath, query) : psql(db, query); },
   };
 }
 

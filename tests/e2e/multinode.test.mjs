@@ -1,0 +1,148 @@
+// Three daoid nodes on one PostgreSQL database behind nginx (round robin, no sticky sessions):
+// the email flow with its requests spread over the nodes, racing sign-ups, mail delivered
+// exactly once while SMTP flaps, and a node killed with SIGKILL in the middle of the load.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDevsim, startDaoid, newPage, stopAll, fillSignup, linkIn, waitFor, sleep, freePort, PASSWORD } from './lib/harness.mjs';
+import { pgDatabase, psql, startNginx } from './lib/cluster.mjs';
+import { Client, signupForm } from './lib/forms.mjs';
+
+let sim, db, nodes = [], lb;
+
+function count(query) {
+  return Number(psql(db, query)[0][0]);
+}
+
+before(async () => {
+  sim = await startDevsim();
+  db = pgDatabase();
+  // the balancer's port is picked first: every node is told that public address
+  const lbPort = await freePort();
+  const env = {
+    DAOID_DATABASE: db, DAOID_PUBLIC_URL: `http://127.0.0.1:${lbPort}`, DAOID_ACCESS_LOG: '1',
+    DAOID_MAIL_TIMEOUT: '3s', DAOID_MAIL_RETRY_BASE: '1s', DAOID_TRUSTED_PROXIES: '127.0.0.1',
+  };
+  for (let i = 0; i < 3; i++) nodes.push(await startDaoid({ devsim: sim, env }));
+  lb = await startNginx(nodes.map((n) => n.port), lbPort);
+});
+
+after(async () => {
+  await lb.stop();
+  for (const n of nodes) if (n) await n.stop().catch((e) => { if (!n.killed) throw e; });
+  await stopAll();
+});
+
+const served = (n) => (n.proc.out.match(/ access /g) || []).length;
+
+test('the email flow works whichever node each request lands on', async () => {
+  const before0 = nodes.map(served);
+  const { ctx, page } = await newPage();
+  await page.goto(lb.url + '/signup');
+  await fillSignup(page, { email: 'spread@example.com', username: 'spread' });
+  assert.match(page.url(), /\/console$/);
+  assert.ok(await page.isVisible('#verify-reminder'));
+  const [mail] = await sim.waitMail('spread@example.com');
+  await page.goto(linkIn(mail));
+  assert.equal(await page.textContent('#notice-title'), '邮箱激活成功');
+  for (let i = 0; i < 6; i++) {
+    await page.goto(lb.url + '/console');
+    assert.match(await page.textContent('#fact-email'), /已验证/, 'the session is valid on every node');
+  }
+  await Promise.all([page.waitForURL(lb.url + '/'), page.click('#logout')]);
+  await page.goto(lb.url + '/login');
+  await page.fill('#identifier', 'spread@example.com');
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForURL(/\/console$/), page.click('#signin')]);
+  await ctx.close();
+  const per = nodes.map((n, i) => served(n) - before0[i]);
+  for (const [i, n] of per.entries()) assert.ok(n >= 3, `node ${i} served ${n} requests (${per})`);
+});
+
+test('100 racing sign-ups for 10 usernames across the nodes make exactly 10 accounts', async () => {
+  const names = Array.from({ length: 10 }, (_, i) => `race${i}`);
+  const prepared = [];
+  for (let k = 0; k < 100; k++) {
+    const c = new Client(lb.url);
+    const name = names[k % 10];
+    prepared.push([c, await signupForm(c, { username: name, email: `${name}-${k}@example.com` })]);
+  }
+  const results = await Promise.all(prepared.map(([c, form]) => c.post('/signup', form)));
+  const created = results.filter((r) => r.status === 303 && r.location === '/console').length;
+  assert.equal(created, 10);
+  for (const r of results.filter((x) => x.status !== 303)) {
+    assert.equal(r.status, 400);
+    assert.match(r.page.errors.username, /已被占用/);
+  }
+  assert.equal(count("SELECT COUNT(*) FROM accounts WHERE username LIKE 'race%'"), 10);
+  assert.equal(count("SELECT COUNT(*) FROM outbox o JOIN accounts a ON a.id = o.account_id WHERE a.username LIKE 'race%'"), 10);
+});
+
+test('mails are delivered exactly once while SMTP flaps', async () => {
+  let flapping = true;
+  const flap = (async () => {
+    let down = false;
+    while (flapping) {
+      down = !down;
+      await sim.smtpMode(down ? 'down' : 'up');
+      await sleep(250);
+    }
+    await sim.smtpMode('up');
+  })();
+  const addrs = [];
+  for (let k = 0; k < 30; k += 6) {
+    await Promise.all(Array.from({ length: 6 }, async (_, j) => {
+      const name = `flap${k + j}`;
+      const c = new Client(lb.url);
+      const r = await c.post('/signup', await signupForm(c, { username: name, email: `${name}@example.com` }));
+      assert.equal(r.status, 303, `sign-up of ${name}: ${r.status} ${r.page.formError}`);
+      addrs.push(`${name}@example.com`);
+    }));
+    await sleep(200);
+  }
+  flapping = false;
+  await flap;
+  await waitFor(() => count("SELECT COUNT(*) FROM outbox WHERE rcpt LIKE 'flap%' AND status = 'sent'") === 30, 'all 30 mails sent', 60000, 200);
+  for (const a of addrs) {
+    const got = await sim.messages(a);
+    assert.equal(got.length, 1, `${a} got ${got.length} mails`);
+  }
+  assert.equal(count("SELECT COUNT(*) FROM outbox WHERE rcpt LIKE 'flap%' AND status <> 'sent'"), 0);
+});
+
+test('a node killed with SIGKILL mid-load loses no mail and leaves no half-written account', async () => {
+  let stop = false, ok = 0, failed = 0, k = 0;
+  const worker = async () => {
+    while (!stop) {
+      const name = `kill${k++}`;
+      const c = new Client(lb.url);
+      try {
+        const form = await signupForm(c, { username: name, email: `${name}@example.com` });
+        const r = await c.post('/signup', form);
+        if (r.status === 303) ok++; else failed++;
+      } catch { failed++; }
+    }
+  };
+  const workers = Array.from({ length: 6 }, worker);
+  await waitFor(() => ok >= 15, '15 sign-ups before the kill', 30000, 20);
+  nodes[1].killed = true;
+  await nodes[1].kill();
+  const okAtKill = ok;
+  await waitFor(() => ok >= okAtKill + 15, '15 sign-ups after the kill', 30000, 20);
+  stop = true;
+  await Promise.all(workers);
+
+  // every account has its verification mail queued, and no mail lacks its account
+  assert.equal(count(`SELECT COUNT(*) FROM accounts a WHERE a.username LIKE 'kill%'
+    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.account_id = a.id AND o.kind = 'verify')`), 0);
+  assert.equal(count(`SELECT COUNT(*) FROM outbox o WHERE o.rcpt LIKE 'kill%'
+    AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = o.account_id)`), 0);
+  const accounts = psql(db, "SELECT email FROM accounts WHERE username LIKE 'kill%'").map((r) => r[0]);
+  assert.ok(accounts.length >= ok, `${accounts.length} accounts for ${ok} successful sign-ups`);
+  // the survivors deliver everything, including what the dead node had claimed (its lease ends)
+  await waitFor(() => count("SELECT COUNT(*) FROM outbox WHERE rcpt LIKE 'kill%' AND status <> 'sent'") === 0,
+    'every mail sent', 60000, 250);
+  for (const a of accounts) {
+    const got = await sim.messages(a);
+    assert.equal(got.length, 1, `${a} got ${got.length} mails`);
+  }
+});
