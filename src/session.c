@@ -28,10 +28,10 @@ int session_load(struct req *r)
     enum st_rc rc = st_one(
         c, r->a,
         "SELECT s.account_id, s.created_at, s.last_seen, s.expires_at, a.username, a.email,"
-        " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at"
+        " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at, s.auth_at"
         " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
-        "s", "iiiissiiii", s->id_hash, &s->account_id, &s->created_at, &last_seen, &expires,
-        &user, &email, &verified, &has_pw, &status, &s->account_created_at);
+        "s", "iiiissiiiii", s->id_hash, &s->account_id, &s->created_at, &last_seen, &expires,
+        &user, &email, &verified, &has_pw, &status, &s->account_created_at, &s->auth_at);
     if (rc == ST_NOTFOUND) return 0;
     if (rc != ST_OK) return -1;
     int64_t now = time(NULL);
@@ -68,13 +68,30 @@ int session_begin(struct req *r, int64_t account_id)
     snprintf(ua_short, sizeof(ua_short), "%s", ua ? ua : "");
     if (st_exec(c,
                 "INSERT INTO sessions (id_hash, account_id, created_at, last_seen, expires_at,"
-                " ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                "siiiiss", h, account_id, now, now, now + cfg->session_absolute, r->ip,
-                ua_short) != ST_OK)
+                " ip, user_agent, auth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "siiiissi", h, account_id, now, now, now + cfg->session_absolute, r->ip,
+                ua_short, now) != ST_OK)
         return -1;
     resp_cookie(r, SESSION_COOKIE, tok, 0);
     r->sess = NULL;
     r->sess_loaded = 0;
+    return 0;
+}
+
+int session_fresh(const struct req *r)
+{
+    return r->sess && time(NULL) - r->sess->auth_at <= cfg->reauth_window;
+}
+
+int session_reauthenticated(struct req *r)
+{
+    struct st_conn *c = st_get();
+    if (!c || !r->sess) return -1;
+    int64_t now = time(NULL);
+    if (st_exec(c, "UPDATE sessions SET auth_at = ? WHERE id_hash = ?", "is", now,
+                r->sess->id_hash) != ST_OK)
+        return -1;
+    r->sess->auth_at = now;
     return 0;
 }
 

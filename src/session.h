@@ -22,6 +22,7 @@ struct session {
     int email_verified;
     int has_password;
     int64_t created_at;         /* of the session */
+    int64_t auth_at;            /* last sign-in or re-authentication in this session */
     int64_t account_created_at; /* of the account */
 };
 
@@ -30,6 +31,11 @@ int session_load(struct req *r);
 /* Signs r's browser in as account_id: ends the browser's previous session, creates a new
  * one and sets the cookie. 0 or -1. */
 int session_begin(struct req *r, int64_t account_id);
+/* 1 when r's session signed in (or re-authenticated) within reauth_window: sensitive changes
+ * (email, password, unbinding, deletion) need that or the password. */
+int session_fresh(const struct req *r);
+/* Records a re-authentication of r's session now. 0 or -1. */
+int session_reauthenticated(struct req *r);
 /* Signs r's browser out: deletes the row and the cookie. */
 void session_end(struct req *r);
 /* Deletes expired sessions; returns how many, or -1. */

@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "account.h"
+#include "identity.h"
 #include "arena.h"
 #include "janitor.h"
 #include "mail.h"
@@ -402,4 +403,57 @@ CONTRACT(setting_created_once_and_migrations_idempotent)
     cr_assert_eq(store_migrate(), store_schema_version());
     cr_assert_eq(store_migrate(), store_schema_version());
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM schema_migrations"), store_schema_version());
+}
+
+/* ---- identities: one account per (provider, subject); the last way in stays ---- */
+
+static int64_t unlink_account;
+
+static void *unlink_one(void *arg)
+{
+    struct st_conn *c = st_get();
+    const char *provider = (long)arg % 2 ? "github" : "wechat";
+    enum ident_rc rc = identity_unlink(c, unlink_account, provider);
+    return (void *)(long)(rc == IDENT_OK ? 1 : rc == IDENT_LAST_METHOD || rc == IDENT_NOTFOUND ? 0 : -1);
+}
+
+CONTRACT(identities_unique_and_last_method_kept_under_race)
+{
+    struct st_conn *c = tl_conn();
+    int64_t a1 = 0, a2 = 0;
+    cr_assert_eq(account_insert(c, "idone", NULL, NULL, 0, NULL, NOW, &a1), ACCT_OK);
+    cr_assert_eq(account_insert(c, "idtwo", NULL, NULL, 0, NULL, NOW, &a2), ACCT_OK);
+    cr_assert_eq(identity_link(c, a1, "github", "1001", "octo", NULL, NULL, NOW), IDENT_OK);
+    cr_assert_eq(identity_link(c, a1, "github", "1001", "octo", NULL, NULL, NOW), IDENT_OK,
+                 "linking again to the same account is a no-op");
+    cr_assert_eq(identity_link(c, a2, "github", "1001", "octo", NULL, NULL, NOW), IDENT_TAKEN);
+    cr_assert_eq(identity_link(c, a1, "github", "2002", "other", NULL, NULL, NOW),
+                 IDENT_PROVIDER_TAKEN);
+    cr_assert_eq(identity_link(c, a1, "wechat", "o-abc", NULL, NULL, "{\"openid\":\"o-abc\"}", NOW),
+                 IDENT_OK);
+    cr_assert_eq(identity_signin_methods(c, a1), 2);
+    struct arena *a = arena_new();
+    struct identity id;
+    cr_assert_eq(identity_find(c, a, "github", "1001", &id), IDENT_OK);
+    cr_assert_eq(id.account_id, a1);
+    cr_assert_str_eq(id.login, "octo");
+    arena_free(a);
+
+    /* two unlinks at once on an account with exactly two ways in: one wins, one is refused */
+    unlink_account = a1;
+    long r[THREADS];
+    run_threads(unlink_one, r);
+    int ok = 0;
+    for (int i = 0; i < THREADS; i++) {
+        cr_assert_neq(r[i], -1, "thread %d hit a store error", i);
+        ok += r[i] == 1;
+    }
+    cr_assert_eq(ok, 1);
+    cr_assert_eq(identity_signin_methods(c, a1), 1);
+    struct arena *b = arena_new();
+    struct identity left;
+    int github_left = identity_of(c, b, a1, "github", &left) == IDENT_OK;
+    arena_free(b);
+    cr_assert_eq(identity_unlink(c, a1, github_left ? "wechat" : "github"), IDENT_NOTFOUND);
+    cr_assert_eq(identity_unlink(c, a1, github_left ? "github" : "wechat"), IDENT_LAST_METHOD);
 }

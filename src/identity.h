@@ -1,0 +1,61 @@
+/* identity: accounts' identities at other sign-in providers (GitHub, Bitbucket, Coding,
+ * WeChat), the identities table.
+ *
+ * Invariants:
+ *  1. (provider, subject) belongs to at most one account, and an account has at most one
+ *     identity per provider (unique indexes).
+ *  2. Linking never happens by email or username: only a signed-in account (or one being
+ *     created in the same transaction) gets an identity linked.
+ *  3. An account keeps at least one way to sign in: a password or an identity. Unlinking the
+ *     last one is refused (checked under a lock on the account's identities). */
+#ifndef DAOID_IDENTITY_H
+#define DAOID_IDENTITY_H
+
+#include <stdint.h>
+
+struct arena;
+struct st_conn;
+
+struct identity {
+    int64_t id;
+    char *provider; /* "github", "bitbucket", "coding", "wechat" */
+    char *subject;  /* the provider's stable id */
+    char *login;    /* shown to the user; may be NULL */
+    char *email;    /* as the provider reported it; may be NULL */
+    char *extra;    /* provider-specific JSON; may be NULL */
+    int64_t account_id;
+    int64_t created_at;
+};
+
+enum ident_rc {
+    IDENT_OK,
+    IDENT_NOTFOUND,
+    IDENT_TAKEN,          /* (provider, subject) is linked to another account */
+    IDENT_PROVIDER_TAKEN, /* the account already has an identity at this provider */
+    IDENT_LAST_METHOD,    /* unlinking would leave no way to sign in */
+    IDENT_STORE_ERR,
+};
+
+/* The identity (provider, subject), with its account. Strings in a. */
+enum ident_rc identity_find(struct st_conn *c, struct arena *a, const char *provider,
+                            const char *subject, struct identity *out);
+/* The account's identity at provider. */
+enum ident_rc identity_of(struct st_conn *c, struct arena *a, int64_t account_id,
+                          const char *provider, struct identity *out);
+/* Links (inside the caller's transaction). login, email and extra may be NULL. */
+enum ident_rc identity_link(struct st_conn *c, int64_t account_id, const char *provider,
+                            const char *subject, const char *login, const char *email,
+                            const char *extra, int64_t now);
+/* Refreshes what the provider shows (login, email, extra) at sign-in. */
+enum ident_rc identity_touch(struct st_conn *c, int64_t id, const char *login,
+                             const char *email, const char *extra, int64_t now);
+/* Unlinks the account's identity at provider (its own transaction), unless it is the last
+ * way to sign in. */
+enum ident_rc identity_unlink(struct st_conn *c, int64_t account_id, const char *provider);
+/* The account's identities, oldest first: *out (in a) and *n. 0 or -1. */
+int identity_list(struct st_conn *c, struct arena *a, int64_t account_id, struct identity **out,
+                  int *n);
+/* Ways the account can sign in: 1 for a password, plus one per identity; -1 on error. */
+int identity_signin_methods(struct st_conn *c, int64_t account_id);
+
+#endif
