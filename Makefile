@@ -20,6 +20,9 @@ HARDEN := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPI
 ifeq ($(SAN),1)
   SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
   OPT := -O1
+else ifeq ($(SAN),fuzz)
+  SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+  OPT := -O1
 else
   HARDEN += -D_FORTIFY_SOURCE=2
 endif
@@ -37,7 +40,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 ASSETS := $(sort $(wildcard web/templates/* web/static/* locale/* sql/*.sql data/*.txt))
 
-.PHONY: all tests run test test-layers unit e2e screenshots bench fmt clean
+.PHONY: all tests run test test-layers unit e2e screenshots bench fuzz fuzz-build fuzz-replay fmt clean
 .DEFAULT_GOAL := all
 
 all: $(B)/daoid $(B)/devsim
@@ -54,6 +57,7 @@ test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory all tests
 	@$(MAKE) --no-print-directory B=build/san SAN=1 all tests
+	@$(MAKE) --no-print-directory fuzz-build
 	@tests/with-pg.sh $(MAKE) --no-print-directory test-layers
 
 test-layers:
@@ -61,6 +65,8 @@ test-layers:
 	@$(MAKE) --no-print-directory unit
 	@echo "== unit tests (ASan + UBSan + LeakSanitizer)"
 	@$(MAKE) --no-print-directory B=build/san SAN=1 unit
+	@echo "== fuzz corpora replayed (make fuzz runs the fuzzers)"
+	@$(MAKE) --no-print-directory fuzz-replay
 	@echo "== browser and black-box tests"
 	@$(MAKE) --no-print-directory e2e
 
@@ -121,6 +127,23 @@ unit: tests
 
 e2e:
 	@tests/e2e/run.sh
+
+# Coverage-guided fuzzing of the parsers (clang's libFuzzer), FUZZ_SECONDS each (default 20);
+# `make test` replays the committed corpora once (tests/fuzz/corpus) as a regression check.
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz-build:
+	@$(MAKE) --no-print-directory B=build/fuzz SAN=fuzz CC=clang build/fuzz/libdaoid.a
+	@for t in $(FUZZ_TARGETS); do \
+		clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
+			tests/fuzz/$$t.c build/fuzz/libdaoid.a -o build/fuzz/$$t $(PKG_LIBS) || exit 1; done
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do c=tests/fuzz/corpus/$${t#fuzz_}; mkdir -p $$c; \
+		echo "== $$t ($${FUZZ_SECONDS:-20}s)"; \
+		build/fuzz/$$t -max_total_time=$${FUZZ_SECONDS:-20} -max_len=4096 $$c 2>&1 | tail -2 || exit 1; done
+
+fuzz-replay: fuzz-build
+	@for t in $(FUZZ_TARGETS); do build/fuzz/$$t -runs=0 tests/fuzz/corpus/$${t#fuzz_} 2>&1 | tail -1 || exit 1; done
 
 # Refreshes the README's screenshots (docs/*.png) from the browser tests.
 screenshots: all

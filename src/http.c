@@ -323,6 +323,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char buf[512];

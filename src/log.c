@@ -48,6 +48,8 @@ static size_t log_stamp(char *buf, size_t n)
 }
 
 static void log_emit(int lvl, int with_errno, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void log_emit(int lvl, int with_errno, const char *fmt, va_list ap)
 {
     static const char *tags[] = {"error", "warn", "info", "debug"};
     int saved = errno;
