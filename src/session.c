@@ -72,7 +72,8 @@ int session_begin(struct req *r, int64_t account_id)
                 "siiiissi", h, account_id, now, now, now + cfg->session_absolute, r->ip,
                 ua_short, now) != ST_OK)
         return -1;
-    resp_cookie(r, SESSION_COOKIE, tok, 0);
+    /* persistent: the session lives session_absolute at most anyway (idle ends it earlier) */
+    resp_cookie(r, SESSION_COOKIE, tok, (long)cfg->session_absolute);
     r->sess = NULL;
     r->sess_loaded = 0;
     return 0;
