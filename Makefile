@@ -148,7 +148,9 @@ fuzz-replay: fuzz-build
 # Refreshes the README's screenshots (docs/*.png) from the browser tests.
 screenshots: all
 	@tests/with-pg.sh env E2E_SCREENSHOTS=docs DAOID_BIN=build/daoid DEVSIM_BIN=build/devsim \
-		E2E_FILES=./email_flow.test.mjs tests/e2e/run.sh
+		E2E_FILES="./email_flow.test.mjs ./console.test.mjs ./settings.test.mjs ./console_a11y.test.mjs \
+		./wechat.test.mjs" \
+		tests/e2e/run.sh
 
 fmt:
 	clang-format -i src/*.c src/*.h tools/devsim/*.c tools/devsim/*.h tests/unit/*.c tools/embed.c

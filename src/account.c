@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arena.h"
 #include "config.h"
@@ -135,12 +136,23 @@ int account_email_verified_elsewhere(struct st_conn *c, const char *email_norm, 
     return rc == ST_OK ? n > 0 : -1;
 }
 
+int account_username_held(struct st_conn *c, const char *canonical, int64_t except, int64_t now)
+{
+    int64_t n = 0;
+    enum st_rc rc = st_one(c, NULL,
+                           "SELECT COUNT(*) FROM held_usernames WHERE username = ? AND held_until > ?"
+                           " AND (account_id IS NULL OR account_id <> ?)",
+                           "sii", "i", canonical, now, except, &n);
+    return rc == ST_OK ? n > 0 : -1;
+}
+
 int account_username_exists(struct st_conn *c, const char *canonical)
 {
     int64_t n = 0;
     enum st_rc rc = st_one(c, NULL, "SELECT COUNT(*) FROM accounts WHERE username = ?", "s", "i",
                            canonical, &n);
-    return rc == ST_OK ? n > 0 : -1;
+    if (rc != ST_OK) return -1;
+    return n > 0 ? 1 : account_username_held(c, canonical, 0, time(NULL));
 }
 
 enum acct_rc account_insert(struct st_conn *c, const char *username, const char *email,
@@ -159,7 +171,12 @@ enum acct_rc account_insert(struct st_conn *c, const char *username, const char 
                            "sssisii", "i", username, email, email_norm, (int64_t)(verified != 0),
                            pw_hash, now, now, id);
     if (rc == ST_CONFLICT) return ACCT_USERNAME_TAKEN;
-    return rc == ST_OK ? ACCT_OK : ACCT_STORE_ERR;
+    if (rc != ST_OK) return ACCT_STORE_ERR;
+    /* checked after the insert: a rename that released this name and committed while the
+     * insert waited on the unique index is seen here (the caller rolls back) */
+    int held = account_username_held(c, username, 0, now);
+    if (held < 0) return ACCT_STORE_ERR;
+    return held ? ACCT_USERNAME_TAKEN : ACCT_OK;
 }
 
 #define ACCOUNT_COLS                                                                               \
@@ -216,19 +233,25 @@ enum acct_rc account_by_login(struct st_conn *c, struct arena *a, const char *id
                     out);
 }
 
-enum acct_rc account_verify_email(struct st_conn *c, int64_t id, const char *email_norm,
-                                  int64_t now)
+int account_lock_claims(struct st_conn *c, const char *email_norm, int64_t also)
 {
     /* lock every claim on this address in one order first, so that two accounts verifying
      * it at once queue up instead of deadlocking (SQLite's write lock already serializes) */
     struct st_stmt *lock = st_prepare(
-        c, "SELECT id FROM accounts WHERE email_norm = ? ORDER BY id {{FOR_UPDATE}}");
-    if (!lock) return ACCT_STORE_ERR;
+        c, "SELECT id FROM accounts WHERE email_norm = ? OR id = ? ORDER BY id {{FOR_UPDATE}}");
+    if (!lock) return -1;
     st_bind_text(lock, 1, email_norm);
+    st_bind_int(lock, 2, also);
     enum st_rc lrc;
     while ((lrc = st_step(lock)) == ST_ROW) {}
     st_done(lock);
-    if (lrc != ST_DONE) return ACCT_STORE_ERR;
+    return lrc == ST_DONE ? 0 : -1;
+}
+
+enum acct_rc account_verify_email(struct st_conn *c, int64_t id, const char *email_norm,
+                                  int64_t now)
+{
+    if (account_lock_claims(c, email_norm, id) != 0) return ACCT_STORE_ERR;
     int taken = account_email_verified_elsewhere(c, email_norm, id);
     if (taken < 0) return ACCT_STORE_ERR;
     if (taken) return ACCT_EMAIL_TAKEN;

@@ -2,7 +2,9 @@
  *
  * Invariants:
  *  1. username is canonical: NFKC + case folded input that passes the Docker-namespace rule
- *     (3–30 of [a-z0-9], single '-' or '_' between them), not reserved; unique.
+ *     (3–30 of [a-z0-9], single '-' or '_' between them), not reserved; unique; and not held
+ *     (a name released by a rename or a deletion stays out of reach of other accounts for
+ *     username_hold, see held_usernames).
  *  2. An email address belongs to at most one account *verified*. Unverified claims may be
  *     held by several accounts at once; the first to verify wins and the other claims are
  *     cleared in the same transaction. So a squatter who registers someone else's address
@@ -48,19 +50,27 @@ enum acct_rc {
 };
 
 /* Inserts an account (inside the caller's transaction); *id set on ACCT_OK. email may be NULL;
- * pw_hash may be NULL. */
+ * pw_hash may be NULL. ACCT_USERNAME_TAKEN also for a held name (roll back then). */
 enum acct_rc account_insert(struct st_conn *c, const char *username, const char *email,
                             const char *email_norm, int verified, const char *pw_hash,
                             int64_t now, int64_t *id);
 /* 1 when another account holds email_norm verified, 0 when not, -1 on error. */
 int account_email_verified_elsewhere(struct st_conn *c, const char *email_norm, int64_t except);
-/* 1 when the canonical username exists, 0 when not, -1 on error. */
+/* 1 when the canonical username exists or is held, 0 when not, -1 on error. */
 int account_username_exists(struct st_conn *c, const char *canonical);
+/* 1 when the canonical username is held at now for an account other than except (0: any),
+ * 0 when not, -1 on error. */
+int account_username_held(struct st_conn *c, const char *canonical, int64_t except, int64_t now);
 
 enum acct_rc account_by_id(struct st_conn *c, struct arena *a, int64_t id, struct account *out);
 /* The account a sign-in identifier names: an email (invariant 2) or a username. */
 enum acct_rc account_by_login(struct st_conn *c, struct arena *a, const char *identifier,
                               struct account *out);
+/* Locks (inside the caller's transaction) every account claiming email_norm, and the account
+ * also (0: none), in id order. Transactions that change claims on an address take this lock
+ * before any other row of theirs (tokens included), so they queue instead of deadlocking.
+ * 0 or -1. */
+int account_lock_claims(struct st_conn *c, const char *email_norm, int64_t also);
 /* Marks email_norm verified for id when it is still the account's address; clears the
  * unverified claims of other accounts (invariant 2). Inside the caller's transaction.
  * ACCT_OK, ACCT_NOTFOUND (the account changed its address since), ACCT_EMAIL_TAKEN. */

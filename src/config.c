@@ -117,6 +117,8 @@ static const struct ckey keys[] = {
     {"wechat_qr_ttl", C_DUR, O(wechat_qr_ttl), "5m", "lifetime of a sign-in QR code"},
     {"base_units", C_INT, O(base_units), "2", "resource units of the base plan"},
     {"wechat_bonus_units", C_INT, O(wechat_bonus_units), "1", "units granted for binding WeChat"},
+    {"limit_wechat_qr_ip", C_RATE, O(limit_wechat_qr_ip), "60/10m",
+     "new WeChat sign-in QR codes per IP (each one is a qrcode/create call)"},
 
     /* console and settings */
     {"token_key", C_SECRET, O(token_key), "",
@@ -126,6 +128,9 @@ static const struct ckey keys[] = {
      "how long a released username (renamed or deleted account) stays reserved"},
     {"reauth_window", C_DUR, O(reauth_window), "10m",
      "sensitive changes need the password unless the sign-in is this recent"},
+    {"limit_reset_ip", C_RATE, O(limit_reset_ip), "20/1h", "password reset requests per IP"},
+    {"limit_reset_address", C_RATE, O(limit_reset_address), "3/1h",
+     "password reset mails per address (more requests get the same answer and no mail)"},
 };
 #undef O
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -370,6 +375,10 @@ static void validate(void)
         cerr("captcha_test_answer is for tests: public_url %s is not loopback", c->public_url);
     if (*c->secret_key && strlen(c->secret_key) < 32)
         cerr("secret_key must be at least 32 characters");
+    /* Code Build: the key sealing stored provider tokens (secrets.c) */
+    size_t tk = strspn(c->token_key, "0123456789abcdefABCDEF");
+    if (*c->token_key && (tk != 64 || c->token_key[tk]))
+        cerr("token_key must be 64 hex characters (32 bytes)");
     if (c->password_min_length < 8 || c->password_min_length > c->password_max_length ||
         c->password_max_length > 1024)
         cerr("password lengths must satisfy 8 <= min <= max <= 1024");
@@ -381,6 +390,15 @@ static void validate(void)
     if (c->mail_max_attempts < 1) cerr("mail_max_attempts must be at least 1");
     if (log_level_parse(c->log_level) < 0)
         cerr("log_level must be error, warn, info or debug: %s", c->log_level);
+    /* WeChat */
+    if (strcmp(c->wechat_token_mode, "stable") && strcmp(c->wechat_token_mode, "classic"))
+        cerr("wechat_token_mode must be stable or classic: %s", c->wechat_token_mode);
+    if (*c->wechat_aes_key && strlen(c->wechat_aes_key) != 43)
+        cerr("wechat_aes_key (EncodingAESKey) must be 43 characters");
+    if (*c->wechat_app_id && (!*c->wechat_app_secret || !*c->wechat_token))
+        cerr("wechat_app_id needs wechat_app_secret and wechat_token");
+    if (c->wechat_qr_ttl < 1 || c->wechat_qr_ttl > 2592000)
+        cerr("wechat_qr_ttl must be between 1s and 30d");
 }
 
 int config_load(const char *path)

@@ -73,10 +73,12 @@ struct config {
     char *wechat_token_mode;
     int64_t wechat_qr_ttl;
     int64_t base_units, wechat_bonus_units;
+    struct rate limit_wechat_qr_ip;
 
     /* console and settings (console issue) */
     char *token_key;
     int64_t reset_ttl, username_hold, reauth_window;
+    struct rate limit_reset_ip, limit_reset_address;
 
     /* derived by config_load */
     int https;          /* public_url is https */

@@ -7,17 +7,14 @@
 #include "arena.h"
 #include "config.h"
 #include "http.h"
+#include "secrets.h"
 #include "token.h"
 
 static unsigned char csrf_key[crypto_auth_hmacsha256_KEYBYTES];
 
 void csrf_init(const unsigned char *key, size_t len)
 {
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, sizeof(csrf_key));
-    crypto_generichash_update(&st, (const unsigned char *)"daoid-csrf:", 11);
-    crypto_generichash_update(&st, key, len);
-    crypto_generichash_final(&st, csrf_key, sizeof(csrf_key));
+    secrets_derive("csrf", key, len, csrf_key); /* BLAKE2b-256("daoid-csrf:" || key) */
 }
 
 void csrf_token_for(const char *cookie, char *out)

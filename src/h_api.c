@@ -1,12 +1,31 @@
 /* h_api: the JSON API (GET /api/v1/me). Errors are {"error": CODE} with stable codes.
- * /api/v1/me answers from the session lookup alone (one query per request). */
+ * /api/v1/me answers from the session lookup, one query for the linked identities and one
+ * for the resources. */
 #include <jansson.h>
 #include <stdlib.h>
 
 #include "arena.h"
+#include "grants.h"
 #include "handlers.h"
 #include "http.h"
+#include "identity.h"
+#include "oauth_flow.h"
+#include "page.h"
 #include "session.h"
+
+/* [{"provider","login","linked_at"}] of the account; NULL on a store error. */
+static json_t *identities_json(struct req *r)
+{
+    struct identity *v = NULL;
+    int n = 0;
+    if (oauth_flow_identities(r->a, r->sess->account_id, &v, &n) != 0) return NULL;
+    json_t *list = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s?, s:I}", "provider", v[i].provider,
+                                              "login", v[i].login, "linked_at",
+                                              (json_int_t)v[i].created_at));
+    return list;
+}
 
 void h_api_me(struct req *r)
 {
@@ -15,6 +34,26 @@ void h_api_me(struct req *r)
                           "username", s->username, "email", s->email, "email_verified",
                           s->email_verified, "has_password", s->has_password, "created_at",
                           (json_int_t)s->account_created_at);
+    /* console: the first-visit tour was finished or skipped */
+    json_object_set_new(j, "tour_done", json_boolean(s->tour_done));
+    /* GitHub issue: the identities at other sign-in providers */
+    json_t *ids = identities_json(r);
+    if (!ids) {
+        json_decref(j);
+        page_error(r, 503, "error.unavailable");
+        return;
+    }
+    json_object_set_new(j, "identities", ids);
+    /* WeChat issue: the resources, in 1X units (base plan + bonus grants) */
+    struct resources res;
+    if (grants_account(r->a, s->account_id, &res, NULL, NULL) != 0) {
+        json_decref(j);
+        page_error(r, 503, "error.unavailable");
+        return;
+    }
+    json_object_set_new(j, "resources",
+                        json_pack("{s:I, s:I, s:I}", "base", (json_int_t)res.base, "bonus",
+                                  (json_int_t)res.bonus, "total", (json_int_t)res.total));
     char *body = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     arena_cleanup(r->a, free, body);

@@ -28,14 +28,41 @@ void h_verify(struct req *r);
 void h_api_me(struct req *r);
 /* h_static.c */
 void h_static(struct req *r);
-/* h_social.c (until h_oauth.c and h_wechat.c replace these) */
-void h_auth_github(struct req *r);
-void h_auth_wechat(struct req *r);
 
 /* h_oauth.c: GitHub, Bitbucket, Coding */
+void h_oauth_start(struct req *r);
+void h_oauth_callback(struct req *r);
+void h_oauth_complete_form(struct req *r);
+void h_oauth_complete_submit(struct req *r);
+void h_settings_accounts(struct req *r);
+void h_settings_accounts_unbind(struct req *r);
 
 /* h_wechat.c: WeChat */
+void h_auth_wechat(struct req *r);
+void h_auth_wechat_status(struct req *r);
+void h_auth_wechat_register(struct req *r);
+void h_wechat_callback_get(struct req *r);
+void h_wechat_callback_post(struct req *r);
+void h_resources(struct req *r);
 
 /* console, settings, password reset */
+void h_console_tour(struct req *r); /* h_console.c */
+void h_build(struct req *r); /* h_build.c */
+void h_registry(struct req *r); /* h_console.c */
+void h_settings(struct req *r); /* h_settings.c */
+void h_settings_username(struct req *r);
+void h_settings_email(struct req *r);
+void h_settings_password(struct req *r);
+void h_settings_session_end(struct req *r);
+void h_settings_sessions_end_others(struct req *r);
+void h_settings_delete_form(struct req *r);
+void h_settings_delete(struct req *r);
+void h_email_confirm(struct req *r);
+void h_reauth_form(struct req *r); /* h_reauth.c */
+void h_reauth_submit(struct req *r);
+void h_password_forgot_form(struct req *r); /* h_password.c */
+void h_password_forgot(struct req *r);
+void h_password_reset_form(struct req *r);
+void h_password_reset(struct req *r);
 
 #endif

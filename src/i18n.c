@@ -3,6 +3,7 @@
 #include "i18n.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +178,10 @@ const char *i18n_duration(struct arena *a, const char *lang, long long s)
     long long n = (s + 59) / 60;
     if (s >= 2 * 86400 && s % 86400 == 0) key = "time.days", n = s / 86400;
     else if (s >= 3600 && s % 3600 == 0) key = "time.hours", n = s / 3600;
+    /* one: "time.hour" etc. where the catalog has a singular form */
+    char one[16];
+    snprintf(one, sizeof(one), "%.*s", (int)strlen(key) - 1, key);
+    if (n == 1 && i18n_has(c, one)) key = one;
     const char *fmt = i18n_get(c, key), *p = strstr(fmt, "{n}");
     if (!p) return arena_strdup(a, fmt);
     return arena_printf(a, "%.*s%lld%s", (int)(p - fmt), fmt, n, p + 3);

@@ -28,6 +28,15 @@ int64_t janitor_sweep(int64_t now)
         "DELETE FROM tokens WHERE expires_at <= ? - 604800",
         "DELETE FROM captchas WHERE expires_at <= ?",
         "DELETE FROM rate_counters WHERE expires_at <= ?",
+        /* OAuth2 flows under way and sign-ups waiting for their form (oauth_flow.c) */
+        "DELETE FROM oauth_states WHERE expires_at <= ?",
+        "DELETE FROM oauth_pending WHERE expires_at <= ?",
+        /* WeChat QR codes (kept a day, so an old page still says "expired") and pushes seen
+         * (WeChat retries within seconds) */
+        "DELETE FROM wechat_tickets WHERE expires_at <= ? - 86400",
+        "DELETE FROM wechat_pushes WHERE received_at <= ? - 86400",
+        /* usernames released by renames and deletions, once their hold is over (settings.c) */
+        "DELETE FROM held_usernames WHERE held_until <= ?",
     };
     for (size_t i = 0; i < sizeof(sweeps) / sizeof(sweeps[0]); i++) {
         if (st_exec(c, sweeps[i], "i", now) != ST_OK) return -1;

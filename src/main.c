@@ -3,6 +3,7 @@
  *   daoid migrate [--config FILE]   apply pending migrations and exit
  *   daoid check-config [--config FILE]
  *   daoid config-help               list every setting with its default
+ *   daoid admin [--config FILE] …   operator commands (admin.c)
  * The config file may also be named by DAOID_CONFIG; DAOID_* variables override it. */
 #include <curl/curl.h>
 #include <signal.h>
@@ -11,32 +12,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "asset.h"
 #include "captcha_img.h"
 #include "config.h"
-#include "csrf.h"
 #include "http.h"
 #include "i18n.h"
 #include "janitor.h"
 #include "log.h"
 #include "mail.h"
 #include "password.h"
+#include "secrets.h"
 #include "store.h"
+#include "wechat_api.h"
 
 #define DAOID_VERSION "0.1.0"
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: daoid serve|migrate|check-config|config-help|version [--config FILE]\n");
-}
-
-static char *make_secret(void)
-{
-    unsigned char raw[32];
-    char *hex = malloc(65);
-    randombytes_buf(raw, sizeof(raw));
-    sodium_bin2hex(hex, 65, raw, sizeof(raw));
-    return hex;
+    fprintf(stderr, "usage: daoid serve|migrate|check-config|config-help|version [--config FILE]\n"
+                    "       daoid admin [--config FILE] COMMAND (daoid admin help)\n");
 }
 
 static int open_store(void)
@@ -52,21 +47,6 @@ static int open_store(void)
     return 0;
 }
 
-static int load_secret(void)
-{
-    if (*cfg->secret_key) {
-        csrf_init((const unsigned char *)cfg->secret_key, strlen(cfg->secret_key));
-        return 0;
-    }
-    /* one key shared by every node that serves this database */
-    char *k = store_setting_get_or_create("secret_key", make_secret);
-    if (!k) return -1;
-    csrf_init((const unsigned char *)k, strlen(k));
-    sodium_memzero(k, strlen(k));
-    free(k);
-    return 0;
-}
-
 static int serve(void)
 {
     sigset_t set;
@@ -79,9 +59,9 @@ static int serve(void)
     int rc = 1;
     if (asset_load_overrides(cfg->templates_dir) != 0 || i18n_init() != 0) goto out;
     if (password_init() != 0 || captcha_img_init() != 0) goto out;
-    if (open_store() != 0 || load_secret() != 0) goto out;
+    if (open_store() != 0 || secrets_init() != 0) goto out;
     if (http_start() != 0) goto out;
-    if (mail_start() != 0 || janitor_start() != 0) goto stop;
+    if (mail_start() != 0 || janitor_start() != 0 || wechat_api_start() != 0) goto stop;
     log_info("daoid %s serving %s", DAOID_VERSION, cfg->public_url);
     int sig = 0;
     sigwait(&set, &sig);
@@ -91,7 +71,9 @@ stop:
     http_stop();
     mail_stop();
     janitor_stop();
+    wechat_api_stop();
 out:
+    secrets_shutdown();
     store_shutdown();
     captcha_img_shutdown();
     password_shutdown();
@@ -107,6 +89,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1], *path = getenv("DAOID_CONFIG");
+    if (!strcmp(cmd, "admin")) return admin_main(argc, argv);
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--config") && i + 1 < argc) path = argv[++i];
         else {

@@ -11,6 +11,7 @@
 #include "http.h"
 #include "i18n.h"
 #include "log.h"
+#include "oauth2.h"
 #include "session.h"
 #include "tmpl.h"
 
@@ -27,6 +28,7 @@ struct tmpl_ctx *page_ctx(struct req *r)
     if (r->sess) tmpl_set(c, "user", r->sess->username);
     tmpl_setf(c, "pw_min", "%lld", (long long)cfg->password_min_length);
     tmpl_setf(c, "pw_max", "%lld", (long long)cfg->password_max_length);
+    oauth2_providers_tmpl(c); /* which sign-in buttons to show */
     return c;
 }
 

@@ -25,12 +25,44 @@ const struct route routes[] = {
     {"GET", "/static/", h_static, R_PREFIX | R_NOSTORE_OFF},
 
     /* social sign-in: GitHub, Bitbucket, Coding (h_oauth.c) */
-    {"GET", "/auth/github", h_auth_github, R_SESSION},
+    {"GET", "/auth/github", h_oauth_start, R_SESSION},
+    {"GET", "/auth/github/callback", h_oauth_callback, R_SESSION},
+    {"GET", "/auth/bitbucket", h_oauth_start, R_SESSION},
+    {"GET", "/auth/bitbucket/callback", h_oauth_callback, R_SESSION},
+    {"GET", "/auth/coding", h_oauth_start, R_SESSION},
+    {"GET", "/auth/coding/callback", h_oauth_callback, R_SESSION},
+    {"GET", "/auth/complete", h_oauth_complete_form, R_SESSION},
+    {"POST", "/auth/complete", h_oauth_complete_submit, R_SESSION},
+    {"GET", "/settings/accounts", h_settings_accounts, R_PAGE_AUTH},
+    {"POST", "/settings/accounts/unbind", h_settings_accounts_unbind, R_PAGE_AUTH},
 
     /* WeChat (h_wechat.c) */
     {"GET", "/auth/wechat", h_auth_wechat, R_SESSION},
+    {"GET", "/auth/wechat/status", h_auth_wechat_status, R_SESSION},
+    {"POST", "/auth/wechat/register", h_auth_wechat_register, R_SESSION},
+    {"GET", "/wechat/callback", h_wechat_callback_get, 0},
+    {"POST", "/wechat/callback", h_wechat_callback_post, R_NOCSRF},
+    {"GET", "/resources", h_resources, R_PAGE_AUTH},
 
     /* console, settings, password reset (h_settings.c, h_password.c, h_console.c) */
+    {"POST", "/console/tour", h_console_tour, R_PAGE_AUTH},
+    {"GET", "/build", h_build, R_PAGE_AUTH},
+    {"GET", "/registry", h_registry, R_PAGE_AUTH},
+    {"GET", "/settings", h_settings, R_PAGE_AUTH},
+    {"POST", "/settings/username", h_settings_username, R_PAGE_AUTH},
+    {"POST", "/settings/email", h_settings_email, R_PAGE_AUTH},
+    {"POST", "/settings/password", h_settings_password, R_PAGE_AUTH},
+    {"POST", "/settings/sessions/end", h_settings_session_end, R_PAGE_AUTH},
+    {"POST", "/settings/sessions/end-others", h_settings_sessions_end_others, R_PAGE_AUTH},
+    {"GET", "/settings/delete", h_settings_delete_form, R_PAGE_AUTH},
+    {"POST", "/settings/delete", h_settings_delete, R_PAGE_AUTH},
+    {"GET", "/email/confirm", h_email_confirm, R_SESSION},
+    {"GET", "/reauth", h_reauth_form, R_PAGE_AUTH},
+    {"POST", "/reauth", h_reauth_submit, R_PAGE_AUTH},
+    {"GET", "/password/forgot", h_password_forgot_form, R_SESSION},
+    {"POST", "/password/forgot", h_password_forgot, R_SESSION},
+    {"GET", "/password/reset", h_password_reset_form, R_SESSION},
+    {"POST", "/password/reset", h_password_reset, R_SESSION},
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -23,15 +23,17 @@ int session_load(struct req *r)
     if (!c) return -1;
     struct session *s = arena_alloc(r->a, sizeof(*s));
     token_hash(tok, s->id_hash);
-    int64_t last_seen = 0, expires = 0, verified = 0, has_pw = 0, status = 0;
+    int64_t last_seen = 0, expires = 0, verified = 0, has_pw = 0, status = 0, tour_done_at = 0;
     char *user = NULL, *email = NULL;
     enum st_rc rc = st_one(
         c, r->a,
         "SELECT s.account_id, s.created_at, s.last_seen, s.expires_at, a.username, a.email,"
-        " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at, s.auth_at"
+        " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at, s.auth_at,"
+        " a.tour_done_at"
         " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
-        "s", "iiiissiiiii", s->id_hash, &s->account_id, &s->created_at, &last_seen, &expires,
-        &user, &email, &verified, &has_pw, &status, &s->account_created_at, &s->auth_at);
+        "s", "iiiissiiiiii", s->id_hash, &s->account_id, &s->created_at, &last_seen, &expires,
+        &user, &email, &verified, &has_pw, &status, &s->account_created_at, &s->auth_at,
+        &tour_done_at);
     if (rc == ST_NOTFOUND) return 0;
     if (rc != ST_OK) return -1;
     int64_t now = time(NULL);
@@ -45,6 +47,7 @@ int session_load(struct req *r)
     s->email = email;
     s->email_verified = (int)verified;
     s->has_password = (int)has_pw;
+    s->tour_done = tour_done_at != 0;
     r->sess = s;
     return 0;
 }

@@ -24,6 +24,7 @@ struct session {
     int64_t created_at;         /* of the session */
     int64_t auth_at;            /* last sign-in or re-authentication in this session */
     int64_t account_created_at; /* of the account */
+    int tour_done;              /* the console's first-visit tour was finished or skipped */
 };
 
 /* Loads r->sess from the cookie (NULL when none or expired). 0, or -1 when the store failed. */

@@ -54,6 +54,19 @@ int token_issue(struct st_conn *c, const char *kind, int64_t account_id, const c
                : -1;
 }
 
+int token_peek(struct st_conn *c, struct arena *a, const char *kind, const char *token,
+               int64_t *account_id, char **email)
+{
+    if (!token_wellformed(token)) return 0;
+    char h[TOKEN_HASH_LEN + 1];
+    token_hash(token, h);
+    enum st_rc rc = st_one(c, a,
+                           "SELECT account_id, email FROM tokens WHERE hash = ? AND kind = ?"
+                           " AND used_at IS NULL",
+                           "ss", "is", h, kind, account_id, email);
+    return rc == ST_OK ? 1 : rc == ST_NOTFOUND ? 0 : -1;
+}
+
 enum token_use token_consume(struct st_conn *c, struct arena *a, const char *kind,
                              const char *token, int64_t now, int64_t *account_id, char **email)
 {

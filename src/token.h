@@ -26,6 +26,11 @@ int token_equal(const char *a, const char *b);
 int token_issue(struct st_conn *c, const char *kind, int64_t account_id, const char *email,
                 int64_t now, int64_t ttl, char *token_out);
 
+/* The account and address of an unused token of kind, without using it (to take the locks
+ * its use will need first). 1 found, 0 not, -1 on a store error; *email in a. */
+int token_peek(struct st_conn *c, struct arena *a, const char *kind, const char *token,
+               int64_t *account_id, char **email);
+
 enum token_use {
     TOKEN_OK,      /* consumed now */
     TOKEN_UNKNOWN, /* never issued (or its account is gone) */

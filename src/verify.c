@@ -39,7 +39,10 @@ enum verify_rc verify_consume(struct arena *a, const char *token, const char *ip
     if (!c) return VERIFY_ERR;
     int64_t now = time(NULL);
     if (st_begin(c) != ST_OK) return VERIFY_ERR;
-    enum verify_rc out;
+    enum verify_rc out = VERIFY_ERR;
+    /* the address's claims are locked before the token (account_lock_claims) */
+    int found = token_peek(c, a, "verify", token, account_id, email);
+    if (found < 0 || (found && *email && account_lock_claims(c, *email, 0) != 0)) goto fail;
     switch (token_consume(c, a, "verify", token, now, account_id, email)) {
     case TOKEN_OK: break;
     case TOKEN_UNKNOWN: out = VERIFY_UNKNOWN; goto fail;

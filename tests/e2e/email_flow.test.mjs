@@ -3,14 +3,15 @@
 // simulator's inbox → verify → sign out → sign in by username and by email → language switch.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevsim, startDaoid, newPage, stopAll, fillSignup, linkIn, PASSWORD, SHOTS } from './lib/harness.mjs';
+import { startDevsim, startDaoid, newPage, stopAll, fillSignup, linkIn, skipTour, PASSWORD, SHOTS } from './lib/harness.mjs';
+import { oauthEnv } from './lib/oauth.mjs';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 
 let sim, d;
 before(async () => {
   sim = await startDevsim();
-  d = await startDaoid({ devsim: sim });
+  d = await startDaoid({ devsim: sim, env: oauthEnv(sim, ['github']) }); /* GitHub is offered */
 });
 after(async () => {
   await d.stop();
@@ -43,6 +44,7 @@ test('home → sign-up → verification mail → verified → sign out → sign 
   const reminder = await page.textContent('#verify-reminder');
   assert.match(reminder, /验证邮件已发送至 mei@example.com/);
   assert.ok(await page.isVisible('#resend'));
+  await skipTour(page);
 
   const [mail] = await sim.waitMail('mei@example.com');
   assert.match(mail.subject, /验证你的 DaoCloud 邮箱/);

@@ -5,7 +5,7 @@
 // through a trusted proxy), so failure counts of one test do not leak into another.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevsim, startDaoid, newPage, stopAll, signup, linkIn, waitFor, PASSWORD, CAPTCHA } from './lib/harness.mjs';
+import { startDevsim, startDaoid, newPage, stopAll, signup, linkIn, waitFor, skipTour, PASSWORD, CAPTCHA } from './lib/harness.mjs';
 import { Client, catalog, pageFrom, parsePage, signupClient, submitClick, sameWindow } from './lib/forms.mjs';
 
 const zh = catalog('zh-CN');
@@ -237,6 +237,7 @@ test('resend sends a second mail; a second click within the minute is limited; t
   const addr = 'heidi@example.com';
   const { ctx, page } = await newPage();
   await signup(page, d.base, { email: addr, username: 'heidi' });
+  await skipTour(page);
   const [first] = await sim.waitMail(addr);
   await sameWindow(60, 5); // the per-account limit (1 a minute) counts in fixed minutes
   let r = await submitClick(page, '#resend');
@@ -308,6 +309,7 @@ test('after signing out, the back button does not show the console', async () =>
   const { ctx, page } = await pageFrom(ip);
   await page.goto(d.base + '/login');
   await signIn(page, 'judy', PASSWORD);
+  await skipTour(page);
   assert.equal(sessionsOf('judy', ip), 1);
   assert.equal(await page.textContent('#fact-username'), 'judy');
   const old = (await ctx.cookies(d.base)).find((c) => c.name === 'session').value;
@@ -345,14 +347,16 @@ test('the session cookie is HttpOnly and SameSite=Lax, and changes at sign-in', 
   const { ctx, page } = await pageFrom(nextIp());
   await page.goto(d.base + '/login');
   const r = await signIn(page, 'kate', PASSWORD);
-  assert.match((await r.allHeaders())['set-cookie'], /^session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/m);
+  await skipTour(page);
+  assert.match((await r.allHeaders())['set-cookie'], /^session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=2592000$/m);
   const jar = await ctx.cookies(d.base);
   const session = jar.find((c) => c.name === 'session');
   assert.ok(session, 'a session cookie');
   assert.equal(session.httpOnly, true);
   assert.equal(session.sameSite, 'Lax');
   assert.equal(session.path, '/');
-  assert.equal(session.expires, -1, 'it ends with the browser');
+  const left = session.expires - Date.now() / 1000;
+  assert.ok(left > 30 * 86400 - 120 && left <= 30 * 86400 + 5, `it lasts the session's absolute lifetime (${left}s)`);
   const csrf = jar.find((c) => c.name === 'csrf');
   assert.equal(csrf.httpOnly, true);
   assert.equal(csrf.sameSite, 'Lax');

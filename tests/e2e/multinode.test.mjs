@@ -3,7 +3,7 @@
 // exactly once while SMTP flaps, and a node killed with SIGKILL in the middle of the load.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevsim, startDaoid, newPage, stopAll, fillSignup, linkIn, waitFor, sleep, freePort, PASSWORD } from './lib/harness.mjs';
+import { startDevsim, startDaoid, newPage, stopAll, fillSignup, linkIn, waitFor, sleep, freePort, skipTour, PASSWORD } from './lib/harness.mjs';
 import { pgDatabase, psql, startNginx } from './lib/cluster.mjs';
 import { Client, signupForm } from './lib/forms.mjs';
 
@@ -41,6 +41,7 @@ test('the email flow works whichever node each request lands on', async () => {
   await fillSignup(page, { email: 'spread@example.com', username: 'spread' });
   assert.match(page.url(), /\/console$/);
   assert.ok(await page.isVisible('#verify-reminder'));
+  await skipTour(page);
   const [mail] = await sim.waitMail('spread@example.com');
   await page.goto(linkIn(mail));
   assert.equal(await page.textContent('#notice-title'), '邮箱激活成功');

@@ -4,7 +4,7 @@
 // claim does not block the address's owner; passwords compare in NFKC.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevsim, startDaoid, newPage, stopAll, linkIn, PASSWORD, CAPTCHA } from './lib/harness.mjs';
+import { startDevsim, startDaoid, newPage, stopAll, linkIn, skipTour, PASSWORD, CAPTCHA } from './lib/harness.mjs';
 import { Client, catalog, counts, fieldErrors, parsePage, signupClient, signupForm, submitSignup, submitClick } from './lib/forms.mjs';
 
 const zh = catalog('zh-CN');
@@ -328,6 +328,7 @@ test('a password typed in fullwidth characters signs in typed in ASCII (NFKC)', 
   const { ctx, page } = await newPage();
   await page.goto(d.base + '/signup');
   assert.equal(await submitSignup(page, { email: 'wide@example.com', username: 'wide', password: 'Ｔｉｇｅｒ－Ｌｉｌｙ－２０２４' }), 303);
+  await skipTour(page);
   await Promise.all([page.waitForURL(d.base + '/'), page.click('#logout')]);
   await page.goto(d.base + '/login');
   await page.fill('#identifier', 'wide');

@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "janitor.h"
 #include "mail.h"
+#include "oauth_flow.h"
 #include "ratelimit.h"
 #include "token.h"
 #include "tmpl.h"
@@ -456,4 +457,548 @@ CONTRACT(identities_unique_and_last_method_kept_under_race)
     arena_free(b);
     cr_assert_eq(identity_unlink(c, a1, github_left ? "wechat" : "github"), IDENT_NOTFOUND);
     cr_assert_eq(identity_unlink(c, a1, github_left ? "github" : "wechat"), IDENT_LAST_METHOD);
+}
+
+/* ---- WeChat: the bonus once, a QR code scanned once and used once, one token fetch ---- */
+
+#include <time.h>
+
+#include "grants.h"
+#include "secrets.h"
+#include "wechat_api.h"
+#include "wechat_login.h"
+#include "wechat_xml.h"
+#include "wechat_fake_api.h"
+
+static int64_t bonus_accounts[THREADS];
+static int bonus_phase;
+
+/* Phase 0: every thread binds the same WeChat to an account of its own. Phase 1: every
+ * thread binds a WeChat of its own to the same account. */
+static void *award_one(void *arg)
+{
+    long i = (long)arg;
+    struct st_conn *c = st_get();
+    struct arena *a = arena_new();
+    long out = -1;
+    if (c && st_begin(c) == ST_OK) {
+        int64_t acct = bonus_phase == 0 ? bonus_accounts[i] : bonus_accounts[0];
+        const char *subject = bonus_phase == 0 ? "oSame" : arena_printf(a, "oNew%ld", i);
+        enum grant_rc rc = grants_wechat_bonus(c, a, acct, subject, NOW);
+        if (rc != GRANT_ERR && st_commit(c) == ST_OK)
+            out = rc == GRANT_OK;
+        else
+            st_rollback(c);
+    }
+    arena_free(a);
+    return (void *)out;
+}
+
+static int award_round(int phase)
+{
+    long r[THREADS];
+    bonus_phase = phase;
+    run_threads(award_one, r);
+    int granted = 0;
+    for (int i = 0; i < THREADS; i++) {
+        cr_assert_neq(r[i], -1, "thread %d hit a store error", i);
+        granted += r[i] == 1;
+    }
+    return granted;
+}
+
+CONTRACT(wechat_bonus_granted_once_under_race)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    for (int i = 0; i < THREADS; i++)
+        cr_assert_eq(account_insert(c, arena_printf(a, "bonus%d", i), NULL, NULL, 0, NULL, NOW,
+                                    &bonus_accounts[i]),
+                     ACCT_OK);
+    arena_free(a);
+    cr_assert_eq(award_round(0), 1, "one WeChat, many accounts: one bonus");
+    int64_t winner = tl_scalar("SELECT account_id FROM grants");
+    cr_assert_eq(st_exec(c, "DELETE FROM grants WHERE account_id <> ?", "i", bonus_accounts[0]),
+                 ST_OK);
+    int had = winner == bonus_accounts[0];
+    cr_assert_eq(award_round(1), had ? 0 : 1, "one account, many WeChats: one bonus");
+    struct resources res;
+    cr_assert_eq(grants_resources(c, bonus_accounts[0], &res), 0);
+    cr_assert_eq(res.bonus, 1);
+    cr_assert_eq(res.total, res.base + 1);
+}
+
+static char race_secret[TOKEN_LEN + 1];
+
+static void *register_one(void *arg)
+{
+    struct arena *a = arena_new();
+    struct wxl_register_in in = {.secret = race_secret,
+                                 .username = arena_printf(a, "racer%ld", (long)arg),
+                                 .terms = 1,
+                                 .ip = "198.51.100.7",
+                                 .lang = "en"};
+    struct wxl_register_out out;
+    wechat_login_register(a, &in, &out);
+    arena_free(a);
+    return (void *)(long)(out.status == 200 ? 1 : out.status == 410 || out.status == 409 ? 0 : -1);
+}
+
+static void *scan_one(void *arg)
+{
+    struct arena *a = arena_new();
+    struct wechat_push p = {.to_user = "gh_x",
+                            .from_user = arena_printf(a, "oScan%ld", (long)arg),
+                            .create_time = NOW,
+                            .msg_type = "event",
+                            .event = "SCAN",
+                            .event_key = "race-scene",
+                            .ticket = "T-race"};
+    struct wxl_push_out out;
+    long rc = wechat_login_push(a, &p, time(NULL), &out) != 0  ? -1
+              : !strcmp(out.reply_key, "wechat.reply.scanned") ? 1
+              : !strcmp(out.reply_key, "wechat.reply.used")    ? 0
+                                                               : -1;
+    arena_free(a);
+    return (void *)rc;
+}
+
+CONTRACT(wechat_ticket_scanned_once_and_registered_once_under_race)
+{
+    struct st_conn *c = tl_conn();
+    char h[TOKEN_HASH_LEN + 1];
+    token_new(race_secret);
+    token_hash(race_secret, h);
+    int64_t now = time(NULL);
+    cr_assert_eq(
+        st_exec(c,
+                "INSERT INTO wechat_tickets (scene, secret_hash, intent, wx_ticket, qr_url,"
+                " lang, created_at, expires_at) VALUES ('race-scene', ?, 'signin',"
+                " 'T-race', 'http://weixin.qq.com/q/r', 'en', ?, ?)",
+                "sii", h, now, now + 300),
+        ST_OK);
+    long r[THREADS];
+    run_threads(scan_one, r);
+    int won = 0;
+    for (int i = 0; i < THREADS; i++) {
+        cr_assert_neq(r[i], -1, "thread %d failed", i);
+        won += r[i] == 1;
+    }
+    cr_assert_eq(won, 1, "one scanner; the others hear the code is used");
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM wechat_tickets WHERE state = 'scanned'"), 1);
+    cr_assert_eq(st_exec(c, "UPDATE wechat_tickets SET resolved = 1", ""), ST_OK);
+
+    run_threads(register_one, r);
+    won = 0;
+    for (int i = 0; i < THREADS; i++) {
+        cr_assert_neq(r[i], -1, "thread %d failed", i);
+        won += r[i] == 1;
+    }
+    cr_assert_eq(won, 1);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE username LIKE 'racer%'"), 1);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM identities WHERE provider = 'wechat'"), 1);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM grants"), 1);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM wechat_tickets WHERE state = 'consumed'"), 1);
+}
+
+static void *token_one(void *arg)
+{
+    (void)arg;
+    struct arena *a = arena_new();
+    char *tok = wechat_api_token(a, time(NULL));
+    long ok = tok && !strcmp(tok, "tok-first");
+    arena_free(a);
+    return (void *)ok;
+}
+
+static void *qrcode_one(void *arg)
+{
+    (void)arg;
+    struct arena *a = arena_new();
+    struct wechat_qr qr;
+    long ok = wechat_api_qrcode(a, "scene", 300, &qr) == WXAPI_OK && !strcmp(qr.ticket, "gQt");
+    arena_free(a);
+    return (void *)ok;
+}
+
+/* Every node and thread reads one shared token; only the lease holder fetches, once, and a
+ * token WeChat refuses is replaced once however many callers were refused. */
+CONTRACT(wechat_access_token_fetched_once_under_race)
+{
+    static const unsigned char key[SECRETS_KEY_LEN] = "0123456789abcdef0123456789abcdef";
+    secrets_set_token_key(key);
+    int port = wfake_start("tok-first", 300);
+    cr_assert_gt(port, 0);
+    char url[64];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+    setenv("DAOID_WECHAT_API_URL", url, 1);
+    setenv("DAOID_WECHAT_APP_ID", "wxcontract", 1);
+    setenv("DAOID_WECHAT_APP_SECRET", "secret", 1);
+    setenv("DAOID_WECHAT_TOKEN", "token", 1);
+    cr_assert_eq(config_load(NULL), 0);
+    long r[THREADS];
+    run_threads(token_one, r);
+    for (int i = 0; i < THREADS; i++) cr_assert_eq(r[i], 1, "thread %d got no token", i);
+    cr_assert_eq(WF.fetches, 1, "one fetch for %d callers", THREADS);
+    cr_assert_eq(wechat_api_keep(time(NULL)), 0, "nothing to refresh yet");
+    cr_assert_eq(WF.fetches, 1);
+
+    wfake_rotate("tok-second");
+    run_threads(qrcode_one, r);
+    for (int i = 0; i < THREADS; i++) cr_assert_eq(r[i], 1, "thread %d: no QR code", i);
+    cr_assert_eq(WF.fetches, 2, "one refresh after the refusals");
+    cr_assert_eq(WF.creates, THREADS);
+    cr_assert_geq(WF.refused, 1);
+    cr_assert_eq(tl_scalar("SELECT fetches FROM wechat_tokens"), 2);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM wechat_tokens WHERE token LIKE '%tok-second%'"), 0,
+                 "stored sealed, not in clear");
+    wfake_stop();
+}
+
+/* ---- OAuth2 sign-up: a pending sign-up makes one account, however many forms race ---- */
+
+static char pending_token[TOKEN_LEN + 1];
+
+static void *register_pending(void *arg)
+{
+    char user[32], ip[32];
+    snprintf(user, sizeof(user), "gh-racer-%ld", (long)arg);
+    snprintf(ip, sizeof(ip), "192.0.2.%ld", (long)arg + 1);
+    struct oauth_register_in in = {.pending = pending_token,
+                                   .username = user,
+                                   .email = "Race@github.example",
+                                   .terms = 1,
+                                   .ip = ip,
+                                   .lang = "en"};
+    struct oauth_register_out out;
+    struct arena *a = arena_new();
+    oauth_flow_register(a, &in, &out);
+    arena_free(a);
+    if (out.status == 200) return (void *)1L;
+    /* losers find the sign-up used up, or the address verified by the winner */
+    return (void *)(long)(out.status == 410 || out.status == 400 ? 0 : -1);
+}
+
+CONTRACT(oauth_pending_signup_is_used_once_under_race)
+{
+    struct st_conn *c = tl_conn();
+    int64_t squatter = 0, now = time(NULL);
+    cr_assert_eq(account_insert(c, "squatter", "race@github.example", "race@github.example", 0,
+                                NULL, now, &squatter),
+                 ACCT_OK);
+    char h[TOKEN_HASH_LEN + 1];
+    token_new(pending_token);
+    token_hash(pending_token, h);
+    cr_assert_eq(st_exec(c,
+                         "INSERT INTO oauth_pending (id_hash, provider, subject, login, name,"
+                         " email, next, created_at, expires_at) VALUES (?, 'github', '4242',"
+                         " 'Racer', NULL, 'Race@github.example', NULL, ?, ?)",
+                         "sii", h, now, now + OAUTH_PENDING_TTL),
+                 ST_OK);
+    long r[THREADS];
+    run_threads(register_pending, r);
+    int won = 0;
+    for (int i = 0; i < THREADS; i++) {
+        cr_assert_neq(r[i], -1, "thread %d hit a store error", i);
+        won += r[i] == 1;
+    }
+    cr_assert_eq(won, 1);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE username LIKE 'gh-racer-%'"), 1);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM identities WHERE provider = 'github'"
+                           " AND subject = '4242'"),
+                 1);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM oauth_pending"), 0);
+    /* the provider's verified address was kept: verified, no mail, the squatter's claim gone */
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE email_norm = 'race@github.example'"
+                           " AND email_verified = 1 AND username LIKE 'gh-racer-%'"),
+                 1);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE username = 'squatter'"
+                           " AND email IS NULL"),
+                 1);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM outbox"), 0);
+    cr_assert_eq(register_pending((void *)99L), (void *)0L, "used up afterwards");
+}
+
+/* ---- console: held usernames, email changes and deletion ---- */
+
+#include "closure.h"
+#include "settings.h"
+
+static int64_t held_owner;
+
+/* Thread 0 renames the owner away from "holdme"; the others try to sign up as "holdme". */
+static void *rename_or_take(void *arg)
+{
+    long i = (long)arg;
+    struct arena *a = arena_new();
+    long out = -1;
+    if (i == 0) {
+        struct set_who w = {held_owner, 1, "127.0.0.1", "en"};
+        const char *err = NULL;
+        out = settings_username(a, &w, "moved", &err) == SET_OK ? 1 : -1;
+    } else {
+        struct st_conn *c = st_get();
+        int64_t id = 0;
+        if (c && st_begin(c) == ST_OK) {
+            enum acct_rc rc = account_insert(c, "holdme", NULL, NULL, 0, NULL, time(NULL), &id);
+            if (rc == ACCT_OK && st_commit(c) == ST_OK)
+                out = 2;
+            else {
+                st_rollback(c);
+                out = rc == ACCT_USERNAME_TAKEN ? 0 : -1;
+            }
+        }
+    }
+    arena_free(a);
+    return (void *)out;
+}
+
+CONTRACT(released_username_never_taken_over_under_race)
+{
+    struct st_conn *c = tl_conn();
+    cr_assert_eq(account_insert(c, "holdme", NULL, NULL, 0, NULL, NOW, &held_owner), ACCT_OK);
+    long r[THREADS];
+    run_threads(rename_or_take, r);
+    cr_assert_eq(r[0], 1, "the rename went through");
+    for (int i = 1; i < THREADS; i++) cr_assert_eq(r[i], 0, "thread %d: %ld", i, r[i]);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE username = 'holdme'"), 0);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE username = 'moved'"), 1);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM held_usernames WHERE username = 'holdme'"
+                           " AND account_id IS NOT NULL"),
+                 1);
+    cr_assert_eq(account_username_exists(c, "holdme"), 1, "held counts as taken");
+    cr_assert_eq(account_username_held(c, "holdme", held_owner, time(NULL)), 0,
+                 "but not for the account that released it");
+}
+
+static char change_tokens[THREADS][TOKEN_LEN + 1];
+
+/* Thread 0 opens an email-change link to race@example.com; the others verify their own
+ * unverified claims on the same address. */
+static void *change_or_verify(void *arg)
+{
+    long i = (long)arg;
+    struct arena *a = arena_new();
+    char *email = NULL;
+    int64_t id = 0;
+    long out;
+    if (i == 0) {
+        enum email_confirm rc = settings_email_confirm(a, change_tokens[0], "127.0.0.1", &email);
+        out = rc == EMAIL_CONFIRMED ? 1 : rc == EMAIL_LINK_TAKEN ? 0 : -1;
+    } else {
+        enum verify_rc rc = verify_consume(a, change_tokens[i], "127.0.0.1", &id, &email);
+        /* a loser's link is gone with its claim (UNKNOWN), or finds it taken or stale */
+        out = rc == VERIFY_OK                                                    ? 1
+              : rc == VERIFY_TAKEN || rc == VERIFY_STALE || rc == VERIFY_UNKNOWN ? 0
+                                                                                 : -1;
+    }
+    arena_free(a);
+    return (void *)out;
+}
+
+CONTRACT(email_change_and_verification_race_for_one_address)
+{
+    struct st_conn *c = tl_conn();
+    int64_t now = time(NULL), id = 0;
+    cr_assert_eq(
+        account_insert(c, "changer", "old@example.com", "old@example.com", 1, NULL, NOW, &id),
+        ACCT_OK);
+    cr_assert_eq(token_issue(c, "email", id, "Race@example.com", now, 3600, change_tokens[0]), 0);
+    char name[24];
+    for (int i = 1; i < THREADS; i++) {
+        snprintf(name, sizeof(name), "claimer%d", i & 0xff);
+        cr_assert_eq(
+            account_insert(c, name, "race@example.com", "race@example.com", 0, NULL, NOW, &id),
+            ACCT_OK);
+        cr_assert_eq(token_issue(c, "verify", id, "race@example.com", now, 3600, change_tokens[i]),
+                     0);
+    }
+    long r[THREADS];
+    run_threads(change_or_verify, r);
+    int won = 0;
+    for (int i = 0; i < THREADS; i++) {
+        cr_assert_neq(r[i], -1, "thread %d hit an error", i);
+        won += r[i] == 1;
+    }
+    cr_assert_eq(won, 1, "one owner");
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE email_norm = 'race@example.com'"),
+                 1, "the other claims are cleared");
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE email_norm = 'race@example.com'"
+                           " AND email_verified = 1"),
+                 1);
+    if (r[0] == 1)
+        cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE username = 'changer'"
+                               " AND email = 'Race@example.com' AND email_verified = 1"),
+                     1);
+    else
+        cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE username = 'changer'"
+                               " AND email = 'old@example.com' AND email_verified = 1"),
+                     1, "a refused change keeps the old address");
+}
+
+CONTRACT(deletion_is_one_transaction_and_holds_the_name)
+{
+    struct st_conn *c = tl_conn();
+    int64_t id = 0, other = 0, now = time(NULL);
+    char tok[TOKEN_LEN + 1];
+    cr_assert_eq(
+        account_insert(c, "leaver", "leaver@example.com", "leaver@example.com", 1, NULL, NOW, &id),
+        ACCT_OK);
+    cr_assert_eq(account_insert(c, "stayer", NULL, NULL, 0, NULL, NOW, &other), ACCT_OK);
+    cr_assert_eq(identity_link(c, id, "github", "77", "leaver-gh", NULL, NULL, NOW), IDENT_OK);
+    cr_assert_eq(token_issue(c, "reset", id, "leaver@example.com", now, 3600, tok), 0);
+    const char *ins = "INSERT INTO sessions (id_hash, account_id, created_at, last_seen,"
+                      " expires_at) VALUES (?, ?, ?, ?, ?)";
+    cr_assert_eq(st_exec(c, ins, "siiii", "s-leaver", id, now, now, now + 100), ST_OK);
+    cr_assert_eq(st_exec(c, ins, "siiii", "s-stayer", other, now, now, now + 100), ST_OK);
+    cr_assert_eq(st_exec(c,
+                         "INSERT INTO held_usernames (username, account_id, held_until, created_at)"
+                         " VALUES ('leaver-old', ?, ?, ?)",
+                         "iii", id, now + 100, now),
+                 ST_OK);
+    cr_assert_eq(st_exec(c,
+                         "INSERT INTO audit (account_id, event, created_at) VALUES (?, 'login', ?)",
+                         "ii", id, now),
+                 ST_OK);
+
+    struct arena *a = arena_new();
+    cr_assert_eq(closure_delete(a, id, "self", "127.0.0.1", "en"), CLOSE_OK);
+    cr_assert_eq(closure_delete(a, id, "self", "127.0.0.1", "en"), CLOSE_NOTFOUND);
+    arena_free(a);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE username = 'leaver'"), 0);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM identities"), 0);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM tokens"), 0);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM sessions"), 1, "only the other account's");
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM held_usernames WHERE account_id IS NULL"
+                           " AND username IN ('leaver', 'leaver-old')"),
+                 2, "both names held, owned by nobody");
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM audit WHERE account_id IS NOT NULL"), 0);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'deleted'"
+                           " AND rcpt = 'leaver@example.com' AND account_id IS NULL"),
+                 1);
+    int64_t again = 0;
+    cr_assert_eq(st_begin(c), ST_OK);
+    cr_assert_eq(account_insert(c, "leaver", NULL, NULL, 0, NULL, now, &again),
+                 ACCT_USERNAME_TAKEN);
+    st_rollback(c);
+}
+
+/* ---- Code Build: provider tokens refreshed by one caller at a time, gone with their owner ---- */
+
+#include "provider_token.h"
+#include "secrets.h"
+
+static int64_t pt_account;
+static int64_t pt_generation;
+
+/* An account with a GitHub identity and a sealed token row for it. */
+static int64_t pt_setup(const char *name, const char *subject)
+{
+    static const unsigned char key[SECRETS_KEY_LEN] = {42};
+    secrets_set_token_key(key);
+    struct st_conn *c = tl_conn();
+    int64_t id = 0, now = time(NULL);
+    cr_assert_eq(account_insert(c, name, NULL, NULL, 0, NULL, now, &id), ACCT_OK);
+    cr_assert_eq(identity_link(c, id, "github", subject, name, NULL, NULL, now), IDENT_OK);
+    struct arena *a = arena_new();
+    struct pt_plain t = {"gho_first", "ghr_refresh", "repo", now - 1};
+    struct pt_sealed s;
+    cr_assert_eq(provider_token_seal(a, "github", subject, &t, &s), 0);
+    cr_assert_eq(provider_token_put(c, id, "github", subject, &s, NULL, now), 1);
+    arena_free(a);
+    return id;
+}
+
+static void *take_lease(void *arg)
+{
+    (void)arg;
+    int got = provider_token_lease(st_get(), pt_account, "github", pt_generation, time(NULL), 30);
+    return (void *)(long)got;
+}
+
+static void *store_refresh(void *arg)
+{
+    struct arena *a = arena_new();
+    char tok[32];
+    snprintf(tok, sizeof(tok), "gho_refreshed_%ld", (long)arg);
+    struct pt_plain t = {tok, NULL, NULL, time(NULL) + 3600};
+    int rc = provider_token_refreshed(st_get(), a, pt_account, "github", "4711", pt_generation, &t,
+                                      time(NULL));
+    arena_free(a);
+    return (void *)(long)rc;
+}
+
+/* How many of the threads' results equal v; fails on an error (-1). */
+static int pt_count(const long *r, long v)
+{
+    int n = 0;
+    for (int i = 0; i < THREADS; i++) {
+        cr_assert_neq(r[i], -1, "thread %d hit a store error", i);
+        n += r[i] == v;
+    }
+    return n;
+}
+
+CONTRACT(provider_token_refresh_is_leased_to_one_caller)
+{
+    struct st_conn *c = tl_conn();
+    pt_account = pt_setup("refresher", "4711");
+    pt_generation = 1;
+    long r[THREADS];
+    run_threads(take_lease, r);
+    cr_assert_eq(pt_count(r, 1), 1, "one lease holder");
+    cr_assert_eq(provider_token_lease(c, pt_account, "github", 1, time(NULL), 30), 0,
+                 "held until it lapses");
+    cr_assert_eq(provider_token_lease(c, pt_account, "github", 1, time(NULL) + 31, 30), 1,
+                 "a lapsed lease can be taken again");
+
+    /* the refreshed tokens land once, on the generation that was read */
+    run_threads(store_refresh, r);
+    cr_assert_eq(pt_count(r, 1), 1, "one refresh lands");
+    struct arena *a = arena_new();
+    struct pt_row row;
+    cr_assert_eq(provider_token_get(c, a, pt_account, "github", &row), PT_OK);
+    cr_assert_eq(row.generation, 2);
+    cr_assert_eq(row.lease_until, 0, "the lease ends with the refresh");
+    cr_assert_eq(strncmp(row.tok.access, "gho_refreshed_", 14), 0);
+    cr_assert_str_eq(row.tok.refresh, "ghr_refresh", "no new refresh token: the old one stays");
+    cr_assert_str_eq(row.tok.scope, "repo");
+    cr_assert_eq(provider_token_lease(c, pt_account, "github", 1, time(NULL) + 100, 30), 0,
+                 "an old generation cannot be leased");
+
+    /* a refused refresh token is forgotten, and the generation moves on for the waiters */
+    cr_assert_eq(provider_token_lease(c, pt_account, "github", 2, time(NULL), 30), 1);
+    cr_assert_eq(provider_token_release(c, pt_account, "github", 2, 1), 0);
+    cr_assert_eq(provider_token_get(c, a, pt_account, "github", &row), PT_OK);
+    cr_assert_eq(row.generation, 3);
+    cr_assert_null(row.tok.refresh);
+    cr_assert_eq(row.lease_until, 0);
+    arena_free(a);
+}
+
+CONTRACT(provider_tokens_go_with_the_identity_and_the_account)
+{
+    struct st_conn *c = tl_conn();
+    int64_t id = pt_setup("tokenowner", "5150"), now = time(NULL);
+    cr_assert_eq(identity_link(c, id, "bitbucket", "{bb-1}", "bob", NULL, NULL, now), IDENT_OK);
+    struct arena *a = arena_new();
+    struct pt_plain t = {"bbt_access", "bbr_refresh", "account", now + 7200};
+    struct pt_sealed s;
+    cr_assert_eq(provider_token_seal(a, "bitbucket", "{bb-1}", &t, &s), 0);
+    cr_assert_eq(provider_token_put(c, id, "bitbucket", "{bb-1}", &s, NULL, now), 1);
+    cr_assert_eq(provider_token_put(c, id, "bitbucket", "{bb-other}", &s, NULL, now), 0,
+                 "not the account's identity");
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM provider_tokens"), 2);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM provider_tokens WHERE access_ct LIKE '%bbt_%'"
+                           " OR refresh_ct LIKE '%bbr_%' OR access_ct LIKE '%gho_%'"),
+                 0);
+
+    cr_assert_eq(identity_unlink(c, id, "github"), IDENT_OK);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM provider_tokens WHERE provider = 'github'"), 0,
+                 "unbinding drops the token");
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM provider_tokens WHERE provider = 'bitbucket'"), 1);
+
+    cr_assert_eq(closure_delete(a, id, "self", "127.0.0.1", "en"), CLOSE_OK);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM provider_tokens"), 0, "deletion drops the rest");
+    arena_free(a);
 }

@@ -1,5 +1,7 @@
 /* devsim: local stand-in for the external services daoid talks to (used by `make run` and the
- * browser tests): an SMTP server with a web inbox, behind one HTTP route dispatcher. */
+ * browser tests): an SMTP server with a web inbox, a fake GitHub, Bitbucket and Coding, and a
+ * fake WeChat official account with a "phone" page, behind one HTTP route dispatcher served by
+ * a thread per connection (a slow answer holds its own connection, nothing else). */
 #include "devsim.h"
 
 #include <errno.h>
@@ -19,6 +21,7 @@ struct devsim_opts {
     const char *bind;
     int smtp_port;
     int http_port;
+    const char *oauth_callback_base; /* daoid's public URL, for the OAuth2 redirect URIs */
 };
 
 /* Per-request state kept by libmicrohttpd between calls of the access handler. */
@@ -103,6 +106,12 @@ static enum MHD_Result devsim_send(struct MHD_Connection *conn, struct devsim_re
         mr = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
     }
     r->body = NULL;
+    if (mr && r->location) MHD_add_response_header(mr, MHD_HTTP_HEADER_LOCATION, r->location);
+    free(r->location);
+    r->location = NULL;
+    if (mr && r->link) MHD_add_response_header(mr, "Link", r->link);
+    free(r->link);
+    r->link = NULL;
     if (!mr) return MHD_NO;
     MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
     MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -174,7 +183,11 @@ static struct MHD_Daemon *devsim_http_start(const char *addr, int port, int *bou
     hints.ai_socktype = SOCK_STREAM;
     snprintf(serv, sizeof(serv), "%d", port);
     if (getaddrinfo(addr, serv, &hints, &ai) != 0 || !ai) return NULL;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    /* a thread per connection: a handler that waits (a slow fake, a WeChat push being retried)
+     * holds only its own connection; with a thread pool it would stall every keep-alive
+     * connection that pool thread serves */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, devsim_access, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
@@ -190,7 +203,12 @@ static struct MHD_Daemon *devsim_http_start(const char *addr, int port, int *bou
 
 static void devsim_usage(FILE *f)
 {
-    fputs("usage: devsim [--bind 127.0.0.1] [--smtp-port 2525] [--http-port 8025]\n", f);
+    fputs("usage: devsim [--bind 127.0.0.1] [--smtp-port 2525] [--http-port 8025]\n"
+          "              [--oauth-callback-base http://localhost:8080]\n"
+          "              [--wechat-callback URL] [--wechat-mode plain|safe|compat]\n"
+          "              [--wechat-appid ID] [--wechat-secret S] [--wechat-token T] "
+          "[--wechat-aes-key K]\n",
+          f);
 }
 
 /* Parses a port number (0 asks for any free port); -1 when s is not one. */
@@ -224,7 +242,11 @@ static int devsim_args(int argc, char **argv, struct devsim_opts *o)
             o->smtp_port = devsim_port(v);
         else if ((v = devsim_optval(argc, argv, &i, "--http-port")))
             o->http_port = devsim_port(v);
-        else
+        else if ((v = devsim_optval(argc, argv, &i, "--oauth-callback-base")))
+            o->oauth_callback_base = v;
+        else if (!strncmp(argv[i], "--wechat-", 9)) {
+            if (dwechat_option(argc, argv, &i) != 0) goto fail;
+        } else
             goto fail;
         if (!*o->bind || o->smtp_port < 0 || o->http_port < 0) goto fail;
     }
@@ -252,7 +274,7 @@ static void devsim_signals(sigset_t *set)
 
 int main(int argc, char **argv)
 {
-    struct devsim_opts o = {"127.0.0.1", 2525, 8025};
+    struct devsim_opts o = {"127.0.0.1", 2525, 8025, "http://localhost:8080"};
     struct MHD_Daemon *httpd = NULL;
     struct dm_store *st = NULL;
     char smtp_at[80], http_at[80];
@@ -267,8 +289,13 @@ int main(int argc, char **argv)
     devsim_signals(&set);
     st = dm_store_new(DM_STORE_CAP);
     dinbox_init(st);
+    doauth_init(o.oauth_callback_base);
+    dwechat_init();
     devsim_add_routes(devsim_core_routes);
     devsim_add_routes(dinbox_routes);
+    devsim_add_routes(doauth_routes);
+    devsim_add_routes(drepos_routes);
+    devsim_add_routes(dwechat_routes);
     if (dsmtp_start(o.bind, o.smtp_port, st) < 0) {
         log_warn("devsim: cannot listen for SMTP on %s port %d", o.bind, o.smtp_port);
         goto fail;
@@ -286,8 +313,12 @@ int main(int argc, char **argv)
     log_info("devsim: signal %d, shutting down", sig);
     rc = 0;
 fail:
+    doauth_stop();
     if (httpd) MHD_stop_daemon(httpd);
     dsmtp_stop();
     dm_store_free(st);
+    doauth_free();
+    drepos_free();
+    dwechat_free();
     return rc;
 }

@@ -28,6 +28,8 @@ struct devsim_resp {
     const char *ctype; /* static string */
     char *body;        /* malloc'd, owned by the reply; NULL for no body */
     size_t len;
+    char *location;    /* malloc'd Location header (redirects), owned by the reply; or NULL */
+    char *link;        /* malloc'd Link header (pagination), owned by the reply; or NULL */
 };
 
 typedef void (*devsim_handler)(const struct devsim_req *req, struct devsim_resp *resp);
@@ -114,5 +116,50 @@ int dsmtp_mode_parse(const char *s);
 void dinbox_init(struct dm_store *st);
 /* /mail..., /_ctl/smtp */
 extern const struct devsim_route dinbox_routes[];
+
+/* ---- fake GitHub, Bitbucket and Coding (devsim_oauth.c) ---- */
+
+/* Sets up the test users; callback_base (daoid's public URL, or NULL) gives the registered
+ * redirect URIs {base}/auth/{provider}/callback, which /_ctl/oauth/apps can change. */
+void doauth_init(const char *callback_base);
+/* Ends slow answers still waiting (before the HTTP server stops). */
+void doauth_stop(void);
+void doauth_free(void);
+/* /github, /bitbucket, /coding, /_ctl/oauth */
+extern const struct devsim_route doauth_routes[];
+
+/* The test user behind req's bearer token at provider ("github", "bitbucket", "coding"),
+ * checked as for devsim_oauth.c's own APIs (GitHub's User-Agent, the fault mode, the token
+ * and its expiry): 0 with *login and *scope (the granted scope, words separated by spaces;
+ * both malloc'd), or -1 after replying as the provider would. */
+int doauth_api_user(const struct devsim_req *req, const char *provider, struct devsim_resp *resp,
+                    char **login, char **scope);
+
+/* ---- the fake providers' repositories (devsim_repos.c) ---- */
+
+/* Coding's open-api actions other than the user's: 1 when action is one (the reply is made),
+ * 0 when it is unknown. body: the request's JSON (may be NULL). */
+int drepos_coding(const struct devsim_req *req, const char *action, json_t *body,
+                  struct devsim_resp *resp);
+void drepos_free(void);
+/* /github/api/user/repos, /bitbucket/api/2.0/repositories, /_ctl/repos */
+extern const struct devsim_route drepos_routes[];
+
+/* ---- fake WeChat official account (devsim_wechat.c) ---- */
+
+/* The service account daoid's config for the simulator names (see config/local.ini). */
+#define DWECHAT_APPID   "wx5d3e1c0b2a9f8e7d"
+#define DWECHAT_SECRET  "devsim-wechat-secret"
+#define DWECHAT_TOKEN   "devsimtoken"
+#define DWECHAT_AES_KEY "DevsimWeChatEncodingAESKey0123456789abcdefg"
+
+/* Takes the option --wechat-NAME at argv[*i] (appid, secret, token, aes-key, callback: daoid's
+ * /wechat/callback URL, mode: plain|safe|compat), as "--wechat-NAME value" or
+ * "--wechat-NAME=value"; advances *i past a separate value. 0, or -1 when unknown or invalid. */
+int dwechat_option(int argc, char **argv, int *i);
+void dwechat_init(void);
+void dwechat_free(void);
+/* /cgi-bin (the API), /wechat (the phone), /_ctl/wechat */
+extern const struct devsim_route dwechat_routes[];
 
 #endif

@@ -222,6 +222,13 @@ export async function fillSignup(page, { email, username, password = PASSWORD, c
   await Promise.all([page.waitForLoadState('load'), page.click('#register')]);
 }
 
+// The console's first visit shows its tour, a modal dialog over the page (console.test.mjs);
+// a test that goes on to use the page closes it (Skip) and waits until that is saved.
+export async function skipTour(page) {
+  if (!(await page.isVisible('#tour'))) return;
+  await Promise.all([page.waitForResponse((r) => new URL(r.url()).pathname === '/console/tour'), page.click('#tour-skip')]);
+}
+
 export async function signup(page, base, fields) {
   await page.goto(`${base}/signup`);
   await fillSignup(page, fields);

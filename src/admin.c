@@ -1,0 +1,331 @@
+/* admin: the operator's commands (`daoid admin …`), run against the configured database while
+ * the service runs (every change is one transaction through the same domain code the pages
+ * use: closure.c for disable, enable and delete).
+ *
+ *   find TEXT            accounts whose username or email contains TEXT (at most 50)
+ *   show ACCOUNT         one account: its row, identities, sessions, held names, activity
+ *   disable ACCOUNT      sign-in refused, every session ended
+ *   enable ACCOUNT
+ *   delete ACCOUNT --yes as a deletion by the owner: username held, a mail confirms
+ *   mail dead            mails the sender gave up on
+ *   mail retry ID|all    queue dead mails again (attempts start over)
+ *
+ * ACCOUNT is #ID (or id:ID), an email address (its verified owner, or its only claim) or a
+ * username. Exit status: 0 done, 1 not found or failed, 2 usage. */
+#include "admin.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "arena.h"
+#include "asset.h"
+#include "closure.h"
+#include "config.h"
+#include "i18n.h"
+#include "log.h"
+#include "store.h"
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: daoid admin [--config FILE] COMMAND\n"
+                    "  find TEXT             accounts whose username or email contains TEXT\n"
+                    "  show ACCOUNT          an account, its identities, sessions and activity\n"
+                    "  disable ACCOUNT       refuse its sign-in and end its sessions\n"
+                    "  enable ACCOUNT\n"
+                    "  delete ACCOUNT --yes  delete it (username held, confirmation mail)\n"
+                    "  mail dead             mails that could not be delivered\n"
+                    "  mail retry ID|all     queue dead mails again\n"
+                    "ACCOUNT: #ID, an email address or a username\n");
+}
+
+static const char *when(struct arena *a, int64_t t)
+{
+    if (!t) return "-";
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+    return arena_strdup(a, buf);
+}
+
+static const char *or_dash(const char *s)
+{
+    return s && *s ? s : "-";
+}
+
+/* ACCOUNT → id; 0 when nothing matches, -1 on a store error. */
+static int64_t resolve(struct st_conn *c, struct arena *a, const char *spec)
+{
+    char *end = NULL;
+    const char *num = !strncmp(spec, "#", 1)     ? spec + 1
+                      : !strncmp(spec, "id:", 3) ? spec + 3
+                                                 : NULL;
+    if (num) {
+        long long id = strtoll(num, &end, 10);
+        if (!*num || *end || id <= 0) return 0;
+        struct account acct;
+        enum acct_rc rc = account_by_id(c, a, id, &acct);
+        return rc == ACCT_OK ? acct.id : rc == ACCT_NOTFOUND ? 0 : -1;
+    }
+    struct account acct;
+    enum acct_rc rc = account_by_login(c, a, spec, &acct);
+    return rc == ACCT_OK ? acct.id : rc == ACCT_NOTFOUND ? 0 : -1;
+}
+
+/* LIKE pattern for text anywhere, with the wildcards in text escaped. */
+static char *like_pattern(struct arena *a, const char *text)
+{
+    struct abuf b;
+    abuf_init(&b, a, strlen(text) * 2 + 3);
+    abuf_addc(&b, '%');
+    for (const char *p = text; *p; p++) {
+        char ch = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        if (ch == '%' || ch == '_' || ch == '\\') abuf_addc(&b, '\\');
+        abuf_addc(&b, ch);
+    }
+    abuf_addc(&b, '%');
+    return abuf_str(&b);
+}
+
+static int cmd_find(struct st_conn *c, struct arena *a, const char *text)
+{
+    struct st_stmt *s =
+        st_prepare(c, "SELECT id, username, email, email_verified, status, created_at FROM accounts"
+                      " WHERE username LIKE ? ESCAPE '\\' OR email_norm LIKE ? ESCAPE '\\'"
+                      " ORDER BY id LIMIT 50");
+    if (!s) return 1;
+    const char *pat = like_pattern(a, text);
+    st_bind_text(s, 1, pat);
+    st_bind_text(s, 2, pat);
+    int n = 0;
+    enum st_rc rc;
+    while ((rc = st_step(s)) == ST_ROW) {
+        if (!n++)
+            printf("%-8s %-30s %-40s %-10s %-8s %s\n", "ID", "USERNAME", "EMAIL", "VERIFIED",
+                   "STATUS", "CREATED (UTC)");
+        printf("#%-7lld %-30s %-40s %-10s %-8s %s\n", (long long)st_col_int(s, 0),
+               or_dash(st_col_text(s, 1)), or_dash(st_col_text(s, 2)),
+               st_col_int(s, 3) ? "yes" : "no", st_col_int(s, 4) ? "disabled" : "active",
+               when(a, st_col_int(s, 5)));
+    }
+    st_done(s);
+    if (rc != ST_DONE) return 1;
+    if (!n) printf("no account matches \"%s\"\n", text);
+    return 0;
+}
+
+/* Prints the rows of a query bound to one id, each through a format of text columns. */
+static int list(struct st_conn *c, struct arena *a, const char *title, const char *sql, int64_t id,
+                int cols, const int *time_cols)
+{
+    struct st_stmt *s = st_prepare(c, sql);
+    if (!s) return -1;
+    st_bind_int(s, 1, id);
+    printf("%s:\n", title);
+    int n = 0;
+    enum st_rc rc;
+    while ((rc = st_step(s)) == ST_ROW) {
+        n++;
+        printf(" ");
+        for (int i = 0; i < cols; i++)
+            printf("  %s", time_cols[i] ? when(a, st_col_int(s, i)) : or_dash(st_col_text(s, i)));
+        printf("\n");
+    }
+    st_done(s);
+    if (!n) printf("   (none)\n");
+    return rc == ST_DONE ? 0 : -1;
+}
+
+static int cmd_show(struct st_conn *c, struct arena *a, int64_t id)
+{
+    struct account acct;
+    if (account_by_id(c, a, id, &acct) != ACCT_OK) return 1;
+    printf("account #%lld\n  username: %s\n  email:    %s (%s)\n  password: %s\n"
+           "  status:   %s\n  created:  %s UTC\n",
+           (long long)acct.id, acct.username, or_dash(acct.email),
+           acct.email ? (acct.email_verified ? "verified" : "unverified") : "none",
+           acct.password_hash ? "set" : "none", acct.status ? "disabled" : "active",
+           when(a, acct.created_at));
+    static const int ident_t[] = {0, 0, 0, 1}, sess_t[] = {0, 0, 1, 1}, held_t[] = {0, 1},
+                     audit_t[] = {1, 0, 0, 0};
+    int rc = list(c, a, "identities",
+                  "SELECT provider, login, subject, created_at FROM identities"
+                  " WHERE account_id = ? ORDER BY id",
+                  id, 4, ident_t);
+    if (!rc)
+        rc = list(c, a, "sessions (ip, device, signed in, last seen)",
+                  "SELECT ip, user_agent, created_at, last_seen FROM sessions WHERE account_id = ?"
+                  " ORDER BY last_seen DESC",
+                  id, 4, sess_t);
+    if (!rc)
+        rc = list(c, a, "usernames it released (held until)",
+                  "SELECT username, held_until FROM held_usernames WHERE account_id = ?"
+                  " ORDER BY held_until",
+                  id, 2, held_t);
+    if (!rc)
+        rc = list(c, a, "recent activity",
+                  "SELECT created_at, event, ip, detail FROM audit WHERE account_id = ?"
+                  " ORDER BY created_at DESC, id DESC LIMIT 20",
+                  id, 4, audit_t);
+    return rc ? 1 : 0;
+}
+
+static int cmd_status(int64_t id, int disabled)
+{
+    int64_t ended = 0;
+    if (closure_set_status(id, disabled, "admin", &ended) != CLOSE_OK) return 1;
+    if (disabled)
+        printf("account #%lld disabled; %lld session(s) ended\n", (long long)id, (long long)ended);
+    else
+        printf("account #%lld enabled\n", (long long)id);
+    return 0;
+}
+
+static int cmd_delete(struct arena *a, int64_t id)
+{
+    if (closure_delete(a, id, "admin", "admin", cfg->default_lang) != CLOSE_OK) return 1;
+    printf("account #%lld deleted; its username is held for %lld days\n", (long long)id,
+           (long long)(cfg->username_hold / 86400));
+    return 0;
+}
+
+static int cmd_mail_dead(struct st_conn *c, struct arena *a)
+{
+    struct st_stmt *s = st_prepare(c, "SELECT id, kind, rcpt, attempts, created_at, last_error"
+                                      " FROM outbox WHERE status = 'dead' ORDER BY id");
+    if (!s) return 1;
+    int n = 0;
+    enum st_rc rc;
+    while ((rc = st_step(s)) == ST_ROW) {
+        if (!n++)
+            printf("%-8s %-16s %-40s %-8s %-20s %s\n", "ID", "KIND", "TO", "ATTEMPTS",
+                   "QUEUED (UTC)", "LAST ERROR");
+        printf("%-8lld %-16s %-40s %-8lld %-20s %s\n", (long long)st_col_int(s, 0),
+               or_dash(st_col_text(s, 1)), or_dash(st_col_text(s, 2)), (long long)st_col_int(s, 3),
+               when(a, st_col_int(s, 4)), or_dash(st_col_text(s, 5)));
+    }
+    st_done(s);
+    if (rc != ST_DONE) return 1;
+    if (!n) printf("no dead mails\n");
+    return 0;
+}
+
+static int cmd_mail_retry(struct st_conn *c, const char *which)
+{
+    enum st_rc rc;
+    int64_t now = time(NULL);
+    if (!strcmp(which, "all")) {
+        rc = st_exec(c,
+                     "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?,"
+                     " lease_until = 0 WHERE status = 'dead'",
+                     "i", now);
+    } else {
+        char *end = NULL;
+        long long id = strtoll(which, &end, 10);
+        if (!*which || *end || id <= 0) {
+            usage();
+            return 2;
+        }
+        rc = st_exec(c,
+                     "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?,"
+                     " lease_until = 0 WHERE status = 'dead' AND id = ?",
+                     "ii", now, (int64_t)id);
+    }
+    if (rc != ST_OK) return 1;
+    int64_t n = st_changes(c);
+    printf("%lld mail(s) queued again\n", (long long)n);
+    return n > 0 || !strcmp(which, "all") ? 0 : 1;
+}
+
+/* Commands that name an account. */
+static int on_account(struct st_conn *c, struct arena *a, const char *cmd, const char *spec,
+                      int yes)
+{
+    int64_t id = resolve(c, a, spec);
+    if (id < 0) return 1;
+    if (id == 0) {
+        fprintf(stderr, "daoid admin: no account %s\n", spec);
+        return 1;
+    }
+    if (!strcmp(cmd, "show")) return cmd_show(c, a, id);
+    if (!strcmp(cmd, "disable")) return cmd_status(id, 1);
+    if (!strcmp(cmd, "enable")) return cmd_status(id, 0);
+    if (!yes) {
+        fprintf(stderr, "daoid admin: delete needs --yes (it cannot be undone)\n");
+        return 2;
+    }
+    return cmd_delete(a, id);
+}
+
+static int run(const char *const *args, int n, int yes)
+{
+    struct st_conn *c = st_get();
+    if (!c) return 1;
+    struct arena *a = arena_new();
+    int rc = 2;
+    const char *cmd = args[0];
+    if (!strcmp(cmd, "find") && n == 2)
+        rc = cmd_find(c, a, args[1]);
+    else if (n == 2 && (!strcmp(cmd, "show") || !strcmp(cmd, "disable") || !strcmp(cmd, "enable") ||
+                        !strcmp(cmd, "delete")))
+        rc = on_account(c, a, cmd, args[1], yes);
+    else if (!strcmp(cmd, "mail") && n == 2 && !strcmp(args[1], "dead"))
+        rc = cmd_mail_dead(c, a);
+    else if (!strcmp(cmd, "mail") && n == 3 && !strcmp(args[1], "retry"))
+        rc = cmd_mail_retry(c, args[2]);
+    else
+        usage();
+    arena_free(a);
+    return rc;
+}
+
+/* Config, templates and catalogs (for mails), the store. *opened says how far it got. */
+static int open_all(const char *config_path, int *opened)
+{
+    if (sodium_init() < 0 || config_load(config_path) != 0) return -1;
+    log_init(cfg->log_level);
+    *opened = 1;
+    if (asset_load_overrides(cfg->templates_dir) != 0 || i18n_init() != 0) return -1;
+    char err[256];
+    if (store_init(cfg->database, err, sizeof(err)) != 0) {
+        fprintf(stderr, "daoid admin: %s\n", err);
+        return -1;
+    }
+    *opened = 2;
+    return store_migrate() < 0 ? -1 : 0;
+}
+
+int admin_main(int argc, char **argv)
+{
+    const char *path = getenv("DAOID_CONFIG");
+    const char *args[4];
+    int n = 0, yes = 0;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            path = argv[++i];
+        else if (!strcmp(argv[i], "--yes"))
+            yes = 1;
+        else if (n < 4)
+            args[n++] = argv[i];
+        else
+            n = 5;
+    }
+    if (n < 1 || n > 3) {
+        usage();
+        return 2;
+    }
+    int opened = 0;
+    int rc = open_all(path && *path ? path : NULL, &opened) == 0 ? run(args, n, yes) : 1;
+    if (opened >= 2) store_shutdown();
+    if (opened >= 1) {
+        i18n_shutdown();
+        asset_free_overrides();
+    }
+    config_free();
+    return rc;
+}

@@ -1,0 +1,317 @@
+/* h_wechat: WeChat sign-in: the QR page /auth/wechat (also ?intent=bind from the linked
+ * accounts, ?new=1 for a fresh code), its poll /auth/wechat/status (JSON), the registration
+ * form after "Bound", the callback URL WeChat pushes to, and the resources page. The page
+ * works without JavaScript: reloading it moves the ticket on exactly as the poll does. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "config.h"
+#include "grants.h"
+#include "handlers.h"
+#include "http.h"
+#include "i18n.h"
+#include "page.h"
+#include "qr_svg.h"
+#include "session.h"
+#include "tmpl.h"
+#include "wechat_api.h"
+#include "wechat_login.h"
+#include "wechat_push.h"
+
+static const char *error_key(enum wxl_outcome o)
+{
+    switch (o) {
+    case WXO_TAKEN:
+        return "wechat.err.taken";
+    case WXO_HAS_OTHER:
+        return "wechat.err.has_other";
+    case WXO_WRONG_ACCOUNT:
+        return "wechat.err.wrong_account";
+    case WXO_DISABLED:
+        return "wechat.err.disabled";
+    case WXO_LIMITED:
+        return "wechat.err.limited";
+    case WXO_CONSUMED:
+    case WXO_NONE:
+        return "wechat.err.ticket";
+    default:
+        return "wechat.err.unavailable";
+    }
+}
+
+static int error_status(enum wxl_outcome o)
+{
+    switch (o) {
+    case WXO_TAKEN:
+    case WXO_HAS_OTHER:
+        return 409;
+    case WXO_WRONG_ACCOUNT:
+    case WXO_DISABLED:
+        return 403;
+    case WXO_LIMITED:
+        return 429;
+    case WXO_CONSUMED:
+    case WXO_NONE:
+        return 410;
+    default:
+        return 503;
+    }
+}
+
+/* The page's context with what every state shows. */
+static struct tmpl_ctx *wechat_ctx(struct req *r, enum wxl_intent intent)
+{
+    struct tmpl_ctx *c = page_ctx(r);
+    int bind = intent == WXL_BIND;
+    tmpl_set_bool(c, "bind", bind);
+    if (bind) tmpl_set(c, "title", i18n_get(i18n_cat(r->lang), "wechat.bind_title"));
+    tmpl_set(c, "self_href", bind ? "/auth/wechat?intent=bind" : "/auth/wechat");
+    tmpl_set(c, "new_href", bind ? "/auth/wechat?intent=bind&new=1" : "/auth/wechat?new=1");
+    tmpl_setf(c, "units", "%lld", (long long)cfg->wechat_bonus_units);
+    tmpl_set(c, "duration", i18n_duration(r->a, r->lang, cfg->wechat_qr_ttl));
+    return c;
+}
+
+static void render_state(struct req *r, int status, struct tmpl_ctx *c, const char *state)
+{
+    tmpl_set(c, "state", state);
+    tmpl_set_bool(c, state, 1);
+    page_render(r, status, "wechat", c);
+}
+
+static void render_pending(struct req *r, const struct wxl_result *res)
+{
+    struct tmpl_ctx *c = wechat_ctx(r, res->intent);
+    const char *label = i18n_get(i18n_cat(r->lang), "wechat.qr_label");
+    tmpl_set(c, "qr_svg", qr_svg(r->a, res->qr_url, 220, label));
+    tmpl_set(c, "qr_url", res->qr_url);
+    render_state(r, 200, c, "pending");
+}
+
+/* The registration form, with the values and errors of a refused submission (out). */
+static void render_register(struct req *r, int status, const char *username, const char *email,
+                            const struct wxl_register_out *out)
+{
+    static const char *const fields[WRF_COUNT] = {"err_username", "err_email", "err_terms"};
+    struct tmpl_ctx *c = wechat_ctx(r, WXL_SIGNIN);
+    tmpl_set(c, "username", username);
+    tmpl_set(c, "email", email);
+    tmpl_set_bool(c, "ok", 1);
+    if (out) {
+        for (int i = 0; i < WRF_COUNT; i++)
+            if (out->errors[i]) tmpl_set(c, fields[i], page_t(r, c, out->errors[i]));
+        if (out->error) tmpl_set(c, "form_error", page_t(r, c, out->error));
+    }
+    render_state(r, status, c, "register");
+}
+
+static void render_error(struct req *r, enum wxl_intent intent, enum wxl_outcome o)
+{
+    struct tmpl_ctx *c = wechat_ctx(r, intent);
+    tmpl_set(c, "error", page_t(r, c, error_key(o)));
+    render_state(r, error_status(o), c, "refused");
+}
+
+static void clear_ticket(struct req *r)
+{
+    resp_cookie(r, WECHAT_COOKIE, "", -1);
+}
+
+/* Answers the page for an advanced (or new) ticket. */
+static void render_outcome(struct req *r, const struct wxl_result *res)
+{
+    struct tmpl_ctx *c;
+    switch (res->outcome) {
+    case WXO_PENDING:
+        return render_pending(r, res);
+    case WXO_EXPIRED:
+        return render_state(r, 200, wechat_ctx(r, res->intent), "expired");
+    case WXO_REGISTER:
+        return render_register(r, 200, res->suggested, NULL, NULL);
+    case WXO_SIGNIN:
+        clear_ticket(r);
+        if (session_begin(r, res->account_id) != 0) return page_error(r, 503, "error.unavailable");
+        return resp_redirect(r, "/console");
+    case WXO_BOUND:
+        clear_ticket(r);
+        c = wechat_ctx(r, WXL_BIND);
+        tmpl_set_bool(c, "ok", 1);
+        tmpl_set_bool(c, "granted", res->granted);
+        return render_state(r, 200, c, "done");
+    case WXO_ERR:
+    case WXO_LIMITED:
+        return render_error(r, res->intent, res->outcome);
+    default:
+        clear_ticket(r);
+        return render_error(r, res->intent, res->outcome);
+    }
+}
+
+void h_auth_wechat(struct req *r)
+{
+    if (!wechat_api_enabled())
+        return page_notice(r, 404, "social.off.title", "social.off.wechat", "/signup",
+                           "signup.title");
+    const char *intent = req_arg(r, "intent");
+    int bind = intent && !strcmp(intent, "bind");
+    if (!bind && r->sess) return resp_redirect(r, "/console");
+    if (bind && !r->sess) return resp_redirect(r, "/login?next=/auth/wechat%3Fintent%3Dbind");
+    struct wxl_open_in in = {
+        .secret = req_cookie(r, WECHAT_COOKIE),
+        .fresh = req_arg(r, "new") != NULL,
+        .intent = bind ? WXL_BIND : WXL_SIGNIN,
+        .session_account = r->sess ? r->sess->account_id : 0,
+        .lang = r->lang,
+        .ip = r->ip,
+    };
+    struct wxl_result res;
+    wechat_login_open(r->a, &in, time(NULL), &res);
+    if (res.new_secret[0]) resp_cookie(r, WECHAT_COOKIE, res.new_secret, 0);
+    render_outcome(r, &res);
+}
+
+static void send_json(struct req *r, json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    arena_cleanup(r->a, free, s);
+    resp_json(r, 200, s ? s : "{\"state\":\"retry\"}");
+}
+
+void h_auth_wechat_status(struct req *r)
+{
+    struct wxl_result res;
+    wechat_login_advance(r->a, req_cookie(r, WECHAT_COOKIE), r->sess ? r->sess->account_id : 0,
+                         r->ip, time(NULL), &res);
+    switch (res.outcome) {
+    case WXO_PENDING:
+        return send_json(r, json_pack("{s:s, s:I}", "state", "pending", "expires_in",
+                                      (json_int_t)res.expires_in));
+    case WXO_EXPIRED:
+        return send_json(r, json_pack("{s:s}", "state", "expired"));
+    case WXO_REGISTER:
+        return send_json(r, json_pack("{s:s, s:s}", "state", "register", "suggested",
+                                      res.suggested ? res.suggested : ""));
+    case WXO_SIGNIN:
+        clear_ticket(r);
+        if (session_begin(r, res.account_id) != 0)
+            return send_json(r, json_pack("{s:s}", "state", "retry"));
+        return send_json(r, json_pack("{s:s, s:s}", "state", "signed_in", "next", "/console"));
+    case WXO_BOUND:
+        clear_ticket(r);
+        return send_json(r, json_pack("{s:s, s:b}", "state", "bound", "granted", res.granted));
+    case WXO_NONE:
+    case WXO_CONSUMED:
+        return send_json(r, json_pack("{s:s}", "state", "none"));
+    case WXO_ERR:
+        return send_json(r, json_pack("{s:s}", "state", "retry"));
+    default:
+        clear_ticket(r);
+        return send_json(r,
+                         json_pack("{s:s, s:s}", "state", "refused", "message",
+                                   page_t(r, wechat_ctx(r, res.intent), error_key(res.outcome))));
+    }
+}
+
+void h_auth_wechat_register(struct req *r)
+{
+    if (!wechat_api_enabled()) return page_error(r, 404, "error.notfound");
+    struct wxl_register_in in = {
+        .secret = req_cookie(r, WECHAT_COOKIE),
+        .username = req_form(r, "username"),
+        .email = req_form(r, "email"),
+        .terms = req_form(r, "terms") != NULL,
+        .ip = r->ip,
+        .lang = r->lang,
+    };
+    struct wxl_register_out out;
+    wechat_login_register(r->a, &in, &out);
+    if (out.status == 200) {
+        clear_ticket(r);
+        if (session_begin(r, out.account_id) != 0)
+            return page_notice(r, 503, "error.title", "signup.err.session", "/login",
+                               "login.title");
+        return resp_redirect(r, "/console");
+    }
+    if (out.outcome == WXO_EXPIRED)
+        return render_state(r, 410, wechat_ctx(r, WXL_SIGNIN), "expired");
+    if (out.outcome != WXO_REGISTER) {
+        struct tmpl_ctx *c = wechat_ctx(r, WXL_SIGNIN);
+        tmpl_set(c, "error", page_t(r, c, out.error ? out.error : "wechat.err.ticket"));
+        return render_state(r, out.status, c, "refused");
+    }
+    render_register(r, out.status, in.username, in.email, &out);
+}
+
+/* ---- the callback URL ---- */
+
+static void callback(struct req *r, int post)
+{
+    struct wechat_cb_in in = {
+        .signature = req_arg(r, "signature"),
+        .timestamp = req_arg(r, "timestamp"),
+        .nonce = req_arg(r, "nonce"),
+        .echostr = req_arg(r, "echostr"),
+        .encrypt_type = req_arg(r, "encrypt_type"),
+        .msg_signature = req_arg(r, "msg_signature"),
+        .body = r->body,
+        .body_len = r->body ? r->body_len : 0,
+    };
+    struct wechat_cb_out out;
+    if (post)
+        wechat_push_handle(r->a, &in, time(NULL), &out);
+    else
+        wechat_push_verify(r->a, &in, &out);
+    resp_send(r, out.status, out.ctype, out.body, out.len);
+}
+
+void h_wechat_callback_get(struct req *r)
+{
+    callback(r, 0);
+}
+
+void h_wechat_callback_post(struct req *r)
+{
+    callback(r, 1);
+}
+
+/* ---- resources ---- */
+
+void h_resources(struct req *r)
+{
+    struct resources res;
+    struct grant *list = NULL;
+    int n = 0;
+    if (grants_account(r->a, r->sess->account_id, &res, &list, &n) != 0)
+        return page_error(r, 503, "error.unavailable");
+    struct tmpl_ctx *c = page_ctx(r);
+    const struct i18n_cat *cat = i18n_cat(r->lang);
+    tmpl_set_bool(c, "nav_resources", 1); /* the console's navigation */
+    tmpl_setf(c, "base", "%lld", (long long)res.base);
+    tmpl_setf(c, "bonus", "%lld", (long long)res.bonus);
+    tmpl_setf(c, "total", "%lld", (long long)res.total);
+    tmpl_setf(c, "units", "%lld", (long long)cfg->wechat_bonus_units);
+    tmpl_set_bool(c, "has_grants", n > 0);
+    int wechat = 0;
+    for (int i = 0; i < n; i++) {
+        struct tmpl_ctx *g = tmpl_list_add(c, "grants");
+        char key[96], date[16];
+        time_t t = (time_t)list[i].created_at;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+        snprintf(key, sizeof(key), "resources.reason.%s", list[i].reason);
+        tmpl_set(g, "reason", list[i].reason);
+        tmpl_setf(g, "units", "%lld", (long long)list[i].units);
+        tmpl_set(g, "label", i18n_has(cat, key) ? i18n_get(cat, key) : list[i].reason);
+        tmpl_set(g, "date", arena_strdup(r->a, date));
+        wechat |= !strcmp(list[i].reason, GRANT_WECHAT_BIND);
+    }
+    tmpl_set_bool(c, "wechat_offer",
+                  wechat_api_enabled() && !wechat && cfg->wechat_bonus_units > 0);
+    page_render(r, 200, "resources", c);
+}

@@ -1,0 +1,269 @@
+/* reset: see reset.h. The request path: syntax → per-IP limit → per-address limit → lookup →
+ * (known) token + mail + audit | (unknown) the same rendering + audit, each one transaction. */
+#include "reset.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "arena.h"
+#include "audit.h"
+#include "config.h"
+#include "i18n.h"
+#include "log.h"
+#include "mail.h"
+#include "mime.h"
+#include "password.h"
+#include "ratelimit.h"
+#include "store.h"
+#include "tmpl.h"
+#include "token.h"
+
+static const char *password_key(enum pw_policy rc)
+{
+    switch (rc) {
+    case PW_TOO_SHORT:
+        return "signup.err.password_short";
+    case PW_TOO_LONG:
+        return "signup.err.password_long";
+    case PW_COMMON:
+        return "signup.err.password_common";
+    case PW_CONTEXT:
+        return "signup.err.password_context";
+    default:
+        return "signup.err.password_invalid";
+    }
+}
+
+static struct tmpl_ctx *mail_vars(struct arena *a, const char *lang, const char *link,
+                                  const char *username)
+{
+    struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
+    tmpl_set(v, "link", link);
+    tmpl_set(v, "username", username);
+    tmpl_set(v, "duration", i18n_duration(a, lang, cfg->reset_ttl));
+    return v;
+}
+
+/* An account uses the address: the link, its mail and the audit line in one transaction. */
+static int send_link(struct st_conn *c, struct arena *a, const struct account *acct,
+                     const char *norm, const char *ip, const char *lang, int64_t now)
+{
+    char tok[TOKEN_LEN + 1];
+    if (st_begin(c) != ST_OK) return -1;
+    if (token_issue(c, "reset", acct->id, norm, now, cfg->reset_ttl, tok) != 0) goto fail;
+    const char *link = arena_printf(a, "%s/password/reset?token=%s", cfg->origin, tok);
+    if (mail_enqueue(c, a, acct->id, "reset", acct->email, lang,
+                     mail_vars(a, lang, link, acct->username), now) != 0)
+        goto fail;
+    audit_log(c, acct->id, "reset_requested", ip, NULL, now);
+    return st_commit(c) == ST_OK ? 0 : -1;
+fail:
+    st_rollback(c);
+    return -1;
+}
+
+/* Nobody (or a limited address): the same token, rendering and composing, and a transaction
+ * of three writes, as send_link does; the mail is not queued. */
+static int send_nothing(struct st_conn *c, struct arena *a, const char *to, const char *ip,
+                        const char *lang, int64_t now)
+{
+    char tok[TOKEN_LEN + 1], h[TOKEN_HASH_LEN + 1];
+    token_new(tok);
+    token_hash(tok, h);
+    struct tmpl_ctx *v =
+        mail_vars(a, lang, arena_printf(a, "%s/password/reset?token=%s", cfg->origin, tok), "-");
+    tmpl_set(v, "site_name", cfg->site_name);
+    tmpl_set(v, "lang", lang);
+    const struct i18n_cat *cat = i18n_cat(lang);
+    struct mime_msg m = {.from = cfg->mail_from, .to = to, .date = now};
+    m.subject = tmpl_render_str(a, "{{t:mail.reset.subject}}", v, cat, TMPL_TEXT, NULL);
+    m.text = tmpl_render(a, "web/templates/mail_reset.txt", v, cat, TMPL_TEXT, NULL);
+    m.html = tmpl_render(a, "web/templates/mail_reset.html", v, cat, TMPL_HTML, NULL);
+    if (!m.subject || !m.text || !m.html) return -1;
+    mime_compose(a, &m); /* an address that does not parse fails here, as it would below */
+    if (st_begin(c) != ST_OK) return -1;
+    audit_log(c, 0, "reset_requested", ip, "no mail", now);
+    /* two more writes that leave nothing behind, as the token and the outbox row would */
+    const struct rate any = {1000000, 60};
+    const char *key = arena_printf(a, "reset:nomail:%.16s", h);
+    if (ratelimit_hit(c, key, &any, now) == RL_ERR) {
+        st_rollback(c);
+        return -1;
+    }
+    ratelimit_reset(c, key);
+    return st_commit(c) == ST_OK ? 0 : -1;
+}
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Both paths end no sooner than RESET_FLOOR_US after they began (invariant 1): what is left of
+ * a difference in their work hides under the floor. */
+static void pad(int64_t t0)
+{
+    int64_t left = t0 + RESET_FLOOR_US - now_us();
+    if (left <= 0) return;
+    struct timespec ts = {(time_t)(left / 1000000), (long)(left % 1000000) * 1000};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+enum reset_rc reset_request(struct arena *a, const char *typed, const char *ip, const char *lang,
+                            const char **err)
+{
+    const char *display = NULL, *norm = NULL;
+    enum email_rc er = account_email_normalize(a, typed, &display, &norm);
+    if (er != EMAIL_OK) {
+        *err = er == EMAIL_EMPTY ? "signup.err.email_empty" : "signup.err.email_invalid";
+        return RESET_INVALID;
+    }
+    struct st_conn *c = st_get();
+    if (!c) return RESET_ERR;
+    int64_t now = time(NULL), t0 = now_us();
+    enum rl_rc rl = ratelimit_hit(c, arena_printf(a, "reset:ip:%s", ip), &cfg->limit_reset_ip, now);
+    if (rl == RL_ERR) return RESET_ERR;
+    if (rl == RL_DENY) return RESET_LIMITED;
+    rl = ratelimit_hit(c, arena_printf(a, "reset:addr:%s", norm), &cfg->limit_reset_address, now);
+    if (rl == RL_ERR) return RESET_ERR;
+    struct account acct;
+    enum acct_rc ar = rl == RL_ALLOW ? account_by_login(c, a, norm, &acct) : ACCT_NOTFOUND;
+    if (ar == ACCT_STORE_ERR) return RESET_ERR;
+    int known = ar == ACCT_OK && acct.status == 0 && acct.email;
+    int rc = known ? send_link(c, a, &acct, norm, ip, lang, now)
+                   : send_nothing(c, a, display, ip, lang, now);
+    pad(t0);
+    if (known && rc == 0) mail_kick(); /* the sender's work starts after the floor, too */
+    return rc == 0 ? RESET_OK : RESET_ERR;
+}
+
+/* The link's state and its account; *email_norm and *username in a. */
+static enum reset_rc look(struct st_conn *c, struct arena *a, const char *token, int64_t now,
+                          int64_t *account_id, char **username, char **email, char **email_norm)
+{
+    if (!token_wellformed(token)) return RESET_UNKNOWN;
+    char h[TOKEN_HASH_LEN + 1];
+    token_hash(token, h);
+    int64_t used = 0, expires = 0;
+    char *sent_to = NULL;
+    enum st_rc rc = st_one(c, a,
+                           "SELECT COALESCE(t.used_at, 0), t.expires_at, t.email, a.id,"
+                           " a.username, a.email, a.email_norm FROM tokens t"
+                           " JOIN accounts a ON a.id = t.account_id"
+                           " WHERE t.hash = ? AND t.kind = 'reset'",
+                           "s", "iisisss", h, &used, &expires, &sent_to, account_id, username,
+                           email, email_norm);
+    if (rc == ST_NOTFOUND) return RESET_UNKNOWN;
+    if (rc != ST_OK) return RESET_ERR;
+    if (used) return RESET_USED;
+    if (expires <= now) return RESET_EXPIRED;
+    if (!sent_to || !*email_norm || strcmp(sent_to, *email_norm)) return RESET_STALE;
+    return RESET_OK;
+}
+
+enum reset_rc reset_check(struct arena *a, const char *token, char **username)
+{
+    struct st_conn *c = st_get();
+    if (!c) return RESET_ERR;
+    int64_t id = 0;
+    char *email = NULL, *norm = NULL;
+    return look(c, a, token, time(NULL), &id, username, &email, &norm);
+}
+
+static enum reset_rc consume(struct st_conn *c, struct arena *a, const char *token, int64_t now,
+                             int64_t *id, char **sent_to)
+{
+    switch (token_consume(c, a, "reset", token, now, id, sent_to)) {
+    case TOKEN_OK:
+        return RESET_OK;
+    case TOKEN_UNKNOWN:
+        return RESET_UNKNOWN;
+    case TOKEN_USED:
+        return RESET_USED;
+    case TOKEN_EXPIRED:
+        return RESET_EXPIRED;
+    default:
+        return RESET_ERR;
+    }
+}
+
+/* The account (locked) still uses the address the link went to: *acct filled. */
+static enum reset_rc still_there(struct st_conn *c, struct arena *a, int64_t id,
+                                 const char *sent_to, struct account *acct)
+{
+    int64_t got = 0;
+    enum st_rc rc =
+        st_one(c, NULL, "SELECT id FROM accounts WHERE id = ? {{FOR_UPDATE}}", "i", "i", id, &got);
+    if (rc == ST_NOTFOUND) return RESET_UNKNOWN;
+    if (rc != ST_OK || account_by_id(c, a, id, acct) != ACCT_OK) return RESET_ERR;
+    const char *display = NULL, *norm = NULL;
+    if (!acct->email || !sent_to ||
+        account_email_normalize(a, acct->email, &display, &norm) != EMAIL_OK ||
+        strcmp(norm, sent_to))
+        return RESET_STALE;
+    return RESET_OK;
+}
+
+static enum reset_rc complete_tx(struct st_conn *c, struct arena *a, const char *token,
+                                 const char *hash, const char *ip, const char *lang, int64_t now)
+{
+    int64_t id = 0;
+    char *sent_to = NULL;
+    struct account acct;
+    enum reset_rc rc = consume(c, a, token, now, &id, &sent_to);
+    if (rc == RESET_OK) rc = still_there(c, a, id, sent_to, &acct);
+    if (rc != RESET_OK) return rc;
+    if (account_set_password_hash(c, id, hash, now) != 0) return RESET_ERR;
+    if (!acct.email_verified) {
+        /* the link reached this address: it is proven now */
+        enum acct_rc ar = account_verify_email(c, id, sent_to, now);
+        if (ar == ACCT_EMAIL_TAKEN || ar == ACCT_NOTFOUND) return RESET_STALE;
+        if (ar != ACCT_OK) return RESET_ERR;
+    }
+    if (st_exec(c, "DELETE FROM sessions WHERE account_id = ?", "i", id) != ST_OK ||
+        st_exec(c,
+                "UPDATE tokens SET used_at = ? WHERE account_id = ? AND kind = 'reset'"
+                " AND used_at IS NULL",
+                "ii", now, id) != ST_OK)
+        return RESET_ERR;
+    audit_log(c, id, "password_reset", ip, NULL, now);
+    struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
+    tmpl_set(v, "username", acct.username);
+    tmpl_set(v, "link", arena_printf(a, "%s/password/forgot", cfg->origin));
+    if (mail_enqueue(c, a, id, "password_changed", acct.email, lang, v, now) != 0) return RESET_ERR;
+    return RESET_OK;
+}
+
+enum reset_rc reset_complete(struct arena *a, const char *token, const char *password,
+                             const char *ip, const char *lang, const char **err)
+{
+    struct st_conn *c = st_get();
+    if (!c) return RESET_ERR;
+    int64_t now = time(NULL), id = 0;
+    char *username = NULL, *email = NULL, *norm = NULL;
+    enum reset_rc rc = look(c, a, token, now, &id, &username, &email, &norm);
+    if (rc != RESET_OK) return rc;
+    const char *pw = NULL;
+    enum pw_policy pp = password_check(a, password, username, email, &pw);
+    if (pp != PW_OK) {
+        *err = password_key(pp);
+        return RESET_INVALID;
+    }
+    char hash[PASSWORD_HASH_MAX];
+    enum pw_rc hr = password_hash(pw, hash);
+    if (hr == PWR_BUSY) return RESET_BUSY;
+    if (hr != PWR_OK) return RESET_ERR;
+    if (st_begin(c) != ST_OK) return RESET_ERR;
+    rc = complete_tx(c, a, token, hash, ip, lang, now);
+    if (rc != RESET_OK) {
+        st_rollback(c);
+        return rc;
+    }
+    if (st_commit(c) != ST_OK) return RESET_ERR;
+    mail_kick();
+    return RESET_OK;
+}

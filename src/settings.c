@@ -1,0 +1,508 @@
+/* settings: see settings.h for the states and invariants. Each change is one transaction;
+ * checks run cheapest first (rules, then the password, then the store). */
+#include "settings.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "arena.h"
+#include "audit.h"
+#include "closure.h"
+#include "config.h"
+#include "i18n.h"
+#include "log.h"
+#include "mail.h"
+#include "password.h"
+#include "ratelimit.h"
+#include "reauth.h"
+#include "store.h"
+#include "tmpl.h"
+#include "token.h"
+
+static const char *name_key(enum name_rc rc)
+{
+    switch (rc) {
+    case NAME_EMPTY:
+        return "signup.err.username_empty";
+    case NAME_LENGTH:
+        return "signup.err.username_length";
+    case NAME_RESERVED:
+        return "signup.err.username_reserved";
+    default:
+        return "signup.err.username_chars";
+    }
+}
+
+static const char *email_key(enum email_rc rc)
+{
+    switch (rc) {
+    case EMAIL_EMPTY:
+        return "signup.err.email_empty";
+    case EMAIL_TOO_LONG:
+        return "signup.err.email_long";
+    default:
+        return "signup.err.email_invalid";
+    }
+}
+
+static const char *password_key(enum pw_policy rc)
+{
+    switch (rc) {
+    case PW_TOO_SHORT:
+        return "signup.err.password_short";
+    case PW_TOO_LONG:
+        return "signup.err.password_long";
+    case PW_COMMON:
+        return "signup.err.password_common";
+    case PW_CONTEXT:
+        return "signup.err.password_context";
+    default:
+        return "signup.err.password_invalid";
+    }
+}
+
+static enum set_rc invalid(const char **err, const char *key)
+{
+    *err = key;
+    return SET_INVALID;
+}
+
+/* The account row under a lock that every change of the account takes (identity.c too). */
+static int lock_account(struct st_conn *c, int64_t id)
+{
+    int64_t got = 0;
+    enum st_rc rc =
+        st_one(c, NULL, "SELECT id FROM accounts WHERE id = ? {{FOR_UPDATE}}", "i", "i", id, &got);
+    return rc == ST_OK ? 0 : -1;
+}
+
+/* A stale sign-in needs the password (invariant 1). */
+static enum set_rc confirm(struct arena *a, const struct set_who *w, const char *password,
+                           const char **err)
+{
+    if (w->fresh) return SET_OK;
+    switch (reauth_password(a, w->account_id, password, w->ip)) {
+    case REAUTH_OK:
+        return SET_OK;
+    case REAUTH_BAD:
+        *err = password && *password ? "settings.err.current_password"
+                                     : "settings.err.password_needed";
+        return SET_BAD_PASSWORD;
+    case REAUTH_NO_PASSWORD:
+        return SET_REAUTH;
+    case REAUTH_LIMITED:
+        return SET_LIMITED;
+    case REAUTH_BUSY:
+        return SET_BUSY;
+    default:
+        return SET_ERR;
+    }
+}
+
+/* ---- username ---- */
+
+static enum set_rc rename_tx(struct st_conn *c, const struct set_who *w, const char *old,
+                             const char *name, int64_t now, const char **err)
+{
+    int held = account_username_held(c, name, w->account_id, now);
+    if (held < 0) return SET_ERR;
+    if (held) return invalid(err, "signup.err.username_taken");
+    enum st_rc rc = st_exec(c, "UPDATE accounts SET username = ?, updated_at = ? WHERE id = ?",
+                            "sii", name, now, w->account_id);
+    if (rc == ST_CONFLICT) return invalid(err, "signup.err.username_taken");
+    if (rc != ST_OK) return SET_ERR;
+    held = account_username_held(c, name, w->account_id, now); /* a release that raced us */
+    if (held < 0) return SET_ERR;
+    if (held) return invalid(err, "signup.err.username_taken");
+    if (st_exec(c,
+                "INSERT INTO held_usernames (username, account_id, held_until, created_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET"
+                " account_id = excluded.account_id, held_until = excluded.held_until,"
+                " created_at = excluded.created_at",
+                "siii", old, w->account_id, now + cfg->username_hold, now) != ST_OK)
+        return SET_ERR;
+    if (st_exec(c, "DELETE FROM held_usernames WHERE username = ? AND account_id = ?", "si", name,
+                w->account_id) != ST_OK)
+        return SET_ERR;
+    return SET_OK;
+}
+
+enum set_rc settings_username(struct arena *a, const struct set_who *w, const char *typed,
+                              const char **err)
+{
+    const char *name = NULL;
+    enum name_rc nr = account_username_normalize(a, typed, &name);
+    if (nr != NAME_OK) return invalid(err, name_key(nr));
+    struct st_conn *c = st_get();
+    if (!c) return SET_ERR;
+    int64_t now = time(NULL);
+    struct account acct;
+    if (account_by_id(c, a, w->account_id, &acct) != ACCT_OK) return SET_ERR;
+    if (!strcmp(acct.username, name)) return SET_SAME;
+    const char *key = arena_printf(a, "rename:acct:%lld", (long long)w->account_id);
+    int64_t done = ratelimit_peek(c, key, 86400, now);
+    if (done < 0) return SET_ERR;
+    if (done >= SETTINGS_RENAMES_PER_DAY) return SET_LIMITED;
+    if (st_begin(c) != ST_OK) return SET_ERR;
+    enum set_rc out = SET_ERR;
+    if (lock_account(c, w->account_id) != 0) goto fail;
+    if (account_by_id(c, a, w->account_id, &acct) != ACCT_OK) goto fail;
+    out = rename_tx(c, w, acct.username, name, now, err);
+    if (out != SET_OK) goto fail;
+    audit_log(c, w->account_id, "username_changed", w->ip,
+              arena_printf(a, "%s -> %s", acct.username, name), now);
+    if (st_commit(c) != ST_OK) return SET_ERR;
+    const struct rate day = {SETTINGS_RENAMES_PER_DAY, 86400};
+    ratelimit_hit(c, key, &day, now);
+    return SET_OK;
+fail:
+    st_rollback(c);
+    return out;
+}
+
+/* ---- email ---- */
+
+static int email_mails(struct st_conn *c, struct arena *a, const struct set_who *w,
+                       const struct account *acct, const char *to, int64_t now)
+{
+    char tok[TOKEN_LEN + 1];
+    if (st_exec(c, "DELETE FROM tokens WHERE account_id = ? AND kind = 'email' AND used_at IS NULL",
+                "i", w->account_id) != ST_OK)
+        return -1;
+    if (token_issue(c, "email", w->account_id, to, now, cfg->verify_ttl, tok) != 0) return -1;
+    struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
+    tmpl_set(v, "link", arena_printf(a, "%s/email/confirm?token=%s", cfg->origin, tok));
+    tmpl_set(v, "email", to);
+    tmpl_set(v, "old_email", acct->email);
+    tmpl_set(v, "username", acct->username);
+    tmpl_set(v, "duration", i18n_duration(a, w->lang, cfg->verify_ttl));
+    if (mail_enqueue(c, a, w->account_id, "email_change", to, w->lang, v, now) != 0) return -1;
+    if (acct->email && acct->email_verified &&
+        mail_enqueue(c, a, w->account_id, "email_notice", acct->email, w->lang, v, now) != 0)
+        return -1;
+    return 0;
+}
+
+enum set_rc settings_email_request(struct arena *a, const struct set_who *w, const char *typed,
+                                   const char *password, const char **err)
+{
+    const char *display = NULL, *norm = NULL;
+    enum email_rc er = account_email_normalize(a, typed, &display, &norm);
+    if (er != EMAIL_OK) return invalid(err, email_key(er));
+    struct st_conn *c = st_get();
+    if (!c) return SET_ERR;
+    int64_t now = time(NULL);
+    struct account acct;
+    if (account_by_id(c, a, w->account_id, &acct) != ACCT_OK) return SET_ERR;
+    const char *cur_display = NULL, *cur_norm = NULL;
+    if (acct.email && acct.email_verified &&
+        account_email_normalize(a, acct.email, &cur_display, &cur_norm) == EMAIL_OK &&
+        !strcmp(cur_norm, norm))
+        return SET_SAME;
+    enum set_rc rc = confirm(a, w, password, err);
+    if (rc != SET_OK) return rc;
+    int taken = account_email_verified_elsewhere(c, norm, w->account_id);
+    if (taken < 0) return SET_ERR;
+    if (taken) return invalid(err, "signup.err.email_taken");
+    const char *keys[2] = {arena_printf(a, "emailchange:acct:%lld", (long long)w->account_id),
+                           arena_printf(a, "emailchange:acctday:%lld", (long long)w->account_id)};
+    const struct rate *rates[2] = {&cfg->limit_resend_account, &cfg->limit_resend_account_day};
+    enum rl_rc rl = ratelimit_hit_all(c, 2, keys, rates, now);
+    if (rl == RL_ERR) return SET_ERR;
+    if (rl == RL_DENY) return SET_LIMITED;
+    if (st_begin(c) != ST_OK) return SET_ERR;
+    if (email_mails(c, a, w, &acct, display, now) != 0) goto fail;
+    audit_log(c, w->account_id, "email_change_requested", w->ip, display, now);
+    if (st_commit(c) != ST_OK) return SET_ERR;
+    mail_kick();
+    return SET_OK;
+fail:
+    st_rollback(c);
+    return SET_ERR;
+}
+
+static enum email_confirm switch_address(struct st_conn *c, int64_t id, const char *display,
+                                         const char *norm, int64_t now)
+{
+    if (account_lock_claims(c, norm, id) != 0) return EMAIL_LINK_ERR;
+    int taken = account_email_verified_elsewhere(c, norm, id);
+    if (taken < 0) return EMAIL_LINK_ERR;
+    if (taken) return EMAIL_LINK_TAKEN;
+    enum st_rc rc = st_exec(c,
+                            "UPDATE accounts SET email = ?, email_norm = ?, email_verified = 1,"
+                            " updated_at = ? WHERE id = ?",
+                            "ssii", display, norm, now, id);
+    if (rc == ST_CONFLICT) return EMAIL_LINK_TAKEN;
+    if (rc != ST_OK || st_changes(c) != 1) return EMAIL_LINK_ERR;
+    /* the address is now proven to be id's: other accounts' unverified claims end */
+    if (st_exec(c,
+                "UPDATE accounts SET email = NULL, email_norm = NULL, updated_at = ?"
+                " WHERE email_norm = ? AND email_verified = 0 AND id <> ?",
+                "isi", now, norm, id) != ST_OK)
+        return EMAIL_LINK_ERR;
+    if (st_exec(c,
+                "DELETE FROM tokens WHERE kind = 'verify' AND email = ? AND account_id <> ?"
+                " AND used_at IS NULL",
+                "si", norm, id) != ST_OK)
+        return EMAIL_LINK_ERR;
+    return EMAIL_CONFIRMED;
+}
+
+enum email_confirm settings_email_confirm(struct arena *a, const char *token, const char *ip,
+                                          char **email)
+{
+    struct st_conn *c = st_get();
+    if (!c) return EMAIL_LINK_ERR;
+    int64_t now = time(NULL), id = 0;
+    char *display = NULL;
+    if (st_begin(c) != ST_OK) return EMAIL_LINK_ERR;
+    enum email_confirm out = EMAIL_LINK_ERR;
+    const char *shown = NULL, *norm = NULL;
+    /* the address's claims and the account are locked before the token (invariant 2) */
+    int found = token_peek(c, a, "email", token, &id, &display);
+    if (found < 0) goto fail;
+    if (found && display && account_email_normalize(a, display, &shown, &norm) == EMAIL_OK &&
+        account_lock_claims(c, norm, id) != 0)
+        goto fail;
+    switch (token_consume(c, a, "email", token, now, &id, &display)) {
+    case TOKEN_OK:
+        break;
+    case TOKEN_UNKNOWN:
+        out = EMAIL_LINK_UNKNOWN;
+        goto fail;
+    case TOKEN_USED:
+        out = EMAIL_LINK_USED;
+        goto fail;
+    case TOKEN_EXPIRED:
+        out = EMAIL_LINK_EXPIRED;
+        goto fail;
+    default:
+        out = EMAIL_LINK_ERR;
+        goto fail;
+    }
+    out = EMAIL_LINK_ERR;
+    if (!display || account_email_normalize(a, display, &shown, &norm) != EMAIL_OK) goto fail;
+    out = switch_address(c, id, shown, norm, now);
+    if (out != EMAIL_CONFIRMED) goto fail;
+    audit_log(c, id, "email_changed", ip, shown, now);
+    if (st_commit(c) != ST_OK) return EMAIL_LINK_ERR;
+    *email = display;
+    return EMAIL_CONFIRMED;
+fail:
+    st_rollback(c);
+    return out;
+}
+
+/* ---- password ---- */
+
+static int password_tx(struct st_conn *c, struct arena *a, const struct set_who *w,
+                       const struct account *acct, const char *hash, int end_others,
+                       const char *keep, int64_t now)
+{
+    if (lock_account(c, w->account_id) != 0) return -1;
+    if (account_set_password_hash(c, w->account_id, hash, now) != 0) return -1;
+    if (end_others && st_exec(c, "DELETE FROM sessions WHERE account_id = ? AND id_hash <> ?", "is",
+                              w->account_id, keep ? keep : "") != ST_OK)
+        return -1;
+    audit_log(c, w->account_id, acct->password_hash ? "password_changed" : "password_set", w->ip,
+              end_others ? "others_signed_out" : NULL, now);
+    if (!acct->email || !acct->email_verified) return 0;
+    struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
+    tmpl_set(v, "username", acct->username);
+    tmpl_set(v, "link", arena_printf(a, "%s/password/forgot", cfg->origin));
+    return mail_enqueue(c, a, w->account_id, "password_changed", acct->email, w->lang, v, now);
+}
+
+enum set_rc settings_password(struct arena *a, const struct set_who *w, const char *current,
+                              const char *typed, int end_others, const char *keep, const char **err)
+{
+    struct st_conn *c = st_get();
+    if (!c) return SET_ERR;
+    int64_t now = time(NULL);
+    struct account acct;
+    if (account_by_id(c, a, w->account_id, &acct) != ACCT_OK) return SET_ERR;
+    if (acct.password_hash) {
+        /* changing a password always takes the present one */
+        struct set_who stale = *w;
+        stale.fresh = 0;
+        enum set_rc rc = confirm(a, &stale, current, err);
+        if (rc != SET_OK) return rc;
+    } else if (!w->fresh) {
+        return SET_REAUTH;
+    }
+    const char *pw = NULL;
+    enum pw_policy pp = password_check(a, typed, acct.username, acct.email, &pw);
+    if (pp != PW_OK) return invalid(err, password_key(pp));
+    char hash[PASSWORD_HASH_MAX];
+    enum pw_rc hr = password_hash(pw, hash);
+    if (hr == PWR_BUSY) return SET_BUSY;
+    if (hr != PWR_OK) return SET_ERR;
+    if (st_begin(c) != ST_OK) return SET_ERR;
+    if (password_tx(c, a, w, &acct, hash, end_others, keep, now) != 0) {
+        st_rollback(c);
+        return SET_ERR;
+    }
+    if (st_commit(c) != ST_OK) return SET_ERR;
+    mail_kick();
+    return SET_OK;
+}
+
+/* ---- sessions ---- */
+
+int settings_session_end(int64_t account_id, const char *id_hash, const char *ip)
+{
+    struct st_conn *c = st_get();
+    if (!c) return -1;
+    if (!id_hash) return 0;
+    if (st_exec(c, "DELETE FROM sessions WHERE account_id = ? AND id_hash = ?", "is", account_id,
+                id_hash) != ST_OK)
+        return -1;
+    int64_t n = st_changes(c);
+    if (n > 0) audit_log(c, account_id, "session_ended", ip, NULL, time(NULL));
+    return n > 0;
+}
+
+int64_t settings_sessions_end_others(int64_t account_id, const char *keep, const char *ip)
+{
+    struct st_conn *c = st_get();
+    if (!c) return -1;
+    if (st_exec(c, "DELETE FROM sessions WHERE account_id = ? AND id_hash <> ?", "is", account_id,
+                keep ? keep : "") != ST_OK)
+        return -1;
+    int64_t n = st_changes(c);
+    char detail[32];
+    snprintf(detail, sizeof(detail), "%lld", (long long)n);
+    if (n > 0) audit_log(c, account_id, "sessions_ended", ip, detail, time(NULL));
+    return n;
+}
+
+/* ---- deletion ---- */
+
+enum set_rc settings_delete(struct arena *a, const struct set_who *w, const char *typed,
+                            const char **err)
+{
+    if (!w->fresh) return SET_REAUTH;
+    struct st_conn *c = st_get();
+    if (!c) return SET_ERR;
+    struct account acct;
+    if (account_by_id(c, a, w->account_id, &acct) != ACCT_OK) return SET_ERR;
+    const char *name = NULL;
+    if (account_username_normalize(a, typed ? typed : "", &name) != NAME_OK ||
+        strcmp(name, acct.username))
+        return invalid(err, "settings.err.delete_name");
+    switch (closure_delete(a, w->account_id, "self", w->ip, w->lang)) {
+    case CLOSE_OK:
+        return SET_OK;
+    default:
+        return SET_ERR;
+    }
+}
+
+/* ---- the page ---- */
+
+static int load_sessions(struct st_conn *c, struct arena *a, int64_t id, const char *current,
+                         struct settings_view *v)
+{
+    /* this browser's first, then the most recently used */
+    struct st_stmt *s = st_prepare(c, "SELECT id_hash, ip, user_agent, created_at, last_seen"
+                                      " FROM sessions WHERE account_id = ? AND expires_at > ?"
+                                      " ORDER BY CASE WHEN id_hash = ? THEN 0 ELSE 1 END,"
+                                      " last_seen DESC, created_at DESC LIMIT 50");
+    if (!s) return -1;
+    st_bind_int(s, 1, id);
+    st_bind_int(s, 2, time(NULL));
+    st_bind_text(s, 3, current ? current : "");
+    v->sessions = arena_alloc(a, sizeof(*v->sessions) * SETTINGS_SESSIONS_SHOWN);
+    enum st_rc rc;
+    while ((rc = st_step(s)) == ST_ROW && v->n_sessions < SETTINGS_SESSIONS_SHOWN) {
+        struct set_session *o = &v->sessions[v->n_sessions++];
+        o->id_hash = arena_strdup(a, st_col_text(s, 0));
+        o->ip = arena_strdup(a, st_col_text(s, 1));
+        o->user_agent = arena_strdup(a, st_col_text(s, 2));
+        o->created_at = st_col_int(s, 3);
+        o->last_seen = st_col_int(s, 4);
+        o->current = current && o->id_hash && !strcmp(o->id_hash, current);
+    }
+    st_done(s);
+    return rc == ST_DONE || rc == ST_ROW ? 0 : -1;
+}
+
+static int load_events(struct st_conn *c, struct arena *a, int64_t id, struct settings_view *v)
+{
+    struct st_stmt *s = st_prepare(c, "SELECT event, ip, detail, created_at FROM audit"
+                                      " WHERE account_id = ? ORDER BY created_at DESC, id DESC"
+                                      " LIMIT 20");
+    if (!s) return -1;
+    st_bind_int(s, 1, id);
+    v->events = arena_alloc(a, sizeof(*v->events) * SETTINGS_EVENTS_SHOWN);
+    enum st_rc rc;
+    while ((rc = st_step(s)) == ST_ROW && v->n_events < SETTINGS_EVENTS_SHOWN) {
+        struct set_event *o = &v->events[v->n_events++];
+        o->event = arena_strdup(a, st_col_text(s, 0));
+        o->ip = arena_strdup(a, st_col_text(s, 1));
+        o->detail = arena_strdup(a, st_col_text(s, 2));
+        o->at = st_col_int(s, 3);
+    }
+    st_done(s);
+    return rc == ST_DONE || rc == ST_ROW ? 0 : -1;
+}
+
+int settings_view(struct arena *a, int64_t account_id, const char *current, struct settings_view *v)
+{
+    memset(v, 0, sizeof(*v));
+    struct st_conn *c = st_get();
+    if (!c) return -1;
+    if (account_by_id(c, a, account_id, &v->acct) != ACCT_OK) return -1;
+    int64_t n = 0;
+    enum st_rc rc = st_one(c, a,
+                           "SELECT email FROM tokens WHERE account_id = ? AND kind = 'email'"
+                           " AND used_at IS NULL AND expires_at > ? ORDER BY created_at DESC"
+                           " LIMIT 1",
+                           "ii", "s", account_id, (int64_t)time(NULL), &v->pending_email);
+    if (rc != ST_OK && rc != ST_NOTFOUND) return -1;
+    if (st_one(c, NULL, "SELECT COUNT(*) FROM identities WHERE account_id = ?", "i", "i",
+               account_id, &n) != ST_OK)
+        return -1;
+    v->identities = (int)n;
+    if (load_sessions(c, a, account_id, current, v) != 0) return -1;
+    return load_events(c, a, account_id, v);
+}
+
+/* ---- devices ---- */
+
+struct ua_rule {
+    const char *needle, *name;
+};
+
+static const char *match(const char *ua, const struct ua_rule *rules, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strstr(ua, rules[i].needle)) return rules[i].name;
+    return "";
+}
+
+void settings_device(const char *ua, const char **browser, const char **os)
+{
+    /* order matters: Edge and Opera say "Chrome", Chrome says "Safari", WeChat says both */
+    static const struct ua_rule browsers[] = {
+        {"MicroMessenger", "WeChat"},
+        {"Edg/", "Edge"},
+        {"OPR/", "Opera"},
+        {"Firefox/", "Firefox"},
+        {"HeadlessChrome", "Chrome"},
+        {"Chromium/", "Chromium"},
+        {"Chrome/", "Chrome"},
+        {"CriOS/", "Chrome"},
+        {"Safari/", "Safari"},
+        {"curl/", "curl"},
+    };
+    static const struct ua_rule systems[] = {
+        {"Android", "Android"}, {"iPhone", "iOS"},    {"iPad", "iPadOS"}, {"Windows", "Windows"},
+        {"Mac OS X", "macOS"},  {"CrOS", "ChromeOS"}, {"Linux", "Linux"},
+    };
+    ua = ua ? ua : "";
+    *browser = match(ua, browsers, sizeof(browsers) / sizeof(browsers[0]));
+    *os = match(ua, systems, sizeof(systems) / sizeof(systems[0]));
+}

@@ -1,0 +1,323 @@
+// WeChat sign-up and sign-in by scanning the service account's QR code (issue 4), clicked
+// through as people do: the QR page in one browser, the simulator's "phone" page in another
+// (scan and follow, or scan as a follower), the page turning to "绑定成功" without a reload,
+// the registration form, the console; binding from the linked accounts with the 1X bonus,
+// once per account and once per WeChat; a QR code shown in another browser; the callback's
+// forged signatures and retried duplicates; safe mode on and off.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDevsim, startDaoid, newPage, stopAll, signup, SHOTS } from './lib/harness.mjs';
+import { catalog } from './lib/forms.mjs';
+import { axeProblems, overflow } from './lib/console.mjs';
+import { wechatEnv, callbackTo, wxSet, wxState, wxPush, qrUrl, phoneScan, phoneRepeat, shown, freeze, waitFor } from './lib/wechat.mjs';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+
+const zh = catalog('zh-CN');
+let sim, d, phone;
+
+before(async () => {
+  sim = await startDevsim();
+  d = await startDaoid({ devsim: sim, env: wechatEnv(sim) });
+  await callbackTo(sim, d);
+  phone = (await newPage({ locale: 'en' })).page;
+});
+after(async () => {
+  await d.stop();
+  await stopAll();
+});
+
+const me = async (page) => (await page.request.get(d.base + '/api/v1/me')).json();
+
+// Opens the WeChat page from the home page's icon; returns the QR code's content.
+async function openQr(page, from = '/') {
+  await page.goto(d.base + from);
+  await Promise.all([page.waitForURL(/\/auth\/wechat$/), page.click('#social-wechat')]);
+  return qrUrl(page);
+}
+
+test('sign up as a new follower: scan and follow, 绑定成功 without a reload, register', async () => {
+  const { ctx, page } = await newPage();
+  const url = await openQr(page);
+  assert.equal((await page.textContent('#wx-scan')).trim(), '请使用微信扫一扫');
+  assert.match(await page.textContent('#wx-scan-hint'), /关注/);
+  assert.equal(await page.textContent('#wx-ttl'), zh('wechat.ttl', { duration: zh('time.minutes', { n: 5 }) }));
+  assert.equal(await page.isHidden('#wx-ok'), true);
+  await page.evaluate(() => { window.__same = 1; });
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, 'wechat-qr.png') });
+
+  const r = await phoneScan(phone, sim, { user: 'mei-wx', url, action: 'follow' });
+  const t0 = Date.now();
+  assert.equal(r.status, '200');
+  assert.equal(r.reply, zh('wechat.reply.scanned'), 'the chat shows the passive reply');
+  await shown(page, '#wx-ok');
+  assert.ok(Date.now() - t0 < 2000, `绑定成功 after ${Date.now() - t0} ms`);
+  assert.equal((await page.textContent('#wx-ok')).trim(), '绑定成功');
+  assert.equal(await page.evaluate(() => window.__same), 1, 'the page was not reloaded');
+  assert.equal(await page.isVisible('#wx-register-form'), true);
+  assert.equal(await page.isHidden('#wx-pending'), true);
+  assert.match(await page.textContent('#wx-remind-complete'), /用户名和邮箱/);
+  assert.match(await page.textContent('#wx-remind-email'), /绑定邮箱/);
+  const suggested = await page.inputValue('#wx-username');
+  assert.match(suggested, /^wx-[a-z0-9]{6}$/, 'a valid name is suggested');
+  await page.screenshot({ path: join(SHOTS, 'wechat-register.png'), fullPage: true });
+
+  // bad input first: a clear message, nothing created
+  await page.fill('#wx-username', 'Admin');
+  await Promise.all([page.waitForURL(/\/auth\/wechat\/register$/), page.click('#wx-register')]);
+  assert.equal(await page.textContent('#username-err'), zh('signup.err.username_reserved'));
+  assert.equal(await page.textContent('#terms-err'), zh('signup.err.terms'));
+  assert.equal(d.sql('SELECT COUNT(*) FROM accounts')[0][0], '0');
+
+  await page.fill('#wx-username', 'meiwx');
+  await page.fill('#wx-email', 'mei.wx@example.com');
+  await page.check('#wx-terms');
+  await Promise.all([page.waitForURL(/\/console$/), page.click('#wx-register')]);
+  const m = await me(page);
+  assert.equal(m.username, 'meiwx');
+  assert.equal(m.email, 'mei.wx@example.com');
+  assert.equal(m.email_verified, false);
+  assert.equal(m.has_password, false);
+  assert.deepEqual(m.resources, { base: 2, bonus: 1, total: 3 });
+  assert.deepEqual(m.identities.map((i) => i.provider), ['wechat']);
+  const [mail] = await sim.waitMail('mei.wx@example.com');
+  assert.match(mail.html, /立即验证邮箱/);
+
+  // the identity is the unionid (Open Platform) and records the openid too
+  const st = await wxState(sim);
+  const user = st.users.find((u) => u.name === 'mei-wx');
+  const [[subject, extra]] = d.sql("SELECT subject, extra FROM identities WHERE provider = 'wechat'");
+  assert.equal(subject, user.unionid);
+  assert.deepEqual(JSON.parse(extra), { openid: user.openid, unionid: user.unionid });
+
+  await page.goto(d.base + '/resources');
+  assert.equal(await page.textContent('#res-base'), '2X');
+  assert.equal(await page.textContent('#res-total'), '3X');
+  const grant = await page.textContent('#res-grants li');
+  assert.match(grant, /\+1X, 绑定微信, \d{4}-\d{2}-\d{2}/);
+  await ctx.close();
+});
+
+test('sign in as an existing follower: scan (SCAN) signs in the browser that shows the code', async () => {
+  const { ctx, page } = await newPage();
+  const url = await openQr(page, '/login');
+  const r = await phoneScan(phone, sim, { user: 'mei-wx', url, action: 'scan' });
+  assert.equal(r.reply, zh('wechat.reply.scanned'));
+  await page.waitForURL(/\/console$/, { timeout: 4000 });
+  assert.equal((await me(page)).username, 'meiwx');
+  assert.equal(d.sql('SELECT event FROM wechat_pushes ORDER BY received_at DESC, create_time DESC LIMIT 1')[0][0], 'SCAN');
+  // without JavaScript the same works through a reload
+  const nojs = await (await ctx.browser()).newContext({ javaScriptEnabled: false, locale: 'zh-CN' });
+  const p2 = await nojs.newPage();
+  await p2.goto(d.base + '/auth/wechat');
+  const url2 = await p2.getAttribute('#wx-qr', 'data-url');
+  await phoneScan(phone, sim, { user: 'mei-wx', url: url2, action: 'scan' });
+  await Promise.all([p2.waitForURL(/\/console$/), p2.click('#wx-continue')]);
+  assert.equal((await (await p2.request.get(d.base + '/api/v1/me')).json()).username, 'meiwx');
+  await nojs.close();
+  await ctx.close();
+});
+
+test('a QR code scanned while shown in another browser completes only there', async () => {
+  const owner = await newPage();
+  const other = await newPage();
+  const url = await openQr(owner.page);
+  await other.page.goto(d.base + '/auth/wechat');
+  const otherUrl = await qrUrl(other.page);
+  assert.notEqual(otherUrl, url);
+  // the other browser knows everything public about the owner's code, and tries it
+  const code = new URL(url).pathname.split('/').pop();
+  for (const path of [`/auth/wechat/status?url=${encodeURIComponent(url)}`, `/auth/wechat?ticket=${code}`,
+    `/auth/wechat/status?scene=${code}`]) await other.page.request.get(d.base + path);
+  await phoneScan(phone, sim, { user: 'mei-wx', url, action: 'scan' });
+  await owner.page.waitForURL(/\/console$/, { timeout: 4000 });
+  // the other browser's poll keeps answering pending for its own code, and it stays signed out
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await other.page.isVisible('#wx-pending'), true);
+  assert.equal((await other.page.request.get(d.base + '/api/v1/me')).status(), 401);
+  const st = await (await other.page.request.get(d.base + '/auth/wechat/status')).json();
+  assert.equal(st.state, 'pending');
+  await owner.ctx.close();
+  await other.ctx.close();
+});
+
+// An email sign-up in a fresh context; returns it, on the linked accounts page.
+async function emailAccount(name) {
+  const { ctx, page } = await newPage();
+  await signup(page, d.base, { email: `${name}@example.com`, username: name });
+  await page.goto(d.base + '/settings/accounts');
+  return { ctx, page };
+}
+
+async function bindFromAccounts(page, user, action) {
+  await Promise.all([page.waitForURL(/\/auth\/wechat\?intent=bind$/), page.click('#bind-wechat')]);
+  assert.equal(await page.textContent('#wx-title'), zh('wechat.bind_title'));
+  const url = await qrUrl(page);
+  await phoneScan(phone, sim, { user, url, action });
+  await shown(page, '#wx-done');
+}
+
+async function unbind(page) {
+  await page.goto(d.base + '/settings/accounts');
+  await Promise.all([page.waitForURL(/\/settings\/accounts\?unbound=wechat$/), page.click('#unbind-wechat')]);
+}
+
+test('bind from the linked accounts: +1X once; unbind and bind again, or another account: nothing more', async () => {
+  const u1 = await emailAccount('binder');
+  assert.deepEqual((await me(u1.page)).resources, { base: 2, bonus: 0, total: 2 });
+  await bindFromAccounts(u1.page, 'bind-wx', 'follow');
+  assert.equal((await u1.page.textContent('#wx-ok')).trim(), '绑定成功');
+  assert.equal(await u1.page.isVisible('#wx-bonus'), true);
+  assert.equal(await u1.page.isHidden('#wx-nobonus'), true);
+  assert.deepEqual((await me(u1.page)).resources, { base: 2, bonus: 1, total: 3 });
+  await Promise.all([u1.page.waitForURL(/\/resources$/), u1.page.click('#wx-resources')]);
+  assert.equal(await u1.page.textContent('#res-total'), '3X');
+  assert.match(await u1.page.textContent('#res-grants'), /\+1X, 绑定微信/);
+  await u1.page.goto(d.base + '/settings/accounts');
+  assert.equal(await u1.page.textContent('#state-wechat'), zh('oauth.accounts.bound'));
+
+  // unbind, bind the same WeChat again (now a follower: SCAN): bound, no second bonus
+  await unbind(u1.page);
+  await bindFromAccounts(u1.page, 'bind-wx', 'scan');
+  assert.equal(await u1.page.isVisible('#wx-nobonus'), true);
+  assert.equal(await u1.page.isHidden('#wx-bonus'), true);
+  assert.deepEqual((await me(u1.page)).resources, { base: 2, bonus: 1, total: 3 });
+
+  // while bound here, another account cannot bind it
+  const u2 = await emailAccount('second');
+  await Promise.all([u2.page.waitForURL(/intent=bind/), u2.page.click('#bind-wechat')]);
+  await phoneScan(phone, sim, { user: 'bind-wx', url: await qrUrl(u2.page), action: 'scan' });
+  await shown(u2.page, '#wx-refused');
+  assert.equal(await u2.page.textContent('#wx-error'), zh('wechat.err.taken'));
+
+  // released by the first account, bound to the second: no bonus (once per WeChat, ever)
+  await unbind(u1.page);
+  await u2.page.goto(d.base + '/settings/accounts');
+  await bindFromAccounts(u2.page, 'bind-wx', 'scan');
+  assert.equal(await u2.page.isVisible('#wx-nobonus'), true);
+  assert.deepEqual((await me(u2.page)).resources, { base: 2, bonus: 0, total: 2 });
+  await u2.page.goto(d.base + '/resources');
+  assert.equal(await u2.page.textContent('#res-none'), zh('resources.none'));
+  assert.deepEqual((await me(u1.page)).resources, { base: 2, bonus: 1, total: 3 }, 'u1 keeps its bonus');
+  assert.equal(d.sql("SELECT COUNT(*) FROM grants g JOIN accounts a ON a.id = g.account_id WHERE a.username IN ('binder', 'second')")[0][0], '1');
+  await u1.ctx.close();
+  await u2.ctx.close();
+});
+
+test('a forged signature is refused and a retried duplicate push changes nothing', async () => {
+  const { ctx, page } = await newPage();
+  const url = await openQr(page);
+  const first = await phoneScan(phone, sim, { user: 'dup-wx', url, action: 'follow' });
+  assert.equal(first.reply, zh('wechat.reply.scanned'));
+  await shown(page, '#wx-bound');
+  const before = d.sql('SELECT scene, state, openid, expires_at FROM wechat_tickets ORDER BY created_at');
+  const pushes = d.sql('SELECT COUNT(*) FROM wechat_pushes')[0][0];
+
+  const again = await phoneRepeat(phone, sim, 'dup');
+  assert.equal(again.status, '200');
+  assert.equal(again.reply, first.reply, 'a retry gets the same reply');
+  const forged = await phoneRepeat(phone, sim, 'badsig');
+  assert.equal(forged.status, '403');
+  assert.equal(forged.reply, '该公众号暂时无法提供服务，请稍后再试');
+  assert.deepEqual(d.sql('SELECT scene, state, openid, expires_at FROM wechat_tickets ORDER BY created_at'), before);
+  assert.equal(d.sql('SELECT COUNT(*) FROM wechat_pushes')[0][0], pushes);
+  assert.match(d.proc.err, /push refused: bad signature/);
+
+  // the registration still goes through, once
+  await page.fill('#wx-username', 'dupwx');
+  await page.check('#wx-terms');
+  await Promise.all([page.waitForURL(/\/console$/), page.click('#wx-register')]);
+  await phoneRepeat(phone, sim, 'dup');
+  assert.equal(d.sql("SELECT COUNT(*) FROM accounts WHERE username = 'dupwx'")[0][0], '1');
+  await ctx.close();
+});
+
+test('a push retried because daoid answered late is applied once', async () => {
+  const { ctx, page } = await newPage();
+  const url = await openQr(page);
+  await wxSet(sim, { push_timeout_ms: 1500 });
+  const start = (await wxState(sim)).counts.push_attempts;
+  let resumed = false;
+  try {
+    await freeze(d.proc.child.pid);
+    const pushed = wxPush(sim, { user: 'slow-wx', url, action: 'follow' });
+    await waitFor(async () => (await wxState(sim)).counts.push_attempts >= start + 2, 'a retry', 30000, 100);
+    process.kill(d.proc.child.pid, 'SIGCONT');
+    resumed = true;
+    const r = await pushed;
+    assert.ok(r.attempts >= 2, `attempts ${r.attempts}`);
+    assert.equal(r.status, 200);
+    assert.equal(r.reply, zh('wechat.reply.scanned'));
+  } finally {
+    if (!resumed) process.kill(d.proc.child.pid, 'SIGCONT');
+    await wxSet(sim, { push_timeout_ms: 5000 });
+  }
+  const openid = (await wxState(sim)).users.find((u) => u.name === 'slow-wx').openid;
+  await waitFor(() => d.sql(`SELECT COUNT(*) FROM wechat_pushes WHERE from_user = '${openid}'`)[0][0] === '1', 'the push recorded');
+  assert.match(d.proc.err, /a retried push answered again/);
+  await shown(page, '#wx-bound');
+  await ctx.close();
+});
+
+test('safe mode on and off: plaintext, safe and compatibility pushes all sign in', async () => {
+  for (const mode of ['safe', 'compat', 'plain']) {
+    await wxSet(sim, { mode });
+    const { ctx, page } = await newPage({ locale: 'en' });
+    const url = await openQr(page);
+    const r = await phoneScan(phone, sim, { user: 'mei-wx', url, action: 'scan' });
+    assert.equal(r.status, '200', mode);
+    assert.equal(r.reply, catalog('en')('wechat.reply.scanned'), `${mode}: the reply reads back`);
+    await page.waitForURL(/\/console$/, { timeout: 4000 });
+    assert.equal((await me(page)).username, 'meiwx');
+    const last = (await wxState(sim)).last_push;
+    assert.equal(last.answer.includes('<Encrypt>'), mode !== 'plain', `${mode}: the reply is ${mode === 'plain' ? 'plain' : 'encrypted'}`);
+    await ctx.close();
+  }
+});
+
+test('the access token is fetched once, not per QR code, and replaced once when WeChat refuses it', async () => {
+  const count = async () => (await wxState(sim)).counts.stable_token;
+  const n0 = await count();
+  assert.ok(n0 >= 1);
+  for (let i = 0; i < 5; i++) {
+    const { ctx, page } = await newPage();
+    await page.goto(d.base + '/auth/wechat?new=1');
+    await qrUrl(page);
+    await ctx.close();
+  }
+  assert.equal(await count(), n0, 'no fetch per QR code');
+  await wxSet(sim, { invalidate: true });
+  const { ctx, page } = await newPage();
+  await page.goto(d.base + '/auth/wechat?new=1');
+  await qrUrl(page);
+  assert.equal(await count(), n0 + 1);
+  assert.match(d.proc.err, /errcode 40001, refreshing the access token/);
+  await ctx.close();
+});
+
+test('the WeChat pages pass axe-core (WCAG 2.x A/AA) and fit a phone, in both languages', async () => {
+  const problems = [];
+  for (const [locale, viewport] of [['zh-CN', { width: 375, height: 667 }], ['en', { width: 1100, height: 820 }]]) {
+    const { ctx, page } = await newPage({ locale, viewport });
+    const check = async (name) => {
+      for (const p of await axeProblems(page)) problems.push(`${locale} ${name}: ${p}`);
+      for (const o of await overflow(page)) problems.push(`${locale} ${name}: wider than the screen: ${o}`);
+    };
+    await page.goto(d.base + '/auth/wechat?new=1');
+    const url = await qrUrl(page);
+    await check('QR code');
+    await phoneScan(phone, sim, { user: `a11y-${locale}`, url, action: 'follow' });
+    await shown(page, '#wx-bound');
+    await check('bound, registration form');
+    await Promise.all([page.waitForURL(/\/auth\/wechat\/register$/), page.click('#wx-register')]);
+    await check('registration with errors');
+    await page.fill('#wx-username', `a11y${locale === 'en' ? 'en' : 'zh'}`);
+    await page.check('#wx-terms');
+    await Promise.all([page.waitForURL(/\/console$/), page.click('#wx-register')]);
+    await page.goto(d.base + '/resources');
+    await check('resources');
+    await ctx.close();
+  }
+  assert.deepEqual(problems, []);
+});

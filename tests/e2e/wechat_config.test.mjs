@@ -1,0 +1,137 @@
+// WeChat sign-in under settings that change the flow: a short QR lifetime (the page says the
+// code expired and offers a new one, with JavaScript and without; a code scanned but never
+// followed expires with the hint to follow), a daoid without an EncodingAESKey (plaintext
+// pushes only), and the classic access-token mode (cgi-bin/token, fetched once).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDevsim, startDaoid, newPage, stopAll, browser } from './lib/harness.mjs';
+import { catalog } from './lib/forms.mjs';
+import { wechatEnv, callbackTo, wxSet, wxState, qrUrl, phoneScan, shown, waitFor } from './lib/wechat.mjs';
+
+const zh = catalog('zh-CN');
+let sim, phone;
+const nodes = [];
+
+before(async () => {
+  sim = await startDevsim();
+  phone = (await newPage({ locale: 'en' })).page;
+});
+after(async () => {
+  for (const d of nodes) await d.stop();
+  await stopAll();
+});
+
+async function daoid(extra) {
+  const d = await startDaoid({ devsim: sim, env: wechatEnv(sim, extra) });
+  nodes.push(d);
+  await callbackTo(sim, d);
+  return d;
+}
+
+test('an expired QR code says so and offers a new one; scanned but not followed: the hint', async () => {
+  const d = await daoid({ DAOID_WECHAT_QR_TTL: '3s' });
+  const { ctx, page } = await newPage();
+  await page.goto(d.base + '/auth/wechat');
+  const url = await qrUrl(page);
+  // WeChat shows its follow page; the person leaves without following: nothing is pushed
+  const r = await phoneScan(phone, sim, { user: 'lurker', url, action: 'nofollow' });
+  assert.match(r.note, /nothing is pushed/);
+  assert.equal(r.status, null);
+  await shown(page, '#wx-expired', 8000);
+  assert.equal(await page.isHidden('#wx-pending'), true);
+  assert.equal(await page.textContent('#wx-expired-msg'), zh('wechat.expired'));
+  assert.equal(await page.textContent('#wx-follow-hint'), zh('wechat.expired_hint'));
+  assert.match(await page.textContent('#wx-follow-hint'), /关注/);
+  assert.equal(d.sql('SELECT COUNT(*) FROM wechat_pushes')[0][0], '0');
+  // the expired code can no longer be scanned
+  const late = await phoneScan(phone, sim, { user: 'lurker', url, action: 'follow' });
+  assert.match(late.note, /expired/);
+
+  await Promise.all([page.waitForURL(/\/auth\/wechat\?new=1$/), page.click('#wx-new')]);
+  const fresh = await qrUrl(page);
+  assert.notEqual(fresh, url);
+  assert.equal(await page.isVisible('#wx-pending'), true);
+  assert.equal(d.sql('SELECT COUNT(*) FROM wechat_tickets')[0][0], '1', 'one live code per browser');
+  // this one is scanned and followed in time
+  await phoneScan(phone, sim, { user: 'lurker', url: fresh, action: 'follow' });
+  await shown(page, '#wx-bound');
+  await ctx.close();
+
+  // without JavaScript: reloading shows the expiry and the link to a new code
+  const b = await browser();
+  const nojs = await b.newContext({ javaScriptEnabled: false, locale: 'zh-CN' });
+  const p = await nojs.newPage();
+  await p.goto(d.base + '/auth/wechat');
+  assert.equal(await p.isVisible('#wx-qr svg'), true);
+  await waitFor(async () => {
+    await p.click('#wx-continue');
+    return p.isVisible('#wx-expired');
+  }, 'the expired page', 10000, 500);
+  assert.equal(await p.textContent('#wx-expired-msg'), zh('wechat.expired'));
+  await p.click('#wx-new');
+  assert.equal(await p.isVisible('#wx-qr svg'), true);
+  await nojs.close();
+});
+
+test('without an EncodingAESKey, plaintext pushes work and encrypted ones are refused', async () => {
+  const d = await daoid({ DAOID_WECHAT_AES_KEY: '' });
+  for (const mode of ['plain', 'safe']) {
+    await wxSet(sim, { mode });
+    const { ctx, page } = await newPage();
+    await page.goto(d.base + '/auth/wechat');
+    const r = await phoneScan(phone, sim, { user: `nokey-${mode}`, url: await qrUrl(page), action: 'follow' });
+    if (mode === 'plain') {
+      assert.equal(r.reply, zh('wechat.reply.scanned'));
+      await shown(page, '#wx-bound');
+    } else {
+      assert.equal(r.status, '400');
+      assert.equal(r.reply, '该公众号暂时无法提供服务，请稍后再试');
+      assert.match(d.proc.err, /an encrypted push, but wechat_aes_key is not set/);
+      await new Promise((res) => setTimeout(res, 1200));
+      assert.equal(await page.isVisible('#wx-pending'), true, 'nothing happened');
+    }
+    await ctx.close();
+  }
+  await wxSet(sim, { mode: 'plain' });
+});
+
+test('classic token mode: cgi-bin/token once for every QR code, again once refused', async () => {
+  const before0 = (await wxState(sim)).counts;
+  const d = await daoid({ DAOID_WECHAT_TOKEN_MODE: 'classic' });
+  await waitFor(async () => (await wxState(sim)).counts.token === before0.token + 1, 'the keeper fetch');
+  for (let i = 0; i < 3; i++) {
+    const { ctx, page } = await newPage();
+    await page.goto(d.base + '/auth/wechat');
+    await qrUrl(page);
+    await ctx.close();
+  }
+  let c = (await wxState(sim)).counts;
+  assert.equal(c.token, before0.token + 1);
+  assert.equal(c.stable_token, before0.stable_token);
+  await wxSet(sim, { invalidate: true });
+  const { ctx, page } = await newPage();
+  await page.goto(d.base + '/auth/wechat');
+  await qrUrl(page);
+  c = (await wxState(sim)).counts;
+  assert.equal(c.token, before0.token + 2);
+  assert.match(d.proc.err, /access token fetched \(cgi-bin\/token/);
+  await ctx.close();
+});
+
+test('scanned and followed, then unfollowed before the page moved on: the code expires with the hint', async () => {
+  const d = await daoid({});
+  const b = await browser();
+  const nojs = await b.newContext({ javaScriptEnabled: false, locale: 'zh-CN' });
+  const p = await nojs.newPage();
+  await p.goto(d.base + '/auth/wechat');
+  const url = await p.getAttribute('#wx-qr', 'data-url');
+  assert.equal((await phoneScan(phone, sim, { user: 'fickle', url, action: 'follow' })).reply, zh('wechat.reply.scanned'));
+  await phoneScan(phone, sim, { user: 'fickle', url: '', action: 'unfollow' });
+  assert.equal((await wxState(sim)).users.find((u) => u.name === 'fickle').following, false);
+  await p.click('#wx-continue');
+  assert.equal(await p.isVisible('#wx-expired'), true);
+  assert.equal(await p.textContent('#wx-follow-hint'), zh('wechat.expired_hint'));
+  assert.equal(d.sql("SELECT COUNT(*) FROM accounts")[0][0], '0');
+  assert.equal(d.sql("SELECT following FROM wechat_followers")[0][0], '0', 'the unfollow was recorded');
+  await nojs.close();
+});
