@@ -13,15 +13,19 @@
 #include "text.h"
 
 static const char *const reserved[] = {
-    "abuse", "about", "account", "accounts", "admin", "administrator", "api", "app", "apps",
-    "assets", "auth", "billing", "bitbucket", "blog", "build", "builds", "coding", "console",
-    "daocloud", "daoid", "delete", "dev", "docker", "docs", "edit", "email", "explore", "git",
-    "github", "healthz", "help", "hostmaster", "hub", "image", "images", "info", "library",
-    "login", "logout", "mail", "me", "moderator", "new", "no-reply", "noreply", "null",
-    "oauth", "official", "owner", "postmaster", "privacy", "readyz", "register", "registry",
-    "root", "search", "security", "service", "services", "settings", "signin", "signup",
-    "staff", "static", "status", "support", "sys", "system", "team", "terms", "test",
-    "undefined", "user", "users", "webmaster", "wechat", "weixin", "www",
+    "abuse",     "about",      "account",   "accounts", "admin",    "administrator",
+    "api",       "app",        "apps",      "assets",   "auth",     "billing",
+    "bitbucket", "blog",       "build",     "builds",   "coding",   "console",
+    "daocloud",  "daoid",      "delete",    "dev",      "docker",   "docs",
+    "edit",      "email",      "explore",   "git",      "github",   "healthz",
+    "help",      "hostmaster", "hub",       "image",    "images",   "info",
+    "library",   "login",      "logout",    "mail",     "me",       "moderator",
+    "new",       "no-reply",   "noreply",   "null",     "oauth",    "official",
+    "owner",     "postmaster", "privacy",   "readyz",   "register", "registry",
+    "root",      "search",     "security",  "service",  "services", "settings",
+    "signin",    "signup",     "staff",     "static",   "status",   "support",
+    "sys",       "system",     "team",      "terms",    "test",     "undefined",
+    "user",      "users",      "webmaster", "wechat",   "weixin",   "www",
 };
 
 int account_username_reserved(const char *name)
@@ -129,20 +133,22 @@ enum email_rc account_email_normalize(struct arena *a, const char *in, const cha
 int account_email_verified_elsewhere(struct st_conn *c, const char *email_norm, int64_t except)
 {
     int64_t n = 0;
-    enum st_rc rc = st_one(c, NULL,
-                           "SELECT COUNT(*) FROM accounts WHERE email_norm = ? AND email_verified = 1"
-                           " AND id <> ?",
-                           "si", "i", email_norm, except, &n);
+    enum st_rc rc =
+        st_one(c, NULL,
+               "SELECT COUNT(*) FROM accounts WHERE email_norm = ? AND email_verified = 1"
+               " AND id <> ?",
+               "si", "i", email_norm, except, &n);
     return rc == ST_OK ? n > 0 : -1;
 }
 
 int account_username_held(struct st_conn *c, const char *canonical, int64_t except, int64_t now)
 {
     int64_t n = 0;
-    enum st_rc rc = st_one(c, NULL,
-                           "SELECT COUNT(*) FROM held_usernames WHERE username = ? AND held_until > ?"
-                           " AND (account_id IS NULL OR account_id <> ?)",
-                           "sii", "i", canonical, now, except, &n);
+    enum st_rc rc =
+        st_one(c, NULL,
+               "SELECT COUNT(*) FROM held_usernames WHERE username = ? AND held_until > ?"
+               " AND (account_id IS NULL OR account_id <> ?)",
+               "sii", "i", canonical, now, except, &n);
     return rc == ST_OK ? n > 0 : -1;
 }
 
@@ -156,8 +162,8 @@ int account_username_exists(struct st_conn *c, const char *canonical)
 }
 
 enum acct_rc account_insert(struct st_conn *c, const char *username, const char *email,
-                            const char *email_norm, int verified, const char *pw_hash,
-                            int64_t now, int64_t *id)
+                            const char *email_norm, int verified, const char *pw_hash, int64_t now,
+                            int64_t *id)
 {
     if (email_norm) {
         int taken = account_email_verified_elsewhere(c, email_norm, 0);
@@ -179,8 +185,7 @@ enum acct_rc account_insert(struct st_conn *c, const char *username, const char 
     return held ? ACCT_USERNAME_TAKEN : ACCT_OK;
 }
 
-#define ACCOUNT_COLS                                                                               \
-    "id, username, email, email_verified, password_hash, status, created_at"
+#define ACCOUNT_COLS "id, username, email, email_verified, password_hash, status, created_at"
 
 static enum acct_rc read_row(struct st_conn *c, struct arena *a, const char *sql, const char *in,
                              const void *arg, struct account *o)
@@ -212,9 +217,10 @@ enum acct_rc account_by_login(struct st_conn *c, struct arena *a, const char *id
         const char *display, *norm;
         if (account_email_normalize(a, identifier, &display, &norm) != EMAIL_OK)
             return ACCT_NOTFOUND;
-        enum acct_rc rc = read_row(
-            c, a, "SELECT " ACCOUNT_COLS " FROM accounts WHERE email_norm = ? AND email_verified = 1",
-            "s", norm, out);
+        enum acct_rc rc = read_row(c, a,
+                                   "SELECT " ACCOUNT_COLS
+                                   " FROM accounts WHERE email_norm = ? AND email_verified = 1",
+                                   "s", norm, out);
         if (rc != ACCT_NOTFOUND) return rc;
         int64_t n = 0;
         if (st_one(c, NULL, "SELECT COUNT(*) FROM accounts WHERE email_norm = ?", "s", "i", norm,
@@ -243,7 +249,8 @@ int account_lock_claims(struct st_conn *c, const char *email_norm, int64_t also)
     st_bind_text(lock, 1, email_norm);
     st_bind_int(lock, 2, also);
     enum st_rc lrc;
-    while ((lrc = st_step(lock)) == ST_ROW) {}
+    while ((lrc = st_step(lock)) == ST_ROW) {
+    }
     st_done(lock);
     return lrc == ST_DONE ? 0 : -1;
 }

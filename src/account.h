@@ -34,10 +34,10 @@ enum email_rc account_email_normalize(struct arena *a, const char *in, const cha
 struct account {
     int64_t id;
     char *username;
-    char *email;      /* NULL when none */
+    char *email; /* NULL when none */
     int email_verified;
     char *password_hash; /* NULL for accounts without a password */
-    int status;       /* 0 active, 1 disabled */
+    int status;          /* 0 active, 1 disabled */
     int64_t created_at;
 };
 
@@ -52,8 +52,8 @@ enum acct_rc {
 /* Inserts an account (inside the caller's transaction); *id set on ACCT_OK. email may be NULL;
  * pw_hash may be NULL. ACCT_USERNAME_TAKEN also for a held name (roll back then). */
 enum acct_rc account_insert(struct st_conn *c, const char *username, const char *email,
-                            const char *email_norm, int verified, const char *pw_hash,
-                            int64_t now, int64_t *id);
+                            const char *email_norm, int verified, const char *pw_hash, int64_t now,
+                            int64_t *id);
 /* 1 when another account holds email_norm verified, 0 when not, -1 on error. */
 int account_email_verified_elsewhere(struct st_conn *c, const char *email_norm, int64_t except);
 /* 1 when the canonical username exists or is held, 0 when not, -1 on error. */

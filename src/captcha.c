@@ -42,8 +42,7 @@ static void random_answer(char *out)
 {
     static const char alphabet[] = CAPTCHA_ALPHABET;
     uint32_t len = 5 + randombytes_uniform(2);
-    for (uint32_t i = 0; i < len; i++)
-        out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+    for (uint32_t i = 0; i < len; i++) out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
     out[len] = 0;
 }
 
@@ -54,7 +53,8 @@ int captcha_new(struct arena *a, int64_t now, char **id_out, char **uri_out)
     char id[TOKEN_LEN + 1], idh[TOKEN_HASH_LEN + 1], answer[16], ah[65];
     if (*cfg->captcha_test_answer)
         snprintf(answer, sizeof(answer), "%s", captcha_normalize(a, cfg->captcha_test_answer));
-    else random_answer(answer);
+    else
+        random_answer(answer);
     size_t png_len = 0;
     unsigned char *png = captcha_img_png(a, answer, &png_len);
     if (!png) return -1;
@@ -84,8 +84,9 @@ enum captcha_rc captcha_check(struct arena *a, const char *id, const char *answe
     char *stored = NULL;
     int64_t exp = 0;
     /* consume first: whatever the answer, this challenge cannot be tried again */
-    enum st_rc rc = st_one(c, a, "DELETE FROM captchas WHERE id_hash = ? RETURNING answer_hash, expires_at",
-                           "s", "si", idh, &stored, &exp);
+    enum st_rc rc =
+        st_one(c, a, "DELETE FROM captchas WHERE id_hash = ? RETURNING answer_hash, expires_at",
+               "s", "si", idh, &stored, &exp);
     if (rc == ST_NOTFOUND) return CAPTCHA_UNKNOWN;
     if (rc != ST_OK) return CAPTCHA_STORE_ERR;
     if (exp <= now) return CAPTCHA_UNKNOWN;

@@ -11,7 +11,7 @@
 
 struct arena;
 
-#define CAPTCHA_TTL 600
+#define CAPTCHA_TTL      600
 #define CAPTCHA_ALPHABET "ACDEFHJKMNPRTUVWXY34679"
 
 enum captcha_rc {

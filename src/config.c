@@ -161,11 +161,20 @@ int64_t config_parse_duration(const char *s)
     int64_t mul = 1;
     if (*end) {
         switch (*end) {
-        case 's': mul = 1; break;
-        case 'm': mul = 60; break;
-        case 'h': mul = 3600; break;
-        case 'd': mul = 86400; break;
-        default: return -1;
+        case 's':
+            mul = 1;
+            break;
+        case 'm':
+            mul = 60;
+            break;
+        case 'h':
+            mul = 3600;
+            break;
+        case 'd':
+            mul = 86400;
+            break;
+        default:
+            return -1;
         }
         if (end[1]) return -1;
     }
@@ -227,8 +236,10 @@ static void key_set(const struct ckey *k, const char *val)
         char *end;
         errno = 0;
         long long v = strtoll(val, &end, 10);
-        if (errno || end == val || *end || v < 0) cerr("%s: not a number: %s", k->name, val);
-        else *(int64_t *)field = v;
+        if (errno || end == val || *end || v < 0)
+            cerr("%s: not a number: %s", k->name, val);
+        else
+            *(int64_t *)field = v;
         break;
     }
     case C_BOOL:
@@ -237,12 +248,15 @@ static void key_set(const struct ckey *k, const char *val)
         else if (!strcmp(val, "0") || !strcmp(val, "false") || !strcmp(val, "off") ||
                  !strcmp(val, "no"))
             *(int *)field = 0;
-        else cerr("%s: not a boolean: %s", k->name, val);
+        else
+            cerr("%s: not a boolean: %s", k->name, val);
         break;
     case C_DUR: {
         int64_t d = config_parse_duration(val);
-        if (d < 0) cerr("%s: not a duration (30s, 10m, 2h, 7d): %s", k->name, val);
-        else *(int64_t *)field = d;
+        if (d < 0)
+            cerr("%s: not a duration (30s, 10m, 2h, 7d): %s", k->name, val);
+        else
+            *(int64_t *)field = d;
         break;
     }
     case C_RATE:
@@ -315,9 +329,12 @@ static void load_env(void)
 static int parse_public_url(const char *url, int *https, char **origin)
 {
     const char *p;
-    if (!strncmp(url, "https://", 8)) *https = 1, p = url + 8;
-    else if (!strncmp(url, "http://", 7)) *https = 0, p = url + 7;
-    else return -1;
+    if (!strncmp(url, "https://", 8))
+        *https = 1, p = url + 8;
+    else if (!strncmp(url, "http://", 7))
+        *https = 0, p = url + 7;
+    else
+        return -1;
     size_t n = strcspn(p, "/?#");
     if (n == 0) return -1;
     if (p[n] && strcmp(p + n, "/") != 0) return -1; /* no path: daoid serves from the root */
@@ -367,10 +384,11 @@ static void validate(void)
     /* counted as the captcha compares it: spaces ignored */
     size_t tal = 0;
     for (const char *p = c->captcha_test_answer; *p; p++)
-        if (isalnum((unsigned char)*p)) tal++;
-        else if (*p != ' ') tal = 99;
-    if (tal && (tal < 4 || tal > 8))
-        cerr("captcha_test_answer must be 4 to 8 letters or digits");
+        if (isalnum((unsigned char)*p))
+            tal++;
+        else if (*p != ' ')
+            tal = 99;
+    if (tal && (tal < 4 || tal > 8)) cerr("captcha_test_answer must be 4 to 8 letters or digits");
     if (*c->captcha_test_answer && !config_host_is_loopback(c->public_url))
         cerr("captcha_test_answer is for tests: public_url %s is not loopback", c->public_url);
     if (*c->secret_key && strlen(c->secret_key) < 32)
@@ -408,7 +426,8 @@ int config_load(const char *path)
     for (size_t i = 0; i < NKEYS; i++) key_set(&keys[i], keys[i].def);
     if (path) {
         int rc = ini_parse(path, ini_cb, NULL);
-        if (rc < 0) cerr("cannot read %s", path);
+        if (rc < 0)
+            cerr("cannot read %s", path);
         else if (rc > 0) {
             cerr("%s: syntax error on line %d", path, rc);
         }

@@ -81,8 +81,8 @@ struct config {
     struct rate limit_reset_ip, limit_reset_address;
 
     /* derived by config_load */
-    int https;          /* public_url is https */
-    char *origin;       /* scheme://host[:port] of public_url */
+    int https;           /* public_url is https */
+    char *origin;        /* scheme://host[:port] of public_url */
     char *cookie_prefix; /* "__Host-" on https, "" otherwise */
 };
 

@@ -9,7 +9,7 @@
 struct req;
 
 #define CSRF_COOKIE "csrf"
-#define CSRF_FIELD "csrf"
+#define CSRF_FIELD  "csrf"
 
 /* Sets the HMAC key (32 bytes). */
 void csrf_init(const unsigned char *key, size_t len);

@@ -21,19 +21,19 @@ static json_t *identities_json(struct req *r)
     if (oauth_flow_identities(r->a, r->sess->account_id, &v, &n) != 0) return NULL;
     json_t *list = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s?, s:I}", "provider", v[i].provider,
-                                              "login", v[i].login, "linked_at",
-                                              (json_int_t)v[i].created_at));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s?, s:I}", "provider", v[i].provider, "login",
+                                        v[i].login, "linked_at", (json_int_t)v[i].created_at));
     return list;
 }
 
 void h_api_me(struct req *r)
 {
     const struct session *s = r->sess;
-    json_t *j = json_pack("{s:I, s:s, s:s?, s:b, s:b, s:I}", "id", (json_int_t)s->account_id,
-                          "username", s->username, "email", s->email, "email_verified",
-                          s->email_verified, "has_password", s->has_password, "created_at",
-                          (json_int_t)s->account_created_at);
+    json_t *j =
+        json_pack("{s:I, s:s, s:s?, s:b, s:b, s:I}", "id", (json_int_t)s->account_id, "username",
+                  s->username, "email", s->email, "email_verified", s->email_verified,
+                  "has_password", s->has_password, "created_at", (json_int_t)s->account_created_at);
     /* console: the first-visit tour was finished or skipped */
     json_object_set_new(j, "tour_done", json_boolean(s->tour_done));
     /* GitHub issue: the identities at other sign-in providers */

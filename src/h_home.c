@@ -49,8 +49,7 @@ void h_lang(struct req *r)
 {
     const char *to = req_arg(r, "to");
     const char *next = req_arg(r, "next");
-    if (to && (!strcmp(to, "en") || !strcmp(to, "zh-CN")))
-        resp_cookie(r, "lang", to, 365L * 86400);
+    if (to && (!strcmp(to, "en") || !strcmp(to, "zh-CN"))) resp_cookie(r, "lang", to, 365L * 86400);
     resp_redirect(r, http_safe_next(next) ? next : "/");
 }
 
@@ -61,6 +60,8 @@ void h_healthz(struct req *r)
 
 void h_readyz(struct req *r)
 {
-    if (store_ready()) resp_send(r, 200, "text/plain; charset=utf-8", "ready\n", 6);
-    else resp_send(r, 503, "text/plain; charset=utf-8", "database unavailable\n", 21);
+    if (store_ready())
+        resp_send(r, 200, "text/plain; charset=utf-8", "ready\n", 6);
+    else
+        resp_send(r, 503, "text/plain; charset=utf-8", "database unavailable\n", 21);
 }

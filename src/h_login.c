@@ -56,18 +56,29 @@ void h_login_submit(struct req *r)
     struct login_out out;
     enum login_rc rc = login_run(r->a, &in, &out);
     switch (rc) {
-    case LOGIN_OK: break;
-    case LOGIN_BAD: render_form(r, 401, in.identifier, "login.err.bad", out.want_captcha); return;
+    case LOGIN_OK:
+        break;
+    case LOGIN_BAD:
+        render_form(r, 401, in.identifier, "login.err.bad", out.want_captcha);
+        return;
     case LOGIN_CAPTCHA_NEEDED:
         render_form(r, 401, in.identifier, "login.err.captcha_needed", 1);
         return;
-    case LOGIN_CAPTCHA_WRONG: render_form(r, 401, in.identifier, "captcha.err.wrong", 1); return;
+    case LOGIN_CAPTCHA_WRONG:
+        render_form(r, 401, in.identifier, "captcha.err.wrong", 1);
+        return;
     case LOGIN_CAPTCHA_MISSING:
         render_form(r, 401, in.identifier, "captcha.err.missing", 1);
         return;
-    case LOGIN_DISABLED: render_form(r, 403, in.identifier, "login.err.disabled", 0); return;
-    case LOGIN_LIMITED: render_form(r, 429, in.identifier, "login.err.rate", 1); return;
-    default: render_form(r, 503, in.identifier, "error.busy", 0); return;
+    case LOGIN_DISABLED:
+        render_form(r, 403, in.identifier, "login.err.disabled", 0);
+        return;
+    case LOGIN_LIMITED:
+        render_form(r, 429, in.identifier, "login.err.rate", 1);
+        return;
+    default:
+        render_form(r, 503, in.identifier, "error.busy", 0);
+        return;
     }
     if (session_begin(r, out.account_id) != 0) {
         page_error(r, 503, "error.unavailable");

@@ -38,9 +38,9 @@ static void render_form(struct req *r, int status, const char *email, const char
     struct tmpl_ctx *c = page_ctx(r);
     tmpl_set(c, "email", email);
     tmpl_set(c, "username", username);
-    tmpl_set(c, "refresh_href", arena_printf(r->a, "/signup?email=%s&username=%s",
-                                             http_urlencode(r->a, email),
-                                             http_urlencode(r->a, username)));
+    tmpl_set(c, "refresh_href",
+             arena_printf(r->a, "/signup?email=%s&username=%s", http_urlencode(r->a, email),
+                          http_urlencode(r->a, username)));
     if (out) {
         for (int i = 0; i < SF_COUNT; i++)
             if (out->errors[i]) tmpl_set(c, field_names[i], page_t(r, c, out->errors[i]));

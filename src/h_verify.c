@@ -17,15 +17,23 @@ void h_verify(struct req *r)
     case VERIFY_OK:
         page_notice(r, 200, "verify.ok.title", "verify.ok.message", href, link);
         return;
-    case VERIFY_USED: page_notice(r, 410, "verify.err.title", "verify.err.used", href, link); return;
+    case VERIFY_USED:
+        page_notice(r, 410, "verify.err.title", "verify.err.used", href, link);
+        return;
     case VERIFY_EXPIRED:
         page_notice(r, 410, "verify.err.title", "verify.err.expired", href, link);
         return;
-    case VERIFY_TAKEN: page_notice(r, 409, "verify.err.title", "verify.err.taken", href, link); return;
-    case VERIFY_STALE: page_notice(r, 410, "verify.err.title", "verify.err.stale", href, link); return;
+    case VERIFY_TAKEN:
+        page_notice(r, 409, "verify.err.title", "verify.err.taken", href, link);
+        return;
+    case VERIFY_STALE:
+        page_notice(r, 410, "verify.err.title", "verify.err.stale", href, link);
+        return;
     case VERIFY_UNKNOWN:
         page_notice(r, 404, "verify.err.title", "verify.err.unknown", href, link);
         return;
-    default: page_error(r, 503, "error.unavailable"); return;
+    default:
+        page_error(r, 503, "error.unavailable");
+        return;
     }
 }

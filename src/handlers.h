@@ -47,9 +47,9 @@ void h_resources(struct req *r);
 
 /* console, settings, password reset */
 void h_console_tour(struct req *r); /* h_console.c */
-void h_build(struct req *r); /* h_build.c */
-void h_registry(struct req *r); /* h_console.c */
-void h_settings(struct req *r); /* h_settings.c */
+void h_build(struct req *r);        /* h_build.c */
+void h_registry(struct req *r);     /* h_console.c */
+void h_settings(struct req *r);     /* h_settings.c */
 void h_settings_username(struct req *r);
 void h_settings_email(struct req *r);
 void h_settings_password(struct req *r);

@@ -109,8 +109,10 @@ void resp_header(struct req *r, const char *name, const char *value)
 void resp_cookie(struct req *r, const char *name, const char *value, long max_age)
 {
     char age[48] = "";
-    if (max_age < 0) snprintf(age, sizeof(age), "; Max-Age=0");
-    else if (max_age > 0) snprintf(age, sizeof(age), "; Max-Age=%ld", max_age);
+    if (max_age < 0)
+        snprintf(age, sizeof(age), "; Max-Age=0");
+    else if (max_age > 0)
+        snprintf(age, sizeof(age), "; Max-Age=%ld", max_age);
     char *c = arena_printf(r->a, "%s%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", cfg->cookie_prefix,
                            name, max_age < 0 ? "" : value, cfg->https ? "; Secure" : "", age);
     resp_header(r, MHD_HTTP_HEADER_SET_COOKIE, c);
@@ -125,8 +127,7 @@ static void add_security_headers(struct req *r, struct MHD_Response *res)
     MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(res, "Referrer-Policy", "strict-origin-when-cross-origin");
     MHD_add_response_header(res, "Cross-Origin-Opener-Policy", "same-origin");
-    if (cfg->https)
-        MHD_add_response_header(res, "Strict-Transport-Security", "max-age=31536000");
+    if (cfg->https) MHD_add_response_header(res, "Strict-Transport-Security", "max-age=31536000");
     if (!r->route || !(r->route->flags & R_NOSTORE_OFF))
         MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(res, "X-Request-Id", r->id);
@@ -213,8 +214,7 @@ static struct req *req_new(struct MHD_Connection *conn, const char *url, const c
     if (ci) netaddr_format(ci->client_addr, peer, sizeof(peer));
     netaddr_client(peer, req_header(r, "X-Forwarded-For"), trusted, client, sizeof(client));
     r->ip = arena_strdup(a, client);
-    r->lang = i18n_pick(req_cookie(r, "lang"), req_header(r, "Accept-Language"),
-                        cfg->default_lang);
+    r->lang = i18n_pick(req_cookie(r, "lang"), req_header(r, "Accept-Language"), cfg->default_lang);
     return r;
 }
 
@@ -268,9 +268,9 @@ static void dispatch(struct req *r)
             return;
         }
         if (!r->sess && (fl & R_PAGE_AUTH)) {
-            resp_redirect(r, !strcmp(r->method, "GET")
-                                 ? arena_printf(r->a, "/login?next=%s", http_urlencode(r->a, r->path))
-                                 : "/login");
+            resp_redirect(r, !strcmp(r->method, "GET") ? arena_printf(r->a, "/login?next=%s",
+                                                                      http_urlencode(r->a, r->path))
+                                                       : "/login");
             return;
         }
     }
@@ -282,8 +282,8 @@ static void dispatch(struct req *r)
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
-                                 const char *method, const char *version,
-                                 const char *upload_data, size_t *upload_data_size, void **ctx)
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **ctx)
 {
     (void)cls, (void)version;
     struct req *r = *ctx;
@@ -383,18 +383,18 @@ int http_start(void)
         return -1;
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = cfg->threads ? (unsigned)cfg->threads
-                                    : (unsigned)(cores * 2 < 4 ? 4 : cores * 2);
+    unsigned threads =
+        cfg->threads ? (unsigned)cfg->threads : (unsigned)(cores * 2 < 4 ? 4 : cores * 2);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
                      MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    daemon_h = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)cfg->request_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-        NULL, MHD_OPTION_END);
+    daemon_h = MHD_start_daemon(flags, 0, NULL, NULL, on_access, NULL, MHD_OPTION_SOCK_ADDR,
+                                (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+                                MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                (unsigned)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+                                (unsigned)cfg->request_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                                MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
     if (!daemon_h) {
         log_warnx("http: cannot listen on %s", cfg->listen);
         netaddr_list_free(trusted);

@@ -24,24 +24,24 @@ struct kv {
 };
 
 struct req {
-    struct arena *a;         /* everything below lives here */
-    void *conn;              /* struct MHD_Connection * */
+    struct arena *a; /* everything below lives here */
+    void *conn;      /* struct MHD_Connection * */
     const char *method;
-    const char *path;        /* percent-decoded, without the query */
-    const char *id;          /* request id, in logs and X-Request-Id */
-    const char *ip;          /* client address (behind trusted proxies: from X-Forwarded-For) */
-    const char *lang;        /* "zh-CN" or "en" */
+    const char *path; /* percent-decoded, without the query */
+    const char *id;   /* request id, in logs and X-Request-Id */
+    const char *ip;   /* client address (behind trusted proxies: from X-Forwarded-For) */
+    const char *lang; /* "zh-CN" or "en" */
     const struct route *route;
-    struct session *sess;    /* the signed-in session, or NULL */
+    struct session *sess; /* the signed-in session, or NULL */
     int sess_loaded;
 
-    void *pp;                /* struct MHD_PostProcessor * */
+    void *pp; /* struct MHD_PostProcessor * */
     struct kv *form;
-    char *body;              /* raw body when it is not a form */
+    char *body; /* raw body when it is not a form */
     size_t body_len;
     int too_large;
 
-    struct kv *out_headers;  /* extra response headers, Set-Cookie among them */
+    struct kv *out_headers; /* extra response headers, Set-Cookie among them */
     int status;
     int responded;
     int64_t t0_us;
@@ -54,9 +54,9 @@ void http_stop(void);
 int http_port(void);
 
 /* Request input; all NULL when absent. */
-const char *req_arg(struct req *r, const char *name);     /* query string */
-const char *req_form(struct req *r, const char *name);    /* POST form field */
-const char *req_cookie(struct req *r, const char *name);  /* name without the __Host- prefix */
+const char *req_arg(struct req *r, const char *name);    /* query string */
+const char *req_form(struct req *r, const char *name);   /* POST form field */
+const char *req_cookie(struct req *r, const char *name); /* name without the __Host- prefix */
 const char *req_header(struct req *r, const char *name);
 
 /* Response. Every response carries the security headers; dynamic ones also no-store. */

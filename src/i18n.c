@@ -41,8 +41,10 @@ static char *unescape(const char *v)
 {
     char *out = malloc(strlen(v) + 1), *o = out;
     for (; *v; v++) {
-        if (v[0] == '\\' && v[1] == 'n') *o++ = '\n', v++;
-        else *o++ = *v;
+        if (v[0] == '\\' && v[1] == 'n')
+            *o++ = '\n', v++;
+        else
+            *o++ = *v;
     }
     *o = 0;
     return out;
@@ -176,8 +178,10 @@ const char *i18n_duration(struct arena *a, const char *lang, long long s)
     const struct i18n_cat *c = i18n_cat(lang);
     const char *key = "time.minutes";
     long long n = (s + 59) / 60;
-    if (s >= 2 * 86400 && s % 86400 == 0) key = "time.days", n = s / 86400;
-    else if (s >= 3600 && s % 3600 == 0) key = "time.hours", n = s / 3600;
+    if (s >= 2 * 86400 && s % 86400 == 0)
+        key = "time.days", n = s / 86400;
+    else if (s >= 3600 && s % 3600 == 0)
+        key = "time.hours", n = s / 3600;
     /* one: "time.hour" etc. where the catalog has a singular form */
     char one[16];
     snprintf(one, sizeof(one), "%.*s", (int)strlen(key) - 1, key);

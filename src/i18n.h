@@ -1,5 +1,6 @@
 /* i18n: message catalogs (locale/LANG.txt plus per-feature locale/LANG.PART.txt, for zh-CN and
- * en: "key = value" lines) and the choice of a request's language (cookie, then Accept-Language, then the default). */
+ * en: "key = value" lines) and the choice of a request's language (cookie, then Accept-Language,
+ * then the default). */
 #ifndef DAOID_I18N_H
 #define DAOID_I18N_H
 

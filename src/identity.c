@@ -45,9 +45,9 @@ enum ident_rc identity_link(struct st_conn *c, int64_t account_id, const char *p
                             const char *extra, int64_t now)
 {
     int64_t other = 0;
-    enum st_rc rc = st_one(c, NULL,
-                           "SELECT account_id FROM identities WHERE provider = ? AND subject = ?",
-                           "ss", "i", provider, subject, &other);
+    enum st_rc rc =
+        st_one(c, NULL, "SELECT account_id FROM identities WHERE provider = ? AND subject = ?",
+               "ss", "i", provider, subject, &other);
     if (rc == ST_OK) return other == account_id ? IDENT_OK : IDENT_TAKEN;
     if (rc != ST_NOTFOUND) return IDENT_STORE_ERR;
     rc = st_exec(c,
@@ -64,8 +64,8 @@ enum ident_rc identity_link(struct st_conn *c, int64_t account_id, const char *p
     return rc == ST_OK ? IDENT_OK : IDENT_STORE_ERR;
 }
 
-enum ident_rc identity_touch(struct st_conn *c, int64_t id, const char *login,
-                             const char *email, const char *extra, int64_t now)
+enum ident_rc identity_touch(struct st_conn *c, int64_t id, const char *login, const char *email,
+                             const char *extra, int64_t now)
 {
     enum st_rc rc = st_exec(c,
                             "UPDATE identities SET login = ?, email = ?,"
@@ -91,8 +91,8 @@ enum ident_rc identity_unlink(struct st_conn *c, int64_t account_id, const char 
     enum ident_rc out = IDENT_STORE_ERR;
     int64_t locked = 0;
     /* the account row is the lock every change of its sign-in methods takes */
-    enum st_rc rc = st_one(c, NULL, "SELECT id FROM accounts WHERE id = ? {{FOR_UPDATE}}", "i",
-                           "i", account_id, &locked);
+    enum st_rc rc = st_one(c, NULL, "SELECT id FROM accounts WHERE id = ? {{FOR_UPDATE}}", "i", "i",
+                           account_id, &locked);
     if (rc == ST_NOTFOUND) out = IDENT_NOTFOUND;
     if (rc != ST_OK) goto fail;
     int n = identity_signin_methods(c, account_id);
@@ -109,8 +109,8 @@ enum ident_rc identity_unlink(struct st_conn *c, int64_t account_id, const char 
         out = IDENT_LAST_METHOD;
         goto fail;
     }
-    if (st_exec(c, "DELETE FROM identities WHERE account_id = ? AND provider = ?", "is",
-                account_id, provider) != ST_OK)
+    if (st_exec(c, "DELETE FROM identities WHERE account_id = ? AND provider = ?", "is", account_id,
+                provider) != ST_OK)
         goto fail;
     if (st_commit(c) != ST_OK) return IDENT_STORE_ERR;
     return IDENT_OK;

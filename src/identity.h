@@ -47,8 +47,8 @@ enum ident_rc identity_link(struct st_conn *c, int64_t account_id, const char *p
                             const char *subject, const char *login, const char *email,
                             const char *extra, int64_t now);
 /* Refreshes what the provider shows (login, email, extra) at sign-in. */
-enum ident_rc identity_touch(struct st_conn *c, int64_t id, const char *login,
-                             const char *email, const char *extra, int64_t now);
+enum ident_rc identity_touch(struct st_conn *c, int64_t id, const char *login, const char *email,
+                             const char *extra, int64_t now);
 /* Unlinks the account's identity at provider (its own transaction), unless it is the last
  * way to sign in. */
 enum ident_rc identity_unlink(struct st_conn *c, int64_t account_id, const char *provider);

@@ -8,7 +8,7 @@
 #include "session.h"
 #include "store.h"
 
-#define JANITOR_EVERY 60
+#define JANITOR_EVERY  60
 #define SENT_MAIL_KEEP (7 * 86400)
 
 static pthread_t thread;
@@ -61,7 +61,8 @@ static void *janitor_main(void *arg)
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += JANITOR_EVERY;
-        while (!stopping && pthread_cond_timedwait(&cv, &mu, &ts) == 0) {}
+        while (!stopping && pthread_cond_timedwait(&cv, &mu, &ts) == 0) {
+        }
     }
     pthread_mutex_unlock(&mu);
     st_drop();

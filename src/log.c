@@ -55,8 +55,8 @@ static void log_emit(int lvl, int with_errno, const char *fmt, va_list ap)
     int saved = errno;
     char buf[2048];
     size_t n = log_stamp(buf, sizeof(buf));
-    int k = snprintf(buf + n, sizeof(buf) - n, " %s%s%s ", tags[lvl],
-                     log_reqid ? " req=" : "", log_reqid ? log_reqid : "");
+    int k = snprintf(buf + n, sizeof(buf) - n, " %s%s%s ", tags[lvl], log_reqid ? " req=" : "",
+                     log_reqid ? log_reqid : "");
     n += k > 0 ? (size_t)k : 0;
     k = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
     n = k > 0 && (size_t)k < sizeof(buf) - n ? n + (size_t)k : sizeof(buf) - 64;
@@ -111,8 +111,8 @@ void log_access(const char *ip, const char *method, const char *path, int status
     char buf[1024], ts[32];
     log_stamp(ts, sizeof(ts));
     int n = snprintf(buf, sizeof(buf), "%s access req=%s %s %s %.200s %d %.1fms\n", ts,
-                     reqid ? reqid : "-", ip ? ip : "-", method ? method : "-",
-                     path ? path : "-", status, ms);
+                     reqid ? reqid : "-", ip ? ip : "-", method ? method : "-", path ? path : "-",
+                     status, ms);
     if (n <= 0) return;
     if ((size_t)n >= sizeof(buf)) n = sizeof(buf) - 1;
     for (int i = 0; i < n - 1; i++)

@@ -56,7 +56,8 @@ enum login_rc login_run(struct arena *a, const struct login_in *in, struct login
     if (!c) return LOGIN_BUSY;
     const char *ipk = arena_printf(a, "loginfail:ip:%s", in->ip);
     const char *idk = id_key(a, in->identifier);
-    const char *keys[2] = {arena_printf(a, "login:ip:%s", in->ip), arena_printf(a, "login:%s", idk)};
+    const char *keys[2] = {arena_printf(a, "login:ip:%s", in->ip),
+                           arena_printf(a, "login:%s", idk)};
     const struct rate *rates[2] = {&cfg->limit_login_ip, &cfg->limit_login_account};
     enum rl_rc rl = ratelimit_hit_all(c, 2, keys, rates, now);
     if (rl == RL_ERR) return LOGIN_BUSY;

@@ -24,9 +24,9 @@ enum login_rc {
     LOGIN_CAPTCHA_NEEDED, /* too many failures: solve the captcha first */
     LOGIN_CAPTCHA_WRONG,
     LOGIN_CAPTCHA_MISSING, /* the captcha field was left empty */
-    LOGIN_DISABLED,       /* right password, disabled account */
-    LOGIN_LIMITED,        /* 429 */
-    LOGIN_BUSY,           /* 503 */
+    LOGIN_DISABLED,        /* right password, disabled account */
+    LOGIN_LIMITED,         /* 429 */
+    LOGIN_BUSY,            /* 503 */
 };
 
 struct login_out {

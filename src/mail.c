@@ -93,14 +93,15 @@ static void finish(struct st_conn *c, const struct mail_claimed *m, enum smtp_re
 {
     enum st_rc rc;
     if (res == SMTP_SENT) {
-        rc = st_exec(c,
-                     "UPDATE outbox SET status = 'sent', message = '', sent_at = ?, last_error = NULL"
-                     " WHERE id = ?",
-                     "ii", now, m->id);
+        rc = st_exec(
+            c,
+            "UPDATE outbox SET status = 'sent', message = '', sent_at = ?, last_error = NULL"
+            " WHERE id = ?",
+            "ii", now, m->id);
         log_info("mail: #%lld delivered (attempt %lld)", (long long)m->id, (long long)m->attempts);
     } else if (res == SMTP_PERMFAIL || m->attempts >= cfg->mail_max_attempts) {
-        rc = st_exec(c, "UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ?", "si",
-                     err, m->id);
+        rc = st_exec(c, "UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ?", "si", err,
+                     m->id);
         log_warnx("mail: #%lld dead after %lld attempts: %s", (long long)m->id,
                   (long long)m->attempts, err);
     } else {

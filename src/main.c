@@ -91,7 +91,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1], *path = getenv("DAOID_CONFIG");
     if (!strcmp(cmd, "admin")) return admin_main(argc, argv);
     for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--config") && i + 1 < argc) path = argv[++i];
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            path = argv[++i];
         else {
             usage();
             return 2;

@@ -1,4 +1,5 @@
-/* netaddr: IPv4 and IPv6 prefixes compared as 16-byte addresses (IPv4 mapped into ::ffff:0:0/96). */
+/* netaddr: IPv4 and IPv6 prefixes compared as 16-byte addresses (IPv4 mapped into ::ffff:0:0/96).
+ */
 #include "netaddr.h"
 
 #include <arpa/inet.h>
@@ -97,8 +98,10 @@ void netaddr_format(const struct sockaddr *sa, char *buf, size_t n)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)n);
     } else if (sa->sa_family == AF_INET6) {
         const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-        if (IN6_IS_ADDR_V4MAPPED(a6)) inet_ntop(AF_INET, &a6->s6_addr[12], buf, (socklen_t)n);
-        else inet_ntop(AF_INET6, a6, buf, (socklen_t)n);
+        if (IN6_IS_ADDR_V4MAPPED(a6))
+            inet_ntop(AF_INET, &a6->s6_addr[12], buf, (socklen_t)n);
+        else
+            inet_ntop(AF_INET6, a6, buf, (socklen_t)n);
     } else {
         snprintf(buf, n, "-");
     }

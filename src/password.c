@@ -63,11 +63,12 @@ int password_init(void)
     randombytes_buf(pw, sizeof(pw) - 1);
     for (size_t i = 0; i < sizeof(pw) - 1; i++) pw[i] = (char)('a' + (unsigned char)pw[i] % 26);
     pw[sizeof(pw) - 1] = 0;
-    if (crypto_pwhash_str_alg(dummy_hash, pw, strlen(pw), (unsigned long long)cfg->argon2_iterations,
-                              (size_t)memlimit(), crypto_pwhash_ALG_ARGON2ID13) != 0)
+    if (crypto_pwhash_str_alg(dummy_hash, pw, strlen(pw),
+                              (unsigned long long)cfg->argon2_iterations, (size_t)memlimit(),
+                              crypto_pwhash_ALG_ARGON2ID13) != 0)
         return -1;
-    log_info("password: %zu common passwords, %u hash slots, argon2id m=%lld KiB t=%lld",
-             n_common, n, (long long)cfg->argon2_memory_kib, (long long)cfg->argon2_iterations);
+    log_info("password: %zu common passwords, %u hash slots, argon2id m=%lld KiB t=%lld", n_common,
+             n, (long long)cfg->argon2_memory_kib, (long long)cfg->argon2_iterations);
     return 0;
 }
 

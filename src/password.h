@@ -13,11 +13,11 @@ struct arena;
 
 enum pw_policy {
     PW_OK,
-    PW_INVALID,   /* not UTF-8, or control characters */
+    PW_INVALID, /* not UTF-8, or control characters */
     PW_TOO_SHORT,
     PW_TOO_LONG,
-    PW_COMMON,    /* in the shipped list of common passwords */
-    PW_CONTEXT,   /* contains the username, the email's local part or the site name */
+    PW_COMMON,  /* in the shipped list of common passwords */
+    PW_CONTEXT, /* contains the username, the email's local part or the site name */
 };
 
 enum pw_rc {

@@ -62,9 +62,9 @@ enum rl_rc ratelimit_hit(struct st_conn *c, const char *key, const struct rate *
 int64_t ratelimit_peek(struct st_conn *c, const char *key, int64_t window, int64_t now)
 {
     int64_t count = 0;
-    enum st_rc rc = st_one(c, NULL,
-                           "SELECT count FROM rate_counters WHERE key = ? AND window_start = ?",
-                           "si", "i", key, ratelimit_window(now, window), &count);
+    enum st_rc rc =
+        st_one(c, NULL, "SELECT count FROM rate_counters WHERE key = ? AND window_start = ?", "si",
+               "i", key, ratelimit_window(now, window), &count);
     if (rc == ST_NOTFOUND) return 0;
     return rc == ST_OK ? count : -1;
 }

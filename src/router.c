@@ -17,8 +17,8 @@ const struct route *router_match(const struct route *t, size_t n, const char *me
     *wrong_method = 0;
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(t[i].path);
-        int hit = (t[i].flags & R_PREFIX) ? !strncmp(path, t[i].path, len)
-                                          : !strcmp(path, t[i].path);
+        int hit =
+            (t[i].flags & R_PREFIX) ? !strncmp(path, t[i].path, len) : !strcmp(path, t[i].path);
         if (!hit) continue;
         if (!method_ok(t[i].method, method)) {
             *wrong_method = 1;

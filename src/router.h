@@ -9,11 +9,11 @@ struct req;
 typedef void (*handler_fn)(struct req *r);
 
 enum route_flag {
-    R_PREFIX = 1 << 0,  /* path is a prefix ("/static/") */
-    R_PAGE_AUTH = 1 << 1, /* needs a session; without one, redirect to /login?next=… */
-    R_API_AUTH = 1 << 2,  /* needs a session; without one, 401 {"error":"unauthenticated"} */
-    R_NOCSRF = 1 << 3,    /* POST without CSRF check (signed machine callbacks only) */
-    R_SESSION = 1 << 4,   /* load the session when there is one (pages that adapt to it) */
+    R_PREFIX = 1 << 0,      /* path is a prefix ("/static/") */
+    R_PAGE_AUTH = 1 << 1,   /* needs a session; without one, redirect to /login?next=… */
+    R_API_AUTH = 1 << 2,    /* needs a session; without one, 401 {"error":"unauthenticated"} */
+    R_NOCSRF = 1 << 3,      /* POST without CSRF check (signed machine callbacks only) */
+    R_SESSION = 1 << 4,     /* load the session when there is one (pages that adapt to it) */
     R_NOSTORE_OFF = 1 << 5, /* cacheable (static files): no Cache-Control: no-store */
 };
 

@@ -25,15 +25,15 @@ int session_load(struct req *r)
     token_hash(tok, s->id_hash);
     int64_t last_seen = 0, expires = 0, verified = 0, has_pw = 0, status = 0, tour_done_at = 0;
     char *user = NULL, *email = NULL;
-    enum st_rc rc = st_one(
-        c, r->a,
-        "SELECT s.account_id, s.created_at, s.last_seen, s.expires_at, a.username, a.email,"
-        " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at, s.auth_at,"
-        " a.tour_done_at"
-        " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
-        "s", "iiiissiiiiii", s->id_hash, &s->account_id, &s->created_at, &last_seen, &expires,
-        &user, &email, &verified, &has_pw, &status, &s->account_created_at, &s->auth_at,
-        &tour_done_at);
+    enum st_rc rc =
+        st_one(c, r->a,
+               "SELECT s.account_id, s.created_at, s.last_seen, s.expires_at, a.username, a.email,"
+               " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at, s.auth_at,"
+               " a.tour_done_at"
+               " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
+               "s", "iiiissiiiiii", s->id_hash, &s->account_id, &s->created_at, &last_seen,
+               &expires, &user, &email, &verified, &has_pw, &status, &s->account_created_at,
+               &s->auth_at, &tour_done_at);
     if (rc == ST_NOTFOUND) return 0;
     if (rc != ST_OK) return -1;
     int64_t now = time(NULL);
@@ -72,8 +72,8 @@ int session_begin(struct req *r, int64_t account_id)
     if (st_exec(c,
                 "INSERT INTO sessions (id_hash, account_id, created_at, last_seen, expires_at,"
                 " ip, user_agent, auth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                "siiiissi", h, account_id, now, now, now + cfg->session_absolute, r->ip,
-                ua_short, now) != ST_OK)
+                "siiiissi", h, account_id, now, now, now + cfg->session_absolute, r->ip, ua_short,
+                now) != ST_OK)
         return -1;
     /* persistent: the session lives session_absolute at most anyway (idle ends it earlier) */
     resp_cookie(r, SESSION_COOKIE, tok, (long)cfg->session_absolute);

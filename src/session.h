@@ -11,7 +11,7 @@
 struct req;
 struct st_conn;
 
-#define SESSION_COOKIE "session"
+#define SESSION_COOKIE      "session"
 #define SESSION_TOUCH_EVERY 60
 
 struct session {

@@ -20,39 +20,54 @@
 static const char *name_key(enum name_rc rc)
 {
     switch (rc) {
-    case NAME_EMPTY: return "signup.err.username_empty";
-    case NAME_LENGTH: return "signup.err.username_length";
-    case NAME_RESERVED: return "signup.err.username_reserved";
-    default: return "signup.err.username_chars";
+    case NAME_EMPTY:
+        return "signup.err.username_empty";
+    case NAME_LENGTH:
+        return "signup.err.username_length";
+    case NAME_RESERVED:
+        return "signup.err.username_reserved";
+    default:
+        return "signup.err.username_chars";
     }
 }
 
 static const char *email_key(enum email_rc rc)
 {
     switch (rc) {
-    case EMAIL_EMPTY: return "signup.err.email_empty";
-    case EMAIL_TOO_LONG: return "signup.err.email_long";
-    default: return "signup.err.email_invalid";
+    case EMAIL_EMPTY:
+        return "signup.err.email_empty";
+    case EMAIL_TOO_LONG:
+        return "signup.err.email_long";
+    default:
+        return "signup.err.email_invalid";
     }
 }
 
 static const char *password_key(enum pw_policy rc)
 {
     switch (rc) {
-    case PW_TOO_SHORT: return "signup.err.password_short";
-    case PW_TOO_LONG: return "signup.err.password_long";
-    case PW_COMMON: return "signup.err.password_common";
-    case PW_CONTEXT: return "signup.err.password_context";
-    default: return "signup.err.password_invalid";
+    case PW_TOO_SHORT:
+        return "signup.err.password_short";
+    case PW_TOO_LONG:
+        return "signup.err.password_long";
+    case PW_COMMON:
+        return "signup.err.password_common";
+    case PW_CONTEXT:
+        return "signup.err.password_context";
+    default:
+        return "signup.err.password_invalid";
     }
 }
 
 static const char *captcha_key(enum captcha_rc rc)
 {
     switch (rc) {
-    case CAPTCHA_MISSING: return "captcha.err.missing";
-    case CAPTCHA_UNKNOWN: return "captcha.err.expired";
-    default: return "captcha.err.wrong";
+    case CAPTCHA_MISSING:
+        return "captcha.err.missing";
+    case CAPTCHA_UNKNOWN:
+        return "captcha.err.expired";
+    default:
+        return "captcha.err.wrong";
     }
 }
 
@@ -90,7 +105,8 @@ void signup_run(struct arena *a, const struct signup_in *in, struct signup_out *
     int64_t now = time(NULL);
     struct st_conn *c = st_get();
     if (!c) return fail_status(out, 503, "error.unavailable");
-    enum rl_rc rl = ratelimit_hit(c, arena_printf(a, "signup:ip:%s", in->ip), &cfg->limit_signup_ip, now);
+    enum rl_rc rl =
+        ratelimit_hit(c, arena_printf(a, "signup:ip:%s", in->ip), &cfg->limit_signup_ip, now);
     if (rl == RL_ERR) return fail_status(out, 503, "error.unavailable");
     if (rl == RL_DENY) return fail_status(out, 429, "signup.err.rate");
 

@@ -120,14 +120,14 @@ void st_rollback(struct st_conn *c)
 
 static char *apply_macros(const char *sql, const char *const *macros);
 
-
 static const char *expand(const struct st_backend *b, const char *sql)
 {
     if (!strstr(sql, "{{")) return sql;
     const char *out = NULL;
     pthread_mutex_lock(&expanded_mu);
     for (int i = 0; i < EXPANDED_MAX && !out; i++) {
-        if (expanded[i].key == sql) out = expanded[i].sql;
+        if (expanded[i].key == sql)
+            out = expanded[i].sql;
         else if (!expanded[i].key) {
             expanded[i].key = sql;
             expanded[i].sql = apply_macros(sql, b->macros);
@@ -182,8 +182,10 @@ int64_t st_changes(struct st_conn *c)
 static void bind_va(struct st_stmt *s, const char *in, va_list *ap)
 {
     for (int i = 0; in && in[i]; i++) {
-        if (in[i] == 'i') st_bind_int(s, i + 1, va_arg(*ap, int64_t));
-        else st_bind_text(s, i + 1, va_arg(*ap, const char *));
+        if (in[i] == 'i')
+            st_bind_int(s, i + 1, va_arg(*ap, int64_t));
+        else
+            st_bind_text(s, i + 1, va_arg(*ap, const char *));
     }
 }
 
@@ -196,7 +198,8 @@ enum st_rc st_exec(struct st_conn *c, const char *sql, const char *in, ...)
     bind_va(s, in, &ap);
     va_end(ap);
     enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW) {}
+    while ((rc = st_step(s)) == ST_ROW) {
+    }
     st_done(s);
     return rc == ST_DONE ? ST_OK : rc;
 }
@@ -212,10 +215,13 @@ enum st_rc st_one(struct st_conn *c, struct arena *a, const char *sql, const cha
     enum st_rc rc = st_step(s);
     if (rc == ST_ROW) {
         for (int i = 0; out && out[i]; i++) {
-            if (out[i] == 'i') *va_arg(ap, int64_t *) = st_col_int(s, i);
-            else *va_arg(ap, char **) = arena_strdup(a, st_col_text(s, i));
+            if (out[i] == 'i')
+                *va_arg(ap, int64_t *) = st_col_int(s, i);
+            else
+                *va_arg(ap, char **) = arena_strdup(a, st_col_text(s, i));
         }
-        while ((rc = st_step(s)) == ST_ROW) {} /* finish writes with RETURNING */
+        while ((rc = st_step(s)) == ST_ROW) {
+        } /* finish writes with RETURNING */
         rc = rc == ST_DONE ? ST_OK : rc;
     } else if (rc == ST_DONE) {
         rc = ST_NOTFOUND;
@@ -310,9 +316,9 @@ int store_migrate(void)
     struct st_conn *c = st_get();
     if (!c) return -1;
     if (migration_begin(c) != 0) return -1;
-    if (c->be->exec_script(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                              " version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)") !=
-            ST_OK ||
+    if (c->be->exec_script(c,
+                           "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                           " version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)") != ST_OK ||
         st_commit(c) != ST_OK) {
         st_rollback(c);
         return -1;
@@ -324,8 +330,8 @@ int store_migrate(void)
         if (apply_one(c, &all[i], migration_version(all[i].path)) < 0) return -1;
     }
     int64_t v = 0;
-    if (st_one(c, NULL, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", "", "i",
-               &v) != ST_OK)
+    if (st_one(c, NULL, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", "", "i", &v) !=
+        ST_OK)
         return -1;
     return (int)v;
 }
@@ -344,8 +350,7 @@ char *store_setting_get_or_create(const char *name, char *(*make)(void))
     if (!c) return NULL;
     struct arena *a = arena_new();
     char *val = NULL, *out = NULL;
-    enum st_rc rc = st_one(c, a, "SELECT value FROM settings WHERE name = ?", "s", "s", name,
-                           &val);
+    enum st_rc rc = st_one(c, a, "SELECT value FROM settings WHERE name = ?", "s", "s", name, &val);
     if (rc == ST_NOTFOUND) {
         char *fresh = make();
         rc = st_exec(c, "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",

@@ -60,11 +60,16 @@ static enum st_rc sq_rc(struct sq_conn *c, int rc, const char *what)
 {
     switch (rc & 0xff) {
     case SQLITE_OK:
-    case SQLITE_DONE: return ST_DONE;
-    case SQLITE_ROW: return ST_ROW;
-    case SQLITE_CONSTRAINT: return ST_CONFLICT;
+    case SQLITE_DONE:
+        return ST_DONE;
+    case SQLITE_ROW:
+        return ST_ROW;
+    case SQLITE_CONSTRAINT:
+        return ST_CONFLICT;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: log_warnx("store: %s: database busy", what); return ST_BUSY;
+    case SQLITE_LOCKED:
+        log_warnx("store: %s: database busy", what);
+        return ST_BUSY;
     case SQLITE_IOERR:
     case SQLITE_CORRUPT:
     case SQLITE_CANTOPEN:
@@ -85,9 +90,8 @@ static struct st_conn *sq_open(const char *url, char *err, size_t errlen)
     struct sq_conn *c = calloc(1, sizeof(*c));
     if (!c) return NULL;
     c->base.be = &st_sqlite_backend;
-    int rc = sqlite3_open_v2(path, &c->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
         goto fail;
@@ -202,8 +206,10 @@ static void sq_bind_int(struct st_stmt *base, int i, int64_t v)
 static void sq_bind_text(struct st_stmt *base, int i, const char *v)
 {
     sqlite3_stmt *st = ((struct sq_stmt *)base)->st;
-    if (v) sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st, i);
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
 }
 
 static enum st_rc sq_step(struct st_stmt *base)
@@ -239,10 +245,14 @@ static void sq_done(struct st_stmt *base)
 }
 
 static const char *const sq_macros[] = {
-    "{{ID}}", "INTEGER PRIMARY KEY",
-    "{{SKIP_LOCKED}}", "", /* writers are serialized: nothing to skip or lock */
-    "{{FOR_UPDATE}}", "",
-    NULL, NULL,
+    "{{ID}}",
+    "INTEGER PRIMARY KEY",
+    "{{SKIP_LOCKED}}",
+    "", /* writers are serialized: nothing to skip or lock */
+    "{{FOR_UPDATE}}",
+    "",
+    NULL,
+    NULL,
 };
 
 const struct st_backend st_sqlite_backend = {

@@ -17,9 +17,9 @@
 struct tval {
     struct tval *next;
     const char *key;
-    const char *str;         /* a value, or */
-    struct tmpl_ctx *items;  /* a list (first item), */
-    struct tmpl_ctx *last;   /* and its last item */
+    const char *str;        /* a value, or */
+    struct tmpl_ctx *items; /* a list (first item), */
+    struct tmpl_ctx *last;  /* and its last item */
     int is_list;
 };
 
@@ -85,8 +85,10 @@ struct tmpl_ctx *tmpl_list_add(struct tmpl_ctx *c, const char *key)
     struct tval *v = own_val(c, key);
     v->is_list = 1;
     struct tmpl_ctx *item = tmpl_ctx_new(c->a, c);
-    if (v->last) v->last->next = item;
-    else v->items = item;
+    if (v->last)
+        v->last->next = item;
+    else
+        v->items = item;
     v->last = item;
     return item;
 }
@@ -111,13 +113,26 @@ void tmpl_escape(struct abuf *b, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *rep = NULL;
         switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        case '`': rep = "&#96;"; break;
-        default: continue;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&#39;";
+            break;
+        case '`':
+            rep = "&#96;";
+            break;
+        default:
+            continue;
         }
         abuf_add(b, s + start, i - start);
         abuf_adds(b, rep);
@@ -129,8 +144,10 @@ void tmpl_escape(struct abuf *b, const char *s, size_t n)
 static void emit(struct rstate *st, const char *s, size_t n, int raw)
 {
     if (!s) return;
-    if (raw || st->mode == TMPL_TEXT) abuf_add(&st->out, s, n);
-    else tmpl_escape(&st->out, s, n);
+    if (raw || st->mode == TMPL_TEXT)
+        abuf_add(&st->out, s, n);
+    else
+        tmpl_escape(&st->out, s, n);
 }
 
 /* A catalog message with {var} placeholders filled from the context, each escaped. */
@@ -197,7 +214,8 @@ static void render_section(struct rstate *st, char kind, const struct tval *v, c
     if (!truthy) return;
     if (v->is_list)
         for (struct tmpl_ctx *it = v->items; it; it = it->next) render(st, body, bn, it);
-    else render(st, body, bn, c);
+    else
+        render(st, body, bn, c);
 }
 
 static void render(struct rstate *st, const char *s, size_t n, struct tmpl_ctx *c)
@@ -265,8 +283,8 @@ char *tmpl_render_str(struct arena *a, const char *src, struct tmpl_ctx *c,
     return abuf_str(&st.out);
 }
 
-char *tmpl_render(struct arena *a, const char *path, struct tmpl_ctx *c,
-                  const struct i18n_cat *cat, enum tmpl_mode mode, size_t *len)
+char *tmpl_render(struct arena *a, const char *path, struct tmpl_ctx *c, const struct i18n_cat *cat,
+                  enum tmpl_mode mode, size_t *len)
 {
     const struct asset *as = asset_get(path);
     if (!as) {

@@ -31,8 +31,8 @@ const char *tmpl_get(const struct tmpl_ctx *c, const char *key);
 enum tmpl_mode { TMPL_HTML, TMPL_TEXT };
 /* Renders the template at asset path (e.g. "web/templates/signup.html"); NULL when it does
  * not exist or is malformed (logged). The result and *len live in a. */
-char *tmpl_render(struct arena *a, const char *path, struct tmpl_ctx *c,
-                  const struct i18n_cat *cat, enum tmpl_mode mode, size_t *len);
+char *tmpl_render(struct arena *a, const char *path, struct tmpl_ctx *c, const struct i18n_cat *cat,
+                  enum tmpl_mode mode, size_t *len);
 /* Renders template source directly (for tests and catalog messages). */
 char *tmpl_render_str(struct arena *a, const char *src, struct tmpl_ctx *c,
                       const struct i18n_cat *cat, enum tmpl_mode mode, size_t *len);

@@ -12,7 +12,8 @@ void token_new(char *out)
 {
     unsigned char raw[32];
     randombytes_buf(raw, sizeof(raw));
-    sodium_bin2base64(out, TOKEN_LEN + 1, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(out, TOKEN_LEN + 1, raw, sizeof(raw),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(raw, sizeof(raw));
 }
 
@@ -80,7 +81,8 @@ enum token_use token_consume(struct st_conn *c, struct arena *a, const char *kin
     if (rc == ST_OK) return TOKEN_OK;
     if (rc != ST_NOTFOUND) return TOKEN_STORE_ERR;
     int64_t used = 0, exp = 0;
-    rc = st_one(c, a, "SELECT COALESCE(used_at, 0), expires_at FROM tokens WHERE hash = ? AND kind = ?",
+    rc = st_one(c, a,
+                "SELECT COALESCE(used_at, 0), expires_at FROM tokens WHERE hash = ? AND kind = ?",
                 "ss", "ii", h, kind, &used, &exp);
     if (rc == ST_NOTFOUND) return TOKEN_UNKNOWN;
     if (rc != ST_OK) return TOKEN_STORE_ERR;

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#define TOKEN_LEN 43      /* 32 bytes as unpadded base64url */
+#define TOKEN_LEN      43 /* 32 bytes as unpadded base64url */
 #define TOKEN_HASH_LEN 64 /* hex BLAKE2b-256 */
 
 struct arena;

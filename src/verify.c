@@ -44,17 +44,33 @@ enum verify_rc verify_consume(struct arena *a, const char *token, const char *ip
     int found = token_peek(c, a, "verify", token, account_id, email);
     if (found < 0 || (found && *email && account_lock_claims(c, *email, 0) != 0)) goto fail;
     switch (token_consume(c, a, "verify", token, now, account_id, email)) {
-    case TOKEN_OK: break;
-    case TOKEN_UNKNOWN: out = VERIFY_UNKNOWN; goto fail;
-    case TOKEN_USED: out = VERIFY_USED; goto fail;
-    case TOKEN_EXPIRED: out = VERIFY_EXPIRED; goto fail;
-    default: out = VERIFY_ERR; goto fail;
+    case TOKEN_OK:
+        break;
+    case TOKEN_UNKNOWN:
+        out = VERIFY_UNKNOWN;
+        goto fail;
+    case TOKEN_USED:
+        out = VERIFY_USED;
+        goto fail;
+    case TOKEN_EXPIRED:
+        out = VERIFY_EXPIRED;
+        goto fail;
+    default:
+        out = VERIFY_ERR;
+        goto fail;
     }
     switch (account_verify_email(c, *account_id, *email, now)) {
-    case ACCT_OK: break;
-    case ACCT_NOTFOUND: out = VERIFY_STALE; goto fail;
-    case ACCT_EMAIL_TAKEN: out = VERIFY_TAKEN; goto fail;
-    default: out = VERIFY_ERR; goto fail;
+    case ACCT_OK:
+        break;
+    case ACCT_NOTFOUND:
+        out = VERIFY_STALE;
+        goto fail;
+    case ACCT_EMAIL_TAKEN:
+        out = VERIFY_TAKEN;
+        goto fail;
+    default:
+        out = VERIFY_ERR;
+        goto fail;
     }
     audit_log(c, *account_id, "email_verified", ip, *email, now);
     if (st_commit(c) != ST_OK) return VERIFY_ERR;
@@ -64,8 +80,8 @@ fail:
     return out;
 }
 
-enum resend_rc verify_resend(struct arena *a, int64_t account_id, const char *ip,
-                             const char *lang, int64_t now)
+enum resend_rc verify_resend(struct arena *a, int64_t account_id, const char *ip, const char *lang,
+                             int64_t now)
 {
     struct st_conn *c = st_get();
     if (!c) return RESEND_ERR;

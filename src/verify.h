@@ -15,8 +15,8 @@ enum verify_rc {
     VERIFY_UNKNOWN, /* not a link we issued */
     VERIFY_USED,
     VERIFY_EXPIRED,
-    VERIFY_TAKEN,   /* another account verified this address first */
-    VERIFY_STALE,   /* the account no longer uses this address */
+    VERIFY_TAKEN, /* another account verified this address first */
+    VERIFY_STALE, /* the account no longer uses this address */
     VERIFY_ERR,
 };
 
@@ -31,7 +31,7 @@ enum verify_rc verify_consume(struct arena *a, const char *token, const char *ip
 
 enum resend_rc { RESEND_OK, RESEND_LIMITED, RESEND_NOTHING, RESEND_ERR };
 /* Sends a fresh link to the account's unverified address, within the limits. */
-enum resend_rc verify_resend(struct arena *a, int64_t account_id, const char *ip,
-                             const char *lang, int64_t now);
+enum resend_rc verify_resend(struct arena *a, int64_t account_id, const char *ip, const char *lang,
+                             int64_t now);
 
 #endif

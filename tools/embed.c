@@ -47,8 +47,7 @@ int main(int argc, char **argv)
         fclose(f);
     }
     fprintf(out, "const struct asset asset_table[] = {\n");
-    for (int i = 0; i < n; i++)
-        fprintf(out, "    {\"%s\", a%d, L%d, H%d},\n", files[i], i, i, i);
+    for (int i = 0; i < n; i++) fprintf(out, "    {\"%s\", a%d, L%d, H%d},\n", files[i], i, i, i);
     fprintf(out, "};\nconst unsigned long asset_count = %d;\n", n);
     return fclose(out) == 0 ? 0 : 1;
 }

@@ -19,7 +19,7 @@
 
 #include "testlib.h"
 
-#define NOW 1800000000
+#define NOW     1800000000
 #define THREADS 8
 
 static char pg_admin[512]; /* the server's URL, read before the environment is cleared */
@@ -43,7 +43,8 @@ static void setup_sqlite(void)
 static void setup_pg(void)
 {
     const char *url = getenv("DAOID_TEST_PG_URL");
-    cr_assert_not_null(url, "DAOID_TEST_PG_URL is not set: run through `make test` (tests/with-pg.sh)");
+    cr_assert_not_null(url,
+                       "DAOID_TEST_PG_URL is not set: run through `make test` (tests/with-pg.sh)");
     snprintf(pg_admin, sizeof(pg_admin), "%s", url);
     snprintf(pg_db, sizeof(pg_db), "contract_%d_%u", (int)getpid(), (unsigned)randombytes_random());
     char sql[128];
@@ -145,7 +146,8 @@ static void *verify_claim(void *arg)
     enum acct_rc rc = account_verify_email(c, ids[i], "shared@example.com", NOW);
     if (rc != ACCT_OK || st_commit(c) != ST_OK) {
         st_rollback(c);
-        return (void *)(long)(rc == ACCT_EMAIL_TAKEN || rc == ACCT_NOTFOUND || rc == ACCT_OK ? 0 : -1);
+        return (void *)(long)(rc == ACCT_EMAIL_TAKEN || rc == ACCT_NOTFOUND || rc == ACCT_OK ? 0
+                                                                                             : -1);
     }
     return (void *)1L;
 }
@@ -168,8 +170,8 @@ CONTRACT(verified_email_unique_and_first_verifier_wins)
         won += r[i] == 1;
     }
     cr_assert_eq(won, 1);
-    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE email_norm = 'shared@example.com'"), 1,
-                 "the losers' unverified claims are cleared");
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE email_norm = 'shared@example.com'"),
+                 1, "the losers' unverified claims are cleared");
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE email_norm = 'shared@example.com'"
                            " AND email_verified = 1"),
                  1);
@@ -191,8 +193,10 @@ static void signup_tx(const char *name, int commit)
     cr_assert_eq(st_begin(c), ST_OK);
     cr_assert_eq(account_insert(c, name, email, email, 0, "hash", NOW, &id), ACCT_OK);
     cr_assert_eq(verify_send(c, a, id, email, "en", NOW), 0);
-    if (commit) cr_assert_eq(st_commit(c), ST_OK);
-    else st_rollback(c);
+    if (commit)
+        cr_assert_eq(st_commit(c), ST_OK);
+    else
+        st_rollback(c);
     arena_free(a);
 }
 
@@ -204,7 +208,8 @@ CONTRACT(signup_is_one_transaction_with_its_mail)
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM tokens"), 0);
     signup_tx("committed", 1);
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts"), 1);
-    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'verify' AND status = 'queued'"), 1);
+    cr_assert_eq(
+        tl_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'verify' AND status = 'queued'"), 1);
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM tokens WHERE kind = 'verify'"), 1);
 }
 
@@ -222,8 +227,10 @@ static void *consume(void *arg)
     long out = -1;
     if (c && st_begin(c) == ST_OK) {
         enum token_use u = token_consume(c, a, "verify", race_token, NOW + 1, &acct, &email);
-        if (st_commit(c) == ST_OK) out = u == TOKEN_OK ? 1 : u == TOKEN_USED ? 0 : -1;
-        else st_rollback(c);
+        if (st_commit(c) == ST_OK)
+            out = u == TOKEN_OK ? 1 : u == TOKEN_USED ? 0 : -1;
+        else
+            st_rollback(c);
     }
     arena_free(a);
     return (void *)out;
@@ -317,7 +324,8 @@ CONTRACT(outbox_claim_exclusive_and_leased)
         total += r[i];
     }
     cr_assert_eq(total, MAILS);
-    for (int id = 1; id <= MAILS; id++) cr_assert_eq(claimed_by[id], 1, "row %d claimed %d times", id, claimed_by[id]);
+    for (int id = 1; id <= MAILS; id++)
+        cr_assert_eq(claimed_by[id], 1, "row %d claimed %d times", id, claimed_by[id]);
 
     /* a leased row is not taken again until its lease runs out */
     struct arena *a = arena_new();
@@ -351,13 +359,15 @@ CONTRACT(sweeps_remove_only_what_expired)
     const char *ins_token = "INSERT INTO tokens (hash, kind, account_id, created_at, expires_at)"
                             " VALUES (?, 'verify', ?, ?, ?)";
     /* one-time tokens are kept a week past expiry (an old link then still says "expired") */
-    cr_assert_eq(st_exec(c, ins_token, "siii", "t-old", id, (int64_t)NOW - 700000,
-                         (int64_t)NOW - 604801),
+    cr_assert_eq(
+        st_exec(c, ins_token, "siii", "t-old", id, (int64_t)NOW - 700000, (int64_t)NOW - 604801),
+        ST_OK);
+    cr_assert_eq(
+        st_exec(c, ins_token, "siii", "t-expired", id, (int64_t)NOW - 10, (int64_t)NOW - 1), ST_OK);
+    cr_assert_eq(st_exec(c, ins_token, "siii", "t-live", id, (int64_t)NOW, (int64_t)NOW + 10),
                  ST_OK);
-    cr_assert_eq(st_exec(c, ins_token, "siii", "t-expired", id, (int64_t)NOW - 10, (int64_t)NOW - 1),
-                 ST_OK);
-    cr_assert_eq(st_exec(c, ins_token, "siii", "t-live", id, (int64_t)NOW, (int64_t)NOW + 10), ST_OK);
-    const char *ins_captcha = "INSERT INTO captchas (id_hash, answer_hash, expires_at) VALUES (?, 'h', ?)";
+    const char *ins_captcha =
+        "INSERT INTO captchas (id_hash, answer_hash, expires_at) VALUES (?, 'h', ?)";
     cr_assert_eq(st_exec(c, ins_captcha, "si", "c-old", (int64_t)NOW), ST_OK);
     cr_assert_eq(st_exec(c, ins_captcha, "si", "c-live", (int64_t)NOW + 1), ST_OK);
     struct rate short_rate = {5, 10};
@@ -415,7 +425,9 @@ static void *unlink_one(void *arg)
     struct st_conn *c = st_get();
     const char *provider = (long)arg % 2 ? "github" : "wechat";
     enum ident_rc rc = identity_unlink(c, unlink_account, provider);
-    return (void *)(long)(rc == IDENT_OK ? 1 : rc == IDENT_LAST_METHOD || rc == IDENT_NOTFOUND ? 0 : -1);
+    return (void *)(long)(rc == IDENT_OK                                    ? 1
+                          : rc == IDENT_LAST_METHOD || rc == IDENT_NOTFOUND ? 0
+                                                                            : -1);
 }
 
 CONTRACT(identities_unique_and_last_method_kept_under_race)

@@ -28,8 +28,8 @@ struct devsim_resp {
     const char *ctype; /* static string */
     char *body;        /* malloc'd, owned by the reply; NULL for no body */
     size_t len;
-    char *location;    /* malloc'd Location header (redirects), owned by the reply; or NULL */
-    char *link;        /* malloc'd Link header (pagination), owned by the reply; or NULL */
+    char *location; /* malloc'd Location header (redirects), owned by the reply; or NULL */
+    char *link;     /* malloc'd Link header (pagination), owned by the reply; or NULL */
 };
 
 typedef void (*devsim_handler)(const struct devsim_req *req, struct devsim_resp *resp);
