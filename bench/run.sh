@@ -6,7 +6,7 @@
 #      of the same size with the same thread pool; requests/s and their ratio  target ≥ 0.5
 #   4. daoid's resident memory idle and at its peak under load
 # (2)–(4) run on SQLite and on PostgreSQL (a throwaway local server). No pass/fail: the table
-# is for the issue notes. BENCH_SECONDS (default 5) per measurement, 3 rounds of each.
+# is for the issue notes. BENCH_SECONDS (default 5) per measurement, BENCH_ROUNDS (default 5).
 set -eu
 cd "$(dirname "$0")/.."
 OUT=build/bench
@@ -81,7 +81,7 @@ me_load() { # OUTFILE
     BENCH_COOKIE="session=$session" wrk -t 2 -c 64 -d "${SECS}s" -s bench/cookie.lua "$base/api/v1/me" > "$1"
 }
 
-median3() { printf '%s\n%s\n%s\n' "$1" "$2" "$3" | sort -g | sed -n 2p; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # Everything runs at once and the measurements are interleaved in rounds (raw hashing, then
 # each daoid's sign-ins; the bare server, then each daoid's /api/v1/me), and each figure is the
@@ -107,8 +107,9 @@ use() { # sqlite|postgres: point the load functions at that daoid
     else base=$pg_base csrf=$pg_csrf csrf_cookie=$pg_cc session=$pg_session; fi
 }
 
-for r in 1 2 3; do
-    echo "bench: round $r/3: raw argon2id, sign-ins (sqlite, postgres), hello, /api/v1/me (sqlite, postgres)" >&2
+ROUNDS=${BENCH_ROUNDS:-5}
+for r in $(seq 1 "$ROUNDS"); do
+    echo "bench: round $r/$ROUNDS: raw argon2id, sign-ins (sqlite, postgres), hello, /api/v1/me (sqlite, postgres)" >&2
     eval "raw$r=$("$OUT/hashrate" "$SECS" "$CORES")"
     use sqlite; login_load "$tmp/sl$r"; eval "sl$r=$(rps "$tmp/sl$r")"
     use postgres; login_load "$tmp/pl$r"; eval "pl$r=$(rps "$tmp/pl$r")"
@@ -117,26 +118,32 @@ for r in 1 2 3; do
     use postgres; me_load "$tmp/pm$r"; eval "pm$r=$(rps "$tmp/pm$r")"
 done
 sq_peak=$(( $(hwm_kb "$sq_pid") / 1024 )) pg_peak=$(( $(hwm_kb "$pg_pid") / 1024 ))
-bad_answers=$(cat "$tmp"/sl? "$tmp"/pl? "$tmp"/sm? "$tmp"/pm? | awk '/Non-2xx or 3xx/ {s += $5} END {print s + 0}')
+bad_answers=$(cat "$tmp"/sl* "$tmp"/pl* "$tmp"/sm* "$tmp"/pm* | awk '/Non-2xx or 3xx/ {s += $5} END {print s + 0}')
 
-raw=$(median3 "$raw1" "$raw2" "$raw3")
-sq_login=$(median3 "$sl1" "$sl2" "$sl3") pg_login=$(median3 "$pl1" "$pl2" "$pl3")
-hello=$(median3 "$h1" "$h2" "$h3")
-sq_me=$(median3 "$sm1" "$sm2" "$sm3") pg_me=$(median3 "$pm1" "$pm2" "$pm3")
+# Each ratio is taken within a round (its two sides measured seconds apart), then the median
+# over the rounds; the rates shown are the medians of the rounds too.
+list() { for r in $(seq 1 "$ROUNDS"); do eval "printf '%s ' \"\$$1$r\""; done; }
+ratios() { for r in $(seq 1 "$ROUNDS"); do eval "ratio \"\$$1$r\" \"\$$2$r\""; echo; done; }
+raw=$(median $(list raw)) hello=$(median $(list h))
+sq_login=$(median $(list sl)) pg_login=$(median $(list pl))
+sq_me=$(median $(list sm)) pg_me=$(median $(list pm))
+sq_login_r=$(median $(ratios sl raw)) pg_login_r=$(median $(ratios pl raw))
+sq_me_r=$(median $(ratios sm h)) pg_me_r=$(median $(ratios pm h))
 
 cat <<TABLE
 
-daoid benchmark — $(date -u +%Y-%m-%d), $CORES cores, $THREADS HTTP threads, medians of 3 interleaved rounds of ${SECS}s, wrk on loopback
+daoid benchmark — $(date -u +%Y-%m-%d), $CORES cores, $THREADS HTTP threads, medians of $ROUNDS interleaved rounds of ${SECS}s, wrk on loopback
 | measure                                             | SQLite | PostgreSQL | target |
 |-----------------------------------------------------|-------:|-----------:|-------:|
 | raw argon2id verify/s (m=19 MiB, t=2, $CORES threads)      | $raw | | |
 | password sign-in/s (POST /login → 303)               | $sq_login | $pg_login | |
-| … ratio to the raw argon2id rate                     | $(ratio "$sq_login" "$raw") | $(ratio "$pg_login" "$raw") | ≥ 0.9 |
+| … ratio to the raw argon2id rate                     | $sq_login_r | $pg_login_r | ≥ 0.9 |
 | bare libmicrohttpd hello/s ($me_len-byte body)        | $hello | | |
 | GET /api/v1/me/s with a session                      | $sq_me | $pg_me | |
-| … ratio to the bare hello                            | $(ratio "$sq_me" "$hello") | $(ratio "$pg_me" "$hello") | ≥ 0.5 |
+| … ratio to the bare hello                            | $sq_me_r | $pg_me_r | ≥ 0.5 |
 | daoid RSS idle / peak (MiB)                          | $sq_idle / $sq_peak | $pg_idle / $pg_peak | |
 
-rounds: raw $raw1 $raw2 $raw3 | sign-in sqlite $sl1 $sl2 $sl3, postgres $pl1 $pl2 $pl3 | hello $h1 $h2 $h3 | me sqlite $sm1 $sm2 $sm3, postgres $pm1 $pm2 $pm3
+rounds: raw $(list raw)| sign-in sqlite $(list sl)postgres $(list pl)| hello $(list h)| me sqlite $(list sm)postgres $(list pm)
+per-round ratios: sign-in sqlite $(ratios sl raw | tr '\n' ' ')postgres $(ratios pl raw | tr '\n' ' ')| me sqlite $(ratios sm h | tr '\n' ' ')postgres $(ratios pm h | tr '\n' ' ')
 TABLE
 [ "$bad_answers" = 0 ] || echo "note: $bad_answers answers were not 2xx/3xx"

@@ -83,6 +83,9 @@ static const struct ckey keys[] = {
     {"max_connections", C_INT, O(max_connections), "4096", "concurrent connections in all"},
     {"db_busy_timeout_ms", C_INT, O(db_busy_timeout_ms), "5000",
      "how long a query waits for a lock or a connection"},
+    {"db_prepared_statements", C_BOOL, O(db_prepared_statements), "1",
+     "PostgreSQL: prepare each statement once per connection (0 behind PgBouncer < 1.21 in "
+     "transaction mode)"},
     {"log_level", C_STR, O(log_level), "info", "error, warn, info or debug"},
     {"access_log", C_BOOL, O(access_log), "1", "one line per request on stdout"},
 

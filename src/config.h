@@ -58,6 +58,7 @@ struct config {
     int64_t per_ip_connections;
     int64_t max_connections;
     int64_t db_busy_timeout_ms;
+    int db_prepared_statements;
 
     char *log_level;
     int access_log;

@@ -41,10 +41,15 @@ int grants_resources(struct st_conn *c, int64_t account_id, struct resources *ou
     if (st_one(c, NULL, "SELECT COALESCE(SUM(units), 0) FROM grants WHERE account_id = ?", "i", "i",
                account_id, &bonus) != ST_OK)
         return -1;
+    grants_from_bonus(bonus, out);
+    return 0;
+}
+
+void grants_from_bonus(int64_t bonus, struct resources *out)
+{
     out->base = cfg->base_units;
     out->bonus = bonus;
     out->total = out->base + bonus;
-    return 0;
 }
 
 int grants_list(struct st_conn *c, struct arena *a, int64_t account_id, struct grant **out, int *n)

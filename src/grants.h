@@ -45,6 +45,9 @@ struct resources {
 };
 /* The account's resources. 0, or -1 on a store error. */
 int grants_resources(struct st_conn *c, int64_t account_id, struct resources *out);
+/* The resources of an account whose grants sum to bonus (the session lookup reads that sum
+ * along with the session, so pages and /api/v1/me need no query of their own). */
+void grants_from_bonus(int64_t bonus, struct resources *out);
 
 struct grant {
     char *reason; /* e.g. GRANT_WECHAT_BIND */

@@ -29,11 +29,12 @@ int session_load(struct req *r)
         st_one(c, r->a,
                "SELECT s.account_id, s.created_at, s.last_seen, s.expires_at, a.username, a.email,"
                " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at, s.auth_at,"
-               " a.tour_done_at"
+               " a.tour_done_at,"
+               " (SELECT COALESCE(SUM(g.units), 0) FROM grants g WHERE g.account_id = a.id)"
                " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
-               "s", "iiiissiiiiii", s->id_hash, &s->account_id, &s->created_at, &last_seen,
+               "s", "iiiissiiiiiii", s->id_hash, &s->account_id, &s->created_at, &last_seen,
                &expires, &user, &email, &verified, &has_pw, &status, &s->account_created_at,
-               &s->auth_at, &tour_done_at);
+               &s->auth_at, &tour_done_at, &s->bonus_units);
     if (rc == ST_NOTFOUND) return 0;
     if (rc != ST_OK) return -1;
     int64_t now = time(NULL);

@@ -25,6 +25,7 @@ struct session {
     int64_t auth_at;            /* last sign-in or re-authentication in this session */
     int64_t account_created_at; /* of the account */
     int tour_done;              /* the console's first-visit tour was finished or skipped */
+    int64_t bonus_units;        /* sum of the account's grants (grants.h), read in the same query */
 };
 
 /* Loads r->sess from the cookie (NULL when none or expired). 0, or -1 when the store failed. */

@@ -1,15 +1,23 @@
 /* store_pg: the PostgreSQL backend (libpq), for several daoid nodes on one database.
  *
  * Each thread has its own connection (so the pool is bounded by the thread count: HTTP
- * workers + the mail sender + the janitor). Queries go through PQsendQueryParams with typed
- * parameters and unnamed statements only, so no session state outlives a transaction and
- * PgBouncer in transaction mode works. Every round trip waits at most db_busy_timeout_ms:
- * past it the query is cancelled and the connection dropped (reopened on the next st_get),
- * so a database that hangs or disappears costs a request one timeout, never a stuck thread.
- * SQL arrives with `?` placeholders and is rewritten to $1…$n once per connection. */
+ * workers + the mail sender + the janitor). Parameters are always typed and bound, never
+ * spliced into SQL. By default each statement is prepared once per connection — parsing and
+ * planning were most of the database's time for the session lookup — under a name made of a
+ * random per-connection prefix and its cache slot, so that no two of our connections (nor
+ * two nodes sharing a pooler's server connection) ever use one name for different SQL; a slot
+ * is run by name only with the parameter types it was prepared with. With db_prepared_statements =
+ * 0, or once a prepared statement turns out to have vanished (PgBouncer in transaction mode moves
+ * us between server connections), the connection uses unnamed statements only, which keep no state
+ * beyond a transaction. Every round trip waits at most db_busy_timeout_ms: past it the query is
+ * cancelled and the connection dropped (reopened on the next st_get), so a database that hangs or
+ * disappears costs a request one timeout, never a stuck thread. SQL arrives with `?` placeholders
+ * and is rewritten to $1…$n once per connection. */
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +37,18 @@ struct pg_conn {
     PGconn *pg;
     const char *keys[PG_CACHE]; /* statement cache: caller's SQL → rewritten SQL */
     char *sqls[PG_CACHE];
+    int prepared[PG_CACHE]; /* the server has this slot's statement under its name */
+    int nparams[PG_CACHE];  /* … prepared with these parameter types */
+    Oid types[PG_CACHE][PG_MAX_PARAMS];
+    int named;       /* use prepared statements */
+    char prefix[24]; /* "d" + 16 random hex digits: this connection's statement names */
 };
 
 struct pg_stmt {
     struct st_stmt base;
     const char *sql;
     char *owned; /* rewritten SQL when the cache was full */
+    int slot;    /* its cache slot, -1 for an owned one */
     int nparams;
     Oid types[PG_MAX_PARAMS];
     char *vals[PG_MAX_PARAMS];
@@ -88,6 +102,9 @@ static struct st_conn *pg_open(const char *url, char *err, size_t errlen)
         return NULL;
     }
     PQsetNoticeProcessor(pg, pg_notice, NULL);
+    c->named = cfg->db_prepared_statements;
+    snprintf(c->prefix, sizeof(c->prefix), "d%08x%08x", (unsigned)randombytes_random(),
+             (unsigned)randombytes_random());
     c->base.be = &st_pg_backend;
     c->pg = pg;
     return &c->base;
@@ -156,8 +173,10 @@ static enum st_rc pg_status(struct pg_conn *c, PGresult *r, const char *what)
     const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
     if (!state) state = "";
     if (!strcmp(state, "23505") || !strcmp(state, "23503")) return ST_CONFLICT;
+    /* serialization failure, deadlock, cancelled, lock not available; a prepared statement
+     * that vanished inside a transaction (the connection goes on with unnamed ones) */
     if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "57014") ||
-        !strcmp(state, "55P03"))
+        !strcmp(state, "55P03") || !strcmp(state, "26000"))
         return ST_BUSY;
     if (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3) || PQstatus(c->pg) != CONNECTION_OK) {
         broken(c, what);
@@ -219,10 +238,10 @@ static struct st_stmt *pg_prepare(struct st_conn *base, const char *sql)
 {
     struct pg_conn *c = (struct pg_conn *)base;
     const char *text = NULL;
-    int free_slot = -1;
+    int free_slot = -1, slot = -1;
     for (int i = 0; i < PG_CACHE && !text; i++) {
         if (c->keys[i] == sql)
-            text = c->sqls[i];
+            text = c->sqls[i], slot = i;
         else if (!c->keys[i] && free_slot < 0)
             free_slot = i;
     }
@@ -234,6 +253,7 @@ static struct st_stmt *pg_prepare(struct st_conn *base, const char *sql)
         } else {
             c->keys[free_slot] = sql;
             c->sqls[free_slot] = r;
+            slot = free_slot;
         }
         text = r;
     }
@@ -245,6 +265,7 @@ static struct st_stmt *pg_prepare(struct st_conn *base, const char *sql)
     s->base.conn = base;
     s->sql = text;
     s->owned = owned;
+    s->slot = slot;
     return &s->base;
 }
 
@@ -273,6 +294,66 @@ static void pg_bind_text(struct st_stmt *base, int i, const char *v)
     pg_bind((struct pg_stmt *)base, i, OID_TEXT, v ? strdup(v) : NULL);
 }
 
+static const char *sqlstate(const PGresult *r)
+{
+    const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    return st ? st : "";
+}
+
+/* Prepares the statement of its slot under name; ST_OK when the server has it now. */
+static enum st_rc pg_prepare_named(struct pg_conn *c, struct pg_stmt *s, const char *name)
+{
+    if (!PQsendPrepare(c->pg, name, s->sql, s->nparams, s->types)) {
+        broken(c, "send");
+        return ST_BUSY;
+    }
+    PGresult *r = pg_wait(c);
+    enum st_rc rc = r && PQresultStatus(r) == PGRES_COMMAND_OK ? ST_OK : pg_status(c, r, "prepare");
+    if (rc == ST_OK) {
+        c->prepared[s->slot] = 1;
+        c->nparams[s->slot] = s->nparams;
+        memcpy(c->types[s->slot], s->types, sizeof(s->types));
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* The slot's prepared statement fits s: same parameter count and types. */
+static int pg_fits(const struct pg_conn *c, const struct pg_stmt *s)
+{
+    return c->nparams[s->slot] == s->nparams &&
+           !memcmp(c->types[s->slot], s->types, sizeof(Oid) * (size_t)s->nparams);
+}
+
+/* Runs s as a prepared statement; *fallback is set when s was not run and must be run
+ * unnamed (a call with other parameter types; or the connection goes on with unnamed
+ * statements because the server no longer has ours). */
+static PGresult *pg_run_named(struct pg_conn *c, struct pg_stmt *s, int *fallback)
+{
+    char name[40];
+    snprintf(name, sizeof(name), "%s_%d", c->prefix, s->slot);
+    if (!c->prepared[s->slot]) {
+        if (pg_prepare_named(c, s, name) != ST_OK) return NULL;
+    } else if (!pg_fits(c, s)) {
+        *fallback = 1;
+        return NULL;
+    }
+    if (!PQsendQueryPrepared(c->pg, name, s->nparams, (const char *const *)s->vals, NULL, NULL,
+                             0)) {
+        broken(c, "send");
+        return NULL;
+    }
+    PGresult *r = pg_wait(c);
+    if (r && !strcmp(sqlstate(r), "26000")) {
+        log_warnx("store: a prepared statement vanished (a pooler in transaction mode?);"
+                  " this connection now uses unnamed statements (db_prepared_statements = 0"
+                  " avoids this)");
+        c->named = 0;
+        *fallback = PQtransactionStatus(c->pg) != PQTRANS_INERROR;
+    }
+    return r;
+}
+
 static enum st_rc pg_step(struct st_stmt *base)
 {
     struct pg_stmt *s = (struct pg_stmt *)base;
@@ -280,12 +361,19 @@ static enum st_rc pg_step(struct st_stmt *base)
     if (!s->executed) {
         s->executed = 1;
         if (c->base.broken) return ST_BUSY;
-        if (!PQsendQueryParams(c->pg, s->sql, s->nparams, s->types, (const char *const *)s->vals,
-                               NULL, NULL, 0)) {
-            broken(c, "send");
-            return ST_BUSY;
+        int fallback = 0;
+        if (c->named && s->slot >= 0) {
+            s->res = pg_run_named(c, s, &fallback);
+            if (fallback) PQclear(s->res), s->res = NULL;
         }
-        s->res = pg_wait(c);
+        if (!c->named || s->slot < 0 || fallback) {
+            if (!PQsendQueryParams(c->pg, s->sql, s->nparams, s->types,
+                                   (const char *const *)s->vals, NULL, NULL, 0)) {
+                broken(c, "send");
+                return ST_BUSY;
+            }
+            s->res = pg_wait(c);
+        }
         enum st_rc rc = pg_status(c, s->res, "query");
         if (rc != ST_OK) return rc;
         s->nrows = PQresultStatus(s->res) == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;

@@ -1,5 +1,7 @@
 // daoid through PgBouncer in transaction mode (no session state, no prepared statements that
-// outlive a transaction): migrations, the email flow and concurrent sign-ups work.
+// outlive a transaction): with db_prepared_statements = 0 as the README says, migrations, the
+// email flow and concurrent sign-ups work; left on, daoid notices the vanished statements and
+// falls back to unnamed ones without a wrong answer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevsim, startDaoid, stopAll, linkIn, PASSWORD } from './lib/harness.mjs';
@@ -11,7 +13,7 @@ before(async () => {
   sim = await startDevsim();
   db = pgDatabase();
   bouncer = await startPgBouncer(db.replace(/\/[^/]*$/, '/'), db.slice(db.lastIndexOf('/') + 1));
-  d = await startDaoid({ devsim: sim, env: { DAOID_DATABASE: bouncer.url, DAOID_THREADS: '16' } });
+  d = await startDaoid({ devsim: sim, env: { DAOID_DATABASE: bouncer.url, DAOID_THREADS: '16', DAOID_DB_PREPARED_STATEMENTS: '0' } });
 });
 after(async () => {
   await d.stop();
@@ -45,4 +47,23 @@ test('40 concurrent sign-ups over a pool of 10 server connections', async () => 
   assert.deepEqual(res.map((x) => x.status), Array(40).fill(303));
   assert.equal(psql(db, "SELECT COUNT(*) FROM accounts WHERE username LIKE 'pool%'")[0][0], '40');
   assert.match(bouncer.log(), new RegExp(`login attempt: db=${db.slice(db.lastIndexOf('/') + 1)}`), 'the connections went through the pooler');
+});
+
+test('with prepared statements left on, daoid falls back to unnamed ones by itself', async () => {
+  const d2 = await startDaoid({ devsim: sim, env: { DAOID_DATABASE: bouncer.url, DAOID_THREADS: '4' } });
+  try {
+    // autocommit statements (the sign-up page stores a captcha) from many clients at once, so
+    // that the pooler moves daoid's connections between its server connections
+    for (let round = 0; round < 5; round++) {
+      const pages = await Promise.all(Array.from({ length: 12 }, () => new Client(d2.base).get('/signup')));
+      for (const p of pages) assert.equal(p.status, 200);
+    }
+    const c = new Client(d2.base);
+    const r = await c.post('/signup', await signupForm(c, { username: 'fallback', email: 'fallback@example.com' }));
+    assert.equal(r.status, 303);
+    assert.equal(psql(db, "SELECT COUNT(*) FROM accounts WHERE username = 'fallback'")[0][0], '1');
+  } finally {
+    const log = await d2.stop();
+    assert.match(log, /prepared statement vanished/, 'the fallback happened');
+  }
 });

@@ -1001,9 +1001,12 @@ CONTRACT(provider_tokens_go_with_the_identity_and_the_account)
     cr_assert_eq(provider_token_put(c, id, "bitbucket", "{bb-other}", &s, NULL, now), 0,
                  "not the account's identity");
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM provider_tokens"), 2);
-    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM provider_tokens WHERE access_ct LIKE '%bbt_%'"
-                           " OR refresh_ct LIKE '%bbr_%' OR access_ct LIKE '%gho_%'"),
-                 0);
+    cr_assert_eq(
+        tl_scalar(
+            "SELECT COUNT(*) FROM provider_tokens WHERE access_ct LIKE '%bbt!_access%' ESCAPE '!'"
+            " OR refresh_ct LIKE '%bbr!_refresh%' ESCAPE '!'"
+            " OR access_ct LIKE '%gho!_first%' ESCAPE '!'"),
+        0);
 
     cr_assert_eq(identity_unlink(c, id, "github"), IDENT_OK);
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM provider_tokens WHERE provider = 'github'"), 0,
@@ -1013,4 +1016,43 @@ CONTRACT(provider_tokens_go_with_the_identity_and_the_account)
     cr_assert_eq(closure_delete(a, id, "self", "127.0.0.1", "en"), CLOSE_OK);
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM provider_tokens"), 0, "deletion drops the rest");
     arena_free(a);
+}
+
+/* ---- statements: one text at two addresses; one statement with other parameter types ---- */
+
+CONTRACT(statement_cache_keeps_each_call_its_own_meaning)
+{
+    struct st_conn *c = tl_conn();
+    /* two copies of one SQL text (as two translation units' literals may be), inside one
+     * transaction: each is prepared on its own and neither disturbs the transaction */
+    static const char text[] = "SELECT COUNT(*) FROM accounts WHERE username = ?";
+    char *one = strdup(text), *two = strdup(text);
+    int64_t id = 0, n = -1;
+    cr_assert_eq(st_begin(c), ST_OK);
+    cr_assert_eq(account_insert(c, "cachetest", NULL, NULL, 0, NULL, NOW, &id), ACCT_OK);
+    for (int round = 0; round < 2; round++) {
+        cr_assert_eq(st_one(c, NULL, one, "s", "i", "cachetest", &n), ST_OK);
+        cr_assert_eq(n, 1);
+        cr_assert_eq(st_one(c, NULL, two, "s", "i", "nobody", &n), ST_OK);
+        cr_assert_eq(n, 0);
+    }
+    cr_assert_eq(st_commit(c), ST_OK);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE username = 'cachetest'"), 1);
+
+    /* one statement bound with an integer, then a NULL, then an integer again */
+    static const char *const q = "SELECT COUNT(*) FROM accounts WHERE CAST(? AS TEXT) IS NULL"
+                                 " AND username = ?";
+    cr_assert_eq(st_one(c, NULL, q, "is", "i", (int64_t)5, "cachetest", &n), ST_OK);
+    cr_assert_eq(n, 0);
+    struct st_stmt *s = st_prepare(c, q);
+    cr_assert_not_null(s);
+    st_bind_text(s, 1, NULL);
+    st_bind_text(s, 2, "cachetest");
+    cr_assert_eq(st_step(s), ST_ROW);
+    cr_assert_eq(st_col_int(s, 0), 1);
+    st_done(s);
+    cr_assert_eq(st_one(c, NULL, q, "is", "i", (int64_t)5, "cachetest", &n), ST_OK);
+    cr_assert_eq(n, 0);
+    free(one);
+    free(two);
 }
