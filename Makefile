@@ -40,10 +40,14 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 ASSETS := $(sort $(wildcard web/templates/* web/static/* locale/* sql/*.sql data/*.txt))
 
-.PHONY: all tests run test test-layers unit e2e screenshots bench fuzz fuzz-build fuzz-replay fmt clean
+.PHONY: all tests san run test test-layers unit e2e screenshots bench fuzz fuzz-build fuzz-replay fmt clean
 .DEFAULT_GOAL := all
 
 all: $(B)/daoid $(B)/devsim
+
+# The binaries and unit tests built with ASan + UBSan (+ LeakSanitizer) in build/san.
+san:
+	@$(MAKE) --no-print-directory B=build/san SAN=1 all tests
 
 # ---- the two commands ----
 run:
@@ -56,7 +60,7 @@ run:
 test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory all tests
-	@$(MAKE) --no-print-directory B=build/san SAN=1 all tests
+	@$(MAKE) --no-print-directory san
 	@$(MAKE) --no-print-directory fuzz-build
 	@tests/with-pg.sh $(MAKE) --no-print-directory test-layers
 
@@ -140,10 +144,16 @@ fuzz-build:
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do c=tests/fuzz/corpus/$${t#fuzz_}; mkdir -p $$c; \
 		echo "== $$t ($${FUZZ_SECONDS:-20}s)"; \
-		build/fuzz/$$t -max_total_time=$${FUZZ_SECONDS:-20} -max_len=4096 $$c 2>&1 | tail -2 || exit 1; done
+		build/fuzz/$$t -max_total_time=$${FUZZ_SECONDS:-20} -max_len=4096 \
+			-artifact_prefix=build/fuzz/$$t- $$c > build/fuzz/$$t.log 2>&1 \
+			|| { cat build/fuzz/$$t.log; echo "FAIL $$t"; exit 1; }; tail -2 build/fuzz/$$t.log; done
 
+# A failing input is written to build/fuzz/ and fails the run with the fuzzer's whole report.
 fuzz-replay: fuzz-build
-	@for t in $(FUZZ_TARGETS); do build/fuzz/$$t -runs=0 tests/fuzz/corpus/$${t#fuzz_} 2>&1 | tail -1 || exit 1; done
+	@for t in $(FUZZ_TARGETS); do \
+		build/fuzz/$$t -runs=0 -artifact_prefix=build/fuzz/$$t- tests/fuzz/corpus/$${t#fuzz_} \
+			> build/fuzz/$$t.log 2>&1 || { cat build/fuzz/$$t.log; echo "FAIL $$t"; exit 1; }; \
+		echo "  ok $$t: $$(tail -1 build/fuzz/$$t.log)"; done
 
 # Refreshes the README's screenshots (docs/*.png) from the browser tests.
 screenshots: all

@@ -6,7 +6,8 @@
 #      of the same size with the same thread pool; requests/s and their ratio  target ≥ 0.5
 #   4. daoid's resident memory idle and at its peak under load
 # (2)–(4) run on SQLite and on PostgreSQL (a throwaway local server). No pass/fail: the table
-# is for the issue notes. BENCH_SECONDS (default 5) per measurement, BENCH_ROUNDS (default 5).
+# is for the issue notes. BENCH_SECONDS (default 5) per measurement, BENCH_ROUNDS (default 5),
+# BENCH_THREADS (default: daoid's own default, 2 per core, at least 4).
 set -eu
 cd "$(dirname "$0")/.."
 OUT=build/bench
@@ -16,7 +17,7 @@ cc -O2 -o "$OUT/hello" bench/hello.c $(pkg-config --cflags --libs libmicrohttpd)
 
 SECS=${BENCH_SECONDS:-5}
 CORES=$(nproc)
-THREADS=$(( CORES * 2 < 4 ? 4 : CORES * 2 ))
+THREADS=${BENCH_THREADS:-$(( CORES * 2 < 4 ? 4 : CORES * 2 ))}
 tmp=$(mktemp -d /tmp/daoid-bench-XXXXXX)
 chmod 755 "$tmp"
 pids=""

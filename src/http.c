@@ -125,7 +125,12 @@ static void add_security_headers(struct req *r, struct MHD_Response *res)
                             "base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
     MHD_add_response_header(res, "X-Frame-Options", "DENY");
     MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(res, "Referrer-Policy", "strict-origin-when-cross-origin");
+    /* a handler may ask for a stricter one (pages reached by a secret link): one header only */
+    int own_referrer = 0;
+    for (struct kv *h = r->out_headers; h; h = h->next)
+        if (!strcasecmp(h->key, "Referrer-Policy")) own_referrer = 1;
+    if (!own_referrer)
+        MHD_add_response_header(res, "Referrer-Policy", "strict-origin-when-cross-origin");
     MHD_add_response_header(res, "Cross-Origin-Opener-Policy", "same-origin");
     if (cfg->https) MHD_add_response_header(res, "Strict-Transport-Security", "max-age=31536000");
     if (!r->route || !(r->route->flags & R_NOSTORE_OFF))

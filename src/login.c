@@ -59,13 +59,17 @@ enum login_rc login_run(struct arena *a, const struct login_in *in, struct login
     const char *keys[2] = {arena_printf(a, "login:ip:%s", in->ip),
                            arena_printf(a, "login:%s", idk)};
     const struct rate *rates[2] = {&cfg->limit_login_ip, &cfg->limit_login_account};
-    enum rl_rc rl = ratelimit_hit_all(c, 2, keys, rates, now);
+    /* Past the address's limit the answer is "too many"; past the account's, the captcha is
+     * required: whoever tries an account from many addresses cannot lock its owner out. */
+    unsigned over = 0;
+    enum rl_rc rl = ratelimit_hit_each(c, 2, keys, rates, now, &over);
     if (rl == RL_ERR) return LOGIN_BUSY;
-    if (rl == RL_DENY) return LOGIN_LIMITED;
+    if (over & 1u) return LOGIN_LIMITED;
+    int account_busy = (over & 2u) != 0;
 
     int64_t fip = failures(c, ipk, now), fid = failures(c, idk, now);
     if (fip < 0 || fid < 0) return LOGIN_BUSY;
-    if (fip >= cfg->login_captcha_after || fid >= cfg->login_captcha_after) {
+    if (account_busy || fip >= cfg->login_captcha_after || fid >= cfg->login_captcha_after) {
         out->want_captcha = 1;
         if (!in->captcha_id) return LOGIN_CAPTCHA_NEEDED;
         enum captcha_rc cr = captcha_check(a, in->captcha_id, in->captcha_answer, now);

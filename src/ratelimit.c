@@ -31,6 +31,14 @@ static const char *const upsert_sql[4] = {
 enum rl_rc ratelimit_hit_all(struct st_conn *c, int n, const char *const *keys,
                              const struct rate *const *rates, int64_t now)
 {
+    unsigned over;
+    return ratelimit_hit_each(c, n, keys, rates, now, &over);
+}
+
+enum rl_rc ratelimit_hit_each(struct st_conn *c, int n, const char *const *keys,
+                              const struct rate *const *rates, int64_t now, unsigned *over)
+{
+    *over = 0;
     if (n < 1 || n > 3) return RL_ERR;
     struct st_stmt *s = st_prepare(c, upsert_sql[n]);
     if (!s) return RL_ERR;
@@ -48,10 +56,17 @@ enum rl_rc ratelimit_hit_all(struct st_conn *c, int n, const char *const *keys,
         int64_t count = st_col_int(s, 1);
         rows++;
         for (int i = 0; i < n; i++)
-            if (key && !strcmp(key, keys[i]) && count > rates[i]->count) out = RL_DENY;
+            if (key && !strcmp(key, keys[i]) && count > rates[i]->count) {
+                out = RL_DENY;
+                *over |= 1u << i;
+            }
     }
     st_done(s);
-    return rc == ST_DONE && rows == n ? out : RL_ERR;
+    if (rc != ST_DONE || rows != n) {
+        *over = 0;
+        return RL_ERR;
+    }
+    return out;
 }
 
 enum rl_rc ratelimit_hit(struct st_conn *c, const char *key, const struct rate *rate, int64_t now)

@@ -19,6 +19,9 @@ enum rl_rc ratelimit_hit(struct st_conn *c, const char *key, const struct rate *
  * them is beyond its rate. */
 enum rl_rc ratelimit_hit_all(struct st_conn *c, int n, const char *const *keys,
                              const struct rate *const *rates, int64_t now);
+/* The same, and *over gets bit i set when keys[i] is beyond its rate (0 unless RL_DENY). */
+enum rl_rc ratelimit_hit_each(struct st_conn *c, int n, const char *const *keys,
+                              const struct rate *const *rates, int64_t now, unsigned *over);
 /* Events counted under key in the current window (0 when none), without counting; -1 on error. */
 int64_t ratelimit_peek(struct st_conn *c, const char *key, int64_t window, int64_t now);
 /* Forgets key (e.g. failed sign-ins after a success). */

@@ -77,6 +77,19 @@ const char *store_backend(void)
     return be ? be->name : "none";
 }
 
+/* While the database cannot be reached, one thread at a time tries to connect, at most every
+ * RETRY_MS; the others fail at once (their requests answer 503 without waiting a connect
+ * timeout each). down_until is 0 while the last attempt to connect succeeded. */
+#define RETRY_MS 1000
+static int64_t down_until;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 struct st_conn *st_get(void)
 {
     struct st_conn *c = pthread_getspecific(conn_key);
@@ -85,12 +98,22 @@ struct st_conn *st_get(void)
         c = NULL;
     }
     if (c) return c;
+    int64_t du = __atomic_load_n(&down_until, __ATOMIC_SEQ_CST), now = mono_ms();
+    if (du) {
+        /* down: only the thread that moves down_until on gets to try */
+        if (now < du || !__atomic_compare_exchange_n(&down_until, &du, now + RETRY_MS, 0,
+                                                     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            return NULL;
+    }
     char err[256];
     c = be->open(store_url, err, sizeof(err));
     if (!c) {
         log_warnx("store: cannot open database: %s", err);
+        __atomic_store_n(&down_until, mono_ms() + RETRY_MS, __ATOMIC_SEQ_CST);
         return NULL;
     }
+    if (du) log_info("store: database reachable again");
+    __atomic_store_n(&down_until, 0, __ATOMIC_SEQ_CST);
     pthread_setspecific(conn_key, c);
     return c;
 }

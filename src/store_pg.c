@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -124,6 +125,40 @@ static void broken(struct pg_conn *c, const char *what)
     c->base.broken = 1;
 }
 
+/* PQcancel connects to the server and waits for it without a time limit of its own: against
+ * a server that stopped answering it could hold a worker far past db_busy_timeout_ms. So the
+ * cancel request goes from a detached thread, at most CANCELS_MAX at a time (past that the
+ * dropped connection is the only signal the server gets). */
+#define CANCELS_MAX 4
+static int cancels_running;
+
+static void *cancel_run(void *arg)
+{
+    PGcancel *cancel = arg;
+    char e[128];
+    PQcancel(cancel, e, sizeof(e));
+    PQfreeCancel(cancel);
+    __atomic_sub_fetch(&cancels_running, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+static void cancel_async(PGconn *pg)
+{
+    PGcancel *cancel = PQgetCancel(pg);
+    if (!cancel) return;
+    if (__atomic_add_fetch(&cancels_running, 1, __ATOMIC_SEQ_CST) > CANCELS_MAX) goto skip;
+    pthread_attr_t attr;
+    pthread_t t;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &attr, cancel_run, cancel);
+    pthread_attr_destroy(&attr);
+    if (rc == 0) return;
+skip:
+    __atomic_sub_fetch(&cancels_running, 1, __ATOMIC_SEQ_CST);
+    PQfreeCancel(cancel);
+}
+
 /* Waits for the results of what was sent; returns the last one (or NULL when the connection
  * failed or the deadline passed: then the query is cancelled and the connection dropped). */
 static PGresult *pg_wait(struct pg_conn *c)
@@ -137,9 +172,7 @@ static PGresult *pg_wait(struct pg_conn *c)
             int n = left > 0 ? poll(&pfd, 1, left) : 0;
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) {
-                PGcancel *cancel = PQgetCancel(c->pg);
-                char e[128];
-                if (cancel) PQcancel(cancel, e, sizeof(e)), PQfreeCancel(cancel);
+                cancel_async(c->pg);
                 log_warnx("store: postgres query took more than %d ms; cancelled", timeout_ms());
                 c->base.broken = 1;
                 PQclear(last);

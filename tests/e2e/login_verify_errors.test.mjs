@@ -104,6 +104,34 @@ test('after 3 failed sign-ins to an account it asks for a captcha, from any addr
   await b.ctx.close();
 });
 
+test('past the per-account sign-in limit the account asks for a captcha instead of locking its owner out', async () => {
+  const d2 = await startDaoid({ devsim: sim, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1', DAOID_LIMIT_LOGIN_ACCOUNT: '3/5m', DAOID_LOGIN_CAPTCHA_AFTER: '100' } });
+  try {
+    const { res } = await signupClient(d2.base, { email: 'lena@example.com', username: 'lena' });
+    assert.equal(res.status, 303);
+    // someone tries lena's account from three addresses, past its limit
+    for (let i = 0; i < 4; i++) {
+      const { ctx, page } = await pageFrom(nextIp());
+      await page.goto(d2.base + '/login');
+      await signIn(page, 'lena', `guess number ${i}`);
+      await ctx.close();
+    }
+    // lena, from her own address: not refused, asked for the captcha, and in with it
+    const { ctx, page } = await pageFrom(nextIp());
+    await page.goto(d2.base + '/login');
+    assert.equal(await page.$('#captcha'), null, 'nothing asked before trying');
+    const r = await signIn(page, 'lena', PASSWORD);
+    assert.equal(r.status(), 401);
+    assert.equal(await page.textContent('#form-error'), zh('login.err.captcha_needed'));
+    assert.ok(await page.isVisible('#captcha'));
+    await signIn(page, 'lena', PASSWORD, CAPTCHA);
+    assert.match(page.url(), /\/console$/);
+    await ctx.close();
+  } finally {
+    await d2.stop();
+  }
+});
+
 test('after 3 failed sign-ins from one address it asks that address for a captcha, for any account', async () => {
   await sameWindow(900, 15);
   const ip = nextIp();

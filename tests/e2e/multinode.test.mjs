@@ -1,11 +1,16 @@
 // Three daoid nodes on one PostgreSQL database behind nginx (round robin, no sticky sessions):
-// the email flow with its requests spread over the nodes, racing sign-ups, mail delivered
-// exactly once while SMTP flaps, and a node killed with SIGKILL in the middle of the load.
+// the email flow, GitHub and WeChat sign-up with their requests spread over the nodes, the
+// sign-in limit counted across them, racing sign-ups, mail delivered exactly once while SMTP
+// flaps, and a node killed with SIGKILL in the middle of the load.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevsim, startDaoid, newPage, stopAll, fillSignup, linkIn, waitFor, sleep, freePort, skipTour, PASSWORD } from './lib/harness.mjs';
 import { pgDatabase, psql, startNginx } from './lib/cluster.mjs';
-import { Client, signupForm } from './lib/forms.mjs';
+import { Client, signupForm, catalog } from './lib/forms.mjs';
+import { oauthEnv, registerCallbacks, newUser, startAt, authorize, completeAccount } from './lib/oauth.mjs';
+import { wechatEnv, callbackTo, qrUrl, phoneScan, shown, wxState } from './lib/wechat.mjs';
+
+const zh = catalog('zh-CN');
 
 let sim, db, nodes = [], lb;
 
@@ -21,9 +26,13 @@ before(async () => {
   const env = {
     DAOID_DATABASE: db, DAOID_PUBLIC_URL: `http://127.0.0.1:${lbPort}`, DAOID_ACCESS_LOG: '1',
     DAOID_MAIL_TIMEOUT: '3s', DAOID_MAIL_RETRY_BASE: '1s', DAOID_TRUSTED_PROXIES: '127.0.0.1',
+    DAOID_LIMIT_LOGIN_IP: '5/5m',
+    ...oauthEnv(sim, ['github']), ...wechatEnv(sim),
   };
   for (let i = 0; i < 3; i++) nodes.push(await startDaoid({ devsim: sim, env }));
   lb = await startNginx(nodes.map((n) => n.port), lbPort);
+  await registerCallbacks(sim, lb.url);
+  await callbackTo(sim, { base: lb.url });
 });
 
 after(async () => {
@@ -57,6 +66,72 @@ test('the email flow works whichever node each request lands on', async () => {
   await ctx.close();
   const per = nodes.map((n, i) => served(n) - before0[i]);
   for (const [i, n] of per.entries()) assert.ok(n >= 3, `node ${i} served ${n} requests (${per})`);
+});
+
+// Requests of each node since counts were taken (the access log's lines).
+const spread = (before) => nodes.map((n, i) => served(n) - before[i]);
+
+test('GitHub sign-up across the nodes: the state made on one node is checked on another', async () => {
+  const before0 = nodes.map(served);
+  const user = await newUser(sim, 'github', { login: 'Spread.Hub', email: 'spreadhub@example.com' });
+  const { ctx, page } = await newPage();
+  await startAt(page, lb.url, 'github');
+  await authorize(page, lb.url, user.login);
+  assert.match(page.url(), /\/auth\/complete$/);
+  assert.equal(await page.inputValue('#username'), 'spread-hub');
+  await completeAccount(page);
+  assert.match(page.url(), /\/console$/);
+  await skipTour(page);
+  for (let i = 0; i < 3; i++) {
+    const me = await (await page.request.get(lb.url + '/api/v1/me')).json();
+    assert.equal(me.username, 'spread-hub');
+    assert.deepEqual(me.identities.map((x) => x.provider), ['github']);
+  }
+  await ctx.close();
+  const per = spread(before0);
+  assert.ok(per.filter((n) => n > 0).length >= 2, `the flow's requests went to several nodes (${per})`);
+  assert.equal(count("SELECT COUNT(*) FROM oauth_states"), 0, 'the state was used up');
+});
+
+test('WeChat sign-up across the nodes: push, polls and registration land anywhere; one access token', async () => {
+  const before0 = nodes.map(served);
+  const phone = (await newPage({ locale: 'en' })).page;
+  const { ctx, page } = await newPage();
+  await page.goto(lb.url + '/auth/wechat');
+  const r = await phoneScan(phone, sim, { user: 'spread-wx', url: await qrUrl(page), action: 'follow' });
+  assert.equal(r.reply, zh('wechat.reply.scanned'));
+  await shown(page, '#wx-bound');
+  await page.fill('#wx-username', 'spreadwx');
+  await page.check('#wx-terms');
+  await Promise.all([page.waitForURL(lb.url + '/console'), page.click('#wx-register')]);
+  const me = await (await page.request.get(lb.url + '/api/v1/me')).json();
+  assert.equal(me.username, 'spreadwx');
+  assert.deepEqual(me.resources, { base: 2, bonus: 1, total: 3 });
+  await ctx.close();
+  await phone.context().close();
+  const per = spread(before0);
+  assert.ok(per.filter((n) => n > 0).length >= 2, `the flow's requests went to several nodes (${per})`);
+  assert.equal((await wxState(sim)).counts.stable_token, 1, 'one token fetch for three nodes');
+});
+
+test('the sign-in limit per address counts across the nodes', async () => {
+  const before0 = nodes.map(served);
+  const ip = '203.0.113.77';
+  const statuses = [];
+  for (let i = 0; i < 7; i++) {
+    const c = new Client(lb.url, { headers: { 'X-Forwarded-For': ip } });
+    const form = await c.get('/login');
+    const r = await c.post('/login', { csrf: form.page.csrf, identifier: 'nobody-limit', password: `wrong guess ${i}` });
+    statuses.push(r.status);
+  }
+  assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
+  assert.deepEqual(statuses.slice(5), [429, 429], `past 5 per address, on whichever node (${statuses})`);
+  const per = spread(before0);
+  assert.ok(per.every((n) => n > 0), `every node answered some of them (${per})`);
+  // another address is not affected
+  const other = new Client(lb.url, { headers: { 'X-Forwarded-For': '203.0.113.78' } });
+  const form = await other.get('/login');
+  assert.equal((await other.post('/login', { csrf: form.page.csrf, identifier: 'spread', password: PASSWORD })).status, 303);
 });
 
 test('100 racing sign-ups for 10 usernames across the nodes make exactly 10 accounts', async () => {

@@ -80,3 +80,30 @@ test('database down: 503s, health up, not ready; back: recovers with nothing los
   assert.equal((await sim.messages('before@example.com')).length, 1, 'the first mail went out once');
   assert.ok(firstMail.subject);
 });
+
+test('a hung database (processes stopped, connections never answered): each request answers 503 within the timeout, then recovers', async () => {
+  const alice = new Client(d.base);
+  const r0 = await alice.post('/signup', await signupForm(alice, { username: 'frozen', email: 'frozen@example.com' }));
+  assert.equal(r0.status, 303);
+  pg.freeze();
+  try {
+    // more requests at once than daoid has worker threads, twice: no thread stays stuck on the
+    // hung server (a cancel request to it is never answered either: it goes from its own
+    // hung server, and a failed reconnect fails the others at once until the next try)
+    const wave = () => Promise.all(Array.from({ length: 10 }, () => timed(() => alice.get('/api/v1/me'))));
+    for (const [r, ms] of await wave()) {
+      assert.equal(r.status, 503);
+      assert.ok(ms < 12000, `a request waited ${ms} ms with a 2 s database timeout`);
+    }
+    const second = await wave();
+    for (const [r] of second) assert.equal(r.status, 503);
+    const quick = second.filter(([, ms]) => ms < 1000).length;
+    assert.ok(quick >= 7, `once the server is known to be down, requests fail at once: ${second.map(([, ms]) => ms)}`);
+    assert.equal((await fetch(d.base + '/healthz')).status, 200);
+    assert.equal((await fetch(d.base + '/readyz')).status, 503);
+  } finally {
+    pg.thaw();
+  }
+  await waitFor(async () => (await alice.get('/api/v1/me')).status === 200, 'recovery after the thaw', 30000, 200);
+  assert.equal(JSON.parse((await alice.get('/api/v1/me')).text).username, 'frozen');
+});

@@ -161,3 +161,21 @@ Test(ratelimit, hit_all_counts_each_and_denies_on_any)
     cr_assert_eq(ratelimit_hit_all(c, 0, keys, rates, 1003), RL_ERR);
     cr_assert_eq(ratelimit_hit_all(c, 4, keys, rates, 1003), RL_ERR);
 }
+
+/* which of the keys is over its limit */
+Test(ratelimit, hit_each_names_the_keys_over_their_limit)
+{
+    struct st_conn *c = tl_conn();
+    const struct rate one = {1, 60}, two = {2, 60};
+    const char *keys[2] = {"each:ip", "each:account"};
+    const struct rate *rates[2] = {&two, &one};
+    unsigned over = 99;
+    cr_assert_eq(ratelimit_hit_each(c, 2, keys, rates, 1000, &over), RL_ALLOW);
+    cr_assert_eq(over, 0);
+    cr_assert_eq(ratelimit_hit_each(c, 2, keys, rates, 1001, &over), RL_DENY);
+    cr_assert_eq(over, 2u, "only the account key is over");
+    cr_assert_eq(ratelimit_hit_each(c, 2, keys, rates, 1002, &over), RL_DENY);
+    cr_assert_eq(over, 3u, "both are over now");
+    cr_assert_eq(ratelimit_hit_each(c, 2, keys, rates, 1060, &over), RL_ALLOW, "a new window");
+    cr_assert_eq(over, 0);
+}

@@ -12,7 +12,9 @@ export { psql, pgDatabase, pgServerUrl };
 const PGTMP = join(ROOT, 'tests/lib/pgtmp.sh');
 const isRoot = process.getuid && process.getuid() === 0;
 
-// A PostgreSQL server of the test's own (for outages): { url, port, pause(), resume(), stop() }.
+// A PostgreSQL server of the test's own (for outages): { url, port, pause(), resume(), stop(),
+// freeze(), thaw() } — pause stops it cleanly (connections refused); freeze stops its processes
+// with SIGSTOP (connections accepted by the kernel, never answered: a hung server).
 export function pgServer() {
   const dir = mkdtempSync(join(tmpdir(), 'daoid-pgown-'));
   chmodSync(dir, 0o755);
@@ -23,7 +25,16 @@ export function pgServer() {
     pause() { execFileSync(PGTMP, ['pause', join(dir, 'pg')]); },
     resume() { execFileSync(PGTMP, ['resume', join(dir, 'pg')]); },
     stop() { execFileSync(PGTMP, ['stop', join(dir, 'pg')]); rmSync(dir, { recursive: true, force: true }); },
+    freeze() { signalServer(join(dir, 'pg'), 'STOP'); },
+    thaw() { signalServer(join(dir, 'pg'), 'CONT'); },
   };
+}
+
+// Sends SIG to the postmaster of the server in dir and to all its processes.
+function signalServer(dir, sig) {
+  const pid = Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+  for (const p of [pid, ...children]) process.kill(p, `SIG${sig}`);
 }
 
 function track(child, name) {
