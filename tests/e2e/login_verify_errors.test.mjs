@@ -132,6 +132,37 @@ test('past the per-account sign-in limit the account asks for a captcha instead 
   }
 });
 
+test('a sign-in re-hashes the password when the argon2id parameters were raised', async () => {
+  const env = { DAOID_ARGON2_MEMORY_KIB: '8192', DAOID_ARGON2_ITERATIONS: '1' };
+  const d1 = await startDaoid({ devsim: sim, env });
+  const db = d1.env.DAOID_DATABASE;
+  const { res } = await signupClient(d1.base, { email: 'rehash@example.com', username: 'rehash' });
+  assert.equal(res.status, 303);
+  await d1.stop({ keepDir: true });
+  const hashOf = (d) => d.sql("SELECT password_hash FROM accounts WHERE username = 'rehash'")[0][0];
+  // the same database, now with the default cost
+  const d2 = await startDaoid({ devsim: sim, dir: d1.dir, env: { DAOID_DATABASE: db } });
+  try {
+    const old = hashOf(d2);
+    assert.match(old, /^\$argon2id\$v=19\$m=8192,t=1,p=1\$/);
+    const c = new Client(d2.base);
+    const form = await c.get('/login');
+    const wrong = await c.post('/login', { csrf: form.page.csrf, identifier: 'rehash', password: 'not the password 9' });
+    assert.equal(wrong.status, 401);
+    assert.equal(hashOf(d2), old, 'a failed sign-in changes nothing');
+    const ok = await c.post('/login', { csrf: form.page.csrf, identifier: 'rehash', password: PASSWORD });
+    assert.equal(ok.status, 303);
+    const now = hashOf(d2);
+    assert.match(now, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/, 'stored with the new cost');
+    const again = new Client(d2.base);
+    const f2 = await again.get('/login');
+    assert.equal((await again.post('/login', { csrf: f2.page.csrf, identifier: 'rehash@example.com', password: PASSWORD })).status, 303);
+    assert.equal(hashOf(d2), now, 'hashed once, not at every sign-in');
+  } finally {
+    await d2.stop();
+  }
+});
+
 test('after 3 failed sign-ins from one address it asks that address for a captcha, for any account', async () => {
   await sameWindow(900, 15);
   const ip = nextIp();
