@@ -85,9 +85,15 @@ int mail_claim(struct st_conn *c, struct arena *a, int64_t now, struct mail_clai
         " RETURNING id, attempts, rcpt, message",
         "iiii", "iiss", lease, now, now, now, &m->id, &m->attempts, &m->rcpt, &m->message);
     if (rc == ST_NOTFOUND) return 0;
-    return rc == ST_OK ? 1 : -1;
+    if (rc != ST_OK) return -1;
+    m->claimed_at = now;
+    m->lease_until = lease;
+    return 1;
 }
 
+/* Records the outcome. "Sent" is written whoever holds the row by now (so that nobody sends
+ * it again); a failure only while this sender's lease holds (another sender may have the row
+ * since, and must not find it queued or dead behind its back). */
 static void finish(struct st_conn *c, const struct mail_claimed *m, enum smtp_result res,
                    const char *err, int64_t now)
 {
@@ -100,16 +106,18 @@ static void finish(struct st_conn *c, const struct mail_claimed *m, enum smtp_re
             "ii", now, m->id);
         log_info("mail: #%lld delivered (attempt %lld)", (long long)m->id, (long long)m->attempts);
     } else if (res == SMTP_PERMFAIL || m->attempts >= cfg->mail_max_attempts) {
-        rc = st_exec(c, "UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ?", "si", err,
-                     m->id);
+        rc = st_exec(c,
+                     "UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ?"
+                     " AND status = 'sending' AND lease_until = ?",
+                     "sii", err, m->id, m->lease_until);
         log_warnx("mail: #%lld dead after %lld attempts: %s", (long long)m->id,
                   (long long)m->attempts, err);
     } else {
         int64_t next = now + mail_backoff(m->attempts, cfg->mail_retry_base);
         rc = st_exec(c,
                      "UPDATE outbox SET status = 'queued', next_attempt_at = ?, last_error = ?,"
-                     " lease_until = 0 WHERE id = ?",
-                     "isi", next, err, m->id);
+                     " lease_until = 0 WHERE id = ? AND status = 'sending' AND lease_until = ?",
+                     "isii", next, err, m->id, m->lease_until);
         log_warnx("mail: #%lld attempt %lld failed, retry in %llds: %s", (long long)m->id,
                   (long long)m->attempts, (long long)(next - now), err);
     }
@@ -132,6 +140,19 @@ int mail_deliver_due(int64_t now)
         if (got <= 0) {
             arena_free(a);
             return got < 0 ? -1 : n;
+        }
+        /* The lease is 2 × mail_timeout and a conversation takes at most mail_timeout: one
+         * begun within the lease's first half ends before anyone else may claim the row, with
+         * half a timeout left to record it. A claim that went stale before the conversation
+         * began (a stalled process) is handed back untried. */
+        if (time(NULL) > m.claimed_at + cfg->mail_timeout / 2) {
+            st_exec(c,
+                    "UPDATE outbox SET status = 'queued', lease_until = 0,"
+                    " attempts = attempts - 1 WHERE id = ? AND lease_until = ?",
+                    "ii", m.id, m.lease_until);
+            log_warnx("mail: #%lld claimed too long ago; handed back untried", (long long)m.id);
+            arena_free(a);
+            return n;
         }
         char err[256] = "";
         const char *envelope_from = smtp_bare_address(a, cfg->mail_from);

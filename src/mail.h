@@ -27,7 +27,8 @@ int64_t mail_backoff(int64_t attempts, int64_t base);
 /* A row taken by one sender: its lease runs until now + 2 × mail_timeout. */
 struct mail_claimed {
     int64_t id, attempts;
-    char *rcpt, *message; /* in the caller's arena */
+    int64_t claimed_at, lease_until; /* the lease this sender holds */
+    char *rcpt, *message;            /* in the caller's arena */
 };
 /* Takes the oldest due row (or one whose lease ran out) for this sender, atomically across
  * threads, processes and nodes. 1, 0 (none due) or -1 on a store error. */

@@ -291,3 +291,24 @@ Test(mail_dead, last_attempt_marks_dead)
                  1);
     cr_assert_eq(mail_deliver_due((int64_t)time(NULL) + 100000), 0);
 }
+
+/* a claim that went stale before its conversation began (a stalled sender) is handed back
+ * untried: no attempt counted, no error recorded, due again at once */
+Test(mail_retry, stale_claim_is_handed_back_untried)
+{
+    int64_t now = (int64_t)time(NULL);
+    cr_assert_eq(
+        mail_enqueue(tl_conn(), a, 1, "verify", "bob@example.com", "en", vars(), now - 2000), 0);
+    cr_assert_eq(mail_deliver_due(now - 1000), 0, "nothing attempted");
+    int64_t attempts = -1, lease = -1;
+    char *status = NULL, *err = NULL;
+    cr_assert_eq(st_one(tl_conn(), a,
+                        "SELECT status, attempts, lease_until, last_error FROM outbox", "", "siis",
+                        &status, &attempts, &lease, &err),
+                 ST_OK);
+    cr_assert_str_eq(status, "queued");
+    cr_assert_eq(attempts, 0);
+    cr_assert_eq(lease, 0);
+    cr_assert_null(err);
+    cr_assert_eq(mail_deliver_due((int64_t)time(NULL)), 1, "tried now, by a sender on time");
+}
