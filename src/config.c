@@ -379,9 +379,16 @@ static void validate(void)
         cerr("public_url must be http(s)://host[:port] without a path: %s", c->public_url);
     c->cookie_prefix = c->https ? "__Host-" : "";
     if (!strchr(c->listen, ':')) cerr("listen must be address:port: %s", c->listen);
-    if (strncmp(c->database, "sqlite:", 7) && strncmp(c->database, "postgres://", 11) &&
-        strncmp(c->database, "postgresql://", 13) && !strchr(c->database, '='))
-        cerr("database must be sqlite:PATH or a PostgreSQL URL: %s", c->database);
+    /* an empty sqlite path would be a throwaway temporary database; the value is not echoed
+     * (it may hold a password) */
+    const char *db = c->database;
+    int is_sqlite = !strncmp(db, "sqlite:", 7);
+    int sqlite_ok = is_sqlite && db[7];
+    int pg_ok = !strncmp(db, "postgres://", 11) || !strncmp(db, "postgresql://", 13) ||
+                (!is_sqlite && strchr(db, '=') && !strstr(db, "://"));
+    if (!sqlite_ok && !pg_ok)
+        cerr("database must be sqlite:PATH or a PostgreSQL URL (postgres://, postgresql:// or "
+             "key=value)");
     if (strcmp(c->default_lang, "zh-CN") && strcmp(c->default_lang, "en"))
         cerr("default_lang must be zh-CN or en: %s", c->default_lang);
     /* counted as the captcha compares it: spaces ignored */

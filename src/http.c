@@ -18,6 +18,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "connlimit.h"
 #include "csrf.h"
 #include "i18n.h"
 #include "log.h"
@@ -231,9 +232,9 @@ static int req_body_declared_too_large(struct req *r)
 
 static void req_upload(struct req *r, const char *data, size_t size)
 {
-    if (r->too_large) return;
-    if (r->body_len + size > (size_t)cfg->max_body) {
+    if (r->too_large || r->body_len + size > (size_t)cfg->max_body) {
         r->too_large = 1;
+        r->body_len += size; /* counted, not kept */
         return;
     }
     if (!r->pp && !r->body) {
@@ -304,9 +305,13 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (*upload_data_size) {
         req_upload(r, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        if (r->too_large && !r->responded) page_error(r, 413, "error.too_large");
+        /* no response can be queued while upload data is handed over (microhttpd.h): an
+         * oversized body is read and dropped, then answered 413; far beyond the limit the
+         * connection is closed */
+        if (r->too_large && r->body_len > 16 * (size_t)cfg->max_body) return MHD_NO;
         return MHD_YES;
     }
+    if (r->too_large && !r->responded) page_error(r, 413, "error.too_large");
     if (r->responded) return MHD_YES;
     if (r->body) r->body[r->body_len] = 0;
     dispatch(r);
@@ -371,6 +376,27 @@ int http_port(void)
     return bound_port;
 }
 
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)cls;
+    (void)addrlen;
+    return connlimit_admit(addr) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    (void)socket_ctx;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci) return;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        connlimit_opened(ci->client_addr);
+    else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+        connlimit_closed(ci->client_addr);
+}
+
 int http_start(void)
 {
     char err[128];
@@ -392,16 +418,17 @@ int http_start(void)
         cfg->threads ? (unsigned)cfg->threads : (unsigned)(cores * 2 < 4 ? 4 : cores * 2);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
                      MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    daemon_h = MHD_start_daemon(flags, 0, NULL, NULL, on_access, NULL, MHD_OPTION_SOCK_ADDR,
-                                (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
-                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-                                MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                                (unsigned)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-                                (unsigned)cfg->request_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                                MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+    connlimit_init((unsigned)cfg->per_ip_connections, trusted);
+    daemon_h = MHD_start_daemon(
+        flags, 0, on_accept, NULL, on_access, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->max_connections, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->request_timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
     if (!daemon_h) {
         log_warnx("http: cannot listen on %s", cfg->listen);
+        connlimit_shutdown();
         netaddr_list_free(trusted);
         trusted = NULL;
         return -1;
@@ -416,6 +443,7 @@ void http_stop(void)
 {
     if (daemon_h) MHD_stop_daemon(daemon_h);
     daemon_h = NULL;
+    connlimit_shutdown();
     netaddr_list_free(trusted);
     trusted = NULL;
 }

@@ -21,7 +21,7 @@ echo "-- on SQLite (and the scale-out tests on PostgreSQL)"
 node --test --test-concurrency="$jobs" --test-reporter=spec ./*.test.mjs
 echo "-- the email flow again, on PostgreSQL"
 E2E_DB=postgres node --test --test-concurrency="$jobs" --test-reporter=spec \
-    ./email_flow.test.mjs ./signup_errors.test.mjs ./login_verify_errors.test.mjs \
+    ./email_flow.test.mjs ./signup_errors.test.mjs ./login_verify_errors.test.mjs ./limits.test.mjs \
     ./concurrency.test.mjs ./mail_faults.test.mjs \
     ./settings.test.mjs ./password_reset.test.mjs ./admin.test.mjs \
     ./wechat.test.mjs ./github.test.mjs ./build.test.mjs

@@ -9,11 +9,13 @@
 #include "account.h"
 #include "arena.h"
 #include "config.h"
+#include "fuzz_env.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;
     if (!ready) {
+        fuzz_env_clear();
         if (sodium_init() < 0 || config_load(NULL) != 0) abort();
         ready = 1;
     }

@@ -10,6 +10,7 @@
 #include "account.h"
 #include "arena.h"
 #include "config.h"
+#include "fuzz_env.h"
 #include "oauth2.h"
 #include "oauth_flow.h"
 
@@ -31,6 +32,7 @@ static void setup(void)
                                       "DAOID_CODING_URL",
                                       "https://team.coding.net",
                                       NULL};
+    fuzz_env_clear();
     for (int i = 0; env[i]; i += 2) setenv(env[i], env[i + 1], 1);
     if (sodium_init() < 0 || config_load(NULL) != 0) abort();
 }

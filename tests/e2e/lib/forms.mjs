@@ -1,9 +1,11 @@
 // Helpers for black-box requests to daoid without a browser: a client with its own cookie jar
 // over fetch, the hidden fields (csrf token, captcha id) and messages of rendered forms, and
 // browser contexts that appear to come from a given client address (X-Forwarded-For, for a
-// daoid started with DAOID_TRUSTED_PROXIES=127.0.0.1).
+// daoid started with DAOID_TRUSTED_PROXIES=127.0.0.1); a request on a connection of its own
+// that shows every header line as sent (rawRequest).
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import http from 'node:http';
 import { browser, fillSignup, CAPTCHA, PASSWORD, ROOT } from './harness.mjs';
 
 // The message catalog of a language (locale/LANG.txt) as t(key, vars): the text a page shows,
@@ -153,4 +155,26 @@ export function fieldErrors(page) {
 export async function sameWindow(window, margin) {
   const left = () => window - ((Date.now() / 1000) % window);
   if (left() < margin) await new Promise((r) => setTimeout(r, left() * 1000 + 100));
+}
+
+// One request on a fresh connection (no keep-alive pool), with the response's header lines as
+// sent: all(name) lists every value of a header (fetch would join repeated ones). body: a
+// string, or an array of strings written in turn (chunked when no Content-Length is given).
+export function rawRequest(base, path, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(base + path, { method, headers, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        const pairs = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
+        const all = (name) => pairs.filter(([k]) => k.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
+        resolve({ status: res.statusCode, all, get: (name) => all(name)[0], text, page: parsePage(text) });
+      });
+    });
+    req.on('error', reject);
+    for (const part of [].concat(body ?? [])) req.write(part);
+    req.end();
+  });
 }

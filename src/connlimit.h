@@ -1,0 +1,28 @@
+/* connlimit: open connections per peer address (per_ip_connections), with the trusted proxies
+ * exempt: behind nginx every connection comes from nginx, and the limit belongs to the clients
+ * it speaks for (nginx's limit_conn), not to nginx itself.
+ *
+ * Invariants:
+ *  1. A peer's count is the number of its connections that libmicrohttpd started and has not
+ *     closed (connlimit_opened / connlimit_closed, one each per connection).
+ *  2. connlimit_admit refuses a peer at its limit; admission and start are two steps, so a
+ *     burst may pass the limit by the connections accepted between them (at most one per
+ *     worker thread).
+ *  3. Trusted peers are never counted or refused. */
+#ifndef DAOID_CONNLIMIT_H
+#define DAOID_CONNLIMIT_H
+
+#include <sys/socket.h>
+
+struct netaddr_list;
+
+/* limit 0: no limit. trusted is borrowed and must outlive every other call. */
+void connlimit_init(unsigned limit, const struct netaddr_list *trusted);
+void connlimit_shutdown(void); /* frees the table */
+
+/* 1 when a new connection from sa may be accepted. */
+int connlimit_admit(const struct sockaddr *sa);
+void connlimit_opened(const struct sockaddr *sa);
+void connlimit_closed(const struct sockaddr *sa);
+
+#endif
