@@ -1,7 +1,8 @@
 -- 003: OAuth2 sign-in (GitHub, Bitbucket, Coding): the states of flows under way and the
 -- sign-ups waiting for their "complete your account" form. Both rows are one-time (deleted
 -- when used) and short-lived (the janitor deletes expired ones). Only hashes of the secrets
--- handed to browsers are kept. Provider access tokens are never stored here.
+-- handed to browsers are kept. No provider token is kept in plain text: 006_build.sql adds
+-- the sealed (encrypted) token columns of a pending sign-up to oauth_pending.
 
 -- state_hash: hash of the `state` parameter; browser_hash: hash of the cookie that binds the
 -- flow to the browser that started it; intent: signin | bind | reauth; account_id: the

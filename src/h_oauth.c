@@ -168,8 +168,11 @@ static void callback_failed(struct req *r, const char *provider,
     notice(r, pg.status, provider, pg.title, pg.msg, c, links);
 }
 
+/* The callback's URL carries the code and the state, and its failure pages render at that
+ * URL: no Referer from it, whatever the page links to or loads. */
 void h_oauth_callback(struct req *r)
 {
+    resp_header(r, "Referrer-Policy", "no-referrer");
     struct oauth_callback_in in = {
         .provider = path_provider(r),
         .code = req_arg(r, "code"),
@@ -398,6 +401,9 @@ void h_settings_accounts_unbind(struct req *r)
         return;
     case OUNBIND_LAST:
         accounts_page(r, 409, "oauth.accounts.err.last", NULL, p);
+        return;
+    case OUNBIND_LAST_UNUSABLE:
+        accounts_page(r, 409, "oauth.accounts.err.last_usable", NULL, p);
         return;
     case OUNBIND_NEED_PASSWORD:
         accounts_page(r, 403, "oauth.accounts.err.need_password", NULL, p);

@@ -1,12 +1,16 @@
 /* identity: see identity.h for the invariants. Unlinking locks the account's rows first
- * ({{FOR_UPDATE}}) so that two concurrent unlinks cannot both pass the last-method check. */
+ * ({{FOR_UPDATE}}) so that two concurrent unlinks cannot both pass the last-method check.
+ * Which providers count as ways in is read from the configuration at each call, so removing
+ * a provider from the config takes its identities out of the count at once. */
 #include "identity.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
+#include "oauth2.h"
 #include "store.h"
+#include "wechat_api.h"
 
 #define IDENT_COLS "id, provider, subject, login, email, extra, account_id, created_at"
 
@@ -74,15 +78,50 @@ enum ident_rc identity_touch(struct st_conn *c, int64_t id, const char *login, c
     return rc == ST_OK ? IDENT_OK : IDENT_STORE_ERR;
 }
 
+int identity_provider_usable(const char *provider)
+{
+    if (!provider) return 0;
+    if (!strcmp(provider, "wechat")) return wechat_api_enabled();
+    return oauth2_provider_enabled(provider);
+}
+
+/* The account's identities other than at except (NULL: all) whose provider is usable now
+ * (usable 1) or not (usable 0); -1 on error. */
+static int count_identities(struct st_conn *c, int64_t account_id, int usable, const char *except)
+{
+    struct st_stmt *s = st_prepare(c, "SELECT provider FROM identities WHERE account_id = ?");
+    if (!s) return -1;
+    st_bind_int(s, 1, account_id);
+    int n = 0;
+    enum st_rc rc;
+    while ((rc = st_step(s)) == ST_ROW) {
+        const char *p = st_col_text(s, 0);
+        if (except && p && !strcmp(p, except)) continue;
+        if (!identity_provider_usable(p) == !usable) n++;
+    }
+    st_done(s);
+    return rc == ST_DONE ? n : -1;
+}
+
+/* The password (0 or 1) plus the usable identities other than at except; -1 on error. */
+static int methods_except(struct st_conn *c, int64_t account_id, const char *except)
+{
+    int64_t pw = 0;
+    if (st_one(c, NULL, "SELECT COUNT(*) FROM accounts WHERE id = ? AND password_hash IS NOT NULL",
+               "i", "i", account_id, &pw) != ST_OK)
+        return -1;
+    int n = count_identities(c, account_id, 1, except);
+    return n < 0 ? -1 : n + (int)pw;
+}
+
 int identity_signin_methods(struct st_conn *c, int64_t account_id)
 {
-    int64_t n = 0;
-    enum st_rc rc = st_one(c, NULL,
-                           "SELECT (SELECT COUNT(*) FROM identities WHERE account_id = ?)"
-                           " + (SELECT COUNT(*) FROM accounts WHERE id = ?"
-                           " AND password_hash IS NOT NULL)",
-                           "ii", "i", account_id, account_id, &n);
-    return rc == ST_OK ? (int)n : -1;
+    return methods_except(c, account_id, NULL);
+}
+
+int identity_unusable_count(struct st_conn *c, int64_t account_id, const char *except)
+{
+    return count_identities(c, account_id, 0, except);
 }
 
 enum ident_rc identity_unlink(struct st_conn *c, int64_t account_id, const char *provider)
@@ -95,8 +134,8 @@ enum ident_rc identity_unlink(struct st_conn *c, int64_t account_id, const char 
                            account_id, &locked);
     if (rc == ST_NOTFOUND) out = IDENT_NOTFOUND;
     if (rc != ST_OK) goto fail;
-    int n = identity_signin_methods(c, account_id);
-    if (n < 0) goto fail;
+    int left = methods_except(c, account_id, provider); /* the usable ways after the unlink */
+    if (left < 0) goto fail;
     int64_t has = 0;
     if (st_one(c, NULL, "SELECT COUNT(*) FROM identities WHERE account_id = ? AND provider = ?",
                "is", "i", account_id, provider, &has) != ST_OK)
@@ -105,7 +144,7 @@ enum ident_rc identity_unlink(struct st_conn *c, int64_t account_id, const char 
         out = IDENT_NOTFOUND;
         goto fail;
     }
-    if (n <= 1) {
+    if (left < 1) {
         out = IDENT_LAST_METHOD;
         goto fail;
     }

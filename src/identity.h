@@ -6,8 +6,11 @@
  *     identity per provider (unique indexes).
  *  2. Linking never happens by email or username: only a signed-in account (or one being
  *     created in the same transaction) gets an identity linked.
- *  3. An account keeps at least one way to sign in: a password or an identity. Unlinking the
- *     last one is refused (checked under a lock on the account's identities). */
+ *  3. An account keeps at least one way to sign in that works now: a password, or an identity
+ *     at a provider configured now (identity_provider_usable). An unlink that would leave
+ *     none is refused (checked under a lock on the account's row); so is unlinking the last
+ *     identity of an account that has no usable way left (it works again if its provider
+ *     is configured again). */
 #ifndef DAOID_IDENTITY_H
 #define DAOID_IDENTITY_H
 
@@ -49,13 +52,21 @@ enum ident_rc identity_link(struct st_conn *c, int64_t account_id, const char *p
 /* Refreshes what the provider shows (login, email, extra) at sign-in. */
 enum ident_rc identity_touch(struct st_conn *c, int64_t id, const char *login, const char *email,
                              const char *extra, int64_t now);
-/* Unlinks the account's identity at provider (its own transaction), unless it is the last
- * way to sign in. */
+/* Unlinks the account's identity at provider (its own transaction), unless no usable way to
+ * sign in would be left (IDENT_LAST_METHOD). */
 enum ident_rc identity_unlink(struct st_conn *c, int64_t account_id, const char *provider);
 /* The account's identities, oldest first: *out (in a) and *n. 0 or -1. */
 int identity_list(struct st_conn *c, struct arena *a, int64_t account_id, struct identity **out,
                   int *n);
-/* Ways the account can sign in: 1 for a password, plus one per identity; -1 on error. */
+/* 1 when provider is a way to sign in on this site now: GitHub, Bitbucket or Coding with its
+ * client id configured (oauth2_provider_enabled), WeChat with wechat_app_id set
+ * (wechat_api_enabled); 0 otherwise (an identity of a provider since removed). */
+int identity_provider_usable(const char *provider);
+/* Ways the account can sign in now: 1 for a password, plus one per identity at a usable
+ * provider; -1 on error. */
 int identity_signin_methods(struct st_conn *c, int64_t account_id);
+/* The account's identities at providers that are not usable now, other than at except (may
+ * be NULL); -1 on error. */
+int identity_unusable_count(struct st_conn *c, int64_t account_id, const char *except);
 
 #endif

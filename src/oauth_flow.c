@@ -619,12 +619,13 @@ int oauth_flow_accounts(struct arena *a, int64_t account_id, struct oauth_accoun
 static const char *reauth_provider(struct st_conn *c, struct arena *a, int64_t account_id,
                                    const char *unbinding)
 {
-    if (oauth2_provider_enabled(unbinding)) return unbinding;
+    /* WeChat too: /auth/wechat?intent=reauth confirms by a scan */
+    if (identity_provider_usable(unbinding)) return unbinding;
     struct identity *ids = NULL;
     int n = 0;
     if (identity_list(c, a, account_id, &ids, &n) != 0) return NULL;
     for (int i = 0; i < n; i++)
-        if (oauth2_provider_enabled(ids[i].provider)) return ids[i].provider;
+        if (identity_provider_usable(ids[i].provider)) return ids[i].provider;
     return NULL;
 }
 
@@ -659,6 +660,14 @@ static enum oauth_unbind_rc unbind_confirm(struct st_conn *c, struct arena *a,
     }
 }
 
+/* Why the unbind would leave no way in: LAST_UNUSABLE when the account has other identities
+ * that no longer count (their provider is not configured now), else LAST. */
+static enum oauth_unbind_rc last_rc(struct st_conn *c, const struct oauth_unbind_in *in)
+{
+    int n = identity_unusable_count(c, in->account_id, in->provider);
+    return n < 0 ? OUNBIND_ERR : n > 0 ? OUNBIND_LAST_UNUSABLE : OUNBIND_LAST;
+}
+
 enum oauth_unbind_rc oauth_flow_unbind(struct arena *a, const struct oauth_unbind_in *in,
                                        struct oauth_unbind_out *out)
 {
@@ -672,7 +681,7 @@ enum oauth_unbind_rc oauth_flow_unbind(struct arena *a, const struct oauth_unbin
     if (ir != IDENT_OK) return OUNBIND_ERR;
     int methods = identity_signin_methods(c, in->account_id);
     if (methods < 0) return OUNBIND_ERR;
-    if (methods <= 1) return OUNBIND_LAST;
+    if (methods - identity_provider_usable(in->provider) < 1) return last_rc(c, in);
     if (!in->fresh) {
         enum oauth_unbind_rc rc = unbind_confirm(c, a, in, out, now);
         if (rc != OUNBIND_OK) return rc;
@@ -683,7 +692,7 @@ enum oauth_unbind_rc oauth_flow_unbind(struct arena *a, const struct oauth_unbin
     case IDENT_NOTFOUND:
         return OUNBIND_NOTFOUND;
     case IDENT_LAST_METHOD:
-        return OUNBIND_LAST;
+        return last_rc(c, in);
     default:
         return OUNBIND_ERR;
     }

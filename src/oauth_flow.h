@@ -29,8 +29,9 @@
  *     (provider_token.h): kept for the account after a bind, a sign-in or a re-authentication
  *     (a sign-in never narrows what a bind granted), and with the pending row of a sign-up
  *     until its registration moves them to the new account.
- *  6. Unbinding keeps a way to sign in (identity.h invariant 3) and needs a recent sign-in,
- *     the password, or a re-authentication at a provider. */
+ *  6. Unbinding keeps a way to sign in that works now (identity.h invariant 3: identities at
+ *     providers no longer configured do not count) and needs a recent sign-in, the password,
+ *     or a re-authentication at a provider. */
 #ifndef DAOID_OAUTH_FLOW_H
 #define DAOID_OAUTH_FLOW_H
 
@@ -186,6 +187,8 @@ enum oauth_unbind_rc {
     OUNBIND_OK,
     OUNBIND_NOTFOUND,
     OUNBIND_LAST,          /* the last way to sign in */
+    OUNBIND_LAST_UNUSABLE, /* the last way that works: the account's other identities are at
+                              providers not configured now */
     OUNBIND_NEED_PASSWORD, /* not fresh: the password is needed */
     OUNBIND_BAD_PASSWORD,
     OUNBIND_NEED_REAUTH, /* not fresh and no password: sign in again at a provider */

@@ -3,14 +3,16 @@
 // no mail) and changing it (mail, verify); sign-in; the username suggestion; binding and
 // unbinding on the linked-accounts page (the last way in stays; an old sign-in needs the
 // password or GitHub again); and everything that must end on a clear page with no account and
-// no session: cancelling on GitHub, a state from elsewhere, a reused code, GitHub answering 500,
-// malformed JSON or too slowly, an identity bound to someone else, an address that is an
-// existing account's.
+// no session: cancelling on GitHub, a state from elsewhere or past its ten minutes, a reused or
+// expired code, GitHub answering 500, malformed JSON or too slowly, an identity bound to
+// someone else, an address that is an existing account's, a disabled account. The callback's
+// pages, whose URL carries the code and the state, send no Referer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { newPage, stopAll, signup, linkIn, PASSWORD } from './lib/harness.mjs';
 import { catalog, signupClient, submitClick } from './lib/forms.mjs';
+import { admin } from './lib/console.mjs';
 import {
   CLIENTS, startOAuth, newUser, authorize, startAt, signInWith, signUpWith, completeAccount,
   catchCallback, providerMode, providerStatus,
@@ -309,6 +311,132 @@ test('a state that is forged, from another browser, used up or of another provid
   assert.equal(accounts(), before);
   await a.ctx.close();
   await b.ctx.close();
+});
+
+// The hashes of the states stored now.
+const stateHashes = () => new Set(d.sql('SELECT state_hash FROM oauth_states').map(([h]) => h));
+
+// Starts a GitHub sign-in in page and moves its state's times `seconds` into the past (as if
+// it had been started that long ago); resolves on the authorize page with the state's hash.
+async function startAged(page, seconds) {
+  const old = stateHashes();
+  await startAt(page, d.base, 'github');
+  const fresh = [...stateHashes()].filter((h) => !old.has(h));
+  assert.equal(fresh.length, 1, 'one new state');
+  d.sql(`UPDATE oauth_states SET created_at = created_at - ${seconds}, expires_at = expires_at - ${seconds}
+         WHERE state_hash = '${fresh[0]}'`);
+  return fresh[0];
+}
+
+// Authorizes on the simulator's page; resolves with daoid's response at the callback.
+async function callbackResponse(page, login) {
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes('/auth/github/callback')),
+    authorize(page, d.base, login),
+  ]);
+  return resp;
+}
+
+test('a state past its ten minutes ends on the clear page: no account, no session, no code exchanged', async () => {
+  const u = await newUser(sim, 'github', { login: 'latecomer', email: 'latecomer@example.com' });
+  const before = accounts();
+  const sessions = count('SELECT COUNT(*) FROM sessions');
+  const { ctx, page } = await newPage();
+
+  // started nine and a half minutes ago: still good
+  await startAged(page, 570);
+  let resp = await callbackResponse(page, u.login);
+  assert.equal(resp.status(), 303);
+  assert.equal(resp.headers()['referrer-policy'], 'no-referrer', 'the redirect from the callback too');
+  assert.match(page.url(), /\/auth\/complete$/);
+  await ctx.clearCookies();
+
+  // started ten minutes and a second ago: refused before the code is exchanged
+  const calls = (await providerStatus(sim)).token_calls;
+  const pending = count(`SELECT COUNT(*) FROM oauth_pending WHERE subject = '${u.id}'`);
+  const hash = await startAged(page, 601);
+  resp = await callbackResponse(page, u.login);
+  assert.equal(resp.status(), 400);
+  assert.deepEqual(await failure(page), { title: zh('oauth.title.failed', GH), message: zh('oauth.err.state') });
+  assert.equal(await page.getAttribute('#notice-link', 'href'), '/auth/github', 'a way to start again');
+  assert.equal(count(`SELECT COUNT(*) FROM oauth_states WHERE state_hash = '${hash}'`), 0, 'the state is used up');
+  assert.equal((await providerStatus(sim)).token_calls, calls, 'the code was not exchanged');
+  assert.equal(count(`SELECT COUNT(*) FROM oauth_pending WHERE subject = '${u.id}'`), pending, 'no new pending sign-up');
+  assert.equal((await me(page)).status, 401);
+  assert.equal(accounts(), before, 'no account');
+  assert.equal(count('SELECT COUNT(*) FROM sessions'), sessions, 'no session');
+  await ctx.close();
+});
+
+test('the callback\'s pages send no Referer: Referrer-Policy no-referrer, once', async () => {
+  const { ctx, page } = await newPage();
+  const login = await page.goto(d.base + '/login');
+  assert.equal(login.headers()['referrer-policy'], 'strict-origin-when-cross-origin', 'other pages keep the default');
+  const forged = await page.goto(`${d.base}/auth/github/callback?code=leaked-code&state=${'y'.repeat(43)}`);
+  assert.equal(forged.status(), 400);
+  const all = (await forged.headersArray()).filter((h) => h.name.toLowerCase() === 'referrer-policy');
+  assert.deepEqual(all.map((h) => h.value), ['no-referrer']);
+  assert.deepEqual(await failure(page), { title: zh('oauth.title.failed', GH), message: zh('oauth.err.state') });
+  // the page's own links carry no Referer (and so neither the code nor the state)
+  const [req] = await Promise.all([
+    page.waitForRequest((r) => r.url() === `${d.base}/auth/github`),
+    page.click('#notice-link'),
+  ]);
+  assert.equal(await req.headerValue('referer'), null);
+  await ctx.close();
+});
+
+// Makes the simulator's authorization code expire now (as one left unused for ten minutes).
+async function expireCode(code) {
+  const r = await fetch(`${sim.url}/_ctl/oauth/expire`, { method: 'POST', body: JSON.stringify({ code }) });
+  assert.equal(r.status, 200);
+  return (await r.json()).expired;
+}
+
+test('an expired code is refused by GitHub: the clear page, no account, no session', async () => {
+  const u = await newUser(sim, 'github', { login: 'slowpoke', email: 'slowpoke@example.com' });
+  const before = accounts();
+  const sessions = count('SELECT COUNT(*) FROM sessions');
+  const { ctx, page } = await newPage();
+  await startAt(page, d.base, 'github');
+  const url = new URL(await catchCallback(page, d.base, 'github', u.login));
+  assert.equal(await expireCode(url.searchParams.get('code')), 1);
+  const calls = (await providerStatus(sim)).token_calls;
+  const r = await page.goto(url.href);
+  assert.equal(r.status(), 400);
+  assert.deepEqual(await failure(page), { title: zh('oauth.title.failed', GH), message: zh('oauth.err.rejected', GH) });
+  assert.equal(r.headers()['referrer-policy'], 'no-referrer');
+  assert.equal((await providerStatus(sim)).token_calls, calls + 1, 'GitHub was asked, and refused it');
+  assert.equal((await me(page)).status, 401);
+  assert.equal(accounts(), before);
+  assert.equal(count(`SELECT COUNT(*) FROM oauth_pending WHERE subject = '${u.id}'`), 0);
+  assert.equal(count('SELECT COUNT(*) FROM sessions'), sessions);
+  await ctx.close();
+});
+
+test('a disabled account is refused through GitHub: no session; enabled again, it signs in', async () => {
+  const u = await newUser(sim, 'github', { login: 'switched-off', email: 'switched-off@example.com' });
+  const { ctx, page } = await newPage();
+  await signUpWith(page, d.base, 'github', u.login);
+  const { body } = await me(page);
+  const off = await admin(d, ['disable', body.username]);
+  assert.equal(off.code, 0, off.err);
+  assert.equal((await me(page)).status, 401, 'its session ended');
+  await ctx.clearCookies();
+
+  await startAt(page, d.base, 'github');
+  const resp = await callbackResponse(page, u.login);
+  assert.equal(resp.status(), 403);
+  assert.deepEqual(await failure(page), { title: zh('oauth.title.failed', GH), message: zh('login.err.disabled') });
+  assert.equal((await me(page)).status, 401);
+  assert.equal(count(`SELECT COUNT(*) FROM sessions WHERE account_id = ${body.id}`), 0, 'no session');
+  assert.equal(count(`SELECT COUNT(*) FROM accounts WHERE username = '${body.username}'`), 1, 'no second account');
+
+  assert.equal((await admin(d, ['enable', body.username])).code, 0);
+  await signInWith(page, d.base, 'github', u.login);
+  assert.match(page.url(), /\/console$/);
+  assert.equal((await me(page)).body.id, body.id);
+  await ctx.close();
 });
 
 test('a code used once is refused by GitHub the second time', async () => {

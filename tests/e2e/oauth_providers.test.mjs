@@ -2,11 +2,12 @@
 // Coding as configured providers): a Bitbucket sign-up (HTTP Basic client authentication,
 // uuid ids, `values[]` emails) and a Coding sign-up (team URLs, the open-api user, expires_in
 // as a string); then what the configuration decides: a provider without a client id is not
-// offered, and a provider whose API cannot be reached ends on a clear page.
+// offered, an identity at a provider since removed is no way to sign in (so it cannot be what
+// remains after an unbind), and a provider whose API cannot be reached ends on a clear page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { newPage, stopAll, startDaoid, freePort } from './lib/harness.mjs';
-import { catalog } from './lib/forms.mjs';
+import { catalog, submitClick } from './lib/forms.mjs';
 import { startOAuth, newUser, signInWith, signUpWith, startAt, authorize, completeAccount, oauthEnv, registerCallbacks, providerStatus } from './lib/oauth.mjs';
 
 const zh = catalog('zh-CN');
@@ -112,6 +113,42 @@ test('a provider without a client id is not offered', async () => {
     await ctx.close();
   } finally {
     await none.stop();
+  }
+});
+
+test('an identity at a provider no longer configured is no way in: GitHub cannot be unbound for it', async () => {
+  const only = await startDaoid({ devsim: sim, env: oauthEnv(sim, ['github']) });
+  await registerCallbacks(sim, only.base);
+  try {
+    const u = await newUser(sim, 'github', { login: 'leftover', email: 'leftover@example.com' });
+    const { ctx, page } = await newPage();
+    await signUpWith(page, only.base, 'github', u.login);
+    const { id } = await (await page.request.get(only.base + '/api/v1/me')).json();
+    // bound to Bitbucket while this site still offered it
+    only.sql(`INSERT INTO identities (provider, subject, login, account_id, created_at, updated_at)
+              VALUES ('bitbucket', '{leftover-bb}', 'leftover-bb', ${id}, 1, 1)`);
+    const ids = () => only.sql(`SELECT provider FROM identities WHERE account_id = ${id} ORDER BY provider`).map(([p]) => p);
+    await page.goto(only.base + '/settings/accounts');
+    assert.equal(await page.textContent('#state-bitbucket'), zh('oauth.accounts.bound'));
+    assert.equal(await page.$('#bind-bitbucket'), null, 'not offered');
+
+    let r = await submitClick(page, '#unbind-github');
+    assert.equal(r.status(), 409);
+    assert.equal(await page.textContent('#alert'), zh('oauth.accounts.err.last_usable', { provider: 'GitHub' }));
+    assert.deepEqual(ids(), ['bitbucket', 'github']);
+
+    // the leftover itself can go, GitHub stays; then GitHub is plainly the last way in
+    r = await submitClick(page, '#unbind-bitbucket');
+    assert.equal(r.status(), 303);
+    assert.deepEqual(ids(), ['github']);
+    r = await submitClick(page, '#unbind-github');
+    assert.equal(r.status(), 409);
+    assert.equal(await page.textContent('#alert'), zh('oauth.accounts.err.last'));
+    assert.deepEqual(ids(), ['github']);
+    await ctx.close();
+  } finally {
+    await registerCallbacks(sim, d.base);
+    await only.stop();
   }
 });
 

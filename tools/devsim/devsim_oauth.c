@@ -9,8 +9,8 @@
  * Coding refresh also ends the grant's earlier access tokens, as Coding documents).
  * /_ctl/oauth switches the server-to-server endpoints slow, to HTTP 500 or to malformed JSON,
  * registers daoid's callback base, adds test users, lists the tokens issued
- * (/_ctl/oauth/tokens) and expires them (/_ctl/oauth/expire). The repositories behind these
- * tokens are devsim_repos.c's.
+ * (/_ctl/oauth/tokens) and expires them or an authorization code (/_ctl/oauth/expire). The
+ * repositories behind these tokens are devsim_repos.c's.
  *
  * Paths (base URLs for daoid's config): GitHub web /github, API /github/api; Bitbucket web
  * /bitbucket, API /bitbucket/api; Coding team /coding. */
@@ -1063,14 +1063,18 @@ static int token_match(const struct dtoken *t, const char *prov, const char *log
 }
 
 /* {"provider":P,"login":L} (both optional): their access tokens expire now (refresh tokens
- * stay valid). Answers how many. */
+ * stay valid). {"code":C}: that authorization code expires now instead (as one left unused
+ * for DO_CODE_TTL). Answers how many. */
 static void ctl_expire(json_t *j, struct devsim_resp *resp)
 {
     const char *prov = json_string_value(json_object_get(j, "provider"));
     const char *login = json_string_value(json_object_get(j, "login"));
+    const char *code = json_string_value(json_object_get(j, "code"));
     json_int_t n = 0;
     pthread_mutex_lock(&S.mu);
-    for (size_t i = 0; i < S.ntokens; i++)
+    for (size_t i = 0; code && i < S.ncodes; i++)
+        if (!strcmp(S.codes[i].code, code)) S.codes[i].expires = now_s() - 1, n++;
+    for (size_t i = 0; !code && i < S.ntokens; i++)
         if (token_match(&S.tokens[i], prov, login)) S.tokens[i].expires = now_s() - 1, n++;
     pthread_mutex_unlock(&S.mu);
     devsim_reply_json(resp, 200, json_pack("{s:I}", "expired", n));
