@@ -1,7 +1,9 @@
 /* h_wechat: WeChat sign-in: the QR page /auth/wechat (also ?intent=bind from the linked
- * accounts, ?new=1 for a fresh code), its poll /auth/wechat/status (JSON), the registration
- * form after "Bound", the callback URL WeChat pushes to, and the resources page. The page
- * works without JavaScript: reloading it moves the ticket on exactly as the poll does. */
+ * accounts, ?intent=reauth&next=PATH from /reauth, ?new=1 for a fresh code), its poll
+ * /auth/wechat/status (JSON; next=PATH for a re-authentication), the registration form after
+ * "Bound", the callback URL WeChat pushes to, and the resources page. The page works without
+ * JavaScript: reloading it moves the ticket on exactly as the poll does. A re-authentication
+ * ends on next, which is checked like every other next (http_safe_next) on each request. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,10 @@ static const char *error_key(enum wxl_outcome o)
         return "wechat.err.has_other";
     case WXO_WRONG_ACCOUNT:
         return "wechat.err.wrong_account";
+    case WXO_MISMATCH:
+        return "wechat.err.mismatch";
+    case WXO_NOT_BOUND:
+        return "wechat.err.not_bound";
     case WXO_DISABLED:
         return "wechat.err.disabled";
     case WXO_LIMITED:
@@ -48,8 +54,10 @@ static int error_status(enum wxl_outcome o)
     switch (o) {
     case WXO_TAKEN:
     case WXO_HAS_OTHER:
+    case WXO_NOT_BOUND:
         return 409;
     case WXO_WRONG_ACCOUNT:
+    case WXO_MISMATCH:
     case WXO_DISABLED:
         return 403;
     case WXO_LIMITED:
@@ -62,15 +70,49 @@ static int error_status(enum wxl_outcome o)
     }
 }
 
+static enum wxl_intent intent_of(struct req *r)
+{
+    const char *s = req_arg(r, "intent");
+    if (s && !strcmp(s, "bind")) return WXL_BIND;
+    if (s && !strcmp(s, "reauth")) return WXL_REAUTH;
+    return WXL_SIGNIN;
+}
+
+/* Where a re-authentication goes back to: the request's next when it is a same-site path. */
+static const char *next_of(struct req *r)
+{
+    const char *next = req_arg(r, "next");
+    return http_safe_next(next) ? next : "/settings";
+}
+
+/* This page's own address for intent (with next for a re-authentication), in r->a. */
+static const char *self_href(struct req *r, enum wxl_intent intent)
+{
+    if (intent == WXL_BIND) return "/auth/wechat?intent=bind";
+    if (intent == WXL_SIGNIN) return "/auth/wechat";
+    return arena_printf(r->a, "/auth/wechat?intent=reauth&next=%s",
+                        http_urlencode(r->a, next_of(r)));
+}
+
 /* The page's context with what every state shows. */
 static struct tmpl_ctx *wechat_ctx(struct req *r, enum wxl_intent intent)
 {
+    static const char *const titles[] = {"wechat.title", "wechat.bind_title",
+                                         "wechat.reauth_title"};
     struct tmpl_ctx *c = page_ctx(r);
-    int bind = intent == WXL_BIND;
-    tmpl_set_bool(c, "bind", bind);
-    if (bind) tmpl_set(c, "title", i18n_get(i18n_cat(r->lang), "wechat.bind_title"));
-    tmpl_set(c, "self_href", bind ? "/auth/wechat?intent=bind" : "/auth/wechat");
-    tmpl_set(c, "new_href", bind ? "/auth/wechat?intent=bind&new=1" : "/auth/wechat?new=1");
+    const char *self = self_href(r, intent);
+    tmpl_set_bool(c, "bind", intent == WXL_BIND);
+    tmpl_set_bool(c, "reauth", intent == WXL_REAUTH);
+    tmpl_set_bool(c, "signin", intent == WXL_SIGNIN);
+    tmpl_set(c, "title", i18n_get(i18n_cat(r->lang), titles[intent]));
+    tmpl_set(c, "self_href", self);
+    tmpl_set(c, "new_href", arena_printf(r->a, "%s%cnew=1", self, strchr(self, '?') ? '&' : '?'));
+    if (intent == WXL_REAUTH) {
+        tmpl_set(c, "next", next_of(r));
+        tmpl_set(
+            c, "status_href",
+            arena_printf(r->a, "/auth/wechat/status?next=%s", http_urlencode(r->a, next_of(r))));
+    }
     tmpl_setf(c, "units", "%lld", (long long)cfg->wechat_bonus_units);
     tmpl_set(c, "duration", i18n_duration(r->a, r->lang, cfg->wechat_qr_ttl));
     return c;
@@ -136,6 +178,10 @@ static void render_outcome(struct req *r, const struct wxl_result *res)
         clear_ticket(r);
         if (session_begin(r, res->account_id) != 0) return page_error(r, 503, "error.unavailable");
         return resp_redirect(r, "/console");
+    case WXO_REAUTHED:
+        clear_ticket(r);
+        if (session_reauthenticated(r) != 0) return page_error(r, 503, "error.unavailable");
+        return resp_redirect(r, next_of(r));
     case WXO_BOUND:
         clear_ticket(r);
         c = wechat_ctx(r, WXL_BIND);
@@ -156,14 +202,15 @@ void h_auth_wechat(struct req *r)
     if (!wechat_api_enabled())
         return page_notice(r, 404, "social.off.title", "social.off.wechat", "/signup",
                            "signup.title");
-    const char *intent = req_arg(r, "intent");
-    int bind = intent && !strcmp(intent, "bind");
-    if (!bind && r->sess) return resp_redirect(r, "/console");
-    if (bind && !r->sess) return resp_redirect(r, "/login?next=/auth/wechat%3Fintent%3Dbind");
+    enum wxl_intent intent = intent_of(r);
+    if (intent == WXL_SIGNIN && r->sess) return resp_redirect(r, "/console");
+    if (intent != WXL_SIGNIN && !r->sess)
+        return resp_redirect(
+            r, arena_printf(r->a, "/login?next=%s", http_urlencode(r->a, self_href(r, intent))));
     struct wxl_open_in in = {
         .secret = req_cookie(r, WECHAT_COOKIE),
         .fresh = req_arg(r, "new") != NULL,
-        .intent = bind ? WXL_BIND : WXL_SIGNIN,
+        .intent = intent,
         .session_account = r->sess ? r->sess->account_id : 0,
         .lang = r->lang,
         .ip = r->ip,
@@ -204,6 +251,11 @@ void h_auth_wechat_status(struct req *r)
     case WXO_BOUND:
         clear_ticket(r);
         return send_json(r, json_pack("{s:s, s:b}", "state", "bound", "granted", res.granted));
+    case WXO_REAUTHED:
+        clear_ticket(r);
+        if (session_reauthenticated(r) != 0)
+            return send_json(r, json_pack("{s:s}", "state", "retry"));
+        return send_json(r, json_pack("{s:s, s:s}", "state", "signed_in", "next", next_of(r)));
     case WXO_NONE:
     case WXO_CONSUMED:
         return send_json(r, json_pack("{s:s}", "state", "none"));

@@ -14,6 +14,7 @@
 #include "oauth2.h"
 #include "session.h"
 #include "tmpl.h"
+#include "wechat_api.h"
 
 struct tmpl_ctx *page_ctx(struct req *r)
 {
@@ -29,6 +30,8 @@ struct tmpl_ctx *page_ctx(struct req *r)
     tmpl_setf(c, "pw_min", "%lld", (long long)cfg->password_min_length);
     tmpl_setf(c, "pw_max", "%lld", (long long)cfg->password_max_length);
     oauth2_providers_tmpl(c); /* which sign-in buttons to show */
+    /* and WeChat's: offered only with an AppID */
+    tmpl_set_bool(c, "wechat_on", wechat_api_enabled());
     return c;
 }
 

@@ -1,7 +1,10 @@
 /* reauth: rate limit → the account's hash → argon2id verify (the dummy hash when there is none,
- * so the answer takes the same time) → audit. */
+ * so the answer takes the same time) → audit. The providers offered instead are the bound ones,
+ * each with its /auth/PROVIDER?intent=reauth (oauth_flow.c, wechat_login.c); WeChat only while
+ * it is configured (without an AppID it is offered nowhere). */
 #include "reauth.h"
 
+#include <string.h>
 #include <time.h>
 
 #include "account.h"
@@ -12,6 +15,7 @@
 #include "password.h"
 #include "ratelimit.h"
 #include "store.h"
+#include "wechat_api.h"
 
 enum reauth_rc reauth_password(struct arena *a, int64_t account_id, const char *password,
                                const char *ip)
@@ -42,6 +46,12 @@ enum reauth_rc reauth_password(struct arena *a, int64_t account_id, const char *
     return REAUTH_OK;
 }
 
+/* 0 for a provider whose sign-in is not offered at all now (WeChat without an AppID). */
+static int offered(const char *provider)
+{
+    return provider && (strcmp(provider, "wechat") || wechat_api_enabled());
+}
+
 int reauth_methods(struct arena *a, int64_t account_id, const char ***out, int *n,
                    int *has_password)
 {
@@ -54,8 +64,10 @@ int reauth_methods(struct arena *a, int64_t account_id, const char ***out, int *
     int k = 0;
     if (identity_list(c, a, account_id, &ids, &k) != 0) return -1;
     const char **v = arena_alloc(a, sizeof(*v) * (size_t)(k + 1));
-    for (int i = 0; i < k; i++) v[i] = ids[i].provider;
+    int m = 0;
+    for (int i = 0; i < k; i++)
+        if (offered(ids[i].provider)) v[m++] = ids[i].provider;
     *out = v;
-    *n = k;
+    *n = m;
     return 0;
 }

@@ -23,8 +23,9 @@ enum reauth_rc {
  * The caller marks the session re-authenticated on REAUTH_OK. */
 enum reauth_rc reauth_password(struct arena *a, int64_t account_id, const char *password,
                                const char *ip);
-/* The providers (console_provider_name strings) the account can sign in again with, into
- * *out (in a), *n of them; *has_password set. 0 or -1. */
+/* The providers (console_provider_name strings) the account can sign in again with: those it
+ * is bound to (WeChat only while configured). Into *out (in a), *n of them; *has_password set.
+ * 0 or -1. */
 int reauth_methods(struct arena *a, int64_t account_id, const char ***out, int *n,
                    int *has_password);
 

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "log.h"
 #include "provider_token.h"
+#include "ratelimit.h"
 #include "secrets.h"
 #include "store.h"
 #include "token.h"
@@ -23,6 +24,10 @@
 #define WXAPI_FAIL_BACKOFF  5
 #define WXAPI_WAIT_MS       5000
 #define WXAPI_KEEPER_EVERY  10
+#define WXAPI_FORCE_GAP     30         /* stable_token force_refresh: at least this far apart */
+#define WXAPI_FORCE_PER_DAY 20         /* and at most this many a day */
+#define WXAPI_DAY_OFFSET    (8 * 3600) /* WeChat's day: China Standard Time (UTC+8) */
+#define WXAPI_CAP_BACKOFF   60         /* the day's forced refreshes used up: retry after */
 
 static pthread_t keeper;
 static pthread_mutex_t keeper_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -191,25 +196,34 @@ struct tok_row {
     char *token;  /* in clear; NULL when none, or when it does not open (another key) */
     char *sealed; /* as stored */
     int64_t expires_at, refresh_at;
+    char *lease_owner; /* "" with lease_until ahead: a failed fetch's back-off, no fetch */
+    int64_t lease_until;
 };
 
 static int row_read(struct st_conn *c, struct arena *a, struct tok_row *r)
 {
-    static const char sel[] = "SELECT token, expires_at, refresh_at FROM wechat_tokens"
-                              " WHERE app_id = ?";
+    static const char sel[] = "SELECT token, expires_at, refresh_at, lease_owner, lease_until"
+                              " FROM wechat_tokens WHERE app_id = ?";
     memset(r, 0, sizeof(*r));
-    enum st_rc rc = st_one(c, a, sel, "s", "sii", cfg->wechat_app_id, &r->sealed, &r->expires_at,
-                           &r->refresh_at);
+    enum st_rc rc = st_one(c, a, sel, "s", "siisi", cfg->wechat_app_id, &r->sealed, &r->expires_at,
+                           &r->refresh_at, &r->lease_owner, &r->lease_until);
     if (rc == ST_OK) r->token = unseal(a, r->sealed);
     if (rc != ST_NOTFOUND) return rc == ST_OK ? 0 : -1;
     /* first use on this database: the row every node's lease is taken on */
     if (st_exec(c, "INSERT INTO wechat_tokens (app_id) VALUES (?) ON CONFLICT DO NOTHING", "s",
                 cfg->wechat_app_id) != ST_OK)
         return -1;
-    rc = st_one(c, a, sel, "s", "sii", cfg->wechat_app_id, &r->sealed, &r->expires_at,
-                &r->refresh_at);
+    rc = st_one(c, a, sel, "s", "siisi", cfg->wechat_app_id, &r->sealed, &r->expires_at,
+                &r->refresh_at, &r->lease_owner, &r->lease_until);
     if (rc == ST_OK) r->token = unseal(a, r->sealed);
     return rc == ST_OK ? 0 : -1;
+}
+
+/* The stored token when WeChat refused it (invalidate() zeroed its expiry): a fetch that gets
+ * it back must force a new one, whoever fetches. NULL otherwise. */
+static const char *refused(const struct tok_row *r)
+{
+    return r->expires_at == 0 && r->token && *r->token ? r->token : NULL;
 }
 
 /* A token still usable at now (a few seconds of margin for the call it is fetched for). */
@@ -246,10 +260,55 @@ static int lease_store(struct st_conn *c, const char *owner, const char *sealed,
     return 0;
 }
 
-static void lease_fail(struct st_conn *c, const char *owner)
+/* Ends owner's lease after a failed fetch with a back-off until until: nobody fetches before
+ * then, and callers that find it do not wait for a fetch that is not happening. */
+static void lease_fail(struct st_conn *c, const char *owner, int64_t until)
 {
-    st_exec(c, "UPDATE wechat_tokens SET lease_until = ? WHERE app_id = ? AND lease_owner = ?",
-            "iss", (int64_t)time(NULL) + WXAPI_FAIL_BACKOFF, cfg->wechat_app_id, owner);
+    st_exec(c,
+            "UPDATE wechat_tokens SET lease_owner = '', lease_until = ?"
+            " WHERE app_id = ? AND lease_owner = ?",
+            "iss", until, cfg->wechat_app_id, owner);
+}
+
+/* May this node force a new stable token now (invariant 6)? 1 yes (counted), 0 no (*retry_at:
+ * when to try again; logged), -1 on a store error. The gap is one row whose window_start is
+ * the last forced refresh, moved only when the gap has passed (one conditional upsert: one
+ * winner among nodes); the day's count is a fixed-window counter over WeChat's day. */
+static int force_allowed(struct st_conn *c, struct arena *a, int64_t now, int64_t *retry_at)
+{
+    const char *gap_key = arena_printf(a, "wechat_force_gap:%s", cfg->wechat_app_id);
+    int64_t last = 0;
+    enum st_rc rc =
+        st_one(c, NULL,
+               "INSERT INTO rate_counters (key, window_start, count, expires_at)"
+               " VALUES (?, ?, 1, ?) ON CONFLICT (key) DO UPDATE SET"
+               " window_start = excluded.window_start, count = rate_counters.count + 1,"
+               " expires_at = excluded.expires_at WHERE rate_counters.window_start <= ?"
+               " RETURNING window_start",
+               "siii", "i", gap_key, now, now + WXAPI_FORCE_GAP, now - WXAPI_FORCE_GAP, &last);
+    if (rc == ST_NOTFOUND) { /* the last one is too recent: back off until the gap has passed */
+        log_warnx("wechat: the token was refused again, but the last forced refresh was less"
+                  " than %ds ago",
+                  WXAPI_FORCE_GAP);
+        if (st_one(c, NULL, "SELECT window_start FROM rate_counters WHERE key = ?", "s", "i",
+                   gap_key, &last) == ST_OK &&
+            last + WXAPI_FORCE_GAP > now)
+            *retry_at = last + WXAPI_FORCE_GAP;
+        return 0;
+    }
+    if (rc != ST_OK) return -1;
+    const struct rate day = {WXAPI_FORCE_PER_DAY, 86400};
+    enum rl_rc rl = ratelimit_hit(c, arena_printf(a, "wechat_force_day:%s", cfg->wechat_app_id),
+                                  &day, now + WXAPI_DAY_OFFSET);
+    if (rl == RL_ERR) return -1;
+    if (rl == RL_DENY) {
+        log_warnx("wechat: the token was refused, but the %d forced refreshes of the day are used"
+                  " up",
+                  WXAPI_FORCE_PER_DAY);
+        *retry_at = now + WXAPI_CAP_BACKOFF;
+        return 0;
+    }
+    return 1;
 }
 
 /* Fetches and stores a token under the lease; bad is the token just reported invalid (or
@@ -261,11 +320,13 @@ static int refresh(struct st_conn *c, struct arena *a, int64_t now, const char *
     token_new(owner);
     int got = lease_take(c, owner, now);
     if (got <= 0) return got;
-    int64_t ttl = 0;
+    int64_t ttl = 0, retry_at = now + WXAPI_FAIL_BACKOFF;
     int force = 0;
     if (fetch(a, 0, tok, &ttl) != WXAPI_OK) goto fail;
     if (bad && !strcmp(*tok, bad) && !classic_mode()) {
-        force = 1; /* stable_token handed back the token WeChat refused: rotate it */
+        /* stable_token handed back the token WeChat refused: rotate it, if allowed now */
+        force = force_allowed(c, a, now, &retry_at);
+        if (force <= 0) goto fail;
         if (fetch(a, 1, tok, &ttl) != WXAPI_OK) goto fail;
     }
     *sealed = seal(a, *tok);
@@ -279,7 +340,7 @@ static int refresh(struct st_conn *c, struct arena *a, int64_t now, const char *
              (long long)ttl);
     return 1;
 fail:
-    lease_fail(c, owner);
+    lease_fail(c, owner, retry_at);
     return -1;
 }
 
@@ -292,7 +353,8 @@ int wechat_api_keep(int64_t now)
     int rc = -1;
     char *tok = NULL, *sealed = NULL;
     if (row_read(c, a, &r) == 0)
-        rc = usable(&r, now) && now < r.refresh_at ? 0 : refresh(c, a, now, NULL, &tok, &sealed);
+        rc = usable(&r, now) && now < r.refresh_at ? 0
+                                                   : refresh(c, a, now, refused(&r), &tok, &sealed);
     arena_free(a);
     return rc;
 }
@@ -307,7 +369,7 @@ static char *token_for(struct arena *a, int64_t now, const char *bad, char **sea
     *sealed = r.sealed;
     if (usable(&r, now)) return r.token;
     char *tok = NULL;
-    int got = refresh(c, a, now, bad, &tok, sealed);
+    int got = refresh(c, a, now, bad ? bad : refused(&r), &tok, sealed);
     if (got == 1) return tok;
     if (got < 0) return NULL;
     for (int waited = 0; waited < WXAPI_WAIT_MS; waited += 100) {
@@ -316,6 +378,7 @@ static char *token_for(struct arena *a, int64_t now, const char *bad, char **sea
         if (row_read(c, a, &r) != 0) return NULL;
         *sealed = r.sealed;
         if (usable(&r, time(NULL))) return r.token;
+        if (!*r.lease_owner && r.lease_until > time(NULL)) return NULL; /* a back-off */
     }
     log_warnx("wechat: no access token: another node's fetch did not finish in time");
     return NULL;

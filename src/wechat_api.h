@@ -3,21 +3,31 @@
  * failures are logged with WeChat's errcode, never with a token or the secret.
  *
  * The access token lives in the store (wechat_tokens), shared by every node:
- *   none/expired ──lease taken──▶ fetching ──ok──▶ valid ──now ≥ refresh_at, lease taken──▶
- * fetching └──failed──▶ (lease kept 5 s: nobody retries at once) valid ──an API call answers
- * 40001/40014/42001 with it──▶ expired Invariants:
+ *   none/expired ──lease taken──▶ fetching ──ok──▶ valid
+ *   valid ──now ≥ refresh_at (keeper), lease taken──▶ fetching
+ *   fetching ──failed──▶ back-off: nobody fetches for 5 s (or until a force is allowed)
+ *   valid ──an API call answers 40001/40014/42001 with it──▶ expired
+ *
+ * Invariants:
  *  1. At most one node fetches at a time: fetching needs the lease, which one conditional
  *     UPDATE (lease_until <= now) hands to one caller. A fetch invalidates the previous token
  *     (classic mode), so uncoordinated fetches would break the other nodes' calls.
  *  2. Requests never fetch while a valid token is stored (no fetch per QR code); the keeper
  *     thread refreshes before expiry (refresh_at), so requests normally only read.
  *  3. A token reported invalid is dropped only while it is still the stored one (compare and
- *     set), so one bad answer causes one refresh, not one per node.
+ *     set), so one bad answer causes one refresh, not one per node. It stays stored, marked
+ *     refused (expires_at 0), so that whichever caller or node fetches next knows it is bad.
  *  4. Mode "stable" (default) uses cgi-bin/stable_token, which returns the same token while it
- *     is valid; force_refresh is used only when that token itself was reported invalid.
+ *     is valid; force_refresh is used only when it hands back a token reported invalid.
  *     Mode "classic" uses cgi-bin/token.
  *  5. The token is stored sealed with the provider-token key (secrets.h, provider_token.h),
- *     bound to the AppID; one that does not open counts as none, and is fetched again. */
+ *     bound to the AppID; one that does not open counts as none, and is fetched again.
+ *  6. force_refresh keeps WeChat's limits across all nodes (providers.md §1.1): at least 30 s
+ *     between two, at most 20 a day (WeChat's day, UTC+8), counted in the store
+ *     (rate_counters "wechat_force_gap:APPID", "wechat_force_day:APPID"). A refused token
+ *     that may not be forced yet is not stored again: the fetch fails with a back-off (the
+ *     lease, ownerless, until the gap has passed), during which calls fail at once instead
+ *     of waiting. */
 #ifndef DAOID_WECHAT_API_H
 #define DAOID_WECHAT_API_H
 

@@ -36,6 +36,15 @@ struct ticket {
     "scene, intent, account_id, wx_ticket, qr_url, state, openid, unionid, resolved, lang,"        \
     " expires_at"
 
+static const char *const intent_names[] = {"signin", "bind", "reauth"};
+
+static enum wxl_intent intent_parse(const char *s)
+{
+    for (int i = WXL_SIGNIN; i <= WXL_REAUTH; i++)
+        if (!strcmp(s, intent_names[i])) return (enum wxl_intent)i;
+    return WXL_SIGNIN;
+}
+
 /* The ticket of the browser holding secret (invariant 1): 0 found, 1 none, -1 store error. */
 static int ticket_find(struct st_conn *c, struct arena *a, const char *secret, int64_t now,
                        struct ticket *t)
@@ -51,7 +60,7 @@ static int ticket_find(struct st_conn *c, struct arena *a, const char *secret, i
                &state, &t->openid, &t->unionid, &t->resolved, &t->lang, &t->expires_at);
     if (rc == ST_NOTFOUND) return 1;
     if (rc != ST_OK) return -1;
-    t->intent = !strcmp(intent, "bind") ? WXL_BIND : WXL_SIGNIN;
+    t->intent = intent_parse(intent);
     if (!strcmp(state, "consumed"))
         t->state = WXS_CONSUMED;
     else if (now >= t->expires_at)
@@ -94,11 +103,12 @@ static int consume(struct st_conn *c, const struct ticket *t, int64_t now)
 static void issue(struct st_conn *c, struct arena *a, const struct wxl_open_in *in, int64_t now,
                   struct wxl_result *out)
 {
-    if (in->intent == WXL_BIND) { /* nothing to scan for when the account has WeChat */
+    if (in->intent != WXL_SIGNIN) { /* bind: none yet; reauth: one to confirm with */
         struct identity id;
         enum ident_rc ir = identity_of(c, a, in->session_account, "wechat", &id);
-        if (ir != IDENT_NOTFOUND) {
-            out->outcome = ir == IDENT_OK ? WXO_HAS_OTHER : WXO_ERR;
+        int bind = in->intent == WXL_BIND;
+        if (ir == IDENT_STORE_ERR || ir == (bind ? IDENT_OK : IDENT_NOTFOUND)) {
+            out->outcome = ir == IDENT_STORE_ERR ? WXO_ERR : bind ? WXO_HAS_OTHER : WXO_NOT_BOUND;
             return;
         }
     }
@@ -127,8 +137,8 @@ static void issue(struct st_conn *c, struct arena *a, const struct wxl_open_in *
     if (st_exec(c,
                 "INSERT INTO wechat_tickets (scene, secret_hash, intent, account_id, wx_ticket,"
                 " qr_url, lang, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                "sssisssii", scene, h, in->intent == WXL_BIND ? "bind" : "signin",
-                in->intent == WXL_BIND ? in->session_account : (int64_t)0, qr.ticket, qr.url,
+                "sssisssii", scene, h, intent_names[in->intent],
+                in->intent == WXL_SIGNIN ? (int64_t)0 : in->session_account, qr.ticket, qr.url,
                 in->lang, now, now + ttl) != ST_OK) {
         out->new_secret[0] = 0;
         out->outcome = WXO_ERR;
@@ -159,15 +169,85 @@ static int resolve(struct st_conn *c, struct arena *a, struct ticket *t)
                : -1;
 }
 
-/* The identity of whoever scanned t: by subject, else (an account made before WeChat gave a
- * unionid) by openid. IDENT_OK, IDENT_NOTFOUND or IDENT_STORE_ERR. */
+/* The identity whose extra JSON records openid (extra() writes it first: keys sorted), when
+ * one is stored under its unionid: its subject in a, or NULL. -1 on a store error. */
+static int by_recorded_openid(struct st_conn *c, struct arena *a, const char *openid,
+                              char **subject_out)
+{
+    const char *alone = arena_printf(a, "{\"openid\":\"%s\"}", openid);
+    const char *head = arena_printf(a, "{\"openid\":\"%s\",", openid);
+    *subject_out = NULL;
+    enum st_rc rc = st_one(c, a,
+                           "SELECT subject FROM identities WHERE provider = 'wechat'"
+                           " AND (extra = ? OR substr(extra, 1, length(?)) = ?) LIMIT 1",
+                           "sss", "s", alone, head, head, subject_out);
+    return rc == ST_OK || rc == ST_NOTFOUND ? 0 : -1;
+}
+
+/* The identity of whoever scanned t (invariant 6), by either id: by subject; else, when t
+ * knows the unionid, under the openid (stored before WeChat gave a unionid); else, when it
+ * knows only the openid, an identity stored under a unionid that recorded this openid (a
+ * ticket resolved before the Open Platform binding, completed after another one bound the
+ * person under the unionid). IDENT_OK, IDENT_NOTFOUND or IDENT_STORE_ERR. */
 static enum ident_rc scanner(struct st_conn *c, struct arena *a, const struct ticket *t,
                              struct identity *id)
 {
     enum ident_rc rc = identity_find(c, a, "wechat", subject(t), id);
-    if (rc == IDENT_NOTFOUND && t->unionid && *t->unionid)
-        rc = identity_find(c, a, "wechat", t->openid, id);
-    return rc;
+    if (rc != IDENT_NOTFOUND) return rc;
+    if (t->unionid && *t->unionid) return identity_find(c, a, "wechat", t->openid, id);
+    char *other = NULL;
+    if (by_recorded_openid(c, a, t->openid, &other) != 0) return IDENT_STORE_ERR;
+    return other ? identity_find(c, a, "wechat", other, id) : IDENT_NOTFOUND;
+}
+
+/* Refreshes the scanner's identity id (found by scanner) at a sign-in or re-authentication.
+ * When t knows the unionid: both ids in extra, and a subject still under the openid moves to
+ * the unionid (invariant 6: a later Open Platform login joins by the unionid; scanner()
+ * looked the unionid up first and found none, so the move takes no other identity's
+ * subject). A ticket that knows only the openid never moves a subject back. */
+static int touch(struct st_conn *c, struct arena *a, const struct ticket *t,
+                 const struct identity *id, int64_t now)
+{
+    int knows_union = t->unionid && *t->unionid;
+    const char *x = knows_union || !strcmp(id->subject, t->openid) ? extra(a, t) : NULL;
+    if (identity_touch(c, id->id, NULL, NULL, x, now) != IDENT_OK) return -1;
+    if (!knows_union || !strcmp(id->subject, t->unionid)) return 0;
+    if (st_exec(c,
+                "UPDATE identities SET subject = ?, updated_at = ?"
+                " WHERE id = ? AND provider = 'wechat' AND subject = ?",
+                "siis", t->unionid, now, id->id, id->subject) != ST_OK)
+        return -1;
+    log_info("wechat: identity %lld now known by its unionid", (long long)id->id);
+    return 0;
+}
+
+/* Locks the person who scanned t (their follower row, by openid; every scan wrote it) for the
+ * caller's transaction, so that on PostgreSQL one person's identity and bonus change in one
+ * transaction at a time, whichever id each ticket learnt (invariants 6, 7); SQLite writers
+ * are serial anyway. 0, or -1 on a store error. */
+static int lock_person(struct st_conn *c, const struct ticket *t)
+{
+    int64_t following = 0;
+    enum st_rc rc =
+        st_one(c, NULL, "SELECT following FROM wechat_followers WHERE openid = ? {{FOR_UPDATE}}",
+               "s", "i", t->openid, &following);
+    return rc == ST_OK || rc == ST_NOTFOUND ? 0 : -1;
+}
+
+/* The bonus for binding t's WeChat to account_id, once per person (invariant 7), under
+ * lock_person: a grant under the hash of either id means it was given. */
+static enum grant_rc bonus(struct st_conn *c, struct arena *a, int64_t account_id,
+                           const struct ticket *t, int64_t now)
+{
+    int64_t n = 0;
+    if (t->unionid && *t->unionid) {
+        if (st_one(c, NULL, "SELECT COUNT(*) FROM grants WHERE reason = ? AND source IN (?, ?)",
+                   "sss", "i", GRANT_WECHAT_BIND, grants_source(a, "wechat", t->openid),
+                   grants_source(a, "wechat", t->unionid), &n) != ST_OK)
+            return GRANT_ERR;
+        if (n > 0) return GRANT_ALREADY;
+    }
+    return grants_wechat_bonus(c, a, account_id, subject(t), now);
 }
 
 /* A valid username that no account has: "wx-" and six random characters. */
@@ -191,14 +271,14 @@ static enum wxl_outcome sign_in(struct st_conn *c, struct arena *a, struct ticke
     enum wxl_outcome out = WXO_ERR;
     int used = consume(c, t, now);
     if (used == 0) out = WXO_CONSUMED;
-    if (used <= 0) goto fail;
+    if (used <= 0 || lock_person(c, t) != 0) goto fail;
     if (account_by_id(c, a, id->account_id, &acct) != ACCT_OK) goto fail;
     if (acct.status != 0) {
         audit_log(c, acct.id, "login_refused_disabled", ip, "wechat", now);
         if (st_commit(c) != ST_OK) return WXO_ERR;
         return WXO_DISABLED;
     }
-    if (identity_touch(c, id->id, NULL, NULL, extra(a, t), now) != IDENT_OK) goto fail;
+    if (touch(c, a, t, id, now) != 0) goto fail;
     audit_log(c, acct.id, "login", ip, "wechat", now);
     if (st_commit(c) != ST_OK) return WXO_ERR;
     return WXO_SIGNIN;
@@ -213,20 +293,34 @@ static void use_up(struct st_conn *c, const struct ticket *t, int64_t now)
     if (consume(c, t, now) < 0) log_warnx("wechat: cannot mark a ticket used");
 }
 
+/* Begins the transaction that spends t: 0 with t consumed and its person locked; otherwise
+ * -1, the transaction rolled back and *out WXO_CONSUMED (used already) or WXO_ERR. */
+static int spend(struct st_conn *c, struct ticket *t, int64_t now, enum wxl_outcome *out)
+{
+    *out = WXO_ERR;
+    if (st_begin(c) != ST_OK) return -1;
+    int used = consume(c, t, now);
+    if (used == 0) *out = WXO_CONSUMED;
+    if (used > 0 && lock_person(c, t) == 0) return 0;
+    st_rollback(c);
+    return -1;
+}
+
 static enum wxl_outcome bind_to(struct st_conn *c, struct arena *a, struct ticket *t,
                                 const char *ip, int64_t now, int *granted)
 {
-    if (st_begin(c) != ST_OK) return WXO_ERR;
-    enum wxl_outcome out = WXO_ERR;
-    int used = consume(c, t, now);
-    if (used == 0) out = WXO_CONSUMED;
-    if (used <= 0) goto fail;
-    enum ident_rc ir =
-        identity_link(c, t->account_id, "wechat", subject(t), NULL, NULL, extra(a, t), now);
+    enum wxl_outcome out;
+    if (spend(c, t, now, &out) != 0) return out;
+    out = WXO_ERR;
+    struct identity id;
+    enum ident_rc ir = scanner(c, a, t, &id); /* by either id: one account per person */
+    if (ir == IDENT_OK) ir = id.account_id == t->account_id ? IDENT_PROVIDER_TAKEN : IDENT_TAKEN;
+    if (ir == IDENT_NOTFOUND)
+        ir = identity_link(c, t->account_id, "wechat", subject(t), NULL, NULL, extra(a, t), now);
     if (ir == IDENT_TAKEN) out = WXO_TAKEN;
     if (ir == IDENT_PROVIDER_TAKEN) out = WXO_HAS_OTHER;
     if (ir != IDENT_OK) goto fail;
-    enum grant_rc g = grants_wechat_bonus(c, a, t->account_id, subject(t), now);
+    enum grant_rc g = bonus(c, a, t->account_id, t, now);
     if (g == GRANT_ERR) goto fail;
     *granted = g == GRANT_OK;
     audit_log(c, t->account_id, "wechat_bound", ip, *granted ? "bonus granted" : "no bonus", now);
@@ -237,6 +331,27 @@ static enum wxl_outcome bind_to(struct st_conn *c, struct arena *a, struct ticke
 fail:
     st_rollback(c);
     if (out == WXO_TAKEN || out == WXO_HAS_OTHER) use_up(c, t, now); /* a refusal spends it */
+    return out;
+}
+
+/* A re-authentication: the scanner's WeChat must be the one bound to t->account_id. Either
+ * way the ticket is spent; a mismatch changes nothing else (and is audited). */
+static enum wxl_outcome reauth(struct st_conn *c, struct arena *a, struct ticket *t, const char *ip,
+                               int64_t now)
+{
+    enum wxl_outcome out;
+    if (spend(c, t, now, &out) != 0) return out;
+    out = WXO_ERR;
+    struct identity id;
+    enum ident_rc ir = scanner(c, a, t, &id);
+    if (ir == IDENT_STORE_ERR) goto fail;
+    int own = ir == IDENT_OK && id.account_id == t->account_id;
+    if (own && touch(c, a, t, &id, now) != 0) goto fail;
+    audit_log(c, t->account_id, own ? "reauth" : "reauth_refused", ip, "wechat", now);
+    if (st_commit(c) != ST_OK) return WXO_ERR;
+    return own ? WXO_REAUTHED : WXO_MISMATCH;
+fail:
+    st_rollback(c);
     return out;
 }
 
@@ -267,11 +382,13 @@ static void advance(struct st_conn *c, struct arena *a, struct ticket *t, int64_
         out->outcome = WXO_EXPIRED;
     }
     if (r != 0) return;
-    if (t->intent == WXL_BIND) {
+    if (t->intent != WXL_SIGNIN) {
         if (session_account != t->account_id)
             out->outcome = WXO_WRONG_ACCOUNT;
-        else
+        else if (t->intent == WXL_BIND)
             out->outcome = bind_to(c, a, t, ip, now, &out->granted);
+        else
+            out->outcome = reauth(c, a, t, ip, now);
         out->account_id = t->account_id;
         return;
     }
@@ -313,6 +430,7 @@ void wechat_login_open(struct arena *a, const struct wxl_open_in *in, int64_t no
         return;
     }
     int reuse = found == 0 && t.intent == in->intent && t.state != WXS_CONSUMED &&
+                (in->intent == WXL_SIGNIN || t.account_id == in->session_account) &&
                 (t.state == WXS_SCANNED || (!in->fresh && t.state == WXS_PENDING) ||
                  (!in->fresh && t.state == WXS_EXPIRED));
     if (reuse)
@@ -405,18 +523,24 @@ static void reg_commit(struct st_conn *c, struct arena *a, const struct wxl_regi
     if (st_begin(c) != ST_OK) return reg_fail(out, 503, "error.unavailable");
     int used = consume(c, t, now);
     if (used == 0) reg_fail(out, 410, "wechat.err.ticket");
-    if (used <= 0) goto fail;
+    if (used <= 0 || lock_person(c, t) != 0) goto fail;
+    struct identity id;
+    enum ident_rc ir = scanner(c, a, t, &id); /* registered meanwhile, by either id */
+    if (ir == IDENT_OK) {
+        out->outcome = WXO_CONSUMED;
+        reg_fail(out, 409, "wechat.err.registered");
+    }
+    if (ir != IDENT_NOTFOUND) goto fail;
     enum acct_rc ar = account_insert(c, user, email, email_norm, 0, NULL, now, &out->account_id);
     if (ar == ACCT_USERNAME_TAKEN) out->errors[WRF_USERNAME] = "signup.err.username_taken";
     if (ar != ACCT_OK) goto fail;
-    enum ident_rc ir =
-        identity_link(c, out->account_id, "wechat", subject(t), NULL, NULL, extra(a, t), now);
+    ir = identity_link(c, out->account_id, "wechat", subject(t), NULL, NULL, extra(a, t), now);
     if (ir == IDENT_TAKEN) { /* registered from another browser meanwhile */
         out->outcome = WXO_CONSUMED;
         reg_fail(out, 409, "wechat.err.registered");
     }
     if (ir != IDENT_OK) goto fail;
-    if (grants_wechat_bonus(c, a, out->account_id, subject(t), now) == GRANT_ERR) goto fail;
+    if (bonus(c, a, out->account_id, t, now) == GRANT_ERR) goto fail;
     if (email && verify_send(c, a, out->account_id, email, in->lang, now) != 0) goto fail;
     audit_log(c, out->account_id, "signup", in->ip, "wechat", now);
     if (st_commit(c) != ST_OK) goto fail;

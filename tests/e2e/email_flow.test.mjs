@@ -5,13 +5,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevsim, startDaoid, newPage, stopAll, fillSignup, linkIn, skipTour, PASSWORD, SHOTS } from './lib/harness.mjs';
 import { oauthEnv } from './lib/oauth.mjs';
+import { wechatEnv } from './lib/wechat.mjs';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 
 let sim, d;
 before(async () => {
   sim = await startDevsim();
-  d = await startDaoid({ devsim: sim, env: oauthEnv(sim, ['github']) }); /* GitHub is offered */
+  d = await startDaoid({ devsim: sim, env: { ...oauthEnv(sim, ['github']), ...wechatEnv(sim) } }); /* GitHub and WeChat are offered */
 });
 after(async () => {
   await d.stop();

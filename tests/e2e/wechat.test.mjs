@@ -3,12 +3,14 @@
 // (scan and follow, or scan as a follower), the page turning to "绑定成功" without a reload,
 // the registration form, the console; binding from the linked accounts with the 1X bonus,
 // once per account and once per WeChat; a QR code shown in another browser; the callback's
-// forged signatures and retried duplicates; safe mode on and off.
+// forged signatures and retried duplicates; safe mode on and off; re-authentication by
+// scanning (and another WeChat refused); a disabled account refused; the console's
+// reminders; a unionid that WeChat gives only later.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevsim, startDaoid, newPage, stopAll, signup, SHOTS } from './lib/harness.mjs';
+import { startDevsim, startDaoid, newPage, stopAll, signup, skipTour, browser, SHOTS } from './lib/harness.mjs';
 import { catalog } from './lib/forms.mjs';
-import { axeProblems, overflow } from './lib/console.mjs';
+import { axeProblems, overflow, admin, scalar, staleSessions } from './lib/console.mjs';
 import { wechatEnv, callbackTo, wxSet, wxState, wxPush, qrUrl, phoneScan, phoneRepeat, shown, freeze, waitFor } from './lib/wechat.mjs';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -320,4 +322,185 @@ test('the WeChat pages pass axe-core (WCAG 2.x A/AA) and fit a phone, in both la
     await ctx.close();
   }
   assert.deepEqual(problems, []);
+});
+
+// ---- re-authentication, a disabled account, the console's reminders, a unionid given later ----
+
+// Signs up as WeChat user `user` through the QR page (a new follower) with username `name`;
+// returns the signed-in browser context, on the console.
+async function wechatSignup(user, name, { javaScriptEnabled = true } = {}) {
+  const b = await browser();
+  const ctx = await b.newContext({ locale: 'zh-CN', javaScriptEnabled });
+  const page = await ctx.newPage();
+  await page.goto(d.base + '/auth/wechat');
+  const url = await page.getAttribute('#wx-qr', 'data-url');
+  await phoneScan(phone, sim, { user, url, action: 'follow' });
+  if (javaScriptEnabled) await shown(page, '#wx-bound');
+  else await page.click('#wx-continue');
+  await page.fill('#wx-username', name);
+  await page.check('#wx-terms');
+  await Promise.all([page.waitForURL(/\/console$/), page.click('#wx-register')]);
+  return { ctx, page };
+}
+
+const idOf = (name) => scalar(d, `SELECT id FROM accounts WHERE username = '${name}'`);
+const authAt = (name) => scalar(d, `SELECT MAX(auth_at) FROM sessions WHERE account_id = ${idOf(name)}`);
+
+test('re-authentication with WeChat: an old sign-in confirms by scanning, then the change goes through; another WeChat is refused', async () => {
+  const { ctx, page } = await wechatSignup('reauth-wx', 'reauthwx');
+  staleSessions(d, 'reauthwx');
+  const stale = authAt('reauthwx');
+  await page.goto(d.base + '/settings');
+  assert.equal(await page.$('#new-email'), null, 'no email form before confirming');
+  await Promise.all([page.waitForURL(/\/reauth\?next=/), page.click('#email-reauth')]);
+  assert.equal(await page.$('#reauth-form'), null, 'no password to ask for');
+  await Promise.all([page.waitForURL(/\/auth\/wechat\?intent=reauth&next=\/settings%23email$/), page.click('#reauth-wechat')]);
+  assert.equal(await page.textContent('#wx-title'), zh('wechat.reauth_title'));
+  assert.equal(await page.textContent('#wx-scan-hint'), zh('wechat.reauth_hint'));
+  assert.equal(await page.$('#wx-bonus-offer'), null);
+
+  // someone else's WeChat scans it: a clear refusal, nothing changed
+  const r = await phoneScan(phone, sim, { user: 'intruder-wx', url: await qrUrl(page), action: 'follow' });
+  assert.equal(r.reply, zh('wechat.reply.scanned'));
+  await shown(page, '#wx-refused');
+  assert.equal(await page.textContent('#wx-error'), zh('wechat.err.mismatch'));
+  assert.equal(await page.getAttribute('#wx-back', 'href'), '/settings#email');
+  assert.equal(authAt('reauthwx'), stale, 'still not re-authenticated');
+  assert.equal(scalar(d, `SELECT COUNT(*) FROM audit WHERE account_id = ${idOf('reauthwx')} AND event = 'reauth_refused'`), 1);
+  assert.equal(scalar(d, "SELECT COUNT(*) FROM identities WHERE provider = 'wechat'"
+    + ` AND account_id = ${idOf('reauthwx')}`), 1);
+
+  // the account's own WeChat: back on the page that needed it, and the change goes through
+  await Promise.all([page.waitForURL(/intent=reauth&next=\/settings%23email&new=1$/), page.click('#wx-again')]);
+  await phoneScan(phone, sim, { user: 'reauth-wx', url: await qrUrl(page), action: 'scan' });
+  await page.waitForURL(/\/settings#email$/, { timeout: 4000 });
+  assert.ok(authAt('reauthwx') > stale, 'the session is re-authenticated');
+  assert.equal(scalar(d, `SELECT COUNT(*) FROM audit WHERE account_id = ${idOf('reauthwx')} AND event = 'reauth' AND detail = 'wechat'`), 1);
+  await page.fill('#new-email', 'reauth.wx@example.com');
+  await Promise.all([page.waitForURL(/done=email_sent/), page.click('#save-email')]);
+  assert.equal(await page.textContent('#notice'), zh('settings.done.email_sent'));
+  const [mail] = await sim.waitMail('reauth.wx@example.com');
+  assert.ok(mail, 'the confirmation mail went out');
+  await page.fill('#new-password', 'a brand new passphrase 7');
+  await Promise.all([page.waitForURL(/done=password/), page.click('#save-password')]);
+  assert.equal((await me(page)).has_password, true);
+  await ctx.close();
+});
+
+test('re-authentication with WeChat without JavaScript: reloading after the scan goes back to next', async () => {
+  const { ctx, page } = await wechatSignup('reauth-nojs', 'reauthnojs', { javaScriptEnabled: false });
+  staleSessions(d, 'reauthnojs');
+  const stale = authAt('reauthnojs');
+  await page.goto(d.base + '/reauth?next=/settings%23password');
+  await page.click('#reauth-wechat');
+  const url = await page.getAttribute('#wx-qr', 'data-url');
+  assert.equal(await page.getAttribute('#wx-continue', 'href'), '/auth/wechat?intent=reauth&next=/settings%23password');
+  await phoneScan(phone, sim, { user: 'reauth-nojs', url, action: 'scan' });
+  await Promise.all([page.waitForURL(/\/settings#password$/), page.click('#wx-continue')]);
+  assert.ok(authAt('reauthnojs') > stale);
+  assert.equal(await page.isVisible('#new-password'), true);
+  // a next that leaves the site is not followed
+  staleSessions(d, 'reauthnojs');
+  await page.goto(d.base + '/auth/wechat?intent=reauth&next=//evil.example/x');
+  await phoneScan(phone, sim, { user: 'reauth-nojs', url: await page.getAttribute('#wx-qr', 'data-url'), action: 'scan' });
+  await Promise.all([page.waitForURL(/\/settings$/), page.click('#wx-continue')]);
+  await ctx.close();
+});
+
+test('an account without WeChat cannot re-authenticate with WeChat, and a signed-out browser is sent to sign in', async () => {
+  const u = await emailAccount('plainreauth');
+  const res = await u.page.goto(d.base + '/auth/wechat?intent=reauth&next=/settings');
+  assert.equal(res.status(), 409);
+  assert.equal(await u.page.textContent('#wx-error'), zh('wechat.err.not_bound'));
+  assert.equal(await u.page.$('#wx-qr svg'), null);
+  const anon = await newPage();
+  await anon.page.goto(d.base + '/auth/wechat?intent=reauth&next=/settings%23email');
+  assert.match(anon.page.url(), /\/login\?next=\/auth\/wechat%3Fintent%3Dreauth%26next%3D\/settings%2523email$/);
+  await u.ctx.close();
+  await anon.ctx.close();
+});
+
+test('a disabled account is refused through WeChat, and gets no session', async () => {
+  const { ctx } = await wechatSignup('disabled-wx', 'disabledwx');
+  await ctx.close();
+  const r = await admin(d, ['disable', 'disabledwx']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(scalar(d, `SELECT COUNT(*) FROM sessions WHERE account_id = ${idOf('disabledwx')}`), 0);
+  for (const js of [true, false]) {
+    const b = await browser();
+    const c2 = await b.newContext({ locale: 'zh-CN', javaScriptEnabled: js });
+    const page = await c2.newPage();
+    await page.goto(d.base + '/auth/wechat');
+    await phoneScan(phone, sim, { user: 'disabled-wx', url: await page.getAttribute('#wx-qr', 'data-url'), action: 'scan' });
+    if (js) await shown(page, '#wx-refused');
+    else await page.click('#wx-continue');
+    assert.equal(await page.textContent('#wx-error'), zh('wechat.err.disabled'));
+    assert.match(page.url(), /\/auth\/wechat$/);
+    assert.equal((await page.request.get(d.base + '/api/v1/me')).status(), 401);
+    await c2.close();
+  }
+  assert.equal(scalar(d, `SELECT COUNT(*) FROM sessions WHERE account_id = ${idOf('disabledwx')}`), 0);
+  assert.equal(scalar(d, `SELECT COUNT(*) FROM audit WHERE account_id = ${idOf('disabledwx')} AND event = 'login_refused_disabled'`), 2);
+  assert.equal((await admin(d, ['enable', 'disabledwx'])).code, 0);
+});
+
+test('console reminders: a WeChat-only account is asked to bind an email; an email account to bind WeChat, until it does', async () => {
+  const w = await wechatSignup('remind-wx', 'remindwx');
+  assert.equal(await w.page.isVisible('#email-reminder'), true);
+  assert.equal((await w.page.textContent('#email-reminder p')).trim(), zh('console.no_email'));
+  assert.equal(await w.page.$('#wechat-reminder'), null);
+  await w.ctx.close();
+
+  const u = await emailAccount('remindmail');
+  await u.page.goto(d.base + '/console');
+  await skipTour(u.page);
+  assert.equal(await u.page.$('#email-reminder'), null);
+  assert.equal((await u.page.textContent('#wechat-reminder p')).trim(), zh('cons.bind_wechat'));
+  await Promise.all([u.page.waitForURL(/\/auth\/wechat\?intent=bind$/), u.page.click('#bind-wechat')]);
+  await phoneScan(phone, sim, { user: 'remind-mail-wx', url: await qrUrl(u.page), action: 'follow' });
+  await shown(u.page, '#wx-done');
+  await u.page.goto(d.base + '/console');
+  assert.equal(await u.page.$('#wechat-reminder'), null, 'bound: no more reminder');
+  await u.ctx.close();
+});
+
+test('a unionid given later: the same person, one account and one bonus; the identity moves to the unionid', async () => {
+  await wxSet(sim, { open_platform: { user: 'late-wx', unionid: false } });
+  const u1 = await emailAccount('latefirst');
+  await bindFromAccounts(u1.page, 'late-wx', 'follow');
+  assert.equal(await u1.page.isVisible('#wx-bonus'), true);
+  const st = await wxState(sim);
+  const late = st.users.find((x) => x.name === 'late-wx');
+  assert.equal(late.unionid, null);
+  const subject = () => d.sql(`SELECT subject FROM identities WHERE provider = 'wechat' AND account_id = ${idOf('latefirst')}`)[0][0];
+  assert.equal(subject(), late.openid);
+
+  // the service account is bound to an Open Platform account: user/info now gives a unionid
+  const unionid = (await wxSet(sim, { open_platform: { user: 'late-wx', unionid: true } })).users.find((x) => x.name === 'late-wx').unionid;
+  assert.ok(unionid && unionid !== late.openid);
+  const u2 = await emailAccount('latesecond');
+  await Promise.all([u2.page.waitForURL(/intent=bind/), u2.page.click('#bind-wechat')]);
+  await phoneScan(phone, sim, { user: 'late-wx', url: await qrUrl(u2.page), action: 'scan' });
+  await shown(u2.page, '#wx-refused');
+  assert.equal(await u2.page.textContent('#wx-error'), zh('wechat.err.taken'), 'not a second account');
+
+  // signing in by scanning finds the first account and moves its identity to the unionid
+  const s = await newPage();
+  await s.page.goto(d.base + '/auth/wechat');
+  await phoneScan(phone, sim, { user: 'late-wx', url: await qrUrl(s.page), action: 'scan' });
+  await s.page.waitForURL(/\/console$/, { timeout: 4000 });
+  assert.equal((await me(s.page)).username, 'latefirst');
+  assert.equal(subject(), unionid);
+  assert.deepEqual(JSON.parse(d.sql(`SELECT extra FROM identities WHERE subject = '${unionid}'`)[0][0]), { openid: late.openid, unionid });
+  await s.ctx.close();
+
+  // released by the first account and bound to the second: no second bonus for this person
+  await unbind(u1.page);
+  await u2.page.goto(d.base + '/settings/accounts');
+  await bindFromAccounts(u2.page, 'late-wx', 'scan');
+  assert.equal(await u2.page.isVisible('#wx-nobonus'), true);
+  assert.deepEqual((await me(u2.page)).resources, { base: 2, bonus: 0, total: 2 });
+  assert.deepEqual((await me(u1.page)).resources, { base: 2, bonus: 1, total: 3 });
+  await u1.ctx.close();
+  await u2.ctx.close();
 });

@@ -1,10 +1,11 @@
 // WeChat sign-in under settings that change the flow: a short QR lifetime (the page says the
 // code expired and offers a new one, with JavaScript and without; a code scanned but never
 // followed expires with the hint to follow), a daoid without an EncodingAESKey (plaintext
-// pushes only), and the classic access-token mode (cgi-bin/token, fetched once).
+// pushes only), the classic access-token mode (cgi-bin/token, fetched once), and a daoid
+// without an AppID (WeChat offered nowhere).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevsim, startDaoid, newPage, stopAll, browser } from './lib/harness.mjs';
+import { startDevsim, startDaoid, newPage, stopAll, browser, signup, skipTour } from './lib/harness.mjs';
 import { catalog } from './lib/forms.mjs';
 import { wechatEnv, callbackTo, wxSet, wxState, qrUrl, phoneScan, shown, waitFor } from './lib/wechat.mjs';
 
@@ -134,4 +135,36 @@ test('scanned and followed, then unfollowed before the page moved on: the code e
   assert.equal(d.sql("SELECT COUNT(*) FROM accounts")[0][0], '0');
   assert.equal(d.sql("SELECT following FROM wechat_followers")[0][0], '0', 'the unfollow was recorded');
   await nojs.close();
+});
+
+test('without an AppID WeChat is offered nowhere: no icon, no reminder, no bind button, no offer, no re-authentication', async () => {
+  const d = await startDaoid({ devsim: sim }); // no DAOID_WECHAT_APP_ID
+  nodes.push(d);
+  const { ctx, page } = await newPage();
+  for (const path of ['/', '/login', '/signup']) {
+    await page.goto(d.base + path);
+    assert.equal(await page.$('#social-wechat'), null, `${path}: no WeChat icon`);
+    assert.equal(await page.$('a[href^="/auth/wechat"]'), null, `${path}: no link to it`);
+  }
+  await signup(page, d.base, { email: 'nowx@example.com', username: 'nowx' });
+  await skipTour(page);
+  assert.equal(await page.$('#wechat-reminder'), null, 'console: no reminder');
+  for (const path of ['/console', '/settings', '/settings/accounts', '/resources', '/build', '/registry']) {
+    await page.goto(d.base + path);
+    assert.equal(await page.$('a[href^="/auth/wechat"]'), null, `${path}: no link to WeChat`);
+  }
+  await page.goto(d.base + '/settings/accounts');
+  assert.equal(await page.$('#row-wechat'), null);
+  await page.goto(d.base + '/resources');
+  assert.equal(await page.$('#res-offer'), null);
+  assert.equal((await page.request.get(d.base + '/auth/wechat')).status(), 404);
+
+  // an identity from when WeChat was configured is not offered for re-authentication
+  const id = d.sql("SELECT id FROM accounts WHERE username = 'nowx'")[0][0];
+  d.sql(`INSERT INTO identities (account_id, provider, subject, created_at, updated_at) VALUES (${id}, 'wechat', 'o-old', 0, 0)`);
+  d.sql(`UPDATE sessions SET auth_at = auth_at - 3600 WHERE account_id = ${id}`);
+  await page.goto(d.base + '/reauth?next=/settings');
+  assert.equal(await page.isVisible('#reauth-form'), true);
+  assert.equal(await page.$('#reauth-wechat'), null);
+  await ctx.close();
 });

@@ -317,6 +317,19 @@ Test(wechat_login, openid_subject_found_when_a_unionid_appears_later)
     wechat_login_advance(A, sec, 0, "127.0.0.1", NOW, &r);
     cr_assert_eq(r.outcome, WXO_SIGNIN);
     cr_assert_eq(r.account_id, a1);
+    /* the identity is now known by its unionid, and keeps the openid */
+    struct identity id;
+    cr_assert_eq(identity_of(tl_conn(), A, a1, "wechat", &id), IDENT_OK);
+    cr_assert_str_eq(id.subject, "uEarly");
+    cr_assert_str_eq(id.extra, "{\"openid\":\"oEarly\",\"unionid\":\"uEarly\"}");
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM identities WHERE provider = 'wechat'"), 1);
+    /* and the next scan finds it by the unionid */
+    ticket("u2", sec, "signin", 0, NOW + 300);
+    scan("oEarly", 501, "SCAN", "u2");
+    resolved("u2", "uEarly");
+    wechat_login_advance(A, sec, 0, "127.0.0.1", NOW, &r);
+    cr_assert_eq(r.outcome, WXO_SIGNIN);
+    cr_assert_eq(r.account_id, a1);
 }
 
 /* ---- binding and the bonus ---- */
@@ -377,6 +390,102 @@ Test(wechat_login, bonus_once_per_account_and_per_wechat)
     int n = -1;
     cr_assert_eq(grants_list(tl_conn(), A, c, &list, &n), 0);
     cr_assert_eq(n, 0);
+}
+
+/* A scan of scene by openid, resolved with unionid (NULL: none) and advanced in a browser
+ * signed in as session; the outcome. */
+static enum wxl_outcome scan_as(const char *scene, const char *intent, int64_t acct,
+                                int64_t session, const char *openid, const char *unionid, int64_t t,
+                                struct wxl_result *r)
+{
+    char sec[TOKEN_LEN + 1];
+    ticket(scene, sec, intent, acct, NOW + 300);
+    scan(openid, t, "SCAN", scene);
+    resolved(scene, unionid);
+    wechat_login_advance(A, sec, session, "127.0.0.1", NOW, r);
+    return r->outcome;
+}
+
+Test(wechat_login, a_unionid_appearing_later_is_the_same_person)
+{
+    /* bound while WeChat gave no unionid: stored under the openid, bonus under the openid */
+    int64_t first = account("first", 1), second = account("second", 1);
+    struct wxl_result r;
+    cr_assert_eq(scan_as("l1", "bind", first, first, "oLate", NULL, 700, &r), WXO_BOUND);
+    cr_assert(r.granted);
+    /* now the account is bound to an Open Platform account: another account cannot bind the
+     * same person under the unionid, nor register it */
+    cr_assert_eq(scan_as("l2", "bind", second, second, "oLate", "uLate", 701, &r), WXO_TAKEN);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM identities WHERE provider = 'wechat'"), 1);
+    char sec[TOKEN_LEN + 1];
+    ticket("l3", sec, "signin", 0, NOW + 300);
+    scan("oLate", 702, "SCAN", "l3");
+    resolved("l3", "uLate");
+    struct wxl_register_out out;
+    register_as(sec, "third", NULL, 1, &out);
+    cr_assert_eq(out.status, 409, "registered already, by its openid");
+    cr_assert_str_eq(out.error, "wechat.err.registered");
+    cr_assert_eq(count("SELECT COUNT(*) FROM accounts WHERE username = ?", "third"), 0);
+
+    /* unbound from the first account, bound to the second with the unionid: no second bonus */
+    cr_assert_eq(identity_unlink(tl_conn(), first, "wechat"), IDENT_OK);
+    cr_assert_eq(scan_as("l4", "bind", second, second, "oLate", "uLate", 703, &r), WXO_BOUND);
+    cr_assert_not(r.granted, "the bonus went to this person under the openid");
+    cr_assert_eq(bonus_of(second), 0);
+    cr_assert_eq(bonus_of(first), 1);
+    struct identity id;
+    cr_assert_eq(identity_of(tl_conn(), A, second, "wechat", &id), IDENT_OK);
+    cr_assert_str_eq(id.subject, "uLate");
+    /* and back to the first: found by the unionid now; still one grant in all */
+    cr_assert_eq(identity_unlink(tl_conn(), second, "wechat"), IDENT_OK);
+    cr_assert_eq(scan_as("l5", "bind", first, first, "oLate", "uLate", 704, &r), WXO_BOUND);
+    cr_assert_not(r.granted);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM grants"), 1);
+}
+
+/* ---- re-authentication ---- */
+
+Test(wechat_login, reauth_only_with_the_bound_wechat)
+{
+    int64_t owner = account("owner", 0), other = account("other", 0);
+    cr_assert_eq(identity_link(tl_conn(), owner, "wechat", "uOwner", NULL, NULL, NULL, NOW),
+                 IDENT_OK);
+    cr_assert_eq(identity_link(tl_conn(), other, "wechat", "uOther", NULL, NULL, NULL, NOW),
+                 IDENT_OK);
+    struct wxl_result r;
+    /* another person's WeChat (bound elsewhere), or one bound nowhere: refused, spent */
+    cr_assert_eq(scan_as("ra1", "reauth", owner, owner, "oOther", "uOther", 800, &r), WXO_MISMATCH);
+    cr_assert_str_eq(state_of("ra1"), "consumed");
+    cr_assert_eq(scan_as("ra2", "reauth", owner, owner, "oNobody", NULL, 801, &r), WXO_MISMATCH);
+    cr_assert_eq(count("SELECT COUNT(*) FROM audit WHERE event = ?", "reauth_refused"), 2);
+    cr_assert_eq(count("SELECT COUNT(*) FROM audit WHERE event = ?", "reauth"), 0);
+    /* the browser signed in as someone else meanwhile */
+    cr_assert_eq(scan_as("ra3", "reauth", owner, other, "oOwner", "uOwner", 802, &r),
+                 WXO_WRONG_ACCOUNT);
+    /* the owner's own WeChat: re-authenticated, once */
+    char sec[TOKEN_LEN + 1];
+    ticket("ra4", sec, "reauth", owner, NOW + 300);
+    scan("oOwner", 803, "SCAN", "ra4");
+    resolved("ra4", "uOwner");
+    wechat_login_advance(A, sec, owner, "127.0.0.1", NOW, &r);
+    cr_assert_eq(r.outcome, WXO_REAUTHED);
+    cr_assert_eq(r.account_id, owner);
+    cr_assert_eq(
+        count("SELECT COUNT(*) FROM audit WHERE event = 'reauth' AND detail = ?", "wechat"), 1);
+    wechat_login_advance(A, sec, owner, "127.0.0.1", NOW, &r);
+    cr_assert_eq(r.outcome, WXO_CONSUMED, "single use");
+    /* nothing else changed: no identity moved, no account made, no bonus */
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM identities"), 2);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts"), 2);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM grants"), 0);
+
+    /* an account without WeChat gets no QR code to confirm with (and no API call) */
+    int64_t plain = account("plain", 1);
+    struct wxl_open_in in = {
+        .intent = WXL_REAUTH, .session_account = plain, .lang = "en", .ip = "x"};
+    wechat_login_open(A, &in, NOW, &r);
+    cr_assert_eq(r.outcome, WXO_NOT_BOUND);
+    cr_assert_eq(r.new_secret[0], 0);
 }
 
 /* ---- the callback protocol ---- */

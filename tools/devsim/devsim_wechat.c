@@ -14,8 +14,12 @@
  *    like WeChat does (no answer within 5 s: again, 3 tries in all); the page shows the
  *    answer and the reply as the chat would.
  *  - /_ctl/wechat: GET the state (counters, QR codes, users, the last push); POST settings
- *    {callback, mode, push_timeout_ms, token_ttl, invalidate}; POST /_ctl/wechat/push
- *    {user, action, url|code, unionid} does what the phone's buttons do and answers the result.
+ *    {callback, mode, push_timeout_ms, token_ttl, invalidate (the tokens handed out stop
+ *    working: 40001), expire (they expire now: 42001), refuse: {errcode, times} (the next
+ *    API calls with a good token get that errcode, e.g. 40014), open_platform: {user,
+ *    unionid} (a user's account gets, or loses, an Open Platform binding: user/info gives a
+ *    unionid from then on)}; POST /_ctl/wechat/push {user, action, url|code, unionid} does
+ *    what the phone's buttons do and answers the result.
  * A user's CreateTime only ever grows (one second at least between two of their pushes), so
  * that quick test clicks are not mistaken for WeChat's retries. */
 #include "devsim.h"
@@ -89,7 +93,9 @@ static struct {
     size_t nusers;
     struct dw_push last;      /* the phone's last action, shown on the page */
     struct dw_push last_sent; /* the last push sent, for "again" and "bad signature" */
-    unsigned long long n_token, n_stable, n_qr, n_info, n_attempts, n_pushes;
+    long long refuse_code;    /* the errcode the next refuse_left API calls get */
+    int refuse_left;
+    unsigned long long n_token, n_stable, n_forced, n_qr, n_info, n_attempts, n_pushes;
     int inited;
 } W = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -220,7 +226,12 @@ static long long token_check(const char *tok, long long now)
     else if (W.classic_prev.tok[0] && !strcmp(tok, W.classic_prev.tok))
         return now < W.classic_prev_until ? 0 : 40001;
     if (!hit || !hit->tok[0]) return 40001;
-    return now < hit->expires ? 0 : 42001;
+    if (now >= hit->expires) return 42001;
+    if (W.refuse_left > 0) { /* the switch "refuse": this call fails as told */
+        W.refuse_left--;
+        return W.refuse_code;
+    }
+    return 0;
 }
 
 static int app_ok(const char *appid, const char *secret, struct devsim_resp *resp)
@@ -276,6 +287,7 @@ static void api_stable_token(const struct devsim_req *req, struct devsim_resp *r
     else if (app_ok(json_string_value(json_object_get(j, "appid")),
                     json_string_value(json_object_get(j, "secret")), resp)) {
         W.n_stable++;
+        W.n_forced += force;
         if (force || !W.stable.tok[0] || W.stable.expires - now <= 300) token_new(&W.stable, now);
         token_answer(resp, &W.stable, now);
     }
@@ -885,13 +897,14 @@ static json_t *state_json(void)
                                         u->openid, "unionid", u->has_unionid ? u->unionid : NULL,
                                         "following", u->following));
     }
-    return json_pack("{s:s, s:s?, s:s, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o}",
+    return json_pack("{s:s, s:s?, s:s, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o}",
                      "mode", dw_mode_names[W.mode], "callback", W.callback, "appid", W.appid,
                      "push_timeout_ms", (json_int_t)W.push_timeout_ms, "counts", "token",
-                     (json_int_t)W.n_token, "stable_token", (json_int_t)W.n_stable, "qrcode",
-                     (json_int_t)W.n_qr, "user_info", (json_int_t)W.n_info, "push_attempts",
-                     (json_int_t)W.n_attempts, "pushes", (json_int_t)W.n_pushes, "tickets", tickets,
-                     "users", users, "last_push", push_json(&W.last));
+                     (json_int_t)W.n_token, "stable_token", (json_int_t)W.n_stable,
+                     "stable_token_forced", (json_int_t)W.n_forced, "qrcode", (json_int_t)W.n_qr,
+                     "user_info", (json_int_t)W.n_info, "push_attempts", (json_int_t)W.n_attempts,
+                     "pushes", (json_int_t)W.n_pushes, "tickets", tickets, "users", users,
+                     "last_push", push_json(&W.last));
 }
 
 static int mode_parse(const char *s)
@@ -901,31 +914,55 @@ static int mode_parse(const char *s)
     return -1;
 }
 
-/* {"callback","mode","push_timeout_ms","token_ttl","invalidate"}: any of them. */
-static void ctl_set(json_t *j, struct devsim_resp *resp)
+/* The switches of ctl_set that change the tokens and the users. Under W.mu. */
+static void ctl_switches(json_t *j, long long now)
 {
-    const char *cb = json_string_value(json_object_get(j, "callback"));
-    json_t *m = json_object_get(j, "mode"), *pt = json_object_get(j, "push_timeout_ms");
-    json_t *ttl = json_object_get(j, "token_ttl");
-    int mode = m ? mode_parse(json_string_value(m)) : 0;
-    if ((cb && strncmp(cb, "http", 4)) || mode < 0 || (pt && json_integer_value(pt) <= 0) ||
-        (ttl && json_integer_value(ttl) <= 0))
-        return devsim_reply_error(resp, 400,
-                                  "body: {callback, mode: plain|safe|compat, "
-                                  "push_timeout_ms, token_ttl, invalidate}");
-    pthread_mutex_lock(&W.mu);
-    if (cb) set_str(&W.callback, cb);
-    if (m) W.mode = (enum dw_mode)mode;
-    if (pt) W.push_timeout_ms = (long)json_integer_value(pt);
-    if (ttl) W.token_ttl = (long long)json_integer_value(ttl);
     if (json_is_true(json_object_get(j, "invalidate"))) {
         /* someone else fetched: the tokens daoid holds stop working at once */
-        long long now = now_s();
         W.classic_prev = W.classic;
         W.classic_prev_until = now;
         if (W.classic.tok[0]) token_new(&W.classic, now);
         if (W.stable.tok[0]) token_new(&W.stable, now);
     }
+    if (json_is_true(json_object_get(j, "expire"))) { /* 42001 for them from now on */
+        W.classic.expires = W.stable.expires = now;
+        W.classic_prev_until = now;
+    }
+    json_t *rf = json_object_get(j, "refuse");
+    if (rf) {
+        W.refuse_code = (long long)json_integer_value(json_object_get(rf, "errcode"));
+        W.refuse_left = (int)json_integer_value(json_object_get(rf, "times"));
+    }
+    json_t *op = json_object_get(j, "open_platform");
+    const char *name = json_string_value(json_object_get(op, "user"));
+    struct dw_user *u = name ? user_get(name, 0) : NULL;
+    if (u) u->has_unionid = json_is_true(json_object_get(op, "unionid"));
+}
+
+/* {"callback","mode","push_timeout_ms","token_ttl","invalidate","expire","refuse",
+ * "open_platform"}: any of them. */
+static void ctl_set(json_t *j, struct devsim_resp *resp)
+{
+    const char *cb = json_string_value(json_object_get(j, "callback"));
+    json_t *m = json_object_get(j, "mode"), *pt = json_object_get(j, "push_timeout_ms");
+    json_t *ttl = json_object_get(j, "token_ttl"), *rf = json_object_get(j, "refuse");
+    json_t *op = json_object_get(j, "open_platform");
+    int mode = m ? mode_parse(json_string_value(m)) : 0;
+    if ((cb && strncmp(cb, "http", 4)) || mode < 0 || (pt && json_integer_value(pt) <= 0) ||
+        (ttl && json_integer_value(ttl) <= 0) ||
+        (rf && (json_integer_value(json_object_get(rf, "errcode")) <= 0 ||
+                json_integer_value(json_object_get(rf, "times")) < 0)) ||
+        (op && !json_string_value(json_object_get(op, "user"))))
+        return devsim_reply_error(resp, 400,
+                                  "body: {callback, mode: plain|safe|compat, push_timeout_ms, "
+                                  "token_ttl, invalidate, expire, refuse: {errcode, times}, "
+                                  "open_platform: {user, unionid}}");
+    pthread_mutex_lock(&W.mu);
+    if (cb) set_str(&W.callback, cb);
+    if (m) W.mode = (enum dw_mode)mode;
+    if (pt) W.push_timeout_ms = (long)json_integer_value(pt);
+    if (ttl) W.token_ttl = (long long)json_integer_value(ttl);
+    ctl_switches(j, now_s());
     json_t *out = state_json();
     pthread_mutex_unlock(&W.mu);
     devsim_reply_json(resp, 200, out);

@@ -1,10 +1,13 @@
-// WeChat QR page: asks /auth/wechat/status every second and moves the page on in place:
-// "Bound" and the registration form, the sign-in, the binding's result, or the expiry.
+// WeChat QR page: asks /auth/wechat/status every second (the page's data-status for a
+// re-authentication, which carries where to go back to) and moves the page on in place:
+// "Bound" and the registration form, the sign-in or re-authentication, the binding's result,
+// or the expiry.
 // Without this script, reloading the page does the same.
 (function () {
   'use strict';
   var box = document.getElementById('wechat');
   if (!box || !window.fetch || box.getAttribute('data-state') !== 'pending') return;
+  var statusUrl = box.getAttribute('data-status') || '/auth/wechat/status';
 
   function show(id, on) {
     var el = document.getElementById(id);
@@ -12,7 +15,7 @@
   }
 
   function poll() {
-    fetch('/auth/wechat/status', { credentials: 'same-origin', cache: 'no-store' })
+    fetch(statusUrl, { credentials: 'same-origin', cache: 'no-store' })
       .then(function (r) { return r.ok ? r.json() : { state: 'retry' }; })
       .then(step, function () { step({ state: 'retry' }); });
   }
