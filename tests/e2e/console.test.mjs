@@ -7,9 +7,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { startDevsim, startDaoid, newPage, stopAll, signup, PASSWORD, SHOTS } from './lib/harness.mjs';
+import { startDevsim, startDaoid, newPage, stopAll, signup, skipTour, PASSWORD, SHOTS } from './lib/harness.mjs';
 import { account, signedIn, scalar } from './lib/console.mjs';
 import { catalog } from './lib/forms.mjs';
+import { oauthEnv, registerCallbacks, newUser, authorize } from './lib/oauth.mjs';
 
 const zh = catalog('zh-CN');
 const en = catalog('en');
@@ -219,8 +220,10 @@ test('Code Build lists the Git platforms and what is bound; Image Registry shows
 });
 
 test('where GitHub is offered: the console reminds to bind it, Code Build has the bind button', async () => {
-  const d2 = await startDaoid({ devsim: sim, env: { DAOID_GITHUB_CLIENT_ID: 'console-test', DAOID_GITHUB_CLIENT_SECRET: 'secret', DAOID_GITHUB_URL: sim.url, DAOID_GITHUB_API_URL: sim.url } });
+  const d2 = await startDaoid({ devsim: sim, env: oauthEnv(sim, ['github']) });
   try {
+    await registerCallbacks(sim, d2.base);
+    const gh = await newUser(sim, 'github', { login: 'gil-gh', email: 'gil-gh@example.com' });
     const { ctx, page } = await newPage({ locale: 'en-US' });
     await signup(page, d2.base, { email: 'gil@example.com', username: 'gil', password: PASSWORD });
     assert.match(await page.textContent('#github-reminder'), /Bind your GitHub account/);
@@ -230,8 +233,13 @@ test('where GitHub is offered: the console reminds to bind it, Code Build has th
       'a bind from Code Build asks for repository access and comes back');
     assert.equal((await page.textContent('#bind-github')).trim(), 'Bind GitHub');
     assert.ok(await page.isVisible('#off-bitbucket'));
-    d2.sql(`INSERT INTO identities (provider, subject, login, account_id, created_at, updated_at)
-            SELECT 'github', '4242', 'gil', id, 1, 1 FROM accounts WHERE username = 'gil'`);
+    // the reminder's link binds through GitHub (the simulator's OAuth flow)
+    await page.goto(d2.base + '/console');
+    await skipTour(page);
+    await Promise.all([page.waitForSelector('#authorize'), page.click('#bind-github')]);
+    await authorize(page, d2.base, gh.login);
+    assert.match(page.url(), /bound=github/);
+    assert.deepEqual(d2.sql("SELECT i.login FROM identities i JOIN accounts a ON a.id = i.account_id WHERE a.username = 'gil'"), [['gil-gh']]);
     await page.goto(d2.base + '/console');
     assert.equal(await page.$('#github-reminder'), null, 'bound: no reminder');
     await ctx.close();

@@ -3,14 +3,16 @@
 // (current one required; other sessions signed out on request; set when there is none), the
 // sessions list (sign out one, all others), security activity, the language, the
 // re-authentication sensitive changes ask for, and deletion (everything goes, nothing can be
-// taken over at once). Screenshot of the settings page for the README.
+// taken over at once); the mails of these changes in both languages. GitHub is bound through the
+// simulator's real OAuth flow. Screenshot of the settings page for the README.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { startDevsim, startDaoid, stopAll, linkIn, PASSWORD, SHOTS } from './lib/harness.mjs';
+import { startDevsim, startDaoid, stopAll, newPage, linkIn, PASSWORD, SHOTS } from './lib/harness.mjs';
 import { account, signedIn, clientSignIn, csrfOf, mailLink, staleSessions, scalar } from './lib/console.mjs';
 import { catalog, pageFrom, signupClient, submitClick, fieldErrors } from './lib/forms.mjs';
+import { oauthEnv, registerCallbacks, newUser, authorize, signInWith, signUpWith } from './lib/oauth.mjs';
 
 const zh = catalog('zh-CN');
 const en = catalog('en');
@@ -19,7 +21,8 @@ let sim, d;
 
 before(async () => {
   sim = await startDevsim();
-  d = await startDaoid({ devsim: sim, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1' } });
+  d = await startDaoid({ devsim: sim, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1', ...oauthEnv(sim, ['github']) } });
+  await registerCallbacks(sim, d.base);
 });
 after(async () => {
   await d.stop();
@@ -28,6 +31,15 @@ after(async () => {
 
 const idOf = (username) => scalar(d, `SELECT id FROM accounts WHERE username = '${username}'`);
 const me = async (page) => page.request.get(d.base + '/api/v1/me');
+const CJK = /[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/;
+
+// Binds GitHub user login to the signed-in page's account on the linked-accounts page.
+async function bindGitHub(page, login) {
+  await page.goto(d.base + '/settings/accounts');
+  await Promise.all([page.waitForSelector('#authorize'), page.click('#bind-github')]);
+  await authorize(page, d.base, login);
+  assert.match(page.url(), /\/settings\/accounts\?bound=github$/);
+}
 
 test('username: the same rules, the old name held for others but not for its owner', async () => {
   await account(d, sim, 'sam');
@@ -212,12 +224,16 @@ test('password: the current one is required; other sessions end on request; a no
 });
 
 test('an account without a password sets one after a fresh sign-in, or is sent to confirm first', async () => {
-  await account(d, sim, 'kim');
-  const { ctx, page } = await signedIn(d, 'kim');
-  // kim signs in with a linked account only from here on
-  d.sql(`INSERT INTO identities (provider, subject, login, account_id, created_at, updated_at)
-         SELECT 'github', '9001', 'kim-gh', id, 1, 1 FROM accounts WHERE username = 'kim'`);
-  d.sql("UPDATE accounts SET password_hash = NULL WHERE username = 'kim'");
+  // kim signed up with GitHub (the real flow) and has no password
+  const gh = await newUser(sim, 'github', { login: 'kim-gh', email: 'kim@example.com' });
+  const { ctx, page } = await newPage();
+  await signUpWith(page, d.base, 'github', gh.login, { username: 'kim' });
+  assert.match(page.url(), /\/console$/);
+  const before = await (await me(page)).json();
+  assert.equal(before.has_password, false);
+  assert.deepEqual(before.identities.map((i) => [i.provider, i.login]), [['github', 'kim-gh']]);
+  assert.equal((await clientSignIn(d, 'kim', NEW_PASSWORD)).res.status, 401, 'no password signs in yet');
+
   staleSessions(d, 'kim');
   await page.goto(d.base + '/settings');
   assert.equal(await page.textContent('#no-password'), zh('settings.password.none'));
@@ -229,16 +245,26 @@ test('an account without a password sets one after a fresh sign-in, or is sent t
   assert.equal(await page.getAttribute('#reauth-github', 'href'), '/auth/github?intent=reauth&next=/settings%23password');
   assert.equal((await page.textContent('#reauth-github')).trim(), `${zh('reauth.with')} GitHub`);
 
-  // a fresh sign-in (as after the provider's flow) lets it set one
-  d.sql(`UPDATE sessions SET auth_at = ${Math.floor(Date.now() / 1000)} WHERE account_id = (SELECT id FROM accounts WHERE username = 'kim')`);
-  await page.goto(d.base + '/settings');
+  // confirming at GitHub makes the sign-in fresh and comes back to the password section
+  await Promise.all([page.waitForSelector('#authorize'), page.click('#reauth-github')]);
+  await authorize(page, d.base, gh.login);
+  assert.match(page.url(), /\/settings.*#password$/);
   assert.equal(await page.$('#current-password'), null);
   await page.fill('#new-password', NEW_PASSWORD);
   assert.equal((await page.textContent('#save-password')).trim(), zh('settings.password.set'));
   await Promise.all([page.waitForURL(/done=password/), page.click('#save-password')]);
-  assert.equal((await clientSignIn(d, 'kim', NEW_PASSWORD)).res.status, 303);
+  assert.equal((await (await me(page)).json()).has_password, true);
+  // the password now signs in, by username and by email; GitHub still does
+  for (const identifier of ['kim', 'kim@example.com', 'KIM@Example.com']) {
+    assert.equal((await clientSignIn(d, identifier, NEW_PASSWORD)).res.status, 303, identifier);
+  }
+  assert.equal((await clientSignIn(d, 'kim@example.com', PASSWORD)).res.status, 401);
   assert.match(await page.textContent('#activity'), /设置密码/);
   await ctx.close();
+  const again = await newPage();
+  await signInWith(again.page, d.base, 'github', gh.login);
+  assert.equal((await (await me(again.page)).json()).username, 'kim');
+  await again.ctx.close();
 });
 
 test('sessions: each listed with device, IP and last seen; sign out one, then all others', async () => {
@@ -309,13 +335,94 @@ test('security activity lists sign-ins, failures and changes, newest first', asy
   await ctx.close();
 });
 
+test('security activity shows binding and unbinding next to sign-ins, password and email changes', async () => {
+  await account(d, sim, 'nia');
+  const gh = await newUser(sim, 'github', { login: 'nia-gh', email: 'nia-gh@example.com' });
+  const { ctx, page } = await signedIn(d, 'nia', { locale: 'en-US' });
+  await bindGitHub(page, gh.login);
+
+  await page.goto(d.base + '/settings#password');
+  await page.fill('#current-password', PASSWORD);
+  await page.fill('#new-password', NEW_PASSWORD);
+  await Promise.all([page.waitForURL(/done=password/), page.click('#save-password')]);
+  await page.fill('#new-email', 'nia.new@example.com');
+  await Promise.all([page.waitForURL(/done=email_sent/), page.click('#save-email')]);
+  await page.goto(d.base + '/settings/accounts');
+  assert.equal((await submitClick(page, '#unbind-github')).status(), 303);
+  const [change] = await sim.waitMail('nia.new@example.com');
+  await page.goto(mailLink(change, '/email/confirm'));
+  assert.equal(await page.textContent('#notice-title'), en('email.ok.title'));
+
+  await page.goto(d.base + '/settings#activity');
+  const rows = await page.$$eval('#activity li', (ls) => ls.map((l) => ({
+    what: l.querySelector('.what').textContent, detail: l.querySelector('.detail')?.textContent ?? null,
+    meta: l.querySelector('.meta').textContent,
+  })));
+  assert.deepEqual(rows.map((r) => r.what), [
+    en('audit.email_changed'), en('audit.identity_unlinked'), en('audit.email_change_requested'),
+    en('audit.password_changed'), en('audit.reauth'), en('audit.identity_linked'), en('audit.login'), en('audit.email_verified'),
+    en('audit.signup'),
+  ], 'newest first (the current password typed for the change confirms the identity)');
+  const by = Object.fromEntries(rows.map((r) => [r.what, r]));
+  assert.equal(by[en('audit.identity_linked')].detail, en('audit.detail.github'));
+  assert.equal(by[en('audit.identity_unlinked')].detail, en('audit.detail.github'));
+  assert.equal(by[en('audit.password_changed')].detail, en('audit.detail.others_signed_out'));
+  assert.equal(by[en('audit.email_change_requested')].detail, 'nia.new@example.com');
+  assert.equal(by[en('audit.login')].detail, en('audit.detail.password'));
+  const [[ip]] = d.sql("SELECT ip FROM audit WHERE event = 'identity_linked' AND account_id = (SELECT id FROM accounts WHERE username = 'nia')");
+  assert.match(ip, /^198\.18\./, 'the browser\'s address');
+  assert.match(by[en('audit.identity_linked')].meta, new RegExp(`IP ${ip.replace(/\./g, '\\.')}$`));
+  await ctx.close();
+});
+
+test('the mails of an email change and of a deletion are in English when the page is', async () => {
+  await account(d, sim, 'ena', { lang: 'en' });
+  const { ctx, page } = await signedIn(d, 'ena', { locale: 'en-US' });
+  await page.goto(d.base + '/settings');
+  await page.fill('#new-email', 'ena.new@example.com');
+  await Promise.all([page.waitForURL(/done=email_sent/), page.click('#save-email')]);
+  const site = { site_name: 'DaoCloud' };
+  const [change] = await sim.waitMail('ena.new@example.com');
+  assert.equal(change.subject, en('mail.email_change.subject', site));
+  for (const line of [en('mail.email_change.greeting', { username: 'ena' }),
+    en('mail.email_change.body_text', { ...site, email: 'ena.new@example.com' }),
+    en('mail.email_change.expiry', { duration: en('time.hours', { n: 24 }) }), en('mail.email_change.ignore')]) {
+    assert.ok(change.text.includes(line), `text: ${line}`);
+  }
+  assert.ok(change.html.includes(en('mail.email_change.button')), 'the HTML part has the English button');
+  assert.ok(change.html.includes(mailLink(change, '/email/confirm')));
+  assert.doesNotMatch(change.subject + change.text + change.html, CJK, 'no Chinese left');
+
+  const [notice] = await sim.waitMail('ena@example.com', 2); // the verification mail, then the notice
+  assert.equal(notice.subject, en('mail.email_notice.subject', site));
+  for (const line of [en('mail.email_notice.greeting', { username: 'ena' }),
+    en('mail.email_notice.body', { ...site, old_email: 'ena@example.com', email: 'ena.new@example.com' }), en('mail.email_notice.warn')]) {
+    assert.ok(notice.text.includes(line), `text: ${line}`);
+  }
+  assert.doesNotMatch(notice.subject + notice.text + notice.html, CJK);
+  assert.doesNotMatch(notice.text + notice.html, /\/email\/confirm/);
+
+  await page.goto(d.base + '/settings/delete');
+  await page.fill('#confirm', 'ena');
+  assert.equal((await submitClick(page, '#confirm-delete')).status(), 200);
+  assert.equal(await page.textContent('#notice-title'), en('delete.ok.title'));
+  const [bye] = await sim.waitMail('ena@example.com', 3);
+  assert.equal(bye.subject, en('mail.deleted.subject', site));
+  for (const line of [en('mail.deleted.greeting'), en('mail.deleted.body', { ...site, username: 'ena', duration: en('time.days', { n: 30 }) }), en('mail.deleted.warn')]) {
+    assert.ok(bye.text.includes(line), `text: ${line}`);
+  }
+  assert.doesNotMatch(bye.subject + bye.text + bye.html, CJK);
+  await ctx.close();
+});
+
 test('deletion: re-authenticate, type the username; everything goes; nothing can be taken over', async () => {
   mkdirSync(SHOTS, { recursive: true });
   await account(d, sim, 'dora');
-  d.sql(`INSERT INTO identities (provider, subject, login, account_id, created_at, updated_at)
-         SELECT 'github', '5150', 'dora-gh', id, 1, 1 FROM accounts WHERE username = 'dora'`);
+  const gh = await newUser(sim, 'github', { login: 'dora-gh', email: 'dora-gh@example.com' });
   const id = idOf('dora');
   const { ctx, page } = await signedIn(d, 'dora');
+  await bindGitHub(page, gh.login);
+  assert.equal(scalar(d, `SELECT COUNT(*) FROM identities WHERE account_id = ${id}`), 1);
   const second = await signedIn(d, 'dora');
   await page.goto(d.base + '/settings');
   await page.screenshot({ path: join(SHOTS, 'settings.png'), fullPage: true });

@@ -418,6 +418,20 @@ CONTRACT(setting_created_once_and_migrations_idempotent)
 
 /* ---- identities: one account per (provider, subject); the last way in stays ---- */
 
+/* Reloads the configuration with GitHub, Bitbucket and WeChat configured or not: an identity
+ * counts as a way in only while its provider is configured. */
+static void providers_configured(int github, int bitbucket, int wechat)
+{
+    setenv("DAOID_GITHUB_CLIENT_ID", github ? "contract-gh" : "", 1);
+    setenv("DAOID_GITHUB_CLIENT_SECRET", "contract-gh-secret", 1);
+    setenv("DAOID_BITBUCKET_CLIENT_ID", bitbucket ? "contract-bb" : "", 1);
+    setenv("DAOID_BITBUCKET_CLIENT_SECRET", "contract-bb-secret", 1);
+    setenv("DAOID_WECHAT_APP_ID", wechat ? "wxcontract" : "", 1);
+    setenv("DAOID_WECHAT_APP_SECRET", "secret", 1);
+    setenv("DAOID_WECHAT_TOKEN", "token", 1);
+    cr_assert_eq(config_load(NULL), 0);
+}
+
 static int64_t unlink_account;
 
 static void *unlink_one(void *arg)
@@ -432,6 +446,7 @@ static void *unlink_one(void *arg)
 
 CONTRACT(identities_unique_and_last_method_kept_under_race)
 {
+    providers_configured(1, 0, 1);
     struct st_conn *c = tl_conn();
     int64_t a1 = 0, a2 = 0;
     cr_assert_eq(account_insert(c, "idone", NULL, NULL, 0, NULL, NOW, &a1), ACCT_OK);
@@ -990,6 +1005,7 @@ CONTRACT(provider_token_refresh_is_leased_to_one_caller)
 
 CONTRACT(provider_tokens_go_with_the_identity_and_the_account)
 {
+    providers_configured(1, 1, 0);
     struct st_conn *c = tl_conn();
     int64_t id = pt_setup("tokenowner", "5150"), now = time(NULL);
     cr_assert_eq(identity_link(c, id, "bitbucket", "{bb-1}", "bob", NULL, NULL, now), IDENT_OK);
@@ -1055,4 +1071,238 @@ CONTRACT(statement_cache_keeps_each_call_its_own_meaning)
     cr_assert_eq(n, 0);
     free(one);
     free(two);
+}
+
+/* ---- sign-in methods: only providers configured now count ---- */
+
+static enum oauth_unbind_rc unbind_fresh(int64_t account, const char *provider)
+{
+    struct arena *a = arena_new();
+    struct oauth_unbind_in in = {
+        .account_id = account, .provider = provider, .fresh = 1, .ip = "127.0.0.1"};
+    struct oauth_unbind_out out;
+    enum oauth_unbind_rc rc = oauth_flow_unbind(a, &in, &out);
+    arena_free(a);
+    return rc;
+}
+
+static int64_t identities_of(int64_t account)
+{
+    int64_t n = -1;
+    cr_assert_eq(st_one(tl_conn(), NULL, "SELECT COUNT(*) FROM identities WHERE account_id = ?",
+                        "i", "i", account, &n),
+                 ST_OK);
+    return n;
+}
+
+CONTRACT(signin_methods_count_only_providers_configured_now)
+{
+    struct st_conn *c = tl_conn();
+    int64_t a1 = 0, a2 = 0, a3 = 0;
+    cr_assert_eq(account_insert(c, "usable-one", NULL, NULL, 0, NULL, NOW, &a1), ACCT_OK);
+    cr_assert_eq(account_insert(c, "usable-two", NULL, NULL, 0, NULL, NOW, &a2), ACCT_OK);
+    cr_assert_eq(account_insert(c, "usable-three", NULL, NULL, 0, NULL, NOW, &a3), ACCT_OK);
+    cr_assert_eq(identity_link(c, a1, "github", "3001", "one", NULL, NULL, NOW), IDENT_OK);
+    cr_assert_eq(identity_link(c, a1, "bitbucket", "{bb-3001}", "one", NULL, NULL, NOW), IDENT_OK);
+    cr_assert_eq(identity_link(c, a2, "bitbucket", "{bb-3002}", "two", NULL, NULL, NOW), IDENT_OK);
+    cr_assert_eq(identity_link(c, a3, "github", "3003", "three", NULL, NULL, NOW), IDENT_OK);
+    cr_assert_eq(identity_link(c, a3, "wechat", "o-3003", NULL, NULL, NULL, NOW), IDENT_OK);
+
+    providers_configured(1, 1, 1);
+    cr_assert(identity_provider_usable("github") && identity_provider_usable("bitbucket") &&
+              identity_provider_usable("wechat"));
+    cr_assert_not(identity_provider_usable("coding"), "Coding has no client id here");
+    cr_assert_not(identity_provider_usable(NULL));
+    cr_assert_eq(identity_signin_methods(c, a1), 2);
+    cr_assert_eq(identity_signin_methods(c, a3), 2);
+
+    /* Bitbucket removed from the config: its identities are no way in */
+    providers_configured(1, 0, 1);
+    cr_assert_eq(identity_signin_methods(c, a1), 1);
+    cr_assert_eq(identity_signin_methods(c, a2), 0);
+    cr_assert_eq(identity_unusable_count(c, a1, NULL), 1);
+    cr_assert_eq(identity_unusable_count(c, a1, "bitbucket"), 0);
+    cr_assert_eq(identity_unlink(c, a1, "github"), IDENT_LAST_METHOD,
+                 "GitHub is the only way in that still works");
+    cr_assert_eq(unbind_fresh(a1, "github"), OUNBIND_LAST_UNUSABLE);
+    cr_assert_eq(identities_of(a1), 2);
+    /* an identity that counts for nothing, on an account with no usable way left: kept, so
+     * the account works again once Bitbucket is configured again */
+    cr_assert_eq(unbind_fresh(a2, "bitbucket"), OUNBIND_LAST);
+    cr_assert_eq(identities_of(a2), 1);
+
+    /* WeChat counts only while wechat_app_id is set */
+    providers_configured(1, 0, 0);
+    cr_assert_eq(identity_signin_methods(c, a3), 1);
+    cr_assert_eq(unbind_fresh(a3, "github"), OUNBIND_LAST_UNUSABLE);
+    providers_configured(1, 0, 1);
+    cr_assert_eq(unbind_fresh(a3, "github"), OUNBIND_OK);
+    cr_assert_eq(identities_of(a3), 1);
+
+    /* the unusable identity can go while a usable way stays; with a password GitHub can too */
+    cr_assert_eq(unbind_fresh(a1, "bitbucket"), OUNBIND_OK);
+    cr_assert_eq(identities_of(a1), 1);
+    cr_assert_eq(unbind_fresh(a1, "github"), OUNBIND_LAST);
+    cr_assert_eq(st_exec(c, "UPDATE accounts SET password_hash = 'x' WHERE id = ?", "i", a1),
+                 ST_OK);
+    cr_assert_eq(identity_signin_methods(c, a1), 2);
+    cr_assert_eq(unbind_fresh(a1, "github"), OUNBIND_OK);
+    cr_assert_eq(identities_of(a1), 0);
+
+    /* two usable identities and one that is not, unlinked at once: one of the two stays */
+    int64_t a4 = 0;
+    cr_assert_eq(account_insert(c, "usable-four", NULL, NULL, 0, NULL, NOW, &a4), ACCT_OK);
+    cr_assert_eq(identity_link(c, a4, "github", "3004", "four", NULL, NULL, NOW), IDENT_OK);
+    cr_assert_eq(identity_link(c, a4, "wechat", "o-3004", NULL, NULL, NULL, NOW), IDENT_OK);
+    cr_assert_eq(identity_link(c, a4, "bitbucket", "{bb-3004}", "four", NULL, NULL, NOW), IDENT_OK);
+    unlink_account = a4;
+    long r[THREADS];
+    run_threads(unlink_one, r);
+    int ok = 0;
+    for (int i = 0; i < THREADS; i++) {
+        cr_assert_neq(r[i], -1, "thread %d hit a store error", i);
+        ok += r[i] == 1;
+    }
+    cr_assert_eq(ok, 1, "the unusable Bitbucket identity does not let both go");
+    cr_assert_eq(identity_signin_methods(c, a4), 1);
+    cr_assert_eq(identities_of(a4), 2);
+}
+
+/* ---- WeChat: one person binds once, whichever id each ticket learnt ---- */
+
+static char person_secret[THREADS][TOKEN_LEN + 1];
+static int64_t person_accounts[THREADS];
+
+static void *person_bind_one(void *arg)
+{
+    long i = (long)arg;
+    struct arena *a = arena_new();
+    struct wxl_result r;
+    wechat_login_advance(a, person_secret[i], person_accounts[i], "127.0.0.1", time(NULL), &r);
+    arena_free(a);
+    return (void *)(long)(r.outcome == WXO_BOUND ? 1 : r.outcome == WXO_TAKEN ? 0 : -1);
+}
+
+/* THREADS accounts bind the same WeChat at once; half the tickets learnt its unionid (the
+ * account was bound to an Open Platform account meanwhile), half only its openid. One
+ * identity, one bonus (wechat_login.h invariants 6, 7). */
+CONTRACT(wechat_one_person_binds_once_whichever_id_under_race)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    int64_t now = time(NULL);
+    cr_assert_eq(st_exec(c,
+                         "INSERT INTO wechat_followers (openid, following, updated_at)"
+                         " VALUES ('oPerson', 1, ?)",
+                         "i", now),
+                 ST_OK);
+    for (int i = 0; i < THREADS; i++) {
+        char h[TOKEN_HASH_LEN + 1];
+        cr_assert_eq(account_insert(c, arena_printf(a, "person%d", i), NULL, NULL, 0, "x", now,
+                                    &person_accounts[i]),
+                     ACCT_OK);
+        token_new(person_secret[i]);
+        token_hash(person_secret[i], h);
+        cr_assert_eq(st_exec(c,
+                             "INSERT INTO wechat_tickets (scene, secret_hash, intent, account_id,"
+                             " wx_ticket, qr_url, state, openid, unionid, resolved, lang,"
+                             " created_at, scanned_at, expires_at) VALUES (?, ?, 'bind', ?, 'T',"
+                             " 'http://weixin.qq.com/q/p', 'scanned', 'oPerson', ?, 1, 'en', ?, ?,"
+                             " ?)",
+                             "ssisiii", arena_printf(a, "person-%d", i), h, person_accounts[i],
+                             i % 2 ? "uPerson" : NULL, now, now, now + 300),
+                     ST_OK);
+    }
+    arena_free(a);
+    long r[THREADS];
+    run_threads(person_bind_one, r);
+    int bound = 0;
+    for (int i = 0; i < THREADS; i++) {
+        cr_assert_neq(r[i], -1, "thread %d: neither bound nor refused", i);
+        bound += r[i] == 1;
+    }
+    cr_assert_eq(bound, 1, "one account gets this person, not %d", bound);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM identities WHERE provider = 'wechat'"), 1);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM grants"), 1);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM wechat_tickets WHERE state = 'consumed'"), THREADS,
+                 "a refused bind spends its code too");
+}
+
+/* ---- WeChat: force_refresh at least 30 s apart and 20 a day, across nodes ---- */
+
+static long qrcode_ok(void)
+{
+    struct arena *a = arena_new();
+    struct wechat_qr qr;
+    long ok = wechat_api_qrcode(a, "scene", 300, &qr) == WXAPI_OK;
+    arena_free(a);
+    return ok;
+}
+
+CONTRACT(wechat_forced_refresh_spaced_and_capped_across_nodes)
+{
+    static const unsigned char key[SECRETS_KEY_LEN] = "0123456789abcdef0123456789abcdef";
+    secrets_set_token_key(key);
+    cr_assert_gt(wfake_start("tok-a", 50), 0);
+    char url[64];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", WF.port);
+    setenv("DAOID_WECHAT_API_URL", url, 1);
+    setenv("DAOID_WECHAT_APP_ID", "wxcontract", 1);
+    setenv("DAOID_WECHAT_APP_SECRET", "secret", 1);
+    setenv("DAOID_WECHAT_TOKEN", "token", 1);
+    cr_assert_eq(config_load(NULL), 0);
+    cr_assert_eq(qrcode_ok(), 1);
+    cr_assert_eq(WF.fetches, 1);
+
+    /* WeChat calls the token it hands out invalid (40014) to every caller at once: stable_token
+     * gives it back, so one caller forces a new one, once */
+    wfake_refuse("tok-a", 40014);
+    long r[THREADS];
+    run_threads(qrcode_one, r);
+    for (int i = 0; i < THREADS; i++) cr_assert_eq(r[i], 1, "thread %d: no QR code", i);
+    cr_assert_eq(WF.forced, 1, "one forced refresh for %d refused callers", THREADS);
+    cr_assert_str_eq(WF.current, "tok-forced-1");
+
+    /* the new token refused as well, within 30 s of the last force (another node's, say): no
+     * second force; a back-off, during which callers fail at once rather than wait */
+    wfake_refuse("tok-forced-1", 42001);
+    int fetches = WF.fetches;
+    cr_assert_eq(qrcode_ok(), 0);
+    cr_assert_eq(WF.forced, 1);
+    cr_assert_eq(WF.fetches, fetches + 1, "a plain fetch, which gave the refused token back");
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM wechat_tokens WHERE lease_owner = ''"
+                           " AND lease_until > expires_at"),
+                 1);
+    time_t t0 = time(NULL);
+    cr_assert_eq(qrcode_ok(), 0);
+    cr_assert_leq(time(NULL) - t0, 2, "no wait for a fetch that is not happening");
+    cr_assert_eq(WF.fetches, fetches + 1);
+
+    /* 30 s later (the gap moved back): allowed again */
+    struct st_conn *c = tl_conn();
+    cr_assert_eq(st_exec(c,
+                         "UPDATE rate_counters SET window_start = window_start - 31"
+                         " WHERE key = 'wechat_force_gap:wxcontract'",
+                         ""),
+                 ST_OK);
+    cr_assert_eq(st_exec(c, "UPDATE wechat_tokens SET lease_until = 0", ""), ST_OK);
+    cr_assert_eq(qrcode_ok(), 1);
+    cr_assert_eq(WF.forced, 2);
+    cr_assert_str_eq(WF.current, "tok-forced-2");
+
+    /* the day's 20 used up (by any node): none more today */
+    cr_assert_eq(st_exec(c,
+                         "UPDATE rate_counters SET count = 20"
+                         " WHERE key = 'wechat_force_day:wxcontract'",
+                         ""),
+                 ST_OK);
+    cr_assert_eq(st_exec(c,
+                         "UPDATE rate_counters SET window_start = window_start - 31"
+                         " WHERE key = 'wechat_force_gap:wxcontract'",
+                         ""),
+                 ST_OK);
+    wfake_refuse("tok-forced-2", 40001);
+    cr_assert_eq(qrcode_ok(), 0);
+    cr_assert_eq(WF.forced, 2);
+    wfake_stop();
 }
