@@ -13,8 +13,11 @@
  * repositories behind these tokens are devsim_repos.c's.
  *
  * Paths (base URLs for daoid's config): GitHub web /github, API /github/api; Bitbucket web
- * /bitbucket, API /bitbucket/api; Coding team /coding. */
-#include "devsim.h"
+ * /bitbucket, API /bitbucket/api; Coding team /coding.
+ *
+ * This file: the token endpoints, the user APIs and the routes; the authorize page is in
+ * devsim_oauth_authz.c, the test users and /_ctl/oauth in devsim_oauth_ctl.c. */
+#include "devsim_oauth_int.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -24,77 +27,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DO_HTML       "text/html; charset=utf-8"
-#define DO_TEXT       "text/plain; charset=utf-8"
-#define DO_CODE_TTL   600
-#define DO_MAX_EMAILS 4
-#define DO_MAX_ITEMS  4096 /* codes and tokens kept; the oldest go first */
+struct doauth_state doauth_s = {.mu = PTHREAD_MUTEX_INITIALIZER, .delay_ms = 30000};
 
-enum dprov { DP_GITHUB, DP_BITBUCKET, DP_CODING, DP_COUNT };
-enum dmode { DM_UP, DM_SLOW, DM_ERROR, DM_BADJSON };
-
-static const char *const dprov_names[DP_COUNT] = {"github", "bitbucket", "coding"};
-static const char *const dprov_labels[DP_COUNT] = {"GitHub", "Bitbucket", "Coding"};
-static const char *const dmode_names[] = {"up", "slow", "error", "badjson"};
-
-struct demail {
-    char *addr;
-    int primary, verified;
-};
-
-struct duser {
-    enum dprov prov;
-    char *id, *login, *name, *public_email;
-    struct demail emails[DO_MAX_EMAILS];
-    int nemails;
-};
-
-struct dcode {
-    char code[48];
-    enum dprov prov;
-    size_t user;
-    char scope[160]; /* as asked for at the authorize endpoint */
-    char *redirect;  /* as given to the authorize endpoint, NULL when none */
-    char challenge[64];
-    long long expires;
-    int used;
-};
-
-struct dtoken {
-    char token[64];
-    enum dprov prov;
-    size_t user;
-    char scope[160];   /* granted, words separated by spaces */
-    char refresh[64];  /* the grant's refresh token ("" for GitHub) */
-    long long expires; /* 0: never */
-    int revoked;       /* a later refresh of its grant ended it (Coding) */
-};
-
-static struct {
-    pthread_mutex_t mu;
-    char *redirect[DP_COUNT]; /* registered callback URLs */
-    struct duser *users;
-    size_t nusers;
-    struct dcode *codes;
-    size_t ncodes;
-    struct dtoken *tokens;
-    size_t ntokens;
-    enum dmode mode;
-    long delay_ms;
-    unsigned long long token_calls, api_calls, refresh_calls;
-    char last_ua[160];
-    atomic_int stopping;
-} S = {.mu = PTHREAD_MUTEX_INITIALIZER, .delay_ms = 30000};
-
-/* Test clients: daoid's config for the simulator uses these. */
-static const char *const client_ids[DP_COUNT] = {"devsim-github-client", "devsim-bitbucket-key",
+const char *const doauth_prov_names[DP_COUNT] = {"github", "bitbucket", "coding"};
+const char *const doauth_client_ids[DP_COUNT] = {"devsim-github-client", "devsim-bitbucket-key",
                                                  "devsim-coding-client"};
-static const char *const client_secrets[DP_COUNT] = {
+const char *const doauth_client_secrets[DP_COUNT] = {
     "devsim-github-secret", "devsim-bitbucket-secret", "devsim-coding-secret"};
 
 /* ---- small helpers ---- */
 
-static char *xstrdup(const char *s)
+char *doauth_xstrdup(const char *s)
 {
     if (!s) return NULL;
     char *d = strdup(s);
@@ -102,20 +45,20 @@ static char *xstrdup(const char *s)
     return d;
 }
 
-static void *xrealloc(void *p, size_t n)
+void *doauth_xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n);
     if (!q) abort();
     return q;
 }
 
-static long long now_s(void)
+long long doauth_now(void)
 {
     return (long long)time(NULL);
 }
 
 /* A fresh random token of n bytes as base64url (prefix first), into out[cap]. */
-static void rand_token(char *out, size_t cap, const char *prefix, size_t n)
+void doauth_rand_token(char *out, size_t cap, const char *prefix, size_t n)
 {
     unsigned char raw[32];
     size_t pn = strlen(prefix);
@@ -143,13 +86,13 @@ static int hexval(char c)
 }
 
 /* The decoded value of key in an x-www-form-urlencoded body (malloc'd), or NULL. */
-static char *form_get(const char *body, const char *key)
+char *doauth_form_get(const char *body, const char *key)
 {
     size_t kn = strlen(key);
     for (const char *p = body; p && *p;) {
         size_t n = strcspn(p, "&");
         if (n > kn && !strncmp(p, key, kn) && p[kn] == '=') {
-            char *out = xrealloc(NULL, n), *o = out;
+            char *out = doauth_xrealloc(NULL, n), *o = out;
             for (const char *s = p + kn + 1; s < p + n; s++) {
                 if (*s == '+')
                     *o++ = ' ';
@@ -179,7 +122,7 @@ static void put_enc(FILE *f, const char *s)
     }
 }
 
-static void put_esc(FILE *f, const char *s)
+void doauth_put_esc(FILE *f, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -210,7 +153,7 @@ static const char *header(const struct devsim_req *req, const char *name)
 }
 
 /* A 302 to url?key=value&… built from pairs (NULL value: skipped), NULL-terminated. */
-static void redirect_with(struct devsim_resp *resp, const char *url, ...)
+void doauth_redirect_with(struct devsim_resp *resp, const char *url, ...)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -234,58 +177,6 @@ static void redirect_with(struct devsim_resp *resp, const char *url, ...)
     devsim_reply(resp, 302, DO_TEXT, "Found\n");
 }
 
-/* ---- users ---- */
-
-static void user_add(enum dprov prov, const char *id, const char *login, const char *name,
-                     const char *public_email, const struct demail *emails, int n)
-{
-    S.users = xrealloc(S.users, sizeof(*S.users) * (S.nusers + 1));
-    struct duser *u = &S.users[S.nusers++];
-    memset(u, 0, sizeof(*u));
-    u->prov = prov;
-    u->id = xstrdup(id);
-    u->login = xstrdup(login);
-    u->name = xstrdup(name);
-    u->public_email = xstrdup(public_email);
-    for (int i = 0; i < n && i < DO_MAX_EMAILS; i++) {
-        u->emails[i].addr = xstrdup(emails[i].addr);
-        u->emails[i].primary = emails[i].primary;
-        u->emails[i].verified = emails[i].verified;
-        u->nemails++;
-    }
-}
-
-static void user_free(struct duser *u)
-{
-    free(u->id);
-    free(u->login);
-    free(u->name);
-    free(u->public_email);
-    for (int i = 0; i < u->nemails; i++) free(u->emails[i].addr);
-}
-
-static void users_builtin(void)
-{
-    struct demail octo[] = {{"octocat@github.example", 1, 1}, {"octo-work@example.com", 0, 1}};
-    user_add(DP_GITHUB, "583231", "octocat", "The Octocat", "octocat@github.example", octo, 2);
-    struct demail dot[] = {{"octo.cat@example.com", 1, 1}};
-    user_add(DP_GITHUB, "1002", "Octo.Cat", "Octo Cat", NULL, dot, 1);
-    struct demail hubot[] = {{"hubot@example.com", 1, 0}, {"hubot-alt@example.com", 0, 1}};
-    user_add(DP_GITHUB, "1003", "hubot", NULL, NULL, hubot, 2);
-    struct demail mona[] = {{"mona@example.com", 1, 1}};
-    user_add(DP_GITHUB, "1004", "mona", "Mona Lisa", "mona@example.com", mona, 1);
-    struct demail bob[] = {{"bob@bitbucket.example", 1, 1}};
-    user_add(DP_BITBUCKET, "{2a1f5b1e-0c4d-4d67-9f43-6e0e3c1c7a10}", "bitbucket-bob", "Bob Bucket",
-             NULL, bob, 1);
-    struct demail alice[] = {{"alice.b@example.com", 1, 0}};
-    user_add(DP_BITBUCKET, "{7d9e2c44-1b3a-4f0e-8a55-3c2d1e0f9b21}", "alice_b", "Alice B", NULL,
-             alice, 1);
-    struct demail coder[] = {{"coder@coding.example", 1, 1}};
-    user_add(DP_CODING, "7001", "coder", "\xe7\xa0\x81\xe5\x86\x9c", NULL, coder, 1);
-    struct demail two[] = {{"two@coding.example", 1, 0}};
-    user_add(DP_CODING, "7002", "coder-two", "Coder Two", NULL, two, 1);
-}
-
 static int all_digits(const char *s)
 {
     if (!s || !*s || strlen(s) > 18) return 0;
@@ -301,7 +192,7 @@ static json_t *id_json(const struct duser *u)
     return json_string(u->id);
 }
 
-static const struct demail *primary_email(const struct duser *u)
+const struct demail *doauth_primary_email(const struct duser *u)
 {
     for (int i = 0; i < u->nemails; i++)
         if (u->emails[i].primary) return &u->emails[i];
@@ -314,16 +205,16 @@ static const struct demail *primary_email(const struct duser *u)
  * waits (in slices, so switching back or stopping ends the wait) and then answers. */
 static int fault(struct devsim_resp *resp)
 {
-    pthread_mutex_lock(&S.mu);
-    enum dmode m = S.mode;
-    long delay = S.delay_ms;
-    pthread_mutex_unlock(&S.mu);
+    pthread_mutex_lock(&doauth_s.mu);
+    enum dmode m = doauth_s.mode;
+    long delay = doauth_s.delay_ms;
+    pthread_mutex_unlock(&doauth_s.mu);
     if (m == DM_SLOW) {
-        for (long waited = 0; waited < delay && !S.stopping; waited += 20) {
+        for (long waited = 0; waited < delay && !doauth_s.stopping; waited += 20) {
             usleep(20 * 1000);
-            pthread_mutex_lock(&S.mu);
-            m = S.mode;
-            pthread_mutex_unlock(&S.mu);
+            pthread_mutex_lock(&doauth_s.mu);
+            m = doauth_s.mode;
+            pthread_mutex_unlock(&doauth_s.mu);
             if (m != DM_SLOW) break;
         }
         return 0;
@@ -338,193 +229,6 @@ static int fault(struct devsim_resp *resp)
         return 1;
     }
     return 0;
-}
-
-/* ---- authorize ---- */
-
-struct authz {
-    enum dprov prov;
-    char *client_id, *redirect_uri, *state, *scope, *response_type, *challenge, *method;
-};
-
-static void authz_free(struct authz *z)
-{
-    free(z->client_id);
-    free(z->redirect_uri);
-    free(z->state);
-    free(z->scope);
-    free(z->response_type);
-    free(z->challenge);
-    free(z->method);
-}
-
-static char *param(const struct devsim_req *req, int post, const char *key)
-{
-    return post ? form_get(req->body, key) : xstrdup(devsim_query(req, key));
-}
-
-static void authz_read(const struct devsim_req *req, int post, struct authz *z)
-{
-    z->client_id = param(req, post, "client_id");
-    z->redirect_uri = param(req, post, "redirect_uri");
-    z->state = param(req, post, "state");
-    z->scope = param(req, post, "scope");
-    z->response_type = param(req, post, "response_type");
-    z->challenge = param(req, post, "code_challenge");
-    z->method = param(req, post, "code_challenge_method");
-}
-
-/* Checks the request like the provider does; on a problem the reply is made and -1 returned.
- * *redirect gets the URL to send the browser back to (malloc'd). */
-static int authz_check(const struct authz *z, struct devsim_resp *resp, char **redirect)
-{
-    pthread_mutex_lock(&S.mu);
-    char *registered = xstrdup(S.redirect[z->prov]);
-    pthread_mutex_unlock(&S.mu);
-    int rc = -1;
-    if (!z->client_id || strcmp(z->client_id, client_ids[z->prov]) || !registered) {
-        devsim_reply(resp, 404, DO_HTML, "<h1>Application not found</h1>\n");
-    } else if (z->redirect_uri && strcmp(z->redirect_uri, registered)) {
-        redirect_with(resp, registered, "error", "redirect_uri_mismatch", "error_description",
-                      "The redirect_uri MUST match the registered callback URL for this "
-                      "application.",
-                      "state", z->state, NULL);
-    } else if (z->prov != DP_GITHUB && (!z->response_type || strcmp(z->response_type, "code"))) {
-        devsim_reply(resp, 400, DO_HTML, "<h1>response_type must be code</h1>\n");
-    } else if (z->challenge &&
-               (!z->method || strcmp(z->method, "S256") || strlen(z->challenge) != 43)) {
-        devsim_reply(resp, 400, DO_HTML, "<h1>code_challenge_method must be S256</h1>\n");
-    } else {
-        *redirect = xstrdup(z->redirect_uri ? z->redirect_uri : registered);
-        rc = 0;
-    }
-    free(registered);
-    return rc;
-}
-
-static void hidden(FILE *f, const char *name, const char *val)
-{
-    if (!val) return;
-    fprintf(f, "<input type=\"hidden\" name=\"%s\" value=\"", name);
-    put_esc(f, val);
-    fputs("\">\n", f);
-}
-
-/* The page: the app asks for access; radio buttons for the test users of this provider. */
-static void authz_page(const struct authz *z, struct devsim_resp *resp)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) abort();
-    fprintf(f,
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorize "
-            "application · %s (devsim)</title></head><body>\n<h1 id=\"provider\">%s</h1>\n"
-            "<p>The application <strong>daoid</strong> (client <code>",
-            dprov_labels[z->prov], dprov_labels[z->prov]);
-    put_esc(f, z->client_id);
-    fputs("</code>) would like to read your profile and email addresses", f);
-    if (z->scope) {
-        fputs(" (scope <code id=\"scope\">", f);
-        put_esc(f, z->scope);
-        fputs("</code>)", f);
-    }
-    fputs(".</p>\n<form method=\"post\">\n<fieldset><legend>Sign in as</legend>\n", f);
-    pthread_mutex_lock(&S.mu);
-    int first = 1;
-    for (size_t i = 0; i < S.nusers; i++) {
-        const struct duser *u = &S.users[i];
-        if (u->prov != z->prov) continue;
-        const struct demail *pe = primary_email(u);
-        fprintf(f,
-                "<label><input type=\"radio\" name=\"user\" value=\"%zu\" id=\"user-%zu\"%s "
-                "data-login=\"",
-                i, i, first ? " checked" : "");
-        put_esc(f, u->login);
-        fputs("\"> ", f);
-        put_esc(f, u->login);
-        fputs(" <small>", f);
-        put_esc(f, u->name);
-        fputs(" · ", f);
-        put_esc(f, pe ? pe->addr : "no email");
-        fputs("</small></label><br>\n", f);
-        first = 0;
-    }
-    pthread_mutex_unlock(&S.mu);
-    fputs("</fieldset>\n", f);
-    hidden(f, "client_id", z->client_id);
-    hidden(f, "redirect_uri", z->redirect_uri);
-    hidden(f, "state", z->state);
-    hidden(f, "scope", z->scope);
-    hidden(f, "response_type", z->response_type);
-    hidden(f, "code_challenge", z->challenge);
-    hidden(f, "code_challenge_method", z->method);
-    fputs("<p><button type=\"submit\" name=\"decision\" value=\"authorize\" id=\"authorize\">"
-          "Authorize application</button>\n<button type=\"submit\" name=\"decision\" "
-          "value=\"cancel\" id=\"cancel\">Cancel</button></p>\n</form></body></html>\n",
-          f);
-    fclose(f);
-    devsim_reply_take(resp, 200, DO_HTML, buf, len);
-}
-
-/* The person's decision: a code, or access_denied, back at the redirect URI. */
-static void authz_decide(const struct devsim_req *req, const struct authz *z, const char *back,
-                         struct devsim_resp *resp)
-{
-    char *decision = form_get(req->body, "decision"), *user = form_get(req->body, "user");
-    if (!decision || strcmp(decision, "authorize")) {
-        redirect_with(resp, back, "error", "access_denied", "error_description",
-                      "The user has denied your application access.", "state", z->state, NULL);
-        goto out;
-    }
-    size_t ui = user ? (size_t)strtoull(user, NULL, 10) : (size_t)-1;
-    pthread_mutex_lock(&S.mu);
-    if (ui >= S.nusers || S.users[ui].prov != z->prov) {
-        pthread_mutex_unlock(&S.mu);
-        devsim_reply(resp, 400, DO_HTML, "<h1>Pick a user</h1>\n");
-        goto out;
-    }
-    if (S.ncodes == DO_MAX_ITEMS) {
-        free(S.codes[0].redirect);
-        memmove(S.codes, S.codes + 1, sizeof(*S.codes) * --S.ncodes);
-    }
-    S.codes = xrealloc(S.codes, sizeof(*S.codes) * (S.ncodes + 1));
-    struct dcode *c = &S.codes[S.ncodes++];
-    memset(c, 0, sizeof(*c));
-    rand_token(c->code, sizeof(c->code), "", 15);
-    c->prov = z->prov;
-    c->user = ui;
-    c->redirect = xstrdup(z->redirect_uri);
-    snprintf(c->challenge, sizeof(c->challenge), "%s", z->challenge ? z->challenge : "");
-    snprintf(c->scope, sizeof(c->scope), "%s", z->scope ? z->scope : "");
-    c->expires = now_s() + DO_CODE_TTL;
-    char code[48];
-    memcpy(code, c->code, sizeof(code));
-    pthread_mutex_unlock(&S.mu);
-    redirect_with(resp, back, "code", code, "state", z->state, NULL);
-out:
-    free(decision);
-    free(user);
-}
-
-static void authorize(const struct devsim_req *req, enum dprov prov, struct devsim_resp *resp)
-{
-    int post = !strcmp(req->method, "POST");
-    if (!post && strcmp(req->method, "GET")) {
-        devsim_reply(resp, 405, DO_TEXT, "method not allowed\n");
-        return;
-    }
-    struct authz z = {.prov = prov};
-    authz_read(req, post, &z);
-    char *back = NULL;
-    if (authz_check(&z, resp, &back) == 0) {
-        if (post)
-            authz_decide(req, &z, back, resp);
-        else
-            authz_page(&z, resp);
-    }
-    free(back);
-    authz_free(&z);
 }
 
 /* ---- token ---- */
@@ -557,13 +261,16 @@ static int client_ok(const struct devsim_req *req, enum dprov prov)
                               sodium_base64_VARIANT_ORIGINAL) == 0) {
             raw[n] = 0;
             char want[128];
-            snprintf(want, sizeof(want), "%s:%s", client_ids[prov], client_secrets[prov]);
+            snprintf(want, sizeof(want), "%s:%s", doauth_client_ids[prov],
+                     doauth_client_secrets[prov]);
             ok = !strcmp((char *)raw, want);
         }
         return ok;
     }
-    char *id = form_get(req->body, "client_id"), *secret = form_get(req->body, "client_secret");
-    ok = id && secret && !strcmp(id, client_ids[prov]) && !strcmp(secret, client_secrets[prov]);
+    char *id = doauth_form_get(req->body, "client_id"),
+         *secret = doauth_form_get(req->body, "client_secret");
+    ok = id && secret && !strcmp(id, doauth_client_ids[prov]) &&
+         !strcmp(secret, doauth_client_secrets[prov]);
     free(id);
     free(secret);
     return ok;
@@ -575,11 +282,11 @@ static int code_take(enum dprov prov, const char *code, const char *redirect, co
 {
     int rc = -1;
     *why = "The code passed is incorrect or expired.";
-    pthread_mutex_lock(&S.mu);
-    for (size_t i = 0; code && i < S.ncodes; i++) {
-        struct dcode *c = &S.codes[i];
+    pthread_mutex_lock(&doauth_s.mu);
+    for (size_t i = 0; code && i < doauth_s.ncodes; i++) {
+        struct dcode *c = &doauth_s.codes[i];
         if (c->prov != prov || strcmp(c->code, code)) continue;
-        if (c->used || c->expires <= now_s()) break;
+        if (c->used || c->expires <= doauth_now()) break;
         c->used = 1; /* single use, whatever follows */
         if (c->redirect && (!redirect || strcmp(c->redirect, redirect))) {
             *why = "The redirect_uri MUST match the one of the authorization request.";
@@ -598,7 +305,7 @@ static int code_take(enum dprov prov, const char *code, const char *redirect, co
         rc = 0;
         break;
     }
-    pthread_mutex_unlock(&S.mu);
+    pthread_mutex_unlock(&doauth_s.mu);
     return rc;
 }
 
@@ -608,36 +315,39 @@ static const long long token_life[DP_COUNT] = {0, 7200, 863999};
 
 /* A new access token for user's grant (refresh: the grant's refresh token, NULL for a new
  * grant, which gets one unless the provider is GitHub); *out_refresh gets the grant's refresh
- * token. Both malloc'd. Called with S.mu held. */
+ * token. Both malloc'd. Called with doauth_s.mu held. */
 static char *token_issue_locked(enum dprov prov, size_t user, const char *scope,
                                 const char *refresh, char **out_refresh)
 {
     static const char *const prefix[DP_COUNT] = {"gho_", "bbt_", "cdt_"};
     static const char *const rprefix[DP_COUNT] = {"", "bbr_", "cdr_"};
-    if (S.ntokens == DO_MAX_ITEMS) memmove(S.tokens, S.tokens + 1, sizeof(*S.tokens) * --S.ntokens);
-    S.tokens = xrealloc(S.tokens, sizeof(*S.tokens) * (S.ntokens + 1));
-    struct dtoken *t = &S.tokens[S.ntokens++];
+    if (doauth_s.ntokens == DO_MAX_ITEMS)
+        memmove(doauth_s.tokens, doauth_s.tokens + 1,
+                sizeof(*doauth_s.tokens) * --doauth_s.ntokens);
+    doauth_s.tokens =
+        doauth_xrealloc(doauth_s.tokens, sizeof(*doauth_s.tokens) * (doauth_s.ntokens + 1));
+    struct dtoken *t = &doauth_s.tokens[doauth_s.ntokens++];
     memset(t, 0, sizeof(*t));
-    rand_token(t->token, sizeof(t->token), prefix[prov], 27);
+    doauth_rand_token(t->token, sizeof(t->token), prefix[prov], 27);
     t->prov = prov;
     t->user = user;
     snprintf(t->scope, sizeof(t->scope), "%s", scope ? scope : "");
     for (char *c = t->scope; *c; c++)
         if (*c == ',') *c = ' ';
-    t->expires = token_life[prov] ? now_s() + token_life[prov] : 0;
+    t->expires = token_life[prov] ? doauth_now() + token_life[prov] : 0;
     if (refresh)
         snprintf(t->refresh, sizeof(t->refresh), "%s", refresh);
     else if (prov != DP_GITHUB)
-        rand_token(t->refresh, sizeof(t->refresh), rprefix[prov], 27);
-    *out_refresh = xstrdup(t->refresh);
-    return xstrdup(t->token);
+        doauth_rand_token(t->refresh, sizeof(t->refresh), rprefix[prov], 27);
+    *out_refresh = doauth_xstrdup(t->refresh);
+    return doauth_xstrdup(t->token);
 }
 
 static char *token_issue(enum dprov prov, size_t user, const char *scope, char **refresh)
 {
-    pthread_mutex_lock(&S.mu);
+    pthread_mutex_lock(&doauth_s.mu);
     char *out = token_issue_locked(prov, user, scope, NULL, refresh);
-    pthread_mutex_unlock(&S.mu);
+    pthread_mutex_unlock(&doauth_s.mu);
     return out;
 }
 
@@ -691,21 +401,22 @@ static void token_refresh(const struct devsim_req *req, enum dprov prov, const c
                           struct devsim_resp *resp)
 {
     char *tok = NULL, *rt = NULL, scope[160] = "";
-    pthread_mutex_lock(&S.mu);
-    S.refresh_calls++;
+    pthread_mutex_lock(&doauth_s.mu);
+    doauth_s.refresh_calls++;
     long found = -1;
-    for (size_t i = 0; refresh && *refresh && i < S.ntokens; i++)
-        if (S.tokens[i].prov == prov && !strcmp(S.tokens[i].refresh, refresh)) found = (long)i;
+    for (size_t i = 0; refresh && *refresh && i < doauth_s.ntokens; i++)
+        if (doauth_s.tokens[i].prov == prov && !strcmp(doauth_s.tokens[i].refresh, refresh))
+            found = (long)i;
     if (found >= 0) {
-        size_t user = S.tokens[found].user;
-        snprintf(scope, sizeof(scope), "%s", S.tokens[found].scope);
+        size_t user = doauth_s.tokens[found].user;
+        snprintf(scope, sizeof(scope), "%s", doauth_s.tokens[found].scope);
         if (prov == DP_CODING)
-            for (size_t i = 0; i < S.ntokens; i++)
-                if (S.tokens[i].prov == prov && !strcmp(S.tokens[i].refresh, refresh))
-                    S.tokens[i].revoked = 1;
+            for (size_t i = 0; i < doauth_s.ntokens; i++)
+                if (doauth_s.tokens[i].prov == prov && !strcmp(doauth_s.tokens[i].refresh, refresh))
+                    doauth_s.tokens[i].revoked = 1;
         tok = token_issue_locked(prov, user, scope, refresh, &rt);
     }
-    pthread_mutex_unlock(&S.mu);
+    pthread_mutex_unlock(&doauth_s.mu);
     if (!tok)
         token_error(resp, prov, "bad_refresh_token", "invalid_grant", 400,
                     "The refresh token is invalid or expired.");
@@ -721,23 +432,24 @@ static void token(const struct devsim_req *req, enum dprov prov, struct devsim_r
         devsim_reply(resp, 405, DO_TEXT, "method not allowed\n");
         return;
     }
-    pthread_mutex_lock(&S.mu);
-    S.token_calls++;
-    pthread_mutex_unlock(&S.mu);
+    pthread_mutex_lock(&doauth_s.mu);
+    doauth_s.token_calls++;
+    pthread_mutex_unlock(&doauth_s.mu);
     if (fault(resp)) return;
     if (!client_ok(req, prov)) {
         token_error(resp, prov, "incorrect_client_credentials", "invalid_client", 401,
                     "The client_id and/or client_secret passed are incorrect.");
         return;
     }
-    char *grant = form_get(req->body, "grant_type"), *code = form_get(req->body, "code");
-    char *redirect = form_get(req->body, "redirect_uri");
-    char *verifier = form_get(req->body, "code_verifier");
+    char *grant = doauth_form_get(req->body, "grant_type"),
+         *code = doauth_form_get(req->body, "code");
+    char *redirect = doauth_form_get(req->body, "redirect_uri");
+    char *verifier = doauth_form_get(req->body, "code_verifier");
     const char *why = NULL;
     size_t user = 0;
     char scope[160] = "";
     if (prov != DP_GITHUB && grant && !strcmp(grant, "refresh_token")) {
-        char *rt = form_get(req->body, "refresh_token");
+        char *rt = doauth_form_get(req->body, "refresh_token");
         token_refresh(req, prov, rt, resp);
         free(rt);
     } else if (prov != DP_GITHUB && (!grant || strcmp(grant, "authorization_code")))
@@ -768,10 +480,10 @@ static long api_user_scope(const struct devsim_req *req, enum dprov prov, struct
                            char *scope)
 {
     const char *ua = header(req, "User-Agent"), *auth = header(req, "Authorization");
-    pthread_mutex_lock(&S.mu);
-    S.api_calls++;
-    snprintf(S.last_ua, sizeof(S.last_ua), "%s", ua ? ua : "");
-    pthread_mutex_unlock(&S.mu);
+    pthread_mutex_lock(&doauth_s.mu);
+    doauth_s.api_calls++;
+    snprintf(doauth_s.last_ua, sizeof(doauth_s.last_ua), "%s", ua ? ua : "");
+    pthread_mutex_unlock(&doauth_s.mu);
     if (prov == DP_GITHUB && (!ua || !*ua)) {
         devsim_reply(resp, 403, DO_TEXT,
                      "Request forbidden by administrative rules. Please make sure your request "
@@ -786,15 +498,15 @@ static long api_user_scope(const struct devsim_req *req, enum dprov prov, struct
     else if (auth && !strncmp(auth, "token ", 6))
         tok = auth + 6;
     long user = -1;
-    pthread_mutex_lock(&S.mu);
-    for (size_t i = 0; tok && i < S.ntokens; i++) {
-        const struct dtoken *t = &S.tokens[i];
+    pthread_mutex_lock(&doauth_s.mu);
+    for (size_t i = 0; tok && i < doauth_s.ntokens; i++) {
+        const struct dtoken *t = &doauth_s.tokens[i];
         if (t->prov != prov || strcmp(t->token, tok)) continue;
-        if (t->revoked || (t->expires && t->expires <= now_s())) break;
+        if (t->revoked || (t->expires && t->expires <= doauth_now())) break;
         user = (long)t->user;
         if (scope) memcpy(scope, t->scope, sizeof(t->scope));
     }
-    pthread_mutex_unlock(&S.mu);
+    pthread_mutex_unlock(&doauth_s.mu);
     if (user >= 0) return user;
     if (prov == DP_CODING)
         devsim_reply_json(resp, 200,
@@ -822,15 +534,15 @@ int doauth_api_user(const struct devsim_req *req, const char *provider, struct d
 {
     int p = -1;
     for (int i = 0; i < DP_COUNT; i++)
-        if (!strcmp(provider, dprov_names[i])) p = i;
+        if (!strcmp(provider, doauth_prov_names[i])) p = i;
     if (p < 0) abort();
     char granted[160] = "";
     long ui = api_user_scope(req, (enum dprov)p, resp, granted);
     if (ui < 0) return -1;
-    pthread_mutex_lock(&S.mu);
-    *login = xstrdup(S.users[ui].login);
-    pthread_mutex_unlock(&S.mu);
-    *scope = xstrdup(granted);
+    pthread_mutex_lock(&doauth_s.mu);
+    *login = doauth_xstrdup(doauth_s.users[ui].login);
+    pthread_mutex_unlock(&doauth_s.mu);
+    *scope = doauth_xstrdup(granted);
     return 0;
 }
 
@@ -868,7 +580,7 @@ static json_t *bitbucket_emails(const struct duser *u)
 
 static json_t *coding_user(const struct duser *u)
 {
-    const struct demail *pe = primary_email(u);
+    const struct demail *pe = doauth_primary_email(u);
     json_t *user = json_pack("{s:o, s:i, s:s, s:s, s:s, s:i}", "Id", id_json(u), "TeamId", 1,
                              "Name", u->name ? u->name : u->login, "GlobalKey", u->login, "Email",
                              pe ? pe->addr : "", "EmailValidation", pe && pe->verified ? 1 : 0);
@@ -882,8 +594,8 @@ static void api(const struct devsim_req *req, enum dprov prov, const char *what,
     long ui = api_user(req, prov, resp);
     if (ui < 0) return;
     json_t *j = NULL;
-    pthread_mutex_lock(&S.mu);
-    const struct duser *u = &S.users[ui];
+    pthread_mutex_lock(&doauth_s.mu);
+    const struct duser *u = &doauth_s.users[ui];
     if (prov == DP_GITHUB)
         j = !strcmp(what, "user") ? github_user(u) : github_emails(u);
     else if (prov == DP_CODING)
@@ -894,7 +606,7 @@ static void api(const struct devsim_req *req, enum dprov prov, const char *what,
                       "type", "user");
     else
         j = bitbucket_emails(u);
-    pthread_mutex_unlock(&S.mu);
+    pthread_mutex_unlock(&doauth_s.mu);
     devsim_reply_json(resp, 200, j);
 }
 
@@ -904,7 +616,7 @@ static void github(const struct devsim_req *req, struct devsim_resp *resp)
 {
     const char *r = req->rest;
     if (!strcmp(r, "/login/oauth/authorize"))
-        authorize(req, DP_GITHUB, resp);
+        doauth_authorize(req, DP_GITHUB, resp);
     else if (!strcmp(r, "/login/oauth/access_token"))
         token(req, DP_GITHUB, resp);
     else if (!strcmp(r, "/api/user"))
@@ -917,7 +629,7 @@ static void bitbucket(const struct devsim_req *req, struct devsim_resp *resp)
 {
     const char *r = req->rest;
     if (!strcmp(r, "/site/oauth2/authorize"))
-        authorize(req, DP_BITBUCKET, resp);
+        doauth_authorize(req, DP_BITBUCKET, resp);
     else if (!strcmp(r, "/site/oauth2/access_token"))
         token(req, DP_BITBUCKET, resp);
     else if (!strcmp(r, "/api/2.0/user"))
@@ -930,7 +642,7 @@ static void coding(const struct devsim_req *req, struct devsim_resp *resp)
 {
     const char *r = req->rest;
     if (!strcmp(r, "/oauth_authorize.html"))
-        authorize(req, DP_CODING, resp);
+        doauth_authorize(req, DP_CODING, resp);
     else if (!strcmp(r, "/api/oauth/access_token"))
         token(req, DP_CODING, resp);
     else if (!strcmp(r, "/open-api")) {
@@ -953,215 +665,36 @@ static void coding(const struct devsim_req *req, struct devsim_resp *resp)
     }
 }
 
-/* ---- control ---- */
-
-static void ctl_status(struct devsim_resp *resp)
-{
-    pthread_mutex_lock(&S.mu);
-    json_t *j =
-        json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:I}", "mode", dmode_names[S.mode], "delay_ms",
-                  (json_int_t)S.delay_ms, "token_calls", (json_int_t)S.token_calls, "api_calls",
-                  (json_int_t)S.api_calls, "refresh_calls", (json_int_t)S.refresh_calls,
-                  "last_user_agent", S.last_ua, "users", (json_int_t)S.nusers);
-    pthread_mutex_unlock(&S.mu);
-    devsim_reply_json(resp, 200, j);
-}
-
-/* {"mode":"up|slow|error|badjson","delay_ms":N} */
-static void ctl_mode(json_t *j, struct devsim_resp *resp)
-{
-    const char *m = json_string_value(json_object_get(j, "mode"));
-    int mode = -1;
-    for (int i = 0; m && i < (int)(sizeof(dmode_names) / sizeof(dmode_names[0])); i++)
-        if (!strcmp(m, dmode_names[i])) mode = i;
-    json_t *d = json_object_get(j, "delay_ms");
-    if (mode < 0 || (d && (!json_is_integer(d) || json_integer_value(d) < 0))) {
-        devsim_reply_error(resp, 400,
-                           "body must be {\"mode\":\"up|slow|error|badjson\"[,\"delay_ms\":N]}");
-        return;
-    }
-    pthread_mutex_lock(&S.mu);
-    S.mode = (enum dmode)mode;
-    if (d) S.delay_ms = (long)json_integer_value(d);
-    pthread_mutex_unlock(&S.mu);
-    ctl_status(resp);
-}
-
-static void set_callback_base(const char *base)
-{
-    for (int p = 0; p < DP_COUNT; p++) {
-        char url[512];
-        snprintf(url, sizeof(url), "%s/auth/%s/callback", base, dprov_names[p]);
-        free(S.redirect[p]);
-        S.redirect[p] = xstrdup(url);
-    }
-}
-
-/* {"callback_base":"http://127.0.0.1:PORT"}: the redirect URIs registered for the clients. */
-static void ctl_apps(json_t *j, struct devsim_resp *resp)
-{
-    const char *base = json_string_value(json_object_get(j, "callback_base"));
-    if (!base || strncmp(base, "http", 4) || strlen(base) > 400) {
-        devsim_reply_error(resp, 400, "body must be {\"callback_base\":\"http://host:port\"}");
-        return;
-    }
-    pthread_mutex_lock(&S.mu);
-    set_callback_base(base);
-    json_t *out = json_object();
-    for (int p = 0; p < DP_COUNT; p++)
-        json_object_set_new(out, dprov_names[p],
-                            json_pack("{s:s, s:s, s:s}", "client_id", client_ids[p],
-                                      "client_secret", client_secrets[p], "redirect_uri",
-                                      S.redirect[p]));
-    pthread_mutex_unlock(&S.mu);
-    devsim_reply_json(resp, 200, out);
-}
-
-/* {"provider","id","login","name","public_email","emails":[{"email","primary","verified"}]} */
-static void ctl_user(json_t *j, struct devsim_resp *resp)
-{
-    const char *prov = json_string_value(json_object_get(j, "provider"));
-    int p = -1;
-    for (int i = 0; prov && i < DP_COUNT; i++)
-        if (!strcmp(prov, dprov_names[i])) p = i;
-    json_t *idj = json_object_get(j, "id"), *emails = json_object_get(j, "emails");
-    const char *login = json_string_value(json_object_get(j, "login"));
-    char id[64];
-    if (json_is_integer(idj))
-        snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(idj));
-    else
-        snprintf(id, sizeof(id), "%s", json_is_string(idj) ? json_string_value(idj) : "");
-    if (p < 0 || !*id || !login || (emails && !json_is_array(emails))) {
-        devsim_reply_error(resp, 400, "body must be {\"provider\",\"id\",\"login\",...}");
-        return;
-    }
-    struct demail em[DO_MAX_EMAILS];
-    int n = 0;
-    size_t i;
-    json_t *e;
-    json_array_foreach(emails, i, e)
-    {
-        if (n == DO_MAX_EMAILS || !json_is_string(json_object_get(e, "email"))) continue;
-        em[n].addr = (char *)json_string_value(json_object_get(e, "email"));
-        em[n].primary = json_is_true(json_object_get(e, "primary"));
-        em[n].verified = json_is_true(json_object_get(e, "verified"));
-        n++;
-    }
-    pthread_mutex_lock(&S.mu);
-    user_add((enum dprov)p, id, login, json_string_value(json_object_get(j, "name")),
-             json_string_value(json_object_get(j, "public_email")), em, n);
-    json_int_t index = (json_int_t)S.nusers - 1;
-    pthread_mutex_unlock(&S.mu);
-    devsim_reply_json(resp, 200, json_pack("{s:I}", "index", index));
-}
-
-/* 1 when token t matches the filter: provider name (NULL: any) and login (NULL: any). */
-static int token_match(const struct dtoken *t, const char *prov, const char *login)
-{
-    if (prov && strcmp(prov, dprov_names[t->prov])) return 0;
-    return !login || (t->user < S.nusers && !strcmp(S.users[t->user].login, login));
-}
-
-/* {"provider":P,"login":L} (both optional): their access tokens expire now (refresh tokens
- * stay valid). {"code":C}: that authorization code expires now instead (as one left unused
- * for DO_CODE_TTL). Answers how many. */
-static void ctl_expire(json_t *j, struct devsim_resp *resp)
-{
-    const char *prov = json_string_value(json_object_get(j, "provider"));
-    const char *login = json_string_value(json_object_get(j, "login"));
-    const char *code = json_string_value(json_object_get(j, "code"));
-    json_int_t n = 0;
-    pthread_mutex_lock(&S.mu);
-    for (size_t i = 0; code && i < S.ncodes; i++)
-        if (!strcmp(S.codes[i].code, code)) S.codes[i].expires = now_s() - 1, n++;
-    for (size_t i = 0; !code && i < S.ntokens; i++)
-        if (token_match(&S.tokens[i], prov, login)) S.tokens[i].expires = now_s() - 1, n++;
-    pthread_mutex_unlock(&S.mu);
-    devsim_reply_json(resp, 200, json_pack("{s:I}", "expired", n));
-}
-
-/* GET /_ctl/oauth/tokens?provider=P&login=L: the tokens issued (for tests that look for them
- * where they must not be), oldest first. */
-static void ctl_tokens(const struct devsim_req *req, struct devsim_resp *resp)
-{
-    const char *prov = devsim_query(req, "provider"), *login = devsim_query(req, "login");
-    json_t *list = json_array();
-    pthread_mutex_lock(&S.mu);
-    for (size_t i = 0; i < S.ntokens; i++) {
-        const struct dtoken *t = &S.tokens[i];
-        if (!token_match(t, prov, login)) continue;
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "provider", dprov_names[t->prov],
-                            "login", S.users[t->user].login, "token", t->token, "refresh_token",
-                            t->refresh, "scope", t->scope, "valid",
-                            !t->revoked && (!t->expires || t->expires > now_s())));
-    }
-    pthread_mutex_unlock(&S.mu);
-    devsim_reply_json(resp, 200, list);
-}
-
-/* GET /_ctl/oauth: status; /_ctl/oauth/tokens. POST /_ctl/oauth (mode), /_ctl/oauth/apps,
- * /_ctl/oauth/users, /_ctl/oauth/expire. */
-static void ctl(const struct devsim_req *req, struct devsim_resp *resp)
-{
-    if (!strcmp(req->method, "GET") && !*req->rest) {
-        ctl_status(resp);
-        return;
-    }
-    if (!strcmp(req->method, "GET") && !strcmp(req->rest, "/tokens")) {
-        ctl_tokens(req, resp);
-        return;
-    }
-    if (strcmp(req->method, "POST")) {
-        devsim_reply_error(resp, 405, "method not allowed");
-        return;
-    }
-    json_error_t err;
-    json_t *j = json_loadb(req->body, req->body_len, 0, &err);
-    if (!json_is_object(j))
-        devsim_reply_error(resp, 400, "body must be a JSON object");
-    else if (!*req->rest)
-        ctl_mode(j, resp);
-    else if (!strcmp(req->rest, "/apps"))
-        ctl_apps(j, resp);
-    else if (!strcmp(req->rest, "/users"))
-        ctl_user(j, resp);
-    else if (!strcmp(req->rest, "/expire"))
-        ctl_expire(j, resp);
-    else
-        devsim_reply_error(resp, 404, "not found");
-    json_decref(j);
-}
-
 const struct devsim_route doauth_routes[] = {
-    {"/github", github}, {"/bitbucket", bitbucket}, {"/coding", coding}, {"/_ctl/oauth", ctl},
+    {"/github", github}, {"/bitbucket", bitbucket},
+    {"/coding", coding}, {"/_ctl/oauth", doauth_ctl},
     {NULL, NULL},
 };
 
 void doauth_init(const char *callback_base)
 {
     if (sodium_init() < 0) abort();
-    pthread_mutex_lock(&S.mu);
-    users_builtin();
-    if (callback_base && *callback_base) set_callback_base(callback_base);
-    pthread_mutex_unlock(&S.mu);
+    pthread_mutex_lock(&doauth_s.mu);
+    doauth_users_builtin();
+    if (callback_base && *callback_base) doauth_set_callback_base(callback_base);
+    pthread_mutex_unlock(&doauth_s.mu);
 }
 
 void doauth_stop(void)
 {
-    S.stopping = 1;
+    doauth_s.stopping = 1;
 }
 
 void doauth_free(void)
 {
-    pthread_mutex_lock(&S.mu);
-    for (size_t i = 0; i < S.nusers; i++) user_free(&S.users[i]);
-    for (size_t i = 0; i < S.ncodes; i++) free(S.codes[i].redirect);
-    for (int p = 0; p < DP_COUNT; p++) free(S.redirect[p]), S.redirect[p] = NULL;
-    free(S.users);
-    free(S.codes);
-    free(S.tokens);
-    S.users = NULL, S.codes = NULL, S.tokens = NULL;
-    S.nusers = S.ncodes = S.ntokens = 0;
-    pthread_mutex_unlock(&S.mu);
+    pthread_mutex_lock(&doauth_s.mu);
+    for (size_t i = 0; i < doauth_s.nusers; i++) doauth_user_free(&doauth_s.users[i]);
+    for (size_t i = 0; i < doauth_s.ncodes; i++) free(doauth_s.codes[i].redirect);
+    for (int p = 0; p < DP_COUNT; p++) free(doauth_s.redirect[p]), doauth_s.redirect[p] = NULL;
+    free(doauth_s.users);
+    free(doauth_s.codes);
+    free(doauth_s.tokens);
+    doauth_s.users = NULL, doauth_s.codes = NULL, doauth_s.tokens = NULL;
+    doauth_s.nusers = doauth_s.ncodes = doauth_s.ntokens = 0;
+    pthread_mutex_unlock(&doauth_s.mu);
 }

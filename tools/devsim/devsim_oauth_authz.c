@@ -1,0 +1,200 @@
+/* devsim_oauth_authz: the fake providers' authorize page (pick a test user, then "Authorize
+ * application" or "Cancel") and the single-use codes it hands out. */
+#include "devsim_oauth_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const dprov_labels[DP_COUNT] = {"GitHub", "Bitbucket", "Coding"};
+
+/* ---- authorize ---- */
+
+struct authz {
+    enum dprov prov;
+    char *client_id, *redirect_uri, *state, *scope, *response_type, *challenge, *method;
+};
+
+static void authz_free(struct authz *z)
+{
+    free(z->client_id);
+    free(z->redirect_uri);
+    free(z->state);
+    free(z->scope);
+    free(z->response_type);
+    free(z->challenge);
+    free(z->method);
+}
+
+static char *param(const struct devsim_req *req, int post, const char *key)
+{
+    return post ? doauth_form_get(req->body, key) : doauth_xstrdup(devsim_query(req, key));
+}
+
+static void authz_read(const struct devsim_req *req, int post, struct authz *z)
+{
+    z->client_id = param(req, post, "client_id");
+    z->redirect_uri = param(req, post, "redirect_uri");
+    z->state = param(req, post, "state");
+    z->scope = param(req, post, "scope");
+    z->response_type = param(req, post, "response_type");
+    z->challenge = param(req, post, "code_challenge");
+    z->method = param(req, post, "code_challenge_method");
+}
+
+/* Checks the request like the provider does; on a problem the reply is made and -1 returned.
+ * *redirect gets the URL to send the browser back to (malloc'd). */
+static int authz_check(const struct authz *z, struct devsim_resp *resp, char **redirect)
+{
+    pthread_mutex_lock(&doauth_s.mu);
+    char *registered = doauth_xstrdup(doauth_s.redirect[z->prov]);
+    pthread_mutex_unlock(&doauth_s.mu);
+    int rc = -1;
+    if (!z->client_id || strcmp(z->client_id, doauth_client_ids[z->prov]) || !registered) {
+        devsim_reply(resp, 404, DO_HTML, "<h1>Application not found</h1>\n");
+    } else if (z->redirect_uri && strcmp(z->redirect_uri, registered)) {
+        doauth_redirect_with(resp, registered, "error", "redirect_uri_mismatch",
+                             "error_description",
+                             "The redirect_uri MUST match the registered callback URL for this "
+                             "application.",
+                             "state", z->state, NULL);
+    } else if (z->prov != DP_GITHUB && (!z->response_type || strcmp(z->response_type, "code"))) {
+        devsim_reply(resp, 400, DO_HTML, "<h1>response_type must be code</h1>\n");
+    } else if (z->challenge &&
+               (!z->method || strcmp(z->method, "S256") || strlen(z->challenge) != 43)) {
+        devsim_reply(resp, 400, DO_HTML, "<h1>code_challenge_method must be S256</h1>\n");
+    } else {
+        *redirect = doauth_xstrdup(z->redirect_uri ? z->redirect_uri : registered);
+        rc = 0;
+    }
+    free(registered);
+    return rc;
+}
+
+static void hidden(FILE *f, const char *name, const char *val)
+{
+    if (!val) return;
+    fprintf(f, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+    doauth_put_esc(f, val);
+    fputs("\">\n", f);
+}
+
+/* The page: the app asks for access; radio buttons for the test users of this provider. */
+static void authz_page(const struct authz *z, struct devsim_resp *resp)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) abort();
+    fprintf(f,
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorize "
+            "application · %s (devsim)</title></head><body>\n<h1 id=\"provider\">%s</h1>\n"
+            "<p>The application <strong>daoid</strong> (client <code>",
+            dprov_labels[z->prov], dprov_labels[z->prov]);
+    doauth_put_esc(f, z->client_id);
+    fputs("</code>) would like to read your profile and email addresses", f);
+    if (z->scope) {
+        fputs(" (scope <code id=\"scope\">", f);
+        doauth_put_esc(f, z->scope);
+        fputs("</code>)", f);
+    }
+    fputs(".</p>\n<form method=\"post\">\n<fieldset><legend>Sign in as</legend>\n", f);
+    pthread_mutex_lock(&doauth_s.mu);
+    int first = 1;
+    for (size_t i = 0; i < doauth_s.nusers; i++) {
+        const struct duser *u = &doauth_s.users[i];
+        if (u->prov != z->prov) continue;
+        const struct demail *pe = doauth_primary_email(u);
+        fprintf(f,
+                "<label><input type=\"radio\" name=\"user\" value=\"%zu\" id=\"user-%zu\"%s "
+                "data-login=\"",
+                i, i, first ? " checked" : "");
+        doauth_put_esc(f, u->login);
+        fputs("\"> ", f);
+        doauth_put_esc(f, u->login);
+        fputs(" <small>", f);
+        doauth_put_esc(f, u->name);
+        fputs(" · ", f);
+        doauth_put_esc(f, pe ? pe->addr : "no email");
+        fputs("</small></label><br>\n", f);
+        first = 0;
+    }
+    pthread_mutex_unlock(&doauth_s.mu);
+    fputs("</fieldset>\n", f);
+    hidden(f, "client_id", z->client_id);
+    hidden(f, "redirect_uri", z->redirect_uri);
+    hidden(f, "state", z->state);
+    hidden(f, "scope", z->scope);
+    hidden(f, "response_type", z->response_type);
+    hidden(f, "code_challenge", z->challenge);
+    hidden(f, "code_challenge_method", z->method);
+    fputs("<p><button type=\"submit\" name=\"decision\" value=\"authorize\" id=\"authorize\">"
+          "Authorize application</button>\n<button type=\"submit\" name=\"decision\" "
+          "value=\"cancel\" id=\"cancel\">Cancel</button></p>\n</form></body></html>\n",
+          f);
+    fclose(f);
+    devsim_reply_take(resp, 200, DO_HTML, buf, len);
+}
+
+/* The person's decision: a code, or access_denied, back at the redirect URI. */
+static void authz_decide(const struct devsim_req *req, const struct authz *z, const char *back,
+                         struct devsim_resp *resp)
+{
+    char *decision = doauth_form_get(req->body, "decision"),
+         *user = doauth_form_get(req->body, "user");
+    if (!decision || strcmp(decision, "authorize")) {
+        doauth_redirect_with(resp, back, "error", "access_denied", "error_description",
+                             "The user has denied your application access.", "state", z->state,
+                             NULL);
+        goto out;
+    }
+    size_t ui = user ? (size_t)strtoull(user, NULL, 10) : (size_t)-1;
+    pthread_mutex_lock(&doauth_s.mu);
+    if (ui >= doauth_s.nusers || doauth_s.users[ui].prov != z->prov) {
+        pthread_mutex_unlock(&doauth_s.mu);
+        devsim_reply(resp, 400, DO_HTML, "<h1>Pick a user</h1>\n");
+        goto out;
+    }
+    if (doauth_s.ncodes == DO_MAX_ITEMS) {
+        free(doauth_s.codes[0].redirect);
+        memmove(doauth_s.codes, doauth_s.codes + 1, sizeof(*doauth_s.codes) * --doauth_s.ncodes);
+    }
+    doauth_s.codes =
+        doauth_xrealloc(doauth_s.codes, sizeof(*doauth_s.codes) * (doauth_s.ncodes + 1));
+    struct dcode *c = &doauth_s.codes[doauth_s.ncodes++];
+    memset(c, 0, sizeof(*c));
+    doauth_rand_token(c->code, sizeof(c->code), "", 15);
+    c->prov = z->prov;
+    c->user = ui;
+    c->redirect = doauth_xstrdup(z->redirect_uri);
+    snprintf(c->challenge, sizeof(c->challenge), "%s", z->challenge ? z->challenge : "");
+    snprintf(c->scope, sizeof(c->scope), "%s", z->scope ? z->scope : "");
+    c->expires = doauth_now() + DO_CODE_TTL;
+    char code[48];
+    memcpy(code, c->code, sizeof(code));
+    pthread_mutex_unlock(&doauth_s.mu);
+    doauth_redirect_with(resp, back, "code", code, "state", z->state, NULL);
+out:
+    free(decision);
+    free(user);
+}
+
+void doauth_authorize(const struct devsim_req *req, enum dprov prov, struct devsim_resp *resp)
+{
+    int post = !strcmp(req->method, "POST");
+    if (!post && strcmp(req->method, "GET")) {
+        devsim_reply(resp, 405, DO_TEXT, "method not allowed\n");
+        return;
+    }
+    struct authz z = {.prov = prov};
+    authz_read(req, post, &z);
+    char *back = NULL;
+    if (authz_check(&z, resp, &back) == 0) {
+        if (post)
+            authz_decide(req, &z, back, resp);
+        else
+            authz_page(&z, resp);
+    }
+    free(back);
+    authz_free(&z);
+}
