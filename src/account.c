@@ -289,3 +289,29 @@ int account_set_password_hash(struct st_conn *c, int64_t id, const char *hash, i
                ? 0
                : -1;
 }
+
+const char *account_name_error(enum name_rc rc)
+{
+    switch (rc) {
+    case NAME_EMPTY:
+        return "signup.err.username_empty";
+    case NAME_LENGTH:
+        return "signup.err.username_length";
+    case NAME_RESERVED:
+        return "signup.err.username_reserved";
+    default:
+        return "signup.err.username_chars";
+    }
+}
+
+const char *account_email_error(enum email_rc rc)
+{
+    switch (rc) {
+    case EMAIL_EMPTY:
+        return "signup.err.email_empty";
+    case EMAIL_TOO_LONG:
+        return "signup.err.email_long";
+    default:
+        return "signup.err.email_invalid";
+    }
+}

@@ -79,4 +79,8 @@ enum acct_rc account_verify_email(struct st_conn *c, int64_t id, const char *ema
 /* Replaces the password hash (re-hash on sign-in). */
 int account_set_password_hash(struct st_conn *c, int64_t id, const char *hash, int64_t now);
 
+/* The catalog key of the message for a rejected username or email (never for *_OK). */
+const char *account_name_error(enum name_rc rc);
+const char *account_email_error(enum email_rc rc);
+
 #endif

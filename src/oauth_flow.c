@@ -426,32 +426,6 @@ static int has_errors(const struct oauth_register_out *o)
     return 0;
 }
 
-static const char *name_key(enum name_rc rc)
-{
-    switch (rc) {
-    case NAME_EMPTY:
-        return "signup.err.username_empty";
-    case NAME_LENGTH:
-        return "signup.err.username_length";
-    case NAME_RESERVED:
-        return "signup.err.username_reserved";
-    default:
-        return "signup.err.username_chars";
-    }
-}
-
-static const char *email_key(enum email_rc rc)
-{
-    switch (rc) {
-    case EMAIL_EMPTY:
-        return "signup.err.email_empty";
-    case EMAIL_TOO_LONG:
-        return "signup.err.email_long";
-    default:
-        return "signup.err.email_invalid";
-    }
-}
-
 static void reg_fail(struct oauth_register_out *out, int status, const char *key)
 {
     out->status = status;
@@ -464,9 +438,9 @@ static int reg_check(struct st_conn *c, struct arena *a, const struct oauth_regi
                      const char **norm)
 {
     enum name_rc nr = account_username_normalize(a, in->username, user);
-    if (nr != NAME_OK) out->errors[OF_USERNAME] = name_key(nr);
+    if (nr != NAME_OK) out->errors[OF_USERNAME] = account_name_error(nr);
     enum email_rc er = account_email_normalize(a, in->email, email, norm);
-    if (er != EMAIL_OK) out->errors[OF_EMAIL] = email_key(er);
+    if (er != EMAIL_OK) out->errors[OF_EMAIL] = account_email_error(er);
     if (!in->terms) out->errors[OF_TERMS] = "signup.err.terms";
     if (has_errors(out)) return 0;
     int taken = account_username_exists(c, *user);

@@ -165,3 +165,19 @@ enum pw_rc password_verify(const char *hash, const char *normalized, int *rehash
                                              (size_t)memlimit()) != 0;
     return PWR_OK;
 }
+
+const char *password_policy_error(enum pw_policy rc)
+{
+    switch (rc) {
+    case PW_TOO_SHORT:
+        return "signup.err.password_short";
+    case PW_TOO_LONG:
+        return "signup.err.password_long";
+    case PW_COMMON:
+        return "signup.err.password_common";
+    case PW_CONTEXT:
+        return "signup.err.password_context";
+    default:
+        return "signup.err.password_invalid";
+    }
+}

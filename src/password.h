@@ -47,4 +47,7 @@ enum pw_rc password_verify(const char *hash, const char *normalized, int *rehash
 /* Number of entries in the common list (for tests). */
 size_t password_common_count(void);
 
+/* The catalog key of the message for a password the policy refuses (never for PW_OK). */
+const char *password_policy_error(enum pw_policy rc);
+
 #endif

@@ -19,22 +19,6 @@
 #include "tmpl.h"
 #include "token.h"
 
-static const char *password_key(enum pw_policy rc)
-{
-    switch (rc) {
-    case PW_TOO_SHORT:
-        return "signup.err.password_short";
-    case PW_TOO_LONG:
-        return "signup.err.password_long";
-    case PW_COMMON:
-        return "signup.err.password_common";
-    case PW_CONTEXT:
-        return "signup.err.password_context";
-    default:
-        return "signup.err.password_invalid";
-    }
-}
-
 static struct tmpl_ctx *mail_vars(struct arena *a, const char *lang, const char *link,
                                   const char *username)
 {
@@ -119,7 +103,7 @@ enum reset_rc reset_request(struct arena *a, const char *typed, const char *ip, 
     const char *display = NULL, *norm = NULL;
     enum email_rc er = account_email_normalize(a, typed, &display, &norm);
     if (er != EMAIL_OK) {
-        *err = er == EMAIL_EMPTY ? "signup.err.email_empty" : "signup.err.email_invalid";
+        *err = account_email_error(er);
         return RESET_INVALID;
     }
     struct st_conn *c = st_get();
@@ -250,7 +234,7 @@ enum reset_rc reset_complete(struct arena *a, const char *token, const char *pas
     const char *pw = NULL;
     enum pw_policy pp = password_check(a, password, username, email, &pw);
     if (pp != PW_OK) {
-        *err = password_key(pp);
+        *err = password_policy_error(pp);
         return RESET_INVALID;
     }
     char hash[PASSWORD_HASH_MAX];

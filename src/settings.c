@@ -21,48 +21,6 @@
 #include "tmpl.h"
 #include "token.h"
 
-static const char *name_key(enum name_rc rc)
-{
-    switch (rc) {
-    case NAME_EMPTY:
-        return "signup.err.username_empty";
-    case NAME_LENGTH:
-        return "signup.err.username_length";
-    case NAME_RESERVED:
-        return "signup.err.username_reserved";
-    default:
-        return "signup.err.username_chars";
-    }
-}
-
-static const char *email_key(enum email_rc rc)
-{
-    switch (rc) {
-    case EMAIL_EMPTY:
-        return "signup.err.email_empty";
-    case EMAIL_TOO_LONG:
-        return "signup.err.email_long";
-    default:
-        return "signup.err.email_invalid";
-    }
-}
-
-static const char *password_key(enum pw_policy rc)
-{
-    switch (rc) {
-    case PW_TOO_SHORT:
-        return "signup.err.password_short";
-    case PW_TOO_LONG:
-        return "signup.err.password_long";
-    case PW_COMMON:
-        return "signup.err.password_common";
-    case PW_CONTEXT:
-        return "signup.err.password_context";
-    default:
-        return "signup.err.password_invalid";
-    }
-}
-
 static enum set_rc invalid(const char **err, const char *key)
 {
     *err = key;
@@ -134,7 +92,7 @@ enum set_rc settings_username(struct arena *a, const struct set_who *w, const ch
 {
     const char *name = NULL;
     enum name_rc nr = account_username_normalize(a, typed, &name);
-    if (nr != NAME_OK) return invalid(err, name_key(nr));
+    if (nr != NAME_OK) return invalid(err, account_name_error(nr));
     struct st_conn *c = st_get();
     if (!c) return SET_ERR;
     int64_t now = time(NULL);
@@ -190,7 +148,7 @@ enum set_rc settings_email_request(struct arena *a, const struct set_who *w, con
 {
     const char *display = NULL, *norm = NULL;
     enum email_rc er = account_email_normalize(a, typed, &display, &norm);
-    if (er != EMAIL_OK) return invalid(err, email_key(er));
+    if (er != EMAIL_OK) return invalid(err, account_email_error(er));
     struct st_conn *c = st_get();
     if (!c) return SET_ERR;
     int64_t now = time(NULL);
@@ -334,7 +292,7 @@ enum set_rc settings_password(struct arena *a, const struct set_who *w, const ch
     }
     const char *pw = NULL;
     enum pw_policy pp = password_check(a, typed, acct.username, acct.email, &pw);
-    if (pp != PW_OK) return invalid(err, password_key(pp));
+    if (pp != PW_OK) return invalid(err, password_policy_error(pp));
     char hash[PASSWORD_HASH_MAX];
     enum pw_rc hr = password_hash(pw, hash);
     if (hr == PWR_BUSY) return SET_BUSY;

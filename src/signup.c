@@ -17,48 +17,6 @@
 #include "store.h"
 #include "verify.h"
 
-static const char *name_key(enum name_rc rc)
-{
-    switch (rc) {
-    case NAME_EMPTY:
-        return "signup.err.username_empty";
-    case NAME_LENGTH:
-        return "signup.err.username_length";
-    case NAME_RESERVED:
-        return "signup.err.username_reserved";
-    default:
-        return "signup.err.username_chars";
-    }
-}
-
-static const char *email_key(enum email_rc rc)
-{
-    switch (rc) {
-    case EMAIL_EMPTY:
-        return "signup.err.email_empty";
-    case EMAIL_TOO_LONG:
-        return "signup.err.email_long";
-    default:
-        return "signup.err.email_invalid";
-    }
-}
-
-static const char *password_key(enum pw_policy rc)
-{
-    switch (rc) {
-    case PW_TOO_SHORT:
-        return "signup.err.password_short";
-    case PW_TOO_LONG:
-        return "signup.err.password_long";
-    case PW_COMMON:
-        return "signup.err.password_common";
-    case PW_CONTEXT:
-        return "signup.err.password_context";
-    default:
-        return "signup.err.password_invalid";
-    }
-}
-
 static const char *captcha_key(enum captcha_rc rc)
 {
     switch (rc) {
@@ -84,12 +42,12 @@ static void check_fields(struct arena *a, const struct signup_in *in, struct sig
                          const char **pw)
 {
     enum name_rc nr = account_username_normalize(a, in->username, user);
-    if (nr != NAME_OK) out->errors[SF_USERNAME] = name_key(nr);
+    if (nr != NAME_OK) out->errors[SF_USERNAME] = account_name_error(nr);
     enum email_rc er = account_email_normalize(a, in->email, email, email_norm);
-    if (er != EMAIL_OK) out->errors[SF_EMAIL] = email_key(er);
+    if (er != EMAIL_OK) out->errors[SF_EMAIL] = account_email_error(er);
     enum pw_policy pr = password_check(a, in->password, nr == NAME_OK ? *user : in->username,
                                        er == EMAIL_OK ? *email : NULL, pw);
-    if (pr != PW_OK) out->errors[SF_PASSWORD] = password_key(pr);
+    if (pr != PW_OK) out->errors[SF_PASSWORD] = password_policy_error(pr);
     if (!in->terms) out->errors[SF_TERMS] = "signup.err.terms";
 }
 

@@ -441,20 +441,6 @@ void wechat_login_open(struct arena *a, const struct wxl_open_in *in, int64_t no
 
 /* ---- registering ---- */
 
-static const char *name_key(enum name_rc rc)
-{
-    switch (rc) {
-    case NAME_EMPTY:
-        return "signup.err.username_empty";
-    case NAME_LENGTH:
-        return "signup.err.username_length";
-    case NAME_RESERVED:
-        return "signup.err.username_reserved";
-    default:
-        return "signup.err.username_chars";
-    }
-}
-
 static int reg_errors(const struct wxl_register_out *o)
 {
     for (int i = 0; i < WRF_COUNT; i++)
@@ -474,7 +460,7 @@ static void reg_fields(struct st_conn *c, struct arena *a, const struct wxl_regi
                        const char **email_norm)
 {
     enum name_rc nr = account_username_normalize(a, in->username, user);
-    if (nr != NAME_OK) out->errors[WRF_USERNAME] = name_key(nr);
+    if (nr != NAME_OK) out->errors[WRF_USERNAME] = account_name_error(nr);
     *email = *email_norm = NULL;
     enum email_rc er = account_email_normalize(a, in->email, email, email_norm);
     if (er == EMAIL_EMPTY)

@@ -1,6 +1,7 @@
 /* devsim_inbox: the web inbox (HTML pages and a JSON API over the message store) and the
  * control endpoint that switches the SMTP server's fault mode. */
 #include "devsim.h"
+#include "devsim_util.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -38,35 +39,10 @@ static json_t *dinbox_jstr(const char *s)
 
 /* Writes s (NULL gives nothing) with the HTML special characters escaped, fit for element
  * content and quoted attribute values. */
-static void dinbox_esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
 static void dinbox_escn(FILE *f, const char *s, size_t n)
 {
     char *copy = strndup(s, n);
-    dinbox_esc(f, copy);
+    devsim_html_esc(f, copy);
     free(copy);
 }
 
@@ -86,7 +62,7 @@ static void dinbox_rcpts(FILE *f, const struct dm_msg *m)
 {
     for (size_t i = 0; i < m->n_env_to; i++) {
         if (i) fputs(", ", f);
-        dinbox_esc(f, m->env_to[i]);
+        devsim_html_esc(f, m->env_to[i]);
     }
 }
 
@@ -108,7 +84,7 @@ static void dinbox_linkify(FILE *f, const char *s)
         fputs("</a>", f);
         s = u + n;
     }
-    dinbox_esc(f, s);
+    devsim_html_esc(f, s);
 }
 
 /* Starts a page; the caller writes the body and calls dinbox_page_end(). */
@@ -117,7 +93,7 @@ static void dinbox_page_start(FILE *f, const char *title)
     fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
           f);
-    dinbox_esc(f, title);
+    devsim_html_esc(f, title);
     fputs("</title>\n<style>\n"
           "body{font:15px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}\n"
           "table{border-collapse:collapse;width:100%}\n"
@@ -147,11 +123,11 @@ static void dinbox_list_row(FILE *f, const struct dm_msg *m)
     dinbox_time(f, m->received_at);
     fputs("</td><td>", f);
     if (m->hdr_to)
-        dinbox_esc(f, m->hdr_to);
+        devsim_html_esc(f, m->hdr_to);
     else
         dinbox_rcpts(f, m);
     fprintf(f, "</td><td><a href=\"/mail/%lld\">", m->id);
-    dinbox_esc(f, m->subject && *m->subject ? m->subject : "(no subject)");
+    devsim_html_esc(f, m->subject && *m->subject ? m->subject : "(no subject)");
     fprintf(f, "</a></td><td><a href=\"/mail/%lld\">#%lld</a></td></tr>\n", m->id, m->id);
 }
 
@@ -185,7 +161,7 @@ static void dinbox_list_page(struct devsim_resp *resp)
 static void dinbox_hdr_row(FILE *f, const char *name, const char *value)
 {
     fprintf(f, "<tr><th>%s</th><td>", name);
-    dinbox_esc(f, value);
+    devsim_html_esc(f, value);
     fputs("</td></tr>\n", f);
 }
 
@@ -218,8 +194,8 @@ static void dinbox_msg_parts(FILE *f, const struct dm_msg *m)
     if (m->html) {
         /* <base> makes plain links open in the whole window instead of the frame */
         fputs("<iframe id=\"html\" sandbox=\"" DINBOX_SANDBOX "\" srcdoc=\"", f);
-        dinbox_esc(f, "<base target=\"_top\">");
-        dinbox_esc(f, m->html);
+        devsim_html_esc(f, "<base target=\"_top\">");
+        devsim_html_esc(f, m->html);
         fputs("\"></iframe>\n", f);
     } else {
         fputs("<p class=\"muted\">(none)</p>\n", f);
@@ -238,7 +214,7 @@ static void dinbox_msg_page(struct devsim_resp *resp, long long id)
             "<p><a href=\"/mail\">&larr; inbox</a> &middot; <a href=\"/mail/%lld/raw\">raw"
             "</a></p>\n<h1>",
             id);
-    dinbox_esc(f, m->subject && *m->subject ? m->subject : "(no subject)");
+    devsim_html_esc(f, m->subject && *m->subject ? m->subject : "(no subject)");
     fputs("</h1>\n", f);
     dinbox_msg_headers(f, m);
     dinbox_msg_parts(f, m);

@@ -37,21 +37,6 @@ const char *const doauth_client_secrets[DP_COUNT] = {
 
 /* ---- small helpers ---- */
 
-char *doauth_xstrdup(const char *s)
-{
-    if (!s) return NULL;
-    char *d = strdup(s);
-    if (!d) abort();
-    return d;
-}
-
-void *doauth_xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (!q) abort();
-    return q;
-}
-
 long long doauth_now(void)
 {
     return (long long)time(NULL);
@@ -77,76 +62,6 @@ static void s256(const char *verifier, char *out, size_t cap)
     sodium_bin2base64(out, cap, h, sizeof(h), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* The decoded value of key in an x-www-form-urlencoded body (malloc'd), or NULL. */
-char *doauth_form_get(const char *body, const char *key)
-{
-    size_t kn = strlen(key);
-    for (const char *p = body; p && *p;) {
-        size_t n = strcspn(p, "&");
-        if (n > kn && !strncmp(p, key, kn) && p[kn] == '=') {
-            char *out = doauth_xrealloc(NULL, n), *o = out;
-            for (const char *s = p + kn + 1; s < p + n; s++) {
-                if (*s == '+')
-                    *o++ = ' ';
-                else if (*s == '%' && s + 2 < p + n && hexval(s[1]) >= 0 && hexval(s[2]) >= 0)
-                    *o++ = (char)(hexval(s[1]) * 16 + hexval(s[2])), s += 2;
-                else
-                    *o++ = *s;
-            }
-            *o = 0;
-            return out;
-        }
-        p += n;
-        if (*p == '&') p++;
-    }
-    return NULL;
-}
-
-/* s percent-encoded for a query value, appended to f. */
-static void put_enc(FILE *f, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~", *p))
-            fputc(*p, f);
-        else
-            fprintf(f, "%%%02X", *p);
-    }
-}
-
-void doauth_put_esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
 static const char *header(const struct devsim_req *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
@@ -167,7 +82,7 @@ void doauth_redirect_with(struct devsim_resp *resp, const char *url, ...)
         const char *v = va_arg(ap, const char *);
         if (!v) continue;
         fprintf(f, "%c%s=", sep, k);
-        put_enc(f, v);
+        devsim_url_enc(f, v);
         sep = '&';
     }
     va_end(ap);
@@ -267,8 +182,8 @@ static int client_ok(const struct devsim_req *req, enum dprov prov)
         }
         return ok;
     }
-    char *id = doauth_form_get(req->body, "client_id"),
-         *secret = doauth_form_get(req->body, "client_secret");
+    char *id = devsim_form_get(req->body, "client_id"),
+         *secret = devsim_form_get(req->body, "client_secret");
     ok = id && secret && !strcmp(id, doauth_client_ids[prov]) &&
          !strcmp(secret, doauth_client_secrets[prov]);
     free(id);
@@ -325,7 +240,7 @@ static char *token_issue_locked(enum dprov prov, size_t user, const char *scope,
         memmove(doauth_s.tokens, doauth_s.tokens + 1,
                 sizeof(*doauth_s.tokens) * --doauth_s.ntokens);
     doauth_s.tokens =
-        doauth_xrealloc(doauth_s.tokens, sizeof(*doauth_s.tokens) * (doauth_s.ntokens + 1));
+        devsim_xrealloc(doauth_s.tokens, sizeof(*doauth_s.tokens) * (doauth_s.ntokens + 1));
     struct dtoken *t = &doauth_s.tokens[doauth_s.ntokens++];
     memset(t, 0, sizeof(*t));
     doauth_rand_token(t->token, sizeof(t->token), prefix[prov], 27);
@@ -339,8 +254,8 @@ static char *token_issue_locked(enum dprov prov, size_t user, const char *scope,
         snprintf(t->refresh, sizeof(t->refresh), "%s", refresh);
     else if (prov != DP_GITHUB)
         doauth_rand_token(t->refresh, sizeof(t->refresh), rprefix[prov], 27);
-    *out_refresh = doauth_xstrdup(t->refresh);
-    return doauth_xstrdup(t->token);
+    *out_refresh = devsim_xstrdup(t->refresh);
+    return devsim_xstrdup(t->token);
 }
 
 static char *token_issue(enum dprov prov, size_t user, const char *scope, char **refresh)
@@ -376,7 +291,7 @@ static void token_reply(const struct devsim_req *req, enum dprov prov, const cha
             FILE *f = open_memstream(&body, &len);
             if (!f) abort();
             fprintf(f, "access_token=%s&scope=", tok);
-            put_enc(f, granted);
+            devsim_url_enc(f, granted);
             fputs("&token_type=bearer", f);
             fclose(f);
             devsim_reply_take(resp, 200, "application/x-www-form-urlencoded", body, len);
@@ -441,15 +356,15 @@ static void token(const struct devsim_req *req, enum dprov prov, struct devsim_r
                     "The client_id and/or client_secret passed are incorrect.");
         return;
     }
-    char *grant = doauth_form_get(req->body, "grant_type"),
-         *code = doauth_form_get(req->body, "code");
-    char *redirect = doauth_form_get(req->body, "redirect_uri");
-    char *verifier = doauth_form_get(req->body, "code_verifier");
+    char *grant = devsim_form_get(req->body, "grant_type"),
+         *code = devsim_form_get(req->body, "code");
+    char *redirect = devsim_form_get(req->body, "redirect_uri");
+    char *verifier = devsim_form_get(req->body, "code_verifier");
     const char *why = NULL;
     size_t user = 0;
     char scope[160] = "";
     if (prov != DP_GITHUB && grant && !strcmp(grant, "refresh_token")) {
-        char *rt = doauth_form_get(req->body, "refresh_token");
+        char *rt = devsim_form_get(req->body, "refresh_token");
         token_refresh(req, prov, rt, resp);
         free(rt);
     } else if (prov != DP_GITHUB && (!grant || strcmp(grant, "authorization_code")))
@@ -540,9 +455,9 @@ int doauth_api_user(const struct devsim_req *req, const char *provider, struct d
     long ui = api_user_scope(req, (enum dprov)p, resp, granted);
     if (ui < 0) return -1;
     pthread_mutex_lock(&doauth_s.mu);
-    *login = doauth_xstrdup(doauth_s.users[ui].login);
+    *login = devsim_xstrdup(doauth_s.users[ui].login);
     pthread_mutex_unlock(&doauth_s.mu);
-    *scope = doauth_xstrdup(granted);
+    *scope = devsim_xstrdup(granted);
     return 0;
 }
 

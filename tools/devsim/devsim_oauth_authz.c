@@ -28,7 +28,7 @@ static void authz_free(struct authz *z)
 
 static char *param(const struct devsim_req *req, int post, const char *key)
 {
-    return post ? doauth_form_get(req->body, key) : doauth_xstrdup(devsim_query(req, key));
+    return post ? devsim_form_get(req->body, key) : devsim_xstrdup(devsim_query(req, key));
 }
 
 static void authz_read(const struct devsim_req *req, int post, struct authz *z)
@@ -47,7 +47,7 @@ static void authz_read(const struct devsim_req *req, int post, struct authz *z)
 static int authz_check(const struct authz *z, struct devsim_resp *resp, char **redirect)
 {
     pthread_mutex_lock(&doauth_s.mu);
-    char *registered = doauth_xstrdup(doauth_s.redirect[z->prov]);
+    char *registered = devsim_xstrdup(doauth_s.redirect[z->prov]);
     pthread_mutex_unlock(&doauth_s.mu);
     int rc = -1;
     if (!z->client_id || strcmp(z->client_id, doauth_client_ids[z->prov]) || !registered) {
@@ -64,7 +64,7 @@ static int authz_check(const struct authz *z, struct devsim_resp *resp, char **r
                (!z->method || strcmp(z->method, "S256") || strlen(z->challenge) != 43)) {
         devsim_reply(resp, 400, DO_HTML, "<h1>code_challenge_method must be S256</h1>\n");
     } else {
-        *redirect = doauth_xstrdup(z->redirect_uri ? z->redirect_uri : registered);
+        *redirect = devsim_xstrdup(z->redirect_uri ? z->redirect_uri : registered);
         rc = 0;
     }
     free(registered);
@@ -75,7 +75,7 @@ static void hidden(FILE *f, const char *name, const char *val)
 {
     if (!val) return;
     fprintf(f, "<input type=\"hidden\" name=\"%s\" value=\"", name);
-    doauth_put_esc(f, val);
+    devsim_html_esc(f, val);
     fputs("\">\n", f);
 }
 
@@ -91,11 +91,11 @@ static void authz_page(const struct authz *z, struct devsim_resp *resp)
             "application · %s (devsim)</title></head><body>\n<h1 id=\"provider\">%s</h1>\n"
             "<p>The application <strong>daoid</strong> (client <code>",
             dprov_labels[z->prov], dprov_labels[z->prov]);
-    doauth_put_esc(f, z->client_id);
+    devsim_html_esc(f, z->client_id);
     fputs("</code>) would like to read your profile and email addresses", f);
     if (z->scope) {
         fputs(" (scope <code id=\"scope\">", f);
-        doauth_put_esc(f, z->scope);
+        devsim_html_esc(f, z->scope);
         fputs("</code>)", f);
     }
     fputs(".</p>\n<form method=\"post\">\n<fieldset><legend>Sign in as</legend>\n", f);
@@ -109,13 +109,13 @@ static void authz_page(const struct authz *z, struct devsim_resp *resp)
                 "<label><input type=\"radio\" name=\"user\" value=\"%zu\" id=\"user-%zu\"%s "
                 "data-login=\"",
                 i, i, first ? " checked" : "");
-        doauth_put_esc(f, u->login);
+        devsim_html_esc(f, u->login);
         fputs("\"> ", f);
-        doauth_put_esc(f, u->login);
+        devsim_html_esc(f, u->login);
         fputs(" <small>", f);
-        doauth_put_esc(f, u->name);
+        devsim_html_esc(f, u->name);
         fputs(" · ", f);
-        doauth_put_esc(f, pe ? pe->addr : "no email");
+        devsim_html_esc(f, pe ? pe->addr : "no email");
         fputs("</small></label><br>\n", f);
         first = 0;
     }
@@ -140,8 +140,8 @@ static void authz_page(const struct authz *z, struct devsim_resp *resp)
 static void authz_decide(const struct devsim_req *req, const struct authz *z, const char *back,
                          struct devsim_resp *resp)
 {
-    char *decision = doauth_form_get(req->body, "decision"),
-         *user = doauth_form_get(req->body, "user");
+    char *decision = devsim_form_get(req->body, "decision"),
+         *user = devsim_form_get(req->body, "user");
     if (!decision || strcmp(decision, "authorize")) {
         doauth_redirect_with(resp, back, "error", "access_denied", "error_description",
                              "The user has denied your application access.", "state", z->state,
@@ -160,13 +160,13 @@ static void authz_decide(const struct devsim_req *req, const struct authz *z, co
         memmove(doauth_s.codes, doauth_s.codes + 1, sizeof(*doauth_s.codes) * --doauth_s.ncodes);
     }
     doauth_s.codes =
-        doauth_xrealloc(doauth_s.codes, sizeof(*doauth_s.codes) * (doauth_s.ncodes + 1));
+        devsim_xrealloc(doauth_s.codes, sizeof(*doauth_s.codes) * (doauth_s.ncodes + 1));
     struct dcode *c = &doauth_s.codes[doauth_s.ncodes++];
     memset(c, 0, sizeof(*c));
     doauth_rand_token(c->code, sizeof(c->code), "", 15);
     c->prov = z->prov;
     c->user = ui;
-    c->redirect = doauth_xstrdup(z->redirect_uri);
+    c->redirect = devsim_xstrdup(z->redirect_uri);
     snprintf(c->challenge, sizeof(c->challenge), "%s", z->challenge ? z->challenge : "");
     snprintf(c->scope, sizeof(c->scope), "%s", z->scope ? z->scope : "");
     c->expires = doauth_now() + DO_CODE_TTL;

@@ -14,16 +14,16 @@ static void user_add(enum dprov prov, const char *id, const char *login, const c
                      const char *public_email, const struct demail *emails, int n)
 {
     doauth_s.users =
-        doauth_xrealloc(doauth_s.users, sizeof(*doauth_s.users) * (doauth_s.nusers + 1));
+        devsim_xrealloc(doauth_s.users, sizeof(*doauth_s.users) * (doauth_s.nusers + 1));
     struct duser *u = &doauth_s.users[doauth_s.nusers++];
     memset(u, 0, sizeof(*u));
     u->prov = prov;
-    u->id = doauth_xstrdup(id);
-    u->login = doauth_xstrdup(login);
-    u->name = doauth_xstrdup(name);
-    u->public_email = doauth_xstrdup(public_email);
+    u->id = devsim_xstrdup(id);
+    u->login = devsim_xstrdup(login);
+    u->name = devsim_xstrdup(name);
+    u->public_email = devsim_xstrdup(public_email);
     for (int i = 0; i < n && i < DO_MAX_EMAILS; i++) {
-        u->emails[i].addr = doauth_xstrdup(emails[i].addr);
+        u->emails[i].addr = devsim_xstrdup(emails[i].addr);
         u->emails[i].primary = emails[i].primary;
         u->emails[i].verified = emails[i].verified;
         u->nemails++;
@@ -101,7 +101,7 @@ void doauth_set_callback_base(const char *base)
         char url[512];
         snprintf(url, sizeof(url), "%s/auth/%s/callback", base, doauth_prov_names[p]);
         free(doauth_s.redirect[p]);
-        doauth_s.redirect[p] = doauth_xstrdup(url);
+        doauth_s.redirect[p] = devsim_xstrdup(url);
     }
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "devsim.h"
+#include "devsim_util.h"
 
 #define DO_HTML       "text/html; charset=utf-8"
 #define DO_TEXT       "text/plain; charset=utf-8"
@@ -79,19 +80,11 @@ struct doauth_state {
 extern struct doauth_state doauth_s;
 
 /* ---- devsim_oauth.c: helpers (they abort when memory runs out) ---- */
-
-/* A malloc'd copy of s (NULL for NULL). */
-char *doauth_xstrdup(const char *s);
-/* realloc that never returns NULL. */
-void *doauth_xrealloc(void *p, size_t n);
 /* The time in Unix seconds. */
 long long doauth_now(void);
 /* A fresh random token of n bytes as base64url (prefix first), into out[cap]. */
 void doauth_rand_token(char *out, size_t cap, const char *prefix, size_t n);
-/* The decoded value of key in an x-www-form-urlencoded body (malloc'd), or NULL. */
-char *doauth_form_get(const char *body, const char *key);
-/* s HTML-escaped, appended to f. */
-void doauth_put_esc(FILE *f, const char *s);
+
 /* A 302 to url?key=value&… built from pairs (NULL value: skipped), NULL-terminated. */
 void doauth_redirect_with(struct devsim_resp *resp, const char *url, ...);
 /* u's primary email (pointing into u), or NULL. */

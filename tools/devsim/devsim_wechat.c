@@ -42,18 +42,10 @@ struct dwechat_state dwechat_s = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 /* ---- small helpers ---- */
 
-char *dwechat_xstrdup(const char *s)
-{
-    if (!s) return NULL;
-    char *d = strdup(s);
-    if (!d) abort();
-    return d;
-}
-
 void dwechat_set_str(char **dst, const char *s)
 {
     free(*dst);
-    *dst = dwechat_xstrdup(s);
+    *dst = devsim_xstrdup(s);
 }
 
 long long dwechat_now(void)
@@ -67,76 +59,6 @@ static void rand_alnum(char *out, size_t n)
     static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     for (size_t i = 0; i < n; i++) out[i] = a[randombytes_uniform(sizeof(a) - 1)];
     out[n] = 0;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* The decoded value of key in an x-www-form-urlencoded body (malloc'd), or NULL. */
-char *dwechat_form_get(const char *body, const char *key)
-{
-    size_t kn = strlen(key);
-    for (const char *p = body; p && *p;) {
-        size_t n = strcspn(p, "&");
-        if (n > kn && !strncmp(p, key, kn) && p[kn] == '=') {
-            char *out = malloc(n), *o = out;
-            if (!out) abort();
-            for (const char *s = p + kn + 1; s < p + n; s++) {
-                if (*s == '+')
-                    *o++ = ' ';
-                else if (*s == '%' && s + 2 < p + n && hexval(s[1]) >= 0 && hexval(s[2]) >= 0)
-                    *o++ = (char)(hexval(s[1]) * 16 + hexval(s[2])), s += 2;
-                else
-                    *o++ = *s;
-            }
-            *o = 0;
-            return out;
-        }
-        p += n;
-        if (*p == '&') p++;
-    }
-    return NULL;
-}
-
-void dwechat_put_esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
-void dwechat_put_enc(FILE *f, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~", *p))
-            fputc(*p, f);
-        else
-            fprintf(f, "%%%02X", *p);
-    }
 }
 
 /* A WeChat-style error answer (HTTP 200, errcode in the body). */
@@ -253,13 +175,13 @@ static char *qr_scene(json_t *j, long long *err)
     if (str) {
         const char *s = json_string_value(json_object_get(scene, "scene_str"));
         size_t n = s ? strlen(s) : 0;
-        return n >= 1 && n <= 64 ? dwechat_xstrdup(s) : NULL;
+        return n >= 1 && n <= 64 ? devsim_xstrdup(s) : NULL;
     }
     json_t *id = json_object_get(scene, "scene_id");
     if (!json_is_integer(id) || json_integer_value(id) <= 0) return NULL;
     char buf[32];
     snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(id));
-    return dwechat_xstrdup(buf);
+    return devsim_xstrdup(buf);
 }
 
 /* Keeps a new QR code for scene (taking it); returns it. Under dwechat_s.mu. */
@@ -275,7 +197,7 @@ static struct dw_ticket *ticket_add(char *scene, const char *host, long long exp
     t->scene = scene;
     char url[256];
     snprintf(url, sizeof(url), "http://%s/wechat/q/%s", host ? host : "127.0.0.1", t->code);
-    t->url = dwechat_xstrdup(url);
+    t->url = devsim_xstrdup(url);
     t->created = now;
     t->expires = now + expire;
     return t;
@@ -345,7 +267,7 @@ struct dw_user *dwechat_user_get(const char *name, int unionid)
     dwechat_s.users = v;
     struct dw_user *u = &dwechat_s.users[dwechat_s.nusers++];
     memset(u, 0, sizeof(*u));
-    u->name = dwechat_xstrdup(name);
+    u->name = devsim_xstrdup(name);
     char buf[512];
     snprintf(buf, sizeof(buf), "%s:%s", dwechat_s.appid, name);
     derive_id(u->openid, "o", buf);
@@ -418,11 +340,11 @@ static void defaults(void)
 {
     if (dwechat_s.inited) return;
     dwechat_s.inited = 1;
-    dwechat_s.appid = dwechat_xstrdup(DWECHAT_APPID);
-    dwechat_s.secret = dwechat_xstrdup(DWECHAT_SECRET);
-    dwechat_s.token = dwechat_xstrdup(DWECHAT_TOKEN);
-    dwechat_s.aes_key = dwechat_xstrdup(DWECHAT_AES_KEY);
-    dwechat_s.gh = dwechat_xstrdup("gh_devsim000001");
+    dwechat_s.appid = devsim_xstrdup(DWECHAT_APPID);
+    dwechat_s.secret = devsim_xstrdup(DWECHAT_SECRET);
+    dwechat_s.token = devsim_xstrdup(DWECHAT_TOKEN);
+    dwechat_s.aes_key = devsim_xstrdup(DWECHAT_AES_KEY);
+    dwechat_s.gh = devsim_xstrdup("gh_devsim000001");
     dwechat_s.push_timeout_ms = 5000;
     dwechat_s.tries = 3;
     dwechat_s.token_ttl = 7200;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "devsim.h"
+#include "devsim_util.h"
 
 #define DW_HTML        "text/html; charset=utf-8"
 #define DW_TEXT        "text/plain; charset=utf-8"
@@ -76,19 +77,11 @@ struct dwechat_state {
 extern struct dwechat_state dwechat_s;
 
 /* ---- devsim_wechat.c: helpers (they abort when memory runs out) ---- */
-
-/* A malloc'd copy of s (NULL for NULL). */
-char *dwechat_xstrdup(const char *s);
 /* Frees *dst and sets it to a copy of s. */
 void dwechat_set_str(char **dst, const char *s);
 /* The time in Unix seconds. */
 long long dwechat_now(void);
-/* The decoded value of key in an x-www-form-urlencoded body (malloc'd), or NULL. */
-char *dwechat_form_get(const char *body, const char *key);
-/* s HTML-escaped, appended to f. */
-void dwechat_put_esc(FILE *f, const char *s);
-/* s percent-encoded for a query value, appended to f. */
-void dwechat_put_enc(FILE *f, const char *s);
+
 /* A fresh access token in t, valid for dwechat_s.token_ttl from now. Under dwechat_s.mu. */
 void dwechat_token_new(struct dw_token *t, long long now);
 /* The QR code whose code or URL is s (NULL when none; it points into dwechat_s). Under

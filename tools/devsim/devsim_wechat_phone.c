@@ -30,13 +30,13 @@ static void page_last(FILE *f)
     const struct dw_push *p = &dwechat_s.last;
     if (!p->n) return;
     fprintf(f, "<section id=\"push\"><h2>Push #%lld: ", p->n);
-    dwechat_put_esc(f, p->action);
+    devsim_html_esc(f, p->action);
     fputs(" by ", f);
-    dwechat_put_esc(f, p->user);
+    devsim_html_esc(f, p->user);
     fputs("</h2>", f);
     if (p->note) {
         fputs("<p id=\"push-note\">", f);
-        dwechat_put_esc(f, p->note);
+        devsim_html_esc(f, p->note);
         fputs("</p>", f);
     }
     if (p->sent)
@@ -46,7 +46,7 @@ static void page_last(FILE *f)
                 p->attempts, p->status);
     if (p->sent) {
         fputs("<p>chat: <q id=\"push-reply\">", f);
-        dwechat_put_esc(f, p->reply ? p->reply : "");
+        devsim_html_esc(f, p->reply ? p->reply : "");
         fputs("</q></p>", f);
     }
     fputs("</section>", f);
@@ -64,7 +64,7 @@ static void page_tickets(FILE *f, long long now)
         char head[16];
         snprintf(head, sizeof(head), "%.12s", t->scene);
         fprintf(f, "<tr class=\"qr\" data-code=\"%s\"><td><code>", t->code);
-        dwechat_put_esc(f, head);
+        devsim_html_esc(f, head);
         fputs("…</code></td><td>", f);
         if (now < t->expires)
             fprintf(f, "%llds", t->expires - now);
@@ -97,18 +97,18 @@ static void phone_page(const struct devsim_req *req, struct devsim_resp *resp)
           "td,th{padding:4px 8px;text-align:left}input[type=text]{width:28em}</style></head><body>"
           "<h1>WeChat phone (devsim)</h1><p>Pushes go to <code id=\"callback\">",
           f);
-    dwechat_put_esc(f, dwechat_s.callback ? dwechat_s.callback : "(no callback set)");
+    devsim_html_esc(f, dwechat_s.callback ? dwechat_s.callback : "(no callback set)");
     fprintf(f, "</code> in <strong id=\"mode\">%s</strong> mode; AppID <code>%s</code>.</p>",
             dw_mode_names[dwechat_s.mode], dwechat_s.appid);
     fputs("<form id=\"phone\" method=\"post\" action=\"/wechat/phone\"><p><label>WeChat user "
           "<input type=\"text\" name=\"user\" id=\"user\" value=\"",
           f);
-    dwechat_put_esc(f, user);
+    devsim_html_esc(f, user);
     fputs("\"></label> <label><input type=\"checkbox\" name=\"unionid\" value=\"1\" checked> "
           "Open Platform account (unionid)</label></p><p><label>Scanned URL <input type=\"text\" "
           "name=\"url\" id=\"url\" value=\"",
           f);
-    dwechat_put_esc(f, t ? t->url : "");
+    devsim_html_esc(f, t ? t->url : "");
     fputs("\"></label></p><p><button name=\"do\" value=\"follow:\" id=\"follow\">scan and follow"
           "</button> <button name=\"do\" value=\"scan:\" id=\"scan\">scan</button> <button "
           "name=\"do\" value=\"nofollow:\" id=\"nofollow\">scan, don't follow</button> <button "
@@ -128,15 +128,14 @@ static void phone_page(const struct devsim_req *req, struct devsim_resp *resp)
 /* POST /wechat/phone: do=ACTION:CODE (CODE empty: the url field), user, unionid, url. */
 static void phone_post(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    char *todo = dwechat_form_get(req->body, "do"), *user = dwechat_form_get(req->body, "user");
-    char *url = dwechat_form_get(req->body, "url"),
-         *unionid = dwechat_form_get(req->body, "unionid");
+    char *todo = devsim_form_get(req->body, "do"), *user = devsim_form_get(req->body, "user");
+    char *url = devsim_form_get(req->body, "url"), *unionid = devsim_form_get(req->body, "unionid");
     char *colon = todo ? strchr(todo, ':') : NULL;
     if (colon) *colon = 0;
     const char *qr = colon && colon[1] ? colon + 1 : url;
     dwechat_phone_do(todo, user, qr, unionid != NULL);
     free(resp->location);
-    resp->location = dwechat_xstrdup("/wechat/phone");
+    resp->location = devsim_xstrdup("/wechat/phone");
     devsim_reply(resp, 303, DW_TEXT, "See Other\n");
     free(todo), free(user), free(url), free(unionid);
 }
@@ -150,7 +149,7 @@ void dwechat_phone(const struct devsim_req *req, struct devsim_resp *resp)
         FILE *f = open_memstream(&loc, &len);
         if (!f) abort();
         fputs("/wechat/phone?code=", f);
-        dwechat_put_enc(f, req->rest + 3);
+        devsim_url_enc(f, req->rest + 3);
         fclose(f);
         free(resp->location);
         resp->location = loc;

@@ -27,14 +27,14 @@ void dwechat_push_free(struct dw_push *p)
 static void push_copy(struct dw_push *dst, const struct dw_push *src)
 {
     *dst = *src;
-    dst->action = dwechat_xstrdup(src->action), dst->user = dwechat_xstrdup(src->user);
-    dst->note = dwechat_xstrdup(src->note), dst->url = dwechat_xstrdup(src->url),
-    dst->body = dwechat_xstrdup(src->body);
-    dst->callback = dwechat_xstrdup(src->callback), dst->ts = dwechat_xstrdup(src->ts);
-    dst->nonce = dwechat_xstrdup(src->nonce), dst->openid = dwechat_xstrdup(src->openid);
-    dst->encrypt_type = dwechat_xstrdup(src->encrypt_type);
-    dst->msg_signature = dwechat_xstrdup(src->msg_signature);
-    dst->answer = dwechat_xstrdup(src->answer), dst->reply = dwechat_xstrdup(src->reply);
+    dst->action = devsim_xstrdup(src->action), dst->user = devsim_xstrdup(src->user);
+    dst->note = devsim_xstrdup(src->note), dst->url = devsim_xstrdup(src->url),
+    dst->body = devsim_xstrdup(src->body);
+    dst->callback = devsim_xstrdup(src->callback), dst->ts = devsim_xstrdup(src->ts);
+    dst->nonce = devsim_xstrdup(src->nonce), dst->openid = devsim_xstrdup(src->openid);
+    dst->encrypt_type = devsim_xstrdup(src->encrypt_type);
+    dst->msg_signature = devsim_xstrdup(src->msg_signature);
+    dst->answer = devsim_xstrdup(src->answer), dst->reply = devsim_xstrdup(src->reply);
 }
 
 /* The callback URL with the push's query, signed with token (malloc'd). */
@@ -49,7 +49,7 @@ static char *push_url(const struct dw_push *p, const char *token)
     if (!f) abort();
     fprintf(f, "%s%csignature=%s&timestamp=%s&nonce=%s&openid=", p->callback,
             strchr(p->callback, '?') ? '&' : '?', sig, p->ts, p->nonce);
-    dwechat_put_enc(f, p->openid);
+    devsim_url_enc(f, p->openid);
     if (p->encrypt_type)
         fprintf(f, "&encrypt_type=%s&msg_signature=%s", p->encrypt_type, p->msg_signature);
     fclose(f);
@@ -60,7 +60,7 @@ static char *push_url(const struct dw_push *p, const char *token)
 static int push_body(struct arena *a, struct dw_push *p, const char *xml)
 {
     if (dwechat_s.mode == DW_PLAIN) {
-        p->body = dwechat_xstrdup(xml);
+        p->body = devsim_xstrdup(xml);
         return 0;
     }
     unsigned char key[32];
@@ -70,8 +70,8 @@ static int push_body(struct arena *a, struct dw_push *p, const char *xml)
     const char *parts[4] = {dwechat_s.token, p->ts, p->nonce, enc};
     char sig[WECHAT_SIG_LEN + 1];
     wechat_crypto_sign(parts, 4, sig);
-    p->encrypt_type = dwechat_xstrdup("aes");
-    p->msg_signature = dwechat_xstrdup(sig);
+    p->encrypt_type = devsim_xstrdup("aes");
+    p->msg_signature = devsim_xstrdup(sig);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -170,8 +170,8 @@ static void push_run(struct dw_push *p)
     pthread_mutex_lock(&dwechat_s.mu);
     long timeout = dwechat_s.push_timeout_ms;
     int tries = dwechat_s.tries, safe = p->encrypt_type != NULL;
-    char *token = dwechat_xstrdup(dwechat_s.token), *aes = dwechat_xstrdup(dwechat_s.aes_key),
-         *appid = dwechat_xstrdup(dwechat_s.appid);
+    char *token = devsim_xstrdup(dwechat_s.token), *aes = devsim_xstrdup(dwechat_s.aes_key),
+         *appid = devsim_xstrdup(dwechat_s.appid);
     p->n = (long long)++dwechat_s.n_pushes;
     pthread_mutex_unlock(&dwechat_s.mu);
     if (p->sent) {
@@ -211,9 +211,9 @@ static int push_event(struct dw_push *p, struct dw_user *u, const char *event, c
     if (t) fprintf(f, "<Ticket><![CDATA[%s]]></Ticket>", t->ticket);
     fputs("</xml>", f);
     fclose(f);
-    p->callback = dwechat_xstrdup(dwechat_s.callback), p->ts = dwechat_xstrdup(ts),
-    p->nonce = dwechat_xstrdup(nonce);
-    p->openid = dwechat_xstrdup(u->openid);
+    p->callback = devsim_xstrdup(dwechat_s.callback), p->ts = devsim_xstrdup(ts),
+    p->nonce = devsim_xstrdup(nonce);
+    p->openid = devsim_xstrdup(u->openid);
     struct arena *a = arena_new();
     int rc = push_body(a, p, xml);
     arena_free(a);
@@ -228,7 +228,7 @@ static int push_event(struct dw_push *p, struct dw_user *u, const char *event, c
 static int phone_act(struct dw_push *p, const char *action, const char *user, const char *qr,
                      int unionid)
 {
-    p->action = dwechat_xstrdup(action), p->user = dwechat_xstrdup(user);
+    p->action = devsim_xstrdup(action), p->user = devsim_xstrdup(user);
     if (!strcmp(action, "dup") || !strcmp(action, "badsig")) {
         if (!dwechat_s.last_sent.sent)
             return dwechat_set_str(&p->note, "no push to repeat yet"), -1;
@@ -240,7 +240,7 @@ static int phone_act(struct dw_push *p, const char *action, const char *user, co
         p->url = !strcmp(action, "dup") ? last.url : push_url(p, "not-the-token");
         if (strcmp(action, "dup")) free(last.url);
         free(last.action), free(last.user), free(last.note), free(last.answer), free(last.reply);
-        free(p->user), p->user = dwechat_xstrdup(dwechat_s.last_sent.user);
+        free(p->user), p->user = devsim_xstrdup(dwechat_s.last_sent.user);
         p->sent = 1;
         return 0;
     }
@@ -283,7 +283,7 @@ int dwechat_phone_do(const char *action, const char *user, const char *qr, int u
     struct dw_push p = {0};
     pthread_mutex_lock(&dwechat_s.mu);
     int rc = known ? phone_act(&p, action, user ? user : "", qr, unionid) : -1;
-    if (!known) p.note = dwechat_xstrdup("unknown action");
+    if (!known) p.note = devsim_xstrdup("unknown action");
     pthread_mutex_unlock(&dwechat_s.mu);
     push_run(&p);
     dwechat_push_free(&p);
