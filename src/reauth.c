@@ -1,10 +1,9 @@
 /* reauth: rate limit → the account's hash → argon2id verify (the dummy hash when there is none,
  * so the answer takes the same time) → audit. The providers offered instead are the bound ones,
- * each with its /auth/PROVIDER?intent=reauth (oauth_flow.c, wechat_login.c); WeChat only while
- * it is configured (without an AppID it is offered nowhere). */
+ * each with its /auth/PROVIDER?intent=reauth (oauth_flow.c, wechat_login.c), and only those
+ * configured now (identity_provider_usable): a removed provider's link would lead nowhere. */
 #include "reauth.h"
 
-#include <string.h>
 #include <time.h>
 
 #include "account.h"
@@ -15,7 +14,6 @@
 #include "password.h"
 #include "ratelimit.h"
 #include "store.h"
-#include "wechat_api.h"
 
 enum reauth_rc reauth_password(struct arena *a, int64_t account_id, const char *password,
                                const char *ip)
@@ -46,12 +44,6 @@ enum reauth_rc reauth_password(struct arena *a, int64_t account_id, const char *
     return REAUTH_OK;
 }
 
-/* 0 for a provider whose sign-in is not offered at all now (WeChat without an AppID). */
-static int offered(const char *provider)
-{
-    return provider && (strcmp(provider, "wechat") || wechat_api_enabled());
-}
-
 int reauth_methods(struct arena *a, int64_t account_id, const char ***out, int *n,
                    int *has_password)
 {
@@ -66,7 +58,7 @@ int reauth_methods(struct arena *a, int64_t account_id, const char ***out, int *
     const char **v = arena_alloc(a, sizeof(*v) * (size_t)(k + 1));
     int m = 0;
     for (int i = 0; i < k; i++)
-        if (offered(ids[i].provider)) v[m++] = ids[i].provider;
+        if (identity_provider_usable(ids[i].provider)) v[m++] = ids[i].provider;
     *out = v;
     *n = m;
     return 0;
