@@ -15,7 +15,7 @@ ifeq ($(V),0)
   SAY = @echo "  $(1) $(2)";
 endif
 OPT ?= -O2
-WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wundef -Wvla -Wno-missing-field-initializers
+WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wformat=2 -Wundef -Wvla -Wno-missing-field-initializers
 HARDEN := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
 ifeq ($(SAN),1)
   SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -29,10 +29,13 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lunistring -lpthread -lm
 CFLAGS := -std=gnu11 -g $(OPT) $(WARN) $(HARDEN) $(SANFLAGS)
-CPPFLAGS := -D_GNU_SOURCE -Isrc -I$(B)/gen -MMD -MP
+# The layers, lowest first: lib ← db, net ← core ← web ← handlers ← main (arrows point down only).
+LAYERS := lib db net core web handlers
+INC := $(LAYERS:%=-Isrc/%)
+CPPFLAGS := -D_GNU_SOURCE $(INC) -I$(B)/gen -MMD -MP
 LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(SANFLAGS)
 
-SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+SRC := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 OBJ := $(SRC:src/%.c=$(B)/obj/%.o) $(B)/obj/assets.o
 DEVSIM_SRC := $(wildcard tools/devsim/*.c)
 DEVSIM_OBJ := $(DEVSIM_SRC:tools/devsim/%.c=$(B)/obj/devsim/%.o)
@@ -138,7 +141,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 fuzz-build:
 	@$(MAKE) --no-print-directory B=build/fuzz SAN=fuzz CC=clang build/fuzz/libdaoid.a
 	@for t in $(FUZZ_TARGETS); do \
-		clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
+		clang -std=gnu11 -g -O1 -D_GNU_SOURCE $(INC) -fsanitize=fuzzer,address,undefined \
 			tests/fuzz/$$t.c build/fuzz/libdaoid.a -o build/fuzz/$$t $(PKG_LIBS) || exit 1; done
 
 fuzz: fuzz-build
@@ -163,7 +166,7 @@ screenshots: all
 		tests/e2e/run.sh
 
 fmt:
-	clang-format -i src/*.c src/*.h tools/devsim/*.c tools/devsim/*.h tests/unit/*.c tools/embed.c
+	clang-format -i src/*.c src/*/*.c src/*/*.h tools/devsim/*.c tools/devsim/*.h tests/unit/*.c tools/embed.c
 
 clean:
 	rm -rf build
