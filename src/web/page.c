@@ -85,3 +85,22 @@ void page_notice(struct req *r, int status, const char *title_key, const char *m
     }
     page_render(r, status, "notice", c);
 }
+
+const struct page_outcome *page_outcome_find(const struct page_outcome *t, int rc)
+{
+    while (t->status && t->rc != rc) t++;
+    return t;
+}
+
+void page_outcome(struct req *r, const struct page_outcome *t, int rc, const char *href,
+                  const char *link_key)
+{
+    const struct page_outcome *o = page_outcome_find(t, rc);
+    int status = o->status ? o->status : 503;
+    if (!strncmp(r->path, "/api/", 5) || (!href && !o->title_key && status >= 400)) {
+        page_error(r, status, o->msg_key);
+        return;
+    }
+    page_notice(r, status, o->title_key ? o->title_key : "error.title", o->msg_key,
+                href ? href : "/", href ? link_key : "error.home");
+}

@@ -21,4 +21,20 @@ void page_error(struct req *r, int status, const char *msg_key);
 void page_notice(struct req *r, int status, const char *title_key, const char *msg_key,
                  const char *href, const char *link_key);
 
+/* One row of a handler's outcome table: what the page says for one result of a domain call.
+ * A table ends with a row whose status is 0; that row (its title and message) answers every
+ * result the table does not list, with status 503 when its own status is 0. */
+struct page_outcome {
+    int rc;              /* the domain call's result (an enum value) */
+    int status;          /* HTTP status */
+    const char *title_key; /* NULL: "error.title" */
+    const char *msg_key;
+};
+/* The row for rc in t (the last row when none matches). */
+const struct page_outcome *page_outcome_find(const struct page_outcome *t, int rc);
+/* The one render call of an outcome: page_notice (or page_error under /api/) with the row of
+ * t for rc; href/link_key as for page_notice (NULL href: a link home). */
+void page_outcome(struct req *r, const struct page_outcome *t, int rc, const char *href,
+                  const char *link_key);
+
 #endif
