@@ -231,9 +231,14 @@ static void render_block(struct rstate *st, const char *name, size_t nl, const c
         render(st, dflt, dn, c);
         return;
     }
-    int saved = st->nblocks;
-    st->nblocks = b->level;
-    render(st, b->body, b->bn, c);
+    /* the overrides given after b step aside (parents in b's body reuse their slots) */
+    struct tblock aside[TMPL_MAX_BLOCKS];
+    int saved = st->nblocks, level = b->level;
+    struct tblock own = *b;
+    memcpy(aside, st->blocks + level, (size_t)(saved - level) * sizeof(aside[0]));
+    st->nblocks = level;
+    render(st, own.body, own.bn, c);
+    memcpy(st->blocks + level, aside, (size_t)(saved - level) * sizeof(aside[0]));
     st->nblocks = saved;
 }
 

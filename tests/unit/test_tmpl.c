@@ -161,20 +161,25 @@ Test(tmpl, blocks_render_their_default_without_a_parent)
     render_eq("{{$b}}{{/b}}", "");
 }
 
+/* src renders, and its output holds each of the NULL-ended want and none of the NULL-ended bad. */
+static void renders_with(const char *src, const char *const *want, const char *const *bad)
+{
+    const char *out = html(src);
+    cr_assert_not_null(out, "%s did not render", src);
+    for (; want && *want; want++) cr_assert(strstr(out, *want), "no %s in %s", *want, out);
+    for (; bad && *bad; bad++) cr_assert_null(strstr(out, *bad), "%s in %s", *bad, out);
+}
+
 Test(tmpl, parent_overrides_blocks_escaped_in_the_callers_context)
 {
     tmpl_set(ctx, "link", "https://x/?a=1&b=2");
     tmpl_set(ctx, "who", "<Eve>");
-    const char *out =
-        html("{{<_mail_button}}ignored {{$label}}Go {{who}}{{/label}}{{/_mail_button}}");
-    cr_assert_not_null(out);
-    cr_assert(strstr(out, ">Go &lt;Eve&gt;</a>"), "%s", out);
-    cr_assert(strstr(out, "href=\"https://x/?a=1&amp;b=2\""), "%s", out);
-    cr_assert_null(strstr(out, "ignored"));
+    renders_with("{{<_mail_button}}ignored {{$label}}Go {{who}}{{/label}}{{/_mail_button}}",
+                 (const char *[]){">Go &lt;Eve&gt;</a>", "href=\"https://x/?a=1&amp;b=2\"", NULL},
+                 (const char *[]){"ignored", NULL});
     /* without the override the block's default (empty) stands */
-    out = html("{{<_mail_button}}{{/_mail_button}}");
-    cr_assert_not_null(out);
-    cr_assert(strstr(out, "border-radius:4px;\"></a>"), "%s", out);
+    renders_with("{{<_mail_button}}{{/_mail_button}}",
+                 (const char *[]){"border-radius:4px;\"></a>", NULL}, NULL);
 }
 
 Test(tmpl, parent_in_text_mode_uses_the_txt_layout)
@@ -188,18 +193,23 @@ Test(tmpl, parent_in_text_mode_uses_the_txt_layout)
 Test(tmpl, nested_parents_outermost_override_wins)
 {
     /* _email_hinted overrides _email's aria and hint blocks; the caller's id reaches both */
-    const char *out = html("{{<_email_hinted}}{{$id}}wx{{/id}}{{$hint_text}}H{{/hint_text}}"
-                           "{{$required}}{{/required}}{{/_email_hinted}}");
-    cr_assert_not_null(out);
-    cr_assert(strstr(out, "<input id=\"wx\""), "%s", out);
-    cr_assert(strstr(out, "aria-describedby=\"wx-hint\""), "%s", out);
-    cr_assert(strstr(out, "<p class=\"hint\" id=\"wx-hint\">H</p>"), "%s", out);
-    cr_assert_null(strstr(out, " required"));
+    renders_with("{{<_email_hinted}}{{$id}}wx{{/id}}{{$hint_text}}H{{/hint_text}}"
+                 "{{$required}}{{/required}}{{/_email_hinted}}",
+                 (const char *[]){"<input id=\"wx\"", "aria-describedby=\"wx-hint\"",
+                                  "<p class=\"hint\" id=\"wx-hint\">H</p>", NULL},
+                 (const char *[]){" required", NULL});
     /* an override of a block _email_hinted itself overrides: the caller's wins */
-    out = html("{{<_email_hinted}}{{$hint}}[mine]{{/hint}}{{/_email_hinted}}");
-    cr_assert_not_null(out);
-    cr_assert(strstr(out, "[mine]"), "%s", out);
-    cr_assert_null(strstr(out, "class=\"hint\""));
+    renders_with("{{<_email_hinted}}{{$hint}}[mine]{{/hint}}{{/_email_hinted}}",
+                 (const char *[]){"[mine]", NULL}, (const char *[]){"class=\"hint\"", NULL});
+}
+
+Test(tmpl, a_parent_inside_an_override_leaves_the_later_overrides_alone)
+{
+    /* the greeting's parent gives three blocks while _mail's own overrides are in force */
+    renders_with("{{<_mail}}{{$greeting}}{{<_mail_button}}{{$label}}L{{/label}}{{$x}}{{/x}}{{$y}}"
+                 "{{/y}}{{/_mail_button}}{{/greeting}}{{$rows}}<R>{{/rows}}"
+                 "{{$subject}}S{{/subject}}{{/_mail}}",
+                 (const char *[]){"<title>S</title>", ">L</a>", "<R>", NULL}, NULL);
 }
 
 Test(tmpl, parents_and_blocks_malformed_or_too_deep_refused)
