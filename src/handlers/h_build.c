@@ -1,9 +1,6 @@
 /* h_build: the Code Build page (/build): the Git platforms, bound or not, with bind buttons,
  * and one bound platform's repositories (?p=NAME picks which; repos.c reads them), or why
  * they cannot be listed right now. Every outcome of the provider is a message on the page. */
-#include <string.h>
-#include <time.h>
-
 #include "arena.h"
 #include "config.h"
 #include "handlers.h"
@@ -13,24 +10,11 @@
 #include "session.h"
 #include "tmpl.h"
 
-/* catalog key of the message for a state that lists nothing (NULL for the others) */
-static const char *state_key(enum repos_state s)
-{
-    switch (s) {
-    case RS_OFF:
-        return "repos.off";
-    case RS_TIMEOUT:
-        return "repos.timeout";
-    case RS_DOWN:
-        return "repos.down";
-    case RS_BAD:
-        return "repos.bad";
-    case RS_STORE:
-        return "repos.store";
-    default:
-        return NULL;
-    }
-}
+/* The message of a state that lists nothing (NULL for the others). */
+static const char *const state_keys[] = {
+    [RS_OFF] = "repos.off", [RS_TIMEOUT] = "repos.timeout", [RS_DOWN] = "repos.down",
+    [RS_BAD] = "repos.bad", [RS_STORE] = "repos.store",
+};
 
 static void platform_items(struct req *r, struct tmpl_ctx *c, const struct repos_view *v)
 {
@@ -59,14 +43,8 @@ static void repo_items(struct req *r, struct tmpl_ctx *c, const struct oauth2_re
         tmpl_set_bool(it, "public", rp->private_ == 0);
         tmpl_set(it, "branch", rp->branch);
         if (rp->updated > 0) {
-            time_t t = (time_t)rp->updated;
-            struct tm tm;
-            char day[16], iso[32];
-            gmtime_r(&t, &tm);
-            strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-            strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-            tmpl_set(it, "updated", arena_strdup(r->a, day));
-            tmpl_set(it, "updated_iso", arena_strdup(r->a, iso));
+            tmpl_set(it, "updated", page_date(r, rp->updated, PAGE_DAY));
+            tmpl_set(it, "updated_iso", page_date(r, rp->updated, PAGE_ISO));
         }
     }
 }
@@ -81,7 +59,9 @@ static void repos_part(struct req *r, struct tmpl_ctx *c, const struct repos_vie
     tmpl_set(c, "rebind_href", pl->bind_href);
     tmpl_setf(c, "seconds", "%lld", (long long)(cfg->oauth_timeout > 0 ? cfg->oauth_timeout : 10));
     tmpl_setf(c, "max", "%d", REPOS_MAX);
-    const char *key = state_key(v->state);
+    const char *key = (unsigned)v->state < sizeof(state_keys) / sizeof(state_keys[0])
+                          ? state_keys[v->state]
+                          : NULL;
     if (key) tmpl_set(c, "repos_error", page_t(r, c, key));
     tmpl_set_bool(c, "rebind", v->state == RS_REBIND);
     if (v->state != RS_LIST) return;

@@ -71,22 +71,21 @@ void h_console_tour(struct req *r)
     resp_redirect(r, "/console");
 }
 
+/* Back to the console, which says how the resend went (nothing to send: nothing). */
+static const char *const resent_to[] = {
+    [RESEND_OK] = "/console?sent=1",
+    [RESEND_LIMITED] = "/console?limited=1",
+    [RESEND_NOTHING] = "/console",
+};
+
 void h_verify_resend(struct req *r)
 {
-    switch (verify_resend(r->a, r->sess->account_id, r->ip, r->lang, time(NULL))) {
-    case RESEND_OK:
-        resp_redirect(r, "/console?sent=1");
-        return;
-    case RESEND_LIMITED:
-        resp_redirect(r, "/console?limited=1");
-        return;
-    case RESEND_NOTHING:
-        resp_redirect(r, "/console");
-        return;
-    default:
+    enum resend_rc rc = verify_resend(r->a, r->sess->account_id, r->ip, r->lang, time(NULL));
+    if (rc == RESEND_ERR || (unsigned)rc >= sizeof(resent_to) / sizeof(resent_to[0])) {
         page_error(r, 503, "error.unavailable");
         return;
     }
+    resp_redirect(r, resent_to[rc]);
 }
 
 /* Image Registry: the account's namespace; pushing is not offered yet. */

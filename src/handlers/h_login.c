@@ -44,6 +44,19 @@ void h_login_form(struct req *r)
     render_form(r, 200, NULL, NULL, 0);
 }
 
+/* The refusals: the form again with the message, and the captcha after the captcha's own
+ * refusals and the rate limit (after a wrong password: when login_run asks for it). */
+static const struct page_outcome refusals[] = {
+    {LOGIN_BAD, 401, NULL, "login.err.bad"},
+    {LOGIN_CAPTCHA_NEEDED, 401, NULL, "login.err.captcha_needed"},
+    {LOGIN_CAPTCHA_WRONG, 401, NULL, "captcha.err.wrong"},
+    {LOGIN_CAPTCHA_MISSING, 401, NULL, "captcha.err.missing"},
+    {LOGIN_DISABLED, 403, NULL, "login.err.disabled"},
+    {LOGIN_LIMITED, 429, NULL, "login.err.rate"},
+    {LOGIN_BUSY, 503, NULL, "error.busy"},
+    {0, 0, NULL, "error.unavailable"},
+};
+
 void h_login_submit(struct req *r)
 {
     struct login_in in = {
@@ -55,29 +68,10 @@ void h_login_submit(struct req *r)
     };
     struct login_out out;
     enum login_rc rc = login_run(r->a, &in, &out);
-    switch (rc) {
-    case LOGIN_OK:
-        break;
-    case LOGIN_BAD:
-        render_form(r, 401, in.identifier, "login.err.bad", out.want_captcha);
-        return;
-    case LOGIN_CAPTCHA_NEEDED:
-        render_form(r, 401, in.identifier, "login.err.captcha_needed", 1);
-        return;
-    case LOGIN_CAPTCHA_WRONG:
-        render_form(r, 401, in.identifier, "captcha.err.wrong", 1);
-        return;
-    case LOGIN_CAPTCHA_MISSING:
-        render_form(r, 401, in.identifier, "captcha.err.missing", 1);
-        return;
-    case LOGIN_DISABLED:
-        render_form(r, 403, in.identifier, "login.err.disabled", 0);
-        return;
-    case LOGIN_LIMITED:
-        render_form(r, 429, in.identifier, "login.err.rate", 1);
-        return;
-    default:
-        render_form(r, 503, in.identifier, "error.busy", 0);
+    if (rc != LOGIN_OK) {
+        const struct page_outcome *o = page_outcome_own(r, refusals, (int)rc, NULL, NULL);
+        int captcha = rc == LOGIN_BAD ? out.want_captcha : rc != LOGIN_DISABLED && rc != LOGIN_BUSY;
+        if (o) render_form(r, o->status, in.identifier, o->msg_key, captcha);
         return;
     }
     if (session_begin(r, out.account_id) != 0) {

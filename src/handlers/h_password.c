@@ -28,49 +28,35 @@ void h_password_forgot_form(struct req *r)
     render_forgot(r, 200, req_arg(r, "email"), NULL, 0);
 }
 
+static const struct page_outcome forgot_refusals[] = {
+    {RESET_INVALID, 400, NULL, NULL}, /* the domain's message for the field */
+    {RESET_LIMITED, 429, NULL, "forgot.err.limited"},
+    {0, 0, NULL, "error.unavailable"},
+};
+
 void h_password_forgot(struct req *r)
 {
     const char *email = req_form(r, "email"), *err = NULL;
-    switch (reset_request(r->a, email, r->ip, r->lang, &err)) {
-    case RESET_OK:
+    int rc = reset_request(r->a, email, r->ip, r->lang, &err);
+    if (rc == RESET_OK) {
         render_forgot(r, 200, email, NULL, 1);
         return;
-    case RESET_INVALID:
-        render_forgot(r, 400, email, err, 0);
-        return;
-    case RESET_LIMITED:
-        render_forgot(r, 429, email, "forgot.err.limited", 0);
-        return;
-    default:
-        page_error(r, 503, "error.unavailable");
-        return;
     }
+    const struct page_outcome *o = page_outcome_own(r, forgot_refusals, rc, NULL, NULL);
+    if (o) render_forgot(r, o->status, email, o->msg_key ? o->msg_key : err, 0);
 }
 
-/* A link that cannot be used: why, and where to get a new one. */
-static int bad_link(struct req *r, enum reset_rc rc)
-{
-    const char *key;
-    int status;
-    switch (rc) {
-    case RESET_UNKNOWN:
-        key = "reset.err.unknown", status = 404;
-        break;
-    case RESET_USED:
-        key = "reset.err.used", status = 410;
-        break;
-    case RESET_EXPIRED:
-        key = "reset.err.expired", status = 410;
-        break;
-    case RESET_STALE:
-        key = "reset.err.stale", status = 410;
-        break;
-    default:
-        return 0;
-    }
-    page_notice(r, status, "reset.err.title", key, "/password/forgot", "forgot.again");
-    return 1;
-}
+/* A link that cannot be used says why and leads to a new one; the form shows a refused password
+ * (the domain's message). */
+static const struct page_outcome reset_answers[] = {
+    {RESET_INVALID, 400, NULL, NULL},
+    {RESET_UNKNOWN, 404, "reset.err.title", "reset.err.unknown"},
+    {RESET_USED, 410, "reset.err.title", "reset.err.used"},
+    {RESET_EXPIRED, 410, "reset.err.title", "reset.err.expired"},
+    {RESET_STALE, 410, "reset.err.title", "reset.err.stale"},
+    {RESET_BUSY, 503, "error.title", "error.busy"},
+    {0, 0, NULL, "error.unavailable"},
+};
 
 static void render_reset(struct req *r, int status, const char *token, const char *username,
                          const char *err)
@@ -92,37 +78,27 @@ void h_password_reset_form(struct req *r)
     resp_header(r, "Referrer-Policy", "same-origin");
     const char *token = req_arg(r, "token");
     char *username = NULL;
-    enum reset_rc rc = reset_check(r->a, token, &username);
-    if (bad_link(r, rc)) return;
-    if (rc != RESET_OK) {
-        page_error(r, 503, "error.unavailable");
-        return;
-    }
-    render_reset(r, 200, token, username, NULL);
+    int rc = reset_check(r->a, token, &username);
+    if (rc == RESET_OK)
+        render_reset(r, 200, token, username, NULL);
+    else if (page_outcome_own(r, reset_answers, rc, "/password/forgot", "forgot.again"))
+        page_error(r, 503, "error.unavailable"); /* a look refuses no password */
 }
 
 void h_password_reset(struct req *r)
 {
     const char *token = req_form(r, "token"), *err = NULL;
-    enum reset_rc rc = reset_complete(r->a, token, req_form(r, "password"), r->ip, r->lang, &err);
-    if (bad_link(r, rc)) return;
-    switch (rc) {
-    case RESET_OK:
+    int rc = reset_complete(r->a, token, req_form(r, "password"), r->ip, r->lang, &err);
+    if (rc == RESET_OK) {
         /* every session ended, this browser's too: it signs in with the new password */
         if (r->sess) session_end(r);
         page_notice(r, 200, "reset.ok.title", "reset.ok.message", "/login", "login.title");
         return;
-    case RESET_INVALID: {
-        char *username = NULL;
-        reset_check(r->a, token, &username);
-        render_reset(r, 400, token, username, err);
-        return;
     }
-    case RESET_BUSY:
-        page_error(r, 503, "error.busy");
-        return;
-    default:
-        page_error(r, 503, "error.unavailable");
-        return;
-    }
+    const struct page_outcome *o =
+        page_outcome_own(r, reset_answers, rc, "/password/forgot", "forgot.again");
+    if (!o) return;
+    char *username = NULL;
+    reset_check(r->a, token, &username);
+    render_reset(r, o->status, token, username, err);
 }

@@ -50,25 +50,20 @@ void h_reauth_form(struct req *r)
     render(r, 200, NULL);
 }
 
+static const struct page_outcome refusals[] = {
+    {REAUTH_BAD, 401, NULL, "reauth.err.bad"},
+    {REAUTH_NO_PASSWORD, 400, NULL, "reauth.err.no_password"},
+    {REAUTH_LIMITED, 429, NULL, "reauth.err.limited"},
+    {REAUTH_BUSY, 503, NULL, "error.busy"},
+    {0, 0, NULL, "error.unavailable"},
+};
+
 void h_reauth_submit(struct req *r)
 {
-    switch (reauth_password(r->a, r->sess->account_id, req_form(r, "password"), r->ip)) {
-    case REAUTH_OK:
-        break;
-    case REAUTH_BAD:
-        render(r, 401, "reauth.err.bad");
-        return;
-    case REAUTH_NO_PASSWORD:
-        render(r, 400, "reauth.err.no_password");
-        return;
-    case REAUTH_LIMITED:
-        render(r, 429, "reauth.err.limited");
-        return;
-    case REAUTH_BUSY:
-        render(r, 503, "error.busy");
-        return;
-    default:
-        page_error(r, 503, "error.unavailable");
+    int rc = reauth_password(r->a, r->sess->account_id, req_form(r, "password"), r->ip);
+    if (rc != REAUTH_OK) {
+        const struct page_outcome *o = page_outcome_own(r, refusals, rc, NULL, NULL);
+        if (o) render(r, o->status, o->msg_key);
         return;
     }
     if (session_reauthenticated(r) != 0) {

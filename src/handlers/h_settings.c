@@ -1,10 +1,8 @@
 /* h_settings: /settings (username, email, password, linked accounts, sessions, security
  * activity, language, deletion) and its forms, each posting to its own path and answered with a
- * redirect back (done) or the page again with the section's message (refused); the
- * email-change link; the deletion page. */
-#include <stdio.h>
+ * redirect back (done) or the page again with the section's message (refused); the deletion
+ * page. (The email-change link: h_verify.c.) */
 #include <string.h>
-#include <time.h>
 
 #include "arena.h"
 #include "config.h"
@@ -23,26 +21,6 @@ struct form_back {
     const char *username, *email;
 };
 
-static const char *utc(struct req *r, int64_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm);
-    return arena_strdup(r->a, buf);
-}
-
-static const char *iso(struct req *r, int64_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%MZ", &tm);
-    return arena_strdup(r->a, buf);
-}
-
 static void add_sessions(struct req *r, struct tmpl_ctx *c, const struct settings_view *v)
 {
     const struct i18n_cat *cat = i18n_cat(r->lang);
@@ -57,9 +35,9 @@ static void add_sessions(struct req *r, struct tmpl_ctx *c, const struct setting
                                                : i18n_get(cat, "settings.sessions.unknown");
         tmpl_set(it, "device", device);
         tmpl_set(it, "ip", s->ip && *s->ip ? s->ip : "—");
-        tmpl_set(it, "seen", utc(r, s->last_seen));
-        tmpl_set(it, "seen_iso", iso(r, s->last_seen));
-        tmpl_set(it, "since", utc(r, s->created_at));
+        tmpl_set(it, "seen", page_date(r, s->last_seen, PAGE_MINUTE));
+        tmpl_set(it, "seen_iso", page_date(r, s->last_seen, PAGE_ISO_MINUTE));
+        tmpl_set(it, "since", page_date(r, s->created_at, PAGE_MINUTE));
         tmpl_set(it, "sid", s->id_hash);
         tmpl_setf(it, "n", "%d", i + 1);
         tmpl_set_bool(it, "current", s->current);
@@ -76,8 +54,8 @@ static void add_events(struct req *r, struct tmpl_ctx *c, const struct settings_
         struct tmpl_ctx *it = tmpl_list_add(c, "events");
         const char *key = arena_printf(r->a, "audit.%s", e->event);
         tmpl_set(it, "what", i18n_has(cat, key) ? i18n_get(cat, key) : e->event);
-        tmpl_set(it, "at", utc(r, e->at));
-        tmpl_set(it, "at_iso", iso(r, e->at));
+        tmpl_set(it, "at", page_date(r, e->at, PAGE_MINUTE));
+        tmpl_set(it, "at_iso", page_date(r, e->at, PAGE_ISO_MINUTE));
         tmpl_set(it, "ip", e->ip && *e->ip ? e->ip : "—");
         const char *dkey = e->detail ? arena_printf(r->a, "audit.detail.%.40s", e->detail) : NULL;
         tmpl_set(it, "detail", dkey && i18n_has(cat, dkey) ? i18n_get(cat, dkey) : e->detail);
@@ -127,33 +105,31 @@ static struct set_who who(struct req *r)
     return w;
 }
 
-/* The common answers of the forms: done → redirect; refused → the page with the message. */
+/* The forms' refusals: the page again with the section's message (the domain's for a field), or
+ * an error page. Done and unchanged go back to the section; no fresh sign-in goes to /reauth. */
+static const struct page_outcome refusals[] = {
+    {SET_INVALID, 400, NULL, NULL},
+    {SET_BAD_PASSWORD, 403, NULL, NULL},
+    {SET_LIMITED, 429, NULL, "settings.err.limited"},
+    {SET_BUSY, 503, "error.title", "error.busy"},
+    {0, 0, NULL, "error.unavailable"},
+};
+
 static void answer(struct req *r, enum set_rc rc, const char *done, struct form_back *f)
 {
-    switch (rc) {
-    case SET_OK:
-        resp_redirect(r, arena_printf(r->a, "/settings?done=%s#%s", done, f->section));
-        return;
-    case SET_SAME:
-        resp_redirect(r, arena_printf(r->a, "/settings#%s", f->section));
-        return;
-    case SET_REAUTH:
-        resp_redirect(r, arena_printf(r->a, "/reauth?next=%s", http_urlencode(r->a, "/settings")));
-        return;
-    case SET_LIMITED:
-        f->err = "settings.err.limited";
-        render(r, 429, f);
-        return;
-    case SET_BUSY:
-        page_error(r, 503, "error.busy");
-        return;
-    case SET_ERR:
-        page_error(r, 503, "error.unavailable");
-        return;
-    default:
-        render(r, rc == SET_BAD_PASSWORD ? 403 : 400, f);
+    if (rc == SET_OK || rc == SET_SAME) {
+        resp_redirect(r, rc == SET_OK ? arena_printf(r->a, "/settings?done=%s#%s", done, f->section)
+                                      : arena_printf(r->a, "/settings#%s", f->section));
         return;
     }
+    if (rc == SET_REAUTH) {
+        page_reauth(r, "/settings");
+        return;
+    }
+    const struct page_outcome *o = page_outcome_own(r, refusals, (int)rc, NULL, NULL);
+    if (!o) return;
+    if (o->msg_key) f->err = o->msg_key;
+    render(r, o->status, f);
 }
 
 void h_settings_username(struct req *r)
@@ -214,36 +190,6 @@ void h_settings_sessions_end_others(struct req *r)
     resp_redirect(r, "/settings?done=sessions#sessions");
 }
 
-/* ---- the email-change link ---- */
-
-void h_email_confirm(struct req *r)
-{
-    resp_header(r, "Referrer-Policy", "no-referrer");
-    char *email = NULL;
-    const char *href = r->sess ? "/settings" : "/login";
-    const char *link = r->sess ? "settings.title" : "login.title";
-    switch (settings_email_confirm(r->a, req_arg(r, "token"), r->ip, &email)) {
-    case EMAIL_CONFIRMED:
-        page_notice(r, 200, "email.ok.title", "email.ok.message", href, link);
-        return;
-    case EMAIL_LINK_USED:
-        page_notice(r, 410, "email.err.title", "verify.err.used", href, link);
-        return;
-    case EMAIL_LINK_EXPIRED:
-        page_notice(r, 410, "email.err.title", "email.err.expired", href, link);
-        return;
-    case EMAIL_LINK_TAKEN:
-        page_notice(r, 409, "email.err.title", "verify.err.taken", href, link);
-        return;
-    case EMAIL_LINK_UNKNOWN:
-        page_notice(r, 404, "email.err.title", "verify.err.unknown", href, link);
-        return;
-    default:
-        page_error(r, 503, "error.unavailable");
-        return;
-    }
-}
-
 /* ---- deletion ---- */
 
 static void render_delete(struct req *r, int status, const char *err)
@@ -260,38 +206,31 @@ static void render_delete(struct req *r, int status, const char *err)
     page_render(r, status, "settings_delete", c);
 }
 
-static void to_reauth(struct req *r)
-{
-    resp_redirect(r,
-                  arena_printf(r->a, "/reauth?next=%s", http_urlencode(r->a, "/settings/delete")));
-}
-
 void h_settings_delete_form(struct req *r)
 {
     if (!session_fresh(r)) {
-        to_reauth(r);
+        page_reauth(r, "/settings/delete");
         return;
     }
     render_delete(r, 200, NULL);
 }
 
+static const struct page_outcome delete_answers[] = {
+    {SET_OK, 200, "delete.ok.title", "delete.ok.message"},
+    {SET_INVALID, 400, NULL, NULL},
+    {0, 0, NULL, "error.unavailable"},
+};
+
 void h_settings_delete(struct req *r)
 {
     struct set_who w = who(r);
     const char *err = NULL;
-    switch (settings_delete(r->a, &w, req_form(r, "confirm"), &err)) {
-    case SET_OK:
-        session_end(r);
-        page_notice(r, 200, "delete.ok.title", "delete.ok.message", "/", "error.home");
-        return;
-    case SET_REAUTH:
-        to_reauth(r);
-        return;
-    case SET_INVALID:
-        render_delete(r, 400, err);
-        return;
-    default:
-        page_error(r, 503, "error.unavailable");
+    enum set_rc rc = settings_delete(r->a, &w, req_form(r, "confirm"), &err);
+    if (rc == SET_REAUTH) {
+        page_reauth(r, "/settings/delete");
         return;
     }
+    if (rc == SET_OK) session_end(r); /* before the page: it shows a signed-out header */
+    const struct page_outcome *o = page_outcome_own(r, delete_answers, (int)rc, "/", "error.home");
+    if (o) render_delete(r, o->status, err);
 }

@@ -1,39 +1,52 @@
-/* h_verify: opening the link of a verification mail. The page's URL carries a token, so it is
- * served with Referrer-Policy: no-referrer. */
+/* h_verify: opening the link of a mail that proves an address: the verification mail (/verify)
+ * and the email-change mail (/settings/email/confirm). Both answer with a page saying what
+ * happened, leading on to the console or the settings when signed in, else to sign in. The
+ * page's URL carries a token, so it is served with Referrer-Policy: no-referrer. */
 #include "handlers.h"
 #include "http.h"
 #include "page.h"
-#include "tmpl.h"
+#include "settings.h"
 #include "verify.h"
+
+static const struct page_outcome verify_pages[] = {
+    {VERIFY_OK, 200, "verify.ok.title", "verify.ok.message"},
+    {VERIFY_USED, 410, "verify.err.title", "verify.err.used"},
+    {VERIFY_EXPIRED, 410, "verify.err.title", "verify.err.expired"},
+    {VERIFY_TAKEN, 409, "verify.err.title", "verify.err.taken"},
+    {VERIFY_STALE, 410, "verify.err.title", "verify.err.stale"},
+    {VERIFY_UNKNOWN, 404, "verify.err.title", "verify.err.unknown"},
+    {0, 0, NULL, "error.unavailable"},
+};
+
+static const struct page_outcome email_pages[] = {
+    {EMAIL_CONFIRMED, 200, "email.ok.title", "email.ok.message"},
+    {EMAIL_LINK_USED, 410, "email.err.title", "verify.err.used"},
+    {EMAIL_LINK_EXPIRED, 410, "email.err.title", "email.err.expired"},
+    {EMAIL_LINK_TAKEN, 409, "email.err.title", "verify.err.taken"},
+    {EMAIL_LINK_UNKNOWN, 404, "email.err.title", "verify.err.unknown"},
+    {0, 0, NULL, "error.unavailable"},
+};
+
+/* The page for rc (a row of t); signed in, its link leads to home (titled home_key). */
+static void link_page(struct req *r, const struct page_outcome *t, int rc, const char *home,
+                      const char *home_key)
+{
+    page_outcome_own(r, t, rc, r->sess ? home : "/login", r->sess ? home_key : "login.title");
+}
 
 void h_verify(struct req *r)
 {
     resp_header(r, "Referrer-Policy", "no-referrer");
     int64_t account_id = 0;
     char *email = NULL;
-    const char *href = r->sess ? "/console" : "/login";
-    const char *link = r->sess ? "console.title" : "login.title";
-    switch (verify_consume(r->a, req_arg(r, "token"), r->ip, &account_id, &email)) {
-    case VERIFY_OK:
-        page_notice(r, 200, "verify.ok.title", "verify.ok.message", href, link);
-        return;
-    case VERIFY_USED:
-        page_notice(r, 410, "verify.err.title", "verify.err.used", href, link);
-        return;
-    case VERIFY_EXPIRED:
-        page_notice(r, 410, "verify.err.title", "verify.err.expired", href, link);
-        return;
-    case VERIFY_TAKEN:
-        page_notice(r, 409, "verify.err.title", "verify.err.taken", href, link);
-        return;
-    case VERIFY_STALE:
-        page_notice(r, 410, "verify.err.title", "verify.err.stale", href, link);
-        return;
-    case VERIFY_UNKNOWN:
-        page_notice(r, 404, "verify.err.title", "verify.err.unknown", href, link);
-        return;
-    default:
-        page_error(r, 503, "error.unavailable");
-        return;
-    }
+    int rc = verify_consume(r->a, req_arg(r, "token"), r->ip, &account_id, &email);
+    link_page(r, verify_pages, rc, "/console", "console.title");
+}
+
+void h_email_confirm(struct req *r)
+{
+    resp_header(r, "Referrer-Policy", "no-referrer");
+    char *email = NULL;
+    int rc = settings_email_confirm(r->a, req_arg(r, "token"), r->ip, &email);
+    link_page(r, email_pages, rc, "/settings", "settings.title");
 }

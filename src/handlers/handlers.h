@@ -22,8 +22,9 @@ void h_logout(struct req *r);
 /* h_console.c */
 void h_console(struct req *r);
 void h_verify_resend(struct req *r);
-/* h_verify.c */
+/* h_verify.c: the links of the verification and email-change mails */
 void h_verify(struct req *r);
+void h_email_confirm(struct req *r);
 /* h_api.c */
 void h_api_me(struct req *r);
 /* h_static.c */
@@ -57,7 +58,6 @@ void h_settings_session_end(struct req *r);
 void h_settings_sessions_end_others(struct req *r);
 void h_settings_delete_form(struct req *r);
 void h_settings_delete(struct req *r);
-void h_email_confirm(struct req *r);
 void h_reauth_form(struct req *r); /* h_reauth.c */
 void h_reauth_submit(struct req *r);
 void h_password_forgot_form(struct req *r); /* h_password.c */

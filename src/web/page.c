@@ -104,3 +104,38 @@ void page_outcome(struct req *r, const struct page_outcome *t, int rc, const cha
     page_notice(r, status, o->title_key ? o->title_key : "error.title", o->msg_key,
                 href ? href : "/", href ? link_key : "error.home");
 }
+
+const struct page_outcome *page_outcome_own(struct req *r, const struct page_outcome *t, int rc,
+                                            const char *href, const char *link_key)
+{
+    const struct page_outcome *o = page_outcome_find(t, rc);
+    if (o->status && !o->title_key) return o;
+    if (!o->status || !strcmp(o->title_key, "error.title"))
+        page_error(r, o->status ? o->status : 503, o->msg_key);
+    else
+        page_outcome(r, t, rc, href, link_key);
+    return NULL;
+}
+
+void page_reauth(struct req *r, const char *next)
+{
+    resp_redirect(r, arena_printf(r->a, "/reauth?next=%s", http_urlencode(r->a, next)));
+}
+
+const char *page_date(struct req *r, int64_t t, enum page_date_form f)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm)) return "";
+    char buf[40];
+    int n =
+        snprintf(buf, sizeof(buf), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    size_t rest = sizeof(buf) - (size_t)n;
+    if (f == PAGE_MINUTE)
+        snprintf(buf + n, rest, " %02d:%02d UTC", tm.tm_hour, tm.tm_min);
+    else if (f == PAGE_ISO_MINUTE)
+        snprintf(buf + n, rest, "T%02d:%02dZ", tm.tm_hour, tm.tm_min);
+    else if (f == PAGE_ISO)
+        snprintf(buf + n, rest, "T%02d:%02d:%02dZ", tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return arena_strdup(r->a, buf);
+}

@@ -25,8 +25,8 @@ void page_notice(struct req *r, int status, const char *title_key, const char *m
  * A table ends with a row whose status is 0; that row (its title and message) answers every
  * result the table does not list, with status 503 when its own status is 0. */
 struct page_outcome {
-    int rc;              /* the domain call's result (an enum value) */
-    int status;          /* HTTP status */
+    int rc;                /* the domain call's result (an enum value) */
+    int status;            /* HTTP status */
     const char *title_key; /* NULL: "error.title" */
     const char *msg_key;
 };
@@ -36,5 +36,22 @@ const struct page_outcome *page_outcome_find(const struct page_outcome *t, int r
  * t for rc; href/link_key as for page_notice (NULL href: a link home). */
 void page_outcome(struct req *r, const struct page_outcome *t, int rc, const char *href,
                   const char *link_key);
+
+/* For a handler that answers some results itself (the form again, a redirect): t's row for rc
+ * when it has no title (the handler shows its status and message), else NULL once rc is answered:
+ * the default row and rows titled "error.title" with page_error (a link home), the other titled
+ * rows with page_outcome(r, t, rc, href, link_key). */
+const struct page_outcome *page_outcome_own(struct req *r, const struct page_outcome *t, int rc,
+                                            const char *href, const char *link_key);
+/* Redirects to /reauth, which comes back to next (a same-origin path) once the browser has
+ * confirmed who it is again. */
+void page_reauth(struct req *r, const char *next);
+
+/* How a page shows a time: a day (2026-12-07), a minute (2026-12-07 03:56 UTC), and for a
+ * <time datetime> to the minute (2026-12-07T03:56Z) or to the second (2026-12-07T03:56:01Z). */
+#include <stdint.h>
+enum page_date_form { PAGE_DAY, PAGE_MINUTE, PAGE_ISO_MINUTE, PAGE_ISO };
+/* t (Unix seconds) in UTC in the form f, in r->a. */
+const char *page_date(struct req *r, int64_t t, enum page_date_form f);
 
 #endif

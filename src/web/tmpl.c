@@ -1,6 +1,7 @@
-/* tmpl: renders by scanning the template text directly (templates are a few KB); sections
- * find their closing tag by name with nesting depth. Escaping is the default; raw output
- * needs the triple mustache. */
+/* tmpl: renders by scanning the template text directly (templates are a few KB); sections,
+ * parents and blocks find their closing tag by name with nesting depth. Escaping is the default;
+ * raw output needs the triple mustache. A parent's block overrides are kept on a small stack for
+ * the time the parent renders. */
 #include "tmpl.h"
 
 #include <stdarg.h>
@@ -12,7 +13,8 @@
 #include "i18n.h"
 #include "log.h"
 
-#define TMPL_MAX_DEPTH 16
+#define TMPL_MAX_DEPTH  16
+#define TMPL_MAX_BLOCKS 32
 
 struct tval {
     struct tval *next;
@@ -30,6 +32,13 @@ struct tmpl_ctx {
     struct tval *vals;
 };
 
+/* A block override given in a parent tag: {{$name}}body{{/name}}. */
+struct tblock {
+    const char *name, *body;
+    size_t nl, bn;
+    int level; /* the overrides in force where it was given (the stack's length then) */
+};
+
 struct rstate {
     struct arena *a;
     struct abuf out;
@@ -37,6 +46,8 @@ struct rstate {
     enum tmpl_mode mode;
     int depth;
     int err;
+    struct tblock blocks[TMPL_MAX_BLOCKS]; /* outermost first: the outermost override wins */
+    int nblocks;
 };
 
 struct tmpl_ctx *tmpl_ctx_new(struct arena *a, struct tmpl_ctx *parent)
@@ -180,8 +191,8 @@ static long find_close(const char *s, size_t n, const char *name, size_t nl)
     for (size_t i = 0; i + 4 < n; i++) {
         if (s[i] != '{' || s[i + 1] != '{') continue;
         char kind = s[i + 2];
-        if ((kind == '#' || kind == '^' || kind == '/') && i + 3 + nl + 2 <= n &&
-            !memcmp(s + i + 3, name, nl) && !memcmp(s + i + 3 + nl, "}}", 2)) {
+        if (strchr("#^/<$", kind) && kind && i + 3 + nl + 2 <= n && !memcmp(s + i + 3, name, nl) &&
+            !memcmp(s + i + 3 + nl, "}}", 2)) {
             depth += kind == '/' ? -1 : 1;
             if (depth == 0) return (long)i;
         }
@@ -201,6 +212,70 @@ static void render_partial(struct rstate *st, const char *name, size_t nl, struc
         return;
     }
     render(st, (const char *)as->data, as->len, c);
+}
+
+static const struct tblock *block_find(const struct rstate *st, const char *name, size_t nl)
+{
+    for (int i = 0; i < st->nblocks; i++)
+        if (st->blocks[i].nl == nl && !memcmp(st->blocks[i].name, name, nl)) return &st->blocks[i];
+    return NULL;
+}
+
+/* {{$name}}default{{/name}}: the override in force for name, else the default. An override
+ * renders with the overrides that were in force where it was written. */
+static void render_block(struct rstate *st, const char *name, size_t nl, const char *dflt,
+                         size_t dn, struct tmpl_ctx *c)
+{
+    const struct tblock *b = block_find(st, name, nl);
+    if (!b) {
+        render(st, dflt, dn, c);
+        return;
+    }
+    /* the overrides given after b step aside (parents in b's body reuse their slots) */
+    struct tblock aside[TMPL_MAX_BLOCKS];
+    int saved = st->nblocks, level = b->level;
+    struct tblock own = *b;
+    memcpy(aside, st->blocks + level, (size_t)(saved - level) * sizeof(aside[0]));
+    st->nblocks = level;
+    render(st, own.body, own.bn, c);
+    memcpy(st->blocks + level, aside, (size_t)(saved - level) * sizeof(aside[0]));
+    st->nblocks = saved;
+}
+
+/* {{<name}}…{{/name}}: the template NAME with the blocks given in the body (s, n) overriding
+ * its own; text between the blocks is ignored. Overrides already in force win over these. */
+static void render_parent(struct rstate *st, const char *name, size_t nl, const char *s, size_t n,
+                          struct tmpl_ctx *c)
+{
+    int saved = st->nblocks, level = st->nblocks;
+    size_t i = 0;
+    while (i < n && !st->err) {
+        const char *open = memmem(s + i, n - i, "{{", 2);
+        if (!open) break;
+        const char *tag = open + 2;
+        const char *end = memmem(tag, n - (size_t)(tag - s), "}}", 2);
+        if (!end) break;
+        size_t tl = (size_t)(end - tag), after = (size_t)(end - s) + 2;
+        i = after;
+        if (tl < 2 || !strchr("#^<$", tag[0])) continue;
+        long close = find_close(s + after, n - after, tag + 1, tl - 1);
+        if (close < 0) {
+            log_warnx("tmpl: block %.*s not closed", (int)tl - 1, tag + 1);
+            st->err = 1;
+            break;
+        }
+        i = after + (size_t)close + tl + 4;
+        if (tag[0] != '$' || block_find(st, tag + 1, tl - 1)) continue;
+        if (st->nblocks == TMPL_MAX_BLOCKS) {
+            log_warnx("tmpl: too many blocks");
+            st->err = 1;
+            break;
+        }
+        st->blocks[st->nblocks++] =
+            (struct tblock){tag + 1, s + after, tl - 1, (size_t)close, level};
+    }
+    if (!st->err) render_partial(st, name, nl, c);
+    st->nblocks = saved;
 }
 
 static void render_section(struct rstate *st, char kind, const struct tval *v, const char *body,
@@ -246,14 +321,21 @@ static void render(struct rstate *st, const char *s, size_t n, struct tmpl_ctx *
         size_t tl = (size_t)(end - tag);
         size_t after = (size_t)(end - s) + (triple ? 3 : 2);
         char kind = triple ? '&' : tag[0];
-        if (kind == '#' || kind == '^') {
+        if (kind == '#' || kind == '^' || kind == '<' || kind == '$') {
             long close = find_close(s + after, n - after, tag + 1, tl - 1);
             if (close < 0) {
                 log_warnx("tmpl: section %.*s not closed", (int)tl - 1, tag + 1);
                 st->err = 1;
                 break;
             }
-            render_section(st, kind, lookup(c, tag + 1, tl - 1), s + after, (size_t)close, c);
+            const char *name = tag + 1, *body = s + after;
+            size_t nl = tl - 1, bn = (size_t)close;
+            if (kind == '<')
+                render_parent(st, name, nl, body, bn, c);
+            else if (kind == '$')
+                render_block(st, name, nl, body, bn, c);
+            else
+                render_section(st, kind, lookup(c, name, nl), body, bn, c);
             after += (size_t)close + tl + 4; /* skip {{/name}} */
         } else if (kind == '>') {
             render_partial(st, tag + 1, tl - 1, c);

@@ -4,10 +4,15 @@
  *   {{#name}}…{{/name}}  a list: once per item; a value: once when non-empty
  *   {{^name}}…{{/name}}  when missing, empty or an empty list
  *   {{>name}}       another template (web/templates/NAME.html, or .txt in text mode)
+ *   {{<name}}{{$b}}…{{/b}}{{/name}}  the template NAME with its block b replaced by "…"
+ *                   (text between the blocks is ignored); a layout, or a partial with arguments
+ *   {{$b}}default{{/b}}  a block: the override of b given by a {{<…}} being rendered (the
+ *                   outermost one when several give b), else the default
  *   {{t:key}}       catalog message, escaped; "{var}" inside it takes the context's var
  *   {{! comment}}
- * Names are looked up in the current item, then outward. Values are not copied: they must
- * outlive the render (arena or static memory). */
+ * Partials, parents and blocks nest at most 16 deep and a render holds at most 32 overrides
+ * (beyond: NULL, logged). Names are looked up in the current item, then outward. Values are
+ * not copied: they must outlive the render (arena or static memory). */
 #ifndef DAOID_TMPL_H
 #define DAOID_TMPL_H
 

@@ -1,4 +1,5 @@
-/* Unit tests of tmpl: escaping, raw output, sections, partials, malformed input, messages. */
+/* Unit tests of tmpl: escaping, raw output, sections, partials, parents and blocks, malformed
+ * input, messages. */
 #include "arena.h"
 #include "i18n.h"
 #include "tmpl.h"
@@ -151,6 +152,85 @@ Test(tmpl, partials)
     cr_assert_gt(strlen(foot), 0);
     cr_assert_null(
         tmpl_render(a, "web/templates/no-such.html", ctx, i18n_cat("en"), TMPL_HTML, NULL));
+}
+
+Test(tmpl, blocks_render_their_default_without_a_parent)
+{
+    tmpl_set(ctx, "v", "<v>");
+    render_eq("a{{$b}}x{{v}}{{/b}}c", "ax&lt;v&gt;c");
+    render_eq("{{$b}}{{/b}}", "");
+}
+
+/* src renders, and its output holds each of the NULL-ended want and none of the NULL-ended bad. */
+static void renders_with(const char *src, const char *const *want, const char *const *bad)
+{
+    const char *out = html(src);
+    cr_assert_not_null(out, "%s did not render", src);
+    for (; want && *want; want++) cr_assert(strstr(out, *want), "no %s in %s", *want, out);
+    for (; bad && *bad; bad++) cr_assert_null(strstr(out, *bad), "%s in %s", *bad, out);
+}
+
+Test(tmpl, parent_overrides_blocks_escaped_in_the_callers_context)
+{
+    tmpl_set(ctx, "link", "https://x/?a=1&b=2");
+    tmpl_set(ctx, "who", "<Eve>");
+    renders_with("{{<_mail_button}}ignored {{$label}}Go {{who}}{{/label}}{{/_mail_button}}",
+                 (const char *[]){">Go &lt;Eve&gt;</a>", "href=\"https://x/?a=1&amp;b=2\"", NULL},
+                 (const char *[]){"ignored", NULL});
+    /* without the override the block's default (empty) stands */
+    renders_with("{{<_mail_button}}{{/_mail_button}}",
+                 (const char *[]){"border-radius:4px;\"></a>", NULL}, NULL);
+}
+
+Test(tmpl, parent_in_text_mode_uses_the_txt_layout)
+{
+    tmpl_set(ctx, "site_name", "S&S");
+    const char *out = text("{{<_mail}}{{$greeting}}Hi{{/greeting}} {{$rows}}R{{/rows}}{{/_mail}}");
+    cr_assert_not_null(out);
+    cr_assert_str_eq(out, "Hi\n\nR\n\nS&S\n");
+}
+
+Test(tmpl, nested_parents_outermost_override_wins)
+{
+    /* _email_hinted overrides _email's aria and hint blocks; the caller's id reaches both */
+    renders_with("{{<_email_hinted}}{{$id}}wx{{/id}}{{$hint_text}}H{{/hint_text}}"
+                 "{{$required}}{{/required}}{{/_email_hinted}}",
+                 (const char *[]){"<input id=\"wx\"", "aria-describedby=\"wx-hint\"",
+                                  "<p class=\"hint\" id=\"wx-hint\">H</p>", NULL},
+                 (const char *[]){" required", NULL});
+    /* an override of a block _email_hinted itself overrides: the caller's wins */
+    renders_with("{{<_email_hinted}}{{$hint}}[mine]{{/hint}}{{/_email_hinted}}",
+                 (const char *[]){"[mine]", NULL}, (const char *[]){"class=\"hint\"", NULL});
+}
+
+Test(tmpl, a_parent_inside_an_override_leaves_the_later_overrides_alone)
+{
+    /* the greeting's parent gives three blocks while _mail's own overrides are in force */
+    renders_with("{{<_mail}}{{$greeting}}{{<_mail_button}}{{$label}}L{{/label}}{{$x}}{{/x}}{{$y}}"
+                 "{{/y}}{{/_mail_button}}{{/greeting}}{{$rows}}<R>{{/rows}}"
+                 "{{$subject}}S{{/subject}}{{/_mail}}",
+                 (const char *[]){"<title>S</title>", ">L</a>", "<R>", NULL}, NULL);
+}
+
+Test(tmpl, parents_and_blocks_malformed_or_too_deep_refused)
+{
+    cr_assert_null(html("{{<_mail_button}}{{$label}}x{{/_mail_button}}"));
+    cr_assert_null(html("{{<_mail_button}}never closed"));
+    cr_assert_null(html("{{$b}}never closed"));
+    cr_assert_null(html("{{<_missing_partial}}{{/_missing_partial}}"));
+    /* parents nested in overrides beyond the depth limit */
+    char src[2048] = "", tail[1024] = "";
+    for (int i = 0; i < 20; i++) {
+        strcat(src, "{{<_mail_button}}{{$label}}");
+        strcat(tail, "{{/label}}{{/_mail_button}}");
+    }
+    strcat(src, tail);
+    cr_assert_null(html(src));
+    /* more overrides than the stack holds */
+    char many[2048] = "{{<_mail_button}}";
+    for (int i = 0; i < 40; i++) sprintf(many + strlen(many), "{{$b%d}}{{/b%d}}", i, i);
+    strcat(many, "{{/_mail_button}}");
+    cr_assert_null(html(many));
 }
 
 Test(tmpl, malformed_templates_refused)
