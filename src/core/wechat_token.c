@@ -158,15 +158,29 @@ static int force_allowed(struct st_conn *c, struct arena *a, int64_t now, int64_
     return 1;
 }
 
+/* 1 when another caller stored a usable token since the caller read seen (the stored form
+ * then, or NULL): read again under the lease, before fetching. */
+static int stored_since(struct st_conn *c, struct arena *a, int64_t now, const char *seen)
+{
+    struct tok_row r;
+    if (row_read(c, a, &r) != 0 || !usable(&r, now)) return 0;
+    return !seen || strcmp(r.sealed, seen) != 0;
+}
+
 /* Fetches and stores a token under the lease; bad is the token just reported invalid (or
- * NULL). 1 (and *tok, *sealed) fetched, 0 the lease is held elsewhere, -1 failed. */
-static int refresh(struct st_conn *c, struct arena *a, int64_t now, const char *bad, char **tok,
-                   char **sealed)
+ * NULL), seen the stored form the caller read. 1 (and *tok, *sealed) fetched, 0 the lease is
+ * held elsewhere (or another caller's fetch landed since seen was read), -1 failed. */
+static int refresh(struct st_conn *c, struct arena *a, int64_t now, const char *bad,
+                   const char *seen, char **tok, char **sealed)
 {
     char owner[TOKEN_LEN + 1];
     token_new(owner);
     int got = lease_take(c, owner, now);
     if (got <= 0) return got;
+    if (stored_since(c, a, now, seen)) { /* invariant 1: one fetch however many callers race */
+        lease_fail(c, owner, 0);
+        return 0;
+    }
     int64_t ttl = 0, retry_at = now + WXTOK_FAIL_BACKOFF;
     int force = 0;
     if (wechat_api_fetch_token(a, 0, tok, &ttl) != WXAPI_OK) goto fail;
@@ -200,8 +214,9 @@ int wechat_token_keep(int64_t now)
     int rc = -1;
     char *tok = NULL, *sealed = NULL;
     if (row_read(c, a, &r) == 0)
-        rc = usable(&r, now) && now < r.refresh_at ? 0
-                                                   : refresh(c, a, now, refused(&r), &tok, &sealed);
+        rc = usable(&r, now) && now < r.refresh_at
+                 ? 0
+                 : refresh(c, a, now, refused(&r), r.sealed, &tok, &sealed);
     arena_free(a);
     return rc;
 }
@@ -216,7 +231,7 @@ static char *token_for(struct arena *a, int64_t now, const char *bad, char **sea
     *sealed = r.sealed;
     if (usable(&r, now)) return r.token;
     char *tok = NULL;
-    int got = refresh(c, a, now, bad ? bad : refused(&r), &tok, sealed);
+    int got = refresh(c, a, now, bad ? bad : refused(&r), r.sealed, &tok, sealed);
     if (got == 1) return tok;
     if (got < 0) return NULL;
     for (int waited = 0; waited < WXTOK_WAIT_MS; waited += 100) {

@@ -10,7 +10,9 @@
  * Invariants:
  *  1. At most one node fetches at a time: fetching needs the lease, which one conditional
  *     UPDATE (lease_until <= now) hands to one caller. A fetch invalidates the previous token
- *     (classic mode), so uncoordinated fetches would break the other nodes' calls.
+ *     (classic mode), so uncoordinated fetches would break the other nodes' calls. A caller
+ *     that gets the lease after another caller's token landed (it read the row before) uses
+ *     that token and hands the lease back.
  *  2. Requests never fetch while a valid token is stored (no fetch per QR code); the keeper
  *     thread refreshes before expiry (refresh_at), so requests normally only read.
  *  3. A token reported invalid is dropped only while it is still the stored one (compare and
