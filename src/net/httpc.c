@@ -146,15 +146,11 @@ json_t *httpc_json(const char *body, size_t len)
 
 const char *httpc_rc_name(enum httpc_rc rc)
 {
-    switch (rc) {
-    case HTTPC_OK:
-        return "ok";
-    case HTTPC_TIMEOUT:
-        return "timeout";
-    case HTTPC_UNREACHABLE:
-        return "unreachable";
-    case HTTPC_TOO_BIG:
-        return "too big";
-    }
-    return "?";
+    static const char *const names[] = {
+        [HTTPC_OK] = "ok",
+        [HTTPC_TIMEOUT] = "timeout",
+        [HTTPC_UNREACHABLE] = "unreachable",
+        [HTTPC_TOO_BIG] = "too big",
+    };
+    return (unsigned)rc < sizeof(names) / sizeof(names[0]) ? names[rc] : "?";
 }
