@@ -15,7 +15,6 @@
 #include "httpc.h"
 #include "log.h"
 
-#define OAUTH2_MAX_BODY  (1024 * 1024)
 #define OAUTH2_MAX_FIELD 255
 
 const char *oauth2_rc_name(enum oauth2_rc rc)
@@ -262,12 +261,12 @@ out:
  * provider's own), plus the terminating NULL. */
 #define OAUTH2_MAX_HEADERS 5
 
-/* Runs one call to provider's endpoint named what ("token", "user", …; for logs). */
+/* Runs one call to provider's endpoint named what ("token", "user", …; for logs), with
+ * httpc's body cap (1 MiB). */
 static enum oauth2_rc call_run(struct arena *a, const char *provider, const char *what,
                                struct httpc_req *req, struct httpc_resp *resp)
 {
     req->name = arena_printf(a, "oauth2: %s %s", provider, what);
-    req->max_body = OAUTH2_MAX_BODY;
     switch (httpc_call(a, req, resp)) {
     case HTTPC_OK:
         return OAUTH2_OK;
