@@ -24,9 +24,8 @@
 #include "password.h"
 #include "secrets.h"
 #include "store.h"
-#include "wechat_api.h"
-
-#define DAOID_VERSION "0.1.0"
+#include "version.h"
+#include "wechat_token.h"
 
 static void usage(void)
 {
@@ -61,7 +60,7 @@ static int serve(void)
     if (password_init() != 0 || captcha_img_init() != 0) goto out;
     if (open_store() != 0 || secrets_init() != 0) goto out;
     if (http_start() != 0) goto out;
-    if (mail_start() != 0 || janitor_start() != 0 || wechat_api_start() != 0) goto stop;
+    if (mail_start() != 0 || janitor_start() != 0 || wechat_token_start() != 0) goto stop;
     log_info("daoid %s serving %s", DAOID_VERSION, cfg->public_url);
     int sig = 0;
     sigwait(&set, &sig);
@@ -71,7 +70,7 @@ stop:
     http_stop();
     mail_stop();
     janitor_stop();
-    wechat_api_stop();
+    wechat_token_stop();
 out:
     secrets_shutdown();
     store_shutdown();

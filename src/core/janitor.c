@@ -1,20 +1,15 @@
 /* janitor: one DELETE per table per sweep, each in autocommit. */
 #include "janitor.h"
 
-#include <pthread.h>
 #include <time.h>
 
 #include "log.h"
 #include "session.h"
 #include "store.h"
+#include "worker.h"
 
 #define JANITOR_EVERY  60
 #define SENT_MAIL_KEEP (7 * 86400)
-
-static pthread_t thread;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static int stopping, running;
 
 int64_t janitor_sweep(int64_t now)
 {
@@ -49,41 +44,21 @@ int64_t janitor_sweep(int64_t now)
     return total;
 }
 
-static void *janitor_main(void *arg)
+static int janitor_round(void)
 {
-    (void)arg;
-    pthread_mutex_lock(&mu);
-    while (!stopping) {
-        pthread_mutex_unlock(&mu);
-        int64_t n = janitor_sweep(time(NULL));
-        if (n > 0) log_debug("janitor: removed %lld expired rows", (long long)n);
-        pthread_mutex_lock(&mu);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += JANITOR_EVERY;
-        while (!stopping && pthread_cond_timedwait(&cv, &mu, &ts) == 0) {
-        }
-    }
-    pthread_mutex_unlock(&mu);
-    st_drop();
-    return NULL;
+    int64_t n = janitor_sweep(time(NULL));
+    if (n > 0) log_debug("janitor: removed %lld expired rows", (long long)n);
+    return 0;
 }
+
+static struct worker janitor = WORKER("janitor", JANITOR_EVERY, janitor_round, st_drop);
 
 int janitor_start(void)
 {
-    stopping = 0;
-    if (pthread_create(&thread, NULL, janitor_main, NULL) != 0) return -1;
-    running = 1;
-    return 0;
+    return worker_start(&janitor);
 }
 
 void janitor_stop(void)
 {
-    if (!running) return;
-    pthread_mutex_lock(&mu);
-    stopping = 1;
-    pthread_cond_signal(&cv);
-    pthread_mutex_unlock(&mu);
-    pthread_join(thread, NULL);
-    running = 0;
+    worker_stop(&janitor);
 }

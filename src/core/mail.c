@@ -2,7 +2,6 @@
  * rows one at a time with a lease and hands them to smtp.c. */
 #include "mail.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,11 +14,12 @@
 #include "smtp.h"
 #include "store.h"
 #include "tmpl.h"
+#include "worker.h"
 
-static pthread_t sender;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static int stopping, kicked, running;
+#define MAIL_IDLE_WAIT 1 /* seconds the sender waits when nothing was due (or a kick) */
+
+static int sender_round(void);
+static struct worker sender = WORKER("mail", MAIL_IDLE_WAIT, sender_round, st_drop);
 
 int64_t mail_backoff(int64_t attempts, int64_t base)
 {
@@ -161,59 +161,27 @@ int mail_deliver_due(int64_t now)
         arena_free(a);
         n++;
         now = time(NULL);
-        pthread_mutex_lock(&mu);
-        int stop = stopping;
-        pthread_mutex_unlock(&mu);
-        if (stop) return n;
+        if (worker_stopping(&sender)) return n;
     }
 }
 
-static void *sender_main(void *arg)
+/* One round of the sender thread: > 0 (something was sent) runs the next one at once. */
+static int sender_round(void)
 {
-    (void)arg;
-    for (;;) {
-        pthread_mutex_lock(&mu);
-        int stop = stopping;
-        pthread_mutex_unlock(&mu);
-        if (stop) break;
-        int n = mail_deliver_due(time(NULL));
-        pthread_mutex_lock(&mu);
-        if (n <= 0 && !kicked && !stopping) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 1;
-            pthread_cond_timedwait(&cv, &mu, &ts);
-        }
-        kicked = 0;
-        pthread_mutex_unlock(&mu);
-    }
-    st_drop();
-    return NULL;
+    return mail_deliver_due(time(NULL));
 }
 
 int mail_start(void)
 {
-    stopping = 0;
-    if (pthread_create(&sender, NULL, sender_main, NULL) != 0) return -1;
-    running = 1;
-    return 0;
+    return worker_start(&sender);
 }
 
 void mail_stop(void)
 {
-    if (!running) return;
-    pthread_mutex_lock(&mu);
-    stopping = 1;
-    pthread_cond_signal(&cv);
-    pthread_mutex_unlock(&mu);
-    pthread_join(sender, NULL);
-    running = 0;
+    worker_stop(&sender);
 }
 
 void mail_kick(void)
 {
-    pthread_mutex_lock(&mu);
-    kicked = 1;
-    pthread_cond_signal(&cv);
-    pthread_mutex_unlock(&mu);
+    worker_kick(&sender);
 }

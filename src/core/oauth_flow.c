@@ -12,8 +12,8 @@
 #include "account.h"
 #include "arena.h"
 #include "audit.h"
+#include "clock.h"
 #include "config.h"
-#include "http.h"
 #include "identity.h"
 #include "log.h"
 #include "mail.h"
@@ -273,7 +273,7 @@ static enum oauth_outcome callback_run(struct st_conn *c, struct arena *a,
     struct oauth2_result res;
     enum oauth2_rc rc =
         oauth2_complete(a, p, in->code, oauth2_redirect_uri(a, cfg->origin, p->name), st->verifier,
-                        http_now_us() + timeout * 1000000, &res);
+                        clock_mono_us() + timeout * 1000000, &res);
     if (rc != OAUTH2_OK) return from_rc(rc);
     out->login = res.user.login;
     enum oauth_outcome o;

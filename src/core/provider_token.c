@@ -1,78 +1,17 @@
-/* provider_token: see provider_token.h for the format, the row's life and the invariants.
- * Sealing and opening are pure functions of the key (unit-tested on their own); the store
- * calls below only ever see sealed text. */
+/* provider_token: see provider_token.h for the row's life and the invariants (seal.h for the
+ * format). Sealing and opening are seal.h's, with the service's key; the store calls below
+ * only ever see sealed text. */
 #include "provider_token.h"
 
-#include <sodium.h>
 #include <string.h>
 
 #include "arena.h"
 #include "log.h"
+#include "seal.h"
 #include "secrets.h"
 #include "store.h"
 
-#define PT_HEAD    2 /* version, key id */
-#define PT_CONTEXT "daoid-token/1"
-
-/* The key for one value: keyed BLAKE2b over the context, NUL-separated. */
-static void value_key(unsigned char out[crypto_secretbox_KEYBYTES], const unsigned char *key,
-                      const char *provider, const char *subject, const char *field)
-{
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, key, SECRETS_KEY_LEN, crypto_secretbox_KEYBYTES);
-    const char *parts[] = {PT_CONTEXT, provider, subject, field};
-    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-        crypto_generichash_update(&st, (const unsigned char *)parts[i], strlen(parts[i]) + 1);
-    crypto_generichash_final(&st, out, crypto_secretbox_KEYBYTES);
-}
-
-char *provider_token_seal_with(struct arena *a, const unsigned char *key, uint8_t key_id,
-                               const char *provider, const char *subject, const char *field,
-                               const char *plain)
-{
-    size_t n = plain ? strlen(plain) : 0;
-    if (!key || !n || n > PT_MAX_TOKEN) return NULL;
-    size_t raw_len = PT_HEAD + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
-    unsigned char *raw = arena_alloc(a, raw_len), k[crypto_secretbox_KEYBYTES];
-    raw[0] = PT_VERSION;
-    raw[1] = key_id;
-    unsigned char *nonce = raw + PT_HEAD;
-    randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
-    value_key(k, key, provider, subject, field);
-    crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES, (const unsigned char *)plain, n,
-                          nonce, k);
-    sodium_memzero(k, sizeof(k));
-    size_t out_len = sodium_base64_ENCODED_LEN(raw_len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *out = arena_alloc(a, out_len);
-    sodium_bin2base64(out, out_len, raw, raw_len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    return out;
-}
-
-char *provider_token_open_with(struct arena *a, const unsigned char *key, uint8_t key_id,
-                               const char *provider, const char *subject, const char *field,
-                               const char *sealed)
-{
-    const size_t min = PT_HEAD + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 1;
-    size_t len = sealed ? strlen(sealed) : 0, raw_len = 0;
-    if (!key || len < 4 || len > 2 * (min + PT_MAX_TOKEN)) return NULL;
-    unsigned char *raw = arena_alloc(a, len);
-    const char *end = NULL;
-    if (sodium_base642bin(raw, len, sealed, len, NULL, &raw_len, &end,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        *end || raw_len < min || raw[0] != PT_VERSION || raw[1] != key_id)
-        return NULL;
-    size_t n = raw_len - PT_HEAD - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
-    char *plain = arena_alloc(a, n + 1);
-    unsigned char k[crypto_secretbox_KEYBYTES];
-    value_key(k, key, provider, subject, field);
-    const unsigned char *nonce = raw + PT_HEAD;
-    int rc = crypto_secretbox_open_easy((unsigned char *)plain, nonce + crypto_secretbox_NONCEBYTES,
-                                        raw_len - PT_HEAD - crypto_secretbox_NONCEBYTES, nonce, k);
-    sodium_memzero(k, sizeof(k));
-    if (rc != 0 || memchr(plain, 0, n)) return NULL;
-    plain[n] = 0;
-    return plain;
-}
+_Static_assert(SEAL_KEY_LEN == SECRETS_KEY_LEN, "the token key is a seal key");
 
 /* ---- with the service's key ---- */
 
@@ -81,7 +20,7 @@ static char *seal(struct arena *a, const char *provider, const char *subject, co
 {
     uint8_t id = 0;
     const unsigned char *key = secrets_token_key(&id);
-    return provider_token_seal_with(a, key, id, provider, subject, field, plain);
+    return seal_text(a, key, id, provider, subject, field, plain);
 }
 
 static char *open_value(struct arena *a, const char *provider, const char *subject,
@@ -89,7 +28,7 @@ static char *open_value(struct arena *a, const char *provider, const char *subje
 {
     uint8_t id = 0;
     const unsigned char *key = secrets_token_key(&id);
-    return provider_token_open_with(a, key, id, provider, subject, field, sealed);
+    return seal_open(a, key, id, provider, subject, field, sealed);
 }
 
 int provider_token_seal(struct arena *a, const char *provider, const char *subject,

@@ -8,13 +8,9 @@
  *   or released (provider_token_release, optionally forgetting a refused refresh token)
  *   → deleted with its identity (unbind) or its account (deletion), by foreign-key cascades.
  *
- * Sealed value: base64url (no padding) of
- *   version (1 byte, PT_VERSION) ‖ key id (1 byte, secrets_key_id) ‖ nonce (24 random bytes)
- *   ‖ crypto_secretbox_easy(token) (16-byte tag, then the ciphertext)
- * under a per-value key BLAKE2b-256(key = the token key, "daoid-token/1" ‖ provider ‖ subject
- * ‖ field), so a value only opens in its own row (provider and the provider's user id) and
- * field ("access" or "refresh"). The key id lets a later version keep several keys and pick
- * the right one; this one has one key and refuses values of any other.
+ * Values are sealed by seal.h with the service's token key (secrets.h) for the place
+ * (provider, the provider's user id, "access" or "refresh"), so a value only opens in its own
+ * row and field.
  *
  * Invariants:
  *  1. A token reaches the store only sealed, and never a log line.
@@ -31,21 +27,6 @@
 
 struct arena;
 struct st_conn;
-
-#define PT_VERSION   1
-#define PT_MAX_TOKEN 4096 /* longest token accepted, in bytes */
-
-/* Seals plain for (provider, subject, field) with key (32 bytes) and its id. The text in a;
- * NULL when plain is empty or longer than PT_MAX_TOKEN. */
-char *provider_token_seal_with(struct arena *a, const unsigned char *key, uint8_t key_id,
-                               const char *provider, const char *subject, const char *field,
-                               const char *plain);
-/* Opens a sealed value: the token in a (wiped when a is freed), or NULL when it is refused:
- * not this format or version, another key id, too short, tampered, or another row's or
- * field's. */
-char *provider_token_open_with(struct arena *a, const unsigned char *key, uint8_t key_id,
-                               const char *provider, const char *subject, const char *field,
-                               const char *sealed);
 
 /* Tokens in clear (in some arena). expires_at: Unix time, 0 when the provider gave none. */
 struct pt_plain {

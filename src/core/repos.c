@@ -10,6 +10,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "clock.h"
 #include "http.h"
 #include "identity.h"
 #include "log.h"
@@ -76,7 +77,7 @@ static enum repos_state wait_other(struct job *j, int *retry)
 {
     int64_t gen = j->row.generation;
     *retry = 0;
-    while (http_now_us() + REPOS_POLL_US < j->deadline_us) {
+    while (clock_mono_us() + REPOS_POLL_US < j->deadline_us) {
         usleep(REPOS_POLL_US);
         enum repos_state s = reload(j);
         if (s != RS_LIST) return s;
@@ -222,7 +223,7 @@ int repos_view(struct arena *a, int64_t account_id, const char *want, struct rep
                     .c = c,
                     .p = p,
                     .account_id = account_id,
-                    .deadline_us = http_now_us() + timeout_s() * 1000000};
+                    .deadline_us = clock_mono_us() + timeout_s() * 1000000};
     out->state = list(&j, pl->login, out);
     return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "account.h"
 #include "arena.h"
+#include "clock.h"
 #include "audit.h"
 #include "config.h"
 #include "i18n.h"
@@ -79,18 +80,11 @@ static int send_nothing(struct st_conn *c, struct arena *a, const char *to, cons
     return st_commit(c) == ST_OK ? 0 : -1;
 }
 
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Both paths end no sooner than RESET_FLOOR_US after they began (invariant 1): what is left of
  * a difference in their work hides under the floor. */
 static void pad(int64_t t0)
 {
-    int64_t left = t0 + RESET_FLOOR_US - now_us();
+    int64_t left = t0 + RESET_FLOOR_US - clock_mono_us();
     if (left <= 0) return;
     struct timespec ts = {(time_t)(left / 1000000), (long)(left % 1000000) * 1000};
     while (nanosleep(&ts, &ts) != 0) {
@@ -108,7 +102,7 @@ enum reset_rc reset_request(struct arena *a, const char *typed, const char *ip, 
     }
     struct st_conn *c = st_get();
     if (!c) return RESET_ERR;
-    int64_t now = time(NULL), t0 = now_us();
+    int64_t now = time(NULL), t0 = clock_mono_us();
     enum rl_rc rl = ratelimit_hit(c, arena_printf(a, "reset:ip:%s", ip), &cfg->limit_reset_ip, now);
     if (rl == RL_ERR) return RESET_ERR;
     if (rl == RL_DENY) return RESET_LIMITED;

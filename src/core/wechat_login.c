@@ -20,6 +20,7 @@
 #include "store.h"
 #include "verify.h"
 #include "wechat_api.h"
+#include "wechat_token.h"
 #include "wechat_xml.h"
 
 /* A ticket as read, its state derived at the time of reading. */
@@ -121,7 +122,7 @@ static void issue(struct st_conn *c, struct arena *a, const struct wxl_open_in *
     char scene[TOKEN_LEN + 1], h[TOKEN_HASH_LEN + 1];
     token_new(scene); /* 256 random bits in 43 characters: within scene_str's 64 */
     struct wechat_qr qr;
-    if (wechat_api_qrcode(a, scene, cfg->wechat_qr_ttl, &qr) != WXAPI_OK) {
+    if (wechat_token_qrcode(a, scene, cfg->wechat_qr_ttl, &qr) != WXAPI_OK) {
         out->outcome = WXO_ERR;
         return;
     }
@@ -159,7 +160,7 @@ static int resolve(struct st_conn *c, struct arena *a, struct ticket *t)
 {
     if (t->resolved) return 0;
     struct wechat_user u;
-    if (wechat_api_user_info(a, t->openid, &u) != WXAPI_OK) return -1;
+    if (wechat_token_user_info(a, t->openid, &u) != WXAPI_OK) return -1;
     if (!u.subscribed) return 1;
     t->unionid = u.unionid;
     t->resolved = 1;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "clock.h"
 #include "asset.h"
 #include "log.h"
 #include "store_be.h"
@@ -83,13 +84,6 @@ const char *store_backend(void)
 #define RETRY_MS 1000
 static int64_t down_until;
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct st_conn *st_get(void)
 {
     struct st_conn *c = pthread_getspecific(conn_key);
@@ -98,7 +92,7 @@ struct st_conn *st_get(void)
         c = NULL;
     }
     if (c) return c;
-    int64_t du = __atomic_load_n(&down_until, __ATOMIC_SEQ_CST), now = mono_ms();
+    int64_t du = __atomic_load_n(&down_until, __ATOMIC_SEQ_CST), now = clock_mono_ms();
     if (du) {
         /* down: only the thread that moves down_until on gets to try */
         if (now < du || !__atomic_compare_exchange_n(&down_until, &du, now + RETRY_MS, 0,
@@ -109,7 +103,7 @@ struct st_conn *st_get(void)
     c = be->open(store_url, err, sizeof(err));
     if (!c) {
         log_warnx("store: cannot open database: %s", err);
-        __atomic_store_n(&down_until, mono_ms() + RETRY_MS, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&down_until, clock_mono_ms() + RETRY_MS, __ATOMIC_SEQ_CST);
         return NULL;
     }
     if (du) log_info("store: database reachable again");

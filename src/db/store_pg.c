@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "store_be.h"
@@ -61,13 +62,6 @@ static int pg_accepts(const char *url)
 {
     return !strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13) ||
            (strchr(url, '=') && strncmp(url, "sqlite:", 7));
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int timeout_ms(void)
@@ -163,11 +157,11 @@ skip:
  * failed or the deadline passed: then the query is cancelled and the connection dropped). */
 static PGresult *pg_wait(struct pg_conn *c)
 {
-    int64_t deadline = now_ms() + timeout_ms();
+    int64_t deadline = clock_mono_ms() + timeout_ms();
     PGresult *last = NULL;
     for (;;) {
         while (PQisBusy(c->pg)) {
-            int left = (int)(deadline - now_ms());
+            int left = (int)(deadline - clock_mono_ms());
             struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
             int n = left > 0 ? poll(&pfd, 1, left) : 0;
             if (n < 0 && errno == EINTR) continue;

@@ -3,7 +3,6 @@
  * provider's description, so GitHub, Bitbucket and Coding share every line here. */
 #include "oauth2.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -13,13 +12,10 @@
 #include <time.h>
 
 #include "arena.h"
-#include "http.h"
+#include "httpc.h"
 #include "log.h"
 
-#define OAUTH2_MAX_BODY   (1024 * 1024)
-#define OAUTH2_CONNECT_MS 5000L
-#define OAUTH2_MAX_FIELD  255
-#define OAUTH2_USER_AGENT "daoid/0.1"
+#define OAUTH2_MAX_FIELD 255
 
 const char *oauth2_rc_name(enum oauth2_rc rc)
 {
@@ -178,18 +174,12 @@ static int64_t jseconds(json_t *v)
     return end != s && !*end && n > 0 ? n : 0;
 }
 
-static json_t *jload(const char *body, size_t len)
-{
-    json_error_t err;
-    return body ? json_loadb(body, len, 0, &err) : NULL;
-}
-
 enum oauth2_rc oauth2_parse_token(struct arena *a, const char *body, size_t len,
                                   struct oauth2_token *tok, char **error)
 {
     memset(tok, 0, sizeof(*tok));
     *error = NULL;
-    json_t *j = jload(body, len);
+    json_t *j = httpc_json(body, len);
     enum oauth2_rc rc = OAUTH2_BAD_RESPONSE;
     if (!json_is_object(j)) goto out;
     json_t *e = json_object_get(j, "error");
@@ -217,7 +207,7 @@ enum oauth2_rc oauth2_parse_user(struct arena *a, const struct oauth2_provider *
                                  size_t len, struct oauth2_user *u)
 {
     memset(u, 0, sizeof(*u));
-    json_t *j = jload(body, len);
+    json_t *j = httpc_json(body, len);
     enum oauth2_rc rc = OAUTH2_BAD_RESPONSE;
     if (!json_is_object(j)) goto out;
     if (p->error_path) {
@@ -244,7 +234,7 @@ enum oauth2_rc oauth2_parse_emails(struct arena *a, const struct oauth2_provider
                                    const char *body, size_t len, struct oauth2_user *u)
 {
     u->email = NULL;
-    json_t *j = jload(body, len);
+    json_t *j = httpc_json(body, len);
     json_t *list = j ? jpath(j, p->emails_list) : NULL;
     enum oauth2_rc rc = OAUTH2_BAD_RESPONSE;
     if (!json_is_array(list)) goto out;
@@ -265,109 +255,29 @@ out:
     return rc;
 }
 
-/* ---- HTTP ---- */
+/* ---- HTTP (httpc.h) ---- */
 
-struct call {
-    const char *what; /* "token", "user", "emails": for logs */
-    const char *url;
-    const char *post; /* body to POST, or NULL for GET */
-    struct curl_slist *headers;
-    const char *user, *pass; /* HTTP Basic, or NULL */
-    int64_t deadline_us;
-    /* out */
-    long status;
-    struct abuf body;
-    int too_big;
-    char *link; /* the Link header, in the arena */
-    struct arena *a;
-};
+/* The most header lines a call sends (API calls: authorization, accept, content type, the
+ * provider's own), plus the terminating NULL. */
+#define OAUTH2_MAX_HEADERS 5
 
-/* Keeps the Link header (GitHub's pagination); the others are not needed. */
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+/* Runs one call to provider's endpoint named what ("token", "user", …; for logs), with
+ * httpc's body cap (1 MiB). */
+static enum oauth2_rc call_run(struct arena *a, const char *provider, const char *what,
+                               struct httpc_req *req, struct httpc_resp *resp)
 {
-    struct call *c = ud;
-    size_t n = size * nmemb;
-    if (n > 5 && !strncasecmp(ptr, "link:", 5) && n < 8192) {
-        size_t i = 5, e = n;
-        while (i < e && (ptr[i] == ' ' || ptr[i] == '\t')) i++;
-        while (e > i && (ptr[e - 1] == '\r' || ptr[e - 1] == '\n' || ptr[e - 1] == ' ')) e--;
-        c->link = arena_strndup(c->a, ptr + i, e - i);
-    }
-    return n;
-}
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    struct call *c = ud;
-    size_t n = size * nmemb;
-    if (c->body.len + n > OAUTH2_MAX_BODY) {
-        c->too_big = 1;
-        return 0;
-    }
-    abuf_add(&c->body, ptr, n);
-    return n;
-}
-
-static enum oauth2_rc curl_rc(CURLcode cc, const struct call *c)
-{
-    switch (cc) {
-    case CURLE_OK:
+    req->name = arena_printf(a, "oauth2: %s %s", provider, what);
+    switch (httpc_call(a, req, resp)) {
+    case HTTPC_OK:
         return OAUTH2_OK;
-    case CURLE_OPERATION_TIMEDOUT:
+    case HTTPC_TIMEOUT:
         return OAUTH2_TIMEOUT;
-    case CURLE_WRITE_ERROR:
-        return c->too_big ? OAUTH2_BAD_RESPONSE : OAUTH2_UNREACHABLE;
-    default:
-        return OAUTH2_UNREACHABLE;
+    case HTTPC_TOO_BIG:
+        return OAUTH2_BAD_RESPONSE;
+    case HTTPC_UNREACHABLE:
+        break;
     }
-}
-
-/* Runs one HTTP call; OAUTH2_OK means an HTTP answer arrived (any status). */
-static enum oauth2_rc call_run(struct arena *a, const char *provider, struct call *c)
-{
-    int64_t left_ms = (c->deadline_us - http_now_us()) / 1000;
-    if (left_ms <= 0) return OAUTH2_TIMEOUT;
-    CURL *h = curl_easy_init();
-    if (!h) return OAUTH2_UNREACHABLE;
-    char errbuf[CURL_ERROR_SIZE] = "";
-    abuf_init(&c->body, a, 1024);
-    c->a = a;
-    c->link = NULL;
-    curl_easy_setopt(h, CURLOPT_URL, c->url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                     left_ms < OAUTH2_CONNECT_MS ? (long)left_ms : OAUTH2_CONNECT_MS);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, OAUTH2_USER_AGENT);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    if (c->post) curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->post);
-    if (c->user) {
-        curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
-        curl_easy_setopt(h, CURLOPT_PASSWORD, c->pass);
-    }
-    CURLcode cc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &c->status);
-    curl_easy_cleanup(h);
-    enum oauth2_rc rc = curl_rc(cc, c);
-    if (rc != OAUTH2_OK)
-        log_warnx("oauth2: %s %s: %s (%s)", provider, c->what, oauth2_rc_name(rc),
-                  *errbuf ? errbuf : curl_easy_strerror(cc));
-    return rc;
-}
-
-static struct curl_slist *header(struct curl_slist *l, const char *h)
-{
-    struct curl_slist *n = curl_slist_append(l, h);
-    if (!n) fatalx("oauth2: out of memory");
-    return n;
+    return OAUTH2_UNREACHABLE;
 }
 
 /* The token request's form. */
@@ -393,19 +303,20 @@ static enum oauth2_rc token_call(struct arena *a, const struct oauth2_provider *
                                  const char *form, int64_t deadline, struct oauth2_token *tok,
                                  char **error)
 {
-    struct call c = {.what = what, .url = p->token_url, .deadline_us = deadline, .post = form};
-    c.headers = header(NULL, "Accept: application/json");
-    c.headers = header(c.headers, "Content-Type: application/x-www-form-urlencoded");
-    if (p->auth == OAUTH2_AUTH_BASIC) c.user = p->client_id, c.pass = p->client_secret;
-    enum oauth2_rc rc = call_run(a, p->name, &c);
-    curl_slist_free_all(c.headers);
+    static const char *const headers[] = {"Accept: application/json",
+                                          "Content-Type: application/x-www-form-urlencoded", NULL};
+    struct httpc_req req = {
+        .url = p->token_url, .body = form, .headers = headers, .deadline_us = deadline};
+    if (p->auth == OAUTH2_AUTH_BASIC) req.user = p->client_id, req.password = p->client_secret;
+    struct httpc_resp c;
+    enum oauth2_rc rc = call_run(a, p->name, what, &req, &c);
     if (rc != OAUTH2_OK) return rc;
     /* GitHub answers errors with 200, others with 400/401: the body says which */
     if (c.status >= 500 || (c.status != 200 && c.status != 400 && c.status != 401)) {
         log_warnx("oauth2: %s %s: HTTP %ld", p->name, what, c.status);
         return OAUTH2_HTTP_ERROR;
     }
-    rc = oauth2_parse_token(a, c.body.s, c.body.len, tok, error);
+    rc = oauth2_parse_token(a, c.body, c.len, tok, error);
     if (rc == OAUTH2_OK && c.status != 200) rc = OAUTH2_BAD_RESPONSE;
     if (rc == OAUTH2_BAD_RESPONSE && c.status != 200) rc = OAUTH2_HTTP_ERROR;
     if (rc != OAUTH2_OK)
@@ -440,32 +351,42 @@ enum oauth2_rc oauth2_refresh(struct arena *a, const struct oauth2_provider *p,
 }
 
 /* The headers of an API call: the bearer token, Accept, the provider's extra header. */
-static struct curl_slist *api_headers(struct arena *a, const struct oauth2_provider *p,
+static const char *const *api_headers(struct arena *a, const struct oauth2_provider *p,
                                       const char *token, int json_body)
 {
-    struct curl_slist *h = header(NULL, arena_printf(a, "Authorization: Bearer %s", token));
-    h = header(h,
-               arena_printf(a, "Accept: %s", p->api_accept ? p->api_accept : "application/json"));
-    if (json_body) h = header(h, "Content-Type: application/json");
-    if (p->api_header) h = header(h, p->api_header);
+    const char **h = arena_alloc(a, sizeof(*h) * OAUTH2_MAX_HEADERS);
+    size_t n = 0;
+    h[n++] = arena_printf(a, "Authorization: Bearer %s", token);
+    h[n++] = arena_printf(a, "Accept: %s", p->api_accept ? p->api_accept : "application/json");
+    if (json_body) h[n++] = "Content-Type: application/json";
+    if (p->api_header) h[n++] = p->api_header;
+    h[n] = NULL;
     return h;
 }
 
-/* GET (or POST user_body to) an API URL with the access token; the answer in *body. */
+/* GET (or POST post to) an API URL named what with the access token. */
+static enum oauth2_rc api_call(struct arena *a, const struct oauth2_provider *p, const char *what,
+                               const char *url, const char *post, const char *token,
+                               int64_t deadline, struct httpc_resp *resp)
+{
+    struct httpc_req req = {.url = url,
+                            .body = post,
+                            .headers = api_headers(a, p, token, post != NULL),
+                            .deadline_us = deadline};
+    return call_run(a, p->name, what, &req, resp);
+}
+
+/* An API call that must answer 200: the answer's body in *body. */
 static enum oauth2_rc api_get(struct arena *a, const struct oauth2_provider *p, const char *what,
                               const char *url, const char *post, const char *token,
-                              int64_t deadline, struct abuf *body)
+                              int64_t deadline, struct httpc_resp *body)
 {
-    struct call c = {.what = what, .url = url, .post = post, .deadline_us = deadline};
-    c.headers = api_headers(a, p, token, post != NULL);
-    enum oauth2_rc rc = call_run(a, p->name, &c);
-    curl_slist_free_all(c.headers);
+    enum oauth2_rc rc = api_call(a, p, what, url, post, token, deadline, body);
     if (rc != OAUTH2_OK) return rc;
-    if (c.status != 200) {
-        log_warnx("oauth2: %s %s: HTTP %ld", p->name, what, c.status);
+    if (body->status != 200) {
+        log_warnx("oauth2: %s %s: HTTP %ld", p->name, what, body->status);
         return OAUTH2_HTTP_ERROR;
     }
-    *body = c.body;
     return OAUTH2_OK;
 }
 
@@ -473,10 +394,10 @@ static enum oauth2_rc fetch_user(struct arena *a, const struct oauth2_provider *
                                  struct oauth2_result *out)
 {
     const char *token = out->token.access_token;
-    struct abuf body;
+    struct httpc_resp body;
     enum oauth2_rc rc = api_get(a, p, "user", p->user_url, p->user_body, token, deadline, &body);
     if (rc != OAUTH2_OK) return rc;
-    rc = oauth2_parse_user(a, p, body.s, body.len, &out->user);
+    rc = oauth2_parse_user(a, p, body.body, body.len, &out->user);
     if (rc != OAUTH2_OK) {
         log_warnx("oauth2: %s user: %s", p->name, oauth2_rc_name(rc));
         return rc;
@@ -484,7 +405,7 @@ static enum oauth2_rc fetch_user(struct arena *a, const struct oauth2_provider *
     if (!p->emails_url) return OAUTH2_OK;
     rc = api_get(a, p, "emails", p->emails_url, NULL, token, deadline, &body);
     if (rc != OAUTH2_OK) return rc;
-    rc = oauth2_parse_emails(a, p, body.s, body.len, &out->user);
+    rc = oauth2_parse_emails(a, p, body.body, body.len, &out->user);
     if (rc != OAUTH2_OK) log_warnx("oauth2: %s emails: %s", p->name, oauth2_rc_name(rc));
     return rc;
 }
@@ -520,21 +441,19 @@ enum oauth2_rc oauth2_api(struct arena *a, const struct oauth2_provider *p, cons
                           struct oauth2_answer *out)
 {
     memset(out, 0, sizeof(*out));
-    struct call c = {.what = "api", .url = url, .post = post, .deadline_us = deadline_us};
-    c.headers = api_headers(a, p, token, post != NULL);
-    enum oauth2_rc rc = call_run(a, p->name, &c);
-    curl_slist_free_all(c.headers);
+    struct httpc_resp c;
+    enum oauth2_rc rc = api_call(a, p, "api", url, post, token, deadline_us, &c);
     if (rc != OAUTH2_OK) return rc;
     out->status = c.status;
-    out->body = c.body.s ? c.body.s : "";
-    out->len = c.body.len;
+    out->body = c.body;
+    out->len = c.len;
     out->link = c.link;
     if (c.status == 401) return OAUTH2_UNAUTHORIZED;
     if (c.status != 200) {
         log_warnx("oauth2: %s api: HTTP %ld", p->name, c.status);
         return OAUTH2_HTTP_ERROR;
     }
-    json_t *j = p->error_code_path ? jload(out->body, out->len) : NULL;
+    json_t *j = p->error_code_path ? httpc_json(out->body, out->len) : NULL;
     rc = j ? body_error(p, j) : OAUTH2_OK;
     json_decref(j);
     if (rc != OAUTH2_OK) log_warnx("oauth2: %s api: %s", p->name, oauth2_rc_name(rc));
@@ -645,7 +564,7 @@ enum oauth2_rc oauth2_parse_repos(struct arena *a, const struct oauth2_provider 
                                   struct oauth2_repos *out)
 {
     memset(out, 0, sizeof(*out));
-    json_t *j = jload(body, len);
+    json_t *j = httpc_json(body, len);
     enum oauth2_rc rc = OAUTH2_BAD_RESPONSE;
     if (!json_is_object(j) && !json_is_array(j)) goto done;
     if (json_is_object(j) && (rc = body_error(p, j)) != OAUTH2_OK) goto done;

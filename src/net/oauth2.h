@@ -1,10 +1,10 @@
 /* oauth2: one generic OAuth2 authorization-code client. A provider is a description (URLs,
  * client authentication style, scopes, PKCE, where the id, login, name and email sit in its
  * JSON, an optional emails endpoint); oauth2_providers.c holds the presets (GitHub,
- * Bitbucket, Coding). Calls go through libcurl with a User-Agent, a connect timeout and one
- * deadline for the whole exchange, so a slow provider never holds a request longer than
- * oauth_timeout. Errors that providers send with HTTP 200 (GitHub's token endpoint, Coding's
- * open-api) count as errors. Nothing here logs a code, a verifier or a token. */
+ * Bitbucket, Coding). Calls go through httpc.h with one deadline for the whole exchange, so a
+ * slow provider never holds a request longer than oauth_timeout. Errors that providers send with
+ * HTTP 200 (GitHub's token endpoint, Coding's open-api) count as errors. Nothing here logs a code,
+ * a verifier or a token. */
 #ifndef DAOID_OAUTH2_H
 #define DAOID_OAUTH2_H
 
@@ -97,7 +97,7 @@ char *oauth2_authorize_url(struct arena *a, const struct oauth2_provider *p,
                            const char *redirect_uri, const char *state, const char *verifier);
 
 /* Exchanges code for a token, then reads the user (and the emails) before deadline_us
- * (http_now_us() clock). verifier may be NULL. Fills out (strings in a). Needs
+ * (clock_mono_us() clock). verifier may be NULL. Fills out (strings in a). Needs
  * curl_global_init() done by the program. */
 enum oauth2_rc oauth2_complete(struct arena *a, const struct oauth2_provider *p, const char *code,
                                const char *redirect_uri, const char *verifier, int64_t deadline_us,

@@ -1,33 +1,10 @@
-/* wechat_api: the WeChat API client (providers.md §1.1, 1.2, 1.7) and the access token
- * keeper. Base URL, AppID and secret from config (wechat_*); libcurl with oauth_timeout;
- * failures are logged with WeChat's errcode, never with a token or the secret.
- *
- * The access token lives in the store (wechat_tokens), shared by every node:
- *   none/expired ──lease taken──▶ fetching ──ok──▶ valid
- *   valid ──now ≥ refresh_at (keeper), lease taken──▶ fetching
- *   fetching ──failed──▶ back-off: nobody fetches for 5 s (or until a force is allowed)
- *   valid ──an API call answers 40001/40014/42001 with it──▶ expired
- *
- * Invariants:
- *  1. At most one node fetches at a time: fetching needs the lease, which one conditional
- *     UPDATE (lease_until <= now) hands to one caller. A fetch invalidates the previous token
- *     (classic mode), so uncoordinated fetches would break the other nodes' calls.
- *  2. Requests never fetch while a valid token is stored (no fetch per QR code); the keeper
- *     thread refreshes before expiry (refresh_at), so requests normally only read.
- *  3. A token reported invalid is dropped only while it is still the stored one (compare and
- *     set), so one bad answer causes one refresh, not one per node. It stays stored, marked
- *     refused (expires_at 0), so that whichever caller or node fetches next knows it is bad.
- *  4. Mode "stable" (default) uses cgi-bin/stable_token, which returns the same token while it
- *     is valid; force_refresh is used only when it hands back a token reported invalid.
- *     Mode "classic" uses cgi-bin/token.
- *  5. The token is stored sealed with the provider-token key (secrets.h, provider_token.h),
- *     bound to the AppID; one that does not open counts as none, and is fetched again.
- *  6. force_refresh keeps WeChat's limits across all nodes (providers.md §1.1): at least 30 s
- *     between two, at most 20 a day (WeChat's day, UTC+8), counted in the store
- *     (rate_counters "wechat_force_gap:APPID", "wechat_force_day:APPID"). A refused token
- *     that may not be forced yet is not stored again: the fetch fails with a back-off (the
- *     lease, ownerless, until the gap has passed), during which calls fail at once instead
- *     of waiting. */
+/* wechat_api: the WeChat API's protocol (providers.md §1.1, 1.2, 1.7): fetching an access
+ * token (cgi-bin/token or cgi-bin/stable_token), creating a QR code ticket, reading a user,
+ * and what WeChat's error codes mean. Base URL, AppID and secret from config (wechat_*); calls
+ * through httpc.h within oauth_timeout; failures are logged with WeChat's errcode, never with
+ * a token or the secret. Nothing here keeps state: the access token a call is made with is the
+ * caller's (core/wechat_token.c keeps the shared one). A non-zero errcode is a failure
+ * whatever the HTTP status. */
 #ifndef DAOID_WECHAT_API_H
 #define DAOID_WECHAT_API_H
 
@@ -35,25 +12,30 @@
 
 struct arena;
 
-#define WECHAT_TOKEN_LEASE 20 /* seconds a fetcher holds the lease at most */
-
 enum wxapi_rc {
     WXAPI_OK,
-    WXAPI_ERR, /* network, HTTP, unreadable answer, no token, or a WeChat errcode (logged) */
+    WXAPI_ERR,     /* network, HTTP, unreadable answer, no token, or a WeChat errcode (logged) */
+    WXAPI_REFUSED, /* WeChat refused the access token (40001, 40014, 42001): not logged here;
+                    * the caller gets another (see struct wechat_auth) */
 };
 
 /* 1 when WeChat is configured (wechat_app_id set). */
 int wechat_api_enabled(void);
-/* Starts / stops the keeper thread (nothing when WeChat is not configured). 0 or -1. */
-int wechat_api_start(void);
-void wechat_api_stop(void);
-/* One round of the keeper at now: fetches a token under the lease when none is valid or
- * refresh_at has come. 1 fetched, 0 nothing to do (or another node holds the lease), -1
- * failed. */
-int wechat_api_keep(int64_t now);
-/* A valid access token (in a): the stored one, or fetched under the lease when there is none,
- * or the one another node is fetching (waited for, a few seconds at most). NULL on failure. */
-char *wechat_api_token(struct arena *a, int64_t now);
+/* 1 when wechat_token_mode is "classic" (cgi-bin/token: each fetch replaces the token), 0 for
+ * "stable" (cgi-bin/stable_token: the same token while it is valid). */
+int wechat_api_classic(void);
+
+/* Asks WeChat for an access token by the configured mode: *tok (in a) valid *ttl seconds.
+ * force: stable_token's force_refresh (a new token even while the old one is valid; WeChat
+ * limits how often). */
+enum wxapi_rc wechat_api_fetch_token(struct arena *a, int force, char **tok, int64_t *ttl);
+
+/* The access token an API call is made with, and what WeChat said about it. */
+struct wechat_auth {
+    const char *token; /* in: the access token */
+    const char *call;  /* out: the call's name for logs ("cgi-bin/qrcode/create") */
+    long long errcode; /* out: WeChat's errcode when the call answered WXAPI_REFUSED */
+};
 
 struct wechat_qr {
     char *ticket;           /* WeChat's ticket (pushes carry it) */
@@ -61,8 +43,8 @@ struct wechat_qr {
     int64_t expire_seconds; /* as WeChat granted */
 };
 /* qrcode/create: a temporary QR_STR_SCENE code for scene (1–64 chars) valid expire_seconds. */
-enum wxapi_rc wechat_api_qrcode(struct arena *a, const char *scene, int64_t expire_seconds,
-                                struct wechat_qr *out);
+enum wxapi_rc wechat_api_qrcode(struct arena *a, struct wechat_auth *auth, const char *scene,
+                                int64_t expire_seconds, struct wechat_qr *out);
 
 struct wechat_user {
     int subscribed; /* follows the service account now */
@@ -70,6 +52,7 @@ struct wechat_user {
     char *unionid; /* NULL without an Open Platform binding (or when not following) */
 };
 /* user/info for openid. */
-enum wxapi_rc wechat_api_user_info(struct arena *a, const char *openid, struct wechat_user *out);
+enum wxapi_rc wechat_api_user_info(struct arena *a, struct wechat_auth *auth, const char *openid,
+                                   struct wechat_user *out);
 
 #endif

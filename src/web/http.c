@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "clock.h"
 #include "config.h"
 #include "connlimit.h"
 #include "csrf.h"
@@ -34,13 +35,6 @@ static struct netaddr_list *trusted;
 static char id_prefix[9];
 static atomic_uint_fast64_t id_counter;
 static int bound_port;
-
-int64_t http_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* ---- request input ---- */
 
@@ -210,7 +204,7 @@ static struct req *req_new(struct MHD_Connection *conn, const char *url, const c
     r->conn = conn;
     r->method = arena_strdup(a, method);
     r->path = arena_strdup(a, url);
-    r->t0_us = http_now_us();
+    r->t0_us = clock_mono_us();
     r->id = arena_printf(a, "%s%08llx", id_prefix,
                          (unsigned long long)(atomic_fetch_add(&id_counter, 1) & 0xffffffffu));
     log_set_reqid(r->id);
@@ -324,7 +318,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
     (void)cls, (void)conn, (void)toe;
     struct req *r = *ctx;
     if (!r) return;
-    double ms = (double)(http_now_us() - r->t0_us) / 1000.0;
+    double ms = (double)(clock_mono_us() - r->t0_us) / 1000.0;
     log_access(r->ip, r->method, r->path, r->responded ? r->status : 0, ms, r->id);
     if (r->pp) MHD_destroy_post_processor(r->pp);
     log_set_reqid(NULL);

@@ -77,7 +77,4 @@ int http_safe_next(const char *path);
 /* s percent-encoded for a query value (unreserved characters kept), in r->a. */
 char *http_urlencode(struct arena *a, const char *s);
 
-/* Microseconds from CLOCK_MONOTONIC. */
-int64_t http_now_us(void);
-
 #endif

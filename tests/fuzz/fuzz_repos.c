@@ -13,7 +13,7 @@
 #include "config.h"
 #include "fuzz_env.h"
 #include "oauth2.h"
-#include "provider_token.h"
+#include "seal.h"
 
 static const unsigned char key[32] = {1, 2, 3};
 
@@ -62,14 +62,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (oauth2_parse_time(text) < 0) abort();
     (void)oauth2_link_has_next(text);
-    char *opened = provider_token_open_with(a, key, 9, "github", "1", "access", text);
-    if (opened && strlen(opened) > PT_MAX_TOKEN) abort();
-    char *sealed = provider_token_seal_with(a, key, 9, "github", "1", "access", text);
+    char *opened = seal_open(a, key, 9, "github", "1", "access", text);
+    if (opened && strlen(opened) > SEAL_MAX) abort();
+    char *sealed = seal_text(a, key, 9, "github", "1", "access", text);
     if (sealed) {
-        char *back = provider_token_open_with(a, key, 9, "github", "1", "access", sealed);
+        char *back = seal_open(a, key, 9, "github", "1", "access", sealed);
         if (!back || strcmp(back, text)) abort();
-        if (provider_token_open_with(a, key, 9, "github", "2", "access", sealed)) abort();
-    } else if (*text && strlen(text) <= PT_MAX_TOKEN) {
+        if (seal_open(a, key, 9, "github", "2", "access", sealed)) abort();
+    } else if (*text && strlen(text) <= SEAL_MAX) {
         abort();
     }
     arena_free(a);

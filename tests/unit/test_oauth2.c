@@ -6,7 +6,7 @@
 #include <curl/curl.h>
 
 #include "arena.h"
-#include "http.h"
+#include "clock.h"
 #include "oauth2.h"
 #include "oauth_flow.h"
 
@@ -345,12 +345,12 @@ Test(oauth2, a_refused_connection_and_a_spent_deadline)
     struct oauth2_provider p = *preset("github");
     p.token_url = "http://127.0.0.1:1/login/oauth/access_token";
     struct oauth2_result res;
-    cr_assert_eq(oauth2_complete(A, &p, "code", "https://x/cb", "v", http_now_us() + 5000000, &res),
+    cr_assert_eq(oauth2_complete(A, &p, "code", "https://x/cb", "v", clock_mono_us() + 5000000, &res),
                  OAUTH2_UNREACHABLE);
-    cr_assert_eq(oauth2_complete(A, &p, "code", "https://x/cb", "v", http_now_us() - 1, &res),
+    cr_assert_eq(oauth2_complete(A, &p, "code", "https://x/cb", "v", clock_mono_us() - 1, &res),
                  OAUTH2_TIMEOUT);
     p.token_url = "ftp://127.0.0.1/x";
-    cr_assert_eq(oauth2_complete(A, &p, "code", "https://x/cb", "v", http_now_us() + 5000000, &res),
+    cr_assert_eq(oauth2_complete(A, &p, "code", "https://x/cb", "v", clock_mono_us() + 5000000, &res),
                  OAUTH2_UNREACHABLE, "only http and https");
 }
 

@@ -1,8 +1,8 @@
 /* Unit tests of the sealed provider tokens (provider_token.c) and the keys they are sealed with
- * (secrets.c): round trips; tampered, truncated, re-versioned, wrong-key and other-row values
- * refused; key parsing and derivation (the CSRF key unchanged by the move); and, on SQLite, a
- * row written only for the account's own identity, readable only with its key, kept wider
- * than a sign-in's grant, and never holding a token in clear. */
+ * (secrets.c; the sealing itself: test_seal.c): key parsing and derivation (the CSRF key
+ * unchanged by the move); and, on SQLite, a row written only for the account's own identity,
+ * readable only with its key, kept wider than a sign-in's grant, and never holding a token in
+ * clear. */
 #include <time.h>
 
 #include "arena.h"
@@ -34,134 +34,6 @@ static void teardown(void)
 }
 
 TestSuite(ptoken, .init = setup, .fini = teardown);
-
-static char *seal1(const char *plain)
-{
-    return provider_token_seal_with(A, K1, 7, "github", "583231", "access", plain);
-}
-
-static char *open1(const char *sealed)
-{
-    return provider_token_open_with(A, K1, 7, "github", "583231", "access", sealed);
-}
-
-Test(ptoken, round_trip_with_a_fresh_nonce_each_time)
-{
-    char *a = seal1(TOKEN), *b = seal1(TOKEN);
-    cr_assert_not_null(a);
-    cr_assert_not_null(b);
-    cr_assert_str_neq(a, b, "a random nonce per value");
-    cr_assert_null(strstr(a, TOKEN));
-    cr_assert_null(strstr(a, "gho_"));
-    cr_assert_eq(strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-                 strlen(a), "base64url only: %s", a);
-    cr_assert_str_eq(open1(a), TOKEN);
-    cr_assert_str_eq(open1(b), TOKEN);
-    /* a long token (4096 bytes) and a one-byte one */
-    char big[PT_MAX_TOKEN + 2];
-    memset(big, 'x', PT_MAX_TOKEN);
-    big[PT_MAX_TOKEN] = 0;
-    cr_assert_str_eq(open1(seal1(big)), big);
-    cr_assert_str_eq(open1(seal1("z")), "z");
-    big[PT_MAX_TOKEN] = 'x', big[PT_MAX_TOKEN + 1] = 0;
-    cr_assert_null(seal1(big), "longer than PT_MAX_TOKEN");
-    cr_assert_null(seal1(""));
-    cr_assert_null(seal1(NULL));
-    cr_assert_null(provider_token_seal_with(A, NULL, 7, "github", "1", "access", TOKEN), "no key");
-}
-
-/* The sealed value's bytes, decoded; *n their number. */
-static unsigned char *raw_of(const char *sealed, size_t *n)
-{
-    unsigned char *raw = arena_alloc(A, strlen(sealed));
-    cr_assert_eq(sodium_base642bin(raw, strlen(sealed), sealed, strlen(sealed), NULL, n, NULL,
-                                   sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                 0);
-    return raw;
-}
-
-static char *text_of(const unsigned char *raw, size_t n)
-{
-    size_t len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *s = arena_alloc(A, len);
-    sodium_bin2base64(s, len, raw, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    return s;
-}
-
-Test(ptoken, the_format_is_version_key_id_nonce_and_box)
-{
-    size_t n = 0;
-    unsigned char *raw = raw_of(seal1(TOKEN), &n);
-    cr_assert_eq(n, 2 + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + strlen(TOKEN));
-    cr_assert_eq(raw[0], PT_VERSION);
-    cr_assert_eq(raw[1], 7, "the key id travels with the value");
-}
-
-Test(ptoken, every_flipped_bit_is_refused)
-{
-    const char *sealed = seal1(TOKEN);
-    size_t n = 0;
-    unsigned char *raw = raw_of(sealed, &n);
-    for (size_t i = 0; i < n; i++)
-        for (int bit = 0; bit < 8; bit++) {
-            raw[i] ^= (unsigned char)(1 << bit);
-            cr_assert_null(open1(text_of(raw, n)), "byte %zu bit %d flipped", i, bit);
-            raw[i] ^= (unsigned char)(1 << bit);
-        }
-    cr_assert_str_eq(open1(text_of(raw, n)), TOKEN, "the untouched value still opens");
-}
-
-Test(ptoken, every_changed_character_is_refused)
-{
-    char *sealed = seal1(TOKEN);
-    for (size_t i = 0; sealed[i]; i++) {
-        char was = sealed[i];
-        sealed[i] = was == 'A' ? 'B' : 'A';
-        cr_assert_null(open1(sealed), "character %zu changed", i);
-        sealed[i] = '*';
-        cr_assert_null(open1(sealed), "character %zu not base64url", i);
-        sealed[i] = was;
-    }
-}
-
-Test(ptoken, truncated_and_extended_values_are_refused)
-{
-    const char *sealed = seal1(TOKEN);
-    size_t len = strlen(sealed);
-    for (size_t k = 0; k < len; k++)
-        cr_assert_null(open1(arena_strndup(A, sealed, k)), "cut to %zu characters", k);
-    cr_assert_null(open1(arena_printf(A, "%sAAAA", sealed)), "bytes appended");
-    size_t n = 0;
-    unsigned char *raw = raw_of(sealed, &n);
-    cr_assert_null(open1(text_of(raw, n - 1)), "last byte dropped, re-encoded");
-    cr_assert_null(open1(""));
-    cr_assert_null(open1(NULL));
-    cr_assert_null(open1("not a sealed token at all"));
-}
-
-Test(ptoken, another_version_key_or_row_is_refused)
-{
-    const char *sealed = seal1(TOKEN);
-    size_t n = 0;
-    unsigned char *raw = raw_of(sealed, &n);
-    raw[0] = PT_VERSION + 1;
-    cr_assert_null(open1(text_of(raw, n)), "unknown version");
-    raw[0] = PT_VERSION;
-    cr_assert_null(provider_token_open_with(A, K2, 7, "github", "583231", "access", sealed),
-                   "another key with the same id");
-    cr_assert_null(provider_token_open_with(A, K1, 8, "github", "583231", "access", sealed),
-                   "another key id");
-    cr_assert_null(provider_token_open_with(A, NULL, 7, "github", "583231", "access", sealed));
-    cr_assert_null(provider_token_open_with(A, K1, 7, "bitbucket", "583231", "access", sealed),
-                   "another provider's row");
-    cr_assert_null(provider_token_open_with(A, K1, 7, "github", "583232", "access", sealed),
-                   "another user's row");
-    cr_assert_null(provider_token_open_with(A, K1, 7, "github", "583231", "refresh", sealed),
-                   "the other field");
-    /* the NUL separators keep ("ab","c") and ("a","bc") apart */
-    const char *ab = provider_token_seal_with(A, K1, 7, "ab", "c", "access", TOKEN);
-    cr_assert_null(provider_token_open_with(A, K1, 7, "a", "bc", "access", ab));
-}
 
 /* ---- keys ---- */
 

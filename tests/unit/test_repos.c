@@ -6,7 +6,7 @@
 #include <curl/curl.h>
 
 #include "arena.h"
-#include "http.h"
+#include "clock.h"
 #include "oauth2.h"
 #include "repos.h"
 
@@ -226,14 +226,14 @@ Test(repos, api_and_refresh_fail_cleanly_without_a_network)
     struct oauth2_token tok;
     char *err = NULL;
     cr_assert_eq(oauth2_api(A, &p, "http://127.0.0.1:1/2.0/repositories/bob", NULL, "t",
-                            http_now_us() + 5000000, &ans),
+                            clock_mono_us() + 5000000, &ans),
                  OAUTH2_UNREACHABLE);
     cr_assert_eq(oauth2_api(A, &p, "http://127.0.0.1:1/2.0/repositories/bob", NULL, "t",
-                            http_now_us() - 1, &ans),
+                            clock_mono_us() - 1, &ans),
                  OAUTH2_TIMEOUT, "a spent deadline asks nobody");
-    cr_assert_eq(oauth2_refresh(A, &p, "bbr_x", http_now_us() + 5000000, &tok, &err),
+    cr_assert_eq(oauth2_refresh(A, &p, "bbr_x", clock_mono_us() + 5000000, &tok, &err),
                  OAUTH2_UNREACHABLE);
     cr_assert_null(err);
-    cr_assert_eq(oauth2_refresh(A, &p, "bbr_x", http_now_us() - 1, &tok, &err), OAUTH2_TIMEOUT);
+    cr_assert_eq(oauth2_refresh(A, &p, "bbr_x", clock_mono_us() - 1, &tok, &err), OAUTH2_TIMEOUT);
     curl_global_cleanup();
 }

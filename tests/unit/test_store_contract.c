@@ -492,7 +492,7 @@ CONTRACT(identities_unique_and_last_method_kept_under_race)
 
 #include "grants.h"
 #include "secrets.h"
-#include "wechat_api.h"
+#include "wechat_token.h"
 #include "wechat_login.h"
 #include "wechat_xml.h"
 #include "wechat_fake_api.h"
@@ -632,7 +632,7 @@ static void *token_one(void *arg)
 {
     (void)arg;
     struct arena *a = arena_new();
-    char *tok = wechat_api_token(a, time(NULL));
+    char *tok = wechat_token_get(a, time(NULL));
     long ok = tok && !strcmp(tok, "tok-first");
     arena_free(a);
     return (void *)ok;
@@ -643,7 +643,7 @@ static void *qrcode_one(void *arg)
     (void)arg;
     struct arena *a = arena_new();
     struct wechat_qr qr;
-    long ok = wechat_api_qrcode(a, "scene", 300, &qr) == WXAPI_OK && !strcmp(qr.ticket, "gQt");
+    long ok = wechat_token_qrcode(a, "scene", 300, &qr) == WXAPI_OK && !strcmp(qr.ticket, "gQt");
     arena_free(a);
     return (void *)ok;
 }
@@ -667,7 +667,7 @@ CONTRACT(wechat_access_token_fetched_once_under_race)
     run_threads(token_one, r);
     for (int i = 0; i < THREADS; i++) cr_assert_eq(r[i], 1, "thread %d got no token", i);
     cr_assert_eq(WF.fetches, 1, "one fetch for %d callers", THREADS);
-    cr_assert_eq(wechat_api_keep(time(NULL)), 0, "nothing to refresh yet");
+    cr_assert_eq(wechat_token_keep(time(NULL)), 0, "nothing to refresh yet");
     cr_assert_eq(WF.fetches, 1);
 
     wfake_rotate("tok-second");
@@ -1234,7 +1234,7 @@ static long qrcode_ok(void)
 {
     struct arena *a = arena_new();
     struct wechat_qr qr;
-    long ok = wechat_api_qrcode(a, "scene", 300, &qr) == WXAPI_OK;
+    long ok = wechat_token_qrcode(a, "scene", 300, &qr) == WXAPI_OK;
     arena_free(a);
     return ok;
 }

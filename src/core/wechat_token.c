@@ -1,0 +1,333 @@
+/* wechat_token: see wechat_token.h for the access token's states and invariants. The token is
+ * fetched by wechat_api.c (the protocol); this module decides when, under the lease in the
+ * store, and keeps it sealed (seal.h). */
+#include "wechat_token.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "config.h"
+#include "log.h"
+#include "ratelimit.h"
+#include "seal.h"
+#include "secrets.h"
+#include "store.h"
+#include "token.h"
+#include "worker.h"
+
+#define WXTOK_REFRESH_EARLY 240 /* before expiry; under stable_token's 300 s rotation */
+#define WXTOK_FAIL_BACKOFF  5
+#define WXTOK_WAIT_MS       5000
+#define WXTOK_KEEPER_EVERY  10
+#define WXTOK_FORCE_GAP     30         /* stable_token force_refresh: at least this far apart */
+#define WXTOK_FORCE_PER_DAY 20         /* and at most this many a day */
+#define WXTOK_DAY_OFFSET    (8 * 3600) /* WeChat's day: China Standard Time (UTC+8) */
+#define WXTOK_CAP_BACKOFF   60         /* the day's forced refreshes used up: retry after */
+
+/* ---- the shared row and its lease ---- */
+
+/* The token as stored (open 0: text is the token), or the token (open 1: text is the stored
+ * form): sealed with the service's token key (seal.h, secrets.h) for this AppID, so a copy of
+ * the database does not hand out a usable token. NULL without a key, or when it does not open. */
+static char *sealing(struct arena *a, int open, const char *text)
+{
+    uint8_t id = 0;
+    const unsigned char *key = secrets_token_key(&id);
+    if (!text || !*text) return NULL;
+    return open ? seal_open(a, key, id, "wechat", cfg->wechat_app_id, "access", text)
+                : seal_text(a, key, id, "wechat", cfg->wechat_app_id, "access", text);
+}
+
+struct tok_row {
+    char *token;  /* in clear; NULL when none, or when it does not open (another key) */
+    char *sealed; /* as stored */
+    int64_t expires_at, refresh_at;
+    char *lease_owner; /* "" with lease_until ahead: a failed fetch's back-off, no fetch */
+    int64_t lease_until;
+};
+
+static int row_read(struct st_conn *c, struct arena *a, struct tok_row *r)
+{
+    static const char sel[] = "SELECT token, expires_at, refresh_at, lease_owner, lease_until"
+                              " FROM wechat_tokens WHERE app_id = ?";
+    memset(r, 0, sizeof(*r));
+    enum st_rc rc = st_one(c, a, sel, "s", "siisi", cfg->wechat_app_id, &r->sealed, &r->expires_at,
+                           &r->refresh_at, &r->lease_owner, &r->lease_until);
+    if (rc == ST_OK) r->token = sealing(a, 1, r->sealed);
+    if (rc != ST_NOTFOUND) return rc == ST_OK ? 0 : -1;
+    /* first use on this database: the row every node's lease is taken on */
+    if (st_exec(c, "INSERT INTO wechat_tokens (app_id) VALUES (?) ON CONFLICT DO NOTHING", "s",
+                cfg->wechat_app_id) != ST_OK)
+        return -1;
+    rc = st_one(c, a, sel, "s", "siisi", cfg->wechat_app_id, &r->sealed, &r->expires_at,
+                &r->refresh_at, &r->lease_owner, &r->lease_until);
+    if (rc == ST_OK) r->token = sealing(a, 1, r->sealed);
+    return rc == ST_OK ? 0 : -1;
+}
+
+/* The stored token when WeChat refused it (invalidate() zeroed its expiry): a fetch that gets
+ * it back must force a new one, whoever fetches. NULL otherwise. */
+static const char *refused(const struct tok_row *r)
+{
+    return r->expires_at == 0 && r->token && *r->token ? r->token : NULL;
+}
+
+/* A token still usable at now (a few seconds of margin for the call it is fetched for). */
+static int usable(const struct tok_row *r, int64_t now)
+{
+    return r->token && *r->token && now + 5 < r->expires_at;
+}
+
+/* 1 when owner took the lease, 0 when another holds it, -1 on a store error. */
+static int lease_take(struct st_conn *c, const char *owner, int64_t now)
+{
+    if (st_exec(c,
+                "UPDATE wechat_tokens SET lease_owner = ?, lease_until = ?"
+                " WHERE app_id = ? AND lease_until <= ?",
+                "sisi", owner, now + WECHAT_TOKEN_LEASE, cfg->wechat_app_id, now) != ST_OK)
+        return -1;
+    return st_changes(c) == 1;
+}
+
+/* Stores the fetched token (sealed) and ends the lease. 0 or -1. */
+static int lease_store(struct st_conn *c, const char *owner, const char *sealed, int64_t ttl)
+{
+    int64_t now = time(NULL);
+    int64_t early = ttl > 2 * WXTOK_REFRESH_EARLY ? WXTOK_REFRESH_EARLY : ttl / 2;
+    if (st_exec(c,
+                "UPDATE wechat_tokens SET token = ?, expires_at = ?, refresh_at = ?,"
+                " lease_owner = '', lease_until = 0, fetches = fetches + 1, updated_at = ?"
+                " WHERE app_id = ? AND lease_owner = ?",
+                "siiiss", sealed, now + ttl, now + ttl - early, now, cfg->wechat_app_id,
+                owner) != ST_OK) {
+        log_warnx("wechat: cannot store the access token");
+        return -1;
+    }
+    return 0;
+}
+
+/* Ends owner's lease after a failed fetch with a back-off until until: nobody fetches before
+ * then, and callers that find it do not wait for a fetch that is not happening. */
+static void lease_fail(struct st_conn *c, const char *owner, int64_t until)
+{
+    st_exec(c,
+            "UPDATE wechat_tokens SET lease_owner = '', lease_until = ?"
+            " WHERE app_id = ? AND lease_owner = ?",
+            "iss", until, cfg->wechat_app_id, owner);
+}
+
+/* May this node force a new stable token now (invariant 6)? 1 yes (counted), 0 no (*retry_at:
+ * when to try again; logged), -1 on a store error. The gap is one row whose window_start is
+ * the last forced refresh, moved only when the gap has passed (one conditional upsert: one
+ * winner among nodes); the day's count is a fixed-window counter over WeChat's day. */
+static int force_allowed(struct st_conn *c, struct arena *a, int64_t now, int64_t *retry_at)
+{
+    const char *gap_key = arena_printf(a, "wechat_force_gap:%s", cfg->wechat_app_id);
+    int64_t last = 0;
+    enum st_rc rc =
+        st_one(c, NULL,
+               "INSERT INTO rate_counters (key, window_start, count, expires_at)"
+               " VALUES (?, ?, 1, ?) ON CONFLICT (key) DO UPDATE SET"
+               " window_start = excluded.window_start, count = rate_counters.count + 1,"
+               " expires_at = excluded.expires_at WHERE rate_counters.window_start <= ?"
+               " RETURNING window_start",
+               "siii", "i", gap_key, now, now + WXTOK_FORCE_GAP, now - WXTOK_FORCE_GAP, &last);
+    if (rc == ST_NOTFOUND) { /* the last one is too recent: back off until the gap has passed */
+        log_warnx("wechat: the token was refused again, but the last forced refresh was less"
+                  " than %ds ago",
+                  WXTOK_FORCE_GAP);
+        if (st_one(c, NULL, "SELECT window_start FROM rate_counters WHERE key = ?", "s", "i",
+                   gap_key, &last) == ST_OK &&
+            last + WXTOK_FORCE_GAP > now)
+            *retry_at = last + WXTOK_FORCE_GAP;
+        return 0;
+    }
+    if (rc != ST_OK) return -1;
+    const struct rate day = {WXTOK_FORCE_PER_DAY, 86400};
+    enum rl_rc rl = ratelimit_hit(c, arena_printf(a, "wechat_force_day:%s", cfg->wechat_app_id),
+                                  &day, now + WXTOK_DAY_OFFSET);
+    if (rl == RL_ERR) return -1;
+    if (rl == RL_DENY) {
+        log_warnx("wechat: the token was refused, but the %d forced refreshes of the day are used"
+                  " up",
+                  WXTOK_FORCE_PER_DAY);
+        *retry_at = now + WXTOK_CAP_BACKOFF;
+        return 0;
+    }
+    return 1;
+}
+
+/* 1 when another caller stored a usable token since the caller read seen (the stored form
+ * then, or NULL): read again under the lease, before fetching. */
+static int stored_since(struct st_conn *c, struct arena *a, int64_t now, const char *seen)
+{
+    struct tok_row r;
+    if (row_read(c, a, &r) != 0 || !usable(&r, now)) return 0;
+    return !seen || strcmp(r.sealed, seen) != 0;
+}
+
+/* Fetches and stores a token under the lease; bad is the token just reported invalid (or
+ * NULL), seen the stored form the caller read. 1 (and *tok, *sealed) fetched, 0 the lease is
+ * held elsewhere (or another caller's fetch landed since seen was read), -1 failed. */
+static int refresh(struct st_conn *c, struct arena *a, int64_t now, const char *bad,
+                   const char *seen, char **tok, char **sealed)
+{
+    char owner[TOKEN_LEN + 1];
+    token_new(owner);
+    int got = lease_take(c, owner, now);
+    if (got <= 0) return got;
+    if (stored_since(c, a, now, seen)) { /* invariant 1: one fetch however many callers race */
+        lease_fail(c, owner, 0);
+        return 0;
+    }
+    int64_t ttl = 0, retry_at = now + WXTOK_FAIL_BACKOFF;
+    int force = 0;
+    if (wechat_api_fetch_token(a, 0, tok, &ttl) != WXAPI_OK) goto fail;
+    if (bad && !strcmp(*tok, bad) && !wechat_api_classic()) {
+        /* stable_token handed back the token WeChat refused: rotate it, if allowed now */
+        force = force_allowed(c, a, now, &retry_at);
+        if (force <= 0) goto fail;
+        if (wechat_api_fetch_token(a, 1, tok, &ttl) != WXAPI_OK) goto fail;
+    }
+    *sealed = sealing(a, 0, *tok);
+    if (!*sealed) {
+        log_warnx("wechat: no key to seal the access token with");
+        goto fail;
+    }
+    if (lease_store(c, owner, *sealed, ttl) != 0) goto fail;
+    log_info("wechat: access token fetched (%s%s, valid %llds)",
+             wechat_api_classic() ? "cgi-bin/token" : "stable_token", force ? ", forced" : "",
+             (long long)ttl);
+    return 1;
+fail:
+    lease_fail(c, owner, retry_at);
+    return -1;
+}
+
+int wechat_token_keep(int64_t now)
+{
+    struct st_conn *c = st_get();
+    if (!c) return -1;
+    struct arena *a = arena_new();
+    struct tok_row r;
+    int rc = -1;
+    char *tok = NULL, *sealed = NULL;
+    if (row_read(c, a, &r) == 0)
+        rc = usable(&r, now) && now < r.refresh_at
+                 ? 0
+                 : refresh(c, a, now, refused(&r), r.sealed, &tok, &sealed);
+    arena_free(a);
+    return rc;
+}
+
+/* The token to call with (and *sealed, its stored form); bad: the one just refused (NULL for
+ * none). */
+static char *token_for(struct arena *a, int64_t now, const char *bad, char **sealed)
+{
+    struct st_conn *c = st_get();
+    struct tok_row r;
+    if (!c || row_read(c, a, &r) != 0) return NULL;
+    *sealed = r.sealed;
+    if (usable(&r, now)) return r.token;
+    char *tok = NULL;
+    int got = refresh(c, a, now, bad ? bad : refused(&r), r.sealed, &tok, sealed);
+    if (got == 1) return tok;
+    if (got < 0) return NULL;
+    for (int waited = 0; waited < WXTOK_WAIT_MS; waited += 100) {
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+        if (row_read(c, a, &r) != 0) return NULL;
+        *sealed = r.sealed;
+        if (usable(&r, time(NULL))) return r.token;
+        if (!*r.lease_owner && r.lease_until > time(NULL)) return NULL; /* a back-off */
+    }
+    log_warnx("wechat: no access token: another node's fetch did not finish in time");
+    return NULL;
+}
+
+char *wechat_token_get(struct arena *a, int64_t now)
+{
+    char *sealed = NULL;
+    return token_for(a, now, NULL, &sealed);
+}
+
+/* Forgets the token stored as sealed if it is still the stored one (invariant 3). */
+static void invalidate(const char *sealed)
+{
+    struct st_conn *c = st_get();
+    if (c)
+        st_exec(c,
+                "UPDATE wechat_tokens SET expires_at = 0, refresh_at = 0"
+                " WHERE app_id = ? AND token = ?",
+                "ss", cfg->wechat_app_id, sealed);
+}
+
+/* ---- calls with the kept token ---- */
+
+/* One API call's tries: the first with the kept token, a second with a new one when WeChat
+ * refused the first (invariant 3). */
+struct tries {
+    int n;
+    const char *bad; /* the token WeChat refused, or NULL */
+    char *sealed;    /* the stored form of auth.token */
+    struct wechat_auth auth;
+};
+
+/* Sets t->auth.token for the next try after the last one's outcome prev: 1, or 0 when there is
+ * none (no token, or no try left). */
+static int next_try(struct arena *a, struct tries *t, enum wxapi_rc prev)
+{
+    if (t->n > 0) {
+        if (prev != WXAPI_REFUSED) return 0;
+        if (t->n > 1) {
+            log_warnx("wechat: %s failed: errcode %lld (a new access token too)", t->auth.call,
+                      t->auth.errcode);
+            return 0;
+        }
+        log_warnx("wechat: %s: errcode %lld, refreshing the access token", t->auth.call,
+                  t->auth.errcode);
+        invalidate(t->sealed);
+        t->bad = t->auth.token;
+    }
+    t->n++;
+    t->auth.token = token_for(a, time(NULL), t->bad, &t->sealed);
+    return t->auth.token != NULL;
+}
+
+enum wxapi_rc wechat_token_qrcode(struct arena *a, const char *scene, int64_t expire_seconds,
+                                  struct wechat_qr *out)
+{
+    struct tries t = {0};
+    enum wxapi_rc rc = WXAPI_ERR;
+    while (next_try(a, &t, rc)) rc = wechat_api_qrcode(a, &t.auth, scene, expire_seconds, out);
+    return rc == WXAPI_OK ? WXAPI_OK : WXAPI_ERR;
+}
+
+enum wxapi_rc wechat_token_user_info(struct arena *a, const char *openid, struct wechat_user *out)
+{
+    struct tries t = {0};
+    enum wxapi_rc rc = WXAPI_ERR;
+    while (next_try(a, &t, rc)) rc = wechat_api_user_info(a, &t.auth, openid, out);
+    return rc == WXAPI_OK ? WXAPI_OK : WXAPI_ERR;
+}
+
+/* ---- the keeper thread ---- */
+
+static int keeper_round(void)
+{
+    wechat_token_keep(time(NULL));
+    return 0;
+}
+
+static struct worker keeper = WORKER("wechat token", WXTOK_KEEPER_EVERY, keeper_round, st_drop);
+
+int wechat_token_start(void)
+{
+    return wechat_api_enabled() ? worker_start(&keeper) : 0;
+}
+
+void wechat_token_stop(void)
+{
+    worker_stop(&keeper);
+}
