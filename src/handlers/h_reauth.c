@@ -71,7 +71,7 @@ void h_reauth_submit(struct req *r)
         page_error(r, 503, "error.unavailable");
         return;
     }
-    if (session_reauthenticated(r) != 0) {
+    if (session_reauthenticated(r->sess) != 0) {
         page_error(r, 503, "error.unavailable");
         return;
     }

@@ -12,7 +12,9 @@
 #include "http.h"
 #include "i18n.h"
 #include "page.h"
+#include "pipeline.h"
 #include "session.h"
+#include "websession.h"
 #include "settings.h"
 #include "tmpl.h"
 
@@ -93,7 +95,7 @@ static void render(struct req *r, int status, const struct form_back *f)
     }
     struct tmpl_ctx *c = page_ctx(r);
     tmpl_set_bool(c, "nav_settings", 1);
-    int fresh = session_fresh(r), has_pw = v.acct.password_hash != NULL;
+    int fresh = session_fresh(r->sess), has_pw = v.acct.password_hash != NULL;
     tmpl_set(c, "username_value", f && f->username ? f->username : v.acct.username);
     tmpl_set(c, "email", v.acct.email);
     tmpl_set_bool(c, "email_verified", v.acct.email_verified);
@@ -123,7 +125,7 @@ void h_settings(struct req *r)
 
 static struct set_who who(struct req *r)
 {
-    struct set_who w = {r->sess->account_id, session_fresh(r), r->ip, r->lang};
+    struct set_who w = {r->sess->account_id, session_fresh(r->sess), r->ip, r->lang};
     return w;
 }
 
@@ -138,7 +140,7 @@ static void answer(struct req *r, enum set_rc rc, const char *done, struct form_
         resp_redirect(r, arena_printf(r->a, "/settings#%s", f->section));
         return;
     case SET_REAUTH:
-        resp_redirect(r, arena_printf(r->a, "/reauth?next=%s", http_urlencode(r->a, "/settings")));
+        pipeline_to_reauth(r, "/settings");
         return;
     case SET_LIMITED:
         f->err = "settings.err.limited";
@@ -181,7 +183,7 @@ void h_settings_password(struct req *r)
                                        others, r->sess->id_hash, &f.err);
     if (rc == SET_BAD_PASSWORD) f.section = "current";
     /* a changed password is a privilege change: this browser gets a new session */
-    if (rc == SET_OK && session_begin(r, w.account_id) != 0) {
+    if (rc == SET_OK && websession_begin(r, w.account_id) != 0) {
         page_error(r, 503, "error.unavailable");
         return;
     }
@@ -198,7 +200,7 @@ void h_settings_session_end(struct req *r)
         return;
     }
     if (current) {
-        session_end(r);
+        websession_end(r);
         resp_redirect(r, "/login");
         return;
     }
@@ -260,18 +262,9 @@ static void render_delete(struct req *r, int status, const char *err)
     page_render(r, status, "settings_delete", c);
 }
 
-static void to_reauth(struct req *r)
-{
-    resp_redirect(r,
-                  arena_printf(r->a, "/reauth?next=%s", http_urlencode(r->a, "/settings/delete")));
-}
-
+/* the route needs a recent sign-in (R_RECENT): the pipeline has checked it */
 void h_settings_delete_form(struct req *r)
 {
-    if (!session_fresh(r)) {
-        to_reauth(r);
-        return;
-    }
     render_delete(r, 200, NULL);
 }
 
@@ -281,11 +274,11 @@ void h_settings_delete(struct req *r)
     const char *err = NULL;
     switch (settings_delete(r->a, &w, req_form(r, "confirm"), &err)) {
     case SET_OK:
-        session_end(r);
+        websession_end(r);
         page_notice(r, 200, "delete.ok.title", "delete.ok.message", "/", "error.home");
         return;
-    case SET_REAUTH:
-        to_reauth(r);
+    case SET_REAUTH: /* the sign-in aged since the pipeline looked */
+        pipeline_to_reauth(r, "/settings/delete");
         return;
     case SET_INVALID:
         render_delete(r, 400, err);
