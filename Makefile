@@ -68,6 +68,8 @@ test:
 	@tests/with-pg.sh $(MAKE) --no-print-directory test-layers
 
 test-layers:
+	@echo "== include arrows point down the layers"
+	@tools/layers.sh
 	@echo "== unit tests (release build)"
 	@$(MAKE) --no-print-directory unit
 	@echo "== unit tests (ASan + UBSan + LeakSanitizer)"

@@ -16,15 +16,18 @@
 #include "asset.h"
 #include "captcha_img.h"
 #include "config.h"
+#include "handlers.h"
 #include "http.h"
 #include "i18n.h"
 #include "janitor.h"
 #include "log.h"
 #include "mail.h"
 #include "password.h"
+#include "pipeline.h"
 #include "secrets.h"
 #include "store.h"
 #include "version.h"
+#include "ways_in.h"
 #include "wechat_token.h"
 
 static void usage(void)
@@ -59,7 +62,9 @@ static int serve(void)
     if (asset_load_overrides(cfg->templates_dir) != 0 || i18n_init() != 0) goto out;
     if (password_init() != 0 || captcha_img_init() != 0) goto out;
     if (open_store() != 0 || secrets_init() != 0) goto out;
-    if (http_start() != 0) goto out;
+    ways_in_init();
+    pipeline_init(routes, routes_count);
+    if (http_start(pipeline_dispatch) != 0) goto out;
     if (mail_start() != 0 || janitor_start() != 0 || wechat_token_start() != 0) goto stop;
     log_info("daoid %s serving %s", DAOID_VERSION, cfg->public_url);
     int sig = 0;

@@ -8,10 +8,11 @@
 #include <string.h>
 
 #include "config.h"
-#include "csrf.h"
 #include "log.h"
 #include "store.h"
 
+static unsigned char csrf_key[SECRETS_KEY_LEN];
+static int csrf_key_set;
 static unsigned char token_key[SECRETS_KEY_LEN];
 static uint8_t token_key_id;
 static int token_key_set;
@@ -74,10 +75,15 @@ static char *make_secret(void)
     return hex;
 }
 
-/* The keys from a master secret. */
-static void keys_from(const unsigned char *master, size_t len)
+const unsigned char *secrets_csrf_key(void)
 {
-    csrf_init(master, len);
+    return csrf_key_set ? csrf_key : NULL;
+}
+
+void secrets_use_master(const unsigned char *master, size_t len)
+{
+    secrets_derive("csrf", master, len, csrf_key);
+    csrf_key_set = 1;
     unsigned char k[SECRETS_KEY_LEN];
     if (*cfg->token_key && secrets_parse_key(cfg->token_key, k) == 0)
         log_info("secrets: provider tokens sealed with token_key");
@@ -90,13 +96,13 @@ static void keys_from(const unsigned char *master, size_t len)
 int secrets_init(void)
 {
     if (*cfg->secret_key) {
-        keys_from((const unsigned char *)cfg->secret_key, strlen(cfg->secret_key));
+        secrets_use_master((const unsigned char *)cfg->secret_key, strlen(cfg->secret_key));
         return 0;
     }
     /* one secret shared by every node that serves this database */
     char *k = store_setting_get_or_create("secret_key", make_secret);
     if (!k) return -1;
-    keys_from((const unsigned char *)k, strlen(k));
+    secrets_use_master((const unsigned char *)k, strlen(k));
     sodium_memzero(k, strlen(k));
     free(k);
     return 0;
@@ -104,6 +110,8 @@ int secrets_init(void)
 
 void secrets_shutdown(void)
 {
+    sodium_memzero(csrf_key, sizeof(csrf_key));
+    csrf_key_set = 0;
     sodium_memzero(token_key, sizeof(token_key));
     token_key_set = 0;
     token_key_id = 0;

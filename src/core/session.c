@@ -1,5 +1,5 @@
-/* session: cookie ⇄ store. One SELECT joins the session and its account; expiry is checked
- * in C so that one statement serves both timeouts. */
+/* session: session rows. One SELECT joins the session and its account; expiry is checked in C
+ * so that one statement serves both timeouts. */
 #include "session.h"
 
 #include <stdio.h>
@@ -8,25 +8,21 @@
 
 #include "arena.h"
 #include "config.h"
-#include "http.h"
 #include "log.h"
 #include "store.h"
-#include "token.h"
 
-int session_load(struct req *r)
+int session_load(struct arena *a, const char *tok, struct session **out)
 {
-    if (r->sess_loaded) return 0;
-    r->sess_loaded = 1;
-    const char *tok = req_cookie(r, SESSION_COOKIE);
+    *out = NULL;
     if (!tok || !token_wellformed(tok)) return 0;
     struct st_conn *c = st_get();
     if (!c) return -1;
-    struct session *s = arena_alloc(r->a, sizeof(*s));
+    struct session *s = arena_alloc(a, sizeof(*s));
     token_hash(tok, s->id_hash);
     int64_t last_seen = 0, expires = 0, verified = 0, has_pw = 0, status = 0, tour_done_at = 0;
     char *user = NULL, *email = NULL;
     enum st_rc rc =
-        st_one(c, r->a,
+        st_one(c, a,
                "SELECT s.account_id, s.created_at, s.last_seen, s.expires_at, a.username, a.email,"
                " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at, s.auth_at,"
                " a.tour_done_at,"
@@ -49,68 +45,61 @@ int session_load(struct req *r)
     s->email_verified = (int)verified;
     s->has_password = (int)has_pw;
     s->tour_done = tour_done_at != 0;
-    r->sess = s;
+    *out = s;
     return 0;
 }
 
-int session_begin(struct req *r, int64_t account_id)
+int session_create(int64_t account_id, const char *ip, const char *ua, char tok[TOKEN_LEN + 1])
 {
     struct st_conn *c = st_get();
     if (!c) return -1;
-    const char *old = req_cookie(r, SESSION_COOKIE);
-    if (old && token_wellformed(old)) {
-        char oh[TOKEN_HASH_LEN + 1];
-        token_hash(old, oh);
-        st_exec(c, "DELETE FROM sessions WHERE id_hash = ?", "s", oh);
-    }
-    char tok[TOKEN_LEN + 1], h[TOKEN_HASH_LEN + 1];
+    char h[TOKEN_HASH_LEN + 1];
     token_new(tok);
     token_hash(tok, h);
     int64_t now = time(NULL);
-    const char *ua = req_header(r, "User-Agent");
     char ua_short[256];
     snprintf(ua_short, sizeof(ua_short), "%s", ua ? ua : "");
     if (st_exec(c,
                 "INSERT INTO sessions (id_hash, account_id, created_at, last_seen, expires_at,"
                 " ip, user_agent, auth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                "siiiissi", h, account_id, now, now, now + cfg->session_absolute, r->ip, ua_short,
+                "siiiissi", h, account_id, now, now, now + cfg->session_absolute, ip, ua_short,
                 now) != ST_OK)
         return -1;
-    /* persistent: the session lives session_absolute at most anyway (idle ends it earlier) */
-    resp_cookie(r, SESSION_COOKIE, tok, (long)cfg->session_absolute);
-    r->sess = NULL;
-    r->sess_loaded = 0;
     return 0;
 }
 
-int session_fresh(const struct req *r)
+int session_rotate(const char *old_tok, int64_t account_id, const char *ip, const char *ua,
+                   char tok[TOKEN_LEN + 1])
 {
-    return r->sess && time(NULL) - r->sess->auth_at <= cfg->reauth_window;
+    session_end(old_tok);
+    return session_create(account_id, ip, ua, tok);
 }
 
-int session_reauthenticated(struct req *r)
+int session_fresh(const struct session *s)
+{
+    return s && time(NULL) - s->auth_at <= cfg->reauth_window;
+}
+
+int session_reauthenticated(struct session *s)
 {
     struct st_conn *c = st_get();
-    if (!c || !r->sess) return -1;
+    if (!c || !s) return -1;
     int64_t now = time(NULL);
-    if (st_exec(c, "UPDATE sessions SET auth_at = ? WHERE id_hash = ?", "is", now,
-                r->sess->id_hash) != ST_OK)
+    if (st_exec(c, "UPDATE sessions SET auth_at = ? WHERE id_hash = ?", "is", now, s->id_hash) !=
+        ST_OK)
         return -1;
-    r->sess->auth_at = now;
+    s->auth_at = now;
     return 0;
 }
 
-void session_end(struct req *r)
+void session_end(const char *tok)
 {
-    const char *tok = req_cookie(r, SESSION_COOKIE);
     if (tok && token_wellformed(tok)) {
         struct st_conn *c = st_get();
         char h[TOKEN_HASH_LEN + 1];
         token_hash(tok, h);
         if (c) st_exec(c, "DELETE FROM sessions WHERE id_hash = ?", "s", h);
     }
-    resp_cookie(r, SESSION_COOKIE, "", -1);
-    r->sess = NULL;
 }
 
 int64_t session_sweep(struct st_conn *c, int64_t now)

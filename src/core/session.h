@@ -1,17 +1,19 @@
-/* session: signed-in browsers. The cookie holds a 256-bit token; the store holds only its
- * hash, the account, the times and the device. Sessions end on sign-out (row deleted), after
- * session_idle without use, or session_absolute after sign-in; a new token is issued at every
- * sign-in (no fixation). last_seen is written at most once a minute per session so that
- * checking a session is a read, not a write. */
+/* session: signed-in browsers, as rows. A browser holds a 256-bit token (websession.h keeps it
+ * in a cookie); the store holds only its hash, the account, the times and the device. Sessions
+ * end on sign-out (row deleted), after session_idle without use, or session_absolute after
+ * sign-in; a new token is issued at every sign-in (session_rotate: no fixation). last_seen is
+ * written at most once a minute per session so that checking a session is a read, not a
+ * write. Nothing here knows about requests or cookies. */
 #ifndef DAOID_SESSION_H
 #define DAOID_SESSION_H
 
 #include <stdint.h>
 
-struct req;
+#include "token.h"
+
+struct arena;
 struct st_conn;
 
-#define SESSION_COOKIE      "session"
 #define SESSION_TOUCH_EVERY 60
 
 struct session {
@@ -28,18 +30,25 @@ struct session {
     int64_t bonus_units;        /* sum of the account's grants (grants.h), read in the same query */
 };
 
-/* Loads r->sess from the cookie (NULL when none or expired). 0, or -1 when the store failed. */
-int session_load(struct req *r);
-/* Signs r's browser in as account_id: ends the browser's previous session, creates a new
- * one and sets the cookie. 0 or -1. */
-int session_begin(struct req *r, int64_t account_id);
-/* 1 when r's session signed in (or re-authenticated) within reauth_window: sensitive changes
- * (email, password, unbinding, deletion) need that or the password. */
-int session_fresh(const struct req *r);
-/* Records a re-authentication of r's session now. 0 or -1. */
-int session_reauthenticated(struct req *r);
-/* Signs r's browser out: deletes the row and the cookie. */
-void session_end(struct req *r);
+/* The live session whose token is tok, with its account, in a (*out NULL when tok is NULL or
+ * malformed, unknown, expired or idle — such a row is deleted — or its account is not
+ * active). 0, or -1 when the store failed. */
+int session_load(struct arena *a, const char *tok, struct session **out);
+/* A new session of account_id from ip with user_agent (may be NULL); its token in tok.
+ * 0 or -1. */
+int session_create(int64_t account_id, const char *ip, const char *user_agent,
+                   char tok[TOKEN_LEN + 1]);
+/* Sign-in: ends the session of old_tok (may be NULL) and creates a new one as session_create
+ * does. 0 or -1. */
+int session_rotate(const char *old_tok, int64_t account_id, const char *ip, const char *user_agent,
+                   char tok[TOKEN_LEN + 1]);
+/* Ends the session of tok (NULL or malformed: nothing to do). */
+void session_end(const char *tok);
+/* 1 when s (may be NULL: 0) signed in (or re-authenticated) within reauth_window: sensitive
+ * changes (email, password, unbinding, deletion) need that or the password. */
+int session_fresh(const struct session *s);
+/* Records a re-authentication of s now (s->auth_at too). 0, or -1 (also when s is NULL). */
+int session_reauthenticated(struct session *s);
 /* Deletes expired sessions; returns how many, or -1. */
 int64_t session_sweep(struct st_conn *c, int64_t now);
 

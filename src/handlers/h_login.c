@@ -9,7 +9,7 @@
 #include "i18n.h"
 #include "login.h"
 #include "page.h"
-#include "session.h"
+#include "websession.h"
 #include "tmpl.h"
 
 static void render_form(struct req *r, int status, const char *identifier, const char *err_key,
@@ -74,7 +74,7 @@ void h_login_submit(struct req *r)
         if (o) render_form(r, o->status, in.identifier, o->msg_key, captcha);
         return;
     }
-    if (session_begin(r, out.account_id) != 0) {
+    if (websession_begin(r, out.account_id) != 0) {
         page_error(r, 503, "error.unavailable");
         return;
     }
@@ -84,6 +84,6 @@ void h_login_submit(struct req *r)
 
 void h_logout(struct req *r)
 {
-    session_end(r);
+    websession_end(r);
     resp_redirect(r, "/");
 }

@@ -14,6 +14,7 @@
 #include "oauth_flow.h"
 #include "page.h"
 #include "session.h"
+#include "websession.h"
 #include "tmpl.h"
 
 #define ACCOUNTS "/settings/accounts"
@@ -187,7 +188,7 @@ void h_oauth_callback(struct req *r)
     const char *next = out.next;
     switch (out.outcome) {
     case OAUTH_SIGNED_IN:
-        if (session_begin(r, out.account_id) != 0) break;
+        if (websession_begin(r, out.account_id) != 0) break;
         resp_redirect(r, next ? next : "/console");
         return;
     case OAUTH_COMPLETE:
@@ -202,7 +203,7 @@ void h_oauth_callback(struct req *r)
                                              in.provider));
         return;
     case OAUTH_REAUTHED:
-        if (session_reauthenticated(r) != 0) break;
+        if (session_reauthenticated(r->sess) != 0) break;
         resp_redirect(r, next ? next : ACCOUNTS);
         return;
     default:
@@ -270,7 +271,7 @@ void h_oauth_complete_submit(struct req *r)
     oauth_flow_register(r->a, &in, &out);
     if (out.status == 200) {
         resp_cookie(r, OAUTH_PENDING_COOKIE, "", -1);
-        if (session_begin(r, out.account_id) != 0) {
+        if (websession_begin(r, out.account_id) != 0) {
             page_notice(r, 503, "error.title", "signup.err.session", "/login", "login.title");
             return;
         }
@@ -312,7 +313,7 @@ static void accounts_page(struct req *r, int status, const char *alert_key, cons
     if (flash) tmpl_set(c, "provider", provider_name(r, flash));
     if (alert_key) tmpl_set(c, "alert", page_t(r, c, alert_key));
     if (notice_key) tmpl_set(c, "notice", page_t(r, c, notice_key));
-    tmpl_set_bool(c, "need_password", has_password && !session_fresh(r));
+    tmpl_set_bool(c, "need_password", has_password && !session_fresh(r->sess));
     for (int i = 0; i < n; i++) {
         struct tmpl_ctx *row = tmpl_list_add(c, "rows");
         tmpl_set(row, "provider", rows[i].provider);
@@ -379,7 +380,7 @@ void h_settings_accounts_unbind(struct req *r)
         .account_id = r->sess->account_id,
         .provider = req_form(r, "provider"),
         .password = req_form(r, "password"),
-        .fresh = session_fresh(r),
+        .fresh = session_fresh(r->sess),
         .ip = r->ip,
     };
     const char *p =
@@ -393,7 +394,7 @@ void h_settings_accounts_unbind(struct req *r)
     struct oauth_unbind_out out;
     switch (oauth_flow_unbind(r->a, &in, &out)) {
     case OUNBIND_OK:
-        if (out.password_ok) session_reauthenticated(r);
+        if (out.password_ok) session_reauthenticated(r->sess);
         resp_redirect(r, arena_printf(r->a, ACCOUNTS "?unbound=%s", p));
         return;
     case OUNBIND_NOTFOUND:

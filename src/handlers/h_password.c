@@ -7,7 +7,7 @@
 #include "i18n.h"
 #include "page.h"
 #include "reset.h"
-#include "session.h"
+#include "websession.h"
 #include "tmpl.h"
 
 static void render_forgot(struct req *r, int status, const char *email, const char *err, int sent)
@@ -91,7 +91,7 @@ void h_password_reset(struct req *r)
     int rc = reset_complete(r->a, token, req_form(r, "password"), r->ip, r->lang, &err);
     if (rc == RESET_OK) {
         /* every session ended, this browser's too: it signs in with the new password */
-        if (r->sess) session_end(r);
+        if (r->sess) websession_end(r);
         page_notice(r, 200, "reset.ok.title", "reset.ok.message", "/login", "login.title");
         return;
     }

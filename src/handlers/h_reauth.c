@@ -66,7 +66,7 @@ void h_reauth_submit(struct req *r)
         if (o) render(r, o->status, o->msg_key);
         return;
     }
-    if (session_reauthenticated(r) != 0) {
+    if (session_reauthenticated(r->sess) != 0) {
         page_error(r, 503, "error.unavailable");
         return;
     }

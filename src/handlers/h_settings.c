@@ -11,6 +11,7 @@
 #include "i18n.h"
 #include "page.h"
 #include "session.h"
+#include "websession.h"
 #include "settings.h"
 #include "tmpl.h"
 
@@ -71,7 +72,7 @@ static void render(struct req *r, int status, const struct form_back *f)
     }
     struct tmpl_ctx *c = page_ctx(r);
     tmpl_set_bool(c, "nav_settings", 1);
-    int fresh = session_fresh(r), has_pw = v.acct.password_hash != NULL;
+    int fresh = session_fresh(r->sess), has_pw = v.acct.password_hash != NULL;
     tmpl_set(c, "username_value", f && f->username ? f->username : v.acct.username);
     tmpl_set(c, "email", v.acct.email);
     tmpl_set_bool(c, "email_verified", v.acct.email_verified);
@@ -101,7 +102,7 @@ void h_settings(struct req *r)
 
 static struct set_who who(struct req *r)
 {
-    struct set_who w = {r->sess->account_id, session_fresh(r), r->ip, r->lang};
+    struct set_who w = {r->sess->account_id, session_fresh(r->sess), r->ip, r->lang};
     return w;
 }
 
@@ -157,7 +158,7 @@ void h_settings_password(struct req *r)
                                        others, r->sess->id_hash, &f.err);
     if (rc == SET_BAD_PASSWORD) f.section = "current";
     /* a changed password is a privilege change: this browser gets a new session */
-    if (rc == SET_OK && session_begin(r, w.account_id) != 0) {
+    if (rc == SET_OK && websession_begin(r, w.account_id) != 0) {
         page_error(r, 503, "error.unavailable");
         return;
     }
@@ -174,7 +175,7 @@ void h_settings_session_end(struct req *r)
         return;
     }
     if (current) {
-        session_end(r);
+        websession_end(r);
         resp_redirect(r, "/login");
         return;
     }
@@ -206,12 +207,9 @@ static void render_delete(struct req *r, int status, const char *err)
     page_render(r, status, "settings_delete", c);
 }
 
+/* the route needs a recent sign-in (R_RECENT): the pipeline has checked it */
 void h_settings_delete_form(struct req *r)
 {
-    if (!session_fresh(r)) {
-        page_reauth(r, "/settings/delete");
-        return;
-    }
     render_delete(r, 200, NULL);
 }
 
@@ -226,11 +224,11 @@ void h_settings_delete(struct req *r)
     struct set_who w = who(r);
     const char *err = NULL;
     enum set_rc rc = settings_delete(r->a, &w, req_form(r, "confirm"), &err);
-    if (rc == SET_REAUTH) {
+    if (rc == SET_REAUTH) { /* the sign-in aged since the pipeline looked */
         page_reauth(r, "/settings/delete");
         return;
     }
-    if (rc == SET_OK) session_end(r); /* before the page: it shows a signed-out header */
+    if (rc == SET_OK) websession_end(r); /* before the page: it shows a signed-out header */
     const struct page_outcome *o = page_outcome_own(r, delete_answers, (int)rc, "/", "error.home");
     if (o) render_delete(r, o->status, err);
 }

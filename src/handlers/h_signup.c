@@ -11,7 +11,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "page.h"
-#include "session.h"
+#include "websession.h"
 #include "signup.h"
 #include "tmpl.h"
 
@@ -77,7 +77,7 @@ void h_signup_submit(struct req *r)
         render_form(r, out.status, in.email, in.username, &out);
         return;
     }
-    if (session_begin(r, out.account_id) != 0) {
+    if (websession_begin(r, out.account_id) != 0) {
         page_notice(r, 503, "error.title", "signup.err.session", "/login", "login.title");
         return;
     }

@@ -19,6 +19,7 @@
 #include "page.h"
 #include "qr_svg.h"
 #include "session.h"
+#include "websession.h"
 #include "tmpl.h"
 #include "wechat_api.h"
 #include "wechat_login.h"
@@ -176,11 +177,12 @@ static void render_outcome(struct req *r, const struct wxl_result *res)
         return render_register(r, 200, res->suggested, NULL, NULL);
     case WXO_SIGNIN:
         clear_ticket(r);
-        if (session_begin(r, res->account_id) != 0) return page_error(r, 503, "error.unavailable");
+        if (websession_begin(r, res->account_id) != 0)
+            return page_error(r, 503, "error.unavailable");
         return resp_redirect(r, "/console");
     case WXO_REAUTHED:
         clear_ticket(r);
-        if (session_reauthenticated(r) != 0) return page_error(r, 503, "error.unavailable");
+        if (session_reauthenticated(r->sess) != 0) return page_error(r, 503, "error.unavailable");
         return resp_redirect(r, next_of(r));
     case WXO_BOUND:
         clear_ticket(r);
@@ -245,7 +247,7 @@ void h_auth_wechat_status(struct req *r)
                                       res.suggested ? res.suggested : ""));
     case WXO_SIGNIN:
         clear_ticket(r);
-        if (session_begin(r, res.account_id) != 0)
+        if (websession_begin(r, res.account_id) != 0)
             return send_json(r, json_pack("{s:s}", "state", "retry"));
         return send_json(r, json_pack("{s:s, s:s}", "state", "signed_in", "next", "/console"));
     case WXO_BOUND:
@@ -253,7 +255,7 @@ void h_auth_wechat_status(struct req *r)
         return send_json(r, json_pack("{s:s, s:b}", "state", "bound", "granted", res.granted));
     case WXO_REAUTHED:
         clear_ticket(r);
-        if (session_reauthenticated(r) != 0)
+        if (session_reauthenticated(r->sess) != 0)
             return send_json(r, json_pack("{s:s}", "state", "retry"));
         return send_json(r, json_pack("{s:s, s:s}", "state", "signed_in", "next", next_of(r)));
     case WXO_NONE:
@@ -284,7 +286,7 @@ void h_auth_wechat_register(struct req *r)
     wechat_login_register(r->a, &in, &out);
     if (out.status == 200) {
         clear_ticket(r);
-        if (session_begin(r, out.account_id) != 0)
+        if (websession_begin(r, out.account_id) != 0)
             return page_notice(r, 503, "error.title", "signup.err.session", "/login",
                                "login.title");
         return resp_redirect(r, "/console");

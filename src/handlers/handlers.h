@@ -3,7 +3,15 @@
 #ifndef DAOID_HANDLERS_H
 #define DAOID_HANDLERS_H
 
+#include <stddef.h>
+
+#include "router.h"
+
 struct req;
+
+/* routes.c: the application's route table (router.h), handed to the pipeline by main. */
+extern const struct route routes[];
+extern const size_t routes_count;
 
 /* h_home.c */
 void h_home(struct req *r);

@@ -169,8 +169,6 @@ const char *oauth2_rc_name(enum oauth2_rc rc);
 
 /* ---- the presets, from the config (oauth2_providers.c) ---- */
 
-struct tmpl_ctx;
-
 /* The providers daoid knows, in the order pages show them; NULL-terminated. */
 extern const char *const oauth2_provider_names[];
 /* 1 when name is a known provider with a client id (Coding also needs coding_url). */
@@ -180,7 +178,5 @@ const char *oauth2_provider_label(const char *name);
 /* The description of name built from the config (strings in a), or NULL when it is unknown
  * or not enabled. */
 const struct oauth2_provider *oauth2_provider_get(struct arena *a, const char *name);
-/* Sets "oauth_NAME" for each enabled provider in c (pages show only those buttons). */
-void oauth2_providers_tmpl(struct tmpl_ctx *c);
 
 #endif

@@ -7,7 +7,6 @@
 #include "arena.h"
 #include "config.h"
 #include "oauth2.h"
-#include "tmpl.h"
 
 const char *const oauth2_provider_names[] = {"github", "bitbucket", "coding", NULL};
 
@@ -148,11 +147,4 @@ const struct oauth2_provider *oauth2_provider_get(struct arena *a, const char *n
     else
         coding(a, p);
     return p;
-}
-
-void oauth2_providers_tmpl(struct tmpl_ctx *c)
-{
-    static const char *const keys[] = {"oauth_github", "oauth_bitbucket", "oauth_coding"};
-    for (int i = 0; oauth2_provider_names[i]; i++)
-        if (oauth2_provider_enabled(oauth2_provider_names[i])) tmpl_set_bool(c, keys[i], 1);
 }

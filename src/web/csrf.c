@@ -7,20 +7,18 @@
 #include "arena.h"
 #include "config.h"
 #include "http.h"
+#include "log.h"
 #include "secrets.h"
 #include "token.h"
 
-static unsigned char csrf_key[crypto_auth_hmacsha256_KEYBYTES];
-
-void csrf_init(const unsigned char *key, size_t len)
-{
-    secrets_derive("csrf", key, len, csrf_key); /* BLAKE2b-256("daoid-csrf:" || key) */
-}
+_Static_assert(SECRETS_KEY_LEN == crypto_auth_hmacsha256_KEYBYTES, "the CSRF key is an HMAC key");
 
 void csrf_token_for(const char *cookie, char *out)
 {
+    const unsigned char *key = secrets_csrf_key();
+    if (!key) fatalx("csrf: no key (secrets_init has not run)");
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256(mac, (const unsigned char *)cookie, strlen(cookie), csrf_key);
+    crypto_auth_hmacsha256(mac, (const unsigned char *)cookie, strlen(cookie), key);
     sodium_bin2base64(out, 44, mac, sizeof(mac), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 

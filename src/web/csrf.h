@@ -1,18 +1,15 @@
 /* csrf: every POST carries a token that only this site's pages can know: HMAC(key, a random
  * per-browser cookie) (signed double submit), plus an Origin / Sec-Fetch-Site check.
- * SameSite=Lax on the cookies is defence in depth only. */
+ * SameSite=Lax on the cookies is defence in depth only. The key is the secrets module's
+ * (secrets_csrf_key): set before the first request, it never changes while serving. */
 #ifndef DAOID_CSRF_H
 #define DAOID_CSRF_H
-
-#include <stddef.h>
 
 struct req;
 
 #define CSRF_COOKIE "csrf"
 #define CSRF_FIELD  "csrf"
 
-/* Sets the HMAC key (32 bytes). */
-void csrf_init(const unsigned char *key, size_t len);
 /* The token for r's forms; sets the cookie when the browser has none. In r->a. */
 const char *csrf_token(struct req *r);
 /* 1 when r (a POST) passes: same origin, and the form field (or X-CSRF-Token header) matches

@@ -20,17 +20,14 @@
 #include "clock.h"
 #include "config.h"
 #include "connlimit.h"
-#include "csrf.h"
 #include "i18n.h"
 #include "log.h"
 #include "netaddr.h"
-#include "page.h"
-#include "router.h"
-#include "session.h"
 
 #define HTTP_MAX_FIELDS 64
 
 static struct MHD_Daemon *daemon_h;
+static http_dispatch_fn app_dispatch;
 static struct netaddr_list *trusted;
 static char id_prefix[9];
 static atomic_uint_fast64_t id_counter;
@@ -128,8 +125,7 @@ static void add_security_headers(struct req *r, struct MHD_Response *res)
         MHD_add_response_header(res, "Referrer-Policy", "strict-origin-when-cross-origin");
     MHD_add_response_header(res, "Cross-Origin-Opener-Policy", "same-origin");
     if (cfg->https) MHD_add_response_header(res, "Strict-Transport-Security", "max-age=31536000");
-    if (!r->route || !(r->route->flags & R_NOSTORE_OFF))
-        MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (!r->cacheable) MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(res, "X-Request-Id", r->id);
 }
 
@@ -244,41 +240,14 @@ static void req_upload(struct req *r, const char *data, size_t size)
     }
 }
 
+/* The application answers; a request it leaves unanswered gets a plain 500. */
 static void dispatch(struct req *r)
 {
-    int wrong_method = 0;
-    r->route = router_match(routes, routes_count, r->method, r->path, &wrong_method);
-    if (!r->route) {
-        page_error(r, wrong_method ? 405 : 404, wrong_method ? "error.method" : "error.notfound");
-        return;
-    }
-    unsigned fl = r->route->flags;
-    if (!strcmp(r->method, "POST") && !(fl & R_NOCSRF) && !csrf_check(r)) {
-        log_info("http: CSRF check failed for %s", r->path);
-        page_error(r, 403, "error.csrf");
-        return;
-    }
-    if (fl & (R_PAGE_AUTH | R_API_AUTH | R_SESSION)) {
-        if (session_load(r) != 0) {
-            page_error(r, 503, "error.unavailable");
-            return;
-        }
-        if (!r->sess && (fl & R_API_AUTH)) {
-            resp_json(r, 401, "{\"error\":\"unauthenticated\"}");
-            return;
-        }
-        if (!r->sess && (fl & R_PAGE_AUTH)) {
-            resp_redirect(r, !strcmp(r->method, "GET") ? arena_printf(r->a, "/login?next=%s",
-                                                                      http_urlencode(r->a, r->path))
-                                                       : "/login");
-            return;
-        }
-    }
-    r->route->fn(r);
-    if (!r->responded) {
-        log_warnx("http: handler for %s %s gave no response", r->method, r->path);
-        page_error(r, 500, "error.internal");
-    }
+    app_dispatch(r);
+    if (r->responded) return;
+    log_warnx("http: no response for %s %s", r->method, r->path);
+    static const char msg[] = "internal error";
+    resp_send(r, 500, "text/plain; charset=utf-8", msg, sizeof(msg) - 1);
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -291,7 +260,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         *ctx = r = req_new(conn, url, method);
         if (req_body_declared_too_large(r)) {
             r->too_large = 1;
-            page_error(r, 413, "error.too_large"); /* answered now: the body is not read */
+            dispatch(r); /* answered now: the body is not read */
         }
         return MHD_YES;
     }
@@ -305,9 +274,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         if (r->too_large && r->body_len > 16 * (size_t)cfg->max_body) return MHD_NO;
         return MHD_YES;
     }
-    if (r->too_large && !r->responded) page_error(r, 413, "error.too_large");
     if (r->responded) return MHD_YES;
-    if (r->body) r->body[r->body_len] = 0;
+    if (r->body && !r->too_large) r->body[r->body_len] = 0;
     dispatch(r);
     return MHD_YES;
 }
@@ -391,8 +359,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         connlimit_closed(ci->client_addr);
 }
 
-int http_start(void)
+int http_start(http_dispatch_fn app)
 {
+    app_dispatch = app;
     char err[128];
     trusted = netaddr_list_parse(cfg->trusted_proxies, err, sizeof(err));
     if (!trusted) {

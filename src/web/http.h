@@ -1,12 +1,14 @@
-/* http: the libmicrohttpd glue. It owns the daemon, turns each request into a `struct req`
- * with its own arena, reads forms with libmicrohttpd's post processor and cookies with its
- * lookup API, enforces body/time/connection limits, checks CSRF on POST, and queues the
- * response only once the request is complete (queuing earlier makes libmicrohttpd close
- * keep-alive connections). Handlers answer through the resp_* calls below.
+/* http: the libmicrohttpd glue, transport only. It owns the daemon, turns each request into a
+ * `struct req` with its own arena, reads forms with libmicrohttpd's post processor and cookies
+ * with its lookup API, enforces body/time/connection limits, adds the security headers, and
+ * queues the response only once the request is complete (queuing earlier makes libmicrohttpd
+ * close keep-alive connections). What a request means is the application's: http_start takes
+ * its dispatch function (the pipeline, pipeline.h). Handlers answer through resp_* below.
  *
- * Request life: first access-handler call → req_new (arena, id, client address);
- * upload calls → form fields or raw body (bounded by max_body); last call → route, CSRF,
- * session, handler, response; completion callback → access log, arena freed. */
+ * Request life: first access-handler call → req_new (arena, id, client address, language);
+ * upload calls → form fields or raw body (bounded by max_body); last call → dispatch, which
+ * must answer; completion callback → access log, arena freed. A body declared or found larger
+ * than max_body is not kept: dispatch is called with r->too_large set (answer 413). */
 #ifndef DAOID_HTTP_H
 #define DAOID_HTTP_H
 
@@ -15,7 +17,6 @@
 
 struct arena;
 struct session;
-struct route;
 
 struct kv {
     struct kv *next;
@@ -27,12 +28,12 @@ struct req {
     struct arena *a; /* everything below lives here */
     void *conn;      /* struct MHD_Connection * */
     const char *method;
-    const char *path; /* percent-decoded, without the query */
-    const char *id;   /* request id, in logs and X-Request-Id */
-    const char *ip;   /* client address (behind trusted proxies: from X-Forwarded-For) */
-    const char *lang; /* "zh-CN" or "en" */
-    const struct route *route;
-    struct session *sess; /* the signed-in session, or NULL */
+    const char *path;     /* percent-decoded, without the query */
+    const char *id;       /* request id, in logs and X-Request-Id */
+    const char *ip;       /* client address (behind trusted proxies: from X-Forwarded-For) */
+    const char *lang;     /* "zh-CN" or "en" */
+    int cacheable;        /* set by the application: no Cache-Control: no-store (static files) */
+    struct session *sess; /* the signed-in session, or NULL (websession.h loads it) */
     int sess_loaded;
 
     void *pp; /* struct MHD_PostProcessor * */
@@ -47,8 +48,13 @@ struct req {
     int64_t t0_us;
 };
 
-/* Starts the daemon on cfg->listen with cfg->threads workers. 0 or -1. */
-int http_start(void);
+/* The application's answer to a complete (or refused: r->too_large) request. It must send
+ * exactly one response; http sends a plain 500 when it sends none. */
+typedef void (*http_dispatch_fn)(struct req *r);
+
+/* Starts the daemon on cfg->listen with cfg->threads workers; every request goes to app.
+ * 0 or -1. */
+int http_start(http_dispatch_fn app);
 void http_stop(void);
 /* The port actually bound (for tests that listen on port 0). */
 int http_port(void);

@@ -11,10 +11,20 @@
 #include "http.h"
 #include "i18n.h"
 #include "log.h"
-#include "oauth2.h"
 #include "session.h"
 #include "tmpl.h"
-#include "wechat_api.h"
+#include "ways_in.h"
+
+/* The template flag of each outside way in: pages show only the buttons of those offered. */
+static const struct {
+    enum way_in way;
+    const char *key;
+} way_flags[] = {
+    {WAY_IN_GITHUB, "oauth_github"},
+    {WAY_IN_BITBUCKET, "oauth_bitbucket"},
+    {WAY_IN_CODING, "oauth_coding"},
+    {WAY_IN_WECHAT, "wechat_on"},
+};
 
 struct tmpl_ctx *page_ctx(struct req *r)
 {
@@ -29,9 +39,8 @@ struct tmpl_ctx *page_ctx(struct req *r)
     if (r->sess) tmpl_set(c, "user", r->sess->username);
     tmpl_setf(c, "pw_min", "%lld", (long long)cfg->password_min_length);
     tmpl_setf(c, "pw_max", "%lld", (long long)cfg->password_max_length);
-    oauth2_providers_tmpl(c); /* which sign-in buttons to show */
-    /* and WeChat's: offered only with an AppID */
-    tmpl_set_bool(c, "wechat_on", wechat_api_enabled());
+    for (size_t i = 0; i < sizeof(way_flags) / sizeof(way_flags[0]); i++)
+        tmpl_set_bool(c, way_flags[i].key, ways_in_offered(way_flags[i].way));
     return c;
 }
 

@@ -43,8 +43,10 @@ void page_outcome(struct req *r, const struct page_outcome *t, int rc, const cha
  * rows with page_outcome(r, t, rc, href, link_key). */
 const struct page_outcome *page_outcome_own(struct req *r, const struct page_outcome *t, int rc,
                                             const char *href, const char *link_key);
-/* Redirects to /reauth, which comes back to next (a same-origin path) once the browser has
- * confirmed who it is again. */
+/* The one redirect to re-authentication: 303 to /reauth?next=NEXT (percent-encoded), which comes
+ * back to next (a same-origin path) once the browser has confirmed who it is again. The pipeline
+ * calls it for routes flagged R_RECENT; handlers when a domain call answers that a recent sign-in
+ * is needed. */
 void page_reauth(struct req *r, const char *next);
 
 /* How a page shows a time: a day (2026-12-07), a minute (2026-12-07 03:56 UTC), and for a

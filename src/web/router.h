@@ -1,5 +1,6 @@
 /* router: the route table's shape and its matching (exact paths, then prefixes). The table
- * itself is in routes.c, one line per route: method, path, handler, flags. */
+ * itself is in handlers/routes.c, one line per route: method, path, handler, flags; the
+ * pipeline (pipeline.h) enforces the flags. */
 #ifndef DAOID_ROUTER_H
 #define DAOID_ROUTER_H
 
@@ -15,6 +16,9 @@ enum route_flag {
     R_NOCSRF = 1 << 3,      /* POST without CSRF check (signed machine callbacks only) */
     R_SESSION = 1 << 4,     /* load the session when there is one (pages that adapt to it) */
     R_NOSTORE_OFF = 1 << 5, /* cacheable (static files): no Cache-Control: no-store */
+    /* signed in recently (within reauth_window): otherwise redirect to /reauth?next=PATH.
+     * Implies R_PAGE_AUTH. */
+    R_RECENT = 1 << 6,
 };
 
 struct route {
@@ -28,8 +32,5 @@ struct route {
  * with another method (answer 405). */
 const struct route *router_match(const struct route *table, size_t n, const char *method,
                                  const char *path, int *wrong_method);
-
-extern const struct route routes[];
-extern const size_t routes_count;
 
 #endif

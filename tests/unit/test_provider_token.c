@@ -78,7 +78,7 @@ Test(ptoken, derived_keys_depend_on_purpose_and_secret)
 
 Test(ptoken, the_csrf_key_is_what_it_was)
 {
-    /* csrf_init has always keyed HMAC-SHA-256 with BLAKE2b-256("daoid-csrf:" || secret) */
+    /* the CSRF key has always keyed HMAC-SHA-256 with BLAKE2b-256("daoid-csrf:" || secret) */
     const char secret[] = "a secret of at least thirty-two characters";
     unsigned char want[32], mac[32];
     crypto_generichash_state st;
@@ -91,7 +91,7 @@ Test(ptoken, the_csrf_key_is_what_it_was)
     char expect[44], got[44];
     sodium_bin2base64(expect, sizeof(expect), mac, sizeof(mac),
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    csrf_init((const unsigned char *)secret, strlen(secret));
+    secrets_use_master((const unsigned char *)secret, strlen(secret));
     csrf_token_for(cookie, got);
     cr_assert_str_eq(got, expect);
 }

@@ -2,6 +2,7 @@
 #include "account.h"
 #include "csrf.h"
 #include "http.h"
+#include "secrets.h"
 #include "session.h"
 #include "token.h"
 
@@ -13,7 +14,7 @@ static const unsigned char key2[32] = "0123456789abcdef0123456789abcdeF";
 static void setup(void)
 {
     tl_setup_with(0, NULL);
-    csrf_init(key1, sizeof(key1));
+    secrets_use_master(key1, sizeof(key1));
 }
 
 static void teardown(void)
@@ -35,12 +36,12 @@ Test(csrf, token_deterministic_per_cookie_and_key)
     cr_assert_str_neq(t1, cookie);
 
     /* the same key set again gives the same token */
-    csrf_init(key1, sizeof(key1));
+    secrets_use_master(key1, sizeof(key1));
     csrf_token_for(cookie, t2);
     cr_assert_str_eq(t1, t2);
 
     /* another key, another token */
-    csrf_init(key2, sizeof(key2));
+    secrets_use_master(key2, sizeof(key2));
     csrf_token_for(cookie, t2);
     cr_assert_str_neq(t1, t2);
 }

@@ -1,0 +1,86 @@
+/* pipeline: see pipeline.h for the steps. Each step is a function that answers and returns 0
+ * when the request stops there, 1 when it goes on; pipeline_dispatch runs them in order. */
+#include "pipeline.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "csrf.h"
+#include "http.h"
+#include "log.h"
+#include "page.h"
+#include "router.h"
+#include "session.h"
+#include "websession.h"
+
+static const struct route *table;
+static size_t table_n;
+
+void pipeline_init(const struct route *t, size_t n)
+{
+    table = t;
+    table_n = n;
+}
+
+static const struct route *step_route(struct req *r)
+{
+    int wrong_method = 0;
+    const struct route *rt = router_match(table, table_n, r->method, r->path, &wrong_method);
+    if (!rt) {
+        page_error(r, wrong_method ? 405 : 404, wrong_method ? "error.method" : "error.notfound");
+        return NULL;
+    }
+    r->cacheable = (rt->flags & R_NOSTORE_OFF) != 0;
+    return rt;
+}
+
+static int step_csrf(struct req *r, unsigned fl)
+{
+    if (strcmp(r->method, "POST") || (fl & R_NOCSRF) || csrf_check(r)) return 1;
+    log_info("pipeline: CSRF check failed for %s", r->path);
+    page_error(r, 403, "error.csrf");
+    return 0;
+}
+
+static int step_session(struct req *r, unsigned fl)
+{
+    if (!(fl & (R_PAGE_AUTH | R_API_AUTH | R_SESSION | R_RECENT))) return 1;
+    if (websession_load(r) != 0) {
+        page_error(r, 503, "error.unavailable");
+        return 0;
+    }
+    if (r->sess) return 1;
+    if (fl & R_API_AUTH) {
+        resp_json(r, 401, "{\"error\":\"unauthenticated\"}");
+        return 0;
+    }
+    if (!(fl & (R_PAGE_AUTH | R_RECENT))) return 1;
+    resp_redirect(r, !strcmp(r->method, "GET")
+                         ? arena_printf(r->a, "/login?next=%s", http_urlencode(r->a, r->path))
+                         : "/login");
+    return 0;
+}
+
+static int step_recent(struct req *r, unsigned fl)
+{
+    if (!(fl & R_RECENT) || session_fresh(r->sess)) return 1;
+    page_reauth(r, r->path);
+    return 0;
+}
+
+void pipeline_dispatch(struct req *r)
+{
+    if (r->too_large) {
+        page_error(r, 413, "error.too_large");
+        return;
+    }
+    const struct route *rt = step_route(r);
+    if (!rt || !step_csrf(r, rt->flags) || !step_session(r, rt->flags) ||
+        !step_recent(r, rt->flags))
+        return;
+    rt->fn(r);
+    if (!r->responded) {
+        log_warnx("pipeline: handler for %s %s gave no response", r->method, r->path);
+        page_error(r, 500, "error.internal");
+    }
+}

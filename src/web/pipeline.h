@@ -1,0 +1,27 @@
+/* pipeline: what the application does with a request http hands over (http_start's dispatch).
+ * The steps, in this order, each of which may answer and stop:
+ *   0. refused body (r->too_large)   → 413
+ *   1. route (router.h)              → 404, or 405 when the path exists with another method
+ *   2. CSRF on POST (csrf.h), unless the route has R_NOCSRF → 403
+ *   3. session (websession.h) when the route has R_PAGE_AUTH, R_API_AUTH, R_SESSION or
+ *      R_RECENT: a store failure → 503; none with R_API_AUTH → 401 JSON; none with
+ *      R_PAGE_AUTH or R_RECENT → redirect to /login?next=PATH (GET) or /login
+ *   4. signed in recently (R_RECENT): a sign-in older than reauth_window → redirect to
+ *      /reauth?next=PATH
+ *   5. the route's handler
+ *   6. error page: a handler that sent no response → 500
+ * The route table is the application's (handlers/routes.c), given once by pipeline_init. */
+#ifndef DAOID_PIPELINE_H
+#define DAOID_PIPELINE_H
+
+#include <stddef.h>
+
+struct req;
+struct route;
+
+/* Uses table (n routes, static storage) for every request from now on. Call before
+ * http_start. */
+void pipeline_init(const struct route *table, size_t n);
+/* Answers r through the steps above (an http_dispatch_fn). */
+void pipeline_dispatch(struct req *r);
+#endif

@@ -1,0 +1,253 @@
+/* Unit tests of the request pipeline through the real transport: http_start(pipeline_dispatch)
+ * on a free port with a table of its own, asked with libcurl. A request that two steps would
+ * refuse shows which step comes first: route → CSRF → session → signed in recently → handler
+ * → error page. */
+#include <curl/curl.h>
+#include <stdatomic.h>
+
+#include "account.h"
+#include "arena.h"
+#include "csrf.h"
+#include "http.h"
+#include "pipeline.h"
+#include "router.h"
+#include "secrets.h"
+#include "session.h"
+
+#include "testlib.h"
+
+static atomic_int ran; /* handler calls */
+
+/* Answers 200 "ok:USER" ("ok:-" without a session). */
+static void h_ok(struct req *r)
+{
+    atomic_fetch_add(&ran, 1);
+    const char *body = arena_printf(r->a, "ok:%s", r->sess ? r->sess->username : "-");
+    resp_send(r, 200, "text/plain", body, strlen(body));
+}
+
+/* Forgets to answer. */
+static void h_silent(struct req *r)
+{
+    (void)r;
+    atomic_fetch_add(&ran, 1);
+}
+
+static const struct route table[] = {
+    {"GET", "/open", h_ok, 0},
+    {"POST", "/form", h_ok, 0},
+    {"POST", "/hook", h_ok, R_NOCSRF},
+    {"GET", "/maybe", h_ok, R_SESSION},
+    {"GET", "/mine", h_ok, R_PAGE_AUTH},
+    {"POST", "/mine", h_ok, R_PAGE_AUTH},
+    {"GET", "/api/me", h_ok, R_API_AUTH},
+    {"GET", "/danger", h_ok, R_PAGE_AUTH | R_RECENT},
+    {"POST", "/danger", h_ok, R_PAGE_AUTH | R_RECENT},
+    {"GET", "/silent", h_silent, 0},
+    {"GET", "/static/", h_ok, R_PREFIX | R_NOSTORE_OFF},
+};
+
+static const unsigned char master[] = "a master secret of thirty-two chars or more";
+static char csrf_cookie[TOKEN_LEN + 1], csrf_field[44];
+
+static void setup(void)
+{
+    static const char *const env[] = {"DAOID_LISTEN", "127.0.0.1:0", "DAOID_MAX_BODY", "2048",
+                                      NULL};
+    tl_setup_with(TL_STORE | TL_I18N, env);
+    secrets_use_master(master, sizeof(master) - 1);
+    token_new(csrf_cookie);
+    csrf_token_for(csrf_cookie, csrf_field);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    pipeline_init(table, sizeof(table) / sizeof(table[0]));
+    cr_assert_eq(http_start(pipeline_dispatch), 0);
+}
+
+static void teardown(void)
+{
+    http_stop();
+    curl_global_cleanup();
+    secrets_shutdown();
+    tl_teardown();
+}
+
+TestSuite(pipeline, .init = setup, .fini = teardown);
+
+struct answer {
+    long status;
+    char location[256];
+    char cache[128];
+    char ctype[128];
+    char body[4096];
+    size_t body_len;
+};
+
+/* Copies header NAME's value into dst when line is that header. */
+static void take_header(const char *line, size_t n, const char *name, char *dst, size_t cap)
+{
+    size_t k = strlen(name);
+    if (n <= k + 1 || strncasecmp(line, name, k) || line[k] != ':') return;
+    const char *v = line + k + 1;
+    size_t len = n - k - 1;
+    while (len && (*v == ' ')) v++, len--;
+    while (len && (v[len - 1] == '\r' || v[len - 1] == '\n')) len--;
+    snprintf(dst, cap, "%.*s", (int)len, v);
+}
+
+static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
+{
+    struct answer *a = ud;
+    size_t n = size * nitems;
+    take_header(line, n, "Location", a->location, sizeof(a->location));
+    take_header(line, n, "Cache-Control", a->cache, sizeof(a->cache));
+    take_header(line, n, "Content-Type", a->ctype, sizeof(a->ctype));
+    return n;
+}
+
+static size_t on_body(char *data, size_t size, size_t nitems, void *ud)
+{
+    struct answer *a = ud;
+    size_t n = size * nitems, room = sizeof(a->body) - 1 - a->body_len;
+    memcpy(a->body + a->body_len, data, n < room ? n : room);
+    a->body_len += n < room ? n : room;
+    a->body[a->body_len] = 0;
+    return n;
+}
+
+/* One request: POST when body is not NULL; session: a token for the session cookie (may be
+ * NULL); csrf: send the CSRF cookie and field. */
+static struct answer ask(const char *path, const char *body, const char *session, int csrf)
+{
+    struct answer a = {0};
+    CURL *h = curl_easy_init();
+    cr_assert_not_null(h);
+    char url[256], cookies[512] = "", form[4096];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", http_port(), path);
+    if (session) snprintf(cookies, sizeof(cookies), "%ssession=%s; ", cfg->cookie_prefix, session);
+    if (csrf)
+        snprintf(cookies + strlen(cookies), sizeof(cookies) - strlen(cookies), "%scsrf=%s",
+                 cfg->cookie_prefix, csrf_cookie);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    if (*cookies) curl_easy_setopt(h, CURLOPT_COOKIE, cookies);
+    if (body) {
+        snprintf(form, sizeof(form), "%s%s%s", body, csrf ? "&csrf=" : "", csrf ? csrf_field : "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
+    }
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &a);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+    cr_assert_eq(curl_easy_perform(h), CURLE_OK, "%s", path);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &a.status);
+    curl_easy_cleanup(h);
+    return a;
+}
+
+/* A signed-in session of a new account NAME; its token in tok. stale: signed in long ago. */
+static void signed_in(const char *name, int stale, char tok[TOKEN_LEN + 1])
+{
+    int64_t id = 0;
+    cr_assert_eq(account_insert(tl_conn(), name, NULL, NULL, 0, NULL, 0, &id), ACCT_OK);
+    cr_assert_eq(session_create(id, "127.0.0.1", "test", tok), 0);
+    if (stale) cr_assert_eq(st_exec(tl_conn(), "UPDATE sessions SET auth_at = 0", ""), ST_OK);
+}
+
+Test(pipeline, route_comes_first)
+{
+    /* no CSRF either: the missing route answers */
+    struct answer a = ask("/nowhere", "x=1", NULL, 0);
+    cr_assert_eq(a.status, 404);
+    a = ask("/open", "x=1", NULL, 0);
+    cr_assert_eq(a.status, 405);
+    cr_assert_eq(atomic_load(&ran), 0);
+}
+
+Test(pipeline, csrf_before_session_and_handler)
+{
+    /* signed out and no CSRF token: the CSRF step answers, not the sign-in redirect */
+    struct answer a = ask("/mine", "x=1", NULL, 0);
+    cr_assert_eq(a.status, 403);
+    cr_assert_eq(ask("/form", "x=1", NULL, 0).status, 403);
+    cr_assert_eq(atomic_load(&ran), 0);
+    a = ask("/form", "x=1", NULL, 1);
+    cr_assert_eq(a.status, 200);
+    cr_assert_str_eq(a.body, "ok:-");
+    /* machine callbacks skip it */
+    cr_assert_eq(ask("/hook", "x=1", NULL, 0).status, 200);
+    cr_assert_eq(atomic_load(&ran), 2);
+}
+
+Test(pipeline, session_step)
+{
+    struct answer a = ask("/mine", NULL, NULL, 0);
+    cr_assert_eq(a.status, 303);
+    cr_assert_str_eq(a.location, "/login?next=/mine");
+    a = ask("/mine", "x=1", NULL, 1);
+    cr_assert_eq(a.status, 303);
+    cr_assert_str_eq(a.location, "/login");
+    a = ask("/api/me", NULL, NULL, 0);
+    cr_assert_eq(a.status, 401);
+    cr_assert_str_eq(a.body, "{\"error\":\"unauthenticated\"}");
+    cr_assert_eq(ask("/maybe", NULL, NULL, 0).status, 200);
+    cr_assert_eq(atomic_load(&ran), 1);
+
+    char tok[TOKEN_LEN + 1];
+    signed_in("alice", 0, tok);
+    cr_assert_str_eq(ask("/mine", NULL, tok, 0).body, "ok:alice");
+    cr_assert_str_eq(ask("/maybe", NULL, tok, 0).body, "ok:alice");
+    cr_assert_str_eq(ask("/api/me", NULL, tok, 0).body, "ok:alice");
+    /* routes without a session flag do not look */
+    cr_assert_str_eq(ask("/open", NULL, tok, 0).body, "ok:-");
+}
+
+Test(pipeline, recent_sign_in_after_session)
+{
+    /* signed out: the session step answers first */
+    struct answer a = ask("/danger", NULL, NULL, 0);
+    cr_assert_eq(a.status, 303);
+    cr_assert_str_eq(a.location, "/login?next=/danger");
+
+    char tok[TOKEN_LEN + 1];
+    signed_in("bob", 1, tok);
+    cr_assert_str_eq(ask("/mine", NULL, tok, 0).body, "ok:bob");
+    cr_assert_eq(atomic_load(&ran), 1);
+    a = ask("/danger", NULL, tok, 0);
+    cr_assert_eq(a.status, 303);
+    cr_assert_str_eq(a.location, "/reauth?next=/danger");
+    a = ask("/danger", "x=1", tok, 1);
+    cr_assert_eq(a.status, 303);
+    cr_assert_str_eq(a.location, "/reauth?next=/danger");
+    /* a stale session without a CSRF token: CSRF answers before the recent sign-in */
+    cr_assert_eq(ask("/danger", "x=1", tok, 0).status, 403);
+    cr_assert_eq(atomic_load(&ran), 1);
+
+    /* signed in again just now */
+    cr_assert_eq(st_exec(tl_conn(), "UPDATE sessions SET auth_at = ?", "i", (int64_t)time(NULL)),
+                 ST_OK);
+    cr_assert_str_eq(ask("/danger", NULL, tok, 0).body, "ok:bob");
+    cr_assert_str_eq(ask("/danger", "x=1", tok, 1).body, "ok:bob");
+    cr_assert_eq(atomic_load(&ran), 3);
+}
+
+Test(pipeline, error_page_last)
+{
+    struct answer a = ask("/silent", NULL, NULL, 0);
+    cr_assert_eq(atomic_load(&ran), 1);
+    cr_assert_eq(a.status, 500);
+    cr_assert(strstr(a.ctype, "text/html"), "%s", a.ctype);
+}
+
+Test(pipeline, refused_body_and_cache_headers)
+{
+    char big[3000];
+    memset(big, 'a', sizeof(big) - 1);
+    big[0] = 'x', big[1] = '=';
+    big[sizeof(big) - 1] = 0;
+    cr_assert_eq(ask("/hook", big, NULL, 0).status, 413);
+    cr_assert_eq(atomic_load(&ran), 0);
+
+    cr_assert_str_eq(ask("/open", NULL, NULL, 0).cache, "no-store");
+    cr_assert_str_eq(ask("/static/x.css", NULL, NULL, 0).cache, "");
+    cr_assert_str_eq(ask("/nowhere", NULL, NULL, 0).cache, "no-store");
+}
