@@ -23,6 +23,7 @@
 #include "account.h"
 #include "arena.h"
 #include "asset.h"
+#include "audit_trail.h"
 #include "closure.h"
 #include "config.h"
 #include "held_usernames.h"
@@ -176,25 +177,18 @@ static int show_held(struct st_conn *c, struct arena *a, int64_t id)
     return 0;
 }
 
-/* The audit trail's rows (audit.c owns the table; it is not converted to the catalogue yet). */
 static int show_activity(struct st_conn *c, struct arena *a, int64_t id)
 {
     static const char title[] = "recent activity";
-    struct st_stmt *s = st_prepare(c, "SELECT created_at, event, ip, detail FROM audit"
-                                      " WHERE account_id = ? ORDER BY created_at DESC, id DESC"
-                                      " LIMIT 20");
-    if (!s) return -1;
-    st_bind_int(s, 1, id);
-    int n = 0;
-    enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW) {
-        const char *v[] = {when(a, st_col_int(s, 0)), st_col_text(s, 1), st_col_text(s, 2),
-                           st_col_text(s, 3)};
-        list_line(n++, title, 4, v);
+    struct audit_row *rows = arena_alloc(a, sizeof(*rows) * SHOW_MAX);
+    int n = audit_trail_recent(c, a, id, rows, SHOW_MAX);
+    if (n < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        const char *v[] = {when(a, rows[i].at), rows[i].event, rows[i].ip, rows[i].detail};
+        list_line(i, title, 4, v);
     }
-    st_done(s);
     list_end(n, title);
-    return rc == ST_DONE ? 0 : -1;
+    return 0;
 }
 
 static int cmd_show(struct st_conn *c, struct arena *a, int64_t id)

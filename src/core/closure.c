@@ -8,6 +8,7 @@
 #include "account.h"
 #include "arena.h"
 #include "audit.h"
+#include "audit_trail.h"
 #include "config.h"
 #include "held_usernames.h"
 #include "i18n.h"
@@ -24,9 +25,7 @@ static int release(struct st_conn *c, const struct account *acct, int64_t now)
     if (held_usernames_hold(c, acct->username, 0, now + cfg->username_hold, now) != 0 ||
         held_usernames_detach(c, acct->id) != 0)
         return -1;
-    if (st_exec(c, "UPDATE audit SET account_id = NULL WHERE account_id = ?", "i", acct->id) !=
-        ST_OK)
-        return -1;
+    if (audit_trail_detach(c, acct->id) != 0) return -1;
     return outbox_detach(c, acct->id);
 }
 

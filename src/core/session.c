@@ -1,4 +1,4 @@
-/* session: cookie ⇄ store (the table is sessions.c's). One SELECT joins the session and its
+/* session: cookie ⇄ store (the table is sessions.c's). One read joins the session and its
  * account; expiry is checked in C so that one statement serves both timeouts. */
 #include "session.h"
 

@@ -9,6 +9,7 @@
 #include "account.h"
 #include "arena.h"
 #include "audit.h"
+#include "audit_trail.h"
 #include "closure.h"
 #include "config.h"
 #include "held_usernames.h"
@@ -347,22 +348,18 @@ static int load_sessions(struct st_conn *c, struct arena *a, int64_t id, const c
 
 static int load_events(struct st_conn *c, struct arena *a, int64_t id, struct settings_view *v)
 {
-    struct st_stmt *s = st_prepare(c, "SELECT event, ip, detail, created_at FROM audit"
-                                      " WHERE account_id = ? ORDER BY created_at DESC, id DESC"
-                                      " LIMIT 20");
-    if (!s) return -1;
-    st_bind_int(s, 1, id);
+    struct audit_row *rows = arena_alloc(a, sizeof(*rows) * SETTINGS_EVENTS_SHOWN);
+    int n = audit_trail_recent(c, a, id, rows, SETTINGS_EVENTS_SHOWN);
+    if (n < 0) return -1;
     v->events = arena_alloc(a, sizeof(*v->events) * SETTINGS_EVENTS_SHOWN);
-    enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW && v->n_events < SETTINGS_EVENTS_SHOWN) {
+    for (int i = 0; i < n; i++) {
         struct set_event *o = &v->events[v->n_events++];
-        o->event = arena_strdup(a, st_col_text(s, 0));
-        o->ip = arena_strdup(a, st_col_text(s, 1));
-        o->detail = arena_strdup(a, st_col_text(s, 2));
-        o->at = st_col_int(s, 3);
+        o->event = rows[i].event;
+        o->ip = rows[i].ip;
+        o->detail = rows[i].detail;
+        o->at = rows[i].at;
     }
-    st_done(s);
-    return rc == ST_DONE || rc == ST_ROW ? 0 : -1;
+    return 0;
 }
 
 int settings_view(struct arena *a, int64_t account_id, const char *current, struct settings_view *v)

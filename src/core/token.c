@@ -1,5 +1,5 @@
 /* token: random tokens, their hashes, and one-time tokens (the table is tokens.c's). Consuming
- * is a single UPDATE … WHERE used_at IS NULL so two racing clicks cannot both succeed. */
+ * is one conditional write (used_at still NULL), so two racing clicks cannot both succeed. */
 #include "token.h"
 
 #include <sodium.h>
