@@ -15,6 +15,7 @@
 #include "admin.h"
 
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,77 +118,81 @@ static int cmd_find(struct st_conn *c, struct arena *a, const char *text)
     return 0;
 }
 
-/* Prints one line of columns (NULL: "-") under a heading, or "(none)". */
-static void list_line(int i, const char *title, int cols, const char *const *v)
-{
-    if (!i) printf("%s:\n", title);
-    printf(" ");
-    for (int k = 0; k < cols; k++) printf("  %s", or_dash(v[k]));
-    printf("\n");
-}
+/* The lists of `show`: a title and, per column, where it sits in the row and whether it is a
+ * time (int64_t) or text (char *), as st_list reads them. */
+#define SHOW_MAX      200
+#define SHOW_COLS     4
+#define TEXT(type, f) ST_COL_TEXT(type, f)
+#define TIME(type, f) ST_COL_INT(type, f)
+static const struct {
+    const char *title;
+    size_t size;
+    int cols;
+    struct st_col col[SHOW_COLS]; /* ints are times */
+} lists[] = {
+    {"identities",
+     sizeof(struct identity),
+     4,
+     {TEXT(struct identity, provider), TEXT(struct identity, login), TEXT(struct identity, subject),
+      TIME(struct identity, created_at)}},
+    {"sessions (ip, device, signed in, last seen)",
+     sizeof(struct session_row),
+     4,
+     {TEXT(struct session_row, ip), TEXT(struct session_row, user_agent),
+      TIME(struct session_row, created_at), TIME(struct session_row, last_seen)}},
+    {"usernames it released (held until)",
+     sizeof(struct held_username),
+     2,
+     {TEXT(struct held_username, username), TIME(struct held_username, held_until)}},
+    {"recent activity",
+     sizeof(struct audit_row),
+     4,
+     {TIME(struct audit_row, at), TEXT(struct audit_row, event), TEXT(struct audit_row, ip),
+      TEXT(struct audit_row, detail)}},
+};
+#undef TEXT
+#undef TIME
 
-static void list_end(int n, const char *title)
+/* The rows of list which for account id into *rows; their number, or -1. */
+static int show_fetch(struct st_conn *c, struct arena *a, int64_t id, size_t which, void **rows)
 {
-    if (!n) printf("%s:\n   (none)\n", title);
-}
-
-#define SHOW_MAX 200
-
-static int show_identities(struct st_conn *c, struct arena *a, int64_t id)
-{
-    static const char title[] = "identities";
-    struct identity *ids = NULL;
-    int n = 0;
-    if (identity_list(c, a, id, &ids, &n) != 0) return -1;
-    for (int i = 0; i < n; i++) {
-        const char *v[] = {ids[i].provider, ids[i].login, ids[i].subject,
-                           when(a, ids[i].created_at)};
-        list_line(i, title, 4, v);
+    if (which == 0) {
+        struct identity *ids = NULL;
+        int n = 0;
+        int rc = identity_list(c, a, id, &ids, &n);
+        *rows = ids;
+        return rc ? -1 : n;
     }
-    list_end(n, title);
-    return 0;
+    *rows = arena_alloc(a, lists[which].size * SHOW_MAX);
+    switch (which) {
+    case 1:
+        return sessions_list(c, a, id, NULL, 0, *rows, SHOW_MAX);
+    case 2:
+        return held_usernames_list(c, a, id, *rows, SHOW_MAX);
+    default:
+        return audit_trail_recent(c, a, id, *rows, SHOW_MAX);
+    }
 }
 
-static int show_sessions(struct st_conn *c, struct arena *a, int64_t id)
+static int show_lists(struct st_conn *c, struct arena *a, int64_t id)
 {
-    static const char title[] = "sessions (ip, device, signed in, last seen)";
-    struct session_row *rows = arena_alloc(a, sizeof(*rows) * SHOW_MAX);
-    int n = sessions_list(c, a, id, NULL, 0, rows, SHOW_MAX);
-    if (n < 0) return -1;
-    for (int i = 0; i < n; i++) {
-        const char *v[] = {rows[i].ip, rows[i].user_agent, when(a, rows[i].created_at),
-                           when(a, rows[i].last_seen)};
-        list_line(i, title, 4, v);
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+        void *rows = NULL;
+        int n = show_fetch(c, a, id, l, &rows);
+        if (n < 0) return -1;
+        printf("%s:\n", lists[l].title);
+        for (int i = 0; i < n; i++) {
+            const char *row = (const char *)rows + (size_t)i * lists[l].size;
+            printf(" ");
+            for (int k = 0; k < lists[l].cols; k++) {
+                const void *f = row + lists[l].col[k].off;
+                printf("  %s", lists[l].col[k].text ? or_dash(*(char *const *)f)
+                                                    : when(a, *(const int64_t *)f));
+            }
+            printf("\n");
+        }
+        if (!n) printf("   (none)\n");
     }
-    list_end(n, title);
-    return 0;
-}
-
-static int show_held(struct st_conn *c, struct arena *a, int64_t id)
-{
-    static const char title[] = "usernames it released (held until)";
-    struct held_username *rows = arena_alloc(a, sizeof(*rows) * SHOW_MAX);
-    int n = held_usernames_list(c, a, id, rows, SHOW_MAX);
-    if (n < 0) return -1;
-    for (int i = 0; i < n; i++) {
-        const char *v[] = {rows[i].username, when(a, rows[i].held_until)};
-        list_line(i, title, 2, v);
-    }
-    list_end(n, title);
-    return 0;
-}
-
-static int show_activity(struct st_conn *c, struct arena *a, int64_t id)
-{
-    static const char title[] = "recent activity";
-    struct audit_row *rows = arena_alloc(a, sizeof(*rows) * SHOW_MAX);
-    int n = audit_trail_recent(c, a, id, rows, SHOW_MAX);
-    if (n < 0) return -1;
-    for (int i = 0; i < n; i++) {
-        const char *v[] = {when(a, rows[i].at), rows[i].event, rows[i].ip, rows[i].detail};
-        list_line(i, title, 4, v);
-    }
-    list_end(n, title);
     return 0;
 }
 
@@ -201,11 +206,7 @@ static int cmd_show(struct st_conn *c, struct arena *a, int64_t id)
            acct.email ? (acct.email_verified ? "verified" : "unverified") : "none",
            acct.password_hash ? "set" : "none", acct.status ? "disabled" : "active",
            when(a, acct.created_at));
-    int rc = show_identities(c, a, id);
-    if (!rc) rc = show_sessions(c, a, id);
-    if (!rc) rc = show_held(c, a, id);
-    if (!rc) rc = show_activity(c, a, id);
-    return rc ? 1 : 0;
+    return show_lists(c, a, id) ? 1 : 0;
 }
 
 static int cmd_status(int64_t id, int disabled)

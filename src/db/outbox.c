@@ -1,8 +1,6 @@
 /* outbox: see outbox.h. */
 #include "outbox.h"
 
-#include "arena.h"
-
 int outbox_insert(struct st_conn *c, int64_t account, const char *kind, const char *rcpt,
                   const char *message, int64_t now)
 {
@@ -53,30 +51,15 @@ int outbox_detach(struct st_conn *c, int64_t account)
     return st_run(c, Q_OUTBOX_DETACH, ST_IN(ST_INT(account))) == ST_OK ? 0 : -1;
 }
 
-struct dead_list {
-    struct arena *a;
-    struct outbox_dead_row *out;
-    int n, max;
-};
-
-static int dead_row(struct st_stmt *s, void *arg)
-{
-    struct dead_list *l = arg;
-    if (l->n >= l->max) return 1;
-    struct outbox_dead_row *o = &l->out[l->n++];
-    o->id = st_col_int(s, 0);
-    o->kind = arena_strdup(l->a, st_col_text(s, 1));
-    o->rcpt = arena_strdup(l->a, st_col_text(s, 2));
-    o->attempts = st_col_int(s, 3);
-    o->created_at = st_col_int(s, 4);
-    o->last_error = arena_strdup(l->a, st_col_text(s, 5));
-    return 0;
-}
-
 int outbox_dead_list(struct st_conn *c, struct arena *a, struct outbox_dead_row *out, int max)
 {
-    struct dead_list l = {a, out, 0, max};
-    return st_each(c, Q_OUTBOX_DEAD_LIST, ST_NONE, dead_row, &l) == ST_OK ? l.n : -1;
+    static const struct st_col cols[] = {ST_COL_INT(struct outbox_dead_row, id),
+                                         ST_COL_TEXT(struct outbox_dead_row, kind),
+                                         ST_COL_TEXT(struct outbox_dead_row, rcpt),
+                                         ST_COL_INT(struct outbox_dead_row, attempts),
+                                         ST_COL_INT(struct outbox_dead_row, created_at),
+                                         ST_COL_TEXT(struct outbox_dead_row, last_error)};
+    return st_list(c, a, Q_OUTBOX_DEAD_LIST, ST_NONE, cols, 6, out, sizeof(*out), max);
 }
 
 int64_t outbox_requeue_dead(struct st_conn *c, int64_t id, int64_t now)

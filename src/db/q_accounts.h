@@ -13,6 +13,7 @@ Q(ACCOUNTS_FIND,
   "SELECT " ACCOUNTS_COLS " FROM accounts WHERE username LIKE ? ESCAPE '\\'"
   " OR email_norm LIKE ? ESCAPE '\\' ORDER BY id LIMIT 50",
   NULL)
+/* counts: names and addresses taken */
 Q(ACCOUNTS_COUNT_USERNAME, "SELECT COUNT(*) FROM accounts WHERE username = ?", NULL)
 Q(ACCOUNTS_COUNT_EMAIL, "SELECT COUNT(*) FROM accounts WHERE email_norm = ?", NULL)
 Q(ACCOUNTS_COUNT_VERIFIED_ELSEWHERE,

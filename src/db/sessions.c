@@ -1,8 +1,6 @@
 /* sessions: see sessions.h. */
 #include "sessions.h"
 
-#include "arena.h"
-
 enum st_rc sessions_load(struct st_conn *c, struct arena *a, const char *id_hash,
                          struct sessions_loaded *o)
 {
@@ -55,34 +53,16 @@ int64_t sessions_end_all(struct st_conn *c, int64_t account)
     return st_change(c, Q_SESSIONS_END_ALL, ST_IN(ST_INT(account)));
 }
 
-struct listing {
-    struct arena *a;
-    struct session_row *out;
-    int n, max;
-};
-
-static int list_row(struct st_stmt *s, void *arg)
-{
-    struct listing *l = arg;
-    if (l->n >= l->max) return 1;
-    struct session_row *o = &l->out[l->n++];
-    o->id_hash = arena_strdup(l->a, st_col_text(s, 0));
-    o->ip = arena_strdup(l->a, st_col_text(s, 1));
-    o->user_agent = arena_strdup(l->a, st_col_text(s, 2));
-    o->created_at = st_col_int(s, 3);
-    o->last_seen = st_col_int(s, 4);
-    return 0;
-}
-
 int sessions_list(struct st_conn *c, struct arena *a, int64_t account, const char *current,
                   int64_t now, struct session_row *out, int max)
 {
-    struct listing l = {a, out, 0, max};
-    return st_each(c, Q_SESSIONS_LIST,
-                   ST_IN(ST_INT(account), ST_INT(now), ST_TEXT(current ? current : "")), list_row,
-                   &l) == ST_OK
-               ? l.n
-               : -1;
+    static const struct st_col cols[] = {
+        ST_COL_TEXT(struct session_row, id_hash), ST_COL_TEXT(struct session_row, ip),
+        ST_COL_TEXT(struct session_row, user_agent), ST_COL_INT(struct session_row, created_at),
+        ST_COL_INT(struct session_row, last_seen)};
+    return st_list(c, a, Q_SESSIONS_LIST,
+                   ST_IN(ST_INT(account), ST_INT(now), ST_TEXT(current ? current : "")), cols, 5,
+                   out, sizeof(*out), max);
 }
 
 int64_t sessions_sweep(struct st_conn *c, int64_t now, int64_t idle_before)

@@ -238,6 +238,35 @@ enum st_rc st_each(struct st_conn *c, enum q_id q, const struct st_val *in, int 
     return rc == ST_ROW || rc == ST_DONE ? ST_OK : rc;
 }
 
+struct list_state {
+    struct arena *a;
+    const struct st_col *cols;
+    int ncols, n, max;
+    char *out;
+    size_t size;
+};
+
+static int list_row(struct st_stmt *s, void *arg)
+{
+    struct list_state *l = arg;
+    if (l->n >= l->max) return 1;
+    char *row = l->out + (size_t)l->n++ * l->size;
+    for (int i = 0; i < l->ncols; i++) {
+        if (l->cols[i].text)
+            *(char **)(void *)(row + l->cols[i].off) = arena_strdup(l->a, st_col_text(s, i));
+        else
+            *(int64_t *)(void *)(row + l->cols[i].off) = st_col_int(s, i);
+    }
+    return 0;
+}
+
+int st_list(struct st_conn *c, struct arena *a, enum q_id q, const struct st_val *in, int nin,
+            const struct st_col *cols, int ncols, void *out, size_t size, int max)
+{
+    struct list_state l = {a, cols, ncols, 0, max, out, size};
+    return st_each(c, q, in, nin, list_row, &l) == ST_OK ? l.n : -1;
+}
+
 /* ---- SQL text (st_exec, st_one) ---- */
 
 static char *apply_macros(const char *sql, const char *const *macros);

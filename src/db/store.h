@@ -119,6 +119,24 @@ enum st_rc st_row(struct st_conn *c, struct arena *a, enum q_id q, const struct 
 int64_t st_count(struct st_conn *c, enum q_id q, const struct st_val *in, int nin);
 /* Rows changed by q (st_run then st_changes); -1 on error. */
 int64_t st_change(struct st_conn *c, enum q_id q, const struct st_val *in, int nin);
+/* Where st_list puts column i of a row: an int64_t or a char * (copied into the arena) at
+ * offset off of the row struct. ST_COL_INT(struct x, field), ST_COL_TEXT(struct x, field). */
+struct st_col {
+    size_t off;
+    int text;
+};
+#define ST_COL_INT(type, field)                                                                    \
+    {                                                                                              \
+        offsetof(type, field), 0                                                                   \
+    }
+#define ST_COL_TEXT(type, field)                                                                   \
+    {                                                                                              \
+        offsetof(type, field), 1                                                                   \
+    }
+/* Runs q and reads at most max rows into out[] (rows of size bytes; column i per cols[i]).
+ * The number of rows read, or -1. */
+int st_list(struct st_conn *c, struct arena *a, enum q_id q, const struct st_val *in, int nin,
+            const struct st_col *cols, int ncols, void *out, size_t size, int max);
 /* Runs q and calls row(s, arg) on each row until it returns non-zero (then the rest are left
  * unread). ST_OK, or an error. */
 enum st_rc st_each(struct st_conn *c, enum q_id q, const struct st_val *in, int nin,
