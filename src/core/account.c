@@ -1,5 +1,5 @@
 /* account: see account.h for the invariants. Rules are pure functions over strings; the
- * table is reached only through store.h. */
+ * tables are reached only through their owners (accounts.c, held_usernames.c, tokens.c). */
 #include "account.h"
 
 #include <ctype.h>
@@ -9,8 +9,10 @@
 
 #include "arena.h"
 #include "config.h"
+#include "held_usernames.h"
 #include "store.h"
 #include "text.h"
+#include "tokens.h"
 
 static const char *const reserved[] = {
     "abuse",     "about",      "account",   "accounts", "admin",    "administrator",
@@ -132,32 +134,20 @@ enum email_rc account_email_normalize(struct arena *a, const char *in, const cha
 
 int account_email_verified_elsewhere(struct st_conn *c, const char *email_norm, int64_t except)
 {
-    int64_t n = 0;
-    enum st_rc rc =
-        st_one(c, NULL,
-               "SELECT COUNT(*) FROM accounts WHERE email_norm = ? AND email_verified = 1"
-               " AND id <> ?",
-               "si", "i", email_norm, except, &n);
-    return rc == ST_OK ? n > 0 : -1;
+    int64_t n = accounts_count_verified_elsewhere(c, email_norm, except);
+    return n < 0 ? -1 : n > 0;
 }
 
 int account_username_held(struct st_conn *c, const char *canonical, int64_t except, int64_t now)
 {
-    int64_t n = 0;
-    enum st_rc rc =
-        st_one(c, NULL,
-               "SELECT COUNT(*) FROM held_usernames WHERE username = ? AND held_until > ?"
-               " AND (account_id IS NULL OR account_id <> ?)",
-               "sii", "i", canonical, now, except, &n);
-    return rc == ST_OK ? n > 0 : -1;
+    int64_t n = held_usernames_count(c, canonical, except, now);
+    return n < 0 ? -1 : n > 0;
 }
 
 int account_username_exists(struct st_conn *c, const char *canonical)
 {
-    int64_t n = 0;
-    enum st_rc rc = st_one(c, NULL, "SELECT COUNT(*) FROM accounts WHERE username = ?", "s", "i",
-                           canonical, &n);
-    if (rc != ST_OK) return -1;
+    int64_t n = accounts_count_username(c, canonical);
+    if (n < 0) return -1;
     return n > 0 ? 1 : account_username_held(c, canonical, 0, time(NULL));
 }
 
@@ -170,12 +160,7 @@ enum acct_rc account_insert(struct st_conn *c, const char *username, const char 
         if (taken < 0) return ACCT_STORE_ERR;
         if (taken) return ACCT_EMAIL_TAKEN;
     }
-    enum st_rc rc = st_one(c, NULL,
-                           "INSERT INTO accounts (username, email, email_norm, email_verified,"
-                           " password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                           " RETURNING id",
-                           "sssisii", "i", username, email, email_norm, (int64_t)(verified != 0),
-                           pw_hash, now, now, id);
+    enum st_rc rc = accounts_insert(c, username, email, email_norm, verified, pw_hash, now, id);
     if (rc == ST_CONFLICT) return ACCT_USERNAME_TAKEN;
     if (rc != ST_OK) return ACCT_STORE_ERR;
     /* checked after the insert: a rename that released this name and committed while the
@@ -185,29 +170,14 @@ enum acct_rc account_insert(struct st_conn *c, const char *username, const char 
     return held ? ACCT_USERNAME_TAKEN : ACCT_OK;
 }
 
-#define ACCOUNT_COLS "id, username, email, email_verified, password_hash, status, created_at"
-
-static enum acct_rc read_row(struct st_conn *c, struct arena *a, const char *sql, const char *in,
-                             const void *arg, struct account *o)
+static enum acct_rc acct_rc_of(enum st_rc rc)
 {
-    int64_t verified = 0, status = 0;
-    enum st_rc rc;
-    if (in[0] == 'i')
-        rc = st_one(c, a, sql, in, "issisii", *(const int64_t *)arg, &o->id, &o->username,
-                    &o->email, &verified, &o->password_hash, &status, &o->created_at);
-    else
-        rc = st_one(c, a, sql, in, "issisii", (const char *)arg, &o->id, &o->username, &o->email,
-                    &verified, &o->password_hash, &status, &o->created_at);
-    if (rc == ST_NOTFOUND) return ACCT_NOTFOUND;
-    if (rc != ST_OK) return ACCT_STORE_ERR;
-    o->email_verified = (int)verified;
-    o->status = (int)status;
-    return ACCT_OK;
+    return rc == ST_OK ? ACCT_OK : rc == ST_NOTFOUND ? ACCT_NOTFOUND : ACCT_STORE_ERR;
 }
 
 enum acct_rc account_by_id(struct st_conn *c, struct arena *a, int64_t id, struct account *out)
 {
-    return read_row(c, a, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?", "i", &id, out);
+    return acct_rc_of(accounts_by_id(c, a, id, out));
 }
 
 enum acct_rc account_by_login(struct st_conn *c, struct arena *a, const char *identifier,
@@ -217,42 +187,33 @@ enum acct_rc account_by_login(struct st_conn *c, struct arena *a, const char *id
         const char *display, *norm;
         if (account_email_normalize(a, identifier, &display, &norm) != EMAIL_OK)
             return ACCT_NOTFOUND;
-        enum acct_rc rc = read_row(c, a,
-                                   "SELECT " ACCOUNT_COLS
-                                   " FROM accounts WHERE email_norm = ? AND email_verified = 1",
-                                   "s", norm, out);
+        enum acct_rc rc = acct_rc_of(accounts_by_email(c, a, norm, 1, out));
         if (rc != ACCT_NOTFOUND) return rc;
-        int64_t n = 0;
-        if (st_one(c, NULL, "SELECT COUNT(*) FROM accounts WHERE email_norm = ?", "s", "i", norm,
-                   &n) != ST_OK)
-            return ACCT_STORE_ERR;
+        int64_t n = accounts_count_email(c, norm);
+        if (n < 0) return ACCT_STORE_ERR;
         if (n != 1) return ACCT_NOTFOUND;
-        return read_row(c, a, "SELECT " ACCOUNT_COLS " FROM accounts WHERE email_norm = ?", "s",
-                        norm, out);
+        return acct_rc_of(accounts_by_email(c, a, norm, 0, out));
     }
     const char *canon;
     if (account_username_normalize(a, identifier, &canon) != NAME_OK) {
         /* reserved names cannot sign in either; other malformed input names nobody */
         return ACCT_NOTFOUND;
     }
-    return read_row(c, a, "SELECT " ACCOUNT_COLS " FROM accounts WHERE username = ?", "s", canon,
-                    out);
+    return acct_rc_of(accounts_by_username(c, a, canon, out));
 }
 
 int account_lock_claims(struct st_conn *c, const char *email_norm, int64_t also)
 {
     /* lock every claim on this address in one order first, so that two accounts verifying
      * it at once queue up instead of deadlocking (SQLite's write lock already serializes) */
-    struct st_stmt *lock = st_prepare(
-        c, "SELECT id FROM accounts WHERE email_norm = ? OR id = ? ORDER BY id {{FOR_UPDATE}}");
-    if (!lock) return -1;
-    st_bind_text(lock, 1, email_norm);
-    st_bind_int(lock, 2, also);
-    enum st_rc lrc;
-    while ((lrc = st_step(lock)) == ST_ROW) {
-    }
-    st_done(lock);
-    return lrc == ST_DONE ? 0 : -1;
+    return accounts_lock_claims(c, email_norm, also);
+}
+
+int account_claim_address(struct st_conn *c, const char *email_norm, int64_t id, int64_t now)
+{
+    /* the address is now proven to be id's: other accounts' unverified claims end */
+    if (accounts_clear_claims(c, email_norm, id, now) != 0) return -1;
+    return tokens_drop_other_claims(c, email_norm, id);
 }
 
 enum acct_rc account_verify_email(struct st_conn *c, int64_t id, const char *email_norm,
@@ -262,32 +223,16 @@ enum acct_rc account_verify_email(struct st_conn *c, int64_t id, const char *ema
     int taken = account_email_verified_elsewhere(c, email_norm, id);
     if (taken < 0) return ACCT_STORE_ERR;
     if (taken) return ACCT_EMAIL_TAKEN;
-    enum st_rc rc = st_exec(c,
-                            "UPDATE accounts SET email_verified = 1, updated_at = ?"
-                            " WHERE id = ? AND email_norm = ?",
-                            "iis", now, id, email_norm);
-    if (rc == ST_CONFLICT) return ACCT_EMAIL_TAKEN;
-    if (rc != ST_OK) return ACCT_STORE_ERR;
-    if (st_changes(c) == 0) return ACCT_NOTFOUND;
-    /* the address is now proven to be id's: other accounts' unverified claims end */
-    rc = st_exec(c,
-                 "UPDATE accounts SET email = NULL, email_norm = NULL, updated_at = ?"
-                 " WHERE email_norm = ? AND email_verified = 0 AND id <> ?",
-                 "isi", now, email_norm, id);
-    if (rc != ST_OK) return ACCT_STORE_ERR;
-    rc = st_exec(c,
-                 "DELETE FROM tokens WHERE kind = 'verify' AND email = ? AND account_id <> ?"
-                 " AND used_at IS NULL",
-                 "si", email_norm, id);
-    return rc == ST_OK ? ACCT_OK : ACCT_STORE_ERR;
+    int64_t n = accounts_mark_verified(c, id, email_norm, now);
+    if (n == -2) return ACCT_EMAIL_TAKEN;
+    if (n < 0) return ACCT_STORE_ERR;
+    if (n == 0) return ACCT_NOTFOUND;
+    return account_claim_address(c, email_norm, id, now) == 0 ? ACCT_OK : ACCT_STORE_ERR;
 }
 
 int account_set_password_hash(struct st_conn *c, int64_t id, const char *hash, int64_t now)
 {
-    return st_exec(c, "UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?", "sii",
-                   hash, now, id) == ST_OK
-               ? 0
-               : -1;
+    return accounts_set_password_hash(c, id, hash, now);
 }
 
 const char *account_name_error(enum name_rc rc)

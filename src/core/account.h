@@ -17,6 +17,8 @@
 
 #include <stdint.h>
 
+#include "accounts.h" /* struct account, the table's owner */
+
 struct arena;
 struct st_conn;
 
@@ -30,16 +32,6 @@ int account_username_reserved(const char *canonical);
 /* Trimmed address (*display) and its lookup key (*norm, lower case), in a. */
 enum email_rc account_email_normalize(struct arena *a, const char *in, const char **display,
                                       const char **norm);
-
-struct account {
-    int64_t id;
-    char *username;
-    char *email; /* NULL when none */
-    int email_verified;
-    char *password_hash; /* NULL for accounts without a password */
-    int status;          /* 0 active, 1 disabled */
-    int64_t created_at;
-};
 
 enum acct_rc {
     ACCT_OK,
@@ -76,6 +68,9 @@ int account_lock_claims(struct st_conn *c, const char *email_norm, int64_t also)
  * ACCT_OK, ACCT_NOTFOUND (the account changed its address since), ACCT_EMAIL_TAKEN. */
 enum acct_rc account_verify_email(struct st_conn *c, int64_t id, const char *email_norm,
                                   int64_t now);
+/* email_norm is proven to be id's: the unverified claims of other accounts on it end, with
+ * their verification links. Inside the caller's transaction, after account_lock_claims. 0/-1. */
+int account_claim_address(struct st_conn *c, const char *email_norm, int64_t id, int64_t now);
 /* Replaces the password hash (re-hash on sign-in). */
 int account_set_password_hash(struct st_conn *c, int64_t id, const char *hash, int64_t now);
 

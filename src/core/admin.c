@@ -15,6 +15,7 @@
 #include "admin.h"
 
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +24,15 @@
 #include "account.h"
 #include "arena.h"
 #include "asset.h"
+#include "audit_trail.h"
 #include "closure.h"
 #include "config.h"
+#include "held_usernames.h"
 #include "i18n.h"
+#include "identity.h"
 #include "log.h"
+#include "outbox.h"
+#include "sessions.h"
 #include "store.h"
 
 static void usage(void)
@@ -92,53 +98,102 @@ static char *like_pattern(struct arena *a, const char *text)
     return abuf_str(&b);
 }
 
+#define FOUND_MAX 50
+
 static int cmd_find(struct st_conn *c, struct arena *a, const char *text)
 {
-    struct st_stmt *s =
-        st_prepare(c, "SELECT id, username, email, email_verified, status, created_at FROM accounts"
-                      " WHERE username LIKE ? ESCAPE '\\' OR email_norm LIKE ? ESCAPE '\\'"
-                      " ORDER BY id LIMIT 50");
-    if (!s) return 1;
-    const char *pat = like_pattern(a, text);
-    st_bind_text(s, 1, pat);
-    st_bind_text(s, 2, pat);
-    int n = 0;
-    enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW) {
-        if (!n++)
+    struct account *rows = arena_alloc(a, sizeof(*rows) * FOUND_MAX);
+    int n = accounts_find(c, a, like_pattern(a, text), rows, FOUND_MAX);
+    if (n < 0) return 1;
+    for (int i = 0; i < n; i++) {
+        if (!i)
             printf("%-8s %-30s %-40s %-10s %-8s %s\n", "ID", "USERNAME", "EMAIL", "VERIFIED",
                    "STATUS", "CREATED (UTC)");
-        printf("#%-7lld %-30s %-40s %-10s %-8s %s\n", (long long)st_col_int(s, 0),
-               or_dash(st_col_text(s, 1)), or_dash(st_col_text(s, 2)),
-               st_col_int(s, 3) ? "yes" : "no", st_col_int(s, 4) ? "disabled" : "active",
-               when(a, st_col_int(s, 5)));
+        printf("#%-7lld %-30s %-40s %-10s %-8s %s\n", (long long)rows[i].id,
+               or_dash(rows[i].username), or_dash(rows[i].email),
+               rows[i].email_verified ? "yes" : "no", rows[i].status ? "disabled" : "active",
+               when(a, rows[i].created_at));
     }
-    st_done(s);
-    if (rc != ST_DONE) return 1;
     if (!n) printf("no account matches \"%s\"\n", text);
     return 0;
 }
 
-/* Prints the rows of a query bound to one id, each through a format of text columns. */
-static int list(struct st_conn *c, struct arena *a, const char *title, const char *sql, int64_t id,
-                int cols, const int *time_cols)
+/* The lists of `show`: a title and, per column, where it sits in the row and whether it is a
+ * time (int64_t) or text (char *), as st_list reads them. */
+#define SHOW_MAX      200
+#define SHOW_COLS     4
+#define TEXT(type, f) ST_COL_TEXT(type, f)
+#define TIME(type, f) ST_COL_INT(type, f)
+static const struct {
+    const char *title;
+    size_t size;
+    int cols;
+    struct st_col col[SHOW_COLS]; /* ints are times */
+} lists[] = {
+    {"identities",
+     sizeof(struct identity),
+     4,
+     {TEXT(struct identity, provider), TEXT(struct identity, login), TEXT(struct identity, subject),
+      TIME(struct identity, created_at)}},
+    {"sessions (ip, device, signed in, last seen)",
+     sizeof(struct session_row),
+     4,
+     {TEXT(struct session_row, ip), TEXT(struct session_row, user_agent),
+      TIME(struct session_row, created_at), TIME(struct session_row, last_seen)}},
+    {"usernames it released (held until)",
+     sizeof(struct held_username),
+     2,
+     {TEXT(struct held_username, username), TIME(struct held_username, held_until)}},
+    {"recent activity",
+     sizeof(struct audit_row),
+     4,
+     {TIME(struct audit_row, at), TEXT(struct audit_row, event), TEXT(struct audit_row, ip),
+      TEXT(struct audit_row, detail)}},
+};
+#undef TEXT
+#undef TIME
+
+/* The rows of list which for account id into *rows; their number, or -1. */
+static int show_fetch(struct st_conn *c, struct arena *a, int64_t id, size_t which, void **rows)
 {
-    struct st_stmt *s = st_prepare(c, sql);
-    if (!s) return -1;
-    st_bind_int(s, 1, id);
-    printf("%s:\n", title);
-    int n = 0;
-    enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW) {
-        n++;
-        printf(" ");
-        for (int i = 0; i < cols; i++)
-            printf("  %s", time_cols[i] ? when(a, st_col_int(s, i)) : or_dash(st_col_text(s, i)));
-        printf("\n");
+    if (which == 0) {
+        struct identity *ids = NULL;
+        int n = 0;
+        int rc = identity_list(c, a, id, &ids, &n);
+        *rows = ids;
+        return rc ? -1 : n;
     }
-    st_done(s);
-    if (!n) printf("   (none)\n");
-    return rc == ST_DONE ? 0 : -1;
+    *rows = arena_alloc(a, lists[which].size * SHOW_MAX);
+    switch (which) {
+    case 1:
+        return sessions_list(c, a, id, NULL, 0, *rows, SHOW_MAX);
+    case 2:
+        return held_usernames_list(c, a, id, *rows, SHOW_MAX);
+    default:
+        return audit_trail_recent(c, a, id, *rows, SHOW_MAX);
+    }
+}
+
+static int show_lists(struct st_conn *c, struct arena *a, int64_t id)
+{
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+        void *rows = NULL;
+        int n = show_fetch(c, a, id, l, &rows);
+        if (n < 0) return -1;
+        printf("%s:\n", lists[l].title);
+        for (int i = 0; i < n; i++) {
+            const char *row = (const char *)rows + (size_t)i * lists[l].size;
+            printf(" ");
+            for (int k = 0; k < lists[l].cols; k++) {
+                const void *f = row + lists[l].col[k].off;
+                printf("  %s", lists[l].col[k].text ? or_dash(*(char *const *)f)
+                                                    : when(a, *(const int64_t *)f));
+            }
+            printf("\n");
+        }
+        if (!n) printf("   (none)\n");
+    }
+    return 0;
 }
 
 static int cmd_show(struct st_conn *c, struct arena *a, int64_t id)
@@ -151,28 +206,7 @@ static int cmd_show(struct st_conn *c, struct arena *a, int64_t id)
            acct.email ? (acct.email_verified ? "verified" : "unverified") : "none",
            acct.password_hash ? "set" : "none", acct.status ? "disabled" : "active",
            when(a, acct.created_at));
-    static const int ident_t[] = {0, 0, 0, 1}, sess_t[] = {0, 0, 1, 1}, held_t[] = {0, 1},
-                     audit_t[] = {1, 0, 0, 0};
-    int rc = list(c, a, "identities",
-                  "SELECT provider, login, subject, created_at FROM identities"
-                  " WHERE account_id = ? ORDER BY id",
-                  id, 4, ident_t);
-    if (!rc)
-        rc = list(c, a, "sessions (ip, device, signed in, last seen)",
-                  "SELECT ip, user_agent, created_at, last_seen FROM sessions WHERE account_id = ?"
-                  " ORDER BY last_seen DESC",
-                  id, 4, sess_t);
-    if (!rc)
-        rc = list(c, a, "usernames it released (held until)",
-                  "SELECT username, held_until FROM held_usernames WHERE account_id = ?"
-                  " ORDER BY held_until",
-                  id, 2, held_t);
-    if (!rc)
-        rc = list(c, a, "recent activity",
-                  "SELECT created_at, event, ip, detail FROM audit WHERE account_id = ?"
-                  " ORDER BY created_at DESC, id DESC LIMIT 20",
-                  id, 4, audit_t);
-    return rc ? 1 : 0;
+    return show_lists(c, a, id) ? 1 : 0;
 }
 
 static int cmd_status(int64_t id, int disabled)
@@ -194,52 +228,40 @@ static int cmd_delete(struct arena *a, int64_t id)
     return 0;
 }
 
+#define DEAD_MAX 10000
+
 static int cmd_mail_dead(struct st_conn *c, struct arena *a)
 {
-    struct st_stmt *s = st_prepare(c, "SELECT id, kind, rcpt, attempts, created_at, last_error"
-                                      " FROM outbox WHERE status = 'dead' ORDER BY id");
-    if (!s) return 1;
-    int n = 0;
-    enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW) {
-        if (!n++)
+    struct outbox_dead_row *rows = arena_alloc(a, sizeof(*rows) * DEAD_MAX);
+    int n = outbox_dead_list(c, a, rows, DEAD_MAX);
+    if (n < 0) return 1;
+    for (int i = 0; i < n; i++) {
+        if (!i)
             printf("%-8s %-16s %-40s %-8s %-20s %s\n", "ID", "KIND", "TO", "ATTEMPTS",
                    "QUEUED (UTC)", "LAST ERROR");
-        printf("%-8lld %-16s %-40s %-8lld %-20s %s\n", (long long)st_col_int(s, 0),
-               or_dash(st_col_text(s, 1)), or_dash(st_col_text(s, 2)), (long long)st_col_int(s, 3),
-               when(a, st_col_int(s, 4)), or_dash(st_col_text(s, 5)));
+        printf("%-8lld %-16s %-40s %-8lld %-20s %s\n", (long long)rows[i].id, or_dash(rows[i].kind),
+               or_dash(rows[i].rcpt), (long long)rows[i].attempts, when(a, rows[i].created_at),
+               or_dash(rows[i].last_error));
     }
-    st_done(s);
-    if (rc != ST_DONE) return 1;
     if (!n) printf("no dead mails\n");
     return 0;
 }
 
 static int cmd_mail_retry(struct st_conn *c, const char *which)
 {
-    enum st_rc rc;
-    int64_t now = time(NULL);
-    if (!strcmp(which, "all")) {
-        rc = st_exec(c,
-                     "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?,"
-                     " lease_until = 0 WHERE status = 'dead'",
-                     "i", now);
-    } else {
+    long long id = 0;
+    if (strcmp(which, "all") != 0) {
         char *end = NULL;
-        long long id = strtoll(which, &end, 10);
+        id = strtoll(which, &end, 10);
         if (!*which || *end || id <= 0) {
             usage();
             return 2;
         }
-        rc = st_exec(c,
-                     "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?,"
-                     " lease_until = 0 WHERE status = 'dead' AND id = ?",
-                     "ii", now, (int64_t)id);
     }
-    if (rc != ST_OK) return 1;
-    int64_t n = st_changes(c);
+    int64_t n = outbox_requeue_dead(c, id, time(NULL));
+    if (n < 0) return 1;
     printf("%lld mail(s) queued again\n", (long long)n);
-    return n > 0 || !strcmp(which, "all") ? 0 : 1;
+    return n > 0 || !id ? 0 : 1;
 }
 
 /* Commands that name an account. */

@@ -1,5 +1,6 @@
-/* captcha: the challenge's life in the store. The image is drawn by captcha_img.c and sent
- * inline as a data: URI, so no image URL exists that could be re-fetched to mint answers. */
+/* captcha: the challenge's life in the store (the table is captchas.c's). The image is drawn by
+ * captcha_img.c and sent inline as a data: URI, so no image URL exists that could be re-fetched to
+ * mint answers. */
 #include "captcha.h"
 
 #include <ctype.h>
@@ -8,6 +9,7 @@
 
 #include "arena.h"
 #include "captcha_img.h"
+#include "captchas.h"
 #include "config.h"
 #include "log.h"
 #include "store.h"
@@ -61,9 +63,7 @@ int captcha_new(struct arena *a, int64_t now, char **id_out, char **uri_out)
     token_new(id);
     token_hash(id, idh);
     answer_hash(id, answer, ah);
-    if (st_exec(c, "INSERT INTO captchas (id_hash, answer_hash, expires_at) VALUES (?, ?, ?)",
-                "ssi", idh, ah, now + CAPTCHA_TTL) != ST_OK)
-        return -1;
+    if (captchas_insert(c, idh, ah, now + CAPTCHA_TTL) != 0) return -1;
     size_t b64 = sodium_base64_encoded_len(png_len, sodium_base64_VARIANT_ORIGINAL);
     char *uri = arena_alloc(a, 22 + b64);
     memcpy(uri, "data:image/png;base64,", 22);
@@ -84,9 +84,7 @@ enum captcha_rc captcha_check(struct arena *a, const char *id, const char *answe
     char *stored = NULL;
     int64_t exp = 0;
     /* consume first: whatever the answer, this challenge cannot be tried again */
-    enum st_rc rc =
-        st_one(c, a, "DELETE FROM captchas WHERE id_hash = ? RETURNING answer_hash, expires_at",
-               "s", "si", idh, &stored, &exp);
+    enum st_rc rc = captchas_take(c, a, idh, &stored, &exp);
     if (rc == ST_NOTFOUND) return CAPTCHA_UNKNOWN;
     if (rc != ST_OK) return CAPTCHA_STORE_ERR;
     if (exp <= now) return CAPTCHA_UNKNOWN;

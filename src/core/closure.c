@@ -1,6 +1,6 @@
-/* closure: see closure.h. The account row is locked first ({{FOR_UPDATE}}: the lock every
- * change of an account's sign-in methods takes, identity.c), then everything else follows in
- * the same transaction. */
+/* closure: see closure.h. The account row is locked first (accounts_lock: the lock every
+ * change of an account takes, identity.c too), then everything else follows in the same
+ * transaction. */
 #include "closure.h"
 
 #include <time.h>
@@ -8,40 +8,25 @@
 #include "account.h"
 #include "arena.h"
 #include "audit.h"
+#include "audit_trail.h"
 #include "config.h"
+#include "held_usernames.h"
 #include "i18n.h"
 #include "log.h"
 #include "mail.h"
+#include "outbox.h"
+#include "sessions.h"
 #include "store.h"
 #include "tmpl.h"
-
-static int lock_account(struct st_conn *c, int64_t account_id)
-{
-    int64_t id = 0;
-    enum st_rc rc = st_one(c, NULL, "SELECT id FROM accounts WHERE id = ? {{FOR_UPDATE}}", "i", "i",
-                           account_id, &id);
-    return rc == ST_OK ? 1 : rc == ST_NOTFOUND ? 0 : -1;
-}
 
 /* The username held (owner: none), the rows that outlive the account detached. */
 static int release(struct st_conn *c, const struct account *acct, int64_t now)
 {
-    if (st_exec(c,
-                "INSERT INTO held_usernames (username, account_id, held_until, created_at)"
-                " VALUES (?, NULL, ?, ?) ON CONFLICT (username) DO UPDATE SET account_id = NULL,"
-                " held_until = excluded.held_until, created_at = excluded.created_at",
-                "sii", acct->username, now + cfg->username_hold, now) != ST_OK)
+    if (held_usernames_hold(c, acct->username, 0, now + cfg->username_hold, now) != 0 ||
+        held_usernames_detach(c, acct->id) != 0)
         return -1;
-    if (st_exec(c, "UPDATE held_usernames SET account_id = NULL WHERE account_id = ?", "i",
-                acct->id) != ST_OK)
-        return -1;
-    if (st_exec(c, "UPDATE audit SET account_id = NULL WHERE account_id = ?", "i", acct->id) !=
-        ST_OK)
-        return -1;
-    return st_exec(c, "UPDATE outbox SET account_id = NULL WHERE account_id = ?", "i", acct->id) ==
-                   ST_OK
-               ? 0
-               : -1;
+    if (audit_trail_detach(c, acct->id) != 0) return -1;
+    return outbox_detach(c, acct->id);
 }
 
 enum closure_rc closure_delete(struct arena *a, int64_t account_id, const char *actor,
@@ -52,7 +37,7 @@ enum closure_rc closure_delete(struct arena *a, int64_t account_id, const char *
     int64_t now = time(NULL);
     if (st_begin(c) != ST_OK) return CLOSE_ERR;
     enum closure_rc out = CLOSE_ERR;
-    int locked = lock_account(c, account_id);
+    int locked = accounts_lock(c, account_id);
     if (locked == 0) out = CLOSE_NOTFOUND;
     if (locked <= 0) goto fail;
     struct account acct;
@@ -68,7 +53,7 @@ enum closure_rc closure_delete(struct arena *a, int64_t account_id, const char *
         c, 0, "account_deleted", ip,
         arena_printf(a, "id=%lld username=%s by=%s", (long long)account_id, acct.username, actor),
         now);
-    if (st_exec(c, "DELETE FROM accounts WHERE id = ?", "i", account_id) != ST_OK) goto fail;
+    if (accounts_delete(c, account_id) != 0) goto fail;
     if (st_commit(c) != ST_OK) return CLOSE_ERR;
     mail_kick();
     log_info("closure: account %lld deleted (%s)", (long long)account_id, actor);
@@ -86,17 +71,11 @@ enum closure_rc closure_set_status(int64_t account_id, int disabled, const char 
     int64_t now = time(NULL), ended = 0;
     if (st_begin(c) != ST_OK) return CLOSE_ERR;
     enum closure_rc out = CLOSE_ERR;
-    int locked = lock_account(c, account_id);
+    int locked = accounts_lock(c, account_id);
     if (locked == 0) out = CLOSE_NOTFOUND;
     if (locked <= 0) goto fail;
-    if (st_exec(c, "UPDATE accounts SET status = ?, updated_at = ? WHERE id = ?", "iii",
-                (int64_t)(disabled != 0), now, account_id) != ST_OK)
-        goto fail;
-    if (disabled) {
-        if (st_exec(c, "DELETE FROM sessions WHERE account_id = ?", "i", account_id) != ST_OK)
-            goto fail;
-        ended = st_changes(c);
-    }
+    if (accounts_set_status(c, account_id, disabled, now) != 0) goto fail;
+    if (disabled && (ended = sessions_end_all(c, account_id)) < 0) goto fail;
     audit_log(c, account_id, disabled ? "account_disabled" : "account_enabled", ip, "admin", now);
     if (st_commit(c) != ST_OK) return CLOSE_ERR;
     if (sessions_ended) *sessions_ended = ended;

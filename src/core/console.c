@@ -1,8 +1,9 @@
-/* console: see console.h. One UPDATE for the tour, one read of the identities. */
+/* console: see console.h. One write for the tour (accounts.c), one read of the identities. */
 #include "console.h"
 
 #include <string.h>
 
+#include "accounts.h"
 #include "arena.h"
 #include "config.h"
 #include "identity.h"
@@ -19,10 +20,7 @@ int console_tour_set(int64_t account_id, int done, int64_t now)
 {
     struct st_conn *c = st_get();
     if (!c) return -1;
-    return st_exec(c, "UPDATE accounts SET tour_done_at = ? WHERE id = ?", "ii",
-                   done ? now : (int64_t)0, account_id) == ST_OK
-               ? 0
-               : -1;
+    return accounts_set_tour_done(c, account_id, done, now);
 }
 
 static int offered(enum console_provider p)

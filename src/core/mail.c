@@ -1,5 +1,5 @@
-/* mail: composing into the outbox (templates → mime.c) and the sender thread that claims due
- * rows one at a time with a lease and hands them to smtp.c. */
+/* mail: composing into the outbox (templates → mime.c; the table is outbox.c's) and the sender
+ * thread that claims due rows one at a time with a lease and hands them to smtp.c. */
 #include "mail.h"
 
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "mime.h"
+#include "outbox.h"
 #include "smtp.h"
 #include "store.h"
 #include "tmpl.h"
@@ -65,27 +66,20 @@ int mail_enqueue(struct st_conn *c, struct arena *a, int64_t account_id, const c
         log_warnx("mail: cannot compose %s", kind);
         return -1;
     }
-    return st_exec(c,
-                   "INSERT INTO outbox (account_id, kind, rcpt, message, next_attempt_at,"
-                   " created_at) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?)",
-                   "isssii", account_id, kind, to, msg, now, now) == ST_OK
-               ? 0
-               : -1;
+    return outbox_insert(c, account_id, kind, to, msg, now);
 }
 
 int mail_claim(struct st_conn *c, struct arena *a, int64_t now, struct mail_claimed *m)
 {
     int64_t lease = now + 2 * cfg->mail_timeout; /* one delivery takes at most mail_timeout */
-    enum st_rc rc = st_one(
-        c, a,
-        "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
-        " WHERE id = (SELECT id FROM outbox WHERE (status = 'queued' AND next_attempt_at <= ?)"
-        " OR (status = 'sending' AND lease_until < ?) ORDER BY id LIMIT 1 {{SKIP_LOCKED}})"
-        " AND (status = 'queued' OR lease_until < ?)"
-        " RETURNING id, attempts, rcpt, message",
-        "iiii", "iiss", lease, now, now, now, &m->id, &m->attempts, &m->rcpt, &m->message);
+    struct outbox_claimed row = {0};
+    enum st_rc rc = outbox_claim(c, a, now, lease, &row);
     if (rc == ST_NOTFOUND) return 0;
     if (rc != ST_OK) return -1;
+    m->id = row.id;
+    m->attempts = row.attempts;
+    m->rcpt = row.rcpt;
+    m->message = row.message;
     m->claimed_at = now;
     m->lease_until = lease;
     return 1;
@@ -97,31 +91,21 @@ int mail_claim(struct st_conn *c, struct arena *a, int64_t now, struct mail_clai
 static void finish(struct st_conn *c, const struct mail_claimed *m, enum smtp_result res,
                    const char *err, int64_t now)
 {
-    enum st_rc rc;
+    int rc;
     if (res == SMTP_SENT) {
-        rc = st_exec(
-            c,
-            "UPDATE outbox SET status = 'sent', message = '', sent_at = ?, last_error = NULL"
-            " WHERE id = ?",
-            "ii", now, m->id);
+        rc = outbox_sent(c, m->id, now);
         log_info("mail: #%lld delivered (attempt %lld)", (long long)m->id, (long long)m->attempts);
     } else if (res == SMTP_PERMFAIL || m->attempts >= cfg->mail_max_attempts) {
-        rc = st_exec(c,
-                     "UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ?"
-                     " AND status = 'sending' AND lease_until = ?",
-                     "sii", err, m->id, m->lease_until);
+        rc = outbox_dead(c, m->id, m->lease_until, err);
         log_warnx("mail: #%lld dead after %lld attempts: %s", (long long)m->id,
                   (long long)m->attempts, err);
     } else {
         int64_t next = now + mail_backoff(m->attempts, cfg->mail_retry_base);
-        rc = st_exec(c,
-                     "UPDATE outbox SET status = 'queued', next_attempt_at = ?, last_error = ?,"
-                     " lease_until = 0 WHERE id = ? AND status = 'sending' AND lease_until = ?",
-                     "isii", next, err, m->id, m->lease_until);
+        rc = outbox_retry_later(c, m->id, m->lease_until, next, err);
         log_warnx("mail: #%lld attempt %lld failed, retry in %llds: %s", (long long)m->id,
                   (long long)m->attempts, (long long)(next - now), err);
     }
-    if (rc != ST_OK) log_warnx("mail: cannot record the outcome of #%lld", (long long)m->id);
+    if (rc != 0) log_warnx("mail: cannot record the outcome of #%lld", (long long)m->id);
 }
 
 int mail_deliver_due(int64_t now)
@@ -146,10 +130,7 @@ int mail_deliver_due(int64_t now)
          * half a timeout left to record it. A claim that went stale before the conversation
          * began (a stalled process) is handed back untried. */
         if (time(NULL) > m.claimed_at + cfg->mail_timeout / 2) {
-            st_exec(c,
-                    "UPDATE outbox SET status = 'queued', lease_until = 0,"
-                    " attempts = attempts - 1 WHERE id = ? AND lease_until = ?",
-                    "ii", m.id, m.lease_until);
+            outbox_hand_back(c, m.id, m.lease_until);
             log_warnx("mail: #%lld claimed too long ago; handed back untried", (long long)m.id);
             arena_free(a);
             return n;

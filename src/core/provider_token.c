@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "log.h"
+#include "provider_tokens.h"
 #include "seal.h"
 #include "secrets.h"
 #include "store.h"
@@ -62,9 +63,7 @@ static int keeps_wider(struct st_conn *c, int64_t account_id, const char *provid
     if (!wide || provider_token_scope_has(scope, wide)) return 0;
     struct arena *a = arena_new();
     char *stored = NULL;
-    enum st_rc rc =
-        st_one(c, a, "SELECT scope FROM provider_tokens WHERE account_id = ? AND provider = ?",
-               "is", "s", account_id, provider, &stored);
+    enum st_rc rc = provider_tokens_scope(c, a, account_id, provider, &stored);
     int keep = rc == ST_OK ? provider_token_scope_has(stored, wide) : rc == ST_NOTFOUND ? 0 : -1;
     arena_free(a);
     return keep;
@@ -76,41 +75,28 @@ int provider_token_put(struct st_conn *c, int64_t account_id, const char *provid
 {
     int keep = keeps_wider(c, account_id, provider, s->scope, wide);
     if (keep) return keep < 0 ? -1 : 0;
-    enum st_rc rc = st_exec(
-        c,
-        "INSERT INTO provider_tokens (account_id, provider, identity_id, access_ct, refresh_ct,"
-        " scope, expires_at, generation, lease_until, updated_at)"
-        " SELECT account_id, provider, id, ?, ?, ?, ?, 1, 0, ? FROM identities"
-        " WHERE account_id = ? AND provider = ? AND subject = ?"
-        " ON CONFLICT (account_id, provider) DO UPDATE SET identity_id = excluded.identity_id,"
-        " access_ct = excluded.access_ct, refresh_ct = excluded.refresh_ct,"
-        " scope = excluded.scope, expires_at = excluded.expires_at,"
-        " generation = provider_tokens.generation + 1, lease_until = 0,"
-        " updated_at = excluded.updated_at",
-        "sssiiiss", s->access_ct, s->refresh_ct, s->scope, s->expires_at, now, account_id, provider,
-        subject);
-    if (rc != ST_OK) return -1;
-    return st_changes(c) > 0;
+    const struct provider_tokens_put row = {s->access_ct, s->refresh_ct, s->scope, s->expires_at};
+    int n = provider_tokens_put(c, account_id, provider, subject, &row, now);
+    return n < 0 ? -1 : n > 0;
 }
 
 enum pt_rc provider_token_get(struct st_conn *c, struct arena *a, int64_t account_id,
                               const char *provider, struct pt_row *out)
 {
     memset(out, 0, sizeof(*out));
-    char *subject = NULL, *access = NULL, *refresh = NULL, *scope = NULL;
-    enum st_rc rc =
-        st_one(c, a,
-               "SELECT i.subject, t.access_ct, t.refresh_ct, t.scope, t.expires_at, t.generation,"
-               " t.lease_until, t.updated_at FROM provider_tokens t JOIN identities i"
-               " ON i.id = t.identity_id WHERE t.account_id = ? AND t.provider = ?",
-               "is", "ssssiiii", account_id, provider, &subject, &access, &refresh, &scope,
-               &out->tok.expires_at, &out->generation, &out->lease_until, &out->updated_at);
+    struct provider_tokens_row row = {0};
+    enum st_rc rc = provider_tokens_get(c, a, account_id, provider, &row);
     if (rc == ST_NOTFOUND) return PT_NONE;
     if (rc != ST_OK) return PT_ERR;
-    out->subject = subject;
-    out->tok.scope = scope;
-    out->tok.access = open_value(a, provider, subject, "access", access);
-    out->tok.refresh = refresh ? open_value(a, provider, subject, "refresh", refresh) : NULL;
+    out->subject = row.subject;
+    out->tok.scope = row.scope;
+    out->tok.expires_at = row.expires_at;
+    out->generation = row.generation;
+    out->lease_until = row.lease_until;
+    out->updated_at = row.updated_at;
+    out->tok.access = open_value(a, provider, row.subject, "access", row.access_ct);
+    out->tok.refresh =
+        row.refresh_ct ? open_value(a, provider, row.subject, "refresh", row.refresh_ct) : NULL;
     if (!out->tok.access) {
         log_warnx("provider_token: account %lld %s: the stored token does not open",
                   (long long)account_id, provider);
@@ -122,12 +108,7 @@ enum pt_rc provider_token_get(struct st_conn *c, struct arena *a, int64_t accoun
 int provider_token_lease(struct st_conn *c, int64_t account_id, const char *provider,
                          int64_t generation, int64_t now, int64_t ttl)
 {
-    if (st_exec(c,
-                "UPDATE provider_tokens SET lease_until = ? WHERE account_id = ? AND provider = ?"
-                " AND generation = ? AND lease_until <= ?",
-                "iisii", now + ttl, account_id, provider, generation, now) != ST_OK)
-        return -1;
-    return st_changes(c) == 1;
+    return provider_tokens_lease(c, account_id, provider, generation, now, ttl);
 }
 
 int provider_token_refreshed(struct st_conn *c, struct arena *a, int64_t account_id,
@@ -137,29 +118,12 @@ int provider_token_refreshed(struct st_conn *c, struct arena *a, int64_t account
     const char *access = seal(a, provider, subject, "access", t->access);
     const char *refresh = t->refresh ? seal(a, provider, subject, "refresh", t->refresh) : NULL;
     if (!access) return -1;
-    if (st_exec(c,
-                "UPDATE provider_tokens SET access_ct = ?, refresh_ct = COALESCE(?, refresh_ct),"
-                " scope = COALESCE(?, scope), expires_at = ?, generation = generation + 1,"
-                " lease_until = 0, updated_at = ? WHERE account_id = ? AND provider = ?"
-                " AND generation = ?",
-                "sssiiisi", access, refresh, t->scope, t->expires_at, now, account_id, provider,
-                generation) != ST_OK)
-        return -1;
-    return st_changes(c) == 1;
+    const struct provider_tokens_put row = {access, refresh, t->scope, t->expires_at};
+    return provider_tokens_refreshed(c, account_id, provider, generation, &row, now);
 }
 
 int provider_token_release(struct st_conn *c, int64_t account_id, const char *provider,
                            int64_t generation, int drop_refresh)
 {
-    enum st_rc rc =
-        drop_refresh ? st_exec(c,
-                               "UPDATE provider_tokens SET lease_until = 0, refresh_ct = NULL,"
-                               " generation = generation + 1 WHERE account_id = ? AND provider = ?"
-                               " AND generation = ?",
-                               "isi", account_id, provider, generation)
-                     : st_exec(c,
-                               "UPDATE provider_tokens SET lease_until = 0 WHERE account_id = ?"
-                               " AND provider = ? AND generation = ?",
-                               "isi", account_id, provider, generation);
-    return rc == ST_OK ? 0 : -1;
+    return provider_tokens_release(c, account_id, provider, generation, drop_refresh);
 }

@@ -14,8 +14,8 @@
  *
  * Invariants:
  *  1. A token reaches the store only sealed, and never a log line.
- *  2. A row belongs to an identity of its own account (written with INSERT … SELECT from
- *     identities), so it can never be attached to another account, and goes with the identity.
+ *  2. A row belongs to an identity of its own account (written by a copy from the
+ *     identity's row, provider_tokens.c), so it can never be attached to another account, and goes with the identity.
  *  3. At most one caller refreshes a row at a time (the lease, taken on the generation it
  *     read); a refresh lands only on that generation. Others wait for the new generation.
  *  4. A value that does not open (another key, damaged, another row's) counts as no token:

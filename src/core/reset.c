@@ -16,9 +16,11 @@
 #include "mime.h"
 #include "password.h"
 #include "ratelimit.h"
+#include "sessions.h"
 #include "store.h"
 #include "tmpl.h"
 #include "token.h"
+#include "tokens.h"
 
 static struct tmpl_ctx *mail_vars(struct arena *a, const char *lang, const char *link,
                                   const char *username)
@@ -126,20 +128,17 @@ static enum reset_rc look(struct st_conn *c, struct arena *a, const char *token,
     if (!token_wellformed(token)) return RESET_UNKNOWN;
     char h[TOKEN_HASH_LEN + 1];
     token_hash(token, h);
-    int64_t used = 0, expires = 0;
-    char *sent_to = NULL;
-    enum st_rc rc = st_one(c, a,
-                           "SELECT COALESCE(t.used_at, 0), t.expires_at, t.email, a.id,"
-                           " a.username, a.email, a.email_norm FROM tokens t"
-                           " JOIN accounts a ON a.id = t.account_id"
-                           " WHERE t.hash = ? AND t.kind = 'reset'",
-                           "s", "iisisss", h, &used, &expires, &sent_to, account_id, username,
-                           email, email_norm);
+    struct token_link t = {0};
+    enum st_rc rc = tokens_with_account(c, a, h, "reset", &t);
     if (rc == ST_NOTFOUND) return RESET_UNKNOWN;
     if (rc != ST_OK) return RESET_ERR;
-    if (used) return RESET_USED;
-    if (expires <= now) return RESET_EXPIRED;
-    if (!sent_to || !*email_norm || strcmp(sent_to, *email_norm)) return RESET_STALE;
+    *account_id = t.account_id;
+    *username = t.username;
+    *email = t.email;
+    *email_norm = t.email_norm;
+    if (t.used_at) return RESET_USED;
+    if (t.expires_at <= now) return RESET_EXPIRED;
+    if (!t.sent_to || !*email_norm || strcmp(t.sent_to, *email_norm)) return RESET_STALE;
     return RESET_OK;
 }
 
@@ -173,11 +172,9 @@ static enum reset_rc consume(struct st_conn *c, struct arena *a, const char *tok
 static enum reset_rc still_there(struct st_conn *c, struct arena *a, int64_t id,
                                  const char *sent_to, struct account *acct)
 {
-    int64_t got = 0;
-    enum st_rc rc =
-        st_one(c, NULL, "SELECT id FROM accounts WHERE id = ? {{FOR_UPDATE}}", "i", "i", id, &got);
-    if (rc == ST_NOTFOUND) return RESET_UNKNOWN;
-    if (rc != ST_OK || account_by_id(c, a, id, acct) != ACCT_OK) return RESET_ERR;
+    int locked = accounts_lock(c, id);
+    if (locked == 0) return RESET_UNKNOWN;
+    if (locked < 0 || account_by_id(c, a, id, acct) != ACCT_OK) return RESET_ERR;
     const char *display = NULL, *norm = NULL;
     if (!acct->email || !sent_to ||
         account_email_normalize(a, acct->email, &display, &norm) != EMAIL_OK ||
@@ -202,12 +199,7 @@ static enum reset_rc complete_tx(struct st_conn *c, struct arena *a, const char 
         if (ar == ACCT_EMAIL_TAKEN || ar == ACCT_NOTFOUND) return RESET_STALE;
         if (ar != ACCT_OK) return RESET_ERR;
     }
-    if (st_exec(c, "DELETE FROM sessions WHERE account_id = ?", "i", id) != ST_OK ||
-        st_exec(c,
-                "UPDATE tokens SET used_at = ? WHERE account_id = ? AND kind = 'reset'"
-                " AND used_at IS NULL",
-                "ii", now, id) != ST_OK)
-        return RESET_ERR;
+    if (sessions_end_all(c, id) < 0 || tokens_use_all(c, id, "reset", now) != 0) return RESET_ERR;
     audit_log(c, id, "password_reset", ip, NULL, now);
     struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
     tmpl_set(v, "username", acct.username);

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "settings_kv.h"
 #include "store.h"
 
 static unsigned char csrf_key[SECRETS_KEY_LEN];
@@ -100,7 +101,7 @@ int secrets_init(void)
         return 0;
     }
     /* one secret shared by every node that serves this database */
-    char *k = store_setting_get_or_create("secret_key", make_secret);
+    char *k = settings_kv_get_or_create("secret_key", make_secret);
     if (!k) return -1;
     secrets_use_master((const unsigned char *)k, strlen(k));
     sodium_memzero(k, strlen(k));

@@ -1,5 +1,6 @@
-/* session: session rows. One SELECT joins the session and its account; expiry is checked in C
- * so that one statement serves both timeouts. */
+/* session: session rows (the table is sessions.c's; the cookie is web/websession.c's). One read
+ * joins the session and its account; expiry is checked in C so that one statement serves both
+ * timeouts. */
 #include "session.h"
 
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "arena.h"
 #include "config.h"
 #include "log.h"
+#include "sessions.h"
 #include "store.h"
 
 int session_load(struct arena *a, const char *tok, struct session **out)
@@ -19,32 +21,26 @@ int session_load(struct arena *a, const char *tok, struct session **out)
     if (!c) return -1;
     struct session *s = arena_alloc(a, sizeof(*s));
     token_hash(tok, s->id_hash);
-    int64_t last_seen = 0, expires = 0, verified = 0, has_pw = 0, status = 0, tour_done_at = 0;
-    char *user = NULL, *email = NULL;
-    enum st_rc rc =
-        st_one(c, a,
-               "SELECT s.account_id, s.created_at, s.last_seen, s.expires_at, a.username, a.email,"
-               " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at, s.auth_at,"
-               " a.tour_done_at,"
-               " (SELECT COALESCE(SUM(g.units), 0) FROM grants g WHERE g.account_id = a.id)"
-               " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
-               "s", "iiiissiiiiiii", s->id_hash, &s->account_id, &s->created_at, &last_seen,
-               &expires, &user, &email, &verified, &has_pw, &status, &s->account_created_at,
-               &s->auth_at, &tour_done_at, &s->bonus_units);
+    struct sessions_loaded row = {0};
+    enum st_rc rc = sessions_load(c, a, s->id_hash, &row);
     if (rc == ST_NOTFOUND) return 0;
     if (rc != ST_OK) return -1;
     int64_t now = time(NULL);
-    if (now >= expires || now - last_seen > cfg->session_idle || status != 0) {
-        st_exec(c, "DELETE FROM sessions WHERE id_hash = ?", "s", s->id_hash);
+    if (now >= row.expires_at || now - row.last_seen > cfg->session_idle || row.status != 0) {
+        sessions_delete(c, s->id_hash);
         return 0;
     }
-    if (now - last_seen >= SESSION_TOUCH_EVERY)
-        st_exec(c, "UPDATE sessions SET last_seen = ? WHERE id_hash = ?", "is", now, s->id_hash);
-    s->username = user;
-    s->email = email;
-    s->email_verified = (int)verified;
-    s->has_password = (int)has_pw;
-    s->tour_done = tour_done_at != 0;
+    if (now - row.last_seen >= SESSION_TOUCH_EVERY) sessions_touch(c, s->id_hash, now);
+    s->account_id = row.account_id;
+    s->created_at = row.created_at;
+    s->account_created_at = row.account_created_at;
+    s->auth_at = row.auth_at;
+    s->bonus_units = row.bonus_units;
+    s->username = row.username;
+    s->email = row.email;
+    s->email_verified = (int)row.email_verified;
+    s->has_password = (int)row.has_password;
+    s->tour_done = row.tour_done_at != 0;
     *out = s;
     return 0;
 }
@@ -59,13 +55,7 @@ int session_create(int64_t account_id, const char *ip, const char *ua, char tok[
     int64_t now = time(NULL);
     char ua_short[256];
     snprintf(ua_short, sizeof(ua_short), "%s", ua ? ua : "");
-    if (st_exec(c,
-                "INSERT INTO sessions (id_hash, account_id, created_at, last_seen, expires_at,"
-                " ip, user_agent, auth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                "siiiissi", h, account_id, now, now, now + cfg->session_absolute, ip, ua_short,
-                now) != ST_OK)
-        return -1;
-    return 0;
+    return sessions_insert(c, h, account_id, now, now + cfg->session_absolute, ip, ua_short);
 }
 
 int session_rotate(const char *old_tok, int64_t account_id, const char *ip, const char *ua,
@@ -85,9 +75,7 @@ int session_reauthenticated(struct session *s)
     struct st_conn *c = st_get();
     if (!c || !s) return -1;
     int64_t now = time(NULL);
-    if (st_exec(c, "UPDATE sessions SET auth_at = ? WHERE id_hash = ?", "is", now, s->id_hash) !=
-        ST_OK)
-        return -1;
+    if (sessions_reauth(c, s->id_hash, now) != 0) return -1;
     s->auth_at = now;
     return 0;
 }
@@ -98,14 +86,11 @@ void session_end(const char *tok)
         struct st_conn *c = st_get();
         char h[TOKEN_HASH_LEN + 1];
         token_hash(tok, h);
-        if (c) st_exec(c, "DELETE FROM sessions WHERE id_hash = ?", "s", h);
+        if (c) sessions_delete(c, h);
     }
 }
 
 int64_t session_sweep(struct st_conn *c, int64_t now)
 {
-    if (st_exec(c, "DELETE FROM sessions WHERE expires_at <= ? OR last_seen < ?", "ii", now,
-                now - cfg->session_idle) != ST_OK)
-        return -1;
-    return st_changes(c);
+    return sessions_sweep(c, now, now - cfg->session_idle);
 }

@@ -9,31 +9,27 @@
 #include "account.h"
 #include "arena.h"
 #include "audit.h"
+#include "audit_trail.h"
 #include "closure.h"
 #include "config.h"
+#include "held_usernames.h"
 #include "i18n.h"
+#include "identity.h"
 #include "log.h"
 #include "mail.h"
 #include "password.h"
 #include "ratelimit.h"
 #include "reauth.h"
+#include "sessions.h"
 #include "store.h"
 #include "tmpl.h"
 #include "token.h"
+#include "tokens.h"
 
 static enum set_rc invalid(const char **err, const char *key)
 {
     *err = key;
     return SET_INVALID;
-}
-
-/* The account row under a lock that every change of the account takes (identity.c too). */
-static int lock_account(struct st_conn *c, int64_t id)
-{
-    int64_t got = 0;
-    enum st_rc rc =
-        st_one(c, NULL, "SELECT id FROM accounts WHERE id = ? {{FOR_UPDATE}}", "i", "i", id, &got);
-    return rc == ST_OK ? 0 : -1;
 }
 
 /* A stale sign-in needs the password (invariant 1). */
@@ -67,22 +63,14 @@ static enum set_rc rename_tx(struct st_conn *c, const struct set_who *w, const c
     int held = account_username_held(c, name, w->account_id, now);
     if (held < 0) return SET_ERR;
     if (held) return invalid(err, "signup.err.username_taken");
-    enum st_rc rc = st_exec(c, "UPDATE accounts SET username = ?, updated_at = ? WHERE id = ?",
-                            "sii", name, now, w->account_id);
+    enum st_rc rc = accounts_set_username(c, w->account_id, name, now);
     if (rc == ST_CONFLICT) return invalid(err, "signup.err.username_taken");
     if (rc != ST_OK) return SET_ERR;
     held = account_username_held(c, name, w->account_id, now); /* a release that raced us */
     if (held < 0) return SET_ERR;
     if (held) return invalid(err, "signup.err.username_taken");
-    if (st_exec(c,
-                "INSERT INTO held_usernames (username, account_id, held_until, created_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET"
-                " account_id = excluded.account_id, held_until = excluded.held_until,"
-                " created_at = excluded.created_at",
-                "siii", old, w->account_id, now + cfg->username_hold, now) != ST_OK)
-        return SET_ERR;
-    if (st_exec(c, "DELETE FROM held_usernames WHERE username = ? AND account_id = ?", "si", name,
-                w->account_id) != ST_OK)
+    if (held_usernames_hold(c, old, w->account_id, now + cfg->username_hold, now) != 0 ||
+        held_usernames_unhold(c, name, w->account_id) != 0)
         return SET_ERR;
     return SET_OK;
 }
@@ -105,7 +93,7 @@ enum set_rc settings_username(struct arena *a, const struct set_who *w, const ch
     if (done >= SETTINGS_RENAMES_PER_DAY) return SET_LIMITED;
     if (st_begin(c) != ST_OK) return SET_ERR;
     enum set_rc out = SET_ERR;
-    if (lock_account(c, w->account_id) != 0) goto fail;
+    if (accounts_lock(c, w->account_id) != 1) goto fail;
     if (account_by_id(c, a, w->account_id, &acct) != ACCT_OK) goto fail;
     out = rename_tx(c, w, acct.username, name, now, err);
     if (out != SET_OK) goto fail;
@@ -126,9 +114,7 @@ static int email_mails(struct st_conn *c, struct arena *a, const struct set_who 
                        const struct account *acct, const char *to, int64_t now)
 {
     char tok[TOKEN_LEN + 1];
-    if (st_exec(c, "DELETE FROM tokens WHERE account_id = ? AND kind = 'email' AND used_at IS NULL",
-                "i", w->account_id) != ST_OK)
-        return -1;
+    if (tokens_drop_unused(c, w->account_id, "email") != 0) return -1;
     if (token_issue(c, "email", w->account_id, to, now, cfg->verify_ttl, tok) != 0) return -1;
     struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
     tmpl_set(v, "link", arena_printf(a, "%s/email/confirm?token=%s", cfg->origin, tok));
@@ -188,24 +174,10 @@ static enum email_confirm switch_address(struct st_conn *c, int64_t id, const ch
     int taken = account_email_verified_elsewhere(c, norm, id);
     if (taken < 0) return EMAIL_LINK_ERR;
     if (taken) return EMAIL_LINK_TAKEN;
-    enum st_rc rc = st_exec(c,
-                            "UPDATE accounts SET email = ?, email_norm = ?, email_verified = 1,"
-                            " updated_at = ? WHERE id = ?",
-                            "ssii", display, norm, now, id);
-    if (rc == ST_CONFLICT) return EMAIL_LINK_TAKEN;
-    if (rc != ST_OK || st_changes(c) != 1) return EMAIL_LINK_ERR;
-    /* the address is now proven to be id's: other accounts' unverified claims end */
-    if (st_exec(c,
-                "UPDATE accounts SET email = NULL, email_norm = NULL, updated_at = ?"
-                " WHERE email_norm = ? AND email_verified = 0 AND id <> ?",
-                "isi", now, norm, id) != ST_OK)
-        return EMAIL_LINK_ERR;
-    if (st_exec(c,
-                "DELETE FROM tokens WHERE kind = 'verify' AND email = ? AND account_id <> ?"
-                " AND used_at IS NULL",
-                "si", norm, id) != ST_OK)
-        return EMAIL_LINK_ERR;
-    return EMAIL_CONFIRMED;
+    int64_t n = accounts_set_email(c, id, display, norm, now);
+    if (n == -2) return EMAIL_LINK_TAKEN;
+    if (n != 1) return EMAIL_LINK_ERR;
+    return account_claim_address(c, norm, id, now) == 0 ? EMAIL_CONFIRMED : EMAIL_LINK_ERR;
 }
 
 enum email_confirm settings_email_confirm(struct arena *a, const char *token, const char *ip,
@@ -259,11 +231,9 @@ static int password_tx(struct st_conn *c, struct arena *a, const struct set_who 
                        const struct account *acct, const char *hash, int end_others,
                        const char *keep, int64_t now)
 {
-    if (lock_account(c, w->account_id) != 0) return -1;
+    if (accounts_lock(c, w->account_id) != 1) return -1;
     if (account_set_password_hash(c, w->account_id, hash, now) != 0) return -1;
-    if (end_others && st_exec(c, "DELETE FROM sessions WHERE account_id = ? AND id_hash <> ?", "is",
-                              w->account_id, keep ? keep : "") != ST_OK)
-        return -1;
+    if (end_others && sessions_end_others(c, w->account_id, keep) < 0) return -1;
     audit_log(c, w->account_id, acct->password_hash ? "password_changed" : "password_set", w->ip,
               end_others ? "others_signed_out" : NULL, now);
     if (!acct->email || !acct->email_verified) return 0;
@@ -314,10 +284,8 @@ int settings_session_end(int64_t account_id, const char *id_hash, const char *ip
     struct st_conn *c = st_get();
     if (!c) return -1;
     if (!id_hash) return 0;
-    if (st_exec(c, "DELETE FROM sessions WHERE account_id = ? AND id_hash = ?", "is", account_id,
-                id_hash) != ST_OK)
-        return -1;
-    int64_t n = st_changes(c);
+    int64_t n = sessions_end_one(c, account_id, id_hash);
+    if (n < 0) return -1;
     if (n > 0) audit_log(c, account_id, "session_ended", ip, NULL, time(NULL));
     return n > 0;
 }
@@ -326,10 +294,8 @@ int64_t settings_sessions_end_others(int64_t account_id, const char *keep, const
 {
     struct st_conn *c = st_get();
     if (!c) return -1;
-    if (st_exec(c, "DELETE FROM sessions WHERE account_id = ? AND id_hash <> ?", "is", account_id,
-                keep ? keep : "") != ST_OK)
-        return -1;
-    int64_t n = st_changes(c);
+    int64_t n = sessions_end_others(c, account_id, keep);
+    if (n < 0) return -1;
     char detail[32];
     snprintf(detail, sizeof(detail), "%lld", (long long)n);
     if (n > 0) audit_log(c, account_id, "sessions_ended", ip, detail, time(NULL));
@@ -364,47 +330,36 @@ static int load_sessions(struct st_conn *c, struct arena *a, int64_t id, const c
                          struct settings_view *v)
 {
     /* this browser's first, then the most recently used */
-    struct st_stmt *s = st_prepare(c, "SELECT id_hash, ip, user_agent, created_at, last_seen"
-                                      " FROM sessions WHERE account_id = ? AND expires_at > ?"
-                                      " ORDER BY CASE WHEN id_hash = ? THEN 0 ELSE 1 END,"
-                                      " last_seen DESC, created_at DESC LIMIT 50");
-    if (!s) return -1;
-    st_bind_int(s, 1, id);
-    st_bind_int(s, 2, time(NULL));
-    st_bind_text(s, 3, current ? current : "");
+    struct session_row *rows = arena_alloc(a, sizeof(*rows) * SETTINGS_SESSIONS_SHOWN);
+    int n = sessions_list(c, a, id, current, time(NULL), rows, SETTINGS_SESSIONS_SHOWN);
+    if (n < 0) return -1;
     v->sessions = arena_alloc(a, sizeof(*v->sessions) * SETTINGS_SESSIONS_SHOWN);
-    enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW && v->n_sessions < SETTINGS_SESSIONS_SHOWN) {
+    for (int i = 0; i < n; i++) {
         struct set_session *o = &v->sessions[v->n_sessions++];
-        o->id_hash = arena_strdup(a, st_col_text(s, 0));
-        o->ip = arena_strdup(a, st_col_text(s, 1));
-        o->user_agent = arena_strdup(a, st_col_text(s, 2));
-        o->created_at = st_col_int(s, 3);
-        o->last_seen = st_col_int(s, 4);
+        o->id_hash = rows[i].id_hash;
+        o->ip = rows[i].ip;
+        o->user_agent = rows[i].user_agent;
+        o->created_at = rows[i].created_at;
+        o->last_seen = rows[i].last_seen;
         o->current = current && o->id_hash && !strcmp(o->id_hash, current);
     }
-    st_done(s);
-    return rc == ST_DONE || rc == ST_ROW ? 0 : -1;
+    return 0;
 }
 
 static int load_events(struct st_conn *c, struct arena *a, int64_t id, struct settings_view *v)
 {
-    struct st_stmt *s = st_prepare(c, "SELECT event, ip, detail, created_at FROM audit"
-                                      " WHERE account_id = ? ORDER BY created_at DESC, id DESC"
-                                      " LIMIT 20");
-    if (!s) return -1;
-    st_bind_int(s, 1, id);
+    struct audit_row *rows = arena_alloc(a, sizeof(*rows) * SETTINGS_EVENTS_SHOWN);
+    int n = audit_trail_recent(c, a, id, rows, SETTINGS_EVENTS_SHOWN);
+    if (n < 0) return -1;
     v->events = arena_alloc(a, sizeof(*v->events) * SETTINGS_EVENTS_SHOWN);
-    enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW && v->n_events < SETTINGS_EVENTS_SHOWN) {
+    for (int i = 0; i < n; i++) {
         struct set_event *o = &v->events[v->n_events++];
-        o->event = arena_strdup(a, st_col_text(s, 0));
-        o->ip = arena_strdup(a, st_col_text(s, 1));
-        o->detail = arena_strdup(a, st_col_text(s, 2));
-        o->at = st_col_int(s, 3);
+        o->event = rows[i].event;
+        o->ip = rows[i].ip;
+        o->detail = rows[i].detail;
+        o->at = rows[i].at;
     }
-    st_done(s);
-    return rc == ST_DONE || rc == ST_ROW ? 0 : -1;
+    return 0;
 }
 
 int settings_view(struct arena *a, int64_t account_id, const char *current, struct settings_view *v)
@@ -413,17 +368,12 @@ int settings_view(struct arena *a, int64_t account_id, const char *current, stru
     struct st_conn *c = st_get();
     if (!c) return -1;
     if (account_by_id(c, a, account_id, &v->acct) != ACCT_OK) return -1;
-    int64_t n = 0;
-    enum st_rc rc = st_one(c, a,
-                           "SELECT email FROM tokens WHERE account_id = ? AND kind = 'email'"
-                           " AND used_at IS NULL AND expires_at > ? ORDER BY created_at DESC"
-                           " LIMIT 1",
-                           "ii", "s", account_id, (int64_t)time(NULL), &v->pending_email);
+    enum st_rc rc = tokens_latest_unused(c, a, account_id, "email", time(NULL), &v->pending_email);
     if (rc != ST_OK && rc != ST_NOTFOUND) return -1;
-    if (st_one(c, NULL, "SELECT COUNT(*) FROM identities WHERE account_id = ?", "i", "i",
-               account_id, &n) != ST_OK)
-        return -1;
-    v->identities = (int)n;
+    struct identity *ids = NULL;
+    int n = 0;
+    if (identity_list(c, a, account_id, &ids, &n) != 0) return -1;
+    v->identities = n;
     if (load_sessions(c, a, account_id, current, v) != 0) return -1;
     return load_events(c, a, account_id, v);
 }

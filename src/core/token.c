@@ -1,5 +1,5 @@
-/* token: random tokens, their hashes, and the one-time tokens table. Consuming is a single
- * UPDATE … WHERE used_at IS NULL so two racing clicks cannot both succeed. */
+/* token: random tokens, their hashes, and one-time tokens (the table is tokens.c's). Consuming
+ * is one conditional write (used_at still NULL), so two racing clicks cannot both succeed. */
 #include "token.h"
 
 #include <sodium.h>
@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "store.h"
+#include "tokens.h"
 
 void token_new(char *out)
 {
@@ -47,12 +48,7 @@ int token_issue(struct st_conn *c, const char *kind, int64_t account_id, const c
     char h[TOKEN_HASH_LEN + 1];
     token_new(token_out);
     token_hash(token_out, h);
-    return st_exec(c,
-                   "INSERT INTO tokens (hash, kind, account_id, email, created_at, expires_at)"
-                   " VALUES (?, ?, ?, ?, ?, ?)",
-                   "ssisii", h, kind, account_id, email, now, now + ttl) == ST_OK
-               ? 0
-               : -1;
+    return tokens_insert(c, h, kind, account_id, email, now, now + ttl);
 }
 
 int token_peek(struct st_conn *c, struct arena *a, const char *kind, const char *token,
@@ -61,10 +57,7 @@ int token_peek(struct st_conn *c, struct arena *a, const char *kind, const char 
     if (!token_wellformed(token)) return 0;
     char h[TOKEN_HASH_LEN + 1];
     token_hash(token, h);
-    enum st_rc rc = st_one(c, a,
-                           "SELECT account_id, email FROM tokens WHERE hash = ? AND kind = ?"
-                           " AND used_at IS NULL",
-                           "ss", "is", h, kind, account_id, email);
+    enum st_rc rc = tokens_peek(c, a, h, kind, account_id, email);
     return rc == ST_OK ? 1 : rc == ST_NOTFOUND ? 0 : -1;
 }
 
@@ -74,16 +67,11 @@ enum token_use token_consume(struct st_conn *c, struct arena *a, const char *kin
     if (!token_wellformed(token)) return TOKEN_UNKNOWN;
     char h[TOKEN_HASH_LEN + 1];
     token_hash(token, h);
-    enum st_rc rc = st_one(c, a,
-                           "UPDATE tokens SET used_at = ? WHERE hash = ? AND kind = ?"
-                           " AND used_at IS NULL AND expires_at > ? RETURNING account_id, email",
-                           "issi", "is", now, h, kind, now, account_id, email);
+    enum st_rc rc = tokens_use(c, a, h, kind, now, account_id, email);
     if (rc == ST_OK) return TOKEN_OK;
     if (rc != ST_NOTFOUND) return TOKEN_STORE_ERR;
     int64_t used = 0, exp = 0;
-    rc = st_one(c, a,
-                "SELECT COALESCE(used_at, 0), expires_at FROM tokens WHERE hash = ? AND kind = ?",
-                "ss", "ii", h, kind, &used, &exp);
+    rc = tokens_state(c, h, kind, &used, &exp);
     if (rc == ST_NOTFOUND) return TOKEN_UNKNOWN;
     if (rc != ST_OK) return TOKEN_STORE_ERR;
     return used ? TOKEN_USED : TOKEN_EXPIRED;

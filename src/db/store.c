@@ -1,5 +1,5 @@
-/* store: backend selection, per-thread connections, migrations and the convenience calls
- * (st_exec, st_one) on top of a backend's prepare/bind/step. */
+/* store: backend selection, per-thread connections, migrations and the typed calls (st_run,
+ * st_row) on top of a backend's prepare/bind/step; st_exec/st_one for SQL text. */
 #include "store.h"
 
 #include <pthread.h>
@@ -20,15 +20,6 @@ static const struct st_backend *be;
 static char *store_url;
 static pthread_key_t conn_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
-
-/* Statements with dialect macros are expanded once per process and kept: the backends cache
- * statements by the address of their SQL. */
-#define EXPANDED_MAX 32
-static struct {
-    const char *key;
-    char *sql;
-} expanded[EXPANDED_MAX];
-static pthread_mutex_t expanded_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void conn_destroy(void *p)
 {
@@ -64,13 +55,6 @@ void store_shutdown(void)
     st_drop();
     free(store_url);
     store_url = NULL;
-    pthread_mutex_lock(&expanded_mu);
-    for (int i = 0; i < EXPANDED_MAX; i++) {
-        free(expanded[i].sql);
-        expanded[i].key = NULL;
-        expanded[i].sql = NULL;
-    }
-    pthread_mutex_unlock(&expanded_mu);
 }
 
 const char *store_backend(void)
@@ -135,30 +119,11 @@ void st_rollback(struct st_conn *c)
     c->be->rollback(c);
 }
 
-static char *apply_macros(const char *sql, const char *const *macros);
-
-static const char *expand(const struct st_backend *b, const char *sql)
+struct st_stmt *st_prepare_q(struct st_conn *c, enum q_id q)
 {
-    if (!strstr(sql, "{{")) return sql;
-    const char *out = NULL;
-    pthread_mutex_lock(&expanded_mu);
-    for (int i = 0; i < EXPANDED_MAX && !out; i++) {
-        if (expanded[i].key == sql)
-            out = expanded[i].sql;
-        else if (!expanded[i].key) {
-            expanded[i].key = sql;
-            expanded[i].sql = apply_macros(sql, b->macros);
-            out = expanded[i].sql;
-        }
-    }
-    pthread_mutex_unlock(&expanded_mu);
-    if (!out) fatalx("store: more than %d statements with dialect macros", EXPANDED_MAX);
-    return out;
-}
-
-struct st_stmt *st_prepare(struct st_conn *c, const char *sql)
-{
-    return c->be->prepare(c, expand(c->be, sql));
+    const char *sql = catalog_sql(q, c->be->pg);
+    if (!sql) return NULL;
+    return c->be->prepare(c, (int)q, sql);
 }
 
 void st_bind_int(struct st_stmt *s, int i, int64_t v)
@@ -196,6 +161,120 @@ int64_t st_changes(struct st_conn *c)
     return c->changes;
 }
 
+static void bind_vals(struct st_stmt *s, const struct st_val *in, int nin)
+{
+    for (int i = 0; i < nin; i++) {
+        if (in[i].text)
+            st_bind_text(s, i + 1, in[i].s);
+        else
+            st_bind_int(s, i + 1, in[i].i);
+    }
+}
+
+/* Steps s to its end, reading the first row into out; finishes s. */
+static enum st_rc first_row(struct st_stmt *s, struct arena *a, const struct st_out *out, int nout)
+{
+    enum st_rc rc = st_step(s);
+    if (rc == ST_ROW) {
+        for (int i = 0; i < nout; i++) {
+            if (out[i].i)
+                *out[i].i = st_col_int(s, i);
+            else if (out[i].s)
+                *out[i].s = arena_strdup(a, st_col_text(s, i));
+        }
+        while ((rc = st_step(s)) == ST_ROW) {
+        } /* finish writes with RETURNING */
+        rc = rc == ST_DONE ? ST_OK : rc;
+    } else if (rc == ST_DONE) {
+        rc = ST_NOTFOUND;
+    }
+    st_done(s);
+    return rc;
+}
+
+enum st_rc st_row(struct st_conn *c, struct arena *a, enum q_id q, const struct st_val *in, int nin,
+                  const struct st_out *out, int nout)
+{
+    struct st_stmt *s = st_prepare_q(c, q);
+    if (!s) return ST_ERR;
+    bind_vals(s, in, nin);
+    return first_row(s, a, out, nout);
+}
+
+enum st_rc st_run(struct st_conn *c, enum q_id q, const struct st_val *in, int nin)
+{
+    enum st_rc rc = st_row(c, NULL, q, in, nin, NULL, 0);
+    return rc == ST_NOTFOUND ? ST_OK : rc;
+}
+
+int64_t st_count(struct st_conn *c, enum q_id q, const struct st_val *in, int nin)
+{
+    int64_t n = 0;
+    enum st_rc rc = st_row(c, NULL, q, in, nin, ST_OUT(ST_OUT_INT(&n)));
+    return rc == ST_OK ? n : -1;
+}
+
+int64_t st_change(struct st_conn *c, enum q_id q, const struct st_val *in, int nin)
+{
+    return st_run(c, q, in, nin) == ST_OK ? st_changes(c) : -1;
+}
+
+enum st_rc st_each(struct st_conn *c, enum q_id q, const struct st_val *in, int nin,
+                   int (*row)(struct st_stmt *s, void *arg), void *arg)
+{
+    struct st_stmt *s = st_prepare_q(c, q);
+    if (!s) return ST_ERR;
+    bind_vals(s, in, nin);
+    enum st_rc rc;
+    while ((rc = st_step(s)) == ST_ROW && !row(s, arg)) {
+    }
+    st_done(s);
+    return rc == ST_ROW || rc == ST_DONE ? ST_OK : rc;
+}
+
+struct list_state {
+    struct arena *a;
+    const struct st_col *cols;
+    int ncols, n, max;
+    char *out;
+    size_t size;
+};
+
+static int list_row(struct st_stmt *s, void *arg)
+{
+    struct list_state *l = arg;
+    if (l->n >= l->max) return 1;
+    char *row = l->out + (size_t)l->n++ * l->size;
+    for (int i = 0; i < l->ncols; i++) {
+        if (l->cols[i].text)
+            *(char **)(void *)(row + l->cols[i].off) = arena_strdup(l->a, st_col_text(s, i));
+        else
+            *(int64_t *)(void *)(row + l->cols[i].off) = st_col_int(s, i);
+    }
+    return 0;
+}
+
+int st_list(struct st_conn *c, struct arena *a, enum q_id q, const struct st_val *in, int nin,
+            const struct st_col *cols, int ncols, void *out, size_t size, int max)
+{
+    struct list_state l = {a, cols, ncols, 0, max, out, size};
+    return st_each(c, q, in, nin, list_row, &l) == ST_OK ? l.n : -1;
+}
+
+/* ---- SQL text (st_exec, st_one) ---- */
+
+static char *apply_macros(const char *sql, const char *const *macros);
+
+/* sql with its dialect macros expanded, prepared for one use */
+struct st_stmt *st_prepare(struct st_conn *c, const char *sql)
+{
+    if (!strstr(sql, "{{")) return c->be->prepare(c, -1, sql);
+    char *ready = apply_macros(sql, c->be->macros);
+    struct st_stmt *s = c->be->prepare(c, -1, ready);
+    free(ready);
+    return s;
+}
+
 static void bind_va(struct st_stmt *s, const char *in, va_list *ap)
 {
     for (int i = 0; in && in[i]; i++) {
@@ -214,11 +293,8 @@ enum st_rc st_exec(struct st_conn *c, const char *sql, const char *in, ...)
     va_start(ap, in);
     bind_va(s, in, &ap);
     va_end(ap);
-    enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW) {
-    }
-    st_done(s);
-    return rc == ST_DONE ? ST_OK : rc;
+    enum st_rc rc = first_row(s, NULL, NULL, 0);
+    return rc == ST_NOTFOUND ? ST_OK : rc;
 }
 
 enum st_rc st_one(struct st_conn *c, struct arena *a, const char *sql, const char *in,
@@ -229,23 +305,16 @@ enum st_rc st_one(struct st_conn *c, struct arena *a, const char *sql, const cha
     va_list ap;
     va_start(ap, out);
     bind_va(s, in, &ap);
-    enum st_rc rc = st_step(s);
-    if (rc == ST_ROW) {
-        for (int i = 0; out && out[i]; i++) {
-            if (out[i] == 'i')
-                *va_arg(ap, int64_t *) = st_col_int(s, i);
-            else
-                *va_arg(ap, char **) = arena_strdup(a, st_col_text(s, i));
-        }
-        while ((rc = st_step(s)) == ST_ROW) {
-        } /* finish writes with RETURNING */
-        rc = rc == ST_DONE ? ST_OK : rc;
-    } else if (rc == ST_DONE) {
-        rc = ST_NOTFOUND;
+    struct st_out outs[24];
+    int n = 0;
+    for (; out && out[n] && n < 24; n++) {
+        if (out[n] == 'i')
+            outs[n] = (struct st_out){.i = va_arg(ap, int64_t *)};
+        else
+            outs[n] = (struct st_out){.s = va_arg(ap, char **)};
     }
     va_end(ap);
-    st_done(s);
-    return rc;
+    return first_row(s, a, outs, n);
 }
 
 /* ---- migrations ---- */
@@ -302,10 +371,8 @@ static int migration_begin(struct st_conn *c)
 static int apply_one(struct st_conn *c, const struct asset *m, int version)
 {
     if (migration_begin(c) != 0) return -1;
-    int64_t have = 0;
-    if (st_one(c, NULL, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", "i", "i",
-               (int64_t)version, &have) != ST_OK)
-        goto fail;
+    int64_t have = st_count(c, Q_STORE_MIGRATION_APPLIED, ST_IN(ST_INT(version)));
+    if (have < 0) goto fail;
     if (have) {
         st_rollback(c);
         return 0; /* another node applied it meanwhile */
@@ -316,8 +383,7 @@ static int apply_one(struct st_conn *c, const struct asset *m, int version)
     enum st_rc rc = c->be->exec_script(c, ready);
     free(ready);
     if (rc != ST_OK) goto fail;
-    if (st_exec(c, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", "ii",
-                (int64_t)version, (int64_t)time(NULL)) != ST_OK)
+    if (st_run(c, Q_STORE_MIGRATION_RECORD, ST_IN(ST_INT(version), ST_INT(time(NULL)))) != ST_OK)
         goto fail;
     if (st_commit(c) != ST_OK) goto fail;
     log_info("store: applied migration %s", m->path);
@@ -346,37 +412,13 @@ int store_migrate(void)
         if (strncmp(all[i].path, "sql/", 4) || !strstr(all[i].path, ".sql")) continue;
         if (apply_one(c, &all[i], migration_version(all[i].path)) < 0) return -1;
     }
-    int64_t v = 0;
-    if (st_one(c, NULL, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", "", "i", &v) !=
-        ST_OK)
-        return -1;
-    return (int)v;
+    int64_t v = st_count(c, Q_STORE_SCHEMA_VERSION, ST_NONE);
+    return v < 0 ? -1 : (int)v;
 }
 
 int store_ready(void)
 {
     struct st_conn *c = st_get();
     if (!c) return 0;
-    int64_t v = 0;
-    return st_one(c, NULL, "SELECT 1", "", "i", &v) == ST_OK && v == 1;
-}
-
-char *store_setting_get_or_create(const char *name, char *(*make)(void))
-{
-    struct st_conn *c = st_get();
-    if (!c) return NULL;
-    struct arena *a = arena_new();
-    char *val = NULL, *out = NULL;
-    enum st_rc rc = st_one(c, a, "SELECT value FROM settings WHERE name = ?", "s", "s", name, &val);
-    if (rc == ST_NOTFOUND) {
-        char *fresh = make();
-        rc = st_exec(c, "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                     "ss", name, fresh);
-        free(fresh);
-        if (rc == ST_OK)
-            rc = st_one(c, a, "SELECT value FROM settings WHERE name = ?", "s", "s", name, &val);
-    }
-    if (rc == ST_OK && val) out = strdup(val);
-    arena_free(a);
-    return out;
+    return st_count(c, Q_STORE_READY, ST_NONE) == 1;
 }

@@ -1,6 +1,6 @@
-/* store: the database facade every domain file uses. SQL is written once, with `?`
- * placeholders and the dialect both backends share (ON CONFLICT, RETURNING, integer Unix
- * times, TEXT hex for hashes); a backend (store_sqlite.c, later store_pg.c) runs it.
+/* store: the database facade the table owners (src/db/<table>.c) use. Statements are named
+ * by id from the catalogue (catalog.h); a backend (store_sqlite.c, store_pg.c) runs them.
+ * Domain code holds transactions (st_begin/st_commit/st_rollback) and calls the owners.
  *
  * Connections: each thread has its own, opened on first use by st_get() and closed when the
  * thread ends. A connection that fails is dropped and reopened on the next st_get(), so the
@@ -19,6 +19,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "catalog.h"
 
 struct arena;
 struct st_conn;
@@ -58,9 +60,10 @@ enum st_rc st_begin(struct st_conn *c);
 enum st_rc st_commit(struct st_conn *c);
 void st_rollback(struct st_conn *c);
 
-/* Statement with `?` placeholders (1-based binds, 0-based columns). NULL on error.
- * Statements are cached per connection by the address of sql: pass string literals. */
-struct st_stmt *st_prepare(struct st_conn *c, const char *sql);
+/* The catalogue's statement q (1-based binds, 0-based columns), prepared once per connection
+ * and kept in the connection's slot for q. NULL on error. (st_prepare, below, takes SQL text
+ * for the owners not yet converted; once they are, this one takes its name.) */
+struct st_stmt *st_prepare_q(struct st_conn *c, enum q_id q);
 void st_bind_int(struct st_stmt *s, int i, int64_t v);
 void st_bind_text(struct st_stmt *s, int i, const char *v); /* NULL binds NULL */
 enum st_rc st_step(struct st_stmt *s);
@@ -70,6 +73,81 @@ void st_done(struct st_stmt *s);
 /* Rows changed by the last statement that finished on c. */
 int64_t st_changes(struct st_conn *c);
 
+/* Typed parameters and results for st_run/st_row: ST_INT(x), ST_TEXT(s) (NULL binds NULL);
+ * ST_OUT_INT(&i64), ST_OUT_TEXT(&str) (copied into the arena, NULL for SQL NULL). The compiler
+ * checks each value against its kind. ST_IN(...)/ST_OUT(...) pass an array and its length. */
+struct st_val {
+    int text;
+    int64_t i;
+    const char *s;
+};
+struct st_out {
+    int64_t *i;
+    char **s;
+};
+#define ST_INT(v)                                                                                  \
+    {                                                                                              \
+        .text = 0, .i = (v)                                                                        \
+    }
+#define ST_TEXT(v)                                                                                 \
+    {                                                                                              \
+        .text = 1, .s = (v)                                                                        \
+    }
+#define ST_OUT_INT(p)                                                                              \
+    {                                                                                              \
+        .i = (p)                                                                                   \
+    }
+#define ST_OUT_TEXT(p)                                                                             \
+    {                                                                                              \
+        .s = (p)                                                                                   \
+    }
+#define ST_IN(...)                                                                                 \
+    (const struct st_val[]){__VA_ARGS__},                                                          \
+        (int)(sizeof((const struct st_val[]){__VA_ARGS__}) / sizeof(struct st_val))
+#define ST_OUT(...)                                                                                \
+    (const struct st_out[]){__VA_ARGS__},                                                          \
+        (int)(sizeof((const struct st_out[]){__VA_ARGS__}) / sizeof(struct st_out))
+#define ST_NONE NULL, 0
+
+/* Runs q with the parameters in, ignoring rows. ST_OK, ST_CONFLICT, ST_BUSY or ST_ERR. */
+enum st_rc st_run(struct st_conn *c, enum q_id q, const struct st_val *in, int nin);
+/* Runs q and reads its first row into out (the rest are stepped over, so writes with
+ * RETURNING finish). ST_OK, ST_NOTFOUND, ST_CONFLICT, ST_BUSY or ST_ERR. */
+enum st_rc st_row(struct st_conn *c, struct arena *a, enum q_id q, const struct st_val *in, int nin,
+                  const struct st_out *out, int nout);
+/* The first column of q's first row as an integer (COUNT(*) and the like); -1 on error. */
+int64_t st_count(struct st_conn *c, enum q_id q, const struct st_val *in, int nin);
+/* Rows changed by q (st_run then st_changes); -1 on error. */
+int64_t st_change(struct st_conn *c, enum q_id q, const struct st_val *in, int nin);
+/* Where st_list puts column i of a row: an int64_t or a char * (copied into the arena) at
+ * offset off of the row struct. ST_COL_INT(struct x, field), ST_COL_TEXT(struct x, field). */
+struct st_col {
+    size_t off;
+    int text;
+};
+#define ST_COL_INT(type, field)                                                                    \
+    {                                                                                              \
+        offsetof(type, field), 0                                                                   \
+    }
+#define ST_COL_TEXT(type, field)                                                                   \
+    {                                                                                              \
+        offsetof(type, field), 1                                                                   \
+    }
+/* Runs q and reads at most max rows into out[] (rows of size bytes; column i per cols[i]).
+ * The number of rows read, or -1. */
+int st_list(struct st_conn *c, struct arena *a, enum q_id q, const struct st_val *in, int nin,
+            const struct st_col *cols, int ncols, void *out, size_t size, int max);
+/* Runs q and calls row(s, arg) on each row until it returns non-zero (then the rest are left
+ * unread). ST_OK, or an error. */
+enum st_rc st_each(struct st_conn *c, enum q_id q, const struct st_val *in, int nin,
+                   int (*row)(struct st_stmt *s, void *arg), void *arg);
+
+/* ---- for the owners not yet converted (signup, oauth_flow, wechat_login, identity, grants,
+ * audit, wechat_push, wechat_api): SQL text run unprepared ({{FOR_UPDATE}} and the other
+ * dialect macros expanded per call). New code uses the catalogue. ---- */
+
+/* sql prepared for one use (the bind/step/column calls above work on it). */
+struct st_stmt *st_prepare(struct st_conn *c, const char *sql);
 /* Runs sql with binds described by in ('i' int64_t, 's' const char *), ignoring rows.
  * ST_OK, ST_CONFLICT, ST_BUSY or ST_ERR. */
 enum st_rc st_exec(struct st_conn *c, const char *sql, const char *in, ...);
@@ -78,9 +156,5 @@ enum st_rc st_exec(struct st_conn *c, const char *sql, const char *in, ...);
  * ST_OK, ST_NOTFOUND, ST_CONFLICT, ST_BUSY or ST_ERR. */
 enum st_rc st_one(struct st_conn *c, struct arena *a, const char *sql, const char *in,
                   const char *out, ...);
-
-/* A value kept in the settings table, created with make() when absent (race-free across
- * nodes: the first writer wins, everyone reads the winner). Returns a malloc'd string. */
-char *store_setting_get_or_create(const char *name, char *(*make)(void));
 
 #endif

@@ -27,15 +27,19 @@ struct st_backend {
     enum st_rc (*begin)(struct st_conn *c);
     enum st_rc (*commit)(struct st_conn *c);
     void (*rollback)(struct st_conn *c);
-    struct st_stmt *(*prepare)(struct st_conn *c, const char *sql);
+    /* sql prepared and kept in the connection's slot (a catalogue id, 0 ≤ slot < Q_COUNT), or
+     * prepared for this one use when slot < 0 or the slot's statement is running */
+    struct st_stmt *(*prepare)(struct st_conn *c, int slot, const char *sql);
     void (*bind_int)(struct st_stmt *s, int i, int64_t v);
     void (*bind_text)(struct st_stmt *s, int i, const char *v);
     enum st_rc (*step)(struct st_stmt *s);
     int64_t (*col_int)(struct st_stmt *s, int i);
     const char *(*col_text)(struct st_stmt *s, int i);
     void (*done)(struct st_stmt *s);
+    /* which catalogue texts it runs: 0 the shared/SQLite ones, 1 the PostgreSQL overrides */
+    int pg;
     /* dialect: NULL-terminated pairs {"{{NAME}}", "replacement"}, applied to migrations and
-     * to statements that contain "{{" */
+     * to the SQL text of st_exec/st_one */
     const char *const *macros;
     /* run first inside each migration transaction so nodes migrate one at a time (or NULL) */
     const char *migrate_lock;

@@ -4,7 +4,7 @@
  * workers + the mail sender + the janitor). Parameters are always typed and bound, never
  * spliced into SQL. By default each statement is prepared once per connection — parsing and
  * planning were most of the database's time for the session lookup — under a name made of a
- * random per-connection prefix and its cache slot, so that no two of our connections (nor
+ * random per-connection prefix and its catalogue id, so that no two of our connections (nor
  * two nodes sharing a pooler's server connection) ever use one name for different SQL; a slot
  * is run by name only with the parameter types it was prepared with. With db_prepared_statements =
  * 0, or once a prepared statement turns out to have vanished (PgBouncer in transaction mode moves
@@ -12,7 +12,8 @@
  * beyond a transaction. Every round trip waits at most db_busy_timeout_ms: past it the query is
  * cancelled and the connection dropped (reopened on the next st_get), so a database that hangs or
  * disappears costs a request one timeout, never a stuck thread. SQL arrives with `?` placeholders
- * and is rewritten to $1…$n once per connection. */
+ * and is rewritten to $1…$n once per connection and catalogue id (SQL text from st_exec/st_one:
+ * at each call, and run unnamed). */
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
@@ -30,18 +31,16 @@
 #include "store_be.h"
 
 #define PG_MAX_PARAMS 16
-#define PG_CACHE      96
 #define OID_INT8      20
 #define OID_TEXT      25
 
 struct pg_conn {
     struct st_conn base;
     PGconn *pg;
-    const char *keys[PG_CACHE]; /* statement cache: caller's SQL → rewritten SQL */
-    char *sqls[PG_CACHE];
-    int prepared[PG_CACHE]; /* the server has this slot's statement under its name */
-    int nparams[PG_CACHE];  /* … prepared with these parameter types */
-    Oid types[PG_CACHE][PG_MAX_PARAMS];
+    char *sqls[Q_COUNT];   /* by catalogue id: the rewritten SQL, NULL until first used */
+    int prepared[Q_COUNT]; /* the server has this slot's statement under its name */
+    int nparams[Q_COUNT];  /* … prepared with these parameter types */
+    Oid types[Q_COUNT][PG_MAX_PARAMS];
     int named;       /* use prepared statements */
     char prefix[24]; /* "d" + 16 random hex digits: this connection's statement names */
 };
@@ -49,8 +48,8 @@ struct pg_conn {
 struct pg_stmt {
     struct st_stmt base;
     const char *sql;
-    char *owned; /* rewritten SQL when the cache was full */
-    int slot;    /* its cache slot, -1 for an owned one */
+    char *owned; /* rewritten SQL of a statement without a slot */
+    int slot;    /* its catalogue id, -1 for SQL text */
     int nparams;
     Oid types[PG_MAX_PARAMS];
     char *vals[PG_MAX_PARAMS];
@@ -108,7 +107,7 @@ static struct st_conn *pg_open(const char *url, char *err, size_t errlen)
 static void pg_close(struct st_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
-    for (int i = 0; i < PG_CACHE; i++) free(c->sqls[i]);
+    for (int i = 0; i < Q_COUNT; i++) free(c->sqls[i]);
     PQfinish(c->pg);
     free(c);
 }
@@ -261,28 +260,15 @@ static char *rewrite(const char *sql)
     return out;
 }
 
-static struct st_stmt *pg_prepare(struct st_conn *base, const char *sql)
+static struct st_stmt *pg_prepare(struct st_conn *base, int slot, const char *sql)
 {
     struct pg_conn *c = (struct pg_conn *)base;
-    const char *text = NULL;
-    int free_slot = -1, slot = -1;
-    for (int i = 0; i < PG_CACHE && !text; i++) {
-        if (c->keys[i] == sql)
-            text = c->sqls[i], slot = i;
-        else if (!c->keys[i] && free_slot < 0)
-            free_slot = i;
-    }
     char *owned = NULL;
-    if (!text) {
-        char *r = rewrite(sql);
-        if (free_slot < 0) {
-            owned = r;
-        } else {
-            c->keys[free_slot] = sql;
-            c->sqls[free_slot] = r;
-            slot = free_slot;
-        }
-        text = r;
+    if (slot < 0 || slot >= Q_COUNT) {
+        slot = -1;
+        owned = rewrite(sql);
+    } else if (!c->sqls[slot]) {
+        c->sqls[slot] = rewrite(sql);
     }
     struct pg_stmt *s = calloc(1, sizeof(*s));
     if (!s) {
@@ -290,7 +276,7 @@ static struct st_stmt *pg_prepare(struct st_conn *base, const char *sql)
         return NULL;
     }
     s->base.conn = base;
-    s->sql = text;
+    s->sql = owned ? owned : c->sqls[slot];
     s->owned = owned;
     s->slot = slot;
     return &s->base;
@@ -467,6 +453,7 @@ const struct st_backend st_pg_backend = {
     .col_int = pg_col_int,
     .col_text = pg_col_text,
     .done = pg_done,
+    .pg = 1,
     .macros = pg_macros,
     .migrate_lock = "SELECT pg_advisory_xact_lock(7271990)",
 };

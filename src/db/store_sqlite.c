@@ -1,6 +1,7 @@
 /* store_sqlite: the embedded backend. One sqlite3 connection per thread (NOMUTEX), WAL,
  * synchronous=NORMAL, foreign keys on, busy_timeout from config, BEGIN IMMEDIATE for write
- * transactions, and a per-connection cache of prepared statements keyed by SQL text. */
+ * transactions, and each catalogue statement prepared once per connection, in the slot of its
+ * id. */
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -13,8 +14,6 @@
 #include "log.h"
 #include "store_be.h"
 
-#define SQ_CACHE 96
-
 struct sq_stmt {
     struct st_stmt base;
     sqlite3_stmt *st;
@@ -25,8 +24,7 @@ struct sq_stmt {
 struct sq_conn {
     struct st_conn base;
     sqlite3 *db;
-    struct sq_stmt cache[SQ_CACHE];
-    const char *keys[SQ_CACHE];
+    struct sq_stmt cache[Q_COUNT]; /* by catalogue id; .st NULL until first used */
 };
 
 static int sq_accepts(const char *url)
@@ -118,7 +116,7 @@ fail:
 static void sq_close(struct st_conn *base)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    for (int i = 0; i < SQ_CACHE; i++) sqlite3_finalize(c->cache[i].st);
+    for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(c->cache[i].st);
     sqlite3_close_v2(c->db);
     free(c);
 }
@@ -163,27 +161,24 @@ static void sq_rollback(struct st_conn *base)
     if (!sqlite3_get_autocommit(c->db)) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static struct st_stmt *sq_prepare(struct st_conn *base, const char *sql)
+static struct st_stmt *sq_prepare(struct st_conn *base, int slot, const char *sql)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    int free_slot = -1;
-    for (int i = 0; i < SQ_CACHE; i++) {
-        if (c->keys[i] == sql && !c->cache[i].busy && !strcmp(sqlite3_sql(c->cache[i].st), sql)) {
-            c->cache[i].busy = 1;
-            return &c->cache[i].base;
-        }
-        if (!c->keys[i] && free_slot < 0) free_slot = i;
+    /* a slot whose statement is running (a loop over its rows that runs it again) is left
+     * alone: this use gets a statement of its own */
+    struct sq_stmt *s =
+        slot >= 0 && slot < Q_COUNT && !c->cache[slot].busy ? &c->cache[slot] : NULL;
+    if (s && s->st) {
+        s->busy = 1;
+        return &s->base;
     }
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, s ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
     if (rc != SQLITE_OK) {
         sq_rc(c, rc, "prepare");
         return NULL;
     }
-    struct sq_stmt *s;
-    if (free_slot >= 0) {
-        s = &c->cache[free_slot];
-        c->keys[free_slot] = sql;
+    if (s) {
         s->cached = 1;
     } else {
         s = calloc(1, sizeof(*s));

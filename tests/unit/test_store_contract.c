@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "janitor.h"
 #include "mail.h"
+#include "settings_kv.h"
 #include "oauth_flow.h"
 #include "ratelimit.h"
 #include "token.h"
@@ -398,7 +399,7 @@ static char *seen[THREADS];
 
 static void *get_setting(void *arg)
 {
-    seen[(long)arg] = store_setting_get_or_create("contract", make_value);
+    seen[(long)arg] = settings_kv_get_or_create("contract", make_value);
     return NULL;
 }
 
@@ -1056,19 +1057,18 @@ CONTRACT(statement_cache_keeps_each_call_its_own_meaning)
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE username = 'cachetest'"), 1);
 
     /* one statement bound with an integer, then a NULL, then an integer again */
-    static const char *const q = "SELECT COUNT(*) FROM accounts WHERE CAST(? AS TEXT) IS NULL"
-                                 " AND username = ?";
-    cr_assert_eq(st_one(c, NULL, q, "is", "i", (int64_t)5, "cachetest", &n), ST_OK);
-    cr_assert_eq(n, 0);
-    struct st_stmt *s = st_prepare(c, q);
+    /* (the catalogue's slot for it, prepared with the first call's types) */
+    const enum q_id q = Q_STORE_PROBE;
+    cr_assert_eq(st_count(c, q, ST_IN(ST_INT(5), ST_TEXT("cachetest"))), 0);
+    struct st_stmt *s = st_prepare_q(c, q);
     cr_assert_not_null(s);
     st_bind_text(s, 1, NULL);
     st_bind_text(s, 2, "cachetest");
     cr_assert_eq(st_step(s), ST_ROW);
     cr_assert_eq(st_col_int(s, 0), 1);
     st_done(s);
-    cr_assert_eq(st_one(c, NULL, q, "is", "i", (int64_t)5, "cachetest", &n), ST_OK);
-    cr_assert_eq(n, 0);
+    cr_assert_eq(st_count(c, q, ST_IN(ST_INT(5), ST_TEXT("cachetest"))), 0);
+    cr_assert_eq(st_count(c, q, ST_IN(ST_TEXT(NULL), ST_TEXT("cachetest"))), 1);
     free(one);
     free(two);
 }
@@ -1305,4 +1305,415 @@ CONTRACT(wechat_forced_refresh_spaced_and_capped_across_nodes)
     cr_assert_eq(qrcode_ok(), 0);
     cr_assert_eq(WF.forced, 2);
     wfake_stop();
+}
+
+/* ==== table owners (src/db/): every owner function, on both backends ==== */
+
+#include "accounts.h"
+#include "audit.h"
+#include "audit_trail.h"
+#include "captchas.h"
+#include "held_usernames.h"
+#include "outbox.h"
+#include "provider_tokens.h"
+#include "rate_counters.h"
+#include "sessions.h"
+#include "tokens.h"
+
+/* A fresh account for the owner cases; its id. */
+static int64_t owner_account(const char *name, const char *email_norm, int verified)
+{
+    int64_t id = 0;
+    cr_assert_eq(accounts_insert(tl_conn(), name, email_norm, email_norm, verified, NULL, NOW, &id),
+                 ST_OK);
+    cr_assert_gt(id, 0);
+    return id;
+}
+
+CONTRACT(owner_settings_kv)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    char *v = NULL;
+    cr_assert_eq(settings_kv_get(c, a, "owner", &v), ST_NOTFOUND);
+    cr_assert_eq(settings_kv_add(c, "owner", "first"), ST_OK);
+    cr_assert_eq(settings_kv_add(c, "owner", "second"), ST_OK, "a second add changes nothing");
+    cr_assert_eq(settings_kv_get(c, a, "owner", &v), ST_OK);
+    cr_assert_str_eq(v, "first");
+    arena_free(a);
+}
+
+CONTRACT(owner_accounts_reads)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    int64_t one = owner_account("ownerone", "one@example.org", 1);
+    int64_t two = owner_account("ownertwo", "two@example.org", 0);
+    int64_t dup = 0;
+    cr_assert_eq(accounts_insert(c, "ownerone", NULL, NULL, 0, NULL, NOW, &dup), ST_CONFLICT);
+    struct account acct;
+    cr_assert_eq(accounts_by_id(c, a, one, &acct), ST_OK);
+    cr_assert_str_eq(acct.username, "ownerone");
+    cr_assert_eq(acct.email_verified, 1);
+    cr_assert_null(acct.password_hash);
+    cr_assert_eq(acct.created_at, NOW);
+    cr_assert_eq(accounts_by_id(c, a, two + 100, &acct), ST_NOTFOUND);
+    cr_assert_eq(accounts_by_username(c, a, "ownertwo", &acct), ST_OK);
+    cr_assert_eq(acct.id, two);
+    cr_assert_eq(accounts_by_email(c, a, "one@example.org", 1, &acct), ST_OK);
+    cr_assert_eq(acct.id, one);
+    cr_assert_eq(accounts_by_email(c, a, "two@example.org", 1, &acct), ST_NOTFOUND);
+    cr_assert_eq(accounts_by_email(c, a, "two@example.org", 0, &acct), ST_OK);
+    cr_assert_eq(acct.id, two);
+    struct account found[4];
+    cr_assert_eq(accounts_find(c, a, "%owner%", found, 4), 2);
+    cr_assert_eq(found[0].id, one, "by id");
+    cr_assert_eq(accounts_find(c, a, "%owner\\_%", found, 4), 0, "escaped wildcard");
+    cr_assert_eq(accounts_find(c, a, "%two@%", found, 1), 1);
+    cr_assert_eq(accounts_count_username(c, "ownerone"), 1);
+    cr_assert_eq(accounts_count_username(c, "nobody"), 0);
+    cr_assert_eq(accounts_count_email(c, "two@example.org"), 1);
+    cr_assert_eq(accounts_count_verified_elsewhere(c, "one@example.org", two), 1);
+    cr_assert_eq(accounts_count_verified_elsewhere(c, "one@example.org", one), 0);
+    arena_free(a);
+}
+
+CONTRACT(owner_accounts_writes)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    int64_t one = owner_account("ownerone", "same@example.org", 0);
+    int64_t two = owner_account("ownertwo", "same@example.org", 0);
+    struct account acct;
+    cr_assert_eq(st_begin(c), ST_OK);
+    cr_assert_eq(accounts_lock(c, one), 1);
+    cr_assert_eq(accounts_lock(c, two + 100), 0);
+    cr_assert_eq(accounts_lock_claims(c, "same@example.org", one), 0);
+    cr_assert_eq(accounts_mark_verified(c, one, "other@example.org", NOW), 0, "not its address");
+    cr_assert_eq(accounts_mark_verified(c, one, "same@example.org", NOW), 1);
+    cr_assert_eq(st_commit(c), ST_OK);
+    /* (a refused write ends a PostgreSQL transaction: this one runs on its own) */
+    cr_assert_eq(accounts_mark_verified(c, two, "same@example.org", NOW), -2, "verified elsewhere");
+    cr_assert_eq(accounts_clear_claims(c, "same@example.org", one, NOW), 0);
+    cr_assert_eq(accounts_by_id(c, a, two, &acct), ST_OK);
+    cr_assert_null(acct.email, "the other claim ended");
+    cr_assert_eq(accounts_set_email(c, two, "New@example.org", "new@example.org", NOW), 1);
+    cr_assert_eq(accounts_set_email(c, two, "Same@example.org", "same@example.org", NOW), -2);
+    cr_assert_eq(accounts_by_id(c, a, two, &acct), ST_OK);
+    cr_assert_str_eq(acct.email, "New@example.org");
+    cr_assert_eq(acct.email_verified, 1);
+    cr_assert_eq(accounts_set_password_hash(c, two, "$argon2id$x", NOW), 0);
+    cr_assert_eq(accounts_set_username(c, two, "ownerone", NOW), ST_CONFLICT);
+    cr_assert_eq(accounts_set_username(c, two, "ownerthree", NOW), ST_OK);
+    cr_assert_eq(accounts_set_status(c, two, 1, NOW), 0);
+    cr_assert_eq(accounts_by_id(c, a, two, &acct), ST_OK);
+    cr_assert_str_eq(acct.username, "ownerthree");
+    cr_assert_str_eq(acct.password_hash, "$argon2id$x");
+    cr_assert_eq(acct.status, 1);
+    cr_assert_eq(accounts_set_tour_done(c, two, 1, NOW), 0);
+    cr_assert_eq(tl_scalar("SELECT tour_done_at FROM accounts WHERE username = 'ownerthree'"), NOW);
+    cr_assert_eq(accounts_set_tour_done(c, two, 0, NOW), 0);
+    cr_assert_eq(tl_scalar("SELECT tour_done_at FROM accounts WHERE username = 'ownerthree'"), 0);
+    cr_assert_eq(accounts_delete(c, two), 0);
+    cr_assert_eq(accounts_by_id(c, a, two, &acct), ST_NOTFOUND);
+    arena_free(a);
+}
+
+CONTRACT(owner_held_usernames)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    int64_t id = owner_account("holder", NULL, 0);
+    cr_assert_eq(held_usernames_hold(c, "oldname", id, NOW + 100, NOW), 0);
+    cr_assert_eq(held_usernames_hold(c, "gonename", 0, NOW + 50, NOW), 0);
+    cr_assert_eq(held_usernames_count(c, "oldname", 0, NOW), 1);
+    cr_assert_eq(held_usernames_count(c, "oldname", id, NOW), 0, "its own hold");
+    cr_assert_eq(held_usernames_count(c, "gonename", id, NOW), 1, "nobody's hold");
+    cr_assert_eq(held_usernames_count(c, "oldname", 0, NOW + 100), 0, "over");
+    struct held_username rows[4];
+    cr_assert_eq(held_usernames_list(c, a, id, rows, 4), 1);
+    cr_assert_str_eq(rows[0].username, "oldname");
+    cr_assert_eq(rows[0].held_until, NOW + 100);
+    cr_assert_eq(held_usernames_hold(c, "second", id, NOW + 10, NOW), 0);
+    cr_assert_eq(held_usernames_list(c, a, id, rows, 4), 2);
+    cr_assert_str_eq(rows[0].username, "second", "soonest end first");
+    cr_assert_eq(held_usernames_unhold(c, "second", id), 0);
+    cr_assert_eq(held_usernames_detach(c, id), 0);
+    cr_assert_eq(held_usernames_list(c, a, id, rows, 4), 0);
+    cr_assert_eq(held_usernames_count(c, "oldname", id, NOW), 1, "now nobody's");
+    cr_assert_eq(held_usernames_sweep(c, NOW + 60), 1);
+    cr_assert_eq(held_usernames_sweep(c, NOW + 100), 1);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM held_usernames"), 0);
+    arena_free(a);
+}
+
+CONTRACT(owner_sessions)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    int64_t id = owner_account("sessioner", "s@example.org", 1);
+    cr_assert_eq(sessions_insert(c, "h1", id, NOW, NOW + 1000, "192.0.2.1", "ua1"), 0);
+    cr_assert_eq(sessions_insert(c, "h2", id, NOW + 1, NOW + 1000, "192.0.2.2", "ua2"), 0);
+    cr_assert_eq(sessions_insert(c, "h3", id, NOW + 2, NOW + 1000, "192.0.2.3", "ua3"), 0);
+    cr_assert_eq(sessions_insert(c, "h1", id, NOW, NOW + 1000, "192.0.2.1", "ua1"), -1, "unique");
+    struct sessions_loaded l;
+    cr_assert_eq(sessions_load(c, a, "h1", &l), ST_OK);
+    cr_assert_eq(l.account_id, id);
+    cr_assert_str_eq(l.username, "sessioner");
+    cr_assert_eq(l.email_verified, 1);
+    cr_assert_eq(l.has_password, 0);
+    cr_assert_eq(l.expires_at, NOW + 1000);
+    cr_assert_eq(l.bonus_units, 0);
+    cr_assert_eq(sessions_load(c, a, "nope", &l), ST_NOTFOUND);
+    cr_assert_eq(sessions_touch(c, "h1", NOW + 5), 0);
+    cr_assert_eq(sessions_reauth(c, "h1", NOW + 6), 0);
+    cr_assert_eq(sessions_load(c, a, "h1", &l), ST_OK);
+    cr_assert_eq(l.last_seen, NOW + 5);
+    cr_assert_eq(l.auth_at, NOW + 6);
+    struct session_row rows[4];
+    cr_assert_eq(sessions_list(c, a, id, "h3", NOW, rows, 4), 3);
+    cr_assert_str_eq(rows[0].id_hash, "h3", "the current one first");
+    cr_assert_str_eq(rows[1].id_hash, "h1", "then the most recently used");
+    cr_assert_eq(sessions_list(c, a, id, NULL, NOW + 1000, rows, 4), 0, "expired");
+    cr_assert_eq(sessions_end_one(c, id, "h2"), 1);
+    cr_assert_eq(sessions_end_one(c, id + 1, "h3"), 0, "another account's");
+    cr_assert_eq(sessions_insert(c, "h4", id, NOW, NOW + 1000, "192.0.2.4", "ua4"), 0);
+    cr_assert_eq(sessions_end_others(c, id, "h1"), 2);
+    cr_assert_eq(sessions_delete(c, "h1"), 0);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM sessions"), 0);
+    cr_assert_eq(sessions_insert(c, "h5", id, NOW, NOW + 1000, "192.0.2.5", "ua5"), 0);
+    cr_assert_eq(sessions_insert(c, "h6", id, NOW, NOW + 1000, "192.0.2.6", "ua6"), 0);
+    cr_assert_eq(sessions_end_others(c, id, NULL), 2, "none kept");
+    cr_assert_eq(sessions_insert(c, "h7", id, NOW, NOW + 1000, "192.0.2.7", "ua7"), 0);
+    cr_assert_eq(sessions_end_all(c, id), 1);
+    cr_assert_eq(sessions_insert(c, "h8", id, NOW, NOW + 10, "192.0.2.8", "ua8"), 0);
+    cr_assert_eq(sessions_insert(c, "h9", id, NOW + 5, NOW + 1000, "192.0.2.9", "ua9"), 0);
+    cr_assert_eq(sessions_insert(c, "hA", id, NOW + 9, NOW + 1000, "192.0.2.10", "uaA"), 0);
+    cr_assert_eq(sessions_sweep(c, NOW + 10, NOW + 6), 2, "one expired, one idle");
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM sessions"), 1);
+    arena_free(a);
+}
+
+CONTRACT(owner_tokens)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    int64_t one = owner_account("tokenone", "t@example.org", 0);
+    int64_t two = owner_account("tokentwo", "t@example.org", 0);
+    cr_assert_eq(tokens_insert(c, "th1", "verify", one, "t@example.org", NOW, NOW + 100), 0);
+    cr_assert_eq(tokens_insert(c, "th2", "verify", two, "t@example.org", NOW, NOW + 100), 0);
+    cr_assert_eq(tokens_insert(c, "th3", "email", one, "a@example.org", NOW, NOW + 100), 0);
+    cr_assert_eq(tokens_insert(c, "th4", "email", one, "b@example.org", NOW + 1, NOW + 100), 0);
+    cr_assert_eq(tokens_insert(c, "th5", "reset", one, "t@example.org", NOW, NOW + 100), 0);
+    int64_t acct = 0, used = -1, exp = 0;
+    char *email = NULL;
+    cr_assert_eq(tokens_peek(c, a, "th1", "verify", &acct, &email), ST_OK);
+    cr_assert_eq(acct, one);
+    cr_assert_str_eq(email, "t@example.org");
+    cr_assert_eq(tokens_peek(c, a, "th1", "reset", &acct, &email), ST_NOTFOUND, "other kind");
+    cr_assert_eq(tokens_state(c, "th1", "verify", &used, &exp), ST_OK);
+    cr_assert_eq(used, 0);
+    cr_assert_eq(exp, NOW + 100);
+    cr_assert_eq(tokens_use(c, a, "th1", "verify", NOW + 100, &acct, &email), ST_NOTFOUND,
+                 "expired");
+    cr_assert_eq(tokens_use(c, a, "th1", "verify", NOW, &acct, &email), ST_OK);
+    cr_assert_eq(tokens_use(c, a, "th1", "verify", NOW, &acct, &email), ST_NOTFOUND, "used");
+    cr_assert_eq(tokens_state(c, "th1", "verify", &used, &exp), ST_OK);
+    cr_assert_eq(used, NOW);
+    cr_assert_eq(tokens_state(c, "nope", "verify", &used, &exp), ST_NOTFOUND);
+    struct token_link t;
+    cr_assert_eq(tokens_with_account(c, a, "th5", "reset", &t), ST_OK);
+    cr_assert_eq(t.account_id, one);
+    cr_assert_str_eq(t.username, "tokenone");
+    cr_assert_str_eq(t.sent_to, "t@example.org");
+    cr_assert_str_eq(t.email_norm, "t@example.org");
+    cr_assert_eq(t.used_at, 0);
+    cr_assert_eq(tokens_latest_unused(c, a, one, "email", NOW, &email), ST_OK);
+    cr_assert_str_eq(email, "b@example.org", "the newest");
+    cr_assert_eq(tokens_drop_unused(c, one, "email"), 0);
+    cr_assert_eq(tokens_latest_unused(c, a, one, "email", NOW, &email), ST_NOTFOUND);
+    cr_assert_eq(tokens_drop_other_claims(c, "t@example.org", one), 0);
+    cr_assert_eq(tokens_peek(c, a, "th2", "verify", &acct, &email), ST_NOTFOUND, "two's claim");
+    cr_assert_eq(tokens_use_all(c, one, "reset", NOW + 1), 0);
+    cr_assert_eq(tokens_state(c, "th5", "reset", &used, &exp), ST_OK);
+    cr_assert_eq(used, NOW + 1);
+    cr_assert_eq(tokens_sweep(c, NOW + 100 + 604799), 0, "kept a week past expiry");
+    cr_assert_eq(tokens_sweep(c, NOW + 100 + 604800), 2);
+    arena_free(a);
+}
+
+CONTRACT(owner_captchas)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    cr_assert_eq(captchas_insert(c, "c1", "ans1", NOW + 10), 0);
+    cr_assert_eq(captchas_insert(c, "c2", "ans2", NOW + 20), 0);
+    char *ans = NULL;
+    int64_t exp = 0;
+    cr_assert_eq(captchas_take(c, a, "c1", &ans, &exp), ST_OK);
+    cr_assert_str_eq(ans, "ans1");
+    cr_assert_eq(exp, NOW + 10);
+    cr_assert_eq(captchas_take(c, a, "c1", &ans, &exp), ST_NOTFOUND, "taken once");
+    cr_assert_eq(captchas_sweep(c, NOW + 19), 0);
+    cr_assert_eq(captchas_sweep(c, NOW + 20), 1);
+    arena_free(a);
+}
+
+CONTRACT(owner_rate_counters)
+{
+    struct st_conn *c = tl_conn();
+    const char *keys[3] = {"rk1", "rk2", "rk3"};
+    int64_t starts[3] = {NOW, NOW, NOW}, ends[3] = {NOW + 60, NOW + 60, NOW + 60}, counts[3];
+    cr_assert_eq(rate_counters_hit(c, 1, keys, starts, ends, counts), 0);
+    cr_assert_eq(counts[0], 1);
+    cr_assert_eq(rate_counters_hit(c, 2, keys, starts, ends, counts), 0);
+    cr_assert_eq(counts[0], 2);
+    cr_assert_eq(counts[1], 1);
+    cr_assert_eq(rate_counters_hit(c, 3, keys, starts, ends, counts), 0);
+    cr_assert_eq(counts[0], 3);
+    cr_assert_eq(counts[2], 1);
+    cr_assert_eq(rate_counters_hit(c, 4, keys, starts, ends, counts), -1);
+    cr_assert_eq(rate_counters_count(c, "rk1", NOW), 3);
+    cr_assert_eq(rate_counters_count(c, "rk1", NOW + 60), 0, "another window");
+    int64_t later[1] = {NOW + 60}, later_end[1] = {NOW + 120};
+    cr_assert_eq(rate_counters_hit(c, 1, keys, later, later_end, counts), 0);
+    cr_assert_eq(counts[0], 1, "a new window starts over");
+    cr_assert_eq(rate_counters_forget(c, "rk2"), 0);
+    cr_assert_eq(rate_counters_count(c, "rk2", NOW), 0);
+    cr_assert_eq(rate_counters_sweep(c, NOW + 60), 1, "rk3's window is over");
+    cr_assert_eq(rate_counters_sweep(c, NOW + 120), 1);
+}
+
+CONTRACT(owner_outbox)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    int64_t id = owner_account("mailer", NULL, 0);
+    cr_assert_eq(outbox_insert(c, id, "verify", "m1@example.org", "msg1", NOW), 0);
+    cr_assert_eq(outbox_insert(c, 0, "deleted", "m2@example.org", "msg2", NOW), 0);
+    cr_assert_eq(outbox_insert(c, id, "reset", "m3@example.org", "msg3", NOW + 50), 0);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM outbox WHERE account_id IS NULL"), 1);
+    struct outbox_claimed m1, m2, m3, none;
+    cr_assert_eq(outbox_claim(c, a, NOW, NOW + 10, &m1), ST_OK);
+    cr_assert_str_eq(m1.rcpt, "m1@example.org");
+    cr_assert_str_eq(m1.message, "msg1");
+    cr_assert_eq(m1.attempts, 1);
+    cr_assert_eq(outbox_claim(c, a, NOW, NOW + 10, &m2), ST_OK);
+    cr_assert_str_eq(m2.rcpt, "m2@example.org");
+    cr_assert_eq(outbox_claim(c, a, NOW, NOW + 10, &none), ST_NOTFOUND, "m3 is not due");
+    cr_assert_eq(outbox_sent(c, m1.id, NOW + 1), 0);
+    cr_assert_eq(outbox_retry_later(c, m2.id, NOW + 99, NOW + 5, "other lease"), 0);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sending'"), 1,
+                 "a stale lease changes nothing");
+    cr_assert_eq(outbox_retry_later(c, m2.id, NOW + 10, NOW + 5, "451 later"), 0);
+    cr_assert_eq(outbox_claim(c, a, NOW + 5, NOW + 15, &m2), ST_OK);
+    cr_assert_eq(m2.attempts, 2);
+    cr_assert_eq(outbox_hand_back(c, m2.id, NOW + 15), 0);
+    cr_assert_eq(outbox_claim(c, a, NOW + 5, NOW + 16, &m2), ST_OK);
+    cr_assert_eq(m2.attempts, 2, "handed back untried");
+    cr_assert_eq(outbox_dead(c, m2.id, NOW + 16, "550 no such user"), 0);
+    cr_assert_eq(outbox_claim(c, a, NOW + 50, NOW + 60, &m3), ST_OK);
+    cr_assert_eq(outbox_dead(c, m3.id, NOW + 60, "550 gone"), 0);
+    struct outbox_dead_row dead[4];
+    cr_assert_eq(outbox_dead_list(c, a, dead, 4), 2);
+    cr_assert_eq(dead[0].id, m2.id);
+    cr_assert_str_eq(dead[0].last_error, "550 no such user");
+    cr_assert_str_eq(dead[0].kind, "deleted");
+    cr_assert_eq(outbox_requeue_dead(c, m3.id, NOW + 70), 1);
+    cr_assert_eq(outbox_requeue_dead(c, m3.id, NOW + 70), 0, "not dead any more");
+    cr_assert_eq(outbox_requeue_dead(c, 0, NOW + 70), 1, "all");
+    cr_assert_eq(outbox_dead_list(c, a, dead, 4), 0);
+    cr_assert_eq(outbox_claim(c, a, NOW + 70, NOW + 80, &m3), ST_OK);
+    cr_assert_eq(m3.attempts, 1, "attempts start over");
+    cr_assert_eq(outbox_detach(c, id), 0);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM outbox WHERE account_id IS NULL"), 3);
+    cr_assert_eq(outbox_sweep(c, NOW), 0);
+    cr_assert_eq(outbox_sweep(c, NOW + 1), 1);
+    arena_free(a);
+}
+
+CONTRACT(owner_provider_tokens)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    int64_t id = owner_account("tokenholder", NULL, 0);
+    const struct provider_tokens_put p1 = {"ct-a1", "ct-r1", "repo", NOW + 3600};
+    cr_assert_eq(provider_tokens_put(c, id, "github", "gh-1", &p1, NOW), 0, "no identity yet");
+    cr_assert_eq(st_exec(c,
+                         "INSERT INTO identities (provider, subject, account_id, created_at,"
+                         " updated_at) VALUES ('github', 'gh-1', ?, ?, ?)",
+                         "iii", id, (int64_t)NOW, (int64_t)NOW),
+                 ST_OK);
+    cr_assert_eq(provider_tokens_put(c, id, "github", "gh-1", &p1, NOW), 1);
+    char *scope = NULL;
+    cr_assert_eq(provider_tokens_scope(c, a, id, "github", &scope), ST_OK);
+    cr_assert_str_eq(scope, "repo");
+    cr_assert_eq(provider_tokens_scope(c, a, id, "coding", &scope), ST_NOTFOUND);
+    struct provider_tokens_row r;
+    cr_assert_eq(provider_tokens_get(c, a, id, "github", &r), ST_OK);
+    cr_assert_str_eq(r.subject, "gh-1");
+    cr_assert_str_eq(r.access_ct, "ct-a1");
+    cr_assert_str_eq(r.refresh_ct, "ct-r1");
+    cr_assert_eq(r.generation, 1);
+    cr_assert_eq(r.expires_at, NOW + 3600);
+    cr_assert_eq(provider_tokens_lease(c, id, "github", 1, NOW, 30), 1);
+    cr_assert_eq(provider_tokens_lease(c, id, "github", 1, NOW + 1, 30), 0, "leased");
+    const struct provider_tokens_put p2 = {"ct-a2", NULL, NULL, NOW + 7200};
+    cr_assert_eq(provider_tokens_refreshed(c, id, "github", 1, &p2, NOW + 2), 1);
+    cr_assert_eq(provider_tokens_refreshed(c, id, "github", 1, &p2, NOW + 2), 0, "moved on");
+    cr_assert_eq(provider_tokens_get(c, a, id, "github", &r), ST_OK);
+    cr_assert_str_eq(r.access_ct, "ct-a2");
+    cr_assert_str_eq(r.refresh_ct, "ct-r1", "kept");
+    cr_assert_str_eq(r.scope, "repo", "kept");
+    cr_assert_eq(r.generation, 2);
+    cr_assert_eq(r.lease_until, 0);
+    cr_assert_eq(provider_tokens_lease(c, id, "github", 2, NOW + 3, 30), 1);
+    cr_assert_eq(provider_tokens_release(c, id, "github", 2, 0), 0);
+    cr_assert_eq(provider_tokens_get(c, a, id, "github", &r), ST_OK);
+    cr_assert_eq(r.lease_until, 0);
+    cr_assert_eq(r.generation, 2);
+    cr_assert_eq(provider_tokens_release(c, id, "github", 2, 1), 0);
+    cr_assert_eq(provider_tokens_get(c, a, id, "github", &r), ST_OK);
+    cr_assert_null(r.refresh_ct);
+    cr_assert_eq(r.generation, 3);
+    arena_free(a);
+}
+
+CONTRACT(owner_audit_trail)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    int64_t id = owner_account("audited", NULL, 0);
+    audit_log(c, id, "login", "192.0.2.1", NULL, NOW);
+    audit_log(c, id, "password_changed", "192.0.2.2", "x", NOW + 1);
+    struct audit_row rows[4];
+    cr_assert_eq(audit_trail_recent(c, a, id, rows, 4), 2);
+    cr_assert_str_eq(rows[0].event, "password_changed", "newest first");
+    cr_assert_str_eq(rows[0].detail, "x");
+    cr_assert_eq(rows[0].at, NOW + 1);
+    cr_assert_eq(audit_trail_recent(c, a, id, rows, 1), 1);
+    cr_assert_eq(audit_trail_detach(c, id), 0);
+    cr_assert_eq(audit_trail_recent(c, a, id, rows, 4), 0);
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM audit WHERE account_id IS NULL"), 2);
+    arena_free(a);
+}
+
+/* A catalogue statement run again while its slot's statement is still open gets a statement
+ * of its own (SQLite), and both read their own rows. */
+CONTRACT(owner_statement_slot_in_use)
+{
+    struct st_conn *c = tl_conn();
+    owner_account("slotone", NULL, 0);
+    owner_account("slottwo", NULL, 0);
+    struct st_stmt *outer = st_prepare_q(c, Q_ACCOUNTS_COUNT_USERNAME);
+    cr_assert_not_null(outer);
+    st_bind_text(outer, 1, "slotone");
+    cr_assert_eq(st_step(outer), ST_ROW);
+    cr_assert_eq(accounts_count_username(c, "nobody"), 0);
+    cr_assert_eq(st_col_int(outer, 0), 1);
+    st_done(outer);
+    cr_assert_eq(accounts_count_username(c, "slottwo"), 1);
+    cr_assert_str_eq(catalog_name(Q_ACCOUNTS_LOCK), "ACCOUNTS_LOCK");
+    cr_assert_not_null(strstr(catalog_sql(Q_ACCOUNTS_LOCK, 1), "FOR UPDATE"));
+    cr_assert_null(strstr(catalog_sql(Q_ACCOUNTS_LOCK, 0), "FOR UPDATE"));
 }

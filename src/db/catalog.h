@@ -1,0 +1,29 @@
+/* catalog: every statement the table owners run, by id. The texts live in one X-macro file per
+ * table (q_accounts.h, q_sessions.h, …), each line one of
+ *
+ *   Q(ID, "SQL", pg)               pg: NULL, or the whole PostgreSQL text where the dialect differs
+ *   QT(ID, "SQL", "lite", "pg")    the same statement with a tail per backend ("" / " FOR UPDATE")
+ *
+ * SQL uses `?` placeholders and the dialect both backends share (ON CONFLICT, RETURNING, integer
+ * Unix times). A connection keeps its prepared statements in an array indexed by enum q_id, so
+ * a statement is found in O(1) and prepared at most once per connection (store_sqlite.c,
+ * store_pg.c). Migrations (the files under sql/) keep their {{MACRO}}s: the backends expand those.
+ */
+#ifndef DAOID_CATALOG_H
+#define DAOID_CATALOG_H
+
+enum q_id {
+#define Q(id, sql, pg)                  Q_##id,
+#define QT(id, sql, lite_tail, pg_tail) Q_##id,
+#include "q_all.h"
+#undef Q
+#undef QT
+    Q_COUNT
+};
+
+/* The text of q for the SQLite dialect (pg = 0) or PostgreSQL (pg = 1). */
+const char *catalog_sql(enum q_id q, int pg);
+/* "ACCOUNTS_INSERT" — for log lines. */
+const char *catalog_name(enum q_id q);
+
+#endif

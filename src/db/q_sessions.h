@@ -1,0 +1,25 @@
+/* q_sessions: signed-in browsers (sessions.c). */
+Q(SESSIONS_LOAD,
+  "SELECT s.account_id, s.created_at, s.last_seen, s.expires_at, a.username, a.email,"
+  " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at, s.auth_at,"
+  " a.tour_done_at,"
+  " (SELECT COALESCE(SUM(g.units), 0) FROM grants g WHERE g.account_id = a.id)"
+  " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
+  NULL)
+Q(SESSIONS_INSERT,
+  "INSERT INTO sessions (id_hash, account_id, created_at, last_seen, expires_at, ip, user_agent,"
+  " auth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+  NULL)
+Q(SESSIONS_DELETE, "DELETE FROM sessions WHERE id_hash = ?", NULL)
+Q(SESSIONS_TOUCH, "UPDATE sessions SET last_seen = ? WHERE id_hash = ?", NULL)
+Q(SESSIONS_REAUTH, "UPDATE sessions SET auth_at = ? WHERE id_hash = ?", NULL)
+Q(SESSIONS_END_ONE, "DELETE FROM sessions WHERE account_id = ? AND id_hash = ?", NULL)
+Q(SESSIONS_END_OTHERS, "DELETE FROM sessions WHERE account_id = ? AND id_hash <> ?", NULL)
+Q(SESSIONS_END_ALL, "DELETE FROM sessions WHERE account_id = ?", NULL)
+/* the given one first, then the most recently used */
+Q(SESSIONS_LIST,
+  "SELECT id_hash, ip, user_agent, created_at, last_seen FROM sessions"
+  " WHERE account_id = ? AND expires_at > ?"
+  " ORDER BY CASE WHEN id_hash = ? THEN 0 ELSE 1 END, last_seen DESC, created_at DESC LIMIT 50",
+  NULL)
+Q(SESSIONS_SWEEP, "DELETE FROM sessions WHERE expires_at <= ? OR last_seen < ?", NULL)

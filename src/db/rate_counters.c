@@ -1,0 +1,56 @@
+/* rate_counters: see rate_counters.h. */
+#include "rate_counters.h"
+
+#include <string.h>
+
+struct hit {
+    int n, rows;
+    const char *const *keys;
+    int64_t *counts;
+};
+
+static int hit_row(struct st_stmt *s, void *arg)
+{
+    struct hit *h = arg;
+    const char *key = st_col_text(s, 0);
+    h->rows++;
+    for (int i = 0; i < h->n; i++)
+        if (key && !strcmp(key, h->keys[i])) h->counts[i] = st_col_int(s, 1);
+    return 0;
+}
+
+int rate_counters_hit(struct st_conn *c, int n, const char *const *keys, const int64_t *starts,
+                      const int64_t *ends, int64_t *counts)
+{
+    static const enum q_id by_n[] = {Q_RATE_COUNTERS_HIT1, Q_RATE_COUNTERS_HIT2,
+                                     Q_RATE_COUNTERS_HIT3};
+    if (n < 1 || n > RATE_COUNTERS_MAX_KEYS) return -1;
+    struct st_val in[3 * RATE_COUNTERS_MAX_KEYS];
+    for (int i = 0; i < n; i++) {
+        in[3 * i] = (struct st_val)ST_TEXT(keys[i]);
+        in[3 * i + 1] = (struct st_val)ST_INT(starts[i]);
+        in[3 * i + 2] = (struct st_val)ST_INT(ends[i]);
+        counts[i] = 0;
+    }
+    struct hit h = {n, 0, keys, counts};
+    if (st_each(c, by_n[n - 1], in, 3 * n, hit_row, &h) != ST_OK) return -1;
+    return h.rows == n ? 0 : -1;
+}
+
+int64_t rate_counters_count(struct st_conn *c, const char *key, int64_t start)
+{
+    int64_t count = 0;
+    enum st_rc rc = st_row(c, NULL, Q_RATE_COUNTERS_COUNT, ST_IN(ST_TEXT(key), ST_INT(start)),
+                           ST_OUT(ST_OUT_INT(&count)));
+    return rc == ST_OK ? count : rc == ST_NOTFOUND ? 0 : -1;
+}
+
+int rate_counters_forget(struct st_conn *c, const char *key)
+{
+    return st_run(c, Q_RATE_COUNTERS_FORGET, ST_IN(ST_TEXT(key))) == ST_OK ? 0 : -1;
+}
+
+int64_t rate_counters_sweep(struct st_conn *c, int64_t now)
+{
+    return st_change(c, Q_RATE_COUNTERS_SWEEP, ST_IN(ST_INT(now)));
+}
