@@ -35,9 +35,7 @@ static int release(struct st_conn *c, const struct account *acct, int64_t now)
     if (st_exec(c, "UPDATE held_usernames SET account_id = NULL WHERE account_id = ?", "i",
                 acct->id) != ST_OK)
         return -1;
-    if (st_exec(c, "UPDATE audit SET account_id = NULL WHERE account_id = ?", "i", acct->id) !=
-        ST_OK)
-        return -1;
+    if (audit_detach(c, acct->id) != 0) return -1;
     return st_exec(c, "UPDATE outbox SET account_id = NULL WHERE account_id = ?", "i", acct->id) ==
                    ST_OK
                ? 0
@@ -65,7 +63,7 @@ enum closure_rc closure_delete(struct arena *a, int64_t account_id, const char *
         if (mail_enqueue(c, a, 0, "deleted", acct.email, lang, v, now) != 0) goto fail;
     }
     audit_log(
-        c, 0, "account_deleted", ip,
+        c, 0, AUDIT_ACCOUNT_DELETED, ip,
         arena_printf(a, "id=%lld username=%s by=%s", (long long)account_id, acct.username, actor),
         now);
     if (st_exec(c, "DELETE FROM accounts WHERE id = ?", "i", account_id) != ST_OK) goto fail;
@@ -97,7 +95,8 @@ enum closure_rc closure_set_status(int64_t account_id, int disabled, const char 
             goto fail;
         ended = st_changes(c);
     }
-    audit_log(c, account_id, disabled ? "account_disabled" : "account_enabled", ip, "admin", now);
+    audit_log(c, account_id, disabled ? AUDIT_ACCOUNT_DISABLED : AUDIT_ACCOUNT_ENABLED, ip, "admin",
+              now);
     if (st_commit(c) != ST_OK) return CLOSE_ERR;
     if (sessions_ended) *sessions_ended = ended;
     return CLOSE_OK;

@@ -12,6 +12,7 @@
 #include "closure.h"
 #include "config.h"
 #include "i18n.h"
+#include "identities.h"
 #include "log.h"
 #include "mail.h"
 #include "password.h"
@@ -109,7 +110,7 @@ enum set_rc settings_username(struct arena *a, const struct set_who *w, const ch
     if (account_by_id(c, a, w->account_id, &acct) != ACCT_OK) goto fail;
     out = rename_tx(c, w, acct.username, name, now, err);
     if (out != SET_OK) goto fail;
-    audit_log(c, w->account_id, "username_changed", w->ip,
+    audit_log(c, w->account_id, AUDIT_USERNAME_CHANGED, w->ip,
               arena_printf(a, "%s -> %s", acct.username, name), now);
     if (st_commit(c) != ST_OK) return SET_ERR;
     const struct rate day = {SETTINGS_RENAMES_PER_DAY, 86400};
@@ -172,7 +173,7 @@ enum set_rc settings_email_request(struct arena *a, const struct set_who *w, con
     if (rl == RL_DENY) return SET_LIMITED;
     if (st_begin(c) != ST_OK) return SET_ERR;
     if (email_mails(c, a, w, &acct, display, now) != 0) goto fail;
-    audit_log(c, w->account_id, "email_change_requested", w->ip, display, now);
+    audit_log(c, w->account_id, AUDIT_EMAIL_CHANGE_REQUESTED, w->ip, display, now);
     if (st_commit(c) != ST_OK) return SET_ERR;
     mail_kick();
     return SET_OK;
@@ -244,7 +245,7 @@ enum email_confirm settings_email_confirm(struct arena *a, const char *token, co
     if (!display || account_email_normalize(a, display, &shown, &norm) != EMAIL_OK) goto fail;
     out = switch_address(c, id, shown, norm, now);
     if (out != EMAIL_CONFIRMED) goto fail;
-    audit_log(c, id, "email_changed", ip, shown, now);
+    audit_log(c, id, AUDIT_EMAIL_CHANGED, ip, shown, now);
     if (st_commit(c) != ST_OK) return EMAIL_LINK_ERR;
     *email = display;
     return EMAIL_CONFIRMED;
@@ -264,8 +265,8 @@ static int password_tx(struct st_conn *c, struct arena *a, const struct set_who 
     if (end_others && st_exec(c, "DELETE FROM sessions WHERE account_id = ? AND id_hash <> ?", "is",
                               w->account_id, keep ? keep : "") != ST_OK)
         return -1;
-    audit_log(c, w->account_id, acct->password_hash ? "password_changed" : "password_set", w->ip,
-              end_others ? "others_signed_out" : NULL, now);
+    audit_log(c, w->account_id, acct->password_hash ? AUDIT_PASSWORD_CHANGED : AUDIT_PASSWORD_SET,
+              w->ip, end_others ? "others_signed_out" : NULL, now);
     if (!acct->email || !acct->email_verified) return 0;
     struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
     tmpl_set(v, "username", acct->username);
@@ -318,7 +319,7 @@ int settings_session_end(int64_t account_id, const char *id_hash, const char *ip
                 id_hash) != ST_OK)
         return -1;
     int64_t n = st_changes(c);
-    if (n > 0) audit_log(c, account_id, "session_ended", ip, NULL, time(NULL));
+    if (n > 0) audit_log(c, account_id, AUDIT_SESSION_ENDED, ip, NULL, time(NULL));
     return n > 0;
 }
 
@@ -332,7 +333,7 @@ int64_t settings_sessions_end_others(int64_t account_id, const char *keep, const
     int64_t n = st_changes(c);
     char detail[32];
     snprintf(detail, sizeof(detail), "%lld", (long long)n);
-    if (n > 0) audit_log(c, account_id, "sessions_ended", ip, detail, time(NULL));
+    if (n > 0) audit_log(c, account_id, AUDIT_SESSIONS_ENDED, ip, detail, time(NULL));
     return n;
 }
 
@@ -389,22 +390,12 @@ static int load_sessions(struct st_conn *c, struct arena *a, int64_t id, const c
 
 static int load_events(struct st_conn *c, struct arena *a, int64_t id, struct settings_view *v)
 {
-    struct st_stmt *s = st_prepare(c, "SELECT event, ip, detail, created_at FROM audit"
-                                      " WHERE account_id = ? ORDER BY created_at DESC, id DESC"
-                                      " LIMIT 20");
-    if (!s) return -1;
-    st_bind_int(s, 1, id);
+    struct audit_row *rows = NULL;
+    if (audit_recent(c, a, id, SETTINGS_EVENTS_SHOWN, &rows, &v->n_events) != 0) return -1;
     v->events = arena_alloc(a, sizeof(*v->events) * SETTINGS_EVENTS_SHOWN);
-    enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW && v->n_events < SETTINGS_EVENTS_SHOWN) {
-        struct set_event *o = &v->events[v->n_events++];
-        o->event = arena_strdup(a, st_col_text(s, 0));
-        o->ip = arena_strdup(a, st_col_text(s, 1));
-        o->detail = arena_strdup(a, st_col_text(s, 2));
-        o->at = st_col_int(s, 3);
-    }
-    st_done(s);
-    return rc == ST_DONE || rc == ST_ROW ? 0 : -1;
+    for (int i = 0; i < v->n_events; i++)
+        v->events[i] = (struct set_event){rows[i].event, rows[i].ip, rows[i].detail, rows[i].at};
+    return 0;
 }
 
 int settings_view(struct arena *a, int64_t account_id, const char *current, struct settings_view *v)
@@ -420,9 +411,7 @@ int settings_view(struct arena *a, int64_t account_id, const char *current, stru
                            " LIMIT 1",
                            "ii", "s", account_id, (int64_t)time(NULL), &v->pending_email);
     if (rc != ST_OK && rc != ST_NOTFOUND) return -1;
-    if (st_one(c, NULL, "SELECT COUNT(*) FROM identities WHERE account_id = ?", "i", "i",
-               account_id, &n) != ST_OK)
-        return -1;
+    if (identities_count(c, account_id, NULL, &n) != 0) return -1;
     v->identities = (int)n;
     if (load_sessions(c, a, account_id, current, v) != 0) return -1;
     return load_events(c, a, account_id, v);

@@ -1,7 +1,7 @@
 /* h_wechat: WeChat sign-in: the QR page /auth/wechat (also ?intent=bind from the linked
  * accounts, ?intent=reauth&next=PATH from /reauth, ?new=1 for a fresh code), its poll
  * /auth/wechat/status (JSON; next=PATH for a re-authentication), the registration form after
- * "Bound", the callback URL WeChat pushes to, and the resources page. The page works without
+ * "Bound", and the callback URL WeChat pushes to. The page works without
  * JavaScript: reloading it moves the ticket on exactly as the poll does. A re-authentication
  * ends on next, which is checked like every other next (http_safe_next) on each request. */
 #include <jansson.h>
@@ -134,19 +134,29 @@ static void render_pending(struct req *r, const struct wxl_result *res)
     render_state(r, 200, c, "pending");
 }
 
-/* The registration form, with the values and errors of a refused submission (out). */
-static void render_register(struct req *r, int status, const char *username, const char *email,
-                            const struct wxl_register_out *out)
+/* What a registration that did not happen shows: the form again (out->outcome
+ * WXO_REGISTER) or the refusal. */
+static const struct page_outcome register_pages[] = {
+    {REG_INVALID, 400, NULL, "signup.err.summary"},
+    {REG_LIMITED, 429, NULL, "signup.err.rate"},
+    {REG_GONE, 410, NULL, "wechat.err.ticket"},
+    {REG_TAKEN, 409, NULL, "wechat.err.registered"},
+    {0, 0, NULL, "error.unavailable"},
+};
+
+/* The registration form, with the values and errors of a refused submission (out, rc). */
+static void render_register(struct req *r, const char *username, const char *email,
+                            const struct wxl_register_out *out, enum reg_outcome rc)
 {
-    static const char *const fields[WRF_COUNT] = {"err_username", "err_email", "err_terms"};
     struct tmpl_ctx *c = wechat_ctx(r, WXL_SIGNIN);
     tmpl_set(c, "username", username);
     tmpl_set(c, "email", email);
     tmpl_set_bool(c, "ok", 1);
+    int status = 200;
     if (out) {
-        for (int i = 0; i < WRF_COUNT; i++)
-            if (out->errors[i]) tmpl_set(c, fields[i], page_t(r, c, out->errors[i]));
-        if (out->error) tmpl_set(c, "form_error", page_t(r, c, out->error));
+        const struct page_outcome *o = page_outcome_find(register_pages, (int)rc);
+        status = o->status ? o->status : 503;
+        h_form_errors(r, c, out->errors, o->msg_key);
     }
     render_state(r, status, c, "register");
 }
@@ -173,7 +183,7 @@ static void render_outcome(struct req *r, const struct wxl_result *res)
     case WXO_EXPIRED:
         return render_state(r, 200, wechat_ctx(r, res->intent), "expired");
     case WXO_REGISTER:
-        return render_register(r, 200, res->suggested, NULL, NULL);
+        return render_register(r, res->suggested, NULL, NULL, REG_OK);
     case WXO_SIGNIN:
         clear_ticket(r);
         if (session_begin(r, res->account_id) != 0) return page_error(r, 503, "error.unavailable");
@@ -281,8 +291,8 @@ void h_auth_wechat_register(struct req *r)
         .lang = r->lang,
     };
     struct wxl_register_out out;
-    wechat_login_register(r->a, &in, &out);
-    if (out.status == 200) {
+    enum reg_outcome rc = wechat_login_register(r->a, &in, &out);
+    if (rc == REG_OK) {
         clear_ticket(r);
         if (session_begin(r, out.account_id) != 0)
             return page_notice(r, 503, "error.title", "signup.err.session", "/login",
@@ -292,11 +302,12 @@ void h_auth_wechat_register(struct req *r)
     if (out.outcome == WXO_EXPIRED)
         return render_state(r, 410, wechat_ctx(r, WXL_SIGNIN), "expired");
     if (out.outcome != WXO_REGISTER) {
+        const struct page_outcome *o = page_outcome_find(register_pages, (int)rc);
         struct tmpl_ctx *c = wechat_ctx(r, WXL_SIGNIN);
-        tmpl_set(c, "error", page_t(r, c, out.error ? out.error : "wechat.err.ticket"));
-        return render_state(r, out.status, c, "refused");
+        tmpl_set(c, "error", page_t(r, c, o->msg_key));
+        return render_state(r, o->status ? o->status : 503, c, "refused");
     }
-    render_register(r, out.status, in.username, in.email, &out);
+    render_register(r, in.username, in.email, &out, rc);
 }
 
 /* ---- the callback URL ---- */
@@ -329,41 +340,4 @@ void h_wechat_callback_get(struct req *r)
 void h_wechat_callback_post(struct req *r)
 {
     callback(r, 1);
-}
-
-/* ---- resources ---- */
-
-void h_resources(struct req *r)
-{
-    struct resources res;
-    struct grant *list = NULL;
-    int n = 0;
-    if (grants_account(r->a, r->sess->account_id, &res, &list, &n) != 0)
-        return page_error(r, 503, "error.unavailable");
-    struct tmpl_ctx *c = page_ctx(r);
-    const struct i18n_cat *cat = i18n_cat(r->lang);
-    tmpl_set_bool(c, "nav_resources", 1); /* the console's navigation */
-    tmpl_setf(c, "base", "%lld", (long long)res.base);
-    tmpl_setf(c, "bonus", "%lld", (long long)res.bonus);
-    tmpl_setf(c, "total", "%lld", (long long)res.total);
-    tmpl_setf(c, "units", "%lld", (long long)cfg->wechat_bonus_units);
-    tmpl_set_bool(c, "has_grants", n > 0);
-    int wechat = 0;
-    for (int i = 0; i < n; i++) {
-        struct tmpl_ctx *g = tmpl_list_add(c, "grants");
-        char key[96], date[16];
-        time_t t = (time_t)list[i].created_at;
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-        snprintf(key, sizeof(key), "resources.reason.%s", list[i].reason);
-        tmpl_set(g, "reason", list[i].reason);
-        tmpl_setf(g, "units", "%lld", (long long)list[i].units);
-        tmpl_set(g, "label", i18n_has(cat, key) ? i18n_get(cat, key) : list[i].reason);
-        tmpl_set(g, "date", arena_strdup(r->a, date));
-        wechat |= !strcmp(list[i].reason, GRANT_WECHAT_BIND);
-    }
-    tmpl_set_bool(c, "wechat_offer",
-                  wechat_api_enabled() && !wechat && cfg->wechat_bonus_units > 0);
-    page_render(r, 200, "resources", c);
 }

@@ -566,9 +566,9 @@ static void *register_one(void *arg)
                                  .ip = "198.51.100.7",
                                  .lang = "en"};
     struct wxl_register_out out;
-    wechat_login_register(a, &in, &out);
+    enum reg_outcome rc = wechat_login_register(a, &in, &out);
     arena_free(a);
-    return (void *)(long)(out.status == 200 ? 1 : out.status == 410 || out.status == 409 ? 0 : -1);
+    return (void *)(long)(rc == REG_OK ? 1 : rc == REG_GONE || rc == REG_TAKEN ? 0 : -1);
 }
 
 static void *scan_one(void *arg)
@@ -699,11 +699,11 @@ static void *register_pending(void *arg)
                                    .lang = "en"};
     struct oauth_register_out out;
     struct arena *a = arena_new();
-    oauth_flow_register(a, &in, &out);
+    enum reg_outcome rc = oauth_flow_register(a, &in, &out);
     arena_free(a);
-    if (out.status == 200) return (void *)1L;
+    if (rc == REG_OK) return (void *)1L;
     /* losers find the sign-up used up, or the address verified by the winner */
-    return (void *)(long)(out.status == 410 || out.status == 400 ? 0 : -1);
+    return (void *)(long)(rc == REG_GONE || rc == REG_INVALID ? 0 : -1);
 }
 
 CONTRACT(oauth_pending_signup_is_used_once_under_race)
@@ -1086,7 +1086,7 @@ static enum oauth_unbind_rc unbind_fresh(int64_t account, const char *provider)
     return rc;
 }
 
-static int64_t identities_of(int64_t account)
+static int64_t ident_count_of(int64_t account)
 {
     int64_t n = -1;
     cr_assert_eq(st_one(tl_conn(), NULL, "SELECT COUNT(*) FROM identities WHERE account_id = ?",
@@ -1125,11 +1125,11 @@ CONTRACT(signin_methods_count_only_providers_configured_now)
     cr_assert_eq(identity_unlink(c, a1, "github"), IDENT_LAST_METHOD,
                  "GitHub is the only way in that still works");
     cr_assert_eq(unbind_fresh(a1, "github"), OUNBIND_LAST_UNUSABLE);
-    cr_assert_eq(identities_of(a1), 2);
+    cr_assert_eq(ident_count_of(a1), 2);
     /* an identity that counts for nothing, on an account with no usable way left: kept, so
      * the account works again once Bitbucket is configured again */
     cr_assert_eq(unbind_fresh(a2, "bitbucket"), OUNBIND_LAST);
-    cr_assert_eq(identities_of(a2), 1);
+    cr_assert_eq(ident_count_of(a2), 1);
 
     /* WeChat counts only while wechat_app_id is set */
     providers_configured(1, 0, 0);
@@ -1137,17 +1137,17 @@ CONTRACT(signin_methods_count_only_providers_configured_now)
     cr_assert_eq(unbind_fresh(a3, "github"), OUNBIND_LAST_UNUSABLE);
     providers_configured(1, 0, 1);
     cr_assert_eq(unbind_fresh(a3, "github"), OUNBIND_OK);
-    cr_assert_eq(identities_of(a3), 1);
+    cr_assert_eq(ident_count_of(a3), 1);
 
     /* the unusable identity can go while a usable way stays; with a password GitHub can too */
     cr_assert_eq(unbind_fresh(a1, "bitbucket"), OUNBIND_OK);
-    cr_assert_eq(identities_of(a1), 1);
+    cr_assert_eq(ident_count_of(a1), 1);
     cr_assert_eq(unbind_fresh(a1, "github"), OUNBIND_LAST);
     cr_assert_eq(st_exec(c, "UPDATE accounts SET password_hash = 'x' WHERE id = ?", "i", a1),
                  ST_OK);
     cr_assert_eq(identity_signin_methods(c, a1), 2);
     cr_assert_eq(unbind_fresh(a1, "github"), OUNBIND_OK);
-    cr_assert_eq(identities_of(a1), 0);
+    cr_assert_eq(ident_count_of(a1), 0);
 
     /* two usable identities and one that is not, unlinked at once: one of the two stays */
     int64_t a4 = 0;
@@ -1165,7 +1165,7 @@ CONTRACT(signin_methods_count_only_providers_configured_now)
     }
     cr_assert_eq(ok, 1, "the unusable Bitbucket identity does not let both go");
     cr_assert_eq(identity_signin_methods(c, a4), 1);
-    cr_assert_eq(identities_of(a4), 2);
+    cr_assert_eq(ident_count_of(a4), 2);
 }
 
 /* ---- WeChat: one person binds once, whichever id each ticket learnt ---- */
