@@ -24,6 +24,7 @@
 #include "provider_token.h"
 #include "ratelimit.h"
 #include "registration.h"
+#include "resolver.h"
 #include "store.h"
 #include "text.h"
 #include "token.h"
@@ -180,69 +181,48 @@ static enum oauth_outcome pending_create(struct st_conn *c, struct arena *a,
     return OAUTH_COMPLETE;
 }
 
-static enum oauth_outcome do_signin(struct st_conn *c, struct arena *a,
-                                    const struct oauth2_provider *p,
-                                    const struct oauth2_result *res,
-                                    const struct oauth_callback_in *in,
-                                    struct oauth_callback_out *out, int64_t now)
+/* The callback's outcome for each of the resolver's (RESOLVED_SIGNUP: a pending sign-up). */
+static const enum oauth_outcome from_resolved[] = {
+    [RESOLVED_SIGNIN] = OAUTH_SIGNED_IN,
+    [RESOLVED_SIGNUP] = OAUTH_COMPLETE,
+    [RESOLVED_BOUND] = OAUTH_BOUND,
+    [RESOLVED_ALREADY] = OAUTH_ALREADY,
+    [RESOLVED_REAUTHED] = OAUTH_REAUTHED,
+    [RESOLVE_EMAIL_TAKEN] = OAUTH_EMAIL_TAKEN,
+    [RESOLVE_TAKEN] = OAUTH_TAKEN,
+    [RESOLVE_PROVIDER_TAKEN] = OAUTH_PROVIDER_TAKEN,
+    [RESOLVE_MISMATCH] = OAUTH_REAUTH_MISMATCH,
+    [RESOLVE_DISABLED] = OAUTH_DISABLED,
+    [RESOLVE_ERR] = OAUTH_STORE_ERR,
+};
+
+/* The provider's user for the intent (resolver.h); an unknown one signing in gets a pending
+ * sign-up. */
+static enum oauth_outcome resolve(struct st_conn *c, struct arena *a,
+                                  const struct oauth2_provider *p, const struct oauth2_result *res,
+                                  const struct oauth_callback_in *in,
+                                  struct oauth_callback_out *out, int64_t now)
 {
     const struct oauth2_user *u = &res->user;
     const char *norm = NULL, *email = clean_email(a, u->email, &norm);
-    struct identity id;
-    enum ident_rc ir = identity_find(c, a, p->name, u->id, &id);
-    if (ir == IDENT_NOTFOUND) {
-        int taken = email ? account_email_verified_elsewhere(c, norm, 0) : 0;
-        if (taken < 0) return OAUTH_STORE_ERR;
-        if (taken) {
-            out->email = email;
-            return OAUTH_EMAIL_TAKEN;
-        }
-        return pending_create(c, a, p, res, email, out, now);
-    }
-    if (ir != IDENT_OK) return OAUTH_STORE_ERR;
-    struct account acct;
-    if (account_by_id(c, a, id.account_id, &acct) != ACCT_OK) return OAUTH_STORE_ERR;
-    if (acct.status != 0) return OAUTH_DISABLED;
-    identity_touch(c, id.id, u->login, email, NULL, now);
-    audit_log(c, acct.id, AUDIT_LOGIN, in->ip, p->name, now);
-    out->account_id = acct.id;
-    return OAUTH_SIGNED_IN;
-}
-
-static enum oauth_outcome do_bind(struct st_conn *c, struct arena *a,
-                                  const struct oauth2_provider *p, const struct oauth2_user *u,
-                                  const struct oauth_callback_in *in, int64_t now)
-{
-    struct identity id;
-    enum ident_rc ir = identity_find(c, a, p->name, u->id, &id);
-    if (ir == IDENT_OK) return id.account_id == in->session_account ? OAUTH_ALREADY : OAUTH_TAKEN;
-    if (ir != IDENT_NOTFOUND) return OAUTH_STORE_ERR;
-    const char *email = clean_email(a, u->email, NULL);
-    switch (identity_link(c, in->session_account, p->name, u->id, u->login, email, NULL, now)) {
-    case IDENT_OK:
-        break;
-    case IDENT_TAKEN:
-        return OAUTH_TAKEN;
-    case IDENT_PROVIDER_TAKEN:
-        return OAUTH_PROVIDER_TAKEN;
-    default:
-        return OAUTH_STORE_ERR;
-    }
-    audit_log(c, in->session_account, AUDIT_IDENTITY_LINKED, in->ip, p->name, now);
-    return OAUTH_BOUND;
-}
-
-static enum oauth_outcome do_reauth(struct st_conn *c, struct arena *a,
-                                    const struct oauth2_provider *p, const struct oauth2_user *u,
-                                    const struct oauth_callback_in *in, int64_t now)
-{
-    struct identity id;
-    enum ident_rc ir = identity_find(c, a, p->name, u->id, &id);
-    if (ir == IDENT_NOTFOUND || (ir == IDENT_OK && id.account_id != in->session_account))
-        return OAUTH_REAUTH_MISMATCH;
-    if (ir != IDENT_OK) return OAUTH_STORE_ERR;
-    audit_log(c, in->session_account, AUDIT_REAUTH, in->ip, p->name, now);
-    return OAUTH_REAUTHED;
+    struct resolve_in rin = {
+        .provider = p->name,
+        .intent = out->intent == OAUTH_INTENT_BIND     ? RESOLVE_BIND
+                  : out->intent == OAUTH_INTENT_REAUTH ? RESOLVE_REAUTH
+                                                       : RESOLVE_SIGNIN,
+        .account_id = in->session_account,
+        .subject = u->id,
+        .login = u->login,
+        .email = email,
+        .email_norm = norm,
+        .ip = in->ip,
+    };
+    struct resolve_out rout;
+    enum resolve_outcome ro = resolver_run(c, a, &rin, now, &rout);
+    if (ro == RESOLVED_SIGNUP) return pending_create(c, a, p, res, email, out, now);
+    if (ro == RESOLVE_EMAIL_TAKEN) out->email = email;
+    if (ro == RESOLVED_SIGNIN) out->account_id = rout.account_id;
+    return from_resolved[ro];
 }
 
 /* Keeps the provider's tokens for the account the callback signed in, bound or
@@ -283,18 +263,7 @@ static enum oauth_outcome callback_run(struct st_conn *c, struct arena *a,
                         http_now_us() + timeout * 1000000, &res);
     if (rc != OAUTH2_OK) return from_rc(rc);
     out->login = res.user.login;
-    enum oauth_outcome o;
-    switch (out->intent) {
-    case OAUTH_INTENT_BIND:
-        o = do_bind(c, a, p, &res.user, in, now);
-        break;
-    case OAUTH_INTENT_REAUTH:
-        o = do_reauth(c, a, p, &res.user, in, now);
-        break;
-    default:
-        o = do_signin(c, a, p, &res, in, out, now);
-        break;
-    }
+    enum oauth_outcome o = resolve(c, a, p, &res, in, out, now);
     keep_token(c, a, p, &res, o == OAUTH_SIGNED_IN ? out->account_id : in->session_account, o, now);
     return o;
 }

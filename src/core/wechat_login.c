@@ -19,6 +19,7 @@
 #include "mail.h"
 #include "ratelimit.h"
 #include "registration.h"
+#include "resolver.h"
 #include "store.h"
 #include "verify.h"
 #include "wechat_followers.h"
@@ -255,30 +256,6 @@ static const char *suggest(struct st_conn *c, struct arena *a)
     return "";
 }
 
-static enum wxl_outcome sign_in(struct st_conn *c, struct arena *a, struct ticket *t,
-                                const struct identity *id, const char *ip, int64_t now)
-{
-    struct account acct;
-    if (st_begin(c) != ST_OK) return WXO_ERR;
-    enum wxl_outcome out = WXO_ERR;
-    int used = consume(c, t, now);
-    if (used == 0) out = WXO_CONSUMED;
-    if (used <= 0 || lock_person(c, t) != 0) goto fail;
-    if (account_by_id(c, a, id->account_id, &acct) != ACCT_OK) goto fail;
-    if (acct.status != 0) {
-        audit_log(c, acct.id, AUDIT_LOGIN_REFUSED_DISABLED, ip, "wechat", now);
-        if (st_commit(c) != ST_OK) return WXO_ERR;
-        return WXO_DISABLED;
-    }
-    if (touch(c, a, t, id, now) != 0) goto fail;
-    audit_log(c, acct.id, AUDIT_LOGIN, ip, "wechat", now);
-    if (st_commit(c) != ST_OK) return WXO_ERR;
-    return WXO_SIGNIN;
-fail:
-    st_rollback(c);
-    return out;
-}
-
 /* Consumes t alone: a refused bind or registration still spends its QR code. */
 static void use_up(struct st_conn *c, const struct ticket *t, int64_t now)
 {
@@ -298,52 +275,66 @@ static int spend(struct st_conn *c, struct ticket *t, int64_t now, enum wxl_outc
     return -1;
 }
 
-static enum wxl_outcome bind_to(struct st_conn *c, struct arena *a, struct ticket *t,
-                                const char *ip, int64_t now, int *granted)
+/* The ticket's outcome for each of the resolver's. */
+static const enum wxl_outcome from_resolved[] = {
+    [RESOLVED_SIGNIN] = WXO_SIGNIN,
+    [RESOLVED_SIGNUP] = WXO_REGISTER,
+    [RESOLVED_BOUND] = WXO_BOUND,
+    [RESOLVED_ALREADY] = WXO_HAS_OTHER, /* its one WeChat is bound already */
+    [RESOLVED_REAUTHED] = WXO_REAUTHED,
+    [RESOLVE_EMAIL_TAKEN] = WXO_ERR, /* never: WeChat gives no address */
+    [RESOLVE_TAKEN] = WXO_TAKEN,
+    [RESOLVE_PROVIDER_TAKEN] = WXO_HAS_OTHER,
+    [RESOLVE_MISMATCH] = WXO_MISMATCH,
+    [RESOLVE_DISABLED] = WXO_DISABLED,
+    [RESOLVE_ERR] = WXO_ERR,
+};
+
+static enum ident_rc find_scanner(struct st_conn *c, struct arena *a, void *ctx,
+                                  struct identity *out)
 {
-    enum wxl_outcome out;
-    if (spend(c, t, now, &out) != 0) return out;
-    out = WXO_ERR;
-    struct identity id;
-    enum ident_rc ir = scanner(c, a, t, &id); /* by either id: one account per person */
-    if (ir == IDENT_OK) ir = id.account_id == t->account_id ? IDENT_PROVIDER_TAKEN : IDENT_TAKEN;
-    if (ir == IDENT_NOTFOUND)
-        ir = identity_link(c, t->account_id, "wechat", subject(t), NULL, NULL, extra(a, t), now);
-    if (ir == IDENT_TAKEN) out = WXO_TAKEN;
-    if (ir == IDENT_PROVIDER_TAKEN) out = WXO_HAS_OTHER;
-    if (ir != IDENT_OK) goto fail;
-    enum grant_rc g = bonus(c, a, t->account_id, t, now);
-    if (g == GRANT_ERR) goto fail;
-    *granted = g == GRANT_OK;
-    audit_log(c, t->account_id, AUDIT_IDENTITY_LINKED, ip, "wechat", now);
-    if (st_commit(c) != ST_OK) return WXO_ERR;
-    log_info("wechat: bound to account %lld%s", (long long)t->account_id,
-             *granted ? ", bonus granted" : "");
-    return WXO_BOUND;
-fail:
-    st_rollback(c);
-    if (out == WXO_TAKEN || out == WXO_HAS_OTHER) use_up(c, t, now); /* a refusal spends it */
-    return out;
+    return scanner(c, a, ctx, out); /* by either id: one account per person */
 }
 
-/* A re-authentication: the scanner's WeChat must be the one bound to t->account_id. Either
- * way the ticket is spent; a mismatch changes nothing else (and is audited). */
-static enum wxl_outcome reauth(struct st_conn *c, struct arena *a, struct ticket *t, const char *ip,
-                               int64_t now)
+/* Spends t and resolves whoever scanned it for its intent (resolver.h), in one transaction
+ * (invariant 3). Kept: a sign-in or a re-authentication (the identity touched), a bind (with
+ * the bonus: *granted), and the refusals the resolver audited (disabled, mismatch); anything
+ * else is rolled back, a refused bind still spending its QR code. */
+static enum wxl_outcome complete(struct st_conn *c, struct arena *a, struct ticket *t,
+                                 const char *ip, int64_t now, int *granted)
 {
     enum wxl_outcome out;
     if (spend(c, t, now, &out) != 0) return out;
-    out = WXO_ERR;
-    struct identity id;
-    enum ident_rc ir = scanner(c, a, t, &id);
-    if (ir == IDENT_STORE_ERR) goto fail;
-    int own = ir == IDENT_OK && id.account_id == t->account_id;
-    if (own && touch(c, a, t, &id, now) != 0) goto fail;
-    audit_log(c, t->account_id, own ? AUDIT_REAUTH : AUDIT_REAUTH_REFUSED, ip, "wechat", now);
-    if (st_commit(c) != ST_OK) return WXO_ERR;
-    return own ? WXO_REAUTHED : WXO_MISMATCH;
-fail:
+    struct resolve_in in = {
+        .provider = "wechat",
+        .intent = t->intent == WXL_BIND     ? RESOLVE_BIND
+                  : t->intent == WXL_REAUTH ? RESOLVE_REAUTH
+                                            : RESOLVE_SIGNIN,
+        .account_id = t->account_id,
+        .subject = subject(t),
+        .extra = t->intent == WXL_BIND ? extra(a, t) : NULL, /* touch() keeps it otherwise */
+        .ip = ip,
+        .find = find_scanner,
+        .find_ctx = t,
+    };
+    struct resolve_out res;
+    enum resolve_outcome ro = resolver_run(c, a, &in, now, &res);
+    out = from_resolved[ro];
+    if ((ro == RESOLVED_SIGNIN || ro == RESOLVED_REAUTHED) && touch(c, a, t, &res.identity, now))
+        out = WXO_ERR;
+    enum grant_rc g = ro == RESOLVED_BOUND ? bonus(c, a, t->account_id, t, now) : GRANT_ALREADY;
+    if (g == GRANT_ERR) out = WXO_ERR;
+    *granted = g == GRANT_OK;
+    if (out == WXO_SIGNIN || out == WXO_BOUND || out == WXO_REAUTHED || out == WXO_DISABLED ||
+        out == WXO_MISMATCH) {
+        if (st_commit(c) != ST_OK) return WXO_ERR;
+        if (out == WXO_BOUND)
+            log_info("wechat: bound to account %lld%s", (long long)t->account_id,
+                     *granted ? ", bonus granted" : "");
+        return out;
+    }
     st_rollback(c);
+    if (out == WXO_TAKEN || out == WXO_HAS_OTHER) use_up(c, t, now); /* a refusal spends it */
     return out;
 }
 
@@ -377,21 +368,20 @@ static void advance(struct st_conn *c, struct arena *a, struct ticket *t, int64_
     if (t->intent != WXL_SIGNIN) {
         if (session_account != t->account_id)
             out->outcome = WXO_WRONG_ACCOUNT;
-        else if (t->intent == WXL_BIND)
-            out->outcome = bind_to(c, a, t, ip, now, &out->granted);
         else
-            out->outcome = reauth(c, a, t, ip, now);
+            out->outcome = complete(c, a, t, ip, now, &out->granted);
         out->account_id = t->account_id;
         return;
     }
-    struct identity id;
+    struct identity id; /* known: sign in (the resolver looks again, under the lock) */
     enum ident_rc rc = scanner(c, a, t, &id);
-    if (rc == IDENT_NOTFOUND) {
+    if (rc == IDENT_OK) {
+        out->outcome = complete(c, a, t, ip, now, &out->granted);
+        out->account_id = id.account_id;
+    }
+    if (rc == IDENT_NOTFOUND || out->outcome == WXO_REGISTER) {
         out->outcome = WXO_REGISTER;
         out->suggested = suggest(c, a);
-    } else if (rc == IDENT_OK) {
-        out->outcome = sign_in(c, a, t, &id, ip, now);
-        out->account_id = id.account_id;
     }
 }
 

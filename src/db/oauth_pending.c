@@ -16,26 +16,35 @@ int oauth_pending_insert(struct st_conn *c, const struct oauth_pending_row *r)
                : -1;
 }
 
-enum st_rc oauth_pending_get(struct st_conn *c, struct arena *a, const char *id_hash, int64_t now,
-                             struct oauth_pending_row *o)
+#define PENDING_COLS                                                                               \
+    "provider, subject, login, name, email, next, created_at, expires_at, token_ct, refresh_ct,"   \
+    " token_scope, token_expires_at"
+
+/* The row sql reads or takes (PENDING_COLS of the row id_hash still valid at now) into o. */
+static enum st_rc one(struct st_conn *c, struct arena *a, const char *sql, const char *id_hash,
+                      int64_t now, struct oauth_pending_row *o)
 {
     memset(o, 0, sizeof(*o));
-    return st_one(c, a,
-                  "SELECT provider, subject, login, name, email, next, created_at, expires_at"
-                  " FROM oauth_pending WHERE id_hash = ? AND expires_at > ?",
-                  "si", "ssssssii", id_hash, now, &o->provider, &o->subject, &o->login, &o->name,
-                  &o->email, &o->next, &o->created_at, &o->expires_at);
+    return st_one(c, a, sql, "si", "ssssssiisssi", id_hash, now, &o->provider, &o->subject,
+                  &o->login, &o->name, &o->email, &o->next, &o->created_at, &o->expires_at,
+                  &o->token_ct, &o->refresh_ct, &o->token_scope, &o->token_expires_at);
+}
+
+enum st_rc oauth_pending_get(struct st_conn *c, struct arena *a, const char *id_hash, int64_t now,
+                             struct oauth_pending_row *out)
+{
+    return one(c, a,
+               "SELECT " PENDING_COLS " FROM oauth_pending WHERE id_hash = ? AND expires_at > ?",
+               id_hash, now, out);
 }
 
 enum st_rc oauth_pending_take(struct st_conn *c, struct arena *a, const char *id_hash, int64_t now,
-                              struct oauth_pending_row *o)
+                              struct oauth_pending_row *out)
 {
-    memset(o, 0, sizeof(*o));
-    return st_one(c, a,
-                  "DELETE FROM oauth_pending WHERE id_hash = ? AND expires_at > ?"
-                  " RETURNING token_ct, refresh_ct, token_scope, token_expires_at",
-                  "si", "sssi", id_hash, now, &o->token_ct, &o->refresh_ct, &o->token_scope,
-                  &o->token_expires_at);
+    return one(
+        c, a,
+        "DELETE FROM oauth_pending WHERE id_hash = ? AND expires_at > ? RETURNING " PENDING_COLS,
+        id_hash, now, out);
 }
 
 int64_t oauth_pending_sweep(struct st_conn *c, int64_t now)

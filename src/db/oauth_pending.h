@@ -22,12 +22,11 @@ struct oauth_pending_row {
 
 /* A new row. 0 or -1. */
 int oauth_pending_insert(struct st_conn *c, const struct oauth_pending_row *row);
-/* The row of id_hash still valid at now (its identity and next; no tokens), strings in a.
- * ST_OK, ST_NOTFOUND or an error. */
+/* The row of id_hash still valid at now, strings in a. ST_OK, ST_NOTFOUND or an error. */
 enum st_rc oauth_pending_get(struct st_conn *c, struct arena *a, const char *id_hash, int64_t now,
                              struct oauth_pending_row *out);
-/* Deletes the row of id_hash still valid at now and returns its tokens (token_ct, refresh_ct,
- * token_scope, token_expires_at). ST_OK, ST_NOTFOUND or an error. */
+/* Deletes the row of id_hash still valid at now and returns it. ST_OK, ST_NOTFOUND or an
+ * error. */
 enum st_rc oauth_pending_take(struct st_conn *c, struct arena *a, const char *id_hash, int64_t now,
                               struct oauth_pending_row *out);
 /* Deletes the rows expired at now; their number, or -1. */
