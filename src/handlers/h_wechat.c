@@ -24,51 +24,19 @@
 #include "wechat_login.h"
 #include "wechat_push.h"
 
-static const char *error_key(enum wxl_outcome o)
-{
-    switch (o) {
-    case WXO_TAKEN:
-        return "wechat.err.taken";
-    case WXO_HAS_OTHER:
-        return "wechat.err.has_other";
-    case WXO_WRONG_ACCOUNT:
-        return "wechat.err.wrong_account";
-    case WXO_MISMATCH:
-        return "wechat.err.mismatch";
-    case WXO_NOT_BOUND:
-        return "wechat.err.not_bound";
-    case WXO_DISABLED:
-        return "wechat.err.disabled";
-    case WXO_LIMITED:
-        return "wechat.err.limited";
-    case WXO_CONSUMED:
-    case WXO_NONE:
-        return "wechat.err.ticket";
-    default:
-        return "wechat.err.unavailable";
-    }
-}
-
-static int error_status(enum wxl_outcome o)
-{
-    switch (o) {
-    case WXO_TAKEN:
-    case WXO_HAS_OTHER:
-    case WXO_NOT_BOUND:
-        return 409;
-    case WXO_WRONG_ACCOUNT:
-    case WXO_MISMATCH:
-    case WXO_DISABLED:
-        return 403;
-    case WXO_LIMITED:
-        return 429;
-    case WXO_CONSUMED:
-    case WXO_NONE:
-        return 410;
-    default:
-        return 503;
-    }
-}
+/* What the page (and the poll's "refused" message) says for a ticket that went nowhere. */
+static const struct page_outcome refusals[] = {
+    {WXO_TAKEN, 409, NULL, "wechat.err.taken"},
+    {WXO_HAS_OTHER, 409, NULL, "wechat.err.has_other"},
+    {WXO_NOT_BOUND, 409, NULL, "wechat.err.not_bound"},
+    {WXO_WRONG_ACCOUNT, 403, NULL, "wechat.err.wrong_account"},
+    {WXO_MISMATCH, 403, NULL, "wechat.err.mismatch"},
+    {WXO_DISABLED, 403, NULL, "wechat.err.disabled"},
+    {WXO_LIMITED, 429, NULL, "wechat.err.limited"},
+    {WXO_CONSUMED, 410, NULL, "wechat.err.ticket"},
+    {WXO_NONE, 410, NULL, "wechat.err.ticket"},
+    {0, 0, NULL, "wechat.err.unavailable"},
+};
 
 static enum wxl_intent intent_of(struct req *r)
 {
@@ -163,9 +131,10 @@ static void render_register(struct req *r, const char *username, const char *ema
 
 static void render_error(struct req *r, enum wxl_intent intent, enum wxl_outcome o)
 {
+    const struct page_outcome *row = page_outcome_find(refusals, o);
     struct tmpl_ctx *c = wechat_ctx(r, intent);
-    tmpl_set(c, "error", page_t(r, c, error_key(o)));
-    render_state(r, error_status(o), c, "refused");
+    tmpl_set(c, "error", page_t(r, c, row->msg_key));
+    render_state(r, row->status ? row->status : 503, c, "refused");
 }
 
 static void clear_ticket(struct req *r)
@@ -273,9 +242,9 @@ void h_auth_wechat_status(struct req *r)
         return send_json(r, json_pack("{s:s}", "state", "retry"));
     default:
         clear_ticket(r);
-        return send_json(r,
-                         json_pack("{s:s, s:s}", "state", "refused", "message",
-                                   page_t(r, wechat_ctx(r, res.intent), error_key(res.outcome))));
+        return send_json(r, json_pack("{s:s, s:s}", "state", "refused", "message",
+                                      page_t(r, wechat_ctx(r, res.intent),
+                                             page_outcome_find(refusals, res.outcome)->msg_key)));
     }
 }
 
