@@ -23,8 +23,8 @@
 
 #include "account.h"
 #include "arena.h"
+#include "audit.h"
 #include "asset.h"
-#include "audit_trail.h"
 #include "closure.h"
 #include "config.h"
 #include "held_usernames.h"
@@ -169,8 +169,13 @@ static int show_fetch(struct st_conn *c, struct arena *a, int64_t id, size_t whi
         return sessions_list(c, a, id, NULL, 0, *rows, SHOW_MAX);
     case 2:
         return held_usernames_list(c, a, id, *rows, SHOW_MAX);
-    default:
-        return audit_trail_recent(c, a, id, *rows, SHOW_MAX);
+    default: {
+        struct audit_row *ev = NULL;
+        int n = 0;
+        if (audit_recent(c, a, id, SHOW_MAX, &ev, &n) != 0) return -1;
+        *rows = ev;
+        return n;
+    }
     }
 }
 

@@ -8,7 +8,6 @@
 #include "account.h"
 #include "arena.h"
 #include "audit.h"
-#include "audit_trail.h"
 #include "config.h"
 #include "held_usernames.h"
 #include "i18n.h"
@@ -25,7 +24,7 @@ static int release(struct st_conn *c, const struct account *acct, int64_t now)
     if (held_usernames_hold(c, acct->username, 0, now + cfg->username_hold, now) != 0 ||
         held_usernames_detach(c, acct->id) != 0)
         return -1;
-    if (audit_trail_detach(c, acct->id) != 0) return -1;
+    if (audit_detach(c, acct->id) != 0) return -1;
     return outbox_detach(c, acct->id);
 }
 
@@ -50,7 +49,7 @@ enum closure_rc closure_delete(struct arena *a, int64_t account_id, const char *
         if (mail_enqueue(c, a, 0, "deleted", acct.email, lang, v, now) != 0) goto fail;
     }
     audit_log(
-        c, 0, "account_deleted", ip,
+        c, 0, AUDIT_ACCOUNT_DELETED, ip,
         arena_printf(a, "id=%lld username=%s by=%s", (long long)account_id, acct.username, actor),
         now);
     if (accounts_delete(c, account_id) != 0) goto fail;
@@ -76,7 +75,8 @@ enum closure_rc closure_set_status(int64_t account_id, int disabled, const char 
     if (locked <= 0) goto fail;
     if (accounts_set_status(c, account_id, disabled, now) != 0) goto fail;
     if (disabled && (ended = sessions_end_all(c, account_id)) < 0) goto fail;
-    audit_log(c, account_id, disabled ? "account_disabled" : "account_enabled", ip, "admin", now);
+    audit_log(c, account_id, disabled ? AUDIT_ACCOUNT_DISABLED : AUDIT_ACCOUNT_ENABLED, ip,
+              "admin", now);
     if (st_commit(c) != ST_OK) return CLOSE_ERR;
     if (sessions_ended) *sessions_ended = ended;
     return CLOSE_OK;

@@ -1,10 +1,10 @@
 /* identity: see identity.h for the invariants. Unlinking locks the account's rows first
  * ({{FOR_UPDATE}}) so that two concurrent unlinks cannot both pass the last-method check.
  * Which providers count as ways in is read from the configuration at each call, so removing
- * a provider from the config takes its identities out of the count at once. */
+ * a provider from the config takes its identities out of the count at once. The rows are
+ * read and written through the table's owner (db/identities.c). */
 #include "identity.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -12,36 +12,21 @@
 #include "store.h"
 #include "wechat_api.h"
 
-#define IDENT_COLS "id, provider, subject, login, email, extra, account_id, created_at"
-
-static enum ident_rc read_one(struct st_conn *c, struct arena *a, const char *sql, const char *in,
-                              const void *a1, const char *a2, struct identity *o)
+static enum ident_rc from_st(enum st_rc rc)
 {
-    enum st_rc rc;
-    if (in[0] == 'i')
-        rc = st_one(c, a, sql, in, "isssssii", *(const int64_t *)a1, a2, &o->id, &o->provider,
-                    &o->subject, &o->login, &o->email, &o->extra, &o->account_id, &o->created_at);
-    else
-        rc = st_one(c, a, sql, in, "isssssii", (const char *)a1, a2, &o->id, &o->provider,
-                    &o->subject, &o->login, &o->email, &o->extra, &o->account_id, &o->created_at);
-    if (rc == ST_NOTFOUND) return IDENT_NOTFOUND;
-    return rc == ST_OK ? IDENT_OK : IDENT_STORE_ERR;
+    return rc == ST_OK ? IDENT_OK : rc == ST_NOTFOUND ? IDENT_NOTFOUND : IDENT_STORE_ERR;
 }
 
 enum ident_rc identity_find(struct st_conn *c, struct arena *a, const char *provider,
                             const char *subject, struct identity *out)
 {
-    return read_one(c, a,
-                    "SELECT " IDENT_COLS " FROM identities WHERE provider = ? AND subject = ?",
-                    "ss", provider, subject, out);
+    return from_st(identities_find(c, a, provider, subject, out));
 }
 
 enum ident_rc identity_of(struct st_conn *c, struct arena *a, int64_t account_id,
                           const char *provider, struct identity *out)
 {
-    return read_one(c, a,
-                    "SELECT " IDENT_COLS " FROM identities WHERE account_id = ? AND provider = ?",
-                    "is", &account_id, provider, out);
+    return from_st(identities_of(c, a, account_id, provider, out));
 }
 
 enum ident_rc identity_link(struct st_conn *c, int64_t account_id, const char *provider,
@@ -49,21 +34,14 @@ enum ident_rc identity_link(struct st_conn *c, int64_t account_id, const char *p
                             const char *extra, int64_t now)
 {
     int64_t other = 0;
-    enum st_rc rc =
-        st_one(c, NULL, "SELECT account_id FROM identities WHERE provider = ? AND subject = ?",
-               "ss", "i", provider, subject, &other);
+    enum st_rc rc = identities_owner(c, provider, subject, &other);
     if (rc == ST_OK) return other == account_id ? IDENT_OK : IDENT_TAKEN;
     if (rc != ST_NOTFOUND) return IDENT_STORE_ERR;
-    rc = st_exec(c,
-                 "INSERT INTO identities (provider, subject, login, email, extra, account_id,"
-                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 "sssssiii", provider, subject, login, email, extra, account_id, now, now);
+    rc = identities_insert(c, account_id, provider, subject, login, email, extra, now);
     if (rc == ST_CONFLICT) {
         /* lost a race, or the account has this provider already: say which */
-        rc = st_one(c, NULL, "SELECT account_id FROM identities WHERE provider = ? AND subject = ?",
-                    "ss", "i", provider, subject, &other);
-        if (rc == ST_OK && other != account_id) return IDENT_TAKEN;
-        return IDENT_PROVIDER_TAKEN;
+        rc = identities_owner(c, provider, subject, &other);
+        return rc == ST_OK && other != account_id ? IDENT_TAKEN : IDENT_PROVIDER_TAKEN;
     }
     return rc == ST_OK ? IDENT_OK : IDENT_STORE_ERR;
 }
@@ -71,11 +49,7 @@ enum ident_rc identity_link(struct st_conn *c, int64_t account_id, const char *p
 enum ident_rc identity_touch(struct st_conn *c, int64_t id, const char *login, const char *email,
                              const char *extra, int64_t now)
 {
-    enum st_rc rc = st_exec(c,
-                            "UPDATE identities SET login = ?, email = ?,"
-                            " extra = COALESCE(?, extra), updated_at = ? WHERE id = ?",
-                            "sssii", login, email, extra, now, id);
-    return rc == ST_OK ? IDENT_OK : IDENT_STORE_ERR;
+    return identities_touch(c, id, login, email, extra, now) == 0 ? IDENT_OK : IDENT_STORE_ERR;
 }
 
 int identity_provider_usable(const char *provider)
@@ -85,22 +59,25 @@ int identity_provider_usable(const char *provider)
     return oauth2_provider_enabled(provider);
 }
 
+struct counting {
+    int usable;         /* count the usable (1) or the unusable (0) ones */
+    const char *except; /* NULL: none */
+    int n;
+};
+
+static void count_one(void *ctx, const char *p)
+{
+    struct counting *k = ctx;
+    if (k->except && p && !strcmp(p, k->except)) return;
+    if (!identity_provider_usable(p) == !k->usable) k->n++;
+}
+
 /* The account's identities other than at except (NULL: all) whose provider is usable now
  * (usable 1) or not (usable 0); -1 on error. */
 static int count_identities(struct st_conn *c, int64_t account_id, int usable, const char *except)
 {
-    struct st_stmt *s = st_prepare(c, "SELECT provider FROM identities WHERE account_id = ?");
-    if (!s) return -1;
-    st_bind_int(s, 1, account_id);
-    int n = 0;
-    enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW) {
-        const char *p = st_col_text(s, 0);
-        if (except && p && !strcmp(p, except)) continue;
-        if (!identity_provider_usable(p) == !usable) n++;
-    }
-    st_done(s);
-    return rc == ST_DONE ? n : -1;
+    struct counting k = {usable, except, 0};
+    return identities_each_provider(c, account_id, count_one, &k) == 0 ? k.n : -1;
 }
 
 /* The password (0 or 1) plus the usable identities other than at except; -1 on error. */
@@ -137,9 +114,7 @@ enum ident_rc identity_unlink(struct st_conn *c, int64_t account_id, const char 
     int left = methods_except(c, account_id, provider); /* the usable ways after the unlink */
     if (left < 0) goto fail;
     int64_t has = 0;
-    if (st_one(c, NULL, "SELECT COUNT(*) FROM identities WHERE account_id = ? AND provider = ?",
-               "is", "i", account_id, provider, &has) != ST_OK)
-        goto fail;
+    if (identities_count(c, account_id, provider, &has) != 0) goto fail;
     if (!has) {
         out = IDENT_NOTFOUND;
         goto fail;
@@ -148,9 +123,7 @@ enum ident_rc identity_unlink(struct st_conn *c, int64_t account_id, const char 
         out = IDENT_LAST_METHOD;
         goto fail;
     }
-    if (st_exec(c, "DELETE FROM identities WHERE account_id = ? AND provider = ?", "is", account_id,
-                provider) != ST_OK)
-        goto fail;
+    if (identities_delete(c, account_id, provider) != 0) goto fail;
     if (st_commit(c) != ST_OK) return IDENT_STORE_ERR;
     return IDENT_OK;
 fail:
@@ -161,32 +134,5 @@ fail:
 int identity_list(struct st_conn *c, struct arena *a, int64_t account_id, struct identity **out,
                   int *n)
 {
-    struct st_stmt *s = st_prepare(
-        c, "SELECT " IDENT_COLS " FROM identities WHERE account_id = ? ORDER BY created_at, id");
-    if (!s) return -1;
-    st_bind_int(s, 1, account_id);
-    int cap = 8, k = 0;
-    struct identity *v = arena_alloc(a, sizeof(*v) * (size_t)cap);
-    enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW) {
-        if (k == cap) {
-            struct identity *nv = arena_alloc(a, sizeof(*nv) * (size_t)(cap *= 2));
-            memcpy(nv, v, sizeof(*v) * (size_t)k);
-            v = nv;
-        }
-        struct identity *o = &v[k++];
-        o->id = st_col_int(s, 0);
-        o->provider = arena_strdup(a, st_col_text(s, 1));
-        o->subject = arena_strdup(a, st_col_text(s, 2));
-        o->login = arena_strdup(a, st_col_text(s, 3));
-        o->email = arena_strdup(a, st_col_text(s, 4));
-        o->extra = arena_strdup(a, st_col_text(s, 5));
-        o->account_id = st_col_int(s, 6);
-        o->created_at = st_col_int(s, 7);
-    }
-    st_done(s);
-    if (rc != ST_DONE) return -1;
-    *out = v;
-    *n = k;
-    return 0;
+    return identities_list(c, a, account_id, out, n);
 }

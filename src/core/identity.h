@@ -16,19 +16,9 @@
 
 #include <stdint.h>
 
-struct arena;
-struct st_conn;
+#include "identities.h" /* struct identity */
 
-struct identity {
-    int64_t id;
-    char *provider; /* "github", "bitbucket", "coding", "wechat" */
-    char *subject;  /* the provider's stable id */
-    char *login;    /* shown to the user; may be NULL */
-    char *email;    /* as the provider reported it; may be NULL */
-    char *extra;    /* provider-specific JSON; may be NULL */
-    int64_t account_id;
-    int64_t created_at;
-};
+struct arena;
 
 enum ident_rc {
     IDENT_OK,

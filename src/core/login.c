@@ -42,7 +42,7 @@ static enum login_rc fail(struct st_conn *c, const char *ipk, const char *idk, i
 {
     ratelimit_hit(c, ipk, &fail_rate, now);
     ratelimit_hit(c, idk, &fail_rate, now);
-    if (acct) audit_log(c, acct, "login_failed", ip, NULL, now);
+    if (acct) audit_log(c, acct, AUDIT_LOGIN_FAILED, ip, NULL, now);
     out->want_captcha = failures(c, ipk, now) >= cfg->login_captcha_after ||
                         failures(c, idk, now) >= cfg->login_captcha_after;
     return rc;
@@ -87,7 +87,7 @@ enum login_rc login_run(struct arena *a, const struct login_in *in, struct login
     if (pr == PWR_BUSY || pr == PWR_ERR) return LOGIN_BUSY;
     if (pr != PWR_OK) return fail(c, ipk, idk, acct.id, in->ip, now, out, LOGIN_BAD);
     if (acct.status != 0) {
-        audit_log(c, acct.id, "login_refused_disabled", in->ip, NULL, now);
+        audit_log(c, acct.id, AUDIT_LOGIN_REFUSED_DISABLED, in->ip, NULL, now);
         return LOGIN_DISABLED;
     }
     if (rehash) {
@@ -95,7 +95,7 @@ enum login_rc login_run(struct arena *a, const struct login_in *in, struct login
         if (password_hash(pw, h) == PWR_OK) account_set_password_hash(c, acct.id, h, now);
     }
     if (fid > 0) ratelimit_reset(c, idk);
-    audit_log(c, acct.id, "login", in->ip, "password", now);
+    audit_log(c, acct.id, AUDIT_LOGIN, in->ip, "password", now);
     out->account_id = acct.id;
     return LOGIN_OK;
 }

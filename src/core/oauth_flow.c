@@ -18,9 +18,13 @@
 #include "log.h"
 #include "mail.h"
 #include "oauth2.h"
+#include "oauth_pending.h"
+#include "oauth_states.h"
 #include "password.h"
 #include "provider_token.h"
 #include "ratelimit.h"
+#include "registration.h"
+#include "resolver.h"
 #include "store.h"
 #include "text.h"
 #include "token.h"
@@ -82,14 +86,18 @@ enum oauth_start_rc oauth_flow_start(struct arena *a, const struct oauth_start_i
     token_new(verifier); /* 43 base64url characters: a valid RFC 7636 code_verifier */
     token_hash(state, sh);
     token_hash(browser, bh);
-    enum st_rc rc =
-        st_exec(c,
-                "INSERT INTO oauth_states (state_hash, browser_hash, provider, intent,"
-                " account_id, verifier, next, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                "ssssissii", sh, bh, p->name, oauth_intent_name(in->intent), in->account_id,
-                p->pkce ? verifier : NULL, in->next, now, now + OAUTH_STATE_TTL);
-    if (rc != ST_OK) return OSTART_ERR;
+    struct oauth_state_row row = {
+        .state_hash = sh,
+        .browser_hash = bh,
+        .provider = (char *)p->name,
+        .intent = (char *)oauth_intent_name(in->intent),
+        .verifier = p->pkce ? verifier : NULL,
+        .next = (char *)in->next,
+        .account_id = in->account_id,
+        .created_at = now,
+        .expires_at = now + OAUTH_STATE_TTL,
+    };
+    if (oauth_states_insert(c, &row) != 0) return OSTART_ERR;
     out->url = oauth2_authorize_url(a, p, oauth2_redirect_uri(a, cfg->origin, p->name), state,
                                     p->pkce ? verifier : NULL);
     out->browser = browser;
@@ -99,24 +107,15 @@ enum oauth_start_rc oauth_flow_start(struct arena *a, const struct oauth_start_i
 
 /* ---- callback ---- */
 
-struct state_row {
-    char *browser_hash, *provider, *intent, *verifier, *next;
-    int64_t account_id, expires_at;
-};
-
 /* Takes (deletes) the state row of state and checks it belongs to this browser and
  * provider and is still young. 1 valid, 0 not, -1 store error. */
 static int state_take(struct st_conn *c, struct arena *a, const struct oauth_callback_in *in,
-                      struct state_row *row, int64_t now)
+                      struct oauth_state_row *row, int64_t now)
 {
     if (!token_wellformed(in->state)) return 0;
     char sh[TOKEN_HASH_LEN + 1], bh[TOKEN_HASH_LEN + 1];
     token_hash(in->state, sh);
-    enum st_rc rc = st_one(c, a,
-                           "DELETE FROM oauth_states WHERE state_hash = ? RETURNING browser_hash,"
-                           " provider, intent, account_id, verifier, next, expires_at",
-                           "s", "sssissi", sh, &row->browser_hash, &row->provider, &row->intent,
-                           &row->account_id, &row->verifier, &row->next, &row->expires_at);
+    enum st_rc rc = oauth_states_take(c, a, sh, row);
     if (rc == ST_NOTFOUND) return 0;
     if (rc != ST_OK) return -1;
     if (!token_wellformed(in->browser)) return 0;
@@ -162,80 +161,68 @@ static enum oauth_outcome pending_create(struct st_conn *c, struct arena *a,
     struct pt_plain plain = plain_of(&res->token, now);
     struct pt_sealed s;
     if (provider_token_seal(a, p->name, u->id, &plain, &s) != 0) memset(&s, 0, sizeof(s));
-    if (st_exec(c,
-                "INSERT INTO oauth_pending (id_hash, provider, subject, login, name, email, next,"
-                " created_at, expires_at, token_ct, refresh_ct, token_scope, token_expires_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                "sssssssiisssi", h, p->name, u->id, u->login, u->name, email, out->next, now,
-                now + OAUTH_PENDING_TTL, s.access_ct, s.refresh_ct, s.scope, s.expires_at) != ST_OK)
-        return OAUTH_STORE_ERR;
+    struct oauth_pending_row row = {
+        .id_hash = h,
+        .provider = (char *)p->name,
+        .subject = u->id,
+        .login = u->login,
+        .name = u->name,
+        .email = (char *)email,
+        .next = (char *)out->next,
+        .created_at = now,
+        .expires_at = now + OAUTH_PENDING_TTL,
+        .token_ct = (char *)s.access_ct,
+        .refresh_ct = (char *)s.refresh_ct,
+        .token_scope = (char *)s.scope,
+        .token_expires_at = s.expires_at,
+    };
+    if (oauth_pending_insert(c, &row) != 0) return OAUTH_STORE_ERR;
     out->pending = tok;
     return OAUTH_COMPLETE;
 }
 
-static enum oauth_outcome do_signin(struct st_conn *c, struct arena *a,
-                                    const struct oauth2_provider *p,
-                                    const struct oauth2_result *res,
-                                    const struct oauth_callback_in *in,
-                                    struct oauth_callback_out *out, int64_t now)
+/* The callback's outcome for each of the resolver's (RESOLVED_SIGNUP: a pending sign-up). */
+static const enum oauth_outcome from_resolved[] = {
+    [RESOLVED_SIGNIN] = OAUTH_SIGNED_IN,
+    [RESOLVED_SIGNUP] = OAUTH_COMPLETE,
+    [RESOLVED_BOUND] = OAUTH_BOUND,
+    [RESOLVED_ALREADY] = OAUTH_ALREADY,
+    [RESOLVED_REAUTHED] = OAUTH_REAUTHED,
+    [RESOLVE_EMAIL_TAKEN] = OAUTH_EMAIL_TAKEN,
+    [RESOLVE_TAKEN] = OAUTH_TAKEN,
+    [RESOLVE_PROVIDER_TAKEN] = OAUTH_PROVIDER_TAKEN,
+    [RESOLVE_MISMATCH] = OAUTH_REAUTH_MISMATCH,
+    [RESOLVE_DISABLED] = OAUTH_DISABLED,
+    [RESOLVE_ERR] = OAUTH_STORE_ERR,
+};
+
+/* The provider's user for the intent (resolver.h); an unknown one signing in gets a pending
+ * sign-up. */
+static enum oauth_outcome resolve(struct st_conn *c, struct arena *a,
+                                  const struct oauth2_provider *p, const struct oauth2_result *res,
+                                  const struct oauth_callback_in *in,
+                                  struct oauth_callback_out *out, int64_t now)
 {
     const struct oauth2_user *u = &res->user;
     const char *norm = NULL, *email = clean_email(a, u->email, &norm);
-    struct identity id;
-    enum ident_rc ir = identity_find(c, a, p->name, u->id, &id);
-    if (ir == IDENT_NOTFOUND) {
-        int taken = email ? account_email_verified_elsewhere(c, norm, 0) : 0;
-        if (taken < 0) return OAUTH_STORE_ERR;
-        if (taken) {
-            out->email = email;
-            return OAUTH_EMAIL_TAKEN;
-        }
-        return pending_create(c, a, p, res, email, out, now);
-    }
-    if (ir != IDENT_OK) return OAUTH_STORE_ERR;
-    struct account acct;
-    if (account_by_id(c, a, id.account_id, &acct) != ACCT_OK) return OAUTH_STORE_ERR;
-    if (acct.status != 0) return OAUTH_DISABLED;
-    identity_touch(c, id.id, u->login, email, NULL, now);
-    audit_log(c, acct.id, "signin", in->ip, p->name, now);
-    out->account_id = acct.id;
-    return OAUTH_SIGNED_IN;
-}
-
-static enum oauth_outcome do_bind(struct st_conn *c, struct arena *a,
-                                  const struct oauth2_provider *p, const struct oauth2_user *u,
-                                  const struct oauth_callback_in *in, int64_t now)
-{
-    struct identity id;
-    enum ident_rc ir = identity_find(c, a, p->name, u->id, &id);
-    if (ir == IDENT_OK) return id.account_id == in->session_account ? OAUTH_ALREADY : OAUTH_TAKEN;
-    if (ir != IDENT_NOTFOUND) return OAUTH_STORE_ERR;
-    const char *email = clean_email(a, u->email, NULL);
-    switch (identity_link(c, in->session_account, p->name, u->id, u->login, email, NULL, now)) {
-    case IDENT_OK:
-        break;
-    case IDENT_TAKEN:
-        return OAUTH_TAKEN;
-    case IDENT_PROVIDER_TAKEN:
-        return OAUTH_PROVIDER_TAKEN;
-    default:
-        return OAUTH_STORE_ERR;
-    }
-    audit_log(c, in->session_account, "identity_linked", in->ip, p->name, now);
-    return OAUTH_BOUND;
-}
-
-static enum oauth_outcome do_reauth(struct st_conn *c, struct arena *a,
-                                    const struct oauth2_provider *p, const struct oauth2_user *u,
-                                    const struct oauth_callback_in *in, int64_t now)
-{
-    struct identity id;
-    enum ident_rc ir = identity_find(c, a, p->name, u->id, &id);
-    if (ir == IDENT_NOTFOUND || (ir == IDENT_OK && id.account_id != in->session_account))
-        return OAUTH_REAUTH_MISMATCH;
-    if (ir != IDENT_OK) return OAUTH_STORE_ERR;
-    audit_log(c, in->session_account, "reauth", in->ip, p->name, now);
-    return OAUTH_REAUTHED;
+    struct resolve_in rin = {
+        .provider = p->name,
+        .intent = out->intent == OAUTH_INTENT_BIND     ? RESOLVE_BIND
+                  : out->intent == OAUTH_INTENT_REAUTH ? RESOLVE_REAUTH
+                                                       : RESOLVE_SIGNIN,
+        .account_id = in->session_account,
+        .subject = u->id,
+        .login = u->login,
+        .email = email,
+        .email_norm = norm,
+        .ip = in->ip,
+    };
+    struct resolve_out rout;
+    enum resolve_outcome ro = resolver_run(c, a, &rin, now, &rout);
+    if (ro == RESOLVED_SIGNUP) return pending_create(c, a, p, res, email, out, now);
+    if (ro == RESOLVE_EMAIL_TAKEN) out->email = email;
+    if (ro == RESOLVED_SIGNIN) out->account_id = rout.account_id;
+    return from_resolved[ro];
 }
 
 /* Keeps the provider's tokens for the account the callback signed in, bound or
@@ -262,8 +249,8 @@ static void keep_token(struct st_conn *c, struct arena *a, const struct oauth2_p
 static enum oauth_outcome callback_run(struct st_conn *c, struct arena *a,
                                        const struct oauth2_provider *p,
                                        const struct oauth_callback_in *in,
-                                       const struct state_row *st, struct oauth_callback_out *out,
-                                       int64_t now)
+                                       const struct oauth_state_row *st,
+                                       struct oauth_callback_out *out, int64_t now)
 {
     if (out->intent != OAUTH_INTENT_SIGNIN &&
         (!in->session_account || in->session_account != st->account_id))
@@ -276,18 +263,7 @@ static enum oauth_outcome callback_run(struct st_conn *c, struct arena *a,
                         clock_mono_us() + timeout * 1000000, &res);
     if (rc != OAUTH2_OK) return from_rc(rc);
     out->login = res.user.login;
-    enum oauth_outcome o;
-    switch (out->intent) {
-    case OAUTH_INTENT_BIND:
-        o = do_bind(c, a, p, &res.user, in, now);
-        break;
-    case OAUTH_INTENT_REAUTH:
-        o = do_reauth(c, a, p, &res.user, in, now);
-        break;
-    default:
-        o = do_signin(c, a, p, &res, in, out, now);
-        break;
-    }
+    enum oauth_outcome o = resolve(c, a, p, &res, in, out, now);
     keep_token(c, a, p, &res, o == OAUTH_SIGNED_IN ? out->account_id : in->session_account, o, now);
     return o;
 }
@@ -313,7 +289,7 @@ void oauth_flow_callback(struct arena *a, const struct oauth_callback_in *in,
     }
     struct st_conn *c = st_get();
     int64_t now = time(NULL);
-    struct state_row st;
+    struct oauth_state_row st;
     memset(&st, 0, sizeof(st));
     int valid = c ? state_take(c, a, in, &st, now) : -1;
     if (valid > 0) {
@@ -389,22 +365,17 @@ static int pending_read(struct st_conn *c, struct arena *a, const char *token,
     if (!token_wellformed(token)) return 0;
     char h[TOKEN_HASH_LEN + 1];
     token_hash(token, h);
-    char *provider = NULL, *subject = NULL, *login = NULL, *name = NULL, *email = NULL;
-    char *next = NULL;
-    enum st_rc rc =
-        st_one(c, a,
-               "SELECT provider, subject, login, name, email, next FROM oauth_pending"
-               " WHERE id_hash = ? AND expires_at > ?",
-               "si", "ssssss", h, now, &provider, &subject, &login, &name, &email, &next);
+    struct oauth_pending_row row;
+    enum st_rc rc = oauth_pending_get(c, a, h, now, &row);
     if (rc == ST_NOTFOUND) return 0;
     if (rc != ST_OK) return -1;
-    out->provider = provider;
-    out->label = oauth2_provider_label(provider);
-    out->subject = subject;
-    out->login = login;
-    out->name = name;
-    out->email = email;
-    out->next = next;
+    out->provider = row.provider;
+    out->label = oauth2_provider_label(row.provider);
+    out->subject = row.subject;
+    out->login = row.login;
+    out->name = row.name;
+    out->email = row.email;
+    out->next = row.next;
     return 1;
 }
 
@@ -419,120 +390,83 @@ int oauth_flow_pending(struct arena *a, const char *token, struct oauth_pending 
     return out->suggestion ? 1 : -1;
 }
 
-static int has_errors(const struct oauth_register_out *o)
-{
-    for (int i = 0; i < OF_COUNT; i++)
-        if (o->errors[i]) return 1;
-    return 0;
-}
+/* The pending sign-up being registered: registration_create's claim and extras. */
+struct reg_claim {
+    const char *token; /* OAUTH_PENDING_COOKIE */
+    const struct oauth_pending *pd;
+    struct pt_sealed tok; /* the provider's tokens, taken with the row */
+    int64_t now;
+};
 
-static void reg_fail(struct oauth_register_out *out, int status, const char *key)
+/* Takes the pending row inside the transaction (invariant 3: a rollback leaves it). */
+static enum reg_outcome reg_take(struct st_conn *c, struct arena *a, void *ctx)
 {
-    out->status = status;
-    out->error = key;
-}
-
-/* Field rules and the taken checks outside the transaction (it checks again). */
-static int reg_check(struct st_conn *c, struct arena *a, const struct oauth_register_in *in,
-                     struct oauth_register_out *out, const char **user, const char **email,
-                     const char **norm)
-{
-    enum name_rc nr = account_username_normalize(a, in->username, user);
-    if (nr != NAME_OK) out->errors[OF_USERNAME] = account_name_error(nr);
-    enum email_rc er = account_email_normalize(a, in->email, email, norm);
-    if (er != EMAIL_OK) out->errors[OF_EMAIL] = account_email_error(er);
-    if (!in->terms) out->errors[OF_TERMS] = "signup.err.terms";
-    if (has_errors(out)) return 0;
-    int taken = account_username_exists(c, *user);
-    if (taken < 0) return -1;
-    if (taken) out->errors[OF_USERNAME] = "signup.err.username_taken";
-    taken = account_email_verified_elsewhere(c, *norm, 0);
-    if (taken < 0) return -1;
-    if (taken) out->errors[OF_EMAIL] = "oauth.err.email_taken";
-    return !has_errors(out);
-}
-
-/* The transaction: pending row, account, verified flag or mail, identity, audit. */
-static void reg_write(struct st_conn *c, struct arena *a, const struct oauth_register_in *in,
-                      const struct oauth_pending *pd, const char *user, const char *email,
-                      const char *norm, struct oauth_register_out *out, int64_t now)
-{
+    struct reg_claim *k = ctx;
     char h[TOKEN_HASH_LEN + 1];
-    token_hash(in->pending, h);
-    struct pt_sealed tok;
-    memset(&tok, 0, sizeof(tok));
-    if (st_begin(c) != ST_OK) return reg_fail(out, 503, "error.unavailable");
-    enum st_rc rc =
-        st_one(c, a,
-               "DELETE FROM oauth_pending WHERE id_hash = ? AND expires_at > ?"
-               " RETURNING token_ct, refresh_ct, token_scope, token_expires_at",
-               "si", "sssi", h, now, &tok.access_ct, &tok.refresh_ct, &tok.scope, &tok.expires_at);
-    if (rc == ST_NOTFOUND) {
-        reg_fail(out, 410, "oauth.err.pending_gone");
-        goto fail;
-    }
-    if (rc != ST_OK) goto fail;
-    enum acct_rc ar = account_insert(c, user, email, norm, 0, NULL, now, &out->account_id);
-    if (ar == ACCT_USERNAME_TAKEN) out->errors[OF_USERNAME] = "signup.err.username_taken";
-    if (ar == ACCT_EMAIL_TAKEN) out->errors[OF_EMAIL] = "oauth.err.email_taken";
-    if (ar != ACCT_OK) goto fail;
-    const char *pnorm = NULL;
-    out->verified = clean_email(a, pd->email, &pnorm) && !strcmp(pnorm, norm);
-    if (out->verified) {
-        ar = account_verify_email(c, out->account_id, norm, now);
-        if (ar == ACCT_EMAIL_TAKEN) out->errors[OF_EMAIL] = "oauth.err.email_taken";
-        if (ar != ACCT_OK) goto fail;
-    } else if (verify_send(c, a, out->account_id, email, in->lang, now) != 0) {
-        goto fail;
-    }
-    switch (identity_link(c, out->account_id, pd->provider, pd->subject, pd->login, pd->email, NULL,
-                          now)) {
-    case IDENT_OK:
-        break;
-    case IDENT_TAKEN:
-        reg_fail(out, 409, "oauth.err.taken_meanwhile");
-        goto fail;
-    default:
-        goto fail;
-    }
-    if (tok.access_ct &&
-        provider_token_put(c, out->account_id, pd->provider, pd->subject, &tok, NULL, now) < 0)
-        goto fail;
-    audit_log(c, out->account_id, "signup", in->ip, pd->provider, now);
-    if (st_commit(c) != ST_OK) goto fail;
-    if (!out->verified) mail_kick();
-    out->status = 200;
-    out->next = pd->next;
-    log_info("oauth: account %lld created with %s", (long long)out->account_id, pd->provider);
-    return;
-fail:
-    st_rollback(c);
-    out->account_id = 0;
-    out->verified = 0;
-    if (!out->error && !has_errors(out)) reg_fail(out, 503, "error.unavailable");
+    token_hash(k->token, h);
+    struct oauth_pending_row row;
+    enum st_rc rc = oauth_pending_take(c, a, h, k->now, &row);
+    if (rc == ST_NOTFOUND) return REG_GONE;
+    if (rc != ST_OK) return REG_STORE_ERR;
+    k->tok =
+        (struct pt_sealed){row.token_ct, row.refresh_ct, row.token_scope, row.token_expires_at};
+    return REG_OK;
 }
 
-void oauth_flow_register(struct arena *a, const struct oauth_register_in *in,
-                         struct oauth_register_out *out)
+/* Moves the provider's tokens to the new account (invariant 5). */
+static enum reg_outcome reg_tokens(struct st_conn *c, struct arena *a, int64_t account_id,
+                                   void *ctx)
+{
+    (void)a;
+    struct reg_claim *k = ctx;
+    if (!k->tok.access_ct) return REG_OK;
+    return provider_token_put(c, account_id, k->pd->provider, k->pd->subject, &k->tok, NULL,
+                              k->now) < 0
+               ? REG_STORE_ERR
+               : REG_OK;
+}
+
+enum reg_outcome oauth_flow_register(struct arena *a, const struct oauth_register_in *in,
+                                     struct oauth_register_out *out)
 {
     memset(out, 0, sizeof(*out));
-    out->status = 400;
     int64_t now = time(NULL);
     struct st_conn *c = st_get();
-    if (!c) return reg_fail(out, 503, "error.unavailable");
-    enum rl_rc rl =
-        ratelimit_hit(c, arena_printf(a, "signup:ip:%s", in->ip), &cfg->limit_signup_ip, now);
-    if (rl == RL_ERR) return reg_fail(out, 503, "error.unavailable");
-    if (rl == RL_DENY) return reg_fail(out, 429, "signup.err.rate");
+    if (!c) return REG_STORE_ERR;
+    enum reg_outcome o = registration_limit(c, a, in->ip, now);
+    if (o != REG_OK) return o;
     struct oauth_pending pd;
     int have = pending_read(c, a, in->pending, &pd, now);
-    if (have < 0) return reg_fail(out, 503, "error.unavailable");
-    if (!have) return reg_fail(out, 410, "oauth.err.pending_gone");
-    const char *user = NULL, *email = NULL, *norm = NULL;
-    int ok = reg_check(c, a, in, out, &user, &email, &norm);
-    if (ok < 0) return reg_fail(out, 503, "error.unavailable");
-    if (!ok) return;
-    reg_write(c, a, in, &pd, user, email, norm, out, now);
+    if (have <= 0) return have < 0 ? REG_STORE_ERR : REG_GONE;
+    struct reg_fields f = {
+        .username = in->username,
+        .email = in->email,
+        .terms = in->terms,
+        .email_taken_key = "oauth.err.email_taken",
+    };
+    struct reg_form form;
+    o = registration_check(c, a, &f, &form, out->errors);
+    if (o != REG_OK) return o;
+    const char *pnorm = NULL;
+    out->verified = clean_email(a, pd.email, &pnorm) && !strcmp(pnorm, form.email_norm);
+    struct reg_identity id = {pd.provider, pd.subject, pd.login, pd.email, NULL};
+    struct reg_claim k = {.token = in->pending, .pd = &pd, .now = now};
+    struct reg_new n = {
+        .form = &form,
+        .email_verified = out->verified,
+        .identity = &id,
+        .email_taken_key = f.email_taken_key,
+        .ip = in->ip,
+        .lang = in->lang,
+        .audit_detail = pd.provider,
+        .claim = reg_take,
+        .extras = reg_tokens,
+        .ctx = &k,
+    };
+    o = registration_create(c, a, &n, out->errors, &out->account_id);
+    if (o != REG_OK) out->verified = 0;
+    out->next = pd.next;
+    return o;
 }
 
 /* ---- linked accounts ---- */
@@ -670,6 +604,6 @@ enum oauth_unbind_rc oauth_flow_unbind(struct arena *a, const struct oauth_unbin
     default:
         return OUNBIND_ERR;
     }
-    audit_log(c, in->account_id, "identity_unlinked", in->ip, in->provider, now);
+    audit_log(c, in->account_id, AUDIT_IDENTITY_UNLINKED, in->ip, in->provider, now);
     return OUNBIND_OK;
 }

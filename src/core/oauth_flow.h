@@ -37,6 +37,8 @@
 
 #include <stdint.h>
 
+#include "registration.h"
+
 struct arena;
 struct identity;
 
@@ -134,8 +136,6 @@ struct oauth_pending {
  * -1 on a store error. */
 int oauth_flow_pending(struct arena *a, const char *token, struct oauth_pending *out);
 
-enum oauth_field { OF_USERNAME, OF_EMAIL, OF_TERMS, OF_COUNT };
-
 struct oauth_register_in {
     const char *pending; /* OAUTH_PENDING_COOKIE */
     const char *username, *email;
@@ -144,17 +144,17 @@ struct oauth_register_in {
 };
 
 struct oauth_register_out {
-    int status;                   /* 200 created, 400 field errors, 409 identity taken
-                                     meanwhile, 410 no pending sign-up, 429, 503 */
-    const char *errors[OF_COUNT]; /* catalog key per field */
-    const char *error;            /* form-level catalog key */
+    reg_errors errors; /* catalog key per field (RF_*) */
     int64_t account_id;
     int verified; /* the provider's address was kept (no mail) */
     const char *next;
 };
 
-void oauth_flow_register(struct arena *a, const struct oauth_register_in *in,
-                         struct oauth_register_out *out);
+/* Registers the pending sign-up (registration.h): REG_OK (created: signed in next),
+ * REG_INVALID (out->errors), REG_LIMITED, REG_GONE (no pending sign-up: used, expired,
+ * unknown), REG_TAKEN (the identity was registered meanwhile) or REG_STORE_ERR. */
+enum reg_outcome oauth_flow_register(struct arena *a, const struct oauth_register_in *in,
+                                     struct oauth_register_out *out);
 
 /* A username for login: NFKC + case folded, runs of other characters turned into one '-',
  * at most 26 characters, "user" when nothing is left; then the first of base, base-2, base-3

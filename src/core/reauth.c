@@ -37,10 +37,10 @@ enum reauth_rc reauth_password(struct arena *a, int64_t account_id, const char *
     if (pr != PWR_OK) {
         const struct rate count_all = {1000000, cfg->limit_login_account.window};
         ratelimit_hit(c, key, &count_all, now);
-        audit_log(c, account_id, "reauth_failed", ip, NULL, now);
+        audit_log(c, account_id, AUDIT_REAUTH_FAILED, ip, NULL, now);
         return REAUTH_BAD;
     }
-    audit_log(c, account_id, "reauth", ip, "password", now);
+    audit_log(c, account_id, AUDIT_REAUTH, ip, "password", now);
     return REAUTH_OK;
 }
 

@@ -43,7 +43,7 @@ static int send_link(struct st_conn *c, struct arena *a, const struct account *a
     if (mail_enqueue(c, a, acct->id, "reset", acct->email, lang,
                      mail_vars(a, lang, link, acct->username), now) != 0)
         goto fail;
-    audit_log(c, acct->id, "reset_requested", ip, NULL, now);
+    audit_log(c, acct->id, AUDIT_RESET_REQUESTED, ip, NULL, now);
     return st_commit(c) == ST_OK ? 0 : -1;
 fail:
     st_rollback(c);
@@ -70,7 +70,7 @@ static int send_nothing(struct st_conn *c, struct arena *a, const char *to, cons
     if (!m.subject || !m.text || !m.html) return -1;
     mime_compose(a, &m); /* an address that does not parse fails here, as it would below */
     if (st_begin(c) != ST_OK) return -1;
-    audit_log(c, 0, "reset_requested", ip, "no mail", now);
+    audit_log(c, 0, AUDIT_RESET_REQUESTED, ip, "no mail", now);
     /* two more writes that leave nothing behind, as the token and the outbox row would */
     const struct rate any = {1000000, 60};
     const char *key = arena_printf(a, "reset:nomail:%.16s", h);
@@ -200,7 +200,7 @@ static enum reset_rc complete_tx(struct st_conn *c, struct arena *a, const char 
         if (ar != ACCT_OK) return RESET_ERR;
     }
     if (sessions_end_all(c, id) < 0 || tokens_use_all(c, id, "reset", now) != 0) return RESET_ERR;
-    audit_log(c, id, "password_reset", ip, NULL, now);
+    audit_log(c, id, AUDIT_PASSWORD_RESET, ip, NULL, now);
     struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
     tmpl_set(v, "username", acct.username);
     tmpl_set(v, "link", arena_printf(a, "%s/password/forgot", cfg->origin));

@@ -9,12 +9,12 @@
 #include "account.h"
 #include "arena.h"
 #include "audit.h"
-#include "audit_trail.h"
 #include "closure.h"
 #include "config.h"
 #include "held_usernames.h"
 #include "i18n.h"
 #include "identity.h"
+#include "identities.h"
 #include "log.h"
 #include "mail.h"
 #include "password.h"
@@ -97,7 +97,7 @@ enum set_rc settings_username(struct arena *a, const struct set_who *w, const ch
     if (account_by_id(c, a, w->account_id, &acct) != ACCT_OK) goto fail;
     out = rename_tx(c, w, acct.username, name, now, err);
     if (out != SET_OK) goto fail;
-    audit_log(c, w->account_id, "username_changed", w->ip,
+    audit_log(c, w->account_id, AUDIT_USERNAME_CHANGED, w->ip,
               arena_printf(a, "%s -> %s", acct.username, name), now);
     if (st_commit(c) != ST_OK) return SET_ERR;
     const struct rate day = {SETTINGS_RENAMES_PER_DAY, 86400};
@@ -158,7 +158,7 @@ enum set_rc settings_email_request(struct arena *a, const struct set_who *w, con
     if (rl == RL_DENY) return SET_LIMITED;
     if (st_begin(c) != ST_OK) return SET_ERR;
     if (email_mails(c, a, w, &acct, display, now) != 0) goto fail;
-    audit_log(c, w->account_id, "email_change_requested", w->ip, display, now);
+    audit_log(c, w->account_id, AUDIT_EMAIL_CHANGE_REQUESTED, w->ip, display, now);
     if (st_commit(c) != ST_OK) return SET_ERR;
     mail_kick();
     return SET_OK;
@@ -216,7 +216,7 @@ enum email_confirm settings_email_confirm(struct arena *a, const char *token, co
     if (!display || account_email_normalize(a, display, &shown, &norm) != EMAIL_OK) goto fail;
     out = switch_address(c, id, shown, norm, now);
     if (out != EMAIL_CONFIRMED) goto fail;
-    audit_log(c, id, "email_changed", ip, shown, now);
+    audit_log(c, id, AUDIT_EMAIL_CHANGED, ip, shown, now);
     if (st_commit(c) != ST_OK) return EMAIL_LINK_ERR;
     *email = display;
     return EMAIL_CONFIRMED;
@@ -234,7 +234,7 @@ static int password_tx(struct st_conn *c, struct arena *a, const struct set_who 
     if (accounts_lock(c, w->account_id) != 1) return -1;
     if (account_set_password_hash(c, w->account_id, hash, now) != 0) return -1;
     if (end_others && sessions_end_others(c, w->account_id, keep) < 0) return -1;
-    audit_log(c, w->account_id, acct->password_hash ? "password_changed" : "password_set", w->ip,
+    audit_log(c, w->account_id, acct->password_hash ? AUDIT_PASSWORD_CHANGED : AUDIT_PASSWORD_SET, w->ip,
               end_others ? "others_signed_out" : NULL, now);
     if (!acct->email || !acct->email_verified) return 0;
     struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
@@ -286,7 +286,7 @@ int settings_session_end(int64_t account_id, const char *id_hash, const char *ip
     if (!id_hash) return 0;
     int64_t n = sessions_end_one(c, account_id, id_hash);
     if (n < 0) return -1;
-    if (n > 0) audit_log(c, account_id, "session_ended", ip, NULL, time(NULL));
+    if (n > 0) audit_log(c, account_id, AUDIT_SESSION_ENDED, ip, NULL, time(NULL));
     return n > 0;
 }
 
@@ -298,7 +298,7 @@ int64_t settings_sessions_end_others(int64_t account_id, const char *keep, const
     if (n < 0) return -1;
     char detail[32];
     snprintf(detail, sizeof(detail), "%lld", (long long)n);
-    if (n > 0) audit_log(c, account_id, "sessions_ended", ip, detail, time(NULL));
+    if (n > 0) audit_log(c, account_id, AUDIT_SESSIONS_ENDED, ip, detail, time(NULL));
     return n;
 }
 
@@ -348,17 +348,11 @@ static int load_sessions(struct st_conn *c, struct arena *a, int64_t id, const c
 
 static int load_events(struct st_conn *c, struct arena *a, int64_t id, struct settings_view *v)
 {
-    struct audit_row *rows = arena_alloc(a, sizeof(*rows) * SETTINGS_EVENTS_SHOWN);
-    int n = audit_trail_recent(c, a, id, rows, SETTINGS_EVENTS_SHOWN);
-    if (n < 0) return -1;
+    struct audit_row *rows = NULL;
+    if (audit_recent(c, a, id, SETTINGS_EVENTS_SHOWN, &rows, &v->n_events) != 0) return -1;
     v->events = arena_alloc(a, sizeof(*v->events) * SETTINGS_EVENTS_SHOWN);
-    for (int i = 0; i < n; i++) {
-        struct set_event *o = &v->events[v->n_events++];
-        o->event = rows[i].event;
-        o->ip = rows[i].ip;
-        o->detail = rows[i].detail;
-        o->at = rows[i].at;
-    }
+    for (int i = 0; i < v->n_events; i++)
+        v->events[i] = (struct set_event){rows[i].event, rows[i].ip, rows[i].detail, rows[i].at};
     return 0;
 }
 
@@ -370,10 +364,9 @@ int settings_view(struct arena *a, int64_t account_id, const char *current, stru
     if (account_by_id(c, a, account_id, &v->acct) != ACCT_OK) return -1;
     enum st_rc rc = tokens_latest_unused(c, a, account_id, "email", time(NULL), &v->pending_email);
     if (rc != ST_OK && rc != ST_NOTFOUND) return -1;
-    struct identity *ids = NULL;
-    int n = 0;
-    if (identity_list(c, a, account_id, &ids, &n) != 0) return -1;
-    v->identities = n;
+    int64_t n = 0;
+    if (identities_count(c, account_id, NULL, &n) != 0) return -1;
+    v->identities = (int)n;
     if (load_sessions(c, a, account_id, current, v) != 0) return -1;
     return load_events(c, a, account_id, v);
 }

@@ -1,15 +1,15 @@
 /* signup: creating an account by email. Checks run cheapest-first but the captcha is always
  * consumed first, so a bot learns nothing (not even whether a name is taken) without solving
- * it, and each image is good for one try. The account, its verification token and its mail
- * are written in one transaction. */
+ * it, and each image is good for one try. The rate limit, the field rules and the one
+ * transaction (account, token, outbox, audit) are registration's (registration.h). */
 #ifndef DAOID_SIGNUP_H
 #define DAOID_SIGNUP_H
 
 #include <stdint.h>
 
-struct arena;
+#include "registration.h"
 
-enum signup_field { SF_EMAIL, SF_USERNAME, SF_PASSWORD, SF_CAPTCHA, SF_TERMS, SF_COUNT };
+struct arena;
 
 struct signup_in {
     const char *email, *username, *password;
@@ -19,13 +19,12 @@ struct signup_in {
 };
 
 struct signup_out {
-    int status;                   /* 200 created, 400 errors, 429 limited, 503 busy/down */
-    const char *errors[SF_COUNT]; /* catalog key per field, NULL when fine */
-    const char *error;            /* a form-level catalog key (429/503) */
-    int64_t account_id;
+    reg_errors errors;  /* catalog key per field (RF_*), NULL when fine */
+    int64_t account_id; /* REG_OK */
 };
 
-/* Runs a sign-up; out->status says what happened. Strings in out are static or in a. */
-void signup_run(struct arena *a, const struct signup_in *in, struct signup_out *out);
+/* Runs a sign-up: REG_OK (created), REG_INVALID (out->errors), REG_LIMITED, REG_BUSY or
+ * REG_STORE_ERR. Strings in out are static or in a. */
+enum reg_outcome signup_run(struct arena *a, const struct signup_in *in, struct signup_out *out);
 
 #endif

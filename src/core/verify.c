@@ -72,7 +72,7 @@ enum verify_rc verify_consume(struct arena *a, const char *token, const char *ip
         out = VERIFY_ERR;
         goto fail;
     }
-    audit_log(c, *account_id, "email_verified", ip, *email, now);
+    audit_log(c, *account_id, AUDIT_EMAIL_VERIFIED, ip, *email, now);
     if (st_commit(c) != ST_OK) return VERIFY_ERR;
     return VERIFY_OK;
 fail:
@@ -99,7 +99,7 @@ enum resend_rc verify_resend(struct arena *a, int64_t account_id, const char *ip
     if (rl == RL_DENY) return RESEND_LIMITED;
     if (st_begin(c) != ST_OK) return RESEND_ERR;
     if (verify_send(c, a, account_id, acct.email, lang, now) != 0) goto fail;
-    audit_log(c, account_id, "verify_resent", ip, NULL, now);
+    audit_log(c, account_id, AUDIT_VERIFY_RESENT, ip, NULL, now);
     if (st_commit(c) != ST_OK) return RESEND_ERR;
     mail_kick();
     return RESEND_OK;

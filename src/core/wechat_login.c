@@ -13,12 +13,18 @@
 #include "audit.h"
 #include "config.h"
 #include "grants.h"
+#include "identities.h"
 #include "identity.h"
 #include "log.h"
 #include "mail.h"
 #include "ratelimit.h"
+#include "registration.h"
+#include "resolver.h"
 #include "store.h"
 #include "verify.h"
+#include "wechat_followers.h"
+#include "wechat_pushes.h"
+#include "wechat_tickets.h"
 #include "wechat_api.h"
 #include "wechat_token.h"
 #include "wechat_xml.h"
@@ -32,10 +38,6 @@ struct ticket {
     enum wxs_state state;
     int64_t account_id, resolved, expires_at;
 };
-
-#define TICKET_COLS                                                                                \
-    "scene, intent, account_id, wx_ticket, qr_url, state, openid, unionid, resolved, lang,"        \
-    " expires_at"
 
 static const char *const intent_names[] = {"signin", "bind", "reauth"};
 
@@ -54,20 +56,26 @@ static int ticket_find(struct st_conn *c, struct arena *a, const char *secret, i
     if (!secret || !token_wellformed(secret)) return 1;
     char h[TOKEN_HASH_LEN + 1];
     token_hash(secret, h);
-    char *intent = NULL, *state = NULL;
-    enum st_rc rc =
-        st_one(c, a, "SELECT " TICKET_COLS " FROM wechat_tickets WHERE secret_hash = ?", "s",
-               "ssisssssisi", h, &t->scene, &intent, &t->account_id, &t->wx_ticket, &t->qr_url,
-               &state, &t->openid, &t->unionid, &t->resolved, &t->lang, &t->expires_at);
+    struct wechat_ticket_row row;
+    enum st_rc rc = wechat_tickets_by_secret(c, a, h, &row);
     if (rc == ST_NOTFOUND) return 1;
     if (rc != ST_OK) return -1;
-    t->intent = intent_parse(intent);
-    if (!strcmp(state, "consumed"))
+    t->scene = row.scene;
+    t->wx_ticket = row.wx_ticket;
+    t->qr_url = row.qr_url;
+    t->openid = row.openid;
+    t->unionid = row.unionid;
+    t->lang = row.lang;
+    t->account_id = row.account_id;
+    t->resolved = row.resolved;
+    t->expires_at = row.expires_at;
+    t->intent = intent_parse(row.intent);
+    if (!strcmp(row.state, "consumed"))
         t->state = WXS_CONSUMED;
     else if (now >= t->expires_at)
         t->state = WXS_EXPIRED;
     else
-        t->state = !strcmp(state, "scanned") ? WXS_SCANNED : WXS_PENDING;
+        t->state = !strcmp(row.state, "scanned") ? WXS_SCANNED : WXS_PENDING;
     return 0;
 }
 
@@ -91,12 +99,7 @@ static char *extra(struct arena *a, const struct ticket *t)
 /* scanned → consumed (invariant 3): 1 done now, 0 used or expired already, -1 error. */
 static int consume(struct st_conn *c, const struct ticket *t, int64_t now)
 {
-    if (st_exec(c,
-                "UPDATE wechat_tickets SET state = 'consumed'"
-                " WHERE scene = ? AND state = 'scanned' AND expires_at > ?",
-                "si", t->scene, now) != ST_OK)
-        return -1;
-    return st_changes(c) == 1;
+    return wechat_tickets_consume(c, t->scene, now);
 }
 
 /* ---- issuing ---- */
@@ -131,16 +134,22 @@ static void issue(struct st_conn *c, struct arena *a, const struct wxl_open_in *
                       : cfg->wechat_qr_ttl;
     if (in->secret && token_wellformed(in->secret)) { /* one live ticket per browser */
         token_hash(in->secret, h);
-        st_exec(c, "DELETE FROM wechat_tickets WHERE secret_hash = ?", "s", h);
+        wechat_tickets_delete_secret(c, h);
     }
     token_new(out->new_secret);
     token_hash(out->new_secret, h);
-    if (st_exec(c,
-                "INSERT INTO wechat_tickets (scene, secret_hash, intent, account_id, wx_ticket,"
-                " qr_url, lang, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                "sssisssii", scene, h, intent_names[in->intent],
-                in->intent == WXL_SIGNIN ? (int64_t)0 : in->session_account, qr.ticket, qr.url,
-                in->lang, now, now + ttl) != ST_OK) {
+    struct wechat_ticket_row row = {
+        .scene = scene,
+        .secret_hash = h,
+        .intent = (char *)intent_names[in->intent],
+        .account_id = in->intent == WXL_SIGNIN ? 0 : in->session_account,
+        .wx_ticket = qr.ticket,
+        .qr_url = qr.url,
+        .lang = (char *)in->lang,
+        .created_at = now,
+        .expires_at = now + ttl,
+    };
+    if (wechat_tickets_insert(c, &row) != 0) {
         out->new_secret[0] = 0;
         out->outcome = WXO_ERR;
         return;
@@ -164,10 +173,7 @@ static int resolve(struct st_conn *c, struct arena *a, struct ticket *t)
     if (!u.subscribed) return 1;
     t->unionid = u.unionid;
     t->resolved = 1;
-    return st_exec(c, "UPDATE wechat_tickets SET unionid = ?, resolved = 1 WHERE scene = ?", "ss",
-                   t->unionid, t->scene) == ST_OK
-               ? 0
-               : -1;
+    return wechat_tickets_resolve(c, t->scene, t->unionid);
 }
 
 /* The identity whose extra JSON records openid (extra() writes it first: keys sorted), when
@@ -178,10 +184,7 @@ static int by_recorded_openid(struct st_conn *c, struct arena *a, const char *op
     const char *alone = arena_printf(a, "{\"openid\":\"%s\"}", openid);
     const char *head = arena_printf(a, "{\"openid\":\"%s\",", openid);
     *subject_out = NULL;
-    enum st_rc rc = st_one(c, a,
-                           "SELECT subject FROM identities WHERE provider = 'wechat'"
-                           " AND (extra = ? OR substr(extra, 1, length(?)) = ?) LIMIT 1",
-                           "sss", "s", alone, head, head, subject_out);
+    enum st_rc rc = identities_find_by_extra(c, a, "wechat", alone, head, subject_out);
     return rc == ST_OK || rc == ST_NOTFOUND ? 0 : -1;
 }
 
@@ -213,11 +216,7 @@ static int touch(struct st_conn *c, struct arena *a, const struct ticket *t,
     const char *x = knows_union || !strcmp(id->subject, t->openid) ? extra(a, t) : NULL;
     if (identity_touch(c, id->id, NULL, NULL, x, now) != IDENT_OK) return -1;
     if (!knows_union || !strcmp(id->subject, t->unionid)) return 0;
-    if (st_exec(c,
-                "UPDATE identities SET subject = ?, updated_at = ?"
-                " WHERE id = ? AND provider = 'wechat' AND subject = ?",
-                "siis", t->unionid, now, id->id, id->subject) != ST_OK)
-        return -1;
+    if (identities_resubject(c, id->id, id->subject, t->unionid, now) != 0) return -1;
     log_info("wechat: identity %lld now known by its unionid", (long long)id->id);
     return 0;
 }
@@ -228,11 +227,7 @@ static int touch(struct st_conn *c, struct arena *a, const struct ticket *t,
  * are serial anyway. 0, or -1 on a store error. */
 static int lock_person(struct st_conn *c, const struct ticket *t)
 {
-    int64_t following = 0;
-    enum st_rc rc =
-        st_one(c, NULL, "SELECT following FROM wechat_followers WHERE openid = ? {{FOR_UPDATE}}",
-               "s", "i", t->openid, &following);
-    return rc == ST_OK || rc == ST_NOTFOUND ? 0 : -1;
+    return wechat_followers_lock(c, t->openid);
 }
 
 /* The bonus for binding t's WeChat to account_id, once per person (invariant 7), under
@@ -240,13 +235,11 @@ static int lock_person(struct st_conn *c, const struct ticket *t)
 static enum grant_rc bonus(struct st_conn *c, struct arena *a, int64_t account_id,
                            const struct ticket *t, int64_t now)
 {
-    int64_t n = 0;
     if (t->unionid && *t->unionid) {
-        if (st_one(c, NULL, "SELECT COUNT(*) FROM grants WHERE reason = ? AND source IN (?, ?)",
-                   "sss", "i", GRANT_WECHAT_BIND, grants_source(a, "wechat", t->openid),
-                   grants_source(a, "wechat", t->unionid), &n) != ST_OK)
-            return GRANT_ERR;
-        if (n > 0) return GRANT_ALREADY;
+        int given = grants_given(c, GRANT_WECHAT_BIND, grants_source(a, "wechat", t->openid),
+                                 grants_source(a, "wechat", t->unionid));
+        if (given < 0) return GRANT_ERR;
+        if (given) return GRANT_ALREADY;
     }
     return grants_wechat_bonus(c, a, account_id, subject(t), now);
 }
@@ -262,30 +255,6 @@ static const char *suggest(struct st_conn *c, struct arena *a)
         if (account_username_exists(c, name) == 0) return arena_strdup(a, name);
     }
     return "";
-}
-
-static enum wxl_outcome sign_in(struct st_conn *c, struct arena *a, struct ticket *t,
-                                const struct identity *id, const char *ip, int64_t now)
-{
-    struct account acct;
-    if (st_begin(c) != ST_OK) return WXO_ERR;
-    enum wxl_outcome out = WXO_ERR;
-    int used = consume(c, t, now);
-    if (used == 0) out = WXO_CONSUMED;
-    if (used <= 0 || lock_person(c, t) != 0) goto fail;
-    if (account_by_id(c, a, id->account_id, &acct) != ACCT_OK) goto fail;
-    if (acct.status != 0) {
-        audit_log(c, acct.id, "login_refused_disabled", ip, "wechat", now);
-        if (st_commit(c) != ST_OK) return WXO_ERR;
-        return WXO_DISABLED;
-    }
-    if (touch(c, a, t, id, now) != 0) goto fail;
-    audit_log(c, acct.id, "login", ip, "wechat", now);
-    if (st_commit(c) != ST_OK) return WXO_ERR;
-    return WXO_SIGNIN;
-fail:
-    st_rollback(c);
-    return out;
 }
 
 /* Consumes t alone: a refused bind or registration still spends its QR code. */
@@ -307,52 +276,66 @@ static int spend(struct st_conn *c, struct ticket *t, int64_t now, enum wxl_outc
     return -1;
 }
 
-static enum wxl_outcome bind_to(struct st_conn *c, struct arena *a, struct ticket *t,
-                                const char *ip, int64_t now, int *granted)
+/* The ticket's outcome for each of the resolver's. */
+static const enum wxl_outcome from_resolved[] = {
+    [RESOLVED_SIGNIN] = WXO_SIGNIN,
+    [RESOLVED_SIGNUP] = WXO_REGISTER,
+    [RESOLVED_BOUND] = WXO_BOUND,
+    [RESOLVED_ALREADY] = WXO_HAS_OTHER, /* its one WeChat is bound already */
+    [RESOLVED_REAUTHED] = WXO_REAUTHED,
+    [RESOLVE_EMAIL_TAKEN] = WXO_ERR, /* never: WeChat gives no address */
+    [RESOLVE_TAKEN] = WXO_TAKEN,
+    [RESOLVE_PROVIDER_TAKEN] = WXO_HAS_OTHER,
+    [RESOLVE_MISMATCH] = WXO_MISMATCH,
+    [RESOLVE_DISABLED] = WXO_DISABLED,
+    [RESOLVE_ERR] = WXO_ERR,
+};
+
+static enum ident_rc find_scanner(struct st_conn *c, struct arena *a, void *ctx,
+                                  struct identity *out)
 {
-    enum wxl_outcome out;
-    if (spend(c, t, now, &out) != 0) return out;
-    out = WXO_ERR;
-    struct identity id;
-    enum ident_rc ir = scanner(c, a, t, &id); /* by either id: one account per person */
-    if (ir == IDENT_OK) ir = id.account_id == t->account_id ? IDENT_PROVIDER_TAKEN : IDENT_TAKEN;
-    if (ir == IDENT_NOTFOUND)
-        ir = identity_link(c, t->account_id, "wechat", subject(t), NULL, NULL, extra(a, t), now);
-    if (ir == IDENT_TAKEN) out = WXO_TAKEN;
-    if (ir == IDENT_PROVIDER_TAKEN) out = WXO_HAS_OTHER;
-    if (ir != IDENT_OK) goto fail;
-    enum grant_rc g = bonus(c, a, t->account_id, t, now);
-    if (g == GRANT_ERR) goto fail;
-    *granted = g == GRANT_OK;
-    audit_log(c, t->account_id, "wechat_bound", ip, *granted ? "bonus granted" : "no bonus", now);
-    if (st_commit(c) != ST_OK) return WXO_ERR;
-    log_info("wechat: bound to account %lld%s", (long long)t->account_id,
-             *granted ? ", bonus granted" : "");
-    return WXO_BOUND;
-fail:
-    st_rollback(c);
-    if (out == WXO_TAKEN || out == WXO_HAS_OTHER) use_up(c, t, now); /* a refusal spends it */
-    return out;
+    return scanner(c, a, ctx, out); /* by either id: one account per person */
 }
 
-/* A re-authentication: the scanner's WeChat must be the one bound to t->account_id. Either
- * way the ticket is spent; a mismatch changes nothing else (and is audited). */
-static enum wxl_outcome reauth(struct st_conn *c, struct arena *a, struct ticket *t, const char *ip,
-                               int64_t now)
+/* Spends t and resolves whoever scanned it for its intent (resolver.h), in one transaction
+ * (invariant 3). Kept: a sign-in or a re-authentication (the identity touched), a bind (with
+ * the bonus: *granted), and the refusals the resolver audited (disabled, mismatch); anything
+ * else is rolled back, a refused bind still spending its QR code. */
+static enum wxl_outcome complete(struct st_conn *c, struct arena *a, struct ticket *t,
+                                 const char *ip, int64_t now, int *granted)
 {
     enum wxl_outcome out;
     if (spend(c, t, now, &out) != 0) return out;
-    out = WXO_ERR;
-    struct identity id;
-    enum ident_rc ir = scanner(c, a, t, &id);
-    if (ir == IDENT_STORE_ERR) goto fail;
-    int own = ir == IDENT_OK && id.account_id == t->account_id;
-    if (own && touch(c, a, t, &id, now) != 0) goto fail;
-    audit_log(c, t->account_id, own ? "reauth" : "reauth_refused", ip, "wechat", now);
-    if (st_commit(c) != ST_OK) return WXO_ERR;
-    return own ? WXO_REAUTHED : WXO_MISMATCH;
-fail:
+    struct resolve_in in = {
+        .provider = "wechat",
+        .intent = t->intent == WXL_BIND     ? RESOLVE_BIND
+                  : t->intent == WXL_REAUTH ? RESOLVE_REAUTH
+                                            : RESOLVE_SIGNIN,
+        .account_id = t->account_id,
+        .subject = subject(t),
+        .extra = t->intent == WXL_BIND ? extra(a, t) : NULL, /* touch() keeps it otherwise */
+        .ip = ip,
+        .find = find_scanner,
+        .find_ctx = t,
+    };
+    struct resolve_out res;
+    enum resolve_outcome ro = resolver_run(c, a, &in, now, &res);
+    out = from_resolved[ro];
+    if ((ro == RESOLVED_SIGNIN || ro == RESOLVED_REAUTHED) && touch(c, a, t, &res.identity, now))
+        out = WXO_ERR;
+    enum grant_rc g = ro == RESOLVED_BOUND ? bonus(c, a, t->account_id, t, now) : GRANT_ALREADY;
+    if (g == GRANT_ERR) out = WXO_ERR;
+    *granted = g == GRANT_OK;
+    if (out == WXO_SIGNIN || out == WXO_BOUND || out == WXO_REAUTHED || out == WXO_DISABLED ||
+        out == WXO_MISMATCH) {
+        if (st_commit(c) != ST_OK) return WXO_ERR;
+        if (out == WXO_BOUND)
+            log_info("wechat: bound to account %lld%s", (long long)t->account_id,
+                     *granted ? ", bonus granted" : "");
+        return out;
+    }
     st_rollback(c);
+    if (out == WXO_TAKEN || out == WXO_HAS_OTHER) use_up(c, t, now); /* a refusal spends it */
     return out;
 }
 
@@ -386,21 +369,20 @@ static void advance(struct st_conn *c, struct arena *a, struct ticket *t, int64_
     if (t->intent != WXL_SIGNIN) {
         if (session_account != t->account_id)
             out->outcome = WXO_WRONG_ACCOUNT;
-        else if (t->intent == WXL_BIND)
-            out->outcome = bind_to(c, a, t, ip, now, &out->granted);
         else
-            out->outcome = reauth(c, a, t, ip, now);
+            out->outcome = complete(c, a, t, ip, now, &out->granted);
         out->account_id = t->account_id;
         return;
     }
-    struct identity id;
+    struct identity id; /* known: sign in (the resolver looks again, under the lock) */
     enum ident_rc rc = scanner(c, a, t, &id);
-    if (rc == IDENT_NOTFOUND) {
+    if (rc == IDENT_OK) {
+        out->outcome = complete(c, a, t, ip, now, &out->granted);
+        out->account_id = id.account_id;
+    }
+    if (rc == IDENT_NOTFOUND || out->outcome == WXO_REGISTER) {
         out->outcome = WXO_REGISTER;
         out->suggested = suggest(c, a);
-    } else if (rc == IDENT_OK) {
-        out->outcome = sign_in(c, a, t, &id, ip, now);
-        out->account_id = id.account_id;
     }
 }
 
@@ -442,173 +424,119 @@ void wechat_login_open(struct arena *a, const struct wxl_open_in *in, int64_t no
 
 /* ---- registering ---- */
 
-static int reg_errors(const struct wxl_register_out *o)
-{
-    for (int i = 0; i < WRF_COUNT; i++)
-        if (o->errors[i]) return 1;
-    return 0;
-}
-
-static void reg_fail(struct wxl_register_out *out, int status, const char *key)
-{
-    out->status = status;
-    out->error = key;
-}
-
-/* The fields' rules; fills out->errors and the canonical forms (*email NULL: none given). */
-static void reg_fields(struct st_conn *c, struct arena *a, const struct wxl_register_in *in,
-                       struct wxl_register_out *out, const char **user, const char **email,
-                       const char **email_norm)
-{
-    enum name_rc nr = account_username_normalize(a, in->username, user);
-    if (nr != NAME_OK) out->errors[WRF_USERNAME] = account_name_error(nr);
-    *email = *email_norm = NULL;
-    enum email_rc er = account_email_normalize(a, in->email, email, email_norm);
-    if (er == EMAIL_EMPTY)
-        *email = *email_norm = NULL;
-    else if (er == EMAIL_TOO_LONG)
-        out->errors[WRF_EMAIL] = "signup.err.email_long";
-    else if (er != EMAIL_OK)
-        out->errors[WRF_EMAIL] = "signup.err.email_invalid";
-    if (!in->terms) out->errors[WRF_TERMS] = "signup.err.terms";
-    if (reg_errors(out)) return;
-    int taken = account_username_exists(c, *user);
-    if (taken > 0) out->errors[WRF_USERNAME] = "signup.err.username_taken";
-    if (taken >= 0 && *email_norm) {
-        taken = account_email_verified_elsewhere(c, *email_norm, 0);
-        if (taken > 0) out->errors[WRF_EMAIL] = "signup.err.email_taken";
-    }
-    if (taken < 0) reg_fail(out, 503, "error.unavailable");
-}
-
-/* The ticket must be a resolved, scanned sign-in with no account yet. 0 when it is. */
+/* The ticket must be a resolved, scanned sign-in with no account yet. 0 when it is; else
+ * -1 with out->outcome the ticket's state (WXO_NONE when it could not be read: *rc REG_STORE_ERR). */
 static int reg_ticket(struct st_conn *c, struct arena *a, const struct wxl_register_in *in,
-                      int64_t now, struct ticket *t, struct wxl_register_out *out)
+                      int64_t now, struct ticket *t, struct wxl_register_out *out,
+                      enum reg_outcome *rc)
 {
     int found = ticket_find(c, a, in->secret, now, t);
-    if (found < 0) {
-        reg_fail(out, 503, "error.unavailable");
-        return -1;
-    }
+    *rc = found < 0 ? REG_STORE_ERR : REG_GONE;
+    if (found < 0) return -1;
     out->outcome = found                      ? WXO_NONE
                    : t->state == WXS_EXPIRED  ? WXO_EXPIRED
                    : t->state == WXS_CONSUMED ? WXO_CONSUMED
                                               : WXO_PENDING;
-    if (found || t->state != WXS_SCANNED || t->intent != WXL_SIGNIN || !t->resolved) {
-        reg_fail(out, 410, out->outcome == WXO_EXPIRED ? "wechat.expired" : "wechat.err.ticket");
-        return -1;
-    }
+    if (found || t->state != WXS_SCANNED || t->intent != WXL_SIGNIN || !t->resolved) return -1;
     out->outcome = WXO_REGISTER;
     return 0;
 }
 
-/* The transaction: ticket consumed, account, identity, bonus, verification mail, audit. */
-static void reg_commit(struct st_conn *c, struct arena *a, const struct wxl_register_in *in,
-                       struct ticket *t, const char *user, const char *email,
-                       const char *email_norm, int64_t now, struct wxl_register_out *out)
+struct reg_claim {
+    struct ticket *t;
+    int64_t now;
+};
+
+/* registration_create's claim: the ticket consumed, its person locked and still without an
+ * account (by either id). */
+static enum reg_outcome reg_consume(struct st_conn *c, struct arena *a, void *ctx)
 {
-    if (st_begin(c) != ST_OK) return reg_fail(out, 503, "error.unavailable");
-    int used = consume(c, t, now);
-    if (used == 0) reg_fail(out, 410, "wechat.err.ticket");
-    if (used <= 0 || lock_person(c, t) != 0) goto fail;
+    struct reg_claim *k = ctx;
+    int used = consume(c, k->t, k->now);
+    if (used <= 0) return used < 0 ? REG_STORE_ERR : REG_GONE;
+    if (lock_person(c, k->t) != 0) return REG_STORE_ERR;
     struct identity id;
-    enum ident_rc ir = scanner(c, a, t, &id); /* registered meanwhile, by either id */
-    if (ir == IDENT_OK) {
-        out->outcome = WXO_CONSUMED;
-        reg_fail(out, 409, "wechat.err.registered");
-    }
-    if (ir != IDENT_NOTFOUND) goto fail;
-    enum acct_rc ar = account_insert(c, user, email, email_norm, 0, NULL, now, &out->account_id);
-    if (ar == ACCT_USERNAME_TAKEN) out->errors[WRF_USERNAME] = "signup.err.username_taken";
-    if (ar != ACCT_OK) goto fail;
-    ir = identity_link(c, out->account_id, "wechat", subject(t), NULL, NULL, extra(a, t), now);
-    if (ir == IDENT_TAKEN) { /* registered from another browser meanwhile */
-        out->outcome = WXO_CONSUMED;
-        reg_fail(out, 409, "wechat.err.registered");
-    }
-    if (ir != IDENT_OK) goto fail;
-    if (bonus(c, a, out->account_id, t, now) == GRANT_ERR) goto fail;
-    if (email && verify_send(c, a, out->account_id, email, in->lang, now) != 0) goto fail;
-    audit_log(c, out->account_id, "signup", in->ip, "wechat", now);
-    if (st_commit(c) != ST_OK) goto fail;
-    if (email) mail_kick();
-    out->status = 200;
-    log_info("signup: account %lld created with WeChat", (long long)out->account_id);
-    return;
-fail:
-    st_rollback(c);
-    out->account_id = 0;
-    if (out->status == 409) use_up(c, t, now); /* the QR code is spent all the same */
-    if (!out->status && !reg_errors(out)) reg_fail(out, 503, "error.unavailable");
-    if (!out->status) out->status = 400;
+    enum ident_rc ir = scanner(c, a, k->t, &id); /* registered meanwhile, by either id */
+    return ir == IDENT_NOTFOUND ? REG_OK : ir == IDENT_OK ? REG_TAKEN : REG_STORE_ERR;
 }
 
-void wechat_login_register(struct arena *a, const struct wxl_register_in *in,
-                           struct wxl_register_out *out)
+/* registration_create's extras: the bonus. */
+static enum reg_outcome reg_bonus(struct st_conn *c, struct arena *a, int64_t account_id, void *ctx)
+{
+    struct reg_claim *k = ctx;
+    return bonus(c, a, account_id, k->t, k->now) == GRANT_ERR ? REG_STORE_ERR : REG_OK;
+}
+
+enum reg_outcome wechat_login_register(struct arena *a, const struct wxl_register_in *in,
+                                       struct wxl_register_out *out)
 {
     memset(out, 0, sizeof(*out));
     int64_t now = time(NULL);
     struct st_conn *c = st_get();
-    if (!c) return reg_fail(out, 503, "error.unavailable");
-    enum rl_rc rl =
-        ratelimit_hit(c, arena_printf(a, "signup:ip:%s", in->ip), &cfg->limit_signup_ip, now);
-    if (rl != RL_ALLOW)
-        return reg_fail(out, rl == RL_DENY ? 429 : 503,
-                        rl == RL_DENY ? "signup.err.rate" : "error.unavailable");
+    if (!c) return REG_STORE_ERR;
+    enum reg_outcome rc = registration_limit(c, a, in->ip, now);
+    if (rc != REG_OK) return rc;
     struct ticket t;
-    if (reg_ticket(c, a, in, now, &t, out) != 0) return;
-    const char *user = NULL, *email = NULL, *email_norm = NULL;
-    reg_fields(c, a, in, out, &user, &email, &email_norm);
-    if (out->status) return;
-    if (reg_errors(out)) return reg_fail(out, 400, "signup.err.summary");
-    reg_commit(c, a, in, &t, user, email, email_norm, now, out);
-    if (out->status == 400 && !out->error) out->error = "signup.err.summary";
+    if (reg_ticket(c, a, in, now, &t, out, &rc) != 0) return rc;
+    struct reg_fields f = {
+        .username = in->username,
+        .email = in->email,
+        .terms = in->terms,
+        .email_optional = 1,
+        .email_taken_key = "signup.err.email_taken",
+    };
+    struct reg_form form;
+    rc = registration_check(c, a, &f, &form, out->errors);
+    if (rc != REG_OK) return rc;
+    struct reg_identity id = {"wechat", subject(&t), NULL, NULL, extra(a, &t)};
+    struct reg_claim k = {&t, now};
+    struct reg_new n = {
+        .form = &form,
+        .identity = &id,
+        .email_taken_key = f.email_taken_key,
+        .ip = in->ip,
+        .lang = in->lang,
+        .audit_detail = "wechat",
+        .claim = reg_consume,
+        .extras = reg_bonus,
+        .ctx = &k,
+    };
+    rc = registration_create(c, a, &n, out->errors, &out->account_id);
+    if (rc == REG_TAKEN) { /* registered from another browser meanwhile */
+        out->outcome = WXO_CONSUMED;
+        use_up(c, &t, now); /* the QR code is spent all the same */
+    }
+    return rc;
 }
 
 /* ---- pushes ---- */
-
-static int follower(struct st_conn *c, const char *openid, int following, int64_t now)
-{
-    return st_exec(c,
-                   "INSERT INTO wechat_followers (openid, following, updated_at) VALUES (?, ?, ?)"
-                   " ON CONFLICT (openid) DO UPDATE SET following = excluded.following,"
-                   " updated_at = excluded.updated_at",
-                   "sii", openid, (int64_t)following, now) == ST_OK
-               ? 0
-               : -1;
-}
 
 /* The scan of scene by p->from_user: the reply's key (in out); -1 on a store error. */
 static int scan(struct st_conn *c, struct arena *a, const struct wechat_push *p, const char *scene,
                 int64_t now, struct wxl_push_out *out)
 {
-    char *wx_ticket = NULL, *state = NULL, *openid = NULL, *lang = NULL;
-    int64_t expires = 0;
-    enum st_rc rc = st_one(c, a,
-                           "SELECT wx_ticket, state, openid, lang, expires_at FROM wechat_tickets"
-                           " WHERE scene = ?",
-                           "s", "ssssi", scene, &wx_ticket, &state, &openid, &lang, &expires);
-    if (rc == ST_NOTFOUND || (rc == ST_OK && p->ticket && strcmp(p->ticket, wx_ticket) != 0)) {
+    struct wechat_ticket_row row;
+    enum st_rc rc = wechat_tickets_by_scene(c, a, scene, &row);
+    if (rc == ST_NOTFOUND || (rc == ST_OK && p->ticket && strcmp(p->ticket, row.wx_ticket) != 0)) {
         if (rc == ST_OK) log_warnx("wechat: a push's Ticket does not match its scene");
         out->reply_key = "wechat.reply.unknown";
         return 0;
     }
     if (rc != ST_OK) return -1;
-    out->lang = lang;
+    out->lang = row.lang;
+    const char *state = row.state, *openid = row.openid;
+    int64_t expires = row.expires_at;
     if (!strcmp(state, "pending") && now < expires) {
-        if (st_exec(c,
-                    "UPDATE wechat_tickets SET state = 'scanned', openid = ?, scanned_at = ?,"
-                    " expires_at = ? WHERE scene = ? AND state = 'pending'",
-                    "siis", p->from_user, now, now + WECHAT_COMPLETE_TTL, scene) != ST_OK)
-            return -1;
-        if (st_changes(c) == 1) {
+        int moved = wechat_tickets_scan(c, scene, p->from_user, now, now + WECHAT_COMPLETE_TTL);
+        if (moved < 0) return -1;
+        if (moved) {
             out->reply_key = "wechat.reply.scanned";
             return 0;
         }
         /* another scan committed first (PostgreSQL re-checked the row): answer as after it */
-        if (st_one(c, a, "SELECT state, openid FROM wechat_tickets WHERE scene = ?", "s", "ss",
-                   scene, &state, &openid) != ST_OK)
-            return -1;
+        if (wechat_tickets_by_scene(c, a, scene, &row) != ST_OK) return -1;
+        state = row.state;
+        openid = row.openid;
     }
     if (!strcmp(state, "consumed") || (!strcmp(state, "scanned") && strcmp(openid, p->from_user)))
         out->reply_key = "wechat.reply.used";
@@ -627,13 +555,13 @@ static int apply(struct st_conn *c, struct arena *a, const struct wechat_push *p
     switch (wechat_push_kind(p, &scene)) {
     case WXP_SCAN_FOLLOW:
     case WXP_SCAN:
-        if (follower(c, p->from_user, 1, now) != 0) return -1;
+        if (wechat_followers_set(c, p->from_user, 1, now) != 0) return -1;
         return scan(c, a, p, scene, now, out);
     case WXP_FOLLOW:
         out->reply_key = "wechat.reply.welcome";
-        return follower(c, p->from_user, 1, now);
+        return wechat_followers_set(c, p->from_user, 1, now);
     case WXP_UNFOLLOW:
-        return follower(c, p->from_user, 0, now);
+        return wechat_followers_set(c, p->from_user, 0, now);
     default:
         return 0;
     }
@@ -646,16 +574,11 @@ int wechat_login_push(struct arena *a, const struct wechat_push *p, int64_t now,
     out->lang = cfg->default_lang;
     struct st_conn *c = st_get();
     if (!c || !p->from_user || st_begin(c) != ST_OK) return -1;
-    if (st_exec(c,
-                "INSERT INTO wechat_pushes (from_user, create_time, event, received_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                "sisi", p->from_user, p->create_time, p->event ? p->event : "", now) != ST_OK)
-        goto fail;
-    if (st_changes(c) == 0) { /* a retry: the first delivery's answer, nothing else */
+    int fresh = wechat_pushes_insert(c, p->from_user, p->create_time, p->event, now);
+    if (fresh < 0) goto fail;
+    if (!fresh) { /* a retry: the first delivery's answer, nothing else */
         char *reply = NULL, *lang = NULL;
-        if (st_one(c, a,
-                   "SELECT reply, lang FROM wechat_pushes WHERE from_user = ? AND create_time = ?",
-                   "si", "ss", p->from_user, p->create_time, &reply, &lang) != ST_OK)
+        if (wechat_pushes_reply_of(c, a, p->from_user, p->create_time, &reply, &lang) != ST_OK)
             goto fail;
         st_rollback(c);
         out->duplicate = 1;
@@ -664,11 +587,8 @@ int wechat_login_push(struct arena *a, const struct wechat_push *p, int64_t now,
         return 0;
     }
     if (apply(c, a, p, now, out) != 0) goto fail;
-    if (st_exec(
-            c,
-            "UPDATE wechat_pushes SET reply = ?, lang = ? WHERE from_user = ? AND create_time = ?",
-            "sssi", out->reply_key ? out->reply_key : "", out->lang, p->from_user,
-            p->create_time) != ST_OK)
+    if (wechat_pushes_set_reply(c, p->from_user, p->create_time,
+                                out->reply_key ? out->reply_key : "", out->lang) != 0)
         goto fail;
     if (st_commit(c) != ST_OK) return -1;
     return 0;

@@ -37,6 +37,7 @@
 
 #include <stdint.h>
 
+#include "registration.h"
 #include "token.h"
 
 struct arena;
@@ -96,8 +97,6 @@ void wechat_login_open(struct arena *a, const struct wxl_open_in *in, int64_t no
 void wechat_login_advance(struct arena *a, const char *secret, int64_t session_account,
                           const char *ip, int64_t now, struct wxl_result *out);
 
-enum wxl_reg_field { WRF_USERNAME, WRF_EMAIL, WRF_TERMS, WRF_COUNT };
-
 struct wxl_register_in {
     const char *secret, *username, *email; /* email may be NULL or empty */
     int terms;
@@ -105,17 +104,18 @@ struct wxl_register_in {
 };
 
 struct wxl_register_out {
-    int status;                    /* 200 created, 400 field errors, 409/410 ticket, 429, 503 */
-    const char *errors[WRF_COUNT]; /* catalog key per field */
-    const char *error;             /* form-level catalog key */
-    enum wxl_outcome outcome;      /* the ticket's state when it was not WXO_REGISTER */
+    reg_errors errors;        /* catalog key per field (RF_*) */
+    enum wxl_outcome outcome; /* WXO_REGISTER, or the ticket's state when it was not one to
+                                 register (WXO_NONE also before the ticket was read) */
     int64_t account_id;
 };
-/* Creates the account of a scanned ticket: username (required), email (optional: it gets the
- * verification mail), terms; the account, its WeChat identity, the bonus, the mail and the
- * ticket's consumption in one transaction. */
-void wechat_login_register(struct arena *a, const struct wxl_register_in *in,
-                           struct wxl_register_out *out);
+/* Creates the account of a scanned ticket (registration.h): username (required), email
+ * (optional: it gets the verification mail), terms; the account, its WeChat identity, the
+ * bonus, the mail and the ticket's consumption in one transaction. REG_OK, REG_INVALID
+ * (out->errors), REG_LIMITED, REG_GONE (out->outcome: the ticket's state), REG_TAKEN (this
+ * WeChat registered meanwhile; the ticket is spent) or REG_STORE_ERR. */
+enum reg_outcome wechat_login_register(struct arena *a, const struct wxl_register_in *in,
+                                       struct wxl_register_out *out);
 
 struct wxl_push_out {
     const char *reply_key; /* catalog key of the passive reply, NULL for none ("success") */

@@ -10,4 +10,4 @@
 #include "q_rate_counters.h"
 #include "q_outbox.h"
 #include "q_provider_tokens.h"
-#include "q_audit_trail.h"
+#include "q_audit.h"

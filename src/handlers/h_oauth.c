@@ -1,6 +1,6 @@
 /* h_oauth: sign-up, sign-in and binding with GitHub, Bitbucket and Coding (oauth_flow.c):
- * the start (/auth/NAME), the callback (/auth/NAME/callback), the "complete your account"
- * form (/auth/complete) and the linked-accounts page (/settings/accounts). */
+ * the start (/auth/NAME), the callback (/auth/NAME/callback) and the "complete your account"
+ * form (/auth/complete). The linked-accounts page is h_accounts.c. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -26,20 +26,18 @@ static const char *path_provider(struct req *r)
     return arena_strndup(r->a, p, strcspn(p, "/"));
 }
 
-static const char *provider_name(struct req *r, const char *name)
+const char *h_provider_name(struct req *r, const char *name)
 {
     const char *label = oauth2_provider_label(name);
     if (label) return label;
     return !strcmp(name, "wechat") ? i18n_get(i18n_cat(r->lang), "social.wechat") : name;
 }
 
-/* A page with a title, a message (catalog keys, {provider} {login} {email} filled) and
- * links: pairs of href and catalog key, the first one primary, ended by NULL. */
-static void notice(struct req *r, int status, const char *provider, const char *title_key,
-                   const char *msg_key, struct tmpl_ctx *c, const char *const *links)
+void h_oauth_notice(struct req *r, int status, const char *provider, const char *title_key,
+                    const char *msg_key, struct tmpl_ctx *c, const char *const *links)
 {
     if (!c) c = page_ctx(r);
-    if (provider) tmpl_set(c, "provider", provider_name(r, provider));
+    if (provider) tmpl_set(c, "provider", h_provider_name(r, provider));
     tmpl_set(c, "title", page_t(r, c, title_key));
     tmpl_set(c, "message", page_t(r, c, msg_key));
     for (int i = 0; links && links[i]; i += 2) {
@@ -83,71 +81,46 @@ void h_oauth_start(struct req *r)
     in.account_id = r->sess ? r->sess->account_id : 0;
     struct oauth_start_out out;
     static const char *const back[] = {"/login", "oauth.back_login", NULL};
-    switch (oauth_flow_start(r->a, &in, &out)) {
-    case OSTART_OK:
-        break;
-    case OSTART_OFF:
-        notice(r, 404, in.provider, "oauth.title.off", "oauth.off", NULL, back);
-        return;
-    case OSTART_LIMITED:
-        notice(r, 429, in.provider, "oauth.title.failed", "oauth.err.limited", NULL, back);
-        return;
-    default:
-        page_error(r, 503, "error.unavailable");
-        return;
-    }
+    static const struct page_outcome refused[] = {
+        {OSTART_OFF, 404, "oauth.title.off", "oauth.off"},
+        {OSTART_LIMITED, 429, "oauth.title.failed", "oauth.err.limited"},
+        {0, 0, NULL, "error.unavailable"},
+    };
+    enum oauth_start_rc rc = oauth_flow_start(r->a, &in, &out);
+    const struct page_outcome *o = page_outcome_find(refused, rc);
+    if (rc != OSTART_OK && !o->status) return page_error(r, 503, o->msg_key);
+    if (rc != OSTART_OK)
+        return h_oauth_notice(r, o->status, in.provider, o->title_key, o->msg_key, NULL, back);
     resp_cookie(r, OAUTH_BROWSER_COOKIE, out.browser, OAUTH_STATE_TTL);
     resp_redirect(r, out.url);
 }
 
 /* ---- callback ---- */
 
-struct outcome_page {
-    int status;
-    const char *title, *msg;
+/* The page of a callback that did not sign in, bind or re-authenticate. */
+static const struct page_outcome callback_pages[] = {
+    {OAUTH_OFF, 404, "oauth.title.off", "oauth.off"},
+    {OAUTH_DENIED, 403, "oauth.title.denied", "oauth.err.denied"},
+    {OAUTH_PROVIDER_ERROR, 502, "oauth.title.failed", "oauth.err.provider"},
+    {OAUTH_BAD_STATE, 400, "oauth.title.failed", "oauth.err.state"},
+    {OAUTH_SESSION_CHANGED, 400, "oauth.title.failed", "oauth.err.session"},
+    {OAUTH_REJECTED, 400, "oauth.title.failed", "oauth.err.rejected"},
+    {OAUTH_TIMEOUT, 504, "oauth.title.failed", "oauth.err.timeout"},
+    {OAUTH_UNAVAILABLE, 502, "oauth.title.failed", "oauth.err.unavailable"},
+    {OAUTH_BAD_RESPONSE, 502, "oauth.title.failed", "oauth.err.bad_response"},
+    {OAUTH_EMAIL_TAKEN, 409, "oauth.title.nothing_linked", "oauth.err.email_exists"},
+    {OAUTH_TAKEN, 409, "oauth.title.nothing_linked", "oauth.err.taken"},
+    {OAUTH_PROVIDER_TAKEN, 409, "oauth.title.nothing_linked", "oauth.err.provider_taken"},
+    {OAUTH_REAUTH_MISMATCH, 403, "oauth.title.failed", "oauth.err.reauth_mismatch"},
+    {OAUTH_DISABLED, 403, "oauth.title.failed", "login.err.disabled"},
+    {0, 0, "error.title", "error.unavailable"},
 };
-
-static struct outcome_page outcome_page(enum oauth_outcome o)
-{
-    switch (o) {
-    case OAUTH_OFF:
-        return (struct outcome_page){404, "oauth.title.off", "oauth.off"};
-    case OAUTH_DENIED:
-        return (struct outcome_page){403, "oauth.title.denied", "oauth.err.denied"};
-    case OAUTH_PROVIDER_ERROR:
-        return (struct outcome_page){502, "oauth.title.failed", "oauth.err.provider"};
-    case OAUTH_BAD_STATE:
-        return (struct outcome_page){400, "oauth.title.failed", "oauth.err.state"};
-    case OAUTH_SESSION_CHANGED:
-        return (struct outcome_page){400, "oauth.title.failed", "oauth.err.session"};
-    case OAUTH_REJECTED:
-        return (struct outcome_page){400, "oauth.title.failed", "oauth.err.rejected"};
-    case OAUTH_TIMEOUT:
-        return (struct outcome_page){504, "oauth.title.failed", "oauth.err.timeout"};
-    case OAUTH_UNAVAILABLE:
-        return (struct outcome_page){502, "oauth.title.failed", "oauth.err.unavailable"};
-    case OAUTH_BAD_RESPONSE:
-        return (struct outcome_page){502, "oauth.title.failed", "oauth.err.bad_response"};
-    case OAUTH_EMAIL_TAKEN:
-        return (struct outcome_page){409, "oauth.title.nothing_linked", "oauth.err.email_exists"};
-    case OAUTH_TAKEN:
-        return (struct outcome_page){409, "oauth.title.nothing_linked", "oauth.err.taken"};
-    case OAUTH_PROVIDER_TAKEN:
-        return (struct outcome_page){409, "oauth.title.nothing_linked", "oauth.err.provider_taken"};
-    case OAUTH_REAUTH_MISMATCH:
-        return (struct outcome_page){403, "oauth.title.failed", "oauth.err.reauth_mismatch"};
-    case OAUTH_DISABLED:
-        return (struct outcome_page){403, "oauth.title.failed", "login.err.disabled"};
-    default:
-        return (struct outcome_page){503, "error.title", "error.unavailable"};
-    }
-}
 
 /* The page for a callback that did not sign in, bind or re-authenticate. */
 static void callback_failed(struct req *r, const char *provider,
                             const struct oauth_callback_out *out)
 {
-    struct outcome_page pg = outcome_page(out->outcome);
+    const struct page_outcome *pg = page_outcome_find(callback_pages, out->outcome);
     struct tmpl_ctx *c = page_ctx(r);
     tmpl_set(c, "login", out->login ? out->login : "");
     tmpl_set(c, "email", out->email);
@@ -166,7 +139,8 @@ static void callback_failed(struct req *r, const char *provider,
                out->outcome == OAUTH_OFF) {
         links[0] = links[2], links[1] = links[3], links[2] = NULL;
     }
-    notice(r, pg.status, provider, pg.title, pg.msg, c, links);
+    h_oauth_notice(r, pg->status ? pg->status : 503, provider, pg->title_key, pg->msg_key, c,
+                   links);
 }
 
 /* The callback's URL carries the code and the state, and its failure pages render at that
@@ -215,11 +189,19 @@ void h_oauth_callback(struct req *r)
 
 /* ---- complete your account ---- */
 
-static const char *const field_names[OF_COUNT] = {"err_username", "err_email", "err_terms"};
+/* What the "complete your account" form says for a registration that did not happen. */
+static const struct page_outcome register_pages[] = {
+    {REG_INVALID, 400, NULL, "signup.err.summary"},
+    {REG_LIMITED, 429, NULL, "signup.err.rate"},
+    {REG_GONE, 410, "oauth.title.failed", "oauth.err.pending_gone"},
+    {REG_TAKEN, 409, "oauth.title.nothing_linked", "oauth.err.taken_meanwhile"},
+    {0, 0, NULL, "error.unavailable"},
+};
 
-static void complete_form(struct req *r, int status, const struct oauth_pending *pd,
-                          const char *username, const char *email,
-                          const struct oauth_register_out *out)
+/* The form; after a refused submission (out), with its errors and the row of rc. */
+static void complete_form(struct req *r, const struct oauth_pending *pd, const char *username,
+                          const char *email, const struct oauth_register_out *out,
+                          enum reg_outcome rc)
 {
     struct tmpl_ctx *c = page_ctx(r);
     tmpl_set(c, "provider", pd->label);
@@ -227,10 +209,11 @@ static void complete_form(struct req *r, int status, const struct oauth_pending 
     tmpl_set(c, "username", username);
     tmpl_set(c, "email", email);
     if (pd->email) tmpl_set(c, "provider_email", pd->email);
+    int status = 200;
     if (out) {
-        for (int i = 0; i < OF_COUNT; i++)
-            if (out->errors[i]) tmpl_set(c, field_names[i], page_t(r, c, out->errors[i]));
-        tmpl_set(c, "form_error", page_t(r, c, out->error ? out->error : "signup.err.summary"));
+        const struct page_outcome *o = page_outcome_find(register_pages, (int)rc);
+        status = o->status ? o->status : 503;
+        h_form_errors(r, c, out->errors, o->msg_key);
     }
     page_render(r, status, "oauth_complete", c);
 }
@@ -239,7 +222,7 @@ static void pending_gone(struct req *r, int status)
 {
     static const char *const links[] = {"/login", "oauth.back_login", NULL};
     resp_cookie(r, OAUTH_PENDING_COOKIE, "", -1);
-    notice(r, status, NULL, "oauth.title.failed", "oauth.err.pending_gone", NULL, links);
+    h_oauth_notice(r, status, NULL, "oauth.title.failed", "oauth.err.pending_gone", NULL, links);
 }
 
 void h_oauth_complete_form(struct req *r)
@@ -254,7 +237,7 @@ void h_oauth_complete_form(struct req *r)
         pending_gone(r, 410);
         return;
     }
-    complete_form(r, 200, &pd, pd.suggestion, pd.email, NULL);
+    complete_form(r, &pd, pd.suggestion, pd.email, NULL, REG_OK);
 }
 
 void h_oauth_complete_submit(struct req *r)
@@ -268,8 +251,8 @@ void h_oauth_complete_submit(struct req *r)
         .lang = r->lang,
     };
     struct oauth_register_out out;
-    oauth_flow_register(r->a, &in, &out);
-    if (out.status == 200) {
+    enum reg_outcome rc = oauth_flow_register(r->a, &in, &out);
+    if (rc == REG_OK) {
         resp_cookie(r, OAUTH_PENDING_COOKIE, "", -1);
         if (websession_begin(r, out.account_id) != 0) {
             page_notice(r, 503, "error.title", "signup.err.session", "/login", "login.title");
@@ -279,150 +262,21 @@ void h_oauth_complete_submit(struct req *r)
         return;
     }
     struct oauth_pending pd;
-    int have = out.status == 410 ? 0 : oauth_flow_pending(r->a, in.pending, &pd);
+    int have = rc == REG_GONE ? 0 : oauth_flow_pending(r->a, in.pending, &pd);
     if (have < 0) {
         page_error(r, 503, "error.unavailable");
         return;
     }
-    if (out.status == 409) {
+    if (rc == REG_TAKEN) {
         static const char *const links[] = {"/login", "oauth.back_login", NULL};
-        notice(r, 409, have ? pd.provider : NULL, "oauth.title.nothing_linked", out.error, NULL,
-               links);
+        const struct page_outcome *o = page_outcome_find(register_pages, (int)rc);
+        h_oauth_notice(r, o->status, have ? pd.provider : NULL, o->title_key, o->msg_key, NULL,
+                       links);
         return;
     }
     if (!have) {
         pending_gone(r, 410);
         return;
     }
-    complete_form(r, out.status, &pd, in.username, in.email, &out);
-}
-
-/* ---- linked accounts ---- */
-
-/* The page, with an optional alert or notice (catalog keys; {provider} from flash). */
-static void accounts_page(struct req *r, int status, const char *alert_key, const char *notice_key,
-                          const char *flash)
-{
-    struct oauth_account_row *rows = NULL;
-    int n = 0, has_password = 0;
-    if (oauth_flow_accounts(r->a, r->sess->account_id, &rows, &n, &has_password) != 0) {
-        page_error(r, 503, "error.unavailable");
-        return;
-    }
-    struct tmpl_ctx *c = page_ctx(r);
-    if (flash) tmpl_set(c, "provider", provider_name(r, flash));
-    if (alert_key) tmpl_set(c, "alert", page_t(r, c, alert_key));
-    if (notice_key) tmpl_set(c, "notice", page_t(r, c, notice_key));
-    tmpl_set_bool(c, "need_password", has_password && !session_fresh(r->sess));
-    for (int i = 0; i < n; i++) {
-        struct tmpl_ctx *row = tmpl_list_add(c, "rows");
-        tmpl_set(row, "provider", rows[i].provider);
-        tmpl_set(row, "label", provider_name(r, rows[i].provider));
-        tmpl_set(row, "bind_href", rows[i].bind_href);
-        tmpl_set_bool(row, "offered", rows[i].offered);
-        tmpl_set_bool(row, "bound", rows[i].bound);
-        tmpl_set(row, "login", rows[i].login ? rows[i].login : "");
-        char day[16] = "";
-        time_t t = (time_t)rows[i].linked_at;
-        struct tm tm;
-        if (rows[i].bound && gmtime_r(&t, &tm)) strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-        tmpl_set(row, "since", arena_strdup(r->a, day));
-    }
-    page_render(r, status, "settings_accounts", c);
-}
-
-/* A known provider name from a query parameter (flash messages), or NULL. */
-static const char *flash_arg(struct req *r, const char *key)
-{
-    const char *v = req_arg(r, key);
-    if (!v) return NULL;
-    if (!strcmp(v, "wechat") || oauth2_provider_label(v)) return v;
-    return NULL;
-}
-
-void h_settings_accounts(struct req *r)
-{
-    static const char *const flashes[][2] = {{"bound", "oauth.accounts.bound_ok"},
-                                             {"already", "oauth.accounts.already"},
-                                             {"unbound", "oauth.accounts.unbound_ok"},
-                                             {"reauthed", "oauth.accounts.reauthed"}};
-    for (size_t i = 0; i < sizeof(flashes) / sizeof(flashes[0]); i++) {
-        const char *p = flash_arg(r, flashes[i][0]);
-        if (p) {
-            accounts_page(r, 200, NULL, flashes[i][1], p);
-            return;
-        }
-    }
-    accounts_page(r, 200, NULL, NULL, NULL);
-}
-
-/* Not fresh and no password: a page that leads to a new sign-in at a provider. */
-static void reauth_page(struct req *r, const char *provider)
-{
-    static const char *const none[] = {ACCOUNTS, "oauth.back_accounts", NULL};
-    if (!provider) {
-        notice(r, 403, NULL, "oauth.accounts.reauth.title", "oauth.accounts.reauth.none", NULL,
-               none);
-        return;
-    }
-    const char *go =
-        arena_printf(r->a, "/auth/%s?intent=reauth&next=%s", provider,
-                     http_urlencode(r->a, arena_printf(r->a, ACCOUNTS "?reauthed=%s", provider)));
-    const char *links[] = {go, "oauth.accounts.reauth.button", ACCOUNTS, "oauth.back_accounts",
-                           NULL};
-    notice(r, 403, provider, "oauth.accounts.reauth.title", "oauth.accounts.reauth.message", NULL,
-           links);
-}
-
-void h_settings_accounts_unbind(struct req *r)
-{
-    struct oauth_unbind_in in = {
-        .account_id = r->sess->account_id,
-        .provider = req_form(r, "provider"),
-        .password = req_form(r, "password"),
-        .fresh = session_fresh(r->sess),
-        .ip = r->ip,
-    };
-    const char *p =
-        in.provider && (!strcmp(in.provider, "wechat") || oauth2_provider_label(in.provider))
-            ? in.provider
-            : NULL;
-    if (!p) {
-        accounts_page(r, 400, "oauth.accounts.err.notfound", NULL, NULL);
-        return;
-    }
-    struct oauth_unbind_out out;
-    switch (oauth_flow_unbind(r->a, &in, &out)) {
-    case OUNBIND_OK:
-        if (out.password_ok) session_reauthenticated(r->sess);
-        resp_redirect(r, arena_printf(r->a, ACCOUNTS "?unbound=%s", p));
-        return;
-    case OUNBIND_NOTFOUND:
-        accounts_page(r, 404, "oauth.accounts.err.notfound", NULL, p);
-        return;
-    case OUNBIND_LAST:
-        accounts_page(r, 409, "oauth.accounts.err.last", NULL, p);
-        return;
-    case OUNBIND_LAST_UNUSABLE:
-        accounts_page(r, 409, "oauth.accounts.err.last_usable", NULL, p);
-        return;
-    case OUNBIND_NEED_PASSWORD:
-        accounts_page(r, 403, "oauth.accounts.err.need_password", NULL, p);
-        return;
-    case OUNBIND_BAD_PASSWORD:
-        accounts_page(r, 403, "oauth.accounts.err.bad_password", NULL, p);
-        return;
-    case OUNBIND_NEED_REAUTH:
-        reauth_page(r, out.reauth_provider);
-        return;
-    case OUNBIND_LIMITED:
-        accounts_page(r, 429, "oauth.err.limited", NULL, p);
-        return;
-    case OUNBIND_BUSY:
-        accounts_page(r, 503, "error.busy", NULL, p);
-        return;
-    default:
-        page_error(r, 503, "error.unavailable");
-        return;
-    }
+    complete_form(r, &pd, in.username, in.email, &out, rc);
 }

@@ -15,8 +15,22 @@
 #include "signup.h"
 #include "tmpl.h"
 
-static const char *const field_names[SF_COUNT] = {"err_email", "err_username", "err_password",
-                                                  "err_captcha", "err_terms"};
+/* What the form says for a sign-up that did not create the account. */
+static const struct page_outcome pages[] = {
+    {REG_INVALID, 400, NULL, "signup.err.summary"},
+    {REG_LIMITED, 429, NULL, "signup.err.rate"},
+    {REG_BUSY, 503, NULL, "error.busy"},
+    {0, 0, NULL, "error.unavailable"},
+};
+
+void h_form_errors(struct req *r, struct tmpl_ctx *c, const reg_errors errors, const char *form_key)
+{
+    static const char *const names[RF_COUNT] = {"err_email", "err_username", "err_password",
+                                                "err_captcha", "err_terms"};
+    for (int i = 0; i < RF_COUNT; i++)
+        if (errors[i]) tmpl_set(c, names[i], page_t(r, c, errors[i]));
+    if (form_key) tmpl_set(c, "form_error", page_t(r, c, form_key));
+}
 
 /* Adds a fresh captcha to c; on failure (the store is down) the page says the service is
  * unavailable and -1 is returned. */
@@ -32,8 +46,9 @@ static int add_captcha(struct req *r, struct tmpl_ctx *c)
     return 0;
 }
 
-static void render_form(struct req *r, int status, const char *email, const char *username,
-                        const struct signup_out *out)
+/* The form; after a refused submission (out) with its errors and the row of pages for rc. */
+static void render_form(struct req *r, const char *email, const char *username,
+                        const struct signup_out *out, enum reg_outcome rc)
 {
     struct tmpl_ctx *c = page_ctx(r);
     tmpl_set(c, "email", email);
@@ -41,10 +56,11 @@ static void render_form(struct req *r, int status, const char *email, const char
     tmpl_set(c, "refresh_href",
              arena_printf(r->a, "/signup?email=%s&username=%s", http_urlencode(r->a, email),
                           http_urlencode(r->a, username)));
+    int status = 200;
     if (out) {
-        for (int i = 0; i < SF_COUNT; i++)
-            if (out->errors[i]) tmpl_set(c, field_names[i], page_t(r, c, out->errors[i]));
-        tmpl_set(c, "form_error", page_t(r, c, out->error ? out->error : "signup.err.summary"));
+        const struct page_outcome *o = page_outcome_find(pages, (int)rc);
+        status = o->status ? o->status : 503;
+        h_form_errors(r, c, out->errors, o->msg_key);
     }
     if (add_captcha(r, c) != 0) status = 503;
     page_render(r, status, "signup", c);
@@ -56,7 +72,7 @@ void h_signup_form(struct req *r)
         resp_redirect(r, "/console");
         return;
     }
-    render_form(r, 200, req_arg(r, "email"), req_arg(r, "username"), NULL);
+    render_form(r, req_arg(r, "email"), req_arg(r, "username"), NULL, REG_OK);
 }
 
 void h_signup_submit(struct req *r)
@@ -72,9 +88,9 @@ void h_signup_submit(struct req *r)
         .lang = r->lang,
     };
     struct signup_out out;
-    signup_run(r->a, &in, &out);
-    if (out.status != 200) {
-        render_form(r, out.status, in.email, in.username, &out);
+    enum reg_outcome rc = signup_run(r->a, &in, &out);
+    if (rc != REG_OK) {
+        render_form(r, in.email, in.username, &out, rc);
         return;
     }
     if (websession_begin(r, out.account_id) != 0) {

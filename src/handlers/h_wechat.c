@@ -1,7 +1,7 @@
 /* h_wechat: WeChat sign-in: the QR page /auth/wechat (also ?intent=bind from the linked
  * accounts, ?intent=reauth&next=PATH from /reauth, ?new=1 for a fresh code), its poll
  * /auth/wechat/status (JSON; next=PATH for a re-authentication), the registration form after
- * "Bound", the callback URL WeChat pushes to, and the resources page. The page works without
+ * "Bound", and the callback URL WeChat pushes to. The page works without
  * JavaScript: reloading it moves the ticket on exactly as the poll does. A re-authentication
  * ends on next, which is checked like every other next (http_safe_next) on each request. */
 #include <jansson.h>
@@ -25,51 +25,19 @@
 #include "wechat_login.h"
 #include "wechat_push.h"
 
-static const char *error_key(enum wxl_outcome o)
-{
-    switch (o) {
-    case WXO_TAKEN:
-        return "wechat.err.taken";
-    case WXO_HAS_OTHER:
-        return "wechat.err.has_other";
-    case WXO_WRONG_ACCOUNT:
-        return "wechat.err.wrong_account";
-    case WXO_MISMATCH:
-        return "wechat.err.mismatch";
-    case WXO_NOT_BOUND:
-        return "wechat.err.not_bound";
-    case WXO_DISABLED:
-        return "wechat.err.disabled";
-    case WXO_LIMITED:
-        return "wechat.err.limited";
-    case WXO_CONSUMED:
-    case WXO_NONE:
-        return "wechat.err.ticket";
-    default:
-        return "wechat.err.unavailable";
-    }
-}
-
-static int error_status(enum wxl_outcome o)
-{
-    switch (o) {
-    case WXO_TAKEN:
-    case WXO_HAS_OTHER:
-    case WXO_NOT_BOUND:
-        return 409;
-    case WXO_WRONG_ACCOUNT:
-    case WXO_MISMATCH:
-    case WXO_DISABLED:
-        return 403;
-    case WXO_LIMITED:
-        return 429;
-    case WXO_CONSUMED:
-    case WXO_NONE:
-        return 410;
-    default:
-        return 503;
-    }
-}
+/* What the page (and the poll's "refused" message) says for a ticket that went nowhere. */
+static const struct page_outcome refusals[] = {
+    {WXO_TAKEN, 409, NULL, "wechat.err.taken"},
+    {WXO_HAS_OTHER, 409, NULL, "wechat.err.has_other"},
+    {WXO_NOT_BOUND, 409, NULL, "wechat.err.not_bound"},
+    {WXO_WRONG_ACCOUNT, 403, NULL, "wechat.err.wrong_account"},
+    {WXO_MISMATCH, 403, NULL, "wechat.err.mismatch"},
+    {WXO_DISABLED, 403, NULL, "wechat.err.disabled"},
+    {WXO_LIMITED, 429, NULL, "wechat.err.limited"},
+    {WXO_CONSUMED, 410, NULL, "wechat.err.ticket"},
+    {WXO_NONE, 410, NULL, "wechat.err.ticket"},
+    {0, 0, NULL, "wechat.err.unavailable"},
+};
 
 static enum wxl_intent intent_of(struct req *r)
 {
@@ -135,28 +103,39 @@ static void render_pending(struct req *r, const struct wxl_result *res)
     render_state(r, 200, c, "pending");
 }
 
-/* The registration form, with the values and errors of a refused submission (out). */
-static void render_register(struct req *r, int status, const char *username, const char *email,
-                            const struct wxl_register_out *out)
+/* What a registration that did not happen shows: the form again (out->outcome
+ * WXO_REGISTER) or the refusal. */
+static const struct page_outcome register_pages[] = {
+    {REG_INVALID, 400, NULL, "signup.err.summary"},
+    {REG_LIMITED, 429, NULL, "signup.err.rate"},
+    {REG_GONE, 410, NULL, "wechat.err.ticket"},
+    {REG_TAKEN, 409, NULL, "wechat.err.registered"},
+    {0, 0, NULL, "error.unavailable"},
+};
+
+/* The registration form, with the values and errors of a refused submission (out, rc). */
+static void render_register(struct req *r, const char *username, const char *email,
+                            const struct wxl_register_out *out, enum reg_outcome rc)
 {
-    static const char *const fields[WRF_COUNT] = {"err_username", "err_email", "err_terms"};
     struct tmpl_ctx *c = wechat_ctx(r, WXL_SIGNIN);
     tmpl_set(c, "username", username);
     tmpl_set(c, "email", email);
     tmpl_set_bool(c, "ok", 1);
+    int status = 200;
     if (out) {
-        for (int i = 0; i < WRF_COUNT; i++)
-            if (out->errors[i]) tmpl_set(c, fields[i], page_t(r, c, out->errors[i]));
-        if (out->error) tmpl_set(c, "form_error", page_t(r, c, out->error));
+        const struct page_outcome *o = page_outcome_find(register_pages, (int)rc);
+        status = o->status ? o->status : 503;
+        h_form_errors(r, c, out->errors, o->msg_key);
     }
     render_state(r, status, c, "register");
 }
 
 static void render_error(struct req *r, enum wxl_intent intent, enum wxl_outcome o)
 {
+    const struct page_outcome *row = page_outcome_find(refusals, o);
     struct tmpl_ctx *c = wechat_ctx(r, intent);
-    tmpl_set(c, "error", page_t(r, c, error_key(o)));
-    render_state(r, error_status(o), c, "refused");
+    tmpl_set(c, "error", page_t(r, c, row->msg_key));
+    render_state(r, row->status ? row->status : 503, c, "refused");
 }
 
 static void clear_ticket(struct req *r)
@@ -174,7 +153,7 @@ static void render_outcome(struct req *r, const struct wxl_result *res)
     case WXO_EXPIRED:
         return render_state(r, 200, wechat_ctx(r, res->intent), "expired");
     case WXO_REGISTER:
-        return render_register(r, 200, res->suggested, NULL, NULL);
+        return render_register(r, res->suggested, NULL, NULL, REG_OK);
     case WXO_SIGNIN:
         clear_ticket(r);
         if (websession_begin(r, res->account_id) != 0)
@@ -265,9 +244,9 @@ void h_auth_wechat_status(struct req *r)
         return send_json(r, json_pack("{s:s}", "state", "retry"));
     default:
         clear_ticket(r);
-        return send_json(r,
-                         json_pack("{s:s, s:s}", "state", "refused", "message",
-                                   page_t(r, wechat_ctx(r, res.intent), error_key(res.outcome))));
+        return send_json(r, json_pack("{s:s, s:s}", "state", "refused", "message",
+                                      page_t(r, wechat_ctx(r, res.intent),
+                                             page_outcome_find(refusals, res.outcome)->msg_key)));
     }
 }
 
@@ -283,8 +262,8 @@ void h_auth_wechat_register(struct req *r)
         .lang = r->lang,
     };
     struct wxl_register_out out;
-    wechat_login_register(r->a, &in, &out);
-    if (out.status == 200) {
+    enum reg_outcome rc = wechat_login_register(r->a, &in, &out);
+    if (rc == REG_OK) {
         clear_ticket(r);
         if (websession_begin(r, out.account_id) != 0)
             return page_notice(r, 503, "error.title", "signup.err.session", "/login",
@@ -294,11 +273,12 @@ void h_auth_wechat_register(struct req *r)
     if (out.outcome == WXO_EXPIRED)
         return render_state(r, 410, wechat_ctx(r, WXL_SIGNIN), "expired");
     if (out.outcome != WXO_REGISTER) {
+        const struct page_outcome *o = page_outcome_find(register_pages, (int)rc);
         struct tmpl_ctx *c = wechat_ctx(r, WXL_SIGNIN);
-        tmpl_set(c, "error", page_t(r, c, out.error ? out.error : "wechat.err.ticket"));
-        return render_state(r, out.status, c, "refused");
+        tmpl_set(c, "error", page_t(r, c, o->msg_key));
+        return render_state(r, o->status ? o->status : 503, c, "refused");
     }
-    render_register(r, out.status, in.username, in.email, &out);
+    render_register(r, in.username, in.email, &out, rc);
 }
 
 /* ---- the callback URL ---- */
@@ -331,41 +311,4 @@ void h_wechat_callback_get(struct req *r)
 void h_wechat_callback_post(struct req *r)
 {
     callback(r, 1);
-}
-
-/* ---- resources ---- */
-
-void h_resources(struct req *r)
-{
-    struct resources res;
-    struct grant *list = NULL;
-    int n = 0;
-    if (grants_account(r->a, r->sess->account_id, &res, &list, &n) != 0)
-        return page_error(r, 503, "error.unavailable");
-    struct tmpl_ctx *c = page_ctx(r);
-    const struct i18n_cat *cat = i18n_cat(r->lang);
-    tmpl_set_bool(c, "nav_resources", 1); /* the console's navigation */
-    tmpl_setf(c, "base", "%lld", (long long)res.base);
-    tmpl_setf(c, "bonus", "%lld", (long long)res.bonus);
-    tmpl_setf(c, "total", "%lld", (long long)res.total);
-    tmpl_setf(c, "units", "%lld", (long long)cfg->wechat_bonus_units);
-    tmpl_set_bool(c, "has_grants", n > 0);
-    int wechat = 0;
-    for (int i = 0; i < n; i++) {
-        struct tmpl_ctx *g = tmpl_list_add(c, "grants");
-        char key[96], date[16];
-        time_t t = (time_t)list[i].created_at;
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-        snprintf(key, sizeof(key), "resources.reason.%s", list[i].reason);
-        tmpl_set(g, "reason", list[i].reason);
-        tmpl_setf(g, "units", "%lld", (long long)list[i].units);
-        tmpl_set(g, "label", i18n_has(cat, key) ? i18n_get(cat, key) : list[i].reason);
-        tmpl_set(g, "date", arena_strdup(r->a, date));
-        wechat |= !strcmp(list[i].reason, GRANT_WECHAT_BIND);
-    }
-    tmpl_set_bool(c, "wechat_offer",
-                  wechat_api_enabled() && !wechat && cfg->wechat_bonus_units > 0);
-    page_render(r, 200, "resources", c);
 }

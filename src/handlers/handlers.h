@@ -6,8 +6,15 @@
 #include <stddef.h>
 
 #include "router.h"
+#include "registration.h"
 
 struct req;
+struct tmpl_ctx;
+
+/* h_signup.c: the field errors of a sign-up form (err_email, err_username, …) and its
+ * form-level message (form_key, NULL: none), shared by the three sign-up forms. */
+void h_form_errors(struct req *r, struct tmpl_ctx *c, const reg_errors errors,
+                   const char *form_key);
 
 /* routes.c: the application's route table (router.h), handed to the pipeline by main. */
 extern const struct route routes[];
@@ -43,6 +50,14 @@ void h_oauth_start(struct req *r);
 void h_oauth_callback(struct req *r);
 void h_oauth_complete_form(struct req *r);
 void h_oauth_complete_submit(struct req *r);
+/* A provider's name for pages: "GitHub", WeChat's from the catalog, else name. */
+const char *h_provider_name(struct req *r, const char *name);
+/* A page with a title, a message (catalog keys, {provider} {login} {email} filled from c,
+ * which may be NULL) and links: pairs of href and catalog key, the first one primary, ended by
+ * NULL. */
+void h_oauth_notice(struct req *r, int status, const char *provider, const char *title_key,
+                    const char *msg_key, struct tmpl_ctx *c, const char *const *links);
+/* h_accounts.c: linked accounts */
 void h_settings_accounts(struct req *r);
 void h_settings_accounts_unbind(struct req *r);
 
@@ -52,6 +67,7 @@ void h_auth_wechat_status(struct req *r);
 void h_auth_wechat_register(struct req *r);
 void h_wechat_callback_get(struct req *r);
 void h_wechat_callback_post(struct req *r);
+/* h_resources.c */
 void h_resources(struct req *r);
 
 /* console, settings, password reset */

@@ -33,6 +33,7 @@ const struct route routes[] = {
     {"GET", "/auth/coding/callback", h_oauth_callback, R_SESSION},
     {"GET", "/auth/complete", h_oauth_complete_form, R_SESSION},
     {"POST", "/auth/complete", h_oauth_complete_submit, R_SESSION},
+    /* linked accounts (h_accounts.c) */
     {"GET", "/settings/accounts", h_settings_accounts, R_PAGE_AUTH},
     {"POST", "/settings/accounts/unbind", h_settings_accounts_unbind, R_PAGE_AUTH},
 
@@ -42,6 +43,7 @@ const struct route routes[] = {
     {"POST", "/auth/wechat/register", h_auth_wechat_register, R_SESSION},
     {"GET", "/wechat/callback", h_wechat_callback_get, 0},
     {"POST", "/wechat/callback", h_wechat_callback_post, R_NOCSRF},
+    /* resources (h_resources.c) */
     {"GET", "/resources", h_resources, R_PAGE_AUTH},
 
     /* console, settings, password reset (h_settings.c, h_password.c, h_console.c) */

@@ -567,9 +567,9 @@ static void *register_one(void *arg)
                                  .ip = "198.51.100.7",
                                  .lang = "en"};
     struct wxl_register_out out;
-    wechat_login_register(a, &in, &out);
+    enum reg_outcome rc = wechat_login_register(a, &in, &out);
     arena_free(a);
-    return (void *)(long)(out.status == 200 ? 1 : out.status == 410 || out.status == 409 ? 0 : -1);
+    return (void *)(long)(rc == REG_OK ? 1 : rc == REG_GONE || rc == REG_TAKEN ? 0 : -1);
 }
 
 static void *scan_one(void *arg)
@@ -700,11 +700,11 @@ static void *register_pending(void *arg)
                                    .lang = "en"};
     struct oauth_register_out out;
     struct arena *a = arena_new();
-    oauth_flow_register(a, &in, &out);
+    enum reg_outcome rc = oauth_flow_register(a, &in, &out);
     arena_free(a);
-    if (out.status == 200) return (void *)1L;
+    if (rc == REG_OK) return (void *)1L;
     /* losers find the sign-up used up, or the address verified by the winner */
-    return (void *)(long)(out.status == 410 || out.status == 400 ? 0 : -1);
+    return (void *)(long)(rc == REG_GONE || rc == REG_INVALID ? 0 : -1);
 }
 
 CONTRACT(oauth_pending_signup_is_used_once_under_race)
@@ -1086,7 +1086,7 @@ static enum oauth_unbind_rc unbind_fresh(int64_t account, const char *provider)
     return rc;
 }
 
-static int64_t identities_of(int64_t account)
+static int64_t ident_count_of(int64_t account)
 {
     int64_t n = -1;
     cr_assert_eq(st_one(tl_conn(), NULL, "SELECT COUNT(*) FROM identities WHERE account_id = ?",
@@ -1125,11 +1125,11 @@ CONTRACT(signin_methods_count_only_providers_configured_now)
     cr_assert_eq(identity_unlink(c, a1, "github"), IDENT_LAST_METHOD,
                  "GitHub is the only way in that still works");
     cr_assert_eq(unbind_fresh(a1, "github"), OUNBIND_LAST_UNUSABLE);
-    cr_assert_eq(identities_of(a1), 2);
+    cr_assert_eq(ident_count_of(a1), 2);
     /* an identity that counts for nothing, on an account with no usable way left: kept, so
      * the account works again once Bitbucket is configured again */
     cr_assert_eq(unbind_fresh(a2, "bitbucket"), OUNBIND_LAST);
-    cr_assert_eq(identities_of(a2), 1);
+    cr_assert_eq(ident_count_of(a2), 1);
 
     /* WeChat counts only while wechat_app_id is set */
     providers_configured(1, 0, 0);
@@ -1137,17 +1137,17 @@ CONTRACT(signin_methods_count_only_providers_configured_now)
     cr_assert_eq(unbind_fresh(a3, "github"), OUNBIND_LAST_UNUSABLE);
     providers_configured(1, 0, 1);
     cr_assert_eq(unbind_fresh(a3, "github"), OUNBIND_OK);
-    cr_assert_eq(identities_of(a3), 1);
+    cr_assert_eq(ident_count_of(a3), 1);
 
     /* the unusable identity can go while a usable way stays; with a password GitHub can too */
     cr_assert_eq(unbind_fresh(a1, "bitbucket"), OUNBIND_OK);
-    cr_assert_eq(identities_of(a1), 1);
+    cr_assert_eq(ident_count_of(a1), 1);
     cr_assert_eq(unbind_fresh(a1, "github"), OUNBIND_LAST);
     cr_assert_eq(st_exec(c, "UPDATE accounts SET password_hash = 'x' WHERE id = ?", "i", a1),
                  ST_OK);
     cr_assert_eq(identity_signin_methods(c, a1), 2);
     cr_assert_eq(unbind_fresh(a1, "github"), OUNBIND_OK);
-    cr_assert_eq(identities_of(a1), 0);
+    cr_assert_eq(ident_count_of(a1), 0);
 
     /* two usable identities and one that is not, unlinked at once: one of the two stays */
     int64_t a4 = 0;
@@ -1165,7 +1165,7 @@ CONTRACT(signin_methods_count_only_providers_configured_now)
     }
     cr_assert_eq(ok, 1, "the unusable Bitbucket identity does not let both go");
     cr_assert_eq(identity_signin_methods(c, a4), 1);
-    cr_assert_eq(identities_of(a4), 2);
+    cr_assert_eq(ident_count_of(a4), 2);
 }
 
 /* ---- WeChat: one person binds once, whichever id each ticket learnt ---- */
@@ -1311,7 +1311,6 @@ CONTRACT(wechat_forced_refresh_spaced_and_capped_across_nodes)
 
 #include "accounts.h"
 #include "audit.h"
-#include "audit_trail.h"
 #include "captchas.h"
 #include "held_usernames.h"
 #include "outbox.h"
@@ -1679,24 +1678,6 @@ CONTRACT(owner_provider_tokens)
     arena_free(a);
 }
 
-CONTRACT(owner_audit_trail)
-{
-    struct st_conn *c = tl_conn();
-    struct arena *a = arena_new();
-    int64_t id = owner_account("audited", NULL, 0);
-    audit_log(c, id, "login", "192.0.2.1", NULL, NOW);
-    audit_log(c, id, "password_changed", "192.0.2.2", "x", NOW + 1);
-    struct audit_row rows[4];
-    cr_assert_eq(audit_trail_recent(c, a, id, rows, 4), 2);
-    cr_assert_str_eq(rows[0].event, "password_changed", "newest first");
-    cr_assert_str_eq(rows[0].detail, "x");
-    cr_assert_eq(rows[0].at, NOW + 1);
-    cr_assert_eq(audit_trail_recent(c, a, id, rows, 1), 1);
-    cr_assert_eq(audit_trail_detach(c, id), 0);
-    cr_assert_eq(audit_trail_recent(c, a, id, rows, 4), 0);
-    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM audit WHERE account_id IS NULL"), 2);
-    arena_free(a);
-}
 
 /* A catalogue statement run again while its slot's statement is still open gets a statement
  * of its own (SQLite), and both read their own rows. */
@@ -1716,4 +1697,260 @@ CONTRACT(owner_statement_slot_in_use)
     cr_assert_str_eq(catalog_name(Q_ACCOUNTS_LOCK), "ACCOUNTS_LOCK");
     cr_assert_not_null(strstr(catalog_sql(Q_ACCOUNTS_LOCK, 1), "FOR UPDATE"));
     cr_assert_null(strstr(catalog_sql(Q_ACCOUNTS_LOCK, 0), "FOR UPDATE"));
+}
+
+/* ---- table owners: identities, OAuth and WeChat state, grants, audit ---- */
+
+#include "audit.h"
+#include "identities.h"
+#include "oauth_pending.h"
+#include "oauth_states.h"
+#include "wechat_followers.h"
+#include "wechat_pushes.h"
+#include "wechat_tickets.h"
+
+static int64_t id_owner_account(struct st_conn *c, const char *name)
+{
+    int64_t id = 0;
+    cr_assert_eq(st_begin(c), ST_OK);
+    cr_assert_eq(account_insert(c, name, NULL, NULL, 0, NULL, NOW, &id), ACCT_OK);
+    cr_assert_eq(st_commit(c), ST_OK);
+    return id;
+}
+
+static void count_provider(void *ctx, const char *provider)
+{
+    (void)provider;
+    (*(int *)ctx)++;
+}
+
+CONTRACT(identities_owner_reads_and_writes)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    int64_t a1 = id_owner_account(c, "idowner1"), a2 = id_owner_account(c, "idowner2");
+    cr_assert_eq(identities_insert(c, a1, "github", "g1", "octo", "o@x.example", NULL, NOW), ST_OK);
+    cr_assert_eq(identities_insert(c, a2, "github", "g1", NULL, NULL, NULL, NOW), ST_CONFLICT,
+                 "(provider, subject) is one account's");
+    cr_assert_eq(identities_insert(c, a1, "github", "g2", NULL, NULL, NULL, NOW), ST_CONFLICT,
+                 "one identity per provider");
+    cr_assert_eq(identities_insert(c, a1, "wechat", "o-1", NULL, NULL,
+                                   "{\"openid\":\"o-1\",\"unionid\":\"u-1\"}", NOW + 1),
+                 ST_OK);
+    struct identity id;
+    cr_assert_eq(identities_find(c, a, "github", "g1", &id), ST_OK);
+    cr_assert_eq(id.account_id, a1);
+    cr_assert_str_eq(id.login, "octo");
+    cr_assert_eq(identities_find(c, a, "github", "nobody", &id), ST_NOTFOUND);
+    cr_assert_eq(identities_of(c, a, a1, "wechat", &id), ST_OK);
+    cr_assert_str_eq(id.subject, "o-1");
+    int64_t owner = 0;
+    cr_assert_eq(identities_owner(c, "github", "g1", &owner), ST_OK);
+    cr_assert_eq(owner, a1);
+    char *subject = NULL;
+    cr_assert_eq(identities_find_by_extra(c, a, "wechat", "{\"openid\":\"o-1\"}",
+                                          "{\"openid\":\"o-1\",", &subject),
+                 ST_OK);
+    cr_assert_str_eq(subject, "o-1");
+    cr_assert_eq(identities_find_by_extra(c, a, "wechat", "{\"openid\":\"o-2\"}",
+                                          "{\"openid\":\"o-2\",", &subject),
+                 ST_NOTFOUND);
+    cr_assert_eq(identities_touch(c, id.id, "mei", NULL, NULL, NOW + 2), 0);
+    cr_assert_eq(identities_resubject(c, id.id, "o-1", "u-1", NOW + 2), 0);
+    cr_assert_eq(identities_resubject(c, id.id, "o-1", "u-9", NOW + 2), 0, "no longer o-1");
+    cr_assert_eq(identities_of(c, a, a1, "wechat", &id), ST_OK);
+    cr_assert_str_eq(id.subject, "u-1");
+    cr_assert_str_eq(id.login, "mei");
+    cr_assert_not_null(id.extra, "extra NULL keeps it");
+    struct identity *v = NULL;
+    int n = 0, providers = 0;
+    cr_assert_eq(identities_list(c, a, a1, &v, &n), 0);
+    cr_assert_eq(n, 2);
+    cr_assert_str_eq(v[0].provider, "github", "oldest first");
+    cr_assert_eq(identities_each_provider(c, a1, count_provider, &providers), 0);
+    cr_assert_eq(providers, 2);
+    int64_t k = 0;
+    cr_assert_eq(identities_count(c, a1, NULL, &k), 0);
+    cr_assert_eq(k, 2);
+    cr_assert_eq(identities_count(c, a1, "github", &k), 0);
+    cr_assert_eq(k, 1);
+    cr_assert_eq(identities_delete(c, a1, "github"), 0);
+    cr_assert_eq(identities_count(c, a1, "github", &k), 0);
+    cr_assert_eq(k, 0);
+    arena_free(a);
+}
+
+CONTRACT(oauth_states_and_pending_are_taken_once_and_swept)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    struct oauth_state_row s = {.state_hash = "sh1",
+                                .browser_hash = "bh1",
+                                .provider = "github",
+                                .intent = "bind",
+                                .verifier = "v",
+                                .account_id = 7,
+                                .created_at = NOW,
+                                .expires_at = NOW + 600};
+    cr_assert_eq(oauth_states_insert(c, &s), 0);
+    s.state_hash = "sh2";
+    s.expires_at = NOW - 1;
+    cr_assert_eq(oauth_states_insert(c, &s), 0);
+    struct oauth_state_row got;
+    cr_assert_eq(oauth_states_take(c, a, "sh1", &got), ST_OK);
+    cr_assert_str_eq(got.browser_hash, "bh1");
+    cr_assert_str_eq(got.intent, "bind");
+    cr_assert_eq(got.account_id, 7);
+    cr_assert_null(got.next);
+    cr_assert_eq(oauth_states_take(c, a, "sh1", &got), ST_NOTFOUND, "once");
+    cr_assert_eq(oauth_states_sweep(c, NOW), 1);
+    cr_assert_eq(oauth_states_take(c, a, "sh2", &got), ST_NOTFOUND);
+
+    struct oauth_pending_row p = {.id_hash = "ph1",
+                                  .provider = "github",
+                                  .subject = "42",
+                                  .login = "octo",
+                                  .email = "o@x.example",
+                                  .created_at = NOW,
+                                  .expires_at = NOW + 1800,
+                                  .token_ct = "ct",
+                                  .token_expires_at = NOW + 3600};
+    cr_assert_eq(oauth_pending_insert(c, &p), 0);
+    p.id_hash = "ph2";
+    p.expires_at = NOW - 1;
+    cr_assert_eq(oauth_pending_insert(c, &p), 0);
+    struct oauth_pending_row r;
+    cr_assert_eq(oauth_pending_get(c, a, "ph1", NOW, &r), ST_OK);
+    cr_assert_str_eq(r.login, "octo");
+    cr_assert_eq(oauth_pending_get(c, a, "ph2", NOW, &r), ST_NOTFOUND, "expired");
+    cr_assert_eq(oauth_pending_take(c, a, "ph1", NOW, &r), ST_OK);
+    cr_assert_str_eq(r.token_ct, "ct");
+    cr_assert_null(r.refresh_ct);
+    cr_assert_eq(r.token_expires_at, NOW + 3600);
+    cr_assert_eq(oauth_pending_take(c, a, "ph1", NOW, &r), ST_NOTFOUND, "once");
+    cr_assert_eq(oauth_pending_sweep(c, NOW), 1);
+    arena_free(a);
+}
+
+CONTRACT(wechat_tickets_move_once_and_are_swept)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    struct wechat_ticket_row t = {.scene = "sc1",
+                                  .secret_hash = "sec1",
+                                  .intent = "signin",
+                                  .wx_ticket = "wx1",
+                                  .qr_url = "https://qr.example/1",
+                                  .lang = "en",
+                                  .created_at = NOW,
+                                  .expires_at = NOW + 300};
+    cr_assert_eq(wechat_tickets_insert(c, &t), 0);
+    struct wechat_ticket_row r;
+    cr_assert_eq(wechat_tickets_by_secret(c, a, "sec1", &r), ST_OK);
+    cr_assert_str_eq(r.state, "pending");
+    cr_assert_null(r.openid);
+    cr_assert_eq(wechat_tickets_consume(c, "sc1", NOW), 0, "not scanned");
+    cr_assert_eq(wechat_tickets_scan(c, "sc1", "o-1", NOW, NOW + 600), 1);
+    cr_assert_eq(wechat_tickets_scan(c, "sc1", "o-2", NOW, NOW + 600), 0, "once");
+    cr_assert_eq(wechat_tickets_resolve(c, "sc1", "u-1"), 0);
+    cr_assert_eq(wechat_tickets_by_scene(c, a, "sc1", &r), ST_OK);
+    cr_assert_str_eq(r.openid, "o-1");
+    cr_assert_str_eq(r.unionid, "u-1");
+    cr_assert_eq(r.resolved, 1);
+    cr_assert_eq(r.expires_at, NOW + 600);
+    cr_assert_eq(wechat_tickets_consume(c, "sc1", NOW + 600), 0, "expired");
+    cr_assert_eq(wechat_tickets_consume(c, "sc1", NOW), 1);
+    cr_assert_eq(wechat_tickets_consume(c, "sc1", NOW), 0, "once");
+    cr_assert_eq(wechat_tickets_delete_secret(c, "sec1"), 0);
+    cr_assert_eq(wechat_tickets_by_scene(c, a, "sc1", &r), ST_NOTFOUND);
+    t.scene = "sc2", t.secret_hash = "sec2", t.expires_at = NOW - 86400;
+    cr_assert_eq(wechat_tickets_insert(c, &t), 0);
+    t.scene = "sc3", t.secret_hash = "sec3", t.expires_at = NOW - 86399;
+    cr_assert_eq(wechat_tickets_insert(c, &t), 0);
+    cr_assert_eq(wechat_tickets_sweep(c, NOW), 1, "kept a day past expiry");
+    arena_free(a);
+}
+
+CONTRACT(wechat_pushes_once_followers_and_their_lock)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    cr_assert_eq(wechat_pushes_insert(c, "o-1", 100, "subscribe", NOW), 1);
+    cr_assert_eq(wechat_pushes_insert(c, "o-1", 100, "subscribe", NOW), 0, "a retry");
+    cr_assert_eq(wechat_pushes_set_reply(c, "o-1", 100, "wechat.reply.scanned", "en"), 0);
+    char *reply = NULL, *lang = NULL;
+    cr_assert_eq(wechat_pushes_reply_of(c, a, "o-1", 100, &reply, &lang), ST_OK);
+    cr_assert_str_eq(reply, "wechat.reply.scanned");
+    cr_assert_str_eq(lang, "en");
+    cr_assert_eq(wechat_pushes_reply_of(c, a, "o-1", 101, &reply, &lang), ST_NOTFOUND);
+    cr_assert_eq(wechat_pushes_insert(c, "o-2", 1, NULL, NOW - 86400), 1);
+    cr_assert_eq(wechat_pushes_sweep(c, NOW), 1);
+
+    cr_assert_eq(wechat_followers_set(c, "o-1", 1, NOW), 0);
+    cr_assert_eq(wechat_followers_set(c, "o-1", 0, NOW + 1), 0);
+    cr_assert_eq(tl_scalar("SELECT following FROM wechat_followers WHERE openid = 'o-1'"), 0);
+    cr_assert_eq(st_begin(c), ST_OK);
+    cr_assert_eq(wechat_followers_lock(c, "o-1"), 0);
+    cr_assert_eq(wechat_followers_lock(c, "o-unknown"), 0, "nobody to lock");
+    st_rollback(c);
+    arena_free(a);
+}
+
+CONTRACT(grants_owner_awards_once_and_lists)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    int64_t a1 = id_owner_account(c, "grantee1"), a2 = id_owner_account(c, "grantee2");
+    const char *s1 = grants_source(a, "wechat", "o-1"), *s2 = grants_source(a, "wechat", "u-1");
+    cr_assert_eq(strlen(s1), strlen("wechat:") + TOKEN_HASH_LEN);
+    cr_assert_eq(grants_given(c, GRANT_WECHAT_BIND, s1, s2), 0);
+    cr_assert_eq(grants_award(c, a1, GRANT_WECHAT_BIND, 1, s1, NOW), GRANT_OK);
+    cr_assert_eq(grants_award(c, a1, GRANT_WECHAT_BIND, 1, s2, NOW), GRANT_ALREADY,
+                 "once per account");
+    cr_assert_eq(grants_award(c, a2, GRANT_WECHAT_BIND, 1, s1, NOW), GRANT_ALREADY,
+                 "once per source");
+    cr_assert_eq(grants_given(c, GRANT_WECHAT_BIND, "none", s1), 1);
+    struct grant *v = NULL;
+    int n = 0;
+    cr_assert_eq(grants_list(c, a, a1, &v, &n), 0);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(v[0].reason, GRANT_WECHAT_BIND);
+    struct resources res;
+    cr_assert_eq(grants_resources(c, a1, &res), 0);
+    cr_assert_eq(res.bonus, 1);
+    cr_assert_eq(res.total, res.base + 1);
+    arena_free(a);
+}
+
+CONTRACT(audit_events_one_name_old_names_read_back)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    int64_t id = id_owner_account(c, "audited");
+    audit_log(c, id, AUDIT_LOGIN, "192.0.2.1", "password", NOW);
+    cr_assert_eq(st_exec(c,
+                         "INSERT INTO audit (account_id, event, created_at) VALUES"
+                         " (?, 'signin', ?), (?, 'wechat_bound', ?), (?, 'some_future', ?)",
+                         "iiiiii", id, (int64_t)NOW + 1, id, (int64_t)NOW + 2, id,
+                         (int64_t)NOW + 3),
+                 ST_OK);
+    struct audit_row *v = NULL;
+    int n = 0;
+    cr_assert_eq(audit_recent(c, a, id, 3, &v, &n), 0);
+    cr_assert_eq(n, 3, "at most max");
+    cr_assert_str_eq(v[0].event, "some_future", "an unknown name as it is");
+    cr_assert_str_eq(v[1].event, "identity_linked");
+    cr_assert_str_eq(v[2].event, "login");
+    cr_assert_eq(audit_recent(c, a, id, 10, &v, &n), 0);
+    cr_assert_eq(n, 4);
+    cr_assert_str_eq(v[3].event, "login");
+    cr_assert_str_eq(v[3].detail, "password");
+    cr_assert_str_eq(v[3].ip, "192.0.2.1");
+    for (int e = 0; e < AUDIT_EVENT_COUNT; e++)
+        cr_assert_eq(audit_event_parse(audit_event_name((enum audit_event)e)), e);
+    cr_assert_eq(audit_event_parse("nonsense"), AUDIT_UNKNOWN);
+    cr_assert_eq(audit_detach(c, id), 0);
+    cr_assert_eq(audit_recent(c, a, id, 10, &v, &n), 0);
+    cr_assert_eq(n, 0);
+    arena_free(a);
 }

@@ -229,8 +229,8 @@ Test(wechat_login, api_down_issues_nothing)
 
 /* ---- registration and sign-in ---- */
 
-static void register_as(const char *secret, const char *user, const char *email, int terms,
-                        struct wxl_register_out *out)
+static enum reg_outcome register_as(const char *secret, const char *user, const char *email,
+                                    int terms, struct wxl_register_out *out)
 {
     struct wxl_register_in in = {.secret = secret,
                                  .username = user,
@@ -238,7 +238,7 @@ static void register_as(const char *secret, const char *user, const char *email,
                                  .terms = terms,
                                  .ip = "127.0.0.1",
                                  .lang = "en"};
-    wechat_login_register(A, &in, out);
+    return wechat_login_register(A, &in, out);
 }
 
 Test(wechat_login, register_then_sign_in_by_scanning)
@@ -246,8 +246,8 @@ Test(wechat_login, register_then_sign_in_by_scanning)
     char sec[TOKEN_LEN + 1];
     ticket("r1", sec, "signin", 0, NOW + 300);
     struct wxl_register_out out;
-    register_as(sec, "mei", NULL, 1, &out);
-    cr_assert_eq(out.status, 410, "not scanned yet");
+    cr_assert_eq(register_as(sec, "mei", NULL, 1, &out), REG_GONE, "not scanned yet");
+    cr_assert_eq(out.outcome, WXO_PENDING);
     scan("oMei", 400, "subscribe", "r1");
     resolved("r1", "uMei");
     struct wxl_result r;
@@ -257,15 +257,13 @@ Test(wechat_login, register_then_sign_in_by_scanning)
     cr_assert_eq(account_username_normalize(A, r.suggested, &name), NAME_OK, "%s", r.suggested);
     cr_assert_str_eq(name, r.suggested);
 
-    register_as(sec, "Admin", "not-an-email", 0, &out);
-    cr_assert_eq(out.status, 400);
-    cr_assert_str_eq(out.errors[WRF_USERNAME], "signup.err.username_reserved");
-    cr_assert_str_eq(out.errors[WRF_EMAIL], "signup.err.email_invalid");
-    cr_assert_str_eq(out.errors[WRF_TERMS], "signup.err.terms");
+    cr_assert_eq(register_as(sec, "Admin", "not-an-email", 0, &out), REG_INVALID);
+    cr_assert_str_eq(out.errors[RF_USERNAME], "signup.err.username_reserved");
+    cr_assert_str_eq(out.errors[RF_EMAIL], "signup.err.email_invalid");
+    cr_assert_str_eq(out.errors[RF_TERMS], "signup.err.terms");
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts"), 0, "nothing half-written");
 
-    register_as(sec, "mei", "Mei@Example.com", 1, &out);
-    cr_assert_eq(out.status, 200, "%s", out.error ? out.error : "");
+    cr_assert_eq(register_as(sec, "mei", "Mei@Example.com", 1, &out), REG_OK);
     cr_assert_gt(out.account_id, 0);
     cr_assert_str_eq(state_of("r1"), "consumed");
     struct identity id;
@@ -277,16 +275,15 @@ Test(wechat_login, register_then_sign_in_by_scanning)
     cr_assert_eq(count("SELECT COUNT(*) FROM outbox WHERE rcpt = ?", "Mei@Example.com"), 1,
                  "the verification mail is queued with the account");
     int64_t first = out.account_id;
-    register_as(sec, "mei2", NULL, 1, &out);
-    cr_assert_eq(out.status, 410, "single use");
+    cr_assert_eq(register_as(sec, "mei2", NULL, 1, &out), REG_GONE, "single use");
+    cr_assert_eq(out.outcome, WXO_CONSUMED);
     /* the same WeChat scanned in a second browser before the first registered */
     char other[TOKEN_LEN + 1];
     ticket("r1b", other, "signin", 0, NOW + 300);
     scan("oMei", 399, "subscribe", "r1b");
     resolved("r1b", "uMei");
-    register_as(other, "mei3", NULL, 1, &out);
-    cr_assert_eq(out.status, 409);
-    cr_assert_str_eq(out.error, "wechat.err.registered");
+    cr_assert_eq(register_as(other, "mei3", NULL, 1, &out), REG_TAKEN);
+    cr_assert_eq(out.outcome, WXO_CONSUMED);
     cr_assert_str_eq(state_of("r1b"), "consumed");
     cr_assert_eq(count("SELECT COUNT(*) FROM accounts WHERE username = ?", "mei3"), 0);
 
@@ -422,9 +419,8 @@ Test(wechat_login, a_unionid_appearing_later_is_the_same_person)
     scan("oLate", 702, "SCAN", "l3");
     resolved("l3", "uLate");
     struct wxl_register_out out;
-    register_as(sec, "third", NULL, 1, &out);
-    cr_assert_eq(out.status, 409, "registered already, by its openid");
-    cr_assert_str_eq(out.error, "wechat.err.registered");
+    cr_assert_eq(register_as(sec, "third", NULL, 1, &out), REG_TAKEN,
+                 "registered already, by its openid");
     cr_assert_eq(count("SELECT COUNT(*) FROM accounts WHERE username = ?", "third"), 0);
 
     /* unbound from the first account, bound to the second with the unionid: no second bonus */

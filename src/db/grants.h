@@ -10,7 +10,8 @@
  *  3. Grant rows are never deleted: unbinding leaves them, deleting the account detaches them
  *     (account_id NULL), so invariant 2 outlives both. The source is kept as a hash of the
  *     identity, not the identity itself.
- *  4. total = base + the sum of the account's grants. */
+ *  4. total = base + the sum of the account's grants.
+ * The owner of the grants table: every statement on it is in grants.c. */
 #ifndef DAOID_GRANTS_H
 #define DAOID_GRANTS_H
 
@@ -33,6 +34,9 @@ char *grants_source(struct arena *a, const char *provider, const char *subject);
  * transaction. */
 enum grant_rc grants_award(struct st_conn *c, int64_t account_id, const char *reason, int64_t units,
                            const char *source, int64_t now);
+/* 1 when reason was granted from source1 or source2 (to any account, ever), 0 when not, -1 on
+ * a store error. */
+int grants_given(struct st_conn *c, const char *reason, const char *source1, const char *source2);
 /* The WeChat bonus (GRANT_WECHAT_BIND, wechat_bonus_units) for binding the WeChat identity
  * subject; GRANT_ALREADY when wechat_bonus_units is 0. */
 enum grant_rc grants_wechat_bonus(struct st_conn *c, struct arena *a, int64_t account_id,

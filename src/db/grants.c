@@ -1,19 +1,23 @@
 /* grants: see grants.h for the invariants. Awarding is one INSERT … ON CONFLICT DO NOTHING
- * against both unique indexes, so racing binds grant once, on either backend. */
+ * against both unique indexes, so racing binds grant once, on either backend. Every
+ * statement on the grants table is here. */
 #include "grants.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "arena.h"
 #include "config.h"
 #include "store.h"
-#include "token.h"
 
 char *grants_source(struct arena *a, const char *provider, const char *subject)
 {
-    char h[TOKEN_HASH_LEN + 1];
-    token_hash(subject, h);
-    return arena_printf(a, "%s:%s", provider, h);
+    /* the hash token_hash() gives (BLAKE2b-256, hex), so the sources of earlier grants match */
+    unsigned char h[32];
+    char hex[2 * sizeof(h) + 1];
+    crypto_generichash(h, sizeof(h), (const unsigned char *)subject, strlen(subject), NULL, 0);
+    sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+    return arena_printf(a, "%s:%s", provider, hex);
 }
 
 enum grant_rc grants_award(struct st_conn *c, int64_t account_id, const char *reason, int64_t units,
@@ -25,6 +29,15 @@ enum grant_rc grants_award(struct st_conn *c, int64_t account_id, const char *re
                             "isisi", account_id, reason, units, source, now);
     if (rc != ST_OK) return GRANT_ERR;
     return st_changes(c) == 1 ? GRANT_OK : GRANT_ALREADY;
+}
+
+int grants_given(struct st_conn *c, const char *reason, const char *source1, const char *source2)
+{
+    int64_t n = 0;
+    if (st_one(c, NULL, "SELECT COUNT(*) FROM grants WHERE reason = ? AND source IN (?, ?)", "sss",
+               "i", reason, source1, source2, &n) != ST_OK)
+        return -1;
+    return n > 0;
 }
 
 enum grant_rc grants_wechat_bonus(struct st_conn *c, struct arena *a, int64_t account_id,

@@ -1,0 +1,111 @@
+/* audit: see audit.h. One INSERT per event; the names table is the only spelling of an
+ * event, and the aliases table the only place older spellings are known. */
+#include "audit.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "log.h"
+#include "store.h"
+
+static const char *const names[AUDIT_EVENT_COUNT] = {
+    [AUDIT_SIGNUP] = "signup",
+    [AUDIT_LOGIN] = "login",
+    [AUDIT_LOGIN_FAILED] = "login_failed",
+    [AUDIT_LOGIN_REFUSED_DISABLED] = "login_refused_disabled",
+    [AUDIT_EMAIL_VERIFIED] = "email_verified",
+    [AUDIT_VERIFY_RESENT] = "verify_resent",
+    [AUDIT_REAUTH] = "reauth",
+    [AUDIT_REAUTH_FAILED] = "reauth_failed",
+    [AUDIT_REAUTH_REFUSED] = "reauth_refused",
+    [AUDIT_USERNAME_CHANGED] = "username_changed",
+    [AUDIT_EMAIL_CHANGE_REQUESTED] = "email_change_requested",
+    [AUDIT_EMAIL_CHANGED] = "email_changed",
+    [AUDIT_PASSWORD_CHANGED] = "password_changed",
+    [AUDIT_PASSWORD_SET] = "password_set",
+    [AUDIT_PASSWORD_RESET] = "password_reset",
+    [AUDIT_RESET_REQUESTED] = "reset_requested",
+    [AUDIT_SESSION_ENDED] = "session_ended",
+    [AUDIT_SESSIONS_ENDED] = "sessions_ended",
+    [AUDIT_ACCOUNT_DISABLED] = "account_disabled",
+    [AUDIT_ACCOUNT_ENABLED] = "account_enabled",
+    [AUDIT_ACCOUNT_DELETED] = "account_deleted",
+    [AUDIT_IDENTITY_LINKED] = "identity_linked",
+    [AUDIT_IDENTITY_UNLINKED] = "identity_unlinked",
+};
+
+/* Names earlier versions wrote for an event that now has one name. */
+static const struct {
+    const char *old;
+    enum audit_event e;
+} aliases[] = {
+    {"signin", AUDIT_LOGIN},
+    {"wechat_bound", AUDIT_IDENTITY_LINKED},
+};
+
+const char *audit_event_name(enum audit_event e)
+{
+    return e < AUDIT_EVENT_COUNT ? names[e] : "unknown";
+}
+
+enum audit_event audit_event_parse(const char *name)
+{
+    if (!name) return AUDIT_UNKNOWN;
+    for (int i = 0; i < AUDIT_EVENT_COUNT; i++)
+        if (!strcmp(name, names[i])) return (enum audit_event)i;
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+        if (!strcmp(name, aliases[i].old)) return aliases[i].e;
+    return AUDIT_UNKNOWN;
+}
+
+const char *audit_event_canonical(const char *name)
+{
+    enum audit_event e = audit_event_parse(name);
+    return e == AUDIT_UNKNOWN ? name : names[e];
+}
+
+void audit_log(struct st_conn *c, int64_t account_id, enum audit_event event, const char *ip,
+               const char *detail, int64_t now)
+{
+    const char *name = audit_event_name(event);
+    enum st_rc rc = st_exec(c,
+                            "INSERT INTO audit (account_id, event, ip, detail, created_at)"
+                            " VALUES (NULLIF(?, 0), ?, ?, ?, ?)",
+                            "isssi", account_id, name, ip, detail, now);
+    if (rc != ST_OK) log_warnx("audit: cannot record %s", name);
+}
+
+int audit_recent(struct st_conn *c, struct arena *a, int64_t account_id, int max,
+                 struct audit_row **out, int *n)
+{
+    struct st_stmt *s = st_prepare(c, "SELECT event, ip, detail, created_at FROM audit"
+                                      " WHERE account_id = ? ORDER BY created_at DESC, id DESC"
+                                      " LIMIT ?");
+    if (!s) return -1;
+    st_bind_int(s, 1, account_id);
+    st_bind_int(s, 2, max);
+    struct audit_row *v = arena_alloc(a, sizeof(*v) * (size_t)(max > 0 ? max : 1));
+    int k = 0;
+    enum st_rc rc = ST_DONE;
+    while (k < max && (rc = st_step(s)) == ST_ROW) {
+        struct audit_row *o = &v[k++];
+        o->event = arena_strdup(a, audit_event_canonical(st_col_text(s, 0)));
+        o->ip = arena_strdup(a, st_col_text(s, 1));
+        o->detail = arena_strdup(a, st_col_text(s, 2));
+        o->at = st_col_int(s, 3);
+    }
+    if (k == max) rc = ST_DONE;
+    st_done(s);
+    if (rc != ST_DONE) return -1;
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+int audit_detach(struct st_conn *c, int64_t account_id)
+{
+    return st_exec(c, "UPDATE audit SET account_id = NULL WHERE account_id = ?", "i", account_id) ==
+                   ST_OK
+               ? 0
+               : -1;
+}
