@@ -1,13 +1,16 @@
 /* devsim_inbox: the web inbox (HTML pages and a JSON API over the message store) and the
  * control endpoint that switches the SMTP server's fault mode. */
-#include "devsim.h"
-#include "devsim_util.h"
+#include "devsim_inbox.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
-#define DINBOX_HTML    "text/html; charset=utf-8"
-#define DINBOX_TEXT    "text/plain; charset=utf-8"
+#include "devsim_mail.h"
+#include "devsim_smtp.h"
+#include "devsim_util.h"
+
 #define DINBOX_SANDBOX "allow-top-navigation-by-user-activation allow-popups"
 
 static struct dm_store *dinbox_store;
@@ -19,15 +22,13 @@ void dinbox_init(struct dm_store *st)
 
 /* ---- helpers ---- */
 
-/* Parses "/N" (a message id) from rest into *id; *tail gets what follows the digits.
- * Returns 0, or -1 when rest does not start with one. */
-static int dinbox_id(const char *rest, long long *id, const char **tail)
+/* The message id the route's "*" matched (digits only), or -1. */
+static long long dinbox_id(const struct devsim_req *req)
 {
     char *end;
-    if (rest[0] != '/' || rest[1] < '0' || rest[1] > '9') return -1;
-    *id = strtoll(rest + 1, &end, 10);
-    *tail = end;
-    return 0;
+    if (req->wild_len == 0 || req->wild[0] < '0' || req->wild[0] > '9') return -1;
+    long long id = strtoll(req->wild, &end, 10);
+    return end == req->wild + req->wild_len ? id : -1;
 }
 
 /* A JSON string for s (NULL gives ""); a new reference. */
@@ -112,7 +113,7 @@ static void dinbox_page_end(FILE *f, char **buf, size_t *len, struct devsim_resp
 {
     fputs("</body></html>\n", f);
     fclose(f);
-    devsim_reply_take(resp, 200, DINBOX_HTML, *buf, *len);
+    devsim_reply_take(resp, 200, DEVSIM_HTML, *buf, *len);
 }
 
 /* ---- HTML pages ---- */
@@ -131,7 +132,8 @@ static void dinbox_list_row(FILE *f, const struct dm_msg *m)
     fprintf(f, "</a></td><td><a href=\"/mail/%lld\">#%lld</a></td></tr>\n", m->id, m->id);
 }
 
-static void dinbox_list_page(struct devsim_resp *resp)
+/* GET /mail */
+static void dinbox_list_page(const struct devsim_req *req, struct devsim_resp *resp)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -139,9 +141,10 @@ static void dinbox_list_page(struct devsim_resp *resp)
     struct dsmtp_stats stats;
     FILE *f = open_memstream(&buf, &len);
     if (!f) {
-        devsim_reply(resp, 500, DINBOX_TEXT, "out of memory\n");
+        devsim_reply(resp, 500, DEVSIM_TEXT, "out of memory\n");
         return;
     }
+    (void)req;
     size_t n = dm_store_list(dinbox_store, NULL, &list);
     dsmtp_get_stats(&stats);
     dinbox_page_start(f, "devsim inbox");
@@ -202,10 +205,13 @@ static void dinbox_msg_parts(FILE *f, const struct dm_msg *m)
     }
 }
 
-static void dinbox_msg_page(struct devsim_resp *resp, long long id)
+/* GET /mail/ID */
+static void dinbox_msg_page(const struct devsim_req *req, struct devsim_resp *resp)
 {
     char *buf = NULL;
     size_t len = 0;
+    long long id = dinbox_id(req);
+    if (id < 0) return; /* not a message id: not found */
     struct dm_msg *m = dm_store_get(dinbox_store, id);
     FILE *f = m ? open_memstream(&buf, &len) : NULL;
     if (!f) goto fail;
@@ -223,42 +229,33 @@ static void dinbox_msg_page(struct devsim_resp *resp, long long id)
     return;
 fail:
     if (m)
-        devsim_reply(resp, 500, DINBOX_TEXT, "out of memory\n");
+        devsim_reply(resp, 500, DEVSIM_TEXT, "out of memory\n");
     else
-        devsim_reply(resp, 404, DINBOX_TEXT, "no such message\n");
+        devsim_reply(resp, 404, DEVSIM_TEXT, "no such message\n");
     dm_msg_unref(m);
 }
 
-static void dinbox_raw(struct devsim_resp *resp, long long id)
+/* GET /mail/ID/raw */
+static void dinbox_raw(const struct devsim_req *req, struct devsim_resp *resp)
 {
+    long long id = dinbox_id(req);
+    if (id < 0) return; /* not a message id: not found */
     struct dm_msg *m = dm_store_get(dinbox_store, id);
     if (!m) {
-        devsim_reply(resp, 404, DINBOX_TEXT, "no such message\n");
+        devsim_reply(resp, 404, DEVSIM_TEXT, "no such message\n");
         return;
     }
     char *copy = malloc(m->raw_len + 1);
     if (copy) memcpy(copy, m->raw, m->raw_len);
-    devsim_reply_take(resp, copy ? 200 : 500, DINBOX_TEXT, copy, m->raw_len);
+    devsim_reply_take(resp, copy ? 200 : 500, DEVSIM_TEXT, copy, m->raw_len);
     dm_msg_unref(m);
 }
 
-/* /mail, /mail/ID, /mail/ID/raw */
-static void dinbox_pages(const struct devsim_req *req, struct devsim_resp *resp)
+/* Any other path under /mail: 404, or 405 for a method other than GET. */
+static void dinbox_other(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    long long id = 0;
-    const char *tail = NULL;
-    int list = !strcmp(req->rest, "") || !strcmp(req->rest, "/");
-    if (!list && dinbox_id(req->rest, &id, &tail) < 0) tail = NULL;
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
-        devsim_reply(resp, 405, DINBOX_TEXT, "method not allowed\n");
-    else if (list)
-        dinbox_list_page(resp);
-    else if (tail && !strcmp(tail, ""))
-        dinbox_msg_page(resp, id);
-    else if (tail && !strcmp(tail, "/raw"))
-        dinbox_raw(resp, id);
-    else
-        devsim_reply(resp, 404, DINBOX_TEXT, "not found\n");
+        devsim_405_text(req, resp);
 }
 
 /* ---- JSON API ---- */
@@ -285,6 +282,7 @@ fail:
     return NULL;
 }
 
+/* GET /mail/api/messages?to=ADDRESS */
 static void dinbox_api_list(const struct devsim_req *req, struct devsim_resp *resp)
 {
     struct dm_msg **list;
@@ -301,39 +299,29 @@ static void dinbox_api_list(const struct devsim_req *req, struct devsim_resp *re
     devsim_reply_json(resp, 200, arr);
 }
 
-static void dinbox_api_one(struct devsim_resp *resp, long long id)
+/* GET /mail/api/messages/ID */
+static void dinbox_api_one(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    struct dm_msg *m = dm_store_get(dinbox_store, id);
+    long long id = dinbox_id(req);
+    struct dm_msg *m = id < 0 ? NULL : dm_store_get(dinbox_store, id);
     if (m)
         devsim_reply_json(resp, 200, dinbox_msg_json(m));
     else
-        devsim_reply_error(resp, 404, "no such message");
+        devsim_reply_error(resp, 404, id < 0 ? "not found" : "no such message");
     dm_msg_unref(m);
 }
 
-/* GET|DELETE /mail/api/messages, GET /mail/api/messages/ID */
-static void dinbox_api(const struct devsim_req *req, struct devsim_resp *resp)
+/* DELETE /mail/api/messages */
+static void dinbox_api_clear(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    long long id = 0;
-    const char *tail = NULL;
-    int all = !strcmp(req->rest, ""), get = !strcmp(req->method, "GET");
-    int one = !all && dinbox_id(req->rest, &id, &tail) == 0 && !*tail;
-    if (all && get) {
-        dinbox_api_list(req, resp);
-    } else if (all && !strcmp(req->method, "DELETE")) {
-        dm_store_clear(dinbox_store);
-        devsim_reply_take(resp, 204, DINBOX_TEXT, NULL, 0);
-    } else if (one && get) {
-        dinbox_api_one(resp, id);
-    } else if (all || one) {
-        devsim_reply_error(resp, 405, "method not allowed");
-    } else {
-        devsim_reply_error(resp, 404, "not found");
-    }
+    (void)req;
+    dm_store_clear(dinbox_store);
+    devsim_reply_take(resp, 204, DEVSIM_TEXT, NULL, 0);
 }
 
 /* ---- control ---- */
 
+/* POST /_ctl/smtp {"mode":...} */
 static void dinbox_ctl_smtp_set(const struct devsim_req *req, struct devsim_resp *resp)
 {
     json_error_t err;
@@ -348,22 +336,11 @@ static void dinbox_ctl_smtp_set(const struct devsim_req *req, struct devsim_resp
         devsim_reply_json(resp, 200, json_pack("{s:s}", "mode", dsmtp_mode_name(mode)));
 }
 
-/* GET /_ctl/smtp: {"mode","accepted","refused"}; POST /_ctl/smtp {"mode":...}. */
+/* GET /_ctl/smtp: {"mode","accepted","refused"} */
 static void dinbox_ctl_smtp(const struct devsim_req *req, struct devsim_resp *resp)
 {
     struct dsmtp_stats st;
-    if (*req->rest) {
-        devsim_reply_error(resp, 404, "not found");
-        return;
-    }
-    if (!strcmp(req->method, "POST")) {
-        dinbox_ctl_smtp_set(req, resp);
-        return;
-    }
-    if (strcmp(req->method, "GET") != 0) {
-        devsim_reply_error(resp, 405, "method not allowed");
-        return;
-    }
+    (void)req;
     dsmtp_get_stats(&st);
     devsim_reply_json(resp, 200,
                       json_pack("{s:s,s:I,s:I}", "mode", dsmtp_mode_name(st.mode), "accepted",
@@ -371,8 +348,20 @@ static void dinbox_ctl_smtp(const struct devsim_req *req, struct devsim_resp *re
 }
 
 const struct devsim_route dinbox_routes[] = {
-    {"/mail/api/messages", dinbox_api},
-    {"/mail", dinbox_pages},
-    {"/_ctl/smtp", dinbox_ctl_smtp},
-    {NULL, NULL},
+    {"GET HEAD", "/mail", dinbox_list_page, 0},
+    {"GET HEAD", "/mail/", dinbox_list_page, 0},
+    {"GET HEAD", "/mail/*", dinbox_msg_page, 0},
+    {"GET HEAD", "/mail/*/raw", dinbox_raw, 0},
+    {NULL, "/mail/**", dinbox_other, 0},
+    {"GET", "/mail/api/messages", dinbox_api_list, 0},
+    {"DELETE", "/mail/api/messages", dinbox_api_clear, 0},
+    {"GET", "/mail/api/messages/*", dinbox_api_one, 0},
+    {NULL, "/mail/api/messages", devsim_405_json, 0},
+    {NULL, "/mail/api/messages/*", devsim_405_json, 0},
+    {NULL, "/mail/api/messages/**", devsim_404_json, 0},
+    {"GET", "/_ctl/smtp", dinbox_ctl_smtp, 0},
+    {"POST", "/_ctl/smtp", dinbox_ctl_smtp_set, 0},
+    {NULL, "/_ctl/smtp", devsim_405_json, 0},
+    {NULL, "/_ctl/smtp/**", devsim_404_json, 0},
+    {NULL, NULL, NULL, 0},
 };

@@ -51,7 +51,7 @@ static int authz_check(const struct authz *z, struct devsim_resp *resp, char **r
     pthread_mutex_unlock(&doauth_s.mu);
     int rc = -1;
     if (!z->client_id || strcmp(z->client_id, doauth_client_ids[z->prov]) || !registered) {
-        devsim_reply(resp, 404, DO_HTML, "<h1>Application not found</h1>\n");
+        devsim_reply(resp, 404, DEVSIM_HTML, "<h1>Application not found</h1>\n");
     } else if (z->redirect_uri && strcmp(z->redirect_uri, registered)) {
         doauth_redirect_with(resp, registered, "error", "redirect_uri_mismatch",
                              "error_description",
@@ -59,10 +59,10 @@ static int authz_check(const struct authz *z, struct devsim_resp *resp, char **r
                              "application.",
                              "state", z->state, NULL);
     } else if (z->prov != DP_GITHUB && (!z->response_type || strcmp(z->response_type, "code"))) {
-        devsim_reply(resp, 400, DO_HTML, "<h1>response_type must be code</h1>\n");
+        devsim_reply(resp, 400, DEVSIM_HTML, "<h1>response_type must be code</h1>\n");
     } else if (z->challenge &&
                (!z->method || strcmp(z->method, "S256") || strlen(z->challenge) != 43)) {
-        devsim_reply(resp, 400, DO_HTML, "<h1>code_challenge_method must be S256</h1>\n");
+        devsim_reply(resp, 400, DEVSIM_HTML, "<h1>code_challenge_method must be S256</h1>\n");
     } else {
         *redirect = devsim_xstrdup(z->redirect_uri ? z->redirect_uri : registered);
         rc = 0;
@@ -133,7 +133,7 @@ static void authz_page(const struct authz *z, struct devsim_resp *resp)
           "value=\"cancel\" id=\"cancel\">Cancel</button></p>\n</form></body></html>\n",
           f);
     fclose(f);
-    devsim_reply_take(resp, 200, DO_HTML, buf, len);
+    devsim_reply_take(resp, 200, DEVSIM_HTML, buf, len);
 }
 
 /* The person's decision: a code, or access_denied, back at the redirect URI. */
@@ -152,7 +152,7 @@ static void authz_decide(const struct devsim_req *req, const struct authz *z, co
     pthread_mutex_lock(&doauth_s.mu);
     if (ui >= doauth_s.nusers || doauth_s.users[ui].prov != z->prov) {
         pthread_mutex_unlock(&doauth_s.mu);
-        devsim_reply(resp, 400, DO_HTML, "<h1>Pick a user</h1>\n");
+        devsim_reply(resp, 400, DEVSIM_HTML, "<h1>Pick a user</h1>\n");
         goto out;
     }
     if (doauth_s.ncodes == DO_MAX_ITEMS) {
@@ -179,14 +179,10 @@ out:
     free(user);
 }
 
-void doauth_authorize(const struct devsim_req *req, enum dprov prov, struct devsim_resp *resp)
+void doauth_authorize(const struct devsim_req *req, struct devsim_resp *resp)
 {
     int post = !strcmp(req->method, "POST");
-    if (!post && strcmp(req->method, "GET")) {
-        devsim_reply(resp, 405, DO_TEXT, "method not allowed\n");
-        return;
-    }
-    struct authz z = {.prov = prov};
+    struct authz z = {.prov = (enum dprov)req->arg};
     authz_read(req, post, &z);
     char *back = NULL;
     if (authz_check(&z, resp, &back) == 0) {

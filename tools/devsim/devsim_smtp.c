@@ -1,6 +1,6 @@
 /* devsim_smtp: a small SMTP server (RFC 5321 subset) that stores every message it accepts,
  * with fault modes (down, tempfail, permfail) switched at runtime. One thread per client. */
-#include "devsim.h"
+#include "devsim_smtp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +12,15 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "devsim_mail.h"
 
 #define DSMTP_MAX_CONN 64
 #define DSMTP_MAX_LINE 1000 /* octets including CRLF (RFC 5321 4.5.3.1.6) */

@@ -6,7 +6,8 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
-#include <time.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "arena.h"
 #include "log.h"
