@@ -36,8 +36,8 @@ static void devsim_healthz(const struct devsim_req *req, struct devsim_resp *res
 }
 
 static const struct devsim_route devsim_core_routes[] = {
-    {NULL, "/healthz", devsim_healthz, 0},
-    {NULL, NULL, NULL, 0},
+    {NULL, "/healthz", devsim_healthz},
+    {NULL},
 };
 
 /* Every part's table, ending with NULL. */
@@ -60,11 +60,17 @@ static void devsim_routes_join(void)
         }
 }
 
-/* The dispatch function of the HTTP server: the handler of the route that fits. */
+/* The dispatch function of the HTTP server: the handler of the route that fits; 405 when
+ * only other methods have one, 404 (the reply left as it is) when no route has the path. */
 static void devsim_dispatch(struct devsim_req *req, struct devsim_resp *resp)
 {
-    const struct devsim_route *r = devsim_route_find(devsim_routes, devsim_nroutes, req);
-    if (r) r->fn(req, resp);
+    int other_method;
+    const struct devsim_route *r =
+        devsim_route_find(devsim_routes, devsim_nroutes, req, &other_method);
+    if (r)
+        r->fn(req, resp);
+    else if (other_method)
+        devsim_reply(resp, 405, DEVSIM_TEXT, "method not allowed\n");
 }
 
 /* ---- main ---- */

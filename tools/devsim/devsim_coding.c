@@ -44,7 +44,7 @@ static void dcoding_open_api(const struct devsim_req *req, struct devsim_resp *r
 }
 
 const struct devsim_route dcoding_routes[] = {
-    {"POST", "/coding/open-api", dcoding_open_api, 0},
-    {NULL, "/coding/open-api", dcoding_invalid, 0},
-    {NULL, NULL, NULL, 0},
+    {"POST", "/coding/open-api", dcoding_open_api},
+    {NULL, "/coding/open-api", dcoding_invalid},
+    {NULL},
 };

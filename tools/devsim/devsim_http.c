@@ -78,16 +78,20 @@ static uint64_t devsim_path_score(const char *pat, const char *path, const char 
 }
 
 const struct devsim_route *devsim_route_find(const struct devsim_route *routes, size_t n,
-                                             struct devsim_req *req)
+                                             struct devsim_req *req, int *other_method)
 {
     const struct devsim_route *best = NULL;
     uint64_t best_score = 0;
+    *other_method = 0;
     for (size_t i = 0; i < n; i++) {
         const char *wild;
         size_t wlen = 0;
-        if (!devsim_method_in(routes[i].method, req->method)) continue;
         uint64_t s = devsim_path_score(routes[i].path, req->path, &wild, &wlen);
         if (!s) continue;
+        if (!devsim_method_in(routes[i].method, req->method)) {
+            *other_method = 1;
+            continue;
+        }
         s = s << 1 | (routes[i].method != NULL);
         if (s <= best_score) continue;
         best = &routes[i], best_score = s;
@@ -164,39 +168,6 @@ void devsim_redirect_take(struct devsim_resp *r, unsigned status, char *location
     free(r->location);
     r->location = location;
     devsim_reply(r, status, DEVSIM_TEXT, status == 303 ? "See Other\n" : "Found\n");
-}
-
-/* A JSON handler answering 404. */
-static void devsim_404_body(json_t *body, struct devsim_resp *resp)
-{
-    (void)body;
-    devsim_reply_error(resp, 404, "not found");
-}
-
-void devsim_405_text(const struct devsim_req *req, struct devsim_resp *resp)
-{
-    (void)req;
-    devsim_reply(resp, 405, DEVSIM_TEXT, "method not allowed\n");
-}
-
-void devsim_405_json(const struct devsim_req *req, struct devsim_resp *resp)
-{
-    (void)req;
-    devsim_reply_error(resp, 405, "method not allowed");
-}
-
-void devsim_404_json(const struct devsim_req *req, struct devsim_resp *resp)
-{
-    (void)req;
-    devsim_404_body(NULL, resp);
-}
-
-void devsim_ctl_other(const struct devsim_req *req, struct devsim_resp *resp)
-{
-    if (strcmp(req->method, "POST") != 0)
-        devsim_405_json(req, resp);
-    else
-        devsim_with_json(req, resp, devsim_404_body);
 }
 
 /* ---- libmicrohttpd glue ---- */

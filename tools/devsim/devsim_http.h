@@ -35,13 +35,13 @@ struct devsim_resp {
 
 typedef void (*devsim_handler)(const struct devsim_req *req, struct devsim_resp *resp);
 
-/* One route of a part's table; a table ends with an entry whose path is NULL.
+/* One route of a part's table; a table ends with an entry whose path is NULL ({NULL}).
  * method: NULL for any, else the methods separated by spaces ("GET HEAD").
  * path: segments separated by '/': a literal, "*" (any one non-empty segment) or, as the last
  * one, "**" (the rest of the path: zero or more segments).
- * Of the routes that match a request, the most specific wins: compared segment by segment, a
- * literal (or the path's end) beats "*", which beats "**"; then a route naming the method beats
- * one for any method; then the earlier one. */
+ * Of the routes that match a request's method and path, the most specific wins: compared
+ * segment by segment, a literal (or the path's end) beats "*", which beats "**"; then a route
+ * naming the method beats one for any method; then the earlier one. */
 struct devsim_route {
     const char *method;
     const char *path;
@@ -49,9 +49,10 @@ struct devsim_route {
     int arg; /* handed to fn as req->arg (e.g. which provider) */
 };
 
-/* The route of routes[0..n) for req (filling req->wild, wild_len and arg), or NULL. */
+/* The route of routes[0..n) for req (filling req->wild, wild_len and arg), or NULL; then
+ * *other_method says whether a route has req's path for other methods (an answer 405). */
 const struct devsim_route *devsim_route_find(const struct devsim_route *routes, size_t n,
-                                             struct devsim_req *req);
+                                             struct devsim_req *req, int *other_method);
 
 /* Answers one request: fills resp (left untouched, the answer is 404 "not found"). */
 typedef void (*devsim_dispatch_fn)(struct devsim_req *req, struct devsim_resp *resp);
@@ -89,14 +90,6 @@ void devsim_reply_json(struct devsim_resp *r, unsigned status, json_t *j);
 void devsim_reply_error(struct devsim_resp *r, unsigned status, const char *msg);
 /* A redirect (status 302 or 303) to location, which the reply takes (malloc'd). */
 void devsim_redirect_take(struct devsim_resp *r, unsigned status, char *location);
-
-/* Handlers for what a part does not serve: 405 as text or as {"error"}, 404 as {"error"};
- * and for the control endpoints (/_ctl/...): a POST whose body is no JSON object gets 400,
- * another POST 404, any other method 405. */
-void devsim_405_text(const struct devsim_req *req, struct devsim_resp *resp);
-void devsim_405_json(const struct devsim_req *req, struct devsim_resp *resp);
-void devsim_404_json(const struct devsim_req *req, struct devsim_resp *resp);
-void devsim_ctl_other(const struct devsim_req *req, struct devsim_resp *resp);
 
 #define DEVSIM_TEXT "text/plain; charset=utf-8"
 #define DEVSIM_HTML "text/html; charset=utf-8"

@@ -88,9 +88,11 @@ static void dinbox_linkify(FILE *f, const char *s)
     devsim_html_esc(f, s);
 }
 
-/* Starts a page; the caller writes the body and calls dinbox_page_end(). */
-static void dinbox_page_start(FILE *f, const char *title)
+/* Starts a page in b; the caller writes the body to the stream returned and calls
+ * dinbox_page_end(). */
+static FILE *dinbox_page_start(struct devsim_buf *b, const char *title)
 {
+    FILE *f = devsim_buf_open(b);
     fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
           f);
@@ -106,14 +108,15 @@ static void dinbox_page_start(FILE *f, const char *title)
           ".hdrs th{width:10em;white-space:nowrap}\n"
           "</style></head><body>\n",
           f);
+    return f;
 }
 
-/* Ends a page written to the memstream f (over *buf, *len) and sets it as the reply. */
-static void dinbox_page_end(FILE *f, char **buf, size_t *len, struct devsim_resp *resp)
+/* Ends the page b and sets it as the reply. */
+static void dinbox_page_end(struct devsim_buf *b, struct devsim_resp *resp)
 {
-    fputs("</body></html>\n", f);
-    fclose(f);
-    devsim_reply_take(resp, 200, DEVSIM_HTML, *buf, *len);
+    fputs("</body></html>\n", b->f);
+    char *page = devsim_buf_close(b);
+    devsim_reply_take(resp, 200, DEVSIM_HTML, page, b->len);
 }
 
 /* ---- HTML pages ---- */
@@ -135,19 +138,13 @@ static void dinbox_list_row(FILE *f, const struct dm_msg *m)
 /* GET /mail */
 static void dinbox_list_page(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    char *buf = NULL;
-    size_t len = 0;
+    struct devsim_buf b;
     struct dm_msg **list;
     struct dsmtp_stats stats;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        devsim_reply(resp, 500, DEVSIM_TEXT, "out of memory\n");
-        return;
-    }
     (void)req;
     size_t n = dm_store_list(dinbox_store, NULL, &list);
     dsmtp_get_stats(&stats);
-    dinbox_page_start(f, "devsim inbox");
+    FILE *f = dinbox_page_start(&b, "devsim inbox");
     fprintf(f,
             "<h1>devsim inbox</h1>\n<p class=\"muted\">%zu message(s), newest first. "
             "SMTP port %d, mode %s, accepted %llu, refused %llu.</p>\n",
@@ -158,7 +155,7 @@ static void dinbox_list_page(const struct devsim_req *req, struct devsim_resp *r
     for (size_t i = 0; i < n; i++) dinbox_list_row(f, list[i]);
     fputs("</tbody></table>\n", f);
     dm_list_free(list, n);
-    dinbox_page_end(f, &buf, &len, resp);
+    dinbox_page_end(&b, resp);
 }
 
 static void dinbox_hdr_row(FILE *f, const char *name, const char *value)
@@ -205,57 +202,44 @@ static void dinbox_msg_parts(FILE *f, const struct dm_msg *m)
     }
 }
 
+/* The message the route's "*" names (a reference), or NULL after replying 404. */
+static struct dm_msg *dinbox_msg(const struct devsim_req *req, struct devsim_resp *resp)
+{
+    long long id = dinbox_id(req);
+    if (id < 0) return NULL; /* not a message id: the plain "not found" */
+    struct dm_msg *m = dm_store_get(dinbox_store, id);
+    if (!m) devsim_reply(resp, 404, DEVSIM_TEXT, "no such message\n");
+    return m;
+}
+
 /* GET /mail/ID */
 static void dinbox_msg_page(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    long long id = dinbox_id(req);
-    if (id < 0) return; /* not a message id: not found */
-    struct dm_msg *m = dm_store_get(dinbox_store, id);
-    FILE *f = m ? open_memstream(&buf, &len) : NULL;
-    if (!f) goto fail;
-    dinbox_page_start(f, m->subject && *m->subject ? m->subject : "(no subject)");
+    struct devsim_buf b;
+    struct dm_msg *m = dinbox_msg(req, resp);
+    if (!m) return;
+    FILE *f = dinbox_page_start(&b, m->subject && *m->subject ? m->subject : "(no subject)");
     fprintf(f,
             "<p><a href=\"/mail\">&larr; inbox</a> &middot; <a href=\"/mail/%lld/raw\">raw"
             "</a></p>\n<h1>",
-            id);
+            m->id);
     devsim_html_esc(f, m->subject && *m->subject ? m->subject : "(no subject)");
     fputs("</h1>\n", f);
     dinbox_msg_headers(f, m);
     dinbox_msg_parts(f, m);
-    dinbox_page_end(f, &buf, &len, resp);
-    dm_msg_unref(m);
-    return;
-fail:
-    if (m)
-        devsim_reply(resp, 500, DEVSIM_TEXT, "out of memory\n");
-    else
-        devsim_reply(resp, 404, DEVSIM_TEXT, "no such message\n");
+    dinbox_page_end(&b, resp);
     dm_msg_unref(m);
 }
 
 /* GET /mail/ID/raw */
 static void dinbox_raw(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    long long id = dinbox_id(req);
-    if (id < 0) return; /* not a message id: not found */
-    struct dm_msg *m = dm_store_get(dinbox_store, id);
-    if (!m) {
-        devsim_reply(resp, 404, DEVSIM_TEXT, "no such message\n");
-        return;
-    }
+    struct dm_msg *m = dinbox_msg(req, resp);
+    if (!m) return;
     char *copy = malloc(m->raw_len + 1);
     if (copy) memcpy(copy, m->raw, m->raw_len);
     devsim_reply_take(resp, copy ? 200 : 500, DEVSIM_TEXT, copy, m->raw_len);
     dm_msg_unref(m);
-}
-
-/* Any other path under /mail: 404, or 405 for a method other than GET. */
-static void dinbox_other(const struct devsim_req *req, struct devsim_resp *resp)
-{
-    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
-        devsim_405_text(req, resp);
 }
 
 /* ---- JSON API ---- */
@@ -348,20 +332,17 @@ static void dinbox_ctl_smtp(const struct devsim_req *req, struct devsim_resp *re
 }
 
 const struct devsim_route dinbox_routes[] = {
-    {"GET HEAD", "/mail", dinbox_list_page, 0},
-    {"GET HEAD", "/mail/", dinbox_list_page, 0},
-    {"GET HEAD", "/mail/*", dinbox_msg_page, 0},
-    {"GET HEAD", "/mail/*/raw", dinbox_raw, 0},
-    {NULL, "/mail/**", dinbox_other, 0},
-    {"GET", "/mail/api/messages", dinbox_api_list, 0},
-    {"DELETE", "/mail/api/messages", dinbox_api_clear, 0},
-    {"GET", "/mail/api/messages/*", dinbox_api_one, 0},
-    {NULL, "/mail/api/messages", devsim_405_json, 0},
-    {NULL, "/mail/api/messages/*", devsim_405_json, 0},
-    {NULL, "/mail/api/messages/**", devsim_404_json, 0},
-    {"GET", "/_ctl/smtp", dinbox_ctl_smtp, 0},
-    {"POST", "/_ctl/smtp", dinbox_ctl_smtp_set, 0},
-    {NULL, "/_ctl/smtp", devsim_405_json, 0},
-    {NULL, "/_ctl/smtp/**", devsim_404_json, 0},
-    {NULL, NULL, NULL, 0},
+    /* control: the SMTP server's state, or a new mode */
+    {"GET", "/_ctl/smtp", dinbox_ctl_smtp},
+    {"POST", "/_ctl/smtp", dinbox_ctl_smtp_set},
+    /* the pages */
+    {"GET HEAD", "/mail", dinbox_list_page},
+    {"GET HEAD", "/mail/", dinbox_list_page},
+    {"GET HEAD", "/mail/*", dinbox_msg_page},
+    {"GET HEAD", "/mail/*/raw", dinbox_raw},
+    /* the JSON API */
+    {"GET", "/mail/api/messages", dinbox_api_list},
+    {"DELETE", "/mail/api/messages", dinbox_api_clear},
+    {"GET", "/mail/api/messages/*", dinbox_api_one},
+    {NULL},
 };

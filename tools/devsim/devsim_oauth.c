@@ -70,10 +70,8 @@ static void s256(const char *verifier, char *out, size_t cap)
 /* A 302 to url?key=value&… built from pairs (NULL value: skipped), NULL-terminated. */
 void doauth_redirect_with(struct devsim_resp *resp, const char *url, ...)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) abort();
+    struct devsim_buf b;
+    FILE *f = devsim_buf_open(&b);
     fputs(url, f);
     char sep = strchr(url, '?') ? '&' : '?';
     va_list ap;
@@ -86,8 +84,7 @@ void doauth_redirect_with(struct devsim_resp *resp, const char *url, ...)
         sep = '&';
     }
     va_end(ap);
-    fclose(f);
-    devsim_redirect_take(resp, 302, buf);
+    devsim_redirect_take(resp, 302, devsim_buf_close(&b));
 }
 
 static int all_digits(const char *s)
@@ -284,15 +281,13 @@ static void token_reply(const struct devsim_req *req, enum dprov prov, const cha
                               json_pack("{s:s, s:s, s:s}", "access_token", tok, "token_type",
                                         "bearer", "scope", granted));
         } else { /* GitHub's default answer is form-encoded */
-            char *body = NULL;
-            size_t len = 0;
-            FILE *f = open_memstream(&body, &len);
-            if (!f) abort();
+            struct devsim_buf b;
+            FILE *f = devsim_buf_open(&b);
             fprintf(f, "access_token=%s&scope=", tok);
             devsim_url_enc(f, granted);
             fputs("&token_type=bearer", f);
-            fclose(f);
-            devsim_reply_take(resp, 200, "application/x-www-form-urlencoded", body, len);
+            char *body = devsim_buf_close(&b);
+            devsim_reply_take(resp, 200, "application/x-www-form-urlencoded", body, b.len);
         }
     } else if (prov == DP_BITBUCKET) { /* scopes are the consumer's */
         devsim_reply_json(resp, 200,
@@ -467,24 +462,30 @@ static json_t *github_user(const struct duser *u)
     return j;
 }
 
-static json_t *github_emails(const struct duser *u)
+/* u's addresses as a list of {"email", primary_key, verified_key, extra_key}: extra_key gets
+ * extra_primary for the primary address and extra_other for the others. */
+static json_t *emails_json(const struct duser *u, const char *primary_key, const char *verified_key,
+                           const char *extra_key, const char *extra_primary,
+                           const char *extra_other)
 {
     json_t *list = json_array();
-    for (int i = 0; i < u->nemails; i++)
-        json_array_append_new(list, json_pack("{s:s, s:b, s:b, s:s}", "email", u->emails[i].addr,
-                                              "primary", u->emails[i].primary, "verified",
-                                              u->emails[i].verified, "visibility",
-                                              u->emails[i].primary ? "public" : "private"));
+    for (int i = 0; i < u->nemails; i++) {
+        const struct demail *e = &u->emails[i];
+        json_array_append_new(list, json_pack("{s:s, s:b, s:b, s:s}", "email", e->addr, primary_key,
+                                              e->primary, verified_key, e->verified, extra_key,
+                                              e->primary ? extra_primary : extra_other));
+    }
     return list;
+}
+
+static json_t *github_emails(const struct duser *u)
+{
+    return emails_json(u, "primary", "verified", "visibility", "public", "private");
 }
 
 static json_t *bitbucket_emails(const struct duser *u)
 {
-    json_t *list = json_array();
-    for (int i = 0; i < u->nemails; i++)
-        json_array_append_new(list, json_pack("{s:s, s:b, s:b, s:s}", "email", u->emails[i].addr,
-                                              "is_primary", u->emails[i].primary, "is_confirmed",
-                                              u->emails[i].verified, "type", "email"));
+    json_t *list = emails_json(u, "is_primary", "is_confirmed", "type", "email", "email");
     return json_pack("{s:i, s:o, s:i, s:i}", "pagelen", 10, "values", list, "page", 1, "size",
                      u->nemails);
 }
@@ -540,8 +541,8 @@ void doauth_coding_user(const struct devsim_req *req, json_t *body, struct devsi
 /* ---- routes ---- */
 
 /* The authorize endpoints take GET (the page) and POST (the decision), the token endpoints
- * POST; the user APIs answer any method. req->arg: the provider. The tests' clients use these
- * paths below the base URLs (see the top of this file). */
+ * POST; the user APIs answer any method. req->arg: the provider. daoid reaches these paths
+ * below the base URLs its config names (see the top of this file). */
 const struct devsim_route doauth_routes[] = {
     {"GET POST", "/github/login/oauth/authorize", doauth_authorize, DP_GITHUB},
     {"POST", "/github/login/oauth/access_token", token, DP_GITHUB},
@@ -553,13 +554,7 @@ const struct devsim_route doauth_routes[] = {
     {NULL, "/bitbucket/api/2.0/user/emails", api_emails, DP_BITBUCKET},
     {"GET POST", "/coding/oauth_authorize.html", doauth_authorize, DP_CODING},
     {"POST", "/coding/api/oauth/access_token", token, DP_CODING},
-    {NULL, "/github/login/oauth/authorize", devsim_405_text, 0},
-    {NULL, "/github/login/oauth/access_token", devsim_405_text, 0},
-    {NULL, "/bitbucket/site/oauth2/authorize", devsim_405_text, 0},
-    {NULL, "/bitbucket/site/oauth2/access_token", devsim_405_text, 0},
-    {NULL, "/coding/oauth_authorize.html", devsim_405_text, 0},
-    {NULL, "/coding/api/oauth/access_token", devsim_405_text, 0},
-    {NULL, NULL, NULL, 0},
+    {NULL},
 };
 
 void doauth_init(const char *callback_base)

@@ -221,8 +221,11 @@ static void ctl_post(const struct devsim_req *req, struct devsim_resp *resp)
 }
 
 const struct devsim_route doauth_ctl_routes[] = {
-    {"GET", "/_ctl/oauth", ctl_status, 0},         {"GET", "/_ctl/oauth/tokens", ctl_tokens, 0},
-    {"POST", "/_ctl/oauth", ctl_post, 0},          {"POST", "/_ctl/oauth/apps", ctl_post, 1},
-    {"POST", "/_ctl/oauth/users", ctl_post, 2},    {"POST", "/_ctl/oauth/expire", ctl_post, 3},
-    {NULL, "/_ctl/oauth/**", devsim_ctl_other, 0}, {NULL, NULL, NULL, 0},
+    {"GET", "/_ctl/oauth", ctl_status},
+    {"GET", "/_ctl/oauth/tokens", ctl_tokens},
+    {"POST", "/_ctl/oauth", ctl_post, 0},
+    {"POST", "/_ctl/oauth/apps", ctl_post, 1},
+    {"POST", "/_ctl/oauth/users", ctl_post, 2},
+    {"POST", "/_ctl/oauth/expire", ctl_post, 3},
+    {NULL},
 };

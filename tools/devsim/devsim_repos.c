@@ -319,26 +319,19 @@ static void ctl(const struct devsim_req *req, struct devsim_resp *resp)
     json_decref(j);
 }
 
-/* Any other method or path below GitHub's /user/repos, and other methods at Bitbucket's. */
+/* Another method, or a path below GitHub's /user/repos: GitHub answers 404. */
 static void github_not_found(const struct devsim_req *req, struct devsim_resp *resp)
 {
     (void)req;
     devsim_reply_json(resp, 404, json_pack("{s:s}", "message", "Not Found"));
 }
 
-static void bitbucket_not_allowed(const struct devsim_req *req, struct devsim_resp *resp)
-{
-    (void)req;
-    devsim_reply_json(resp, 405, json_pack("{s:s}", "type", "error"));
-}
-
 const struct devsim_route drepos_routes[] = {
-    {"GET", "/github/api/user/repos", github_repos, 0},
-    {NULL, "/github/api/user/repos/**", github_not_found, 0},
-    {"GET", "/bitbucket/api/2.0/repositories/**", bitbucket_repos, 0},
-    {NULL, "/bitbucket/api/2.0/repositories/**", bitbucket_not_allowed, 0},
-    {NULL, "/_ctl/repos/**", ctl, 0},
-    {NULL, NULL, NULL, 0},
+    {"GET", "/github/api/user/repos", github_repos},
+    {NULL, "/github/api/user/repos/**", github_not_found},
+    {"GET", "/bitbucket/api/2.0/repositories/**", bitbucket_repos},
+    {NULL, "/_ctl/repos/**", ctl},
+    {NULL},
 };
 
 void drepos_free(void)

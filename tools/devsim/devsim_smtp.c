@@ -79,6 +79,7 @@ struct dsmtp_data {
 struct dsmtp_cmd {
     const char *verb;
     int (*fn)(struct dsmtp_sess *s, const char *arg);
+    const char *reply; /* the fixed reply when fn is NULL */
 };
 
 static struct dsmtp_server dsmtp_srv = {
@@ -392,24 +393,6 @@ static int dsmtp_rset(struct dsmtp_sess *s, const char *arg)
     return dsmtp_reply(s, "250 2.0.0 OK");
 }
 
-static int dsmtp_noop(struct dsmtp_sess *s, const char *arg)
-{
-    (void)arg;
-    return dsmtp_reply(s, "250 2.0.0 OK");
-}
-
-static int dsmtp_vrfy(struct dsmtp_sess *s, const char *arg)
-{
-    (void)arg;
-    return dsmtp_reply(s, "252 2.5.2 cannot VRFY user, but will accept message");
-}
-
-static int dsmtp_help(struct dsmtp_sess *s, const char *arg)
-{
-    (void)arg;
-    return dsmtp_reply(s, "214 2.0.0 EHLO HELO MAIL RCPT DATA RSET NOOP VRFY QUIT");
-}
-
 static int dsmtp_quit(struct dsmtp_sess *s, const char *arg)
 {
     (void)arg;
@@ -417,10 +400,19 @@ static int dsmtp_quit(struct dsmtp_sess *s, const char *arg)
     return -1;
 }
 
+/* The commands: fn runs one, or, when fn is NULL, the reply is always the same. */
 static const struct dsmtp_cmd dsmtp_cmds[] = {
-    {"EHLO", dsmtp_ehlo}, {"HELO", dsmtp_helo}, {"MAIL", dsmtp_mail}, {"RCPT", dsmtp_rcpt},
-    {"DATA", dsmtp_data}, {"RSET", dsmtp_rset}, {"NOOP", dsmtp_noop}, {"VRFY", dsmtp_vrfy},
-    {"HELP", dsmtp_help}, {"QUIT", dsmtp_quit}, {NULL, NULL},
+    {"EHLO", dsmtp_ehlo, NULL},
+    {"HELO", dsmtp_helo, NULL},
+    {"MAIL", dsmtp_mail, NULL},
+    {"RCPT", dsmtp_rcpt, NULL},
+    {"DATA", dsmtp_data, NULL},
+    {"RSET", dsmtp_rset, NULL},
+    {"NOOP", NULL, "250 2.0.0 OK"},
+    {"VRFY", NULL, "252 2.5.2 cannot VRFY user, but will accept message"},
+    {"HELP", NULL, "214 2.0.0 EHLO HELO MAIL RCPT DATA RSET NOOP VRFY QUIT"},
+    {"QUIT", dsmtp_quit, NULL},
+    {NULL, NULL, NULL},
 };
 
 /* Runs the command in s->line. Returns 0 to go on, -1 to close the connection. */
@@ -431,7 +423,8 @@ static int dsmtp_command(struct dsmtp_sess *s)
     const char *arg = l + vl;
     while (*arg == ' ') arg++;
     for (const struct dsmtp_cmd *c = dsmtp_cmds; c->verb; c++)
-        if (vl == 4 && strncasecmp(l, c->verb, 4) == 0) return c->fn(s, arg);
+        if (vl == 4 && strncasecmp(l, c->verb, 4) == 0)
+            return c->fn ? c->fn(s, arg) : dsmtp_reply(s, "%s", c->reply);
     return dsmtp_reply(s, "500 5.5.2 command not recognized");
 }
 

@@ -317,12 +317,12 @@ static void api_unknown(const struct devsim_req *req, struct devsim_resp *resp)
 }
 
 const struct devsim_route dwechat_routes[] = {
-    {NULL, "/cgi-bin/token", api_token, 0},
-    {"POST", "/cgi-bin/stable_token", api_stable_token, 0},
-    {"POST", "/cgi-bin/qrcode/create", api_qrcode, 0},
-    {NULL, "/cgi-bin/user/info", api_user_info, 0},
-    {NULL, "/cgi-bin/**", api_unknown, 0},
-    {NULL, NULL, NULL, 0},
+    {NULL, "/cgi-bin/token", api_token},
+    {"POST", "/cgi-bin/stable_token", api_stable_token},
+    {"POST", "/cgi-bin/qrcode/create", api_qrcode},
+    {NULL, "/cgi-bin/user/info", api_user_info},
+    {NULL, "/cgi-bin/**", api_unknown},
+    {NULL},
 };
 
 /* ---- set-up ---- */

@@ -26,24 +26,14 @@ static void page_last(FILE *f)
     if (!p->n) return;
     fprintf(f, "<section id=\"push\"><h2>Push #%lld: ", p->n);
     devsim_html_esc(f, p->action);
-    fputs(" by ", f);
-    devsim_html_esc(f, p->user);
-    fputs("</h2>", f);
-    if (p->note) {
-        fputs("<p id=\"push-note\">", f);
-        devsim_html_esc(f, p->note);
-        fputs("</p>", f);
-    }
+    devsim_html_wrap(f, " by ", p->user, "</h2>");
+    if (p->note) devsim_html_wrap(f, "<p id=\"push-note\">", p->note, "</p>");
     if (p->sent)
         fprintf(f,
                 "<p>attempts: <span id=\"push-attempts\">%d</span>, HTTP <span "
                 "id=\"push-status\">%ld</span></p>",
                 p->attempts, p->status);
-    if (p->sent) {
-        fputs("<p>chat: <q id=\"push-reply\">", f);
-        devsim_html_esc(f, p->reply ? p->reply : "");
-        fputs("</q></p>", f);
-    }
+    if (p->sent) devsim_html_wrap(f, "<p>chat: <q id=\"push-reply\">", p->reply, "</q></p>");
     fputs("</section>", f);
 }
 
@@ -79,10 +69,8 @@ static void page_tickets(FILE *f, long long now)
 /* GET /wechat/phone?code=QR&user=NAME */
 static void phone_page(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) abort();
+    struct devsim_buf b;
+    FILE *f = devsim_buf_open(&b);
     const char *code = devsim_query(req, "code"), *user = devsim_query(req, "user");
     long long now = dwechat_now();
     pthread_mutex_lock(&dwechat_s.mu);
@@ -117,8 +105,8 @@ static void phone_page(const struct devsim_req *req, struct devsim_resp *resp)
     page_tickets(f, now);
     pthread_mutex_unlock(&dwechat_s.mu);
     fputs("</body></html>\n", f);
-    fclose(f);
-    devsim_reply_take(resp, 200, DEVSIM_HTML, buf, len);
+    char *page = devsim_buf_close(&b);
+    devsim_reply_take(resp, 200, DEVSIM_HTML, page, b.len);
 }
 
 /* POST /wechat/phone: do=ACTION:CODE (CODE empty: the url field), user, unionid, url. */
@@ -137,14 +125,10 @@ static void phone_post(const struct devsim_req *req, struct devsim_resp *resp)
 /* /wechat/q/CODE: a scanned QR code opens the phone on it. */
 static void phone_scan(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    char *loc = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&loc, &len);
-    if (!f) abort();
-    fputs("/wechat/phone?code=", f);
-    devsim_url_enc(f, req->wild);
-    fclose(f);
-    devsim_redirect_take(resp, 302, loc);
+    struct devsim_buf b;
+    fputs("/wechat/phone?code=", devsim_buf_open(&b));
+    devsim_url_enc(b.f, req->wild);
+    devsim_redirect_take(resp, 302, devsim_buf_close(&b));
 }
 
 /* ---- control ---- */
@@ -273,8 +257,11 @@ static void ctl_post(const struct devsim_req *req, struct devsim_resp *resp)
 }
 
 const struct devsim_route dwechat_phone_routes[] = {
-    {"POST", "/wechat/phone", phone_post, 0},       {NULL, "/wechat/phone", phone_page, 0},
-    {NULL, "/wechat/q/*", phone_scan, 0},           {"GET", "/_ctl/wechat", ctl_state, 0},
-    {"POST", "/_ctl/wechat", ctl_post, 0},          {"POST", "/_ctl/wechat/push", ctl_post, 1},
-    {NULL, "/_ctl/wechat/**", devsim_ctl_other, 0}, {NULL, NULL, NULL, 0},
+    {"POST", "/wechat/phone", phone_post},
+    {NULL, "/wechat/phone", phone_page},
+    {NULL, "/wechat/q/*", phone_scan},
+    {"GET", "/_ctl/wechat", ctl_state},
+    {"POST", "/_ctl/wechat", ctl_post, 0},
+    {"POST", "/_ctl/wechat/push", ctl_post, 1},
+    {NULL},
 };
