@@ -29,74 +29,82 @@ static const struct devsim_route routes[] = {
     {NULL, "/healthz", nop, 12},
 };
 
-/* The arg of the route chosen for method and path (0: none), with the wildcard's match in
- * wild[64] and the 405 flag in *other. */
-static int pick(const char *method, const char *path, char *wild, int *other)
+/* A request and what must come of it: the arg of the route chosen (0: none), the wildcard's
+ * match (NULL: not checked) and whether the path is known for other methods (405). */
+struct pick_case {
+    const char *method, *path;
+    int arg;
+    const char *wild;
+    int other;
+};
+
+static void expect_picks(const struct pick_case *c, size_t n)
 {
-    struct devsim_req req = {.method = method, .path = path, .body = "", .wild = ""};
-    const struct devsim_route *r =
-        devsim_route_find(routes, sizeof(routes) / sizeof(routes[0]), &req, other);
-    snprintf(wild, 64, "%.*s", (int)req.wild_len, req.wild);
-    return r ? r->arg : 0;
+    for (size_t i = 0; i < n; i++, c++) {
+        struct devsim_req req = {.method = c->method, .path = c->path, .body = "", .wild = ""};
+        int other = -1;
+        const struct devsim_route *r =
+            devsim_route_find(routes, sizeof(routes) / sizeof(routes[0]), &req, &other);
+        cr_expect_eq(r ? r->arg : 0, c->arg, "%s %s: route %d", c->method, c->path, c->arg);
+        if (c->wild)
+            cr_expect(strlen(c->wild) == req.wild_len && !strncmp(req.wild, c->wild, req.wild_len),
+                      "%s %s: wildcard %s", c->method, c->path, c->wild);
+        if (!r) cr_expect_eq(other, c->other, "%s %s: 405 %d", c->method, c->path, c->other);
+    }
 }
 
 Test(devsim_route, literal_beats_star_beats_double_star)
 {
-    char w[64];
-    int other;
-    cr_expect_eq(pick("GET", "/mail", w, &other), 4);
-    cr_expect_eq(pick("GET", "/mail/", w, &other), 5);
-    cr_expect_eq(pick("GET", "/mail/42", w, &other), 2);
-    cr_expect_str_eq(w, "42");
-    cr_expect_eq(pick("GET", "/mail/42/raw", w, &other), 3);
-    cr_expect_str_eq(w, "42");
-    cr_expect_eq(pick("GET", "/mail/api/messages", w, &other), 6);
-    cr_expect_eq(pick("GET", "/mail/42/other", w, &other), 1);
-    cr_expect_str_eq(w, "42/other");
+    static const struct pick_case cases[] = {
+        {"GET", "/mail", 4, NULL, 0},
+        {"GET", "/mail/", 5, NULL, 0},
+        {"GET", "/mail/42", 2, "42", 0},
+        {"GET", "/mail/42/raw", 3, "42", 0},
+        {"GET", "/mail/api/messages", 6, NULL, 0},
+        {"GET", "/mail/42/other", 1, "42/other", 0},
+    };
+    expect_picks(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 Test(devsim_route, double_star_takes_zero_or_more_segments)
 {
-    char w[64];
-    int other;
-    cr_expect_eq(pick("GET", "/cgi-bin", w, &other), 8);
-    cr_expect_str_eq(w, "");
-    cr_expect_eq(pick("GET", "/cgi-bin/", w, &other), 8);
-    cr_expect_eq(pick("PUT", "/cgi-bin/a/b/c", w, &other), 8);
-    cr_expect_str_eq(w, "a/b/c");
-    cr_expect_eq(pick("GET", "/cgi-binx", w, &other), 0);
+    static const struct pick_case cases[] = {
+        {"GET", "/cgi-bin", 8, "", 0},
+        {"GET", "/cgi-bin/", 8, "", 0},
+        {"PUT", "/cgi-bin/a/b/c", 8, "a/b/c", 0},
+        {"GET", "/cgi-binx", 0, NULL, 0},
+    };
+    expect_picks(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 Test(devsim_route, method_lists_and_other_methods)
 {
-    char w[64];
-    int other;
-    cr_expect_eq(pick("HEAD", "/mail/7", w, &other), 2);
-    cr_expect_eq(pick("DELETE", "/mail/api/messages", w, &other), 7);
-    cr_expect_eq(pick("POST", "/_ctl/oauth", w, &other), 10);
-    cr_expect_eq(pick("GET", "/_ctl/oauth", w, &other), 11);
-    /* a method the path has no route for: none, but the path is known (405) */
-    cr_expect_eq(pick("PUT", "/_ctl/oauth", w, &other), 0);
-    cr_expect_eq(other, 1);
-    /* a route for any method under a more specific one for another method: it answers */
-    cr_expect_eq(pick("GET", "/cgi-bin/stable_token", w, &other), 8);
-    cr_expect_eq(pick("POST", "/cgi-bin/stable_token", w, &other), 9);
-    /* no route has the path at all */
-    cr_expect_eq(pick("GET", "/nowhere", w, &other), 0);
-    cr_expect_eq(other, 0);
-    cr_expect_eq(pick("GET", "/healthz/x", w, &other), 0);
-    cr_expect_eq(pick("GET", "/", w, &other), 0);
+    static const struct pick_case cases[] = {
+        {"HEAD", "/mail/7", 2, "7", 0},
+        {"DELETE", "/mail/api/messages", 7, NULL, 0},
+        {"POST", "/_ctl/oauth", 10, NULL, 0},
+        {"GET", "/_ctl/oauth", 11, NULL, 0},
+        /* a method the path has no route for: none, but the path is known (405) */
+        {"PUT", "/_ctl/oauth", 0, NULL, 1},
+        /* a route for any method under a more specific one for another method: it answers */
+        {"GET", "/cgi-bin/stable_token", 8, "stable_token", 0},
+        {"POST", "/cgi-bin/stable_token", 9, NULL, 0},
+        /* no route has the path at all */
+        {"GET", "/nowhere", 0, NULL, 0},
+        {"GET", "/healthz/x", 0, NULL, 0},
+        {"GET", "/", 0, NULL, 0},
+        {"GET", "//", 0, NULL, 0},
+    };
+    expect_picks(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 Test(devsim_route, star_needs_a_non_empty_segment)
 {
-    char w[64];
-    int other;
-    /* "/mail/" is a literal route of its own; without it "*" would not take "" */
+    /* "/mail/" has a literal route of its own; without one, "*" does not take "" */
     static const struct devsim_route only_star[] = {{NULL, "/q/*", nop, 1}};
     struct devsim_req req = {.method = "GET", .path = "/q/", .body = "", .wild = ""};
+    int other;
     cr_expect_null(devsim_route_find(only_star, 1, &req, &other));
     req.path = "/q/abc";
     cr_expect_not_null(devsim_route_find(only_star, 1, &req, &other));
-    cr_expect_eq(pick("GET", "//", w, &other), 0);
 }

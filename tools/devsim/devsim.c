@@ -51,10 +51,21 @@ static const struct devsim_route *const devsim_tables[] = {
 static struct devsim_route devsim_routes[DEVSIM_MAX_ROUTES];
 static size_t devsim_nroutes;
 
+/* 1 when a and b are for the same path and the same methods. */
+static int devsim_route_same(const struct devsim_route *a, const struct devsim_route *b)
+{
+    if (strcmp(a->path, b->path) != 0) return 0;
+    return a->method && b->method ? !strcmp(a->method, b->method) : a->method == b->method;
+}
+
+/* Puts the tables together; two parts claiming the same route is a mistake caught here. */
 static void devsim_routes_join(void)
 {
     for (size_t t = 0; devsim_tables[t]; t++)
         for (const struct devsim_route *r = devsim_tables[t]; r->path; r++) {
+            for (size_t i = 0; i < devsim_nroutes; i++)
+                if (devsim_route_same(&devsim_routes[i], r))
+                    fatalx("devsim: route %s %s twice", r->method ? r->method : "*", r->path);
             if (devsim_nroutes == DEVSIM_MAX_ROUTES) fatalx("devsim: too many routes");
             devsim_routes[devsim_nroutes++] = *r;
         }
