@@ -1,13 +1,16 @@
 /* devsim_inbox: the web inbox (HTML pages and a JSON API over the message store) and the
  * control endpoint that switches the SMTP server's fault mode. */
-#include "devsim.h"
-#include "devsim_util.h"
+#include "devsim_inbox.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
-#define DINBOX_HTML    "text/html; charset=utf-8"
-#define DINBOX_TEXT    "text/plain; charset=utf-8"
+#include "devsim_mail.h"
+#include "devsim_smtp.h"
+#include "devsim_util.h"
+
 #define DINBOX_SANDBOX "allow-top-navigation-by-user-activation allow-popups"
 
 static struct dm_store *dinbox_store;
@@ -19,15 +22,13 @@ void dinbox_init(struct dm_store *st)
 
 /* ---- helpers ---- */
 
-/* Parses "/N" (a message id) from rest into *id; *tail gets what follows the digits.
- * Returns 0, or -1 when rest does not start with one. */
-static int dinbox_id(const char *rest, long long *id, const char **tail)
+/* The message id the route's "*" matched (digits only), or -1. */
+static long long dinbox_id(const struct devsim_req *req)
 {
     char *end;
-    if (rest[0] != '/' || rest[1] < '0' || rest[1] > '9') return -1;
-    *id = strtoll(rest + 1, &end, 10);
-    *tail = end;
-    return 0;
+    if (req->wild_len == 0 || req->wild[0] < '0' || req->wild[0] > '9') return -1;
+    long long id = strtoll(req->wild, &end, 10);
+    return end == req->wild + req->wild_len ? id : -1;
 }
 
 /* A JSON string for s (NULL gives ""); a new reference. */
@@ -87,9 +88,11 @@ static void dinbox_linkify(FILE *f, const char *s)
     devsim_html_esc(f, s);
 }
 
-/* Starts a page; the caller writes the body and calls dinbox_page_end(). */
-static void dinbox_page_start(FILE *f, const char *title)
+/* Starts a page in b; the caller writes the body to the stream returned and calls
+ * dinbox_page_end(). */
+static FILE *dinbox_page_start(struct devsim_buf *b, const char *title)
 {
+    FILE *f = devsim_buf_open(b);
     fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
           f);
@@ -105,14 +108,15 @@ static void dinbox_page_start(FILE *f, const char *title)
           ".hdrs th{width:10em;white-space:nowrap}\n"
           "</style></head><body>\n",
           f);
+    return f;
 }
 
-/* Ends a page written to the memstream f (over *buf, *len) and sets it as the reply. */
-static void dinbox_page_end(FILE *f, char **buf, size_t *len, struct devsim_resp *resp)
+/* Ends the page b and sets it as the reply. */
+static void dinbox_page_end(struct devsim_buf *b, struct devsim_resp *resp)
 {
-    fputs("</body></html>\n", f);
-    fclose(f);
-    devsim_reply_take(resp, 200, DINBOX_HTML, *buf, *len);
+    fputs("</body></html>\n", b->f);
+    char *page = devsim_buf_close(b);
+    devsim_reply_take(resp, 200, DEVSIM_HTML, page, b->len);
 }
 
 /* ---- HTML pages ---- */
@@ -131,20 +135,16 @@ static void dinbox_list_row(FILE *f, const struct dm_msg *m)
     fprintf(f, "</a></td><td><a href=\"/mail/%lld\">#%lld</a></td></tr>\n", m->id, m->id);
 }
 
-static void dinbox_list_page(struct devsim_resp *resp)
+/* GET /mail */
+static void dinbox_list_page(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    char *buf = NULL;
-    size_t len = 0;
+    struct devsim_buf b;
     struct dm_msg **list;
     struct dsmtp_stats stats;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        devsim_reply(resp, 500, DINBOX_TEXT, "out of memory\n");
-        return;
-    }
+    (void)req;
     size_t n = dm_store_list(dinbox_store, NULL, &list);
     dsmtp_get_stats(&stats);
-    dinbox_page_start(f, "devsim inbox");
+    FILE *f = dinbox_page_start(&b, "devsim inbox");
     fprintf(f,
             "<h1>devsim inbox</h1>\n<p class=\"muted\">%zu message(s), newest first. "
             "SMTP port %d, mode %s, accepted %llu, refused %llu.</p>\n",
@@ -155,7 +155,7 @@ static void dinbox_list_page(struct devsim_resp *resp)
     for (size_t i = 0; i < n; i++) dinbox_list_row(f, list[i]);
     fputs("</tbody></table>\n", f);
     dm_list_free(list, n);
-    dinbox_page_end(f, &buf, &len, resp);
+    dinbox_page_end(&b, resp);
 }
 
 static void dinbox_hdr_row(FILE *f, const char *name, const char *value)
@@ -202,63 +202,44 @@ static void dinbox_msg_parts(FILE *f, const struct dm_msg *m)
     }
 }
 
-static void dinbox_msg_page(struct devsim_resp *resp, long long id)
+/* The message the route's "*" names (a reference), or NULL after replying 404. */
+static struct dm_msg *dinbox_msg(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    char *buf = NULL;
-    size_t len = 0;
+    long long id = dinbox_id(req);
+    if (id < 0) return NULL; /* not a message id: the plain "not found" */
     struct dm_msg *m = dm_store_get(dinbox_store, id);
-    FILE *f = m ? open_memstream(&buf, &len) : NULL;
-    if (!f) goto fail;
-    dinbox_page_start(f, m->subject && *m->subject ? m->subject : "(no subject)");
+    if (!m) devsim_reply(resp, 404, DEVSIM_TEXT, "no such message\n");
+    return m;
+}
+
+/* GET /mail/ID */
+static void dinbox_msg_page(const struct devsim_req *req, struct devsim_resp *resp)
+{
+    struct devsim_buf b;
+    struct dm_msg *m = dinbox_msg(req, resp);
+    if (!m) return;
+    FILE *f = dinbox_page_start(&b, m->subject && *m->subject ? m->subject : "(no subject)");
     fprintf(f,
             "<p><a href=\"/mail\">&larr; inbox</a> &middot; <a href=\"/mail/%lld/raw\">raw"
             "</a></p>\n<h1>",
-            id);
+            m->id);
     devsim_html_esc(f, m->subject && *m->subject ? m->subject : "(no subject)");
     fputs("</h1>\n", f);
     dinbox_msg_headers(f, m);
     dinbox_msg_parts(f, m);
-    dinbox_page_end(f, &buf, &len, resp);
-    dm_msg_unref(m);
-    return;
-fail:
-    if (m)
-        devsim_reply(resp, 500, DINBOX_TEXT, "out of memory\n");
-    else
-        devsim_reply(resp, 404, DINBOX_TEXT, "no such message\n");
+    dinbox_page_end(&b, resp);
     dm_msg_unref(m);
 }
 
-static void dinbox_raw(struct devsim_resp *resp, long long id)
+/* GET /mail/ID/raw */
+static void dinbox_raw(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    struct dm_msg *m = dm_store_get(dinbox_store, id);
-    if (!m) {
-        devsim_reply(resp, 404, DINBOX_TEXT, "no such message\n");
-        return;
-    }
+    struct dm_msg *m = dinbox_msg(req, resp);
+    if (!m) return;
     char *copy = malloc(m->raw_len + 1);
     if (copy) memcpy(copy, m->raw, m->raw_len);
-    devsim_reply_take(resp, copy ? 200 : 500, DINBOX_TEXT, copy, m->raw_len);
+    devsim_reply_take(resp, copy ? 200 : 500, DEVSIM_TEXT, copy, m->raw_len);
     dm_msg_unref(m);
-}
-
-/* /mail, /mail/ID, /mail/ID/raw */
-static void dinbox_pages(const struct devsim_req *req, struct devsim_resp *resp)
-{
-    long long id = 0;
-    const char *tail = NULL;
-    int list = !strcmp(req->rest, "") || !strcmp(req->rest, "/");
-    if (!list && dinbox_id(req->rest, &id, &tail) < 0) tail = NULL;
-    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
-        devsim_reply(resp, 405, DINBOX_TEXT, "method not allowed\n");
-    else if (list)
-        dinbox_list_page(resp);
-    else if (tail && !strcmp(tail, ""))
-        dinbox_msg_page(resp, id);
-    else if (tail && !strcmp(tail, "/raw"))
-        dinbox_raw(resp, id);
-    else
-        devsim_reply(resp, 404, DINBOX_TEXT, "not found\n");
 }
 
 /* ---- JSON API ---- */
@@ -285,6 +266,7 @@ fail:
     return NULL;
 }
 
+/* GET /mail/api/messages?to=ADDRESS */
 static void dinbox_api_list(const struct devsim_req *req, struct devsim_resp *resp)
 {
     struct dm_msg **list;
@@ -301,39 +283,29 @@ static void dinbox_api_list(const struct devsim_req *req, struct devsim_resp *re
     devsim_reply_json(resp, 200, arr);
 }
 
-static void dinbox_api_one(struct devsim_resp *resp, long long id)
+/* GET /mail/api/messages/ID */
+static void dinbox_api_one(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    struct dm_msg *m = dm_store_get(dinbox_store, id);
+    long long id = dinbox_id(req);
+    struct dm_msg *m = id < 0 ? NULL : dm_store_get(dinbox_store, id);
     if (m)
         devsim_reply_json(resp, 200, dinbox_msg_json(m));
     else
-        devsim_reply_error(resp, 404, "no such message");
+        devsim_reply_error(resp, 404, id < 0 ? "not found" : "no such message");
     dm_msg_unref(m);
 }
 
-/* GET|DELETE /mail/api/messages, GET /mail/api/messages/ID */
-static void dinbox_api(const struct devsim_req *req, struct devsim_resp *resp)
+/* DELETE /mail/api/messages */
+static void dinbox_api_clear(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    long long id = 0;
-    const char *tail = NULL;
-    int all = !strcmp(req->rest, ""), get = !strcmp(req->method, "GET");
-    int one = !all && dinbox_id(req->rest, &id, &tail) == 0 && !*tail;
-    if (all && get) {
-        dinbox_api_list(req, resp);
-    } else if (all && !strcmp(req->method, "DELETE")) {
-        dm_store_clear(dinbox_store);
-        devsim_reply_take(resp, 204, DINBOX_TEXT, NULL, 0);
-    } else if (one && get) {
-        dinbox_api_one(resp, id);
-    } else if (all || one) {
-        devsim_reply_error(resp, 405, "method not allowed");
-    } else {
-        devsim_reply_error(resp, 404, "not found");
-    }
+    (void)req;
+    dm_store_clear(dinbox_store);
+    devsim_reply_take(resp, 204, DEVSIM_TEXT, NULL, 0);
 }
 
 /* ---- control ---- */
 
+/* POST /_ctl/smtp {"mode":...} */
 static void dinbox_ctl_smtp_set(const struct devsim_req *req, struct devsim_resp *resp)
 {
     json_error_t err;
@@ -348,22 +320,11 @@ static void dinbox_ctl_smtp_set(const struct devsim_req *req, struct devsim_resp
         devsim_reply_json(resp, 200, json_pack("{s:s}", "mode", dsmtp_mode_name(mode)));
 }
 
-/* GET /_ctl/smtp: {"mode","accepted","refused"}; POST /_ctl/smtp {"mode":...}. */
+/* GET /_ctl/smtp: {"mode","accepted","refused"} */
 static void dinbox_ctl_smtp(const struct devsim_req *req, struct devsim_resp *resp)
 {
     struct dsmtp_stats st;
-    if (*req->rest) {
-        devsim_reply_error(resp, 404, "not found");
-        return;
-    }
-    if (!strcmp(req->method, "POST")) {
-        dinbox_ctl_smtp_set(req, resp);
-        return;
-    }
-    if (strcmp(req->method, "GET") != 0) {
-        devsim_reply_error(resp, 405, "method not allowed");
-        return;
-    }
+    (void)req;
     dsmtp_get_stats(&st);
     devsim_reply_json(resp, 200,
                       json_pack("{s:s,s:I,s:I}", "mode", dsmtp_mode_name(st.mode), "accepted",
@@ -371,8 +332,17 @@ static void dinbox_ctl_smtp(const struct devsim_req *req, struct devsim_resp *re
 }
 
 const struct devsim_route dinbox_routes[] = {
-    {"/mail/api/messages", dinbox_api},
-    {"/mail", dinbox_pages},
-    {"/_ctl/smtp", dinbox_ctl_smtp},
-    {NULL, NULL},
+    /* control: the SMTP server's state, or a new mode */
+    {"GET", "/_ctl/smtp", dinbox_ctl_smtp},
+    {"POST", "/_ctl/smtp", dinbox_ctl_smtp_set},
+    /* the pages */
+    {"GET HEAD", "/mail", dinbox_list_page},
+    {"GET HEAD", "/mail/", dinbox_list_page},
+    {"GET HEAD", "/mail/*", dinbox_msg_page},
+    {"GET HEAD", "/mail/*/raw", dinbox_raw},
+    /* the JSON API */
+    {"GET", "/mail/api/messages", dinbox_api_list},
+    {"DELETE", "/mail/api/messages", dinbox_api_clear},
+    {"GET", "/mail/api/messages/*", dinbox_api_one},
+    {NULL},
 };

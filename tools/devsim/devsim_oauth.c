@@ -16,16 +16,21 @@
  * /bitbucket, API /bitbucket/api; Coding team /coding.
  *
  * This file: the token endpoints, the user APIs and the routes; the authorize page is in
- * devsim_oauth_authz.c, the test users and /_ctl/oauth in devsim_oauth_ctl.c. */
-#include "devsim_oauth_int.h"
+ * devsim_oauth_authz.c, the test users and /_ctl/oauth in devsim_oauth_ctl.c, and Coding's
+ * open-api endpoint, which also serves devsim_repos.c's action, in devsim_coding.c. */
+#include "devsim_oauth.h"
 
 #include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "devsim_oauth_int.h"
 
 struct doauth_state doauth_s = {.mu = PTHREAD_MUTEX_INITIALIZER, .delay_ms = 30000};
 
@@ -62,18 +67,11 @@ static void s256(const char *verifier, char *out, size_t cap)
     sodium_bin2base64(out, cap, h, sizeof(h), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-static const char *header(const struct devsim_req *req, const char *name)
-{
-    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
 /* A 302 to url?key=value&… built from pairs (NULL value: skipped), NULL-terminated. */
 void doauth_redirect_with(struct devsim_resp *resp, const char *url, ...)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) abort();
+    struct devsim_buf b;
+    FILE *f = devsim_buf_open(&b);
     fputs(url, f);
     char sep = strchr(url, '?') ? '&' : '?';
     va_list ap;
@@ -86,10 +84,7 @@ void doauth_redirect_with(struct devsim_resp *resp, const char *url, ...)
         sep = '&';
     }
     va_end(ap);
-    fclose(f);
-    free(resp->location);
-    resp->location = buf;
-    devsim_reply(resp, 302, DO_TEXT, "Found\n");
+    devsim_redirect_take(resp, 302, devsim_buf_close(&b));
 }
 
 static int all_digits(const char *s)
@@ -135,7 +130,7 @@ static int fault(struct devsim_resp *resp)
         return 0;
     }
     if (m == DM_ERROR) {
-        devsim_reply(resp, 500, DO_HTML,
+        devsim_reply(resp, 500, DEVSIM_HTML,
                      "<html><body><h1>500 Internal Server Error</h1></body></html>\n");
         return 1;
     }
@@ -168,7 +163,7 @@ static int client_ok(const struct devsim_req *req, enum dprov prov)
 {
     int ok = 0;
     if (prov == DP_BITBUCKET) {
-        const char *auth = header(req, "Authorization");
+        const char *auth = devsim_header(req, "Authorization");
         unsigned char raw[256];
         size_t n = 0;
         if (auth && !strncmp(auth, "Basic ", 6) &&
@@ -280,21 +275,19 @@ static void token_reply(const struct devsim_req *req, enum dprov prov, const cha
     char granted[160];
     scope_as(prov, scope, granted, sizeof(granted));
     if (prov == DP_GITHUB) {
-        const char *accept = header(req, "Accept");
+        const char *accept = devsim_header(req, "Accept");
         if (accept && strstr(accept, "application/json")) {
             devsim_reply_json(resp, 200,
                               json_pack("{s:s, s:s, s:s}", "access_token", tok, "token_type",
                                         "bearer", "scope", granted));
         } else { /* GitHub's default answer is form-encoded */
-            char *body = NULL;
-            size_t len = 0;
-            FILE *f = open_memstream(&body, &len);
-            if (!f) abort();
+            struct devsim_buf b;
+            FILE *f = devsim_buf_open(&b);
             fprintf(f, "access_token=%s&scope=", tok);
             devsim_url_enc(f, granted);
             fputs("&token_type=bearer", f);
-            fclose(f);
-            devsim_reply_take(resp, 200, "application/x-www-form-urlencoded", body, len);
+            char *body = devsim_buf_close(&b);
+            devsim_reply_take(resp, 200, "application/x-www-form-urlencoded", body, b.len);
         }
     } else if (prov == DP_BITBUCKET) { /* scopes are the consumer's */
         devsim_reply_json(resp, 200,
@@ -341,12 +334,10 @@ static void token_refresh(const struct devsim_req *req, enum dprov prov, const c
     free(rt);
 }
 
-static void token(const struct devsim_req *req, enum dprov prov, struct devsim_resp *resp)
+/* POST: the token endpoint of the provider req->arg. */
+static void token(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    if (strcmp(req->method, "POST")) {
-        devsim_reply(resp, 405, DO_TEXT, "method not allowed\n");
-        return;
-    }
+    enum dprov prov = (enum dprov)req->arg;
     pthread_mutex_lock(&doauth_s.mu);
     doauth_s.token_calls++;
     pthread_mutex_unlock(&doauth_s.mu);
@@ -394,13 +385,13 @@ static void token(const struct devsim_req *req, enum dprov prov, struct devsim_r
 static long api_user_scope(const struct devsim_req *req, enum dprov prov, struct devsim_resp *resp,
                            char *scope)
 {
-    const char *ua = header(req, "User-Agent"), *auth = header(req, "Authorization");
+    const char *ua = devsim_header(req, "User-Agent"), *auth = devsim_header(req, "Authorization");
     pthread_mutex_lock(&doauth_s.mu);
     doauth_s.api_calls++;
     snprintf(doauth_s.last_ua, sizeof(doauth_s.last_ua), "%s", ua ? ua : "");
     pthread_mutex_unlock(&doauth_s.mu);
     if (prov == DP_GITHUB && (!ua || !*ua)) {
-        devsim_reply(resp, 403, DO_TEXT,
+        devsim_reply(resp, 403, DEVSIM_TEXT,
                      "Request forbidden by administrative rules. Please make sure your request "
                      "has a User-Agent header (https://docs.github.com/en/rest/overview/"
                      "resources-in-the-rest-api#user-agent-required).\n");
@@ -471,24 +462,30 @@ static json_t *github_user(const struct duser *u)
     return j;
 }
 
-static json_t *github_emails(const struct duser *u)
+/* u's addresses as a list of {"email", primary_key, verified_key, extra_key}: extra_key gets
+ * extra_primary for the primary address and extra_other for the others. */
+static json_t *emails_json(const struct duser *u, const char *primary_key, const char *verified_key,
+                           const char *extra_key, const char *extra_primary,
+                           const char *extra_other)
 {
     json_t *list = json_array();
-    for (int i = 0; i < u->nemails; i++)
-        json_array_append_new(list, json_pack("{s:s, s:b, s:b, s:s}", "email", u->emails[i].addr,
-                                              "primary", u->emails[i].primary, "verified",
-                                              u->emails[i].verified, "visibility",
-                                              u->emails[i].primary ? "public" : "private"));
+    for (int i = 0; i < u->nemails; i++) {
+        const struct demail *e = &u->emails[i];
+        json_array_append_new(list, json_pack("{s:s, s:b, s:b, s:s}", "email", e->addr, primary_key,
+                                              e->primary, verified_key, e->verified, extra_key,
+                                              e->primary ? extra_primary : extra_other));
+    }
     return list;
+}
+
+static json_t *github_emails(const struct duser *u)
+{
+    return emails_json(u, "primary", "verified", "visibility", "public", "private");
 }
 
 static json_t *bitbucket_emails(const struct duser *u)
 {
-    json_t *list = json_array();
-    for (int i = 0; i < u->nemails; i++)
-        json_array_append_new(list, json_pack("{s:s, s:b, s:b, s:s}", "email", u->emails[i].addr,
-                                              "is_primary", u->emails[i].primary, "is_confirmed",
-                                              u->emails[i].verified, "type", "email"));
+    json_t *list = emails_json(u, "is_primary", "is_confirmed", "type", "email", "email");
     return json_pack("{s:i, s:o, s:i, s:i}", "pagelen", 10, "values", list, "page", 1, "size",
                      u->nemails);
 }
@@ -502,88 +499,62 @@ static json_t *coding_user(const struct duser *u)
     return json_pack("{s:{s:o, s:s}}", "Response", "User", user, "RequestId", "devsim");
 }
 
-/* what: "user" or "emails". */
-static void api(const struct devsim_req *req, enum dprov prov, const char *what,
-                struct devsim_resp *resp)
+/* The user's profile (emails: 0) or email addresses (1) as prov's API gives them. Under
+ * doauth_s.mu. */
+static json_t *api_json(enum dprov prov, const struct duser *u, int emails)
+{
+    if (prov == DP_GITHUB) return emails ? github_emails(u) : github_user(u);
+    if (prov == DP_CODING) return coding_user(u);
+    if (emails) return bitbucket_emails(u);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "uuid", u->id, "username", u->login,
+                     "display_name", u->name ? u->name : u->login, "account_id", "557058:devsim",
+                     "type", "user");
+}
+
+/* The user behind the bearer token at prov: emails 0 the profile, 1 the addresses. */
+static void api(const struct devsim_req *req, enum dprov prov, int emails, struct devsim_resp *resp)
 {
     long ui = api_user(req, prov, resp);
     if (ui < 0) return;
-    json_t *j = NULL;
     pthread_mutex_lock(&doauth_s.mu);
-    const struct duser *u = &doauth_s.users[ui];
-    if (prov == DP_GITHUB)
-        j = !strcmp(what, "user") ? github_user(u) : github_emails(u);
-    else if (prov == DP_CODING)
-        j = coding_user(u);
-    else if (!strcmp(what, "user"))
-        j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "uuid", u->id, "username", u->login,
-                      "display_name", u->name ? u->name : u->login, "account_id", "557058:devsim",
-                      "type", "user");
-    else
-        j = bitbucket_emails(u);
+    json_t *j = api_json(prov, &doauth_s.users[ui], emails);
     pthread_mutex_unlock(&doauth_s.mu);
     devsim_reply_json(resp, 200, j);
 }
 
+static void api_profile(const struct devsim_req *req, struct devsim_resp *resp)
+{
+    api(req, (enum dprov)req->arg, 0, resp);
+}
+
+static void api_emails(const struct devsim_req *req, struct devsim_resp *resp)
+{
+    api(req, (enum dprov)req->arg, 1, resp);
+}
+
+void doauth_coding_user(const struct devsim_req *req, json_t *body, struct devsim_resp *resp)
+{
+    (void)body;
+    api(req, DP_CODING, 0, resp);
+}
+
 /* ---- routes ---- */
 
-static void github(const struct devsim_req *req, struct devsim_resp *resp)
-{
-    const char *r = req->rest;
-    if (!strcmp(r, "/login/oauth/authorize"))
-        doauth_authorize(req, DP_GITHUB, resp);
-    else if (!strcmp(r, "/login/oauth/access_token"))
-        token(req, DP_GITHUB, resp);
-    else if (!strcmp(r, "/api/user"))
-        api(req, DP_GITHUB, "user", resp);
-    else if (!strcmp(r, "/api/user/emails"))
-        api(req, DP_GITHUB, "emails", resp);
-}
-
-static void bitbucket(const struct devsim_req *req, struct devsim_resp *resp)
-{
-    const char *r = req->rest;
-    if (!strcmp(r, "/site/oauth2/authorize"))
-        doauth_authorize(req, DP_BITBUCKET, resp);
-    else if (!strcmp(r, "/site/oauth2/access_token"))
-        token(req, DP_BITBUCKET, resp);
-    else if (!strcmp(r, "/api/2.0/user"))
-        api(req, DP_BITBUCKET, "user", resp);
-    else if (!strcmp(r, "/api/2.0/user/emails"))
-        api(req, DP_BITBUCKET, "emails", resp);
-}
-
-static void coding(const struct devsim_req *req, struct devsim_resp *resp)
-{
-    const char *r = req->rest;
-    if (!strcmp(r, "/oauth_authorize.html"))
-        doauth_authorize(req, DP_CODING, resp);
-    else if (!strcmp(r, "/api/oauth/access_token"))
-        token(req, DP_CODING, resp);
-    else if (!strcmp(r, "/open-api")) {
-        json_error_t err;
-        json_t *j = json_loadb(req->body, req->body_len, 0, &err);
-        const char *action = json_string_value(json_object_get(j, "Action"));
-        if (!action) action = devsim_query(req, "Action");
-        if (!strcmp(req->method, "POST") && action && strcmp(action, "DescribeCodingCurrentUser") &&
-            drepos_coding(req, action, j, resp))
-            ; /* a repository action, answered */
-        else if (strcmp(req->method, "POST") || !action ||
-                 strcmp(action, "DescribeCodingCurrentUser"))
-            devsim_reply_json(resp, 400,
-                              json_pack("{s:{s:{s:s, s:s}, s:s}}", "Response", "Error", "Code",
-                                        "InvalidAction", "Message", "unknown Action", "RequestId",
-                                        "devsim"));
-        else
-            api(req, DP_CODING, "user", resp);
-        json_decref(j);
-    }
-}
-
+/* The authorize endpoints take GET (the page) and POST (the decision), the token endpoints
+ * POST; the user APIs answer any method. req->arg: the provider. daoid reaches these paths
+ * below the base URLs its config names (see the top of this file). */
 const struct devsim_route doauth_routes[] = {
-    {"/github", github}, {"/bitbucket", bitbucket},
-    {"/coding", coding}, {"/_ctl/oauth", doauth_ctl},
-    {NULL, NULL},
+    {"GET POST", "/github/login/oauth/authorize", doauth_authorize, DP_GITHUB},
+    {"POST", "/github/login/oauth/access_token", token, DP_GITHUB},
+    {NULL, "/github/api/user", api_profile, DP_GITHUB},
+    {NULL, "/github/api/user/emails", api_emails, DP_GITHUB},
+    {"GET POST", "/bitbucket/site/oauth2/authorize", doauth_authorize, DP_BITBUCKET},
+    {"POST", "/bitbucket/site/oauth2/access_token", token, DP_BITBUCKET},
+    {NULL, "/bitbucket/api/2.0/user", api_profile, DP_BITBUCKET},
+    {NULL, "/bitbucket/api/2.0/user/emails", api_emails, DP_BITBUCKET},
+    {"GET POST", "/coding/oauth_authorize.html", doauth_authorize, DP_CODING},
+    {"POST", "/coding/api/oauth/access_token", token, DP_CODING},
+    {NULL},
 };
 
 void doauth_init(const char *callback_base)

@@ -10,36 +10,34 @@ static const char *const dprov_labels[DP_COUNT] = {"GitHub", "Bitbucket", "Codin
 
 /* ---- authorize ---- */
 
+/* The authorize request's parameters: by name, or in the order of authz_params. */
+#define AZ_NPARAMS 7
 struct authz {
     enum dprov prov;
-    char *client_id, *redirect_uri, *state, *scope, *response_type, *challenge, *method;
+    union {
+        char *v[AZ_NPARAMS]; /* malloc'd, NULL when absent */
+        struct {
+            char *client_id, *redirect_uri, *state, *scope, *response_type, *challenge, *method;
+        };
+    };
 };
+
+static const char *const authz_params[AZ_NPARAMS] = {
+    "client_id",      "redirect_uri",         "state", "scope", "response_type",
+    "code_challenge", "code_challenge_method"};
 
 static void authz_free(struct authz *z)
 {
-    free(z->client_id);
-    free(z->redirect_uri);
-    free(z->state);
-    free(z->scope);
-    free(z->response_type);
-    free(z->challenge);
-    free(z->method);
+    for (int i = 0; i < AZ_NPARAMS; i++) free(z->v[i]);
 }
 
-static char *param(const struct devsim_req *req, int post, const char *key)
-{
-    return post ? devsim_form_get(req->body, key) : devsim_xstrdup(devsim_query(req, key));
-}
-
+/* Reads the parameters from the query (GET) or the form (post). */
 static void authz_read(const struct devsim_req *req, int post, struct authz *z)
 {
-    z->client_id = param(req, post, "client_id");
-    z->redirect_uri = param(req, post, "redirect_uri");
-    z->state = param(req, post, "state");
-    z->scope = param(req, post, "scope");
-    z->response_type = param(req, post, "response_type");
-    z->challenge = param(req, post, "code_challenge");
-    z->method = param(req, post, "code_challenge_method");
+    for (int i = 0; i < AZ_NPARAMS; i++) {
+        const char *key = authz_params[i];
+        z->v[i] = post ? devsim_form_get(req->body, key) : devsim_xstrdup(devsim_query(req, key));
+    }
 }
 
 /* Checks the request like the provider does; on a problem the reply is made and -1 returned.
@@ -51,7 +49,7 @@ static int authz_check(const struct authz *z, struct devsim_resp *resp, char **r
     pthread_mutex_unlock(&doauth_s.mu);
     int rc = -1;
     if (!z->client_id || strcmp(z->client_id, doauth_client_ids[z->prov]) || !registered) {
-        devsim_reply(resp, 404, DO_HTML, "<h1>Application not found</h1>\n");
+        devsim_reply(resp, 404, DEVSIM_HTML, "<h1>Application not found</h1>\n");
     } else if (z->redirect_uri && strcmp(z->redirect_uri, registered)) {
         doauth_redirect_with(resp, registered, "error", "redirect_uri_mismatch",
                              "error_description",
@@ -59,10 +57,10 @@ static int authz_check(const struct authz *z, struct devsim_resp *resp, char **r
                              "application.",
                              "state", z->state, NULL);
     } else if (z->prov != DP_GITHUB && (!z->response_type || strcmp(z->response_type, "code"))) {
-        devsim_reply(resp, 400, DO_HTML, "<h1>response_type must be code</h1>\n");
+        devsim_reply(resp, 400, DEVSIM_HTML, "<h1>response_type must be code</h1>\n");
     } else if (z->challenge &&
                (!z->method || strcmp(z->method, "S256") || strlen(z->challenge) != 43)) {
-        devsim_reply(resp, 400, DO_HTML, "<h1>code_challenge_method must be S256</h1>\n");
+        devsim_reply(resp, 400, DEVSIM_HTML, "<h1>code_challenge_method must be S256</h1>\n");
     } else {
         *redirect = devsim_xstrdup(z->redirect_uri ? z->redirect_uri : registered);
         rc = 0;
@@ -71,21 +69,11 @@ static int authz_check(const struct authz *z, struct devsim_resp *resp, char **r
     return rc;
 }
 
-static void hidden(FILE *f, const char *name, const char *val)
-{
-    if (!val) return;
-    fprintf(f, "<input type=\"hidden\" name=\"%s\" value=\"", name);
-    devsim_html_esc(f, val);
-    fputs("\">\n", f);
-}
-
 /* The page: the app asks for access; radio buttons for the test users of this provider. */
 static void authz_page(const struct authz *z, struct devsim_resp *resp)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) abort();
+    struct devsim_buf b;
+    FILE *f = devsim_buf_open(&b);
     fprintf(f,
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorize "
             "application · %s (devsim)</title></head><body>\n<h1 id=\"provider\">%s</h1>\n"
@@ -93,11 +81,7 @@ static void authz_page(const struct authz *z, struct devsim_resp *resp)
             dprov_labels[z->prov], dprov_labels[z->prov]);
     devsim_html_esc(f, z->client_id);
     fputs("</code>) would like to read your profile and email addresses", f);
-    if (z->scope) {
-        fputs(" (scope <code id=\"scope\">", f);
-        devsim_html_esc(f, z->scope);
-        fputs("</code>)", f);
-    }
+    if (z->scope) devsim_html_wrap(f, " (scope <code id=\"scope\">", z->scope, "</code>)");
     fputs(".</p>\n<form method=\"post\">\n<fieldset><legend>Sign in as</legend>\n", f);
     pthread_mutex_lock(&doauth_s.mu);
     int first = 1;
@@ -121,19 +105,18 @@ static void authz_page(const struct authz *z, struct devsim_resp *resp)
     }
     pthread_mutex_unlock(&doauth_s.mu);
     fputs("</fieldset>\n", f);
-    hidden(f, "client_id", z->client_id);
-    hidden(f, "redirect_uri", z->redirect_uri);
-    hidden(f, "state", z->state);
-    hidden(f, "scope", z->scope);
-    hidden(f, "response_type", z->response_type);
-    hidden(f, "code_challenge", z->challenge);
-    hidden(f, "code_challenge_method", z->method);
+    for (int i = 0; i < AZ_NPARAMS; i++) { /* the request again, for the POST */
+        if (!z->v[i]) continue;
+        fprintf(f, "<input type=\"hidden\" name=\"%s\" value=\"", authz_params[i]);
+        devsim_html_esc(f, z->v[i]);
+        fputs("\">\n", f);
+    }
     fputs("<p><button type=\"submit\" name=\"decision\" value=\"authorize\" id=\"authorize\">"
           "Authorize application</button>\n<button type=\"submit\" name=\"decision\" "
           "value=\"cancel\" id=\"cancel\">Cancel</button></p>\n</form></body></html>\n",
           f);
-    fclose(f);
-    devsim_reply_take(resp, 200, DO_HTML, buf, len);
+    char *page = devsim_buf_close(&b);
+    devsim_reply_take(resp, 200, DEVSIM_HTML, page, b.len);
 }
 
 /* The person's decision: a code, or access_denied, back at the redirect URI. */
@@ -152,7 +135,7 @@ static void authz_decide(const struct devsim_req *req, const struct authz *z, co
     pthread_mutex_lock(&doauth_s.mu);
     if (ui >= doauth_s.nusers || doauth_s.users[ui].prov != z->prov) {
         pthread_mutex_unlock(&doauth_s.mu);
-        devsim_reply(resp, 400, DO_HTML, "<h1>Pick a user</h1>\n");
+        devsim_reply(resp, 400, DEVSIM_HTML, "<h1>Pick a user</h1>\n");
         goto out;
     }
     if (doauth_s.ncodes == DO_MAX_ITEMS) {
@@ -179,14 +162,10 @@ out:
     free(user);
 }
 
-void doauth_authorize(const struct devsim_req *req, enum dprov prov, struct devsim_resp *resp)
+void doauth_authorize(const struct devsim_req *req, struct devsim_resp *resp)
 {
     int post = !strcmp(req->method, "POST");
-    if (!post && strcmp(req->method, "GET")) {
-        devsim_reply(resp, 405, DO_TEXT, "method not allowed\n");
-        return;
-    }
-    struct authz z = {.prov = prov};
+    struct authz z = {.prov = (enum dprov)req->arg};
     authz_read(req, post, &z);
     char *back = NULL;
     if (authz_check(&z, resp, &back) == 0) {

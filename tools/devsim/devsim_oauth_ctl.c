@@ -1,5 +1,6 @@
 /* devsim_oauth_ctl: the fake providers' test users and /_ctl/oauth (fault modes, callback
  * registration, added users, the tokens issued and their expiry). */
+#include "devsim_oauth.h"
 #include "devsim_oauth_int.h"
 
 #include <stdio.h>
@@ -63,8 +64,10 @@ void doauth_users_builtin(void)
 
 /* ---- control ---- */
 
-static void ctl_status(struct devsim_resp *resp)
+/* GET /_ctl/oauth */
+static void ctl_status(const struct devsim_req *req, struct devsim_resp *resp)
 {
+    (void)req;
     pthread_mutex_lock(&doauth_s.mu);
     json_t *j = json_pack(
         "{s:s, s:I, s:I, s:I, s:I, s:s, s:I}", "mode", dmode_names[doauth_s.mode], "delay_ms",
@@ -92,7 +95,7 @@ static void ctl_mode(json_t *j, struct devsim_resp *resp)
     doauth_s.mode = (enum dmode)mode;
     if (d) doauth_s.delay_ms = (long)json_integer_value(d);
     pthread_mutex_unlock(&doauth_s.mu);
-    ctl_status(resp);
+    ctl_status(NULL, resp);
 }
 
 void doauth_set_callback_base(const char *base)
@@ -210,35 +213,19 @@ static void ctl_tokens(const struct devsim_req *req, struct devsim_resp *resp)
     devsim_reply_json(resp, 200, list);
 }
 
-/* GET /_ctl/oauth: status; /_ctl/oauth/tokens. POST /_ctl/oauth (mode), /_ctl/oauth/apps,
- * /_ctl/oauth/users, /_ctl/oauth/expire. */
-void doauth_ctl(const struct devsim_req *req, struct devsim_resp *resp)
+/* POST /_ctl/oauth, /_ctl/oauth/apps, /_ctl/oauth/users, /_ctl/oauth/expire (req->arg) */
+static void ctl_post(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    if (!strcmp(req->method, "GET") && !*req->rest) {
-        ctl_status(resp);
-        return;
-    }
-    if (!strcmp(req->method, "GET") && !strcmp(req->rest, "/tokens")) {
-        ctl_tokens(req, resp);
-        return;
-    }
-    if (strcmp(req->method, "POST")) {
-        devsim_reply_error(resp, 405, "method not allowed");
-        return;
-    }
-    json_error_t err;
-    json_t *j = json_loadb(req->body, req->body_len, 0, &err);
-    if (!json_is_object(j))
-        devsim_reply_error(resp, 400, "body must be a JSON object");
-    else if (!*req->rest)
-        ctl_mode(j, resp);
-    else if (!strcmp(req->rest, "/apps"))
-        ctl_apps(j, resp);
-    else if (!strcmp(req->rest, "/users"))
-        ctl_user(j, resp);
-    else if (!strcmp(req->rest, "/expire"))
-        ctl_expire(j, resp);
-    else
-        devsim_reply_error(resp, 404, "not found");
-    json_decref(j);
+    static const devsim_json_handler fns[] = {ctl_mode, ctl_apps, ctl_user, ctl_expire};
+    devsim_with_json(req, resp, fns[req->arg]);
 }
+
+const struct devsim_route doauth_ctl_routes[] = {
+    {"GET", "/_ctl/oauth", ctl_status},
+    {"GET", "/_ctl/oauth/tokens", ctl_tokens},
+    {"POST", "/_ctl/oauth", ctl_post, 0},
+    {"POST", "/_ctl/oauth/apps", ctl_post, 1},
+    {"POST", "/_ctl/oauth/users", ctl_post, 2},
+    {"POST", "/_ctl/oauth/expire", ctl_post, 3},
+    {NULL},
+};

@@ -8,11 +8,9 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
-#include "devsim.h"
+#include "devsim_http.h"
 #include "devsim_util.h"
 
-#define DO_HTML       "text/html; charset=utf-8"
-#define DO_TEXT       "text/plain; charset=utf-8"
 #define DO_CODE_TTL   600
 #define DO_MAX_EMAILS 4
 #define DO_MAX_ITEMS  4096 /* codes and tokens kept; the oldest go first */
@@ -92,8 +90,9 @@ const struct demail *doauth_primary_email(const struct duser *u);
 
 /* ---- devsim_oauth_authz.c ---- */
 
-/* The authorize endpoint of prov: GET shows the page, POST takes the decision. */
-void doauth_authorize(const struct devsim_req *req, enum dprov prov, struct devsim_resp *resp);
+/* The authorize endpoint of the provider req->arg: GET shows the page, POST takes the
+ * decision. */
+void doauth_authorize(const struct devsim_req *req, struct devsim_resp *resp);
 
 /* ---- devsim_oauth_ctl.c (all three with doauth_s.mu held) ---- */
 
@@ -103,7 +102,5 @@ void doauth_user_free(struct duser *u);
 void doauth_users_builtin(void);
 /* Registers base/auth/<provider>/callback as each client's redirect URI. */
 void doauth_set_callback_base(const char *base);
-/* The /_ctl/oauth handler. */
-void doauth_ctl(const struct devsim_req *req, struct devsim_resp *resp);
 
 #endif

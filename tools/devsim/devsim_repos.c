@@ -8,10 +8,15 @@
  *
  * Every user has three repositories unless /_ctl/repos sets a number for it
  * ({"provider","login","count"}): then repo-001 … repo-N, every third one private. */
-#include "devsim.h"
+#include "devsim_repos.h"
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "devsim_oauth.h"
 
 #define DR_MAX_COUNT 1000
 #define DR_DAY       86400LL
@@ -108,22 +113,49 @@ static int int_arg(const struct devsim_req *req, const char *key, int def, int m
 /* The base URL of this simulator as the request reached it. */
 static void self_url(const struct devsim_req *req, char *out, size_t cap)
 {
-    const char *host = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Host");
+    const char *host = devsim_header(req, "Host");
     snprintf(out, cap, "http://%s", host ? host : "127.0.0.1");
+}
+
+/* How a provider writes repository r of login (i: its index, newest first; base: this
+ * simulator's URL). */
+typedef json_t *(*drepo_json_fn)(const char *login, const struct drepo *r, const char *base, int i);
+
+/* The repositories of login at prov on page `page` (from 1) of `per`, written by fmt, private
+ * ones left out unless all; *shown gets how many there are on all pages. */
+static json_t *repos_page(const struct devsim_req *req, const char *prov, const char *login,
+                          int all, long page, long per, drepo_json_fn fmt, int *shown)
+{
+    char base[300];
+    self_url(req, base, sizeof(base));
+    json_t *list = json_array();
+    struct drepo r;
+    int total = 0, seen = 0;
+    repo_at(prov, login, 0, &r, &total);
+    for (int i = 0; i < total; i++) {
+        repo_at(prov, login, i, &r, &total);
+        if (r.private_ && !all) continue;
+        if (seen >= (page - 1) * per && seen < page * per)
+            json_array_append_new(list, fmt(login, &r, base, i));
+        seen++;
+    }
+    *shown = seen;
+    return list;
 }
 
 /* ---- GitHub ---- */
 
-static json_t *github_repo(const char *login, const struct drepo *r, const char *base, long id)
+static json_t *github_repo(const char *login, const struct drepo *r, const char *base, int i)
 {
+    json_int_t id = 100000 + i;
     char full[300], when[32], html[1024];
     snprintf(full, sizeof(full), "%s/%s", login, r->name);
     snprintf(html, sizeof(html), "%s/github/%s", base, full);
     iso8601(r->updated, when, sizeof(when), 0);
-    return json_pack("{s:I, s:s, s:s, s:{s:s}, s:b, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)id,
-                     "name", r->name, "full_name", full, "owner", "login", login, "private",
-                     r->private_, "visibility", r->private_ ? "private" : "public", "html_url",
-                     html, "default_branch", r->branch, "updated_at", when, "pushed_at", when);
+    return json_pack("{s:I, s:s, s:s, s:{s:s}, s:b, s:s, s:s, s:s, s:s, s:s}", "id", id, "name",
+                     r->name, "full_name", full, "owner", "login", login, "private", r->private_,
+                     "visibility", r->private_ ? "private" : "public", "html_url", html,
+                     "default_branch", r->branch, "updated_at", when, "pushed_at", when);
 }
 
 static void github_repos(const struct devsim_req *req, struct devsim_resp *resp)
@@ -135,19 +167,11 @@ static void github_repos(const struct devsim_req *req, struct devsim_resp *resp)
         devsim_reply_json(resp, 422, json_pack("{s:s}", "message", "Validation Failed"));
         goto out;
     }
-    int all = has_word(scope, "repo"), total = 0, seen = 0;
+    int seen = 0;
     char base[300];
     self_url(req, base, sizeof(base));
-    json_t *list = json_array();
-    struct drepo r;
-    repo_at("github", login, 0, &r, &total);
-    for (int i = 0; i < total; i++) { /* the visible ones, this page's slice */
-        repo_at("github", login, i, &r, &total);
-        if (r.private_ && !all) continue;
-        if (seen >= (long)(page - 1) * per && seen < (long)page * per)
-            json_array_append_new(list, github_repo(login, &r, base, 100000 + i));
-        seen++;
-    }
+    json_t *list =
+        repos_page(req, "github", login, has_word(scope, "repo"), page, per, github_repo, &seen);
     if ((long)page * per < seen) {
         char link[1024];
         snprintf(link, sizeof(link),
@@ -164,8 +188,9 @@ out:
 
 /* ---- Bitbucket ---- */
 
-static json_t *bitbucket_repo(const char *ws, const struct drepo *r, const char *base)
+static json_t *bitbucket_repo(const char *ws, const struct drepo *r, const char *base, int i)
 {
+    (void)i;
     char full[300], when[40], html[1024];
     snprintf(full, sizeof(full), "%s/%s", ws, r->name);
     snprintf(html, sizeof(html), "%s/bitbucket/%s", base, full);
@@ -180,7 +205,7 @@ static void bitbucket_repos(const struct devsim_req *req, struct devsim_resp *re
 {
     char *login = NULL, *scope = NULL;
     if (doauth_api_user(req, "bitbucket", resp, &login, &scope) != 0) return;
-    const char *ws = req->rest[0] == '/' ? req->rest + 1 : "";
+    const char *ws = req->wild; /* the rest of the path: one segment, the workspace */
     int per = int_arg(req, "pagelen", 10, 100), page = int_arg(req, "page", 1, 1000000);
     if (!*ws || strchr(ws, '/') || strcmp(ws, login)) {
         devsim_reply_json(resp, 404,
@@ -194,13 +219,7 @@ static void bitbucket_repos(const struct devsim_req *req, struct devsim_resp *re
         char base[300];
         self_url(req, base, sizeof(base));
         int total = 0;
-        struct drepo r;
-        repo_at("bitbucket", login, 0, &r, &total);
-        json_t *values = json_array();
-        for (int i = (page - 1) * per; i < total && i < page * per; i++) {
-            repo_at("bitbucket", login, i, &r, &total);
-            json_array_append_new(values, bitbucket_repo(ws, &r, base));
-        }
+        json_t *values = repos_page(req, "bitbucket", login, 1, page, per, bitbucket_repo, &total);
         json_t *j = json_pack("{s:i, s:i, s:i, s:o}", "pagelen", per, "size", total, "page", page,
                               "values", values);
         if (page * per < total) {
@@ -232,7 +251,20 @@ static int body_int(json_t *body, const char *key, int def)
     return def;
 }
 
-static void coding_depots(const struct devsim_req *req, json_t *body, struct devsim_resp *resp)
+static json_t *coding_depot(const char *login, const struct drepo *r, const char *base, int i)
+{
+    char web[1024], https[1024], project[160];
+    snprintf(web, sizeof(web), "%s/coding/p/%s-project/d/%s/git", base, login, r->name);
+    snprintf(https, sizeof(https), "%s/coding/%s-project/%s.git", base, login, r->name);
+    snprintf(project, sizeof(project), "%s-project", login);
+    return json_pack(
+        "{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s}", "Id", 1000 + i, "Name", r->name,
+        "ProjectName", project, "HttpsUrl", https, "WebUrl", web, "VcsType", "git", "DefaultBranch",
+        r->branch, "LastPushAt", (json_int_t)(r->updated * 1000), "CreatedAt",
+        (json_int_t)((r->updated - 90 * DR_DAY) * 1000), "RepoType", "CODING", "Description", "");
+}
+
+void drepos_coding_depots(const struct devsim_req *req, json_t *body, struct devsim_resp *resp)
 {
     char *login = NULL, *scope = NULL;
     if (doauth_api_user(req, "coding", resp, &login, &scope) != 0) return;
@@ -245,27 +277,8 @@ static void coding_depots(const struct devsim_req *req, json_t *body, struct dev
         devsim_reply_json(resp, 200,
                           coding_error("InvalidParameter", "PageNumber or PageSize is invalid"));
     } else {
-        char base[300];
-        self_url(req, base, sizeof(base));
         int total = 0;
-        struct drepo r;
-        repo_at("coding", login, 0, &r, &total);
-        json_t *depots = json_array();
-        for (int i = (page - 1) * per; i < total && i < page * per; i++) {
-            repo_at("coding", login, i, &r, &total);
-            char web[1024], https[1024];
-            snprintf(web, sizeof(web), "%s/coding/p/%s-project/d/%s/git", base, login, r.name);
-            snprintf(https, sizeof(https), "%s/coding/%s-project/%s.git", base, login, r.name);
-            char project[160];
-            snprintf(project, sizeof(project), "%s-project", login);
-            json_array_append_new(
-                depots, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s}", "Id",
-                                  1000 + i, "Name", r.name, "ProjectName", project, "HttpsUrl",
-                                  https, "WebUrl", web, "VcsType", "git", "DefaultBranch", r.branch,
-                                  "LastPushAt", (json_int_t)(r.updated * 1000), "CreatedAt",
-                                  (json_int_t)((r.updated - 90 * DR_DAY) * 1000), "RepoType",
-                                  "CODING", "Description", ""));
-        }
+        json_t *depots = repos_page(req, "coding", login, 1, page, per, coding_depot, &total);
         int pages = (total + per - 1) / per;
         devsim_reply_json(resp, 200,
                           json_pack("{s:{s:s, s:{s:o, s:{s:i, s:i, s:i, s:i}}}}", "Response",
@@ -275,14 +288,6 @@ static void coding_depots(const struct devsim_req *req, json_t *body, struct dev
     }
     free(login);
     free(scope);
-}
-
-int drepos_coding(const struct devsim_req *req, const char *action, json_t *body,
-                  struct devsim_resp *resp)
-{
-    if (strcmp(action, "DescribeTeamDepotInfoList")) return 0;
-    coding_depots(req, body, resp);
-    return 1;
 }
 
 /* ---- control ---- */
@@ -314,27 +319,19 @@ static void ctl(const struct devsim_req *req, struct devsim_resp *resp)
     json_decref(j);
 }
 
-static void github_route(const struct devsim_req *req, struct devsim_resp *resp)
+/* Another method, or a path below GitHub's /user/repos: GitHub answers 404. */
+static void github_not_found(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    if (*req->rest || strcmp(req->method, "GET"))
-        devsim_reply_json(resp, 404, json_pack("{s:s}", "message", "Not Found"));
-    else
-        github_repos(req, resp);
-}
-
-static void bitbucket_route(const struct devsim_req *req, struct devsim_resp *resp)
-{
-    if (strcmp(req->method, "GET"))
-        devsim_reply_json(resp, 405, json_pack("{s:s}", "type", "error"));
-    else
-        bitbucket_repos(req, resp);
+    (void)req;
+    devsim_reply_json(resp, 404, json_pack("{s:s}", "message", "Not Found"));
 }
 
 const struct devsim_route drepos_routes[] = {
-    {"/github/api/user/repos", github_route},
-    {"/bitbucket/api/2.0/repositories", bitbucket_route},
-    {"/_ctl/repos", ctl},
-    {NULL, NULL},
+    {"GET", "/github/api/user/repos", github_repos},
+    {NULL, "/github/api/user/repos/**", github_not_found},
+    {"GET", "/bitbucket/api/2.0/repositories/**", bitbucket_repos},
+    {NULL, "/_ctl/repos/**", ctl},
+    {NULL},
 };
 
 void drepos_free(void)

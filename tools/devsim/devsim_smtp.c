@@ -1,6 +1,6 @@
 /* devsim_smtp: a small SMTP server (RFC 5321 subset) that stores every message it accepts,
  * with fault modes (down, tempfail, permfail) switched at runtime. One thread per client. */
-#include "devsim.h"
+#include "devsim_smtp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +12,15 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "devsim_mail.h"
 
 #define DSMTP_MAX_CONN 64
 #define DSMTP_MAX_LINE 1000 /* octets including CRLF (RFC 5321 4.5.3.1.6) */
@@ -75,6 +79,7 @@ struct dsmtp_data {
 struct dsmtp_cmd {
     const char *verb;
     int (*fn)(struct dsmtp_sess *s, const char *arg);
+    const char *reply; /* the fixed reply when fn is NULL */
 };
 
 static struct dsmtp_server dsmtp_srv = {
@@ -388,24 +393,6 @@ static int dsmtp_rset(struct dsmtp_sess *s, const char *arg)
     return dsmtp_reply(s, "250 2.0.0 OK");
 }
 
-static int dsmtp_noop(struct dsmtp_sess *s, const char *arg)
-{
-    (void)arg;
-    return dsmtp_reply(s, "250 2.0.0 OK");
-}
-
-static int dsmtp_vrfy(struct dsmtp_sess *s, const char *arg)
-{
-    (void)arg;
-    return dsmtp_reply(s, "252 2.5.2 cannot VRFY user, but will accept message");
-}
-
-static int dsmtp_help(struct dsmtp_sess *s, const char *arg)
-{
-    (void)arg;
-    return dsmtp_reply(s, "214 2.0.0 EHLO HELO MAIL RCPT DATA RSET NOOP VRFY QUIT");
-}
-
 static int dsmtp_quit(struct dsmtp_sess *s, const char *arg)
 {
     (void)arg;
@@ -413,10 +400,19 @@ static int dsmtp_quit(struct dsmtp_sess *s, const char *arg)
     return -1;
 }
 
+/* The commands: fn runs one, or, when fn is NULL, the reply is always the same. */
 static const struct dsmtp_cmd dsmtp_cmds[] = {
-    {"EHLO", dsmtp_ehlo}, {"HELO", dsmtp_helo}, {"MAIL", dsmtp_mail}, {"RCPT", dsmtp_rcpt},
-    {"DATA", dsmtp_data}, {"RSET", dsmtp_rset}, {"NOOP", dsmtp_noop}, {"VRFY", dsmtp_vrfy},
-    {"HELP", dsmtp_help}, {"QUIT", dsmtp_quit}, {NULL, NULL},
+    {"EHLO", dsmtp_ehlo, NULL},
+    {"HELO", dsmtp_helo, NULL},
+    {"MAIL", dsmtp_mail, NULL},
+    {"RCPT", dsmtp_rcpt, NULL},
+    {"DATA", dsmtp_data, NULL},
+    {"RSET", dsmtp_rset, NULL},
+    {"NOOP", NULL, "250 2.0.0 OK"},
+    {"VRFY", NULL, "252 2.5.2 cannot VRFY user, but will accept message"},
+    {"HELP", NULL, "214 2.0.0 EHLO HELO MAIL RCPT DATA RSET NOOP VRFY QUIT"},
+    {"QUIT", dsmtp_quit, NULL},
+    {NULL, NULL, NULL},
 };
 
 /* Runs the command in s->line. Returns 0 to go on, -1 to close the connection. */
@@ -427,7 +423,8 @@ static int dsmtp_command(struct dsmtp_sess *s)
     const char *arg = l + vl;
     while (*arg == ' ') arg++;
     for (const struct dsmtp_cmd *c = dsmtp_cmds; c->verb; c++)
-        if (vl == 4 && strncasecmp(l, c->verb, 4) == 0) return c->fn(s, arg);
+        if (vl == 4 && strncasecmp(l, c->verb, 4) == 0)
+            return c->fn ? c->fn(s, arg) : dsmtp_reply(s, "%s", c->reply);
     return dsmtp_reply(s, "500 5.5.2 command not recognized");
 }
 

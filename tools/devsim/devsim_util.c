@@ -1,4 +1,5 @@
-/* devsim_util: allocation, form decoding and escaping shared by the simulator's parts. */
+/* devsim_util: allocation, form decoding, escaping and text buffers shared by the simulator's
+ * parts. */
 #include "devsim_util.h"
 
 #include <stdlib.h>
@@ -53,27 +54,21 @@ char *devsim_form_get(const char *body, const char *key)
 
 void devsim_html_esc(FILE *f, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
+    static const char *const entity[128] = {
+        ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;"};
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+        if (*p < 128 && entity[*p])
+            fputs(entity[*p], f);
+        else
+            fputc(*p, f);
     }
+}
+
+void devsim_html_wrap(FILE *f, const char *open, const char *s, const char *close)
+{
+    fputs(open, f);
+    devsim_html_esc(f, s);
+    fputs(close, f);
 }
 
 void devsim_url_enc(FILE *f, const char *s)
@@ -85,4 +80,20 @@ void devsim_url_enc(FILE *f, const char *s)
         else
             fprintf(f, "%%%02X", *p);
     }
+}
+
+FILE *devsim_buf_open(struct devsim_buf *b)
+{
+    b->s = NULL;
+    b->len = 0;
+    b->f = open_memstream(&b->s, &b->len);
+    if (!b->f) abort();
+    return b->f;
+}
+
+char *devsim_buf_close(struct devsim_buf *b)
+{
+    if (fclose(b->f) != 0) abort();
+    b->f = NULL;
+    return b->s;
 }

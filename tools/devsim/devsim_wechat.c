@@ -25,18 +25,18 @@
  *
  * This file: the API, the helpers and the set-up; pushes are in devsim_wechat_push.c, the
  * phone page and /_ctl/wechat in devsim_wechat_phone.c. */
-#include "devsim_wechat_int.h"
+#include "devsim_wechat.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
-#include "arena.h"
-#include "log.h"
+#include "devsim_wechat_int.h"
 #include "wechat_crypto.h"
-#include "wechat_xml.h"
 
 struct dwechat_state dwechat_s = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -208,7 +208,7 @@ static void api_qrcode(const struct devsim_req *req, struct devsim_resp *resp)
 {
     long long now = dwechat_now(), err = 0;
     json_t *j = json_loadb(req->body, req->body_len, 0, NULL);
-    const char *host = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Host");
+    const char *host = devsim_header(req, "Host");
     pthread_mutex_lock(&dwechat_s.mu);
     long long bad = token_check(devsim_query(req, "access_token"), now);
     char *scene = bad || !json_is_object(j) ? NULL : qr_scene(j, &err);
@@ -309,26 +309,20 @@ static void api_user_info(const struct devsim_req *req, struct devsim_resp *resp
     pthread_mutex_unlock(&dwechat_s.mu);
 }
 
-/* /cgi-bin/... */
-static void api(const struct devsim_req *req, struct devsim_resp *resp)
+/* Any other call under /cgi-bin. */
+static void api_unknown(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    if (!strcmp(req->rest, "/token"))
-        api_token(req, resp);
-    else if (!strcmp(req->rest, "/stable_token") && !strcmp(req->method, "POST"))
-        api_stable_token(req, resp);
-    else if (!strcmp(req->rest, "/qrcode/create") && !strcmp(req->method, "POST"))
-        api_qrcode(req, resp);
-    else if (!strcmp(req->rest, "/user/info"))
-        api_user_info(req, resp);
-    else
-        wx_error(resp, 48001, "api unauthorized");
+    (void)req;
+    wx_error(resp, 48001, "api unauthorized");
 }
 
 const struct devsim_route dwechat_routes[] = {
-    {"/cgi-bin", api},
-    {"/wechat", dwechat_phone},
-    {"/_ctl/wechat", dwechat_ctl},
-    {NULL, NULL},
+    {NULL, "/cgi-bin/token", api_token},
+    {"POST", "/cgi-bin/stable_token", api_stable_token},
+    {"POST", "/cgi-bin/qrcode/create", api_qrcode},
+    {NULL, "/cgi-bin/user/info", api_user_info},
+    {NULL, "/cgi-bin/**", api_unknown},
+    {NULL},
 };
 
 /* ---- set-up ---- */

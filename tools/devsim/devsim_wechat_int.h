@@ -7,11 +7,9 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#include "devsim.h"
+#include "devsim_http.h"
 #include "devsim_util.h"
 
-#define DW_HTML        "text/html; charset=utf-8"
-#define DW_TEXT        "text/plain; charset=utf-8"
 #define DW_MAX_TICKETS 256
 #define DW_MAX_USERS   1024
 #define DW_UNAVAILABLE "该公众号暂时无法提供服务，请稍后再试"
@@ -101,10 +99,6 @@ int dwechat_phone_do(const char *action, const char *user, const char *qr, int u
 
 /* ---- devsim_wechat_phone.c ---- */
 
-/* The /wechat handler: the phone page. */
-void dwechat_phone(const struct devsim_req *req, struct devsim_resp *resp);
-/* The /_ctl/wechat handler. */
-void dwechat_ctl(const struct devsim_req *req, struct devsim_resp *resp);
 /* The push mode called s ("plain", "safe", "compat"), or -1. */
 int dwechat_mode_parse(const char *s);
 

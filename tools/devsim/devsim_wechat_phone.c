@@ -1,17 +1,12 @@
 /* devsim_wechat_phone: the fake WeChat's phone page (/wechat/phone) and its control endpoint
  * /_ctl/wechat (state, settings, and pushes as the phone's buttons make them). */
+#include "devsim_wechat.h"
 #include "devsim_wechat_int.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
-#include <sodium.h>
 #include <stdio.h>
-#include <time.h>
-
-#include "arena.h"
-#include "log.h"
-#include "wechat_crypto.h"
-#include "wechat_xml.h"
+#include <stdlib.h>
+#include <string.h>
 
 static const char *const dw_mode_names[] = {"plain", "safe", "compat"};
 
@@ -31,24 +26,14 @@ static void page_last(FILE *f)
     if (!p->n) return;
     fprintf(f, "<section id=\"push\"><h2>Push #%lld: ", p->n);
     devsim_html_esc(f, p->action);
-    fputs(" by ", f);
-    devsim_html_esc(f, p->user);
-    fputs("</h2>", f);
-    if (p->note) {
-        fputs("<p id=\"push-note\">", f);
-        devsim_html_esc(f, p->note);
-        fputs("</p>", f);
-    }
+    devsim_html_wrap(f, " by ", p->user, "</h2>");
+    if (p->note) devsim_html_wrap(f, "<p id=\"push-note\">", p->note, "</p>");
     if (p->sent)
         fprintf(f,
                 "<p>attempts: <span id=\"push-attempts\">%d</span>, HTTP <span "
                 "id=\"push-status\">%ld</span></p>",
                 p->attempts, p->status);
-    if (p->sent) {
-        fputs("<p>chat: <q id=\"push-reply\">", f);
-        devsim_html_esc(f, p->reply ? p->reply : "");
-        fputs("</q></p>", f);
-    }
+    if (p->sent) devsim_html_wrap(f, "<p>chat: <q id=\"push-reply\">", p->reply, "</q></p>");
     fputs("</section>", f);
 }
 
@@ -81,12 +66,11 @@ static void page_tickets(FILE *f, long long now)
     fputs("</table>", f);
 }
 
+/* GET /wechat/phone?code=QR&user=NAME */
 static void phone_page(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) abort();
+    struct devsim_buf b;
+    FILE *f = devsim_buf_open(&b);
     const char *code = devsim_query(req, "code"), *user = devsim_query(req, "user");
     long long now = dwechat_now();
     pthread_mutex_lock(&dwechat_s.mu);
@@ -121,8 +105,8 @@ static void phone_page(const struct devsim_req *req, struct devsim_resp *resp)
     page_tickets(f, now);
     pthread_mutex_unlock(&dwechat_s.mu);
     fputs("</body></html>\n", f);
-    fclose(f);
-    devsim_reply_take(resp, 200, DW_HTML, buf, len);
+    char *page = devsim_buf_close(&b);
+    devsim_reply_take(resp, 200, DEVSIM_HTML, page, b.len);
 }
 
 /* POST /wechat/phone: do=ACTION:CODE (CODE empty: the url field), user, unionid, url. */
@@ -134,33 +118,17 @@ static void phone_post(const struct devsim_req *req, struct devsim_resp *resp)
     if (colon) *colon = 0;
     const char *qr = colon && colon[1] ? colon + 1 : url;
     dwechat_phone_do(todo, user, qr, unionid != NULL);
-    free(resp->location);
-    resp->location = devsim_xstrdup("/wechat/phone");
-    devsim_reply(resp, 303, DW_TEXT, "See Other\n");
+    devsim_redirect_take(resp, 303, devsim_xstrdup("/wechat/phone"));
     free(todo), free(user), free(url), free(unionid);
 }
 
-/* /wechat/phone, /wechat/q/CODE (a scanned QR code opens the phone on it) */
-void dwechat_phone(const struct devsim_req *req, struct devsim_resp *resp)
+/* /wechat/q/CODE: a scanned QR code opens the phone on it. */
+static void phone_scan(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    if (!strncmp(req->rest, "/q/", 3)) {
-        char *loc = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&loc, &len);
-        if (!f) abort();
-        fputs("/wechat/phone?code=", f);
-        devsim_url_enc(f, req->rest + 3);
-        fclose(f);
-        free(resp->location);
-        resp->location = loc;
-        devsim_reply(resp, 302, DW_TEXT, "Found\n");
-    } else if (strcmp(req->rest, "/phone") != 0) {
-        devsim_reply(resp, 404, DW_TEXT, "not found\n");
-    } else if (!strcmp(req->method, "POST")) {
-        phone_post(req, resp);
-    } else {
-        phone_page(req, resp);
-    }
+    struct devsim_buf b;
+    fputs("/wechat/phone?code=", devsim_buf_open(&b));
+    devsim_url_enc(b.f, req->wild);
+    devsim_redirect_take(resp, 302, devsim_buf_close(&b));
 }
 
 /* ---- control ---- */
@@ -271,24 +239,29 @@ static void ctl_push(json_t *j, struct devsim_resp *resp)
     devsim_reply_json(resp, rc == 0 ? 200 : 400, out);
 }
 
-/* GET /_ctl/wechat; POST /_ctl/wechat (settings), /_ctl/wechat/push */
-void dwechat_ctl(const struct devsim_req *req, struct devsim_resp *resp)
+/* GET /_ctl/wechat */
+static void ctl_state(const struct devsim_req *req, struct devsim_resp *resp)
 {
-    if (!strcmp(req->method, "GET") && !*req->rest) {
-        pthread_mutex_lock(&dwechat_s.mu);
-        json_t *out = state_json();
-        pthread_mutex_unlock(&dwechat_s.mu);
-        return devsim_reply_json(resp, 200, out);
-    }
-    if (strcmp(req->method, "POST")) return devsim_reply_error(resp, 405, "method not allowed");
-    json_t *j = json_loadb(req->body, req->body_len, 0, NULL);
-    if (!json_is_object(j))
-        devsim_reply_error(resp, 400, "body must be a JSON object");
-    else if (!*req->rest)
-        ctl_set(j, resp);
-    else if (!strcmp(req->rest, "/push"))
-        ctl_push(j, resp);
-    else
-        devsim_reply_error(resp, 404, "not found");
-    json_decref(j);
+    (void)req;
+    pthread_mutex_lock(&dwechat_s.mu);
+    json_t *out = state_json();
+    pthread_mutex_unlock(&dwechat_s.mu);
+    devsim_reply_json(resp, 200, out);
 }
+
+/* POST /_ctl/wechat (settings), /_ctl/wechat/push (req->arg) */
+static void ctl_post(const struct devsim_req *req, struct devsim_resp *resp)
+{
+    static const devsim_json_handler fns[] = {ctl_set, ctl_push};
+    devsim_with_json(req, resp, fns[req->arg]);
+}
+
+const struct devsim_route dwechat_phone_routes[] = {
+    {"POST", "/wechat/phone", phone_post},
+    {NULL, "/wechat/phone", phone_page},
+    {NULL, "/wechat/q/*", phone_scan},
+    {"GET", "/_ctl/wechat", ctl_state},
+    {"POST", "/_ctl/wechat", ctl_post, 0},
+    {"POST", "/_ctl/wechat/push", ctl_post, 1},
+    {NULL},
+};

@@ -6,7 +6,8 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
-#include <time.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "arena.h"
 #include "log.h"
@@ -43,17 +44,14 @@ static char *push_url(const struct dw_push *p, const char *token)
     const char *parts[3] = {token, p->ts, p->nonce};
     char sig[WECHAT_SIG_LEN + 1];
     wechat_crypto_sign(parts, 3, sig);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) abort();
+    struct devsim_buf b;
+    FILE *f = devsim_buf_open(&b);
     fprintf(f, "%s%csignature=%s&timestamp=%s&nonce=%s&openid=", p->callback,
             strchr(p->callback, '?') ? '&' : '?', sig, p->ts, p->nonce);
     devsim_url_enc(f, p->openid);
     if (p->encrypt_type)
         fprintf(f, "&encrypt_type=%s&msg_signature=%s", p->encrypt_type, p->msg_signature);
-    fclose(f);
-    return buf;
+    return devsim_buf_close(&b);
 }
 
 /* Fills p->body (and the safe-mode query parts) for the plaintext xml. Under dwechat_s.mu. */
@@ -72,17 +70,14 @@ static int push_body(struct arena *a, struct dw_push *p, const char *xml)
     wechat_crypto_sign(parts, 4, sig);
     p->encrypt_type = devsim_xstrdup("aes");
     p->msg_signature = devsim_xstrdup(sig);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) abort();
+    struct devsim_buf b;
+    FILE *f = devsim_buf_open(&b);
     if (dwechat_s.mode == DW_COMPAT)
         fprintf(f, "%.*s", (int)(strlen(xml) - 6), xml); /* without </xml> */
     else
         fprintf(f, "<xml><ToUserName><![CDATA[%s]]></ToUserName>", dwechat_s.gh);
     fprintf(f, "<Encrypt><![CDATA[%s]]></Encrypt></xml>", enc);
-    fclose(f);
-    p->body = buf;
+    p->body = devsim_buf_close(&b);
     return 0;
 }
 
@@ -196,12 +191,11 @@ static int push_event(struct dw_push *p, struct dw_user *u, const char *event, c
 {
     long long now = dwechat_now();
     u->last_time = now > u->last_time ? now : u->last_time + 1;
-    char ts[24], nonce[16], *xml = NULL;
-    size_t len = 0;
+    char ts[24], nonce[16];
     snprintf(ts, sizeof(ts), "%lld", now);
     snprintf(nonce, sizeof(nonce), "%u", 100000000u + randombytes_uniform(900000000u));
-    FILE *f = open_memstream(&xml, &len);
-    if (!f) abort();
+    struct devsim_buf b;
+    FILE *f = devsim_buf_open(&b);
     fprintf(f,
             "<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]>"
             "</FromUserName><CreateTime>%lld</CreateTime><MsgType><![CDATA[event]]></MsgType>"
@@ -210,7 +204,7 @@ static int push_event(struct dw_push *p, struct dw_user *u, const char *event, c
     if (key) fprintf(f, "<EventKey><![CDATA[%s]]></EventKey>", key);
     if (t) fprintf(f, "<Ticket><![CDATA[%s]]></Ticket>", t->ticket);
     fputs("</xml>", f);
-    fclose(f);
+    char *xml = devsim_buf_close(&b);
     p->callback = devsim_xstrdup(dwechat_s.callback), p->ts = devsim_xstrdup(ts),
     p->nonce = devsim_xstrdup(nonce);
     p->openid = devsim_xstrdup(u->openid);
