@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "text.h"
 #include "config.h"
 #include "clock.h"
-#include "http.h"
 #include "identity.h"
 #include "log.h"
 #include "provider_token.h"
@@ -141,7 +141,7 @@ static const char *repos_url(struct arena *a, const struct oauth2_provider *p, c
     if (!at) return p->repos_url;
     if (!login) return NULL;
     return arena_printf(a, "%.*s%s%s", (int)(at - p->repos_url), p->repos_url,
-                        http_urlencode(a, login), at + strlen("{login}"));
+                        text_urlencode(a, login), at + strlen("{login}"));
 }
 
 static enum repos_state list(struct job *j, const char *login, struct repos_view *out)

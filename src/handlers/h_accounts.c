@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "text.h"
 #include "handlers.h"
 #include "http.h"
 #include "oauth2.h"
@@ -83,7 +84,7 @@ static void reauth_page(struct req *r, const char *provider)
     }
     const char *go =
         arena_printf(r->a, "/auth/%s?intent=reauth&next=%s", provider,
-                     http_urlencode(r->a, arena_printf(r->a, ACCOUNTS "?reauthed=%s", provider)));
+                     text_urlencode(r->a, arena_printf(r->a, ACCOUNTS "?reauthed=%s", provider)));
     const char *links[] = {go, "oauth.accounts.reauth.button", ACCOUNTS, "oauth.back_accounts",
                            NULL};
     h_oauth_notice(r, 403, provider, "oauth.accounts.reauth.title", "oauth.accounts.reauth.message",

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "text.h"
 #include "handlers.h"
 #include "http.h"
 #include "i18n.h"
@@ -39,7 +40,7 @@ static void render(struct req *r, int status, const char *err_key)
                  i18n_get(i18n_cat(r->lang), arena_printf(r->a, "provider.%s", providers[i])));
         tmpl_set(it, "href",
                  arena_printf(r->a, "/auth/%s?intent=reauth&next=%s", providers[i],
-                              http_urlencode(r->a, next)));
+                              text_urlencode(r->a, next)));
     }
     if (err_key) tmpl_set(c, "form_error", i18n_get(i18n_cat(r->lang), err_key));
     page_render(r, status, "reauth", c);

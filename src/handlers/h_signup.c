@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "text.h"
 #include "captcha.h"
 #include "handlers.h"
 #include "http.h"
@@ -54,8 +55,8 @@ static void render_form(struct req *r, const char *email, const char *username,
     tmpl_set(c, "email", email);
     tmpl_set(c, "username", username);
     tmpl_set(c, "refresh_href",
-             arena_printf(r->a, "/signup?email=%s&username=%s", http_urlencode(r->a, email),
-                          http_urlencode(r->a, username)));
+             arena_printf(r->a, "/signup?email=%s&username=%s", text_urlencode(r->a, email),
+                          text_urlencode(r->a, username)));
     int status = 200;
     if (out) {
         const struct page_outcome *o = page_outcome_find(pages, (int)rc);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "text.h"
 #include "config.h"
 #include "grants.h"
 #include "handlers.h"
@@ -60,7 +61,7 @@ static const char *self_href(struct req *r, enum wxl_intent intent)
     if (intent == WXL_BIND) return "/auth/wechat?intent=bind";
     if (intent == WXL_SIGNIN) return "/auth/wechat";
     return arena_printf(r->a, "/auth/wechat?intent=reauth&next=%s",
-                        http_urlencode(r->a, next_of(r)));
+                        text_urlencode(r->a, next_of(r)));
 }
 
 /* The page's context with what every state shows. */
@@ -80,7 +81,7 @@ static struct tmpl_ctx *wechat_ctx(struct req *r, enum wxl_intent intent)
         tmpl_set(c, "next", next_of(r));
         tmpl_set(
             c, "status_href",
-            arena_printf(r->a, "/auth/wechat/status?next=%s", http_urlencode(r->a, next_of(r))));
+            arena_printf(r->a, "/auth/wechat/status?next=%s", text_urlencode(r->a, next_of(r))));
     }
     tmpl_setf(c, "units", "%lld", (long long)cfg->wechat_bonus_units);
     tmpl_set(c, "duration", i18n_duration(r->a, r->lang, cfg->wechat_qr_ttl));
@@ -187,7 +188,7 @@ void h_auth_wechat(struct req *r)
     if (intent == WXL_SIGNIN && r->sess) return resp_redirect(r, "/console");
     if (intent != WXL_SIGNIN && !r->sess)
         return resp_redirect(
-            r, arena_printf(r->a, "/login?next=%s", http_urlencode(r->a, self_href(r, intent))));
+            r, arena_printf(r->a, "/login?next=%s", text_urlencode(r->a, self_href(r, intent))));
     struct wxl_open_in in = {
         .secret = req_cookie(r, WECHAT_COOKIE),
         .fresh = req_arg(r, "new") != NULL,

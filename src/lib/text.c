@@ -61,3 +61,23 @@ char *text_trim(struct arena *a, const char *s)
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) n--;
     return arena_strndup(a, s, n);
 }
+
+char *text_urlencode(struct arena *a, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = s ? strlen(s) : 0;
+    char *out = arena_alloc(a, 3 * n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            strchr("-._~/", c)) {
+            *o++ = (char)c;
+        } else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = 0;
+    return out;
+}

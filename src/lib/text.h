@@ -18,4 +18,7 @@ long text_codepoints(const char *s);
 /* s without leading and trailing ASCII white space, in a. */
 char *text_trim(struct arena *a, const char *s);
 
+/* s percent-encoded for a query value (unreserved characters and '/' kept), in a. */
+char *text_urlencode(struct arena *a, const char *s);
+
 #endif

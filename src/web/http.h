@@ -80,7 +80,4 @@ void resp_json(struct req *r, int status, const char *json);
  * starts with one '/', no '//' or '/\', no scheme, no control characters or backslashes. */
 int http_safe_next(const char *path);
 
-/* s percent-encoded for a query value (unreserved characters kept), in r->a. */
-char *http_urlencode(struct arena *a, const char *s);
-
 #endif

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "text.h"
 #include "config.h"
 #include "csrf.h"
 #include "http.h"
@@ -35,7 +36,7 @@ struct tmpl_ctx *page_ctx(struct req *r)
     tmpl_set_bool(c, "lang_en", en);
     tmpl_set_bool(c, "lang_zh", !en);
     tmpl_set(c, "csrf", csrf_token(r));
-    tmpl_set(c, "here", http_urlencode(r->a, r->path));
+    tmpl_set(c, "here", text_urlencode(r->a, r->path));
     if (r->sess) tmpl_set(c, "user", r->sess->username);
     tmpl_setf(c, "pw_min", "%lld", (long long)cfg->password_min_length);
     tmpl_setf(c, "pw_max", "%lld", (long long)cfg->password_max_length);
@@ -128,7 +129,7 @@ const struct page_outcome *page_outcome_own(struct req *r, const struct page_out
 
 void page_reauth(struct req *r, const char *next)
 {
-    resp_redirect(r, arena_printf(r->a, "/reauth?next=%s", http_urlencode(r->a, next)));
+    resp_redirect(r, arena_printf(r->a, "/reauth?next=%s", text_urlencode(r->a, next)));
 }
 
 const char *page_date(struct req *r, int64_t t, enum page_date_form f)

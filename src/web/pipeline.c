@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "text.h"
 #include "csrf.h"
 #include "http.h"
 #include "log.h"
@@ -56,7 +57,7 @@ static int step_session(struct req *r, unsigned fl)
     }
     if (!(fl & (R_PAGE_AUTH | R_RECENT))) return 1;
     resp_redirect(r, !strcmp(r->method, "GET")
-                         ? arena_printf(r->a, "/login?next=%s", http_urlencode(r->a, r->path))
+                         ? arena_printf(r->a, "/login?next=%s", text_urlencode(r->a, r->path))
                          : "/login");
     return 0;
 }
