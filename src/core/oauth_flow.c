@@ -431,9 +431,8 @@ enum reg_outcome oauth_flow_register(struct arena *a, const struct oauth_registe
 {
     memset(out, 0, sizeof(*out));
     int64_t now = time(NULL);
-    struct st_conn *c = st_get();
-    if (!c) return REG_STORE_ERR;
-    enum reg_outcome o = registration_limit(c, a, in->ip, now);
+    struct st_conn *c = NULL;
+    enum reg_outcome o = registration_start(a, in->ip, now, &c);
     if (o != REG_OK) return o;
     struct oauth_pending pd;
     int have = pending_read(c, a, in->pending, &pd, now);

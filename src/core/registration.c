@@ -25,10 +25,12 @@ int registration_has_errors(const reg_errors errors)
     return 0;
 }
 
-enum reg_outcome registration_limit(struct st_conn *c, struct arena *a, const char *ip, int64_t now)
+enum reg_outcome registration_start(struct arena *a, const char *ip, int64_t now,
+                                    struct st_conn **c)
 {
+    if (!(*c = st_get())) return REG_STORE_ERR;
     enum rl_rc rl =
-        ratelimit_hit(c, arena_printf(a, "signup:ip:%s", ip), &cfg->limit_signup_ip, now);
+        ratelimit_hit(*c, arena_printf(a, "signup:ip:%s", ip), &cfg->limit_signup_ip, now);
     return rl == RL_ALLOW ? REG_OK : rl == RL_DENY ? REG_LIMITED : REG_STORE_ERR;
 }
 

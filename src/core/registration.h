@@ -1,7 +1,8 @@
 /* registration: the one way an account is created, by email (signup.c), through an OAuth
  * provider (oauth_flow.c) or by WeChat (wechat_login.c):
  *
- *   registration_limit   the sign-up rate limit (per IP, one key for every way in)
+ *   registration_start   this thread's connection and the sign-up rate limit (per
+ *                        IP, one key for every way in)
  *   registration_check   the field rules (username, email, password, terms) and, when they
  *                        hold, the taken checks and the password hash, outside any transaction
  *   registration_create  ONE transaction: the caller's claim (its pending row or QR code),
@@ -47,9 +48,10 @@ typedef const char *reg_errors[RF_COUNT];
 /* 1 when any field has an error. */
 int registration_has_errors(const reg_errors errors);
 
-/* Counts a sign-up attempt from ip: REG_OK, REG_LIMITED or REG_STORE_ERR. */
-enum reg_outcome registration_limit(struct st_conn *c, struct arena *a, const char *ip,
-                                    int64_t now);
+/* Starts a sign-up from ip at now: sets *c (this thread's connection) and counts the attempt.
+ * REG_OK, REG_LIMITED or REG_STORE_ERR. */
+enum reg_outcome registration_start(struct arena *a, const char *ip, int64_t now,
+                                    struct st_conn **c);
 
 struct reg_fields {
     const char *username, *email, *password; /* as typed */

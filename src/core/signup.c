@@ -24,9 +24,8 @@ enum reg_outcome signup_run(struct arena *a, const struct signup_in *in, struct 
 {
     memset(out, 0, sizeof(*out));
     int64_t now = time(NULL);
-    struct st_conn *c = st_get();
-    if (!c) return REG_STORE_ERR;
-    enum reg_outcome o = registration_limit(c, a, in->ip, now);
+    struct st_conn *c = NULL;
+    enum reg_outcome o = registration_start(a, in->ip, now, &c);
     if (o != REG_OK) return o;
 
     enum captcha_rc cr = captcha_check(a, in->captcha_id, in->captcha_answer, now);

@@ -472,9 +472,8 @@ enum reg_outcome wechat_login_register(struct arena *a, const struct wxl_registe
 {
     memset(out, 0, sizeof(*out));
     int64_t now = time(NULL);
-    struct st_conn *c = st_get();
-    if (!c) return REG_STORE_ERR;
-    enum reg_outcome rc = registration_limit(c, a, in->ip, now);
+    struct st_conn *c = NULL;
+    enum reg_outcome rc = registration_start(a, in->ip, now, &c);
     if (rc != REG_OK) return rc;
     struct ticket t;
     if (reg_ticket(c, a, in, now, &t, out, &rc) != 0) return rc;

@@ -173,15 +173,16 @@ Test(registration, one_transaction_with_the_claim_and_the_extras)
 
 Test(registration, the_rate_limit_key_is_one_for_every_way_in)
 {
-    struct st_conn *c = tl_conn();
+    struct st_conn *c = NULL;
     int allowed = 0;
     for (int i = 0; i < 30; i++) {
-        enum reg_outcome o = registration_limit(c, A, "198.51.100.1", NOW);
+        enum reg_outcome o = registration_start(A, "198.51.100.1", NOW, &c);
         cr_assert(o == REG_OK || o == REG_LIMITED);
         allowed += o == REG_OK;
     }
     cr_assert_eq(allowed, 20, "limit_signup_ip (20/1h by default)");
-    cr_assert_eq(registration_limit(c, A, "198.51.100.2", NOW), REG_OK, "per address");
+    cr_assert_eq(registration_start(A, "198.51.100.2", NOW, &c), REG_OK, "per address");
+    cr_assert_eq(c, tl_conn(), "this thread's connection");
 }
 
 /* ---- the resolver ---- */
