@@ -1603,6 +1603,15 @@ CONTRACT(owner_rate_counters)
     cr_assert_eq(rate_counters_count(c, "rk2", NOW), 0);
     cr_assert_eq(rate_counters_sweep(c, NOW + 60), 1, "rk3's window is over");
     cr_assert_eq(rate_counters_sweep(c, NOW + 120), 1);
+
+    /* one event every 30 s at most under a key */
+    cr_assert_eq(rate_counters_start(c, "gap"), 0, "none yet");
+    cr_assert_eq(rate_counters_spaced(c, "gap", NOW, 30), 1, "the first");
+    cr_assert_eq(rate_counters_start(c, "gap"), NOW);
+    cr_assert_eq(rate_counters_spaced(c, "gap", NOW + 29, 30), 0, "too soon");
+    cr_assert_eq(rate_counters_start(c, "gap"), NOW, "nothing recorded");
+    cr_assert_eq(rate_counters_spaced(c, "gap", NOW + 30, 30), 1, "the gap has passed");
+    cr_assert_eq(rate_counters_start(c, "gap"), NOW + 30);
 }
 
 CONTRACT(owner_outbox)
@@ -1940,6 +1949,15 @@ CONTRACT(grants_owner_awards_once_and_lists)
     cr_assert_eq(grants_resources(c, a1, &res), 0);
     cr_assert_eq(res.bonus, 1);
     cr_assert_eq(res.total, res.base + 1);
+    struct resources from;
+    grants_from_bonus(1, &from);
+    cr_assert_eq(from.base, res.base);
+    cr_assert_eq(from.total, res.total, "the session's sum gives the same resources");
+    struct grant *list = NULL;
+    cr_assert_eq(grants_account(a, a2, &res, &list, &n), 0);
+    cr_assert_eq(n, 0);
+    cr_assert_eq(res.bonus, 0);
+    cr_assert_eq(res.total, res.base);
     arena_free(a);
 }
 
@@ -1970,8 +1988,104 @@ CONTRACT(audit_events_one_name_old_names_read_back)
     for (int e = 0; e < AUDIT_EVENT_COUNT; e++)
         cr_assert_eq(audit_event_parse(audit_event_name((enum audit_event)e)), e);
     cr_assert_eq(audit_event_parse("nonsense"), AUDIT_UNKNOWN);
+    cr_assert_str_eq(audit_event_canonical("signin"), "login");
+    cr_assert_str_eq(audit_event_canonical("some_future"), "some_future");
     cr_assert_eq(audit_detach(c, id), 0);
     cr_assert_eq(audit_recent(c, a, id, 10, &v, &n), 0);
     cr_assert_eq(n, 0);
     arena_free(a);
+}
+
+/* ---- table owners: the password count, the WeChat access token's row and lease ---- */
+
+#include "wechat_tokens.h"
+
+CONTRACT(owner_accounts_has_password)
+{
+    struct st_conn *c = tl_conn();
+    int64_t with = id_owner_account(c, "haspw"), without = id_owner_account(c, "nopw");
+    cr_assert_eq(accounts_set_password_hash(c, with, "$argon2id$x", NOW), 0);
+    cr_assert_eq(accounts_has_password(c, with), 1);
+    cr_assert_eq(accounts_has_password(c, without), 0);
+    cr_assert_eq(accounts_has_password(c, 999999), 0, "no such account");
+}
+
+CONTRACT(owner_wechat_tokens_row_and_lease)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    struct wechat_tokens_row r;
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_NOTFOUND);
+    cr_assert_eq(wechat_tokens_create(c, "wxowner"), 0);
+    cr_assert_eq(wechat_tokens_create(c, "wxowner"), 0, "created once, whoever asks");
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM wechat_tokens"), 1);
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_OK);
+    cr_assert(!r.token || !*r.token, "no token yet");
+    cr_assert_eq(r.lease_until, 0);
+
+    /* one lease at a time; only its owner stores */
+    cr_assert_eq(wechat_tokens_lease_take(c, "wxowner", "own-1", NOW, NOW + 30), 1);
+    cr_assert_eq(wechat_tokens_lease_take(c, "wxowner", "own-2", NOW + 1, NOW + 31), 0);
+    cr_assert_eq(
+        wechat_tokens_lease_store(c, "wxowner", "own-2", "sealed-2", NOW + 7200, NOW + 6960, NOW),
+        0);
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_OK);
+    cr_assert(!r.token || !*r.token, "not the lease holder: nothing stored");
+    cr_assert_str_eq(r.lease_owner, "own-1");
+    cr_assert_eq(r.lease_until, NOW + 30);
+    cr_assert_eq(
+        wechat_tokens_lease_store(c, "wxowner", "own-1", "sealed-1", NOW + 7200, NOW + 6960, NOW),
+        0);
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_OK);
+    cr_assert_str_eq(r.token, "sealed-1");
+    cr_assert_eq(r.expires_at, NOW + 7200);
+    cr_assert_eq(r.refresh_at, NOW + 6960);
+    cr_assert_str_eq(r.lease_owner, "", "the lease ends with the store");
+    cr_assert_eq(r.lease_until, 0);
+    cr_assert_eq(tl_scalar("SELECT fetches FROM wechat_tokens"), 1);
+
+    /* a failed fetch ends the lease with a back-off nobody fetches through */
+    cr_assert_eq(wechat_tokens_lease_take(c, "wxowner", "own-3", NOW, NOW + 30), 1);
+    cr_assert_eq(wechat_tokens_lease_end(c, "wxowner", "own-3", NOW + 5), 0);
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_OK);
+    cr_assert_str_eq(r.lease_owner, "");
+    cr_assert_eq(r.lease_until, NOW + 5);
+    cr_assert_eq(wechat_tokens_lease_take(c, "wxowner", "own-4", NOW + 4, NOW + 34), 0);
+    cr_assert_eq(wechat_tokens_lease_take(c, "wxowner", "own-4", NOW + 5, NOW + 35), 1);
+    cr_assert_eq(wechat_tokens_lease_end(c, "wxowner", "own-3", 0), 0);
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_OK);
+    cr_assert_str_eq(r.lease_owner, "own-4", "only the owner ends its lease");
+
+    /* invalidating: only while the token is still the stored one */
+    cr_assert_eq(wechat_tokens_invalidate(c, "wxowner", "sealed-old"), 0);
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_OK);
+    cr_assert_eq(r.expires_at, NOW + 7200);
+    cr_assert_eq(wechat_tokens_invalidate(c, "wxowner", "sealed-1"), 0);
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_OK);
+    cr_assert_eq(r.expires_at, 0);
+    cr_assert_eq(r.refresh_at, 0);
+    cr_assert_str_eq(r.token, "sealed-1", "kept: a fetch that gets it back must force");
+    arena_free(a);
+}
+
+static void *lease_one(void *arg)
+{
+    char owner[32];
+    snprintf(owner, sizeof(owner), "racer-%ld", (long)arg);
+    struct st_conn *c = st_get();
+    long got = c ? wechat_tokens_lease_take(c, "wxrace", owner, NOW, NOW + 30) : -1;
+    return (void *)got;
+}
+
+/* Many nodes and threads after an expired token at once: one lease. */
+CONTRACT(wechat_tokens_lease_taken_once_under_race)
+{
+    cr_assert_eq(wechat_tokens_create(tl_conn(), "wxrace"), 0);
+    long r[THREADS], won = 0;
+    run_threads(lease_one, r);
+    for (int i = 0; i < THREADS; i++) {
+        cr_assert(r[i] == 0 || r[i] == 1, "thread %d: store error", i);
+        won += r[i];
+    }
+    cr_assert_eq(won, 1, "one lease for %d callers", THREADS);
 }
