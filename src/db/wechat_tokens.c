@@ -1,12 +1,9 @@
 /* wechat_tokens: see wechat_tokens.h. Every statement on the wechat_tokens table (q_wechat.h). */
 #include "wechat_tokens.h"
 
-#include <string.h>
-
 enum st_rc wechat_tokens_get(struct st_conn *c, struct arena *a, const char *app_id,
                              struct wechat_tokens_row *o)
 {
-    memset(o, 0, sizeof(*o));
     return st_row(c, a, Q_WECHAT_TOKENS_GET, ST_IN(ST_TEXT(app_id)),
                   ST_OUT(ST_OUT_TEXT(&o->token), ST_OUT_INT(&o->expires_at),
                          ST_OUT_INT(&o->refresh_at), ST_OUT_TEXT(&o->lease_owner),

@@ -22,7 +22,8 @@ struct wechat_tokens_row {
     int64_t lease_until;
 };
 
-/* The row of app_id (strings in a). ST_OK, ST_NOTFOUND or an error. */
+/* The row of app_id into out (filled only on ST_OK; strings in a). ST_OK, ST_NOTFOUND or an
+ * error. */
 enum st_rc wechat_tokens_get(struct st_conn *c, struct arena *a, const char *app_id,
                              struct wechat_tokens_row *out);
 /* Creates the (empty) row of app_id unless it exists. 0 or -1. */
