@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "arena.h"
-#include "config.h"
 #include "store.h"
 
 /* more than there are reasons to grant (one grant per reason and account, invariant 1) */
@@ -39,27 +38,9 @@ int grants_given(struct st_conn *c, const char *reason, const char *source1, con
     return n < 0 ? -1 : n > 0;
 }
 
-enum grant_rc grants_wechat_bonus(struct st_conn *c, struct arena *a, int64_t account_id,
-                                  const char *subject, int64_t now)
+int64_t grants_sum(struct st_conn *c, int64_t account_id)
 {
-    if (cfg->wechat_bonus_units <= 0) return GRANT_ALREADY;
-    return grants_award(c, account_id, GRANT_WECHAT_BIND, cfg->wechat_bonus_units,
-                        grants_source(a, "wechat", subject), now);
-}
-
-int grants_resources(struct st_conn *c, int64_t account_id, struct resources *out)
-{
-    int64_t bonus = st_count(c, Q_GRANTS_SUM, ST_IN(ST_INT(account_id)));
-    if (bonus < 0) return -1;
-    grants_from_bonus(bonus, out);
-    return 0;
-}
-
-void grants_from_bonus(int64_t bonus, struct resources *out)
-{
-    out->base = cfg->base_units;
-    out->bonus = bonus;
-    out->total = out->base + bonus;
+    return st_count(c, Q_GRANTS_SUM, ST_IN(ST_INT(account_id)));
 }
 
 int grants_list(struct st_conn *c, struct arena *a, int64_t account_id, struct grant **out, int *n)
@@ -74,12 +55,4 @@ int grants_list(struct st_conn *c, struct arena *a, int64_t account_id, struct g
     *out = v;
     *n = k;
     return 0;
-}
-
-int grants_account(struct arena *a, int64_t account_id, struct resources *res, struct grant **list,
-                   int *n)
-{
-    struct st_conn *c = st_get();
-    if (!c || grants_resources(c, account_id, res) != 0) return -1;
-    return list ? grants_list(c, a, account_id, list, n) : 0;
 }

@@ -504,6 +504,7 @@ CONTRACT(identities_unique_and_last_method_kept_under_race)
 #include <time.h>
 
 #include "grants.h"
+#include "resources.h"
 #include "secrets.h"
 #include "wechat_token.h"
 #include "wechat_login.h"
@@ -524,7 +525,7 @@ static void *award_one(void *arg)
     if (c && st_begin(c) == ST_OK) {
         int64_t acct = bonus_phase == 0 ? bonus_accounts[i] : bonus_accounts[0];
         const char *subject = bonus_phase == 0 ? "oSame" : arena_printf(a, "oNew%ld", i);
-        enum grant_rc rc = grants_wechat_bonus(c, a, acct, subject, NOW);
+        enum grant_rc rc = resources_wechat_bonus(c, a, acct, subject, NOW);
         if (rc != GRANT_ERR && st_commit(c) == ST_OK)
             out = rc == GRANT_OK;
         else
@@ -564,7 +565,7 @@ CONTRACT(wechat_bonus_granted_once_under_race)
     int had = winner == bonus_accounts[0];
     cr_assert_eq(award_round(1), had ? 0 : 1, "one account, many WeChats: one bonus");
     struct resources res;
-    cr_assert_eq(grants_resources(c, bonus_accounts[0], &res), 0);
+    cr_assert_eq(resources_of(c, bonus_accounts[0], &res), 0);
     cr_assert_eq(res.bonus, 1);
     cr_assert_eq(res.total, res.base + 1);
 }
@@ -1946,15 +1947,15 @@ CONTRACT(grants_owner_awards_once_and_lists)
     cr_assert_eq(n, 1);
     cr_assert_str_eq(v[0].reason, GRANT_WECHAT_BIND);
     struct resources res;
-    cr_assert_eq(grants_resources(c, a1, &res), 0);
+    cr_assert_eq(resources_of(c, a1, &res), 0);
     cr_assert_eq(res.bonus, 1);
     cr_assert_eq(res.total, res.base + 1);
     struct resources from;
-    grants_from_bonus(1, &from);
+    resources_from_bonus(1, &from);
     cr_assert_eq(from.base, res.base);
     cr_assert_eq(from.total, res.total, "the session's sum gives the same resources");
     struct grant *list = NULL;
-    cr_assert_eq(grants_account(a, a2, &res, &list, &n), 0);
+    cr_assert_eq(resources_account(a, a2, &res, &list, &n), 0);
     cr_assert_eq(n, 0);
     cr_assert_eq(res.bonus, 0);
     cr_assert_eq(res.total, res.base);

@@ -9,6 +9,7 @@
 #include "account.h"
 #include "arena.h"
 #include "grants.h"
+#include "resources.h"
 #include "identity.h"
 #include "token.h"
 #include "wechat_crypto.h"
@@ -132,7 +133,7 @@ static int64_t account(const char *name, int with_password)
 static int64_t bonus_of(int64_t id)
 {
     struct resources r;
-    cr_assert_eq(grants_resources(tl_conn(), id, &r), 0);
+    cr_assert_eq(resources_of(tl_conn(), id, &r), 0);
     cr_assert_eq(r.total, r.base + r.bonus);
     cr_assert_eq(r.base, 2);
     return r.bonus;
