@@ -1,6 +1,6 @@
 /* wechat_token: see wechat_token.h for the access token's states and invariants. The token is
  * fetched by wechat_api.c (the protocol); this module decides when, under the lease in the
- * store, and keeps it sealed (seal.h). */
+ * store (the wechat_tokens row, db/wechat_tokens.h), and keeps it sealed (seal.h). */
 #include "wechat_token.h"
 
 #include <string.h>
@@ -9,10 +9,10 @@
 #include "arena.h"
 #include "config.h"
 #include "log.h"
+#include "rate_counters.h"
 #include "ratelimit.h"
 #include "seal.h"
 #include "secrets.h"
-#include "rate_counters.h"
 #include "store.h"
 #include "token.h"
 #include "wechat_tokens.h"
