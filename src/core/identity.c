@@ -1,16 +1,16 @@
-/* identity: see identity.h for the invariants. Unlinking locks the account's rows first
- * ({{FOR_UPDATE}}) so that two concurrent unlinks cannot both pass the last-method check.
- * Which providers count as ways in is read from the configuration at each call, so removing
- * a provider from the config takes its identities out of the count at once. The rows are
- * read and written through the table's owner (db/identities.c). */
+/* identity: see identity.h for the invariants. Unlinking locks the account's row first
+ * (accounts_lock) so that two concurrent unlinks cannot both pass the last-method check.
+ * Which providers count as ways in is what ways_in.h says is offered now, so a provider
+ * removed from the config takes its identities out of the count. The rows are read and
+ * written through the tables' owners (db/identities.c, db/accounts.c). */
 #include "identity.h"
 
 #include <string.h>
 
+#include "accounts.h"
 #include "arena.h"
-#include "oauth2.h"
 #include "store.h"
-#include "wechat_api.h"
+#include "ways_in.h"
 
 static enum ident_rc from_st(enum st_rc rc)
 {
@@ -52,13 +52,6 @@ enum ident_rc identity_touch(struct st_conn *c, int64_t id, const char *login, c
     return identities_touch(c, id, login, email, extra, now) == 0 ? IDENT_OK : IDENT_STORE_ERR;
 }
 
-int identity_provider_usable(const char *provider)
-{
-    if (!provider) return 0;
-    if (!strcmp(provider, "wechat")) return wechat_api_enabled();
-    return oauth2_provider_enabled(provider);
-}
-
 struct counting {
     int usable;         /* count the usable (1) or the unusable (0) ones */
     const char *except; /* NULL: none */
@@ -69,7 +62,7 @@ static void count_one(void *ctx, const char *p)
 {
     struct counting *k = ctx;
     if (k->except && p && !strcmp(p, k->except)) return;
-    if (!identity_provider_usable(p) == !k->usable) k->n++;
+    if (!ways_in_provider(p) == !k->usable) k->n++;
 }
 
 /* The account's identities other than at except (NULL: all) whose provider is usable now
@@ -83,12 +76,10 @@ static int count_identities(struct st_conn *c, int64_t account_id, int usable, c
 /* The password (0 or 1) plus the usable identities other than at except; -1 on error. */
 static int methods_except(struct st_conn *c, int64_t account_id, const char *except)
 {
-    int64_t pw = 0;
-    if (st_one(c, NULL, "SELECT COUNT(*) FROM accounts WHERE id = ? AND password_hash IS NOT NULL",
-               "i", "i", account_id, &pw) != ST_OK)
-        return -1;
+    int pw = accounts_has_password(c, account_id);
+    if (pw < 0) return -1;
     int n = count_identities(c, account_id, 1, except);
-    return n < 0 ? -1 : n + (int)pw;
+    return n < 0 ? -1 : n + pw;
 }
 
 int identity_signin_methods(struct st_conn *c, int64_t account_id)
@@ -105,12 +96,10 @@ enum ident_rc identity_unlink(struct st_conn *c, int64_t account_id, const char 
 {
     if (st_begin(c) != ST_OK) return IDENT_STORE_ERR;
     enum ident_rc out = IDENT_STORE_ERR;
-    int64_t locked = 0;
     /* the account row is the lock every change of its sign-in methods takes */
-    enum st_rc rc = st_one(c, NULL, "SELECT id FROM accounts WHERE id = ? {{FOR_UPDATE}}", "i", "i",
-                           account_id, &locked);
-    if (rc == ST_NOTFOUND) out = IDENT_NOTFOUND;
-    if (rc != ST_OK) goto fail;
+    int locked = accounts_lock(c, account_id);
+    if (locked == 0) out = IDENT_NOTFOUND;
+    if (locked != 1) goto fail;
     int left = methods_except(c, account_id, provider); /* the usable ways after the unlink */
     if (left < 0) goto fail;
     int64_t has = 0;

@@ -7,7 +7,7 @@
  *  2. Linking never happens by email or username: only a signed-in account (or one being
  *     created in the same transaction) gets an identity linked.
  *  3. An account keeps at least one way to sign in that works now: a password, or an identity
- *     at a provider configured now (identity_provider_usable). An unlink that would leave
+ *     at a provider offered now (ways_in_provider, ways_in.h). An unlink that would leave
  *     none is refused (checked under a lock on the account's row); so is unlinking the last
  *     identity of an account that has no usable way left (it works again if its provider
  *     is configured again). */
@@ -48,12 +48,8 @@ enum ident_rc identity_unlink(struct st_conn *c, int64_t account_id, const char 
 /* The account's identities, oldest first: *out (in a) and *n. 0 or -1. */
 int identity_list(struct st_conn *c, struct arena *a, int64_t account_id, struct identity **out,
                   int *n);
-/* 1 when provider is a way to sign in on this site now: GitHub, Bitbucket or Coding with its
- * client id configured (oauth2_provider_enabled), WeChat with wechat_app_id set
- * (wechat_api_enabled); 0 otherwise (an identity of a provider since removed). */
-int identity_provider_usable(const char *provider);
-/* Ways the account can sign in now: 1 for a password, plus one per identity at a usable
- * provider; -1 on error. */
+/* Ways the account can sign in now: 1 for a password, plus one per identity at a provider
+ * offered now (ways_in_provider); -1 on error. */
 int identity_signin_methods(struct st_conn *c, int64_t account_id);
 /* The account's identities at providers that are not usable now, other than at except (may
  * be NULL); -1 on error. */

@@ -6,11 +6,15 @@
 #include "captchas.h"
 #include "held_usernames.h"
 #include "log.h"
+#include "oauth_pending.h"
+#include "oauth_states.h"
 #include "outbox.h"
 #include "rate_counters.h"
 #include "session.h"
 #include "store.h"
 #include "tokens.h"
+#include "wechat_pushes.h"
+#include "wechat_tickets.h"
 #include "worker.h"
 
 #define JANITOR_EVERY  60
@@ -27,33 +31,12 @@ static int64_t sweep_outbox(struct st_conn *c, int64_t now)
     return outbox_sweep(c, now - SENT_MAIL_KEEP);
 }
 
-/* The tables of owners not converted yet (oauth_flow.c, wechat_login.c, wechat_push.c). */
-static int64_t sweep_text(struct st_conn *c, const char *sql, int64_t now)
-{
-    return st_exec(c, sql, "i", now) == ST_OK ? st_changes(c) : -1;
-}
-
-static int64_t sweep_oauth(struct st_conn *c, int64_t now)
-{
-    /* OAuth2 flows under way and sign-ups waiting for their form */
-    int64_t a = sweep_text(c, "DELETE FROM oauth_states WHERE expires_at <= ?", now);
-    int64_t b = a < 0 ? -1 : sweep_text(c, "DELETE FROM oauth_pending WHERE expires_at <= ?", now);
-    return b < 0 ? -1 : a + b;
-}
-
-static int64_t sweep_wechat(struct st_conn *c, int64_t now)
-{
-    /* QR codes (kept a day, so an old page still says "expired") and pushes seen (WeChat
-     * retries within seconds) */
-    int64_t a = sweep_text(c, "DELETE FROM wechat_tickets WHERE expires_at <= ? - 86400", now);
-    int64_t b =
-        a < 0 ? -1 : sweep_text(c, "DELETE FROM wechat_pushes WHERE received_at <= ? - 86400", now);
-    return b < 0 ? -1 : a + b;
-}
-
+/* QR codes are kept a day (an old page still says "expired"), pushes seen a day (WeChat
+ * retries within seconds): wechat_tickets_sweep and wechat_pushes_sweep keep that margin. */
 static int64_t (*const sweeps[])(struct st_conn *c, int64_t now) = {
-    sweep_sessions, tokens_sweep, captchas_sweep,       rate_counters_sweep,
-    sweep_oauth,    sweep_wechat, held_usernames_sweep, sweep_outbox,
+    sweep_sessions,       tokens_sweep,        captchas_sweep,       rate_counters_sweep,
+    oauth_states_sweep,   oauth_pending_sweep, wechat_tickets_sweep, wechat_pushes_sweep,
+    held_usernames_sweep, sweep_outbox,
 };
 
 int64_t janitor_sweep(int64_t now)

@@ -29,6 +29,7 @@
 #include "text.h"
 #include "token.h"
 #include "verify.h"
+#include "ways_in.h"
 
 #define SUGGEST_BASE_MAX 26
 
@@ -527,12 +528,12 @@ static const char *reauth_provider(struct st_conn *c, struct arena *a, int64_t a
                                    const char *unbinding)
 {
     /* WeChat too: /auth/wechat?intent=reauth confirms by a scan */
-    if (identity_provider_usable(unbinding)) return unbinding;
+    if (ways_in_provider(unbinding)) return unbinding;
     struct identity *ids = NULL;
     int n = 0;
     if (identity_list(c, a, account_id, &ids, &n) != 0) return NULL;
     for (int i = 0; i < n; i++)
-        if (identity_provider_usable(ids[i].provider)) return ids[i].provider;
+        if (ways_in_provider(ids[i].provider)) return ids[i].provider;
     return NULL;
 }
 
@@ -588,7 +589,7 @@ enum oauth_unbind_rc oauth_flow_unbind(struct arena *a, const struct oauth_unbin
     if (ir != IDENT_OK) return OUNBIND_ERR;
     int methods = identity_signin_methods(c, in->account_id);
     if (methods < 0) return OUNBIND_ERR;
-    if (methods - identity_provider_usable(in->provider) < 1) return last_rc(c, in);
+    if (methods - ways_in_provider(in->provider) < 1) return last_rc(c, in);
     if (!in->fresh) {
         enum oauth_unbind_rc rc = unbind_confirm(c, a, in, out, now);
         if (rc != OUNBIND_OK) return rc;

@@ -1,7 +1,7 @@
 /* reauth: rate limit → the account's hash → argon2id verify (the dummy hash when there is none,
  * so the answer takes the same time) → audit. The providers offered instead are the bound ones,
  * each with its /auth/PROVIDER?intent=reauth (oauth_flow.c, wechat_login.c), and only those
- * configured now (identity_provider_usable): a removed provider's link would lead nowhere. */
+ * offered now (ways_in_provider): a removed provider's link would lead nowhere. */
 #include "reauth.h"
 
 #include <time.h>
@@ -14,6 +14,7 @@
 #include "password.h"
 #include "ratelimit.h"
 #include "store.h"
+#include "ways_in.h"
 
 enum reauth_rc reauth_password(struct arena *a, int64_t account_id, const char *password,
                                const char *ip)
@@ -58,7 +59,7 @@ int reauth_methods(struct arena *a, int64_t account_id, const char ***out, int *
     const char **v = arena_alloc(a, sizeof(*v) * (size_t)(k + 1));
     int m = 0;
     for (int i = 0; i < k; i++)
-        if (identity_provider_usable(ids[i].provider)) v[m++] = ids[i].provider;
+        if (ways_in_provider(ids[i].provider)) v[m++] = ids[i].provider;
     *out = v;
     *n = m;
     return 0;

@@ -26,6 +26,12 @@ void ways_in_init(void)
     pthread_once(&once, compute);
 }
 
+void ways_in_reload(void)
+{
+    ways_in_init();
+    compute();
+}
+
 int ways_in_offered(enum way_in w)
 {
     ways_in_init();

@@ -18,6 +18,9 @@ enum way_in {
 
 /* Computes the answers from the config (once; later calls do nothing). */
 void ways_in_init(void);
+/* Computes the answers again from a config loaded anew (tests that load several configs in
+ * one process; not while other threads ask). */
+void ways_in_reload(void);
 /* 1 when w is offered now. */
 int ways_in_offered(enum way_in w);
 /* "password", "github", "bitbucket", "coding", "wechat" (static). */

@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "config.h"
 #include "grants.h"
+#include "resources.h"
 #include "identities.h"
 #include "identity.h"
 #include "log.h"
@@ -241,7 +242,7 @@ static enum grant_rc bonus(struct st_conn *c, struct arena *a, int64_t account_i
         if (given < 0) return GRANT_ERR;
         if (given) return GRANT_ALREADY;
     }
-    return grants_wechat_bonus(c, a, account_id, subject(t), now);
+    return resources_wechat_bonus(c, a, account_id, subject(t), now);
 }
 
 /* A valid username that no account has: "wx-" and six random characters. */
@@ -425,7 +426,8 @@ void wechat_login_open(struct arena *a, const struct wxl_open_in *in, int64_t no
 /* ---- registering ---- */
 
 /* The ticket must be a resolved, scanned sign-in with no account yet. 0 when it is; else
- * -1 with out->outcome the ticket's state (WXO_NONE when it could not be read: *rc REG_STORE_ERR). */
+ * -1 with out->outcome the ticket's state (WXO_NONE when it could not be read: *rc REG_STORE_ERR).
+ */
 static int reg_ticket(struct st_conn *c, struct arena *a, const struct wxl_register_in *in,
                       int64_t now, struct ticket *t, struct wxl_register_out *out,
                       enum reg_outcome *rc)

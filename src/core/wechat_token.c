@@ -1,6 +1,6 @@
 /* wechat_token: see wechat_token.h for the access token's states and invariants. The token is
  * fetched by wechat_api.c (the protocol); this module decides when, under the lease in the
- * store, and keeps it sealed (seal.h). */
+ * store (the wechat_tokens row, db/wechat_tokens.h), and keeps it sealed (seal.h). */
 #include "wechat_token.h"
 
 #include <string.h>
@@ -9,11 +9,13 @@
 #include "arena.h"
 #include "config.h"
 #include "log.h"
+#include "rate_counters.h"
 #include "ratelimit.h"
 #include "seal.h"
 #include "secrets.h"
 #include "store.h"
 #include "token.h"
+#include "wechat_tokens.h"
 #include "worker.h"
 
 #define WXTOK_REFRESH_EARLY 240 /* before expiry; under stable_token's 300 s rotation */
@@ -47,23 +49,26 @@ struct tok_row {
     int64_t lease_until;
 };
 
+/* The row as stored, with the token opened (r->token). 0 or -1. */
+static int row_fetch(struct st_conn *c, struct arena *a, struct tok_row *r, enum st_rc *rc)
+{
+    struct wechat_tokens_row w;
+    memset(r, 0, sizeof(*r));
+    *rc = wechat_tokens_get(c, a, cfg->wechat_app_id, &w);
+    if (*rc != ST_OK) return *rc == ST_NOTFOUND ? 0 : -1;
+    *r = (struct tok_row){sealing(a, 1, w.token), w.token,       w.expires_at,
+                          w.refresh_at,           w.lease_owner, w.lease_until};
+    return 0;
+}
+
 static int row_read(struct st_conn *c, struct arena *a, struct tok_row *r)
 {
-    static const char sel[] = "SELECT token, expires_at, refresh_at, lease_owner, lease_until"
-                              " FROM wechat_tokens WHERE app_id = ?";
-    memset(r, 0, sizeof(*r));
-    enum st_rc rc = st_one(c, a, sel, "s", "siisi", cfg->wechat_app_id, &r->sealed, &r->expires_at,
-                           &r->refresh_at, &r->lease_owner, &r->lease_until);
-    if (rc == ST_OK) r->token = sealing(a, 1, r->sealed);
-    if (rc != ST_NOTFOUND) return rc == ST_OK ? 0 : -1;
+    enum st_rc rc;
+    if (row_fetch(c, a, r, &rc) != 0) return -1;
+    if (rc == ST_OK) return 0;
     /* first use on this database: the row every node's lease is taken on */
-    if (st_exec(c, "INSERT INTO wechat_tokens (app_id) VALUES (?) ON CONFLICT DO NOTHING", "s",
-                cfg->wechat_app_id) != ST_OK)
-        return -1;
-    rc = st_one(c, a, sel, "s", "siisi", cfg->wechat_app_id, &r->sealed, &r->expires_at,
-                &r->refresh_at, &r->lease_owner, &r->lease_until);
-    if (rc == ST_OK) r->token = sealing(a, 1, r->sealed);
-    return rc == ST_OK ? 0 : -1;
+    if (wechat_tokens_create(c, cfg->wechat_app_id) != 0) return -1;
+    return row_fetch(c, a, r, &rc) == 0 && rc == ST_OK ? 0 : -1;
 }
 
 /* The stored token when WeChat refused it (invalidate() zeroed its expiry): a fetch that gets
@@ -82,12 +87,7 @@ static int usable(const struct tok_row *r, int64_t now)
 /* 1 when owner took the lease, 0 when another holds it, -1 on a store error. */
 static int lease_take(struct st_conn *c, const char *owner, int64_t now)
 {
-    if (st_exec(c,
-                "UPDATE wechat_tokens SET lease_owner = ?, lease_until = ?"
-                " WHERE app_id = ? AND lease_until <= ?",
-                "sisi", owner, now + WECHAT_TOKEN_LEASE, cfg->wechat_app_id, now) != ST_OK)
-        return -1;
-    return st_changes(c) == 1;
+    return wechat_tokens_lease_take(c, cfg->wechat_app_id, owner, now, now + WECHAT_TOKEN_LEASE);
 }
 
 /* Stores the fetched token (sealed) and ends the lease. 0 or -1. */
@@ -95,12 +95,8 @@ static int lease_store(struct st_conn *c, const char *owner, const char *sealed,
 {
     int64_t now = time(NULL);
     int64_t early = ttl > 2 * WXTOK_REFRESH_EARLY ? WXTOK_REFRESH_EARLY : ttl / 2;
-    if (st_exec(c,
-                "UPDATE wechat_tokens SET token = ?, expires_at = ?, refresh_at = ?,"
-                " lease_owner = '', lease_until = 0, fetches = fetches + 1, updated_at = ?"
-                " WHERE app_id = ? AND lease_owner = ?",
-                "siiiss", sealed, now + ttl, now + ttl - early, now, cfg->wechat_app_id,
-                owner) != ST_OK) {
+    if (wechat_tokens_lease_store(c, cfg->wechat_app_id, owner, sealed, now + ttl,
+                                  now + ttl - early, now) != 0) {
         log_warnx("wechat: cannot store the access token");
         return -1;
     }
@@ -111,10 +107,7 @@ static int lease_store(struct st_conn *c, const char *owner, const char *sealed,
  * then, and callers that find it do not wait for a fetch that is not happening. */
 static void lease_fail(struct st_conn *c, const char *owner, int64_t until)
 {
-    st_exec(c,
-            "UPDATE wechat_tokens SET lease_owner = '', lease_until = ?"
-            " WHERE app_id = ? AND lease_owner = ?",
-            "iss", until, cfg->wechat_app_id, owner);
+    wechat_tokens_lease_end(c, cfg->wechat_app_id, owner, until);
 }
 
 /* May this node force a new stable token now (invariant 6)? 1 yes (counted), 0 no (*retry_at:
@@ -124,26 +117,16 @@ static void lease_fail(struct st_conn *c, const char *owner, int64_t until)
 static int force_allowed(struct st_conn *c, struct arena *a, int64_t now, int64_t *retry_at)
 {
     const char *gap_key = arena_printf(a, "wechat_force_gap:%s", cfg->wechat_app_id);
-    int64_t last = 0;
-    enum st_rc rc =
-        st_one(c, NULL,
-               "INSERT INTO rate_counters (key, window_start, count, expires_at)"
-               " VALUES (?, ?, 1, ?) ON CONFLICT (key) DO UPDATE SET"
-               " window_start = excluded.window_start, count = rate_counters.count + 1,"
-               " expires_at = excluded.expires_at WHERE rate_counters.window_start <= ?"
-               " RETURNING window_start",
-               "siii", "i", gap_key, now, now + WXTOK_FORCE_GAP, now - WXTOK_FORCE_GAP, &last);
-    if (rc == ST_NOTFOUND) { /* the last one is too recent: back off until the gap has passed */
+    int spaced = rate_counters_spaced(c, gap_key, now, WXTOK_FORCE_GAP);
+    if (spaced == 0) { /* the last one is too recent: back off until the gap has passed */
         log_warnx("wechat: the token was refused again, but the last forced refresh was less"
                   " than %ds ago",
                   WXTOK_FORCE_GAP);
-        if (st_one(c, NULL, "SELECT window_start FROM rate_counters WHERE key = ?", "s", "i",
-                   gap_key, &last) == ST_OK &&
-            last + WXTOK_FORCE_GAP > now)
-            *retry_at = last + WXTOK_FORCE_GAP;
+        int64_t last = rate_counters_start(c, gap_key);
+        if (last > 0 && last + WXTOK_FORCE_GAP > now) *retry_at = last + WXTOK_FORCE_GAP;
         return 0;
     }
-    if (rc != ST_OK) return -1;
+    if (spaced < 0) return -1;
     const struct rate day = {WXTOK_FORCE_PER_DAY, 86400};
     enum rl_rc rl = ratelimit_hit(c, arena_printf(a, "wechat_force_day:%s", cfg->wechat_app_id),
                                   &day, now + WXTOK_DAY_OFFSET);
@@ -256,11 +239,7 @@ char *wechat_token_get(struct arena *a, int64_t now)
 static void invalidate(const char *sealed)
 {
     struct st_conn *c = st_get();
-    if (c)
-        st_exec(c,
-                "UPDATE wechat_tokens SET expires_at = 0, refresh_at = 0"
-                " WHERE app_id = ? AND token = ?",
-                "ss", cfg->wechat_app_id, sealed);
+    if (c) wechat_tokens_invalidate(c, cfg->wechat_app_id, sealed);
 }
 
 /* ---- calls with the kept token ---- */

@@ -92,6 +92,12 @@ int64_t accounts_count_verified_elsewhere(struct st_conn *c, const char *email_n
                     ST_IN(ST_TEXT(email_norm), ST_INT(except)));
 }
 
+int accounts_has_password(struct st_conn *c, int64_t id)
+{
+    int64_t n = st_count(c, Q_ACCOUNTS_HAS_PASSWORD, ST_IN(ST_INT(id)));
+    return n < 0 ? -1 : n > 0;
+}
+
 int accounts_lock(struct st_conn *c, int64_t id)
 {
     int64_t got = 0;

@@ -39,6 +39,8 @@ int64_t accounts_count_username(struct st_conn *c, const char *canonical);
 int64_t accounts_count_email(struct st_conn *c, const char *email_norm);
 int64_t accounts_count_verified_elsewhere(struct st_conn *c, const char *email_norm,
                                           int64_t except);
+/* 1 when the account has a password, 0 when not (or no such account), -1 on error. */
+int accounts_has_password(struct st_conn *c, int64_t id);
 /* Locks the account's row until the transaction ends (PostgreSQL FOR UPDATE; SQLite's write
  * lock is held already): 1 locked, 0 no such account, -1 on error. */
 int accounts_lock(struct st_conn *c, int64_t id);

@@ -1,4 +1,4 @@
-/* audit: see audit.h. One INSERT per event; the names table is the only spelling of an
+/* audit: see audit.h. One INSERT per event (q_audit.h); the names table is the only spelling of an
  * event, and the aliases table the only place older spellings are known. */
 #include "audit.h"
 
@@ -68,35 +68,24 @@ void audit_log(struct st_conn *c, int64_t account_id, enum audit_event event, co
                const char *detail, int64_t now)
 {
     const char *name = audit_event_name(event);
-    enum st_rc rc = st_exec(c,
-                            "INSERT INTO audit (account_id, event, ip, detail, created_at)"
-                            " VALUES (NULLIF(?, 0), ?, ?, ?, ?)",
-                            "isssi", account_id, name, ip, detail, now);
-    if (rc != ST_OK) log_warnx("audit: cannot record %s", name);
+    if (st_run(c, Q_AUDIT_INSERT,
+               ST_IN(ST_INT(account_id), ST_TEXT(name), ST_TEXT(ip), ST_TEXT(detail),
+                     ST_INT(now))) != ST_OK)
+        log_warnx("audit: cannot record %s", name);
 }
 
 int audit_recent(struct st_conn *c, struct arena *a, int64_t account_id, int max,
                  struct audit_row **out, int *n)
 {
-    struct st_stmt *s = st_prepare(c, "SELECT event, ip, detail, created_at FROM audit"
-                                      " WHERE account_id = ? ORDER BY created_at DESC, id DESC"
-                                      " LIMIT ?");
-    if (!s) return -1;
-    st_bind_int(s, 1, account_id);
-    st_bind_int(s, 2, max);
+    static const struct st_col cols[] = {
+        ST_COL_TEXT(struct audit_row, event), ST_COL_TEXT(struct audit_row, ip),
+        ST_COL_TEXT(struct audit_row, detail), ST_COL_INT(struct audit_row, at)};
     struct audit_row *v = arena_alloc(a, sizeof(*v) * (size_t)(max > 0 ? max : 1));
-    int k = 0;
-    enum st_rc rc = ST_DONE;
-    while (k < max && (rc = st_step(s)) == ST_ROW) {
-        struct audit_row *o = &v[k++];
-        o->event = arena_strdup(a, audit_event_canonical(st_col_text(s, 0)));
-        o->ip = arena_strdup(a, st_col_text(s, 1));
-        o->detail = arena_strdup(a, st_col_text(s, 2));
-        o->at = st_col_int(s, 3);
-    }
-    if (k == max) rc = ST_DONE;
-    st_done(s);
-    if (rc != ST_DONE) return -1;
+    int k = max > 0 ? st_list(c, a, Q_AUDIT_RECENT, ST_IN(ST_INT(account_id), ST_INT(max)), cols, 4,
+                              v, sizeof(*v), max)
+                    : 0;
+    if (k < 0) return -1;
+    for (int i = 0; i < k; i++) v[i].event = arena_strdup(a, audit_event_canonical(v[i].event));
     *out = v;
     *n = k;
     return 0;
@@ -104,8 +93,5 @@ int audit_recent(struct st_conn *c, struct arena *a, int64_t account_id, int max
 
 int audit_detach(struct st_conn *c, int64_t account_id)
 {
-    return st_exec(c, "UPDATE audit SET account_id = NULL WHERE account_id = ?", "i", account_id) ==
-                   ST_OK
-               ? 0
-               : -1;
+    return st_run(c, Q_AUDIT_DETACH, ST_IN(ST_INT(account_id))) == ST_OK ? 0 : -1;
 }

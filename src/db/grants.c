@@ -1,14 +1,16 @@
 /* grants: see grants.h for the invariants. Awarding is one INSERT … ON CONFLICT DO NOTHING
  * against both unique indexes, so racing binds grant once, on either backend. Every
- * statement on the grants table is here. */
+ * statement on the grants table is here (q_grants.h). */
 #include "grants.h"
 
 #include <sodium.h>
 #include <string.h>
 
 #include "arena.h"
-#include "config.h"
 #include "store.h"
+
+/* more than there are reasons to grant (one grant per reason and account, invariant 1) */
+#define GRANTS_MAX 64
 
 char *grants_source(struct arena *a, const char *provider, const char *subject)
 {
@@ -23,79 +25,34 @@ char *grants_source(struct arena *a, const char *provider, const char *subject)
 enum grant_rc grants_award(struct st_conn *c, int64_t account_id, const char *reason, int64_t units,
                            const char *source, int64_t now)
 {
-    enum st_rc rc = st_exec(c,
-                            "INSERT INTO grants (account_id, reason, units, source, created_at)"
-                            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                            "isisi", account_id, reason, units, source, now);
-    if (rc != ST_OK) return GRANT_ERR;
-    return st_changes(c) == 1 ? GRANT_OK : GRANT_ALREADY;
+    int64_t n = st_change(
+        c, Q_GRANTS_AWARD,
+        ST_IN(ST_INT(account_id), ST_TEXT(reason), ST_INT(units), ST_TEXT(source), ST_INT(now)));
+    return n < 0 ? GRANT_ERR : n == 1 ? GRANT_OK : GRANT_ALREADY;
 }
 
 int grants_given(struct st_conn *c, const char *reason, const char *source1, const char *source2)
 {
-    int64_t n = 0;
-    if (st_one(c, NULL, "SELECT COUNT(*) FROM grants WHERE reason = ? AND source IN (?, ?)", "sss",
-               "i", reason, source1, source2, &n) != ST_OK)
-        return -1;
-    return n > 0;
+    int64_t n =
+        st_count(c, Q_GRANTS_GIVEN, ST_IN(ST_TEXT(reason), ST_TEXT(source1), ST_TEXT(source2)));
+    return n < 0 ? -1 : n > 0;
 }
 
-enum grant_rc grants_wechat_bonus(struct st_conn *c, struct arena *a, int64_t account_id,
-                                  const char *subject, int64_t now)
+int64_t grants_sum(struct st_conn *c, int64_t account_id)
 {
-    if (cfg->wechat_bonus_units <= 0) return GRANT_ALREADY;
-    return grants_award(c, account_id, GRANT_WECHAT_BIND, cfg->wechat_bonus_units,
-                        grants_source(a, "wechat", subject), now);
-}
-
-int grants_resources(struct st_conn *c, int64_t account_id, struct resources *out)
-{
-    int64_t bonus = 0;
-    if (st_one(c, NULL, "SELECT COALESCE(SUM(units), 0) FROM grants WHERE account_id = ?", "i", "i",
-               account_id, &bonus) != ST_OK)
-        return -1;
-    grants_from_bonus(bonus, out);
-    return 0;
-}
-
-void grants_from_bonus(int64_t bonus, struct resources *out)
-{
-    out->base = cfg->base_units;
-    out->bonus = bonus;
-    out->total = out->base + bonus;
+    return st_count(c, Q_GRANTS_SUM, ST_IN(ST_INT(account_id)));
 }
 
 int grants_list(struct st_conn *c, struct arena *a, int64_t account_id, struct grant **out, int *n)
 {
-    struct st_stmt *s = st_prepare(c, "SELECT reason, units, created_at FROM grants"
-                                      " WHERE account_id = ? ORDER BY created_at, id");
-    if (!s) return -1;
-    st_bind_int(s, 1, account_id);
-    int cap = 4, k = 0;
-    struct grant *v = arena_alloc(a, sizeof(*v) * (size_t)cap);
-    enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW) {
-        if (k == cap) {
-            struct grant *nv = arena_alloc(a, sizeof(*nv) * (size_t)(cap *= 2));
-            memcpy(nv, v, sizeof(*v) * (size_t)k);
-            v = nv;
-        }
-        v[k].reason = arena_strdup(a, st_col_text(s, 0));
-        v[k].units = st_col_int(s, 1);
-        v[k].created_at = st_col_int(s, 2);
-        k++;
-    }
-    st_done(s);
-    if (rc != ST_DONE) return -1;
+    static const struct st_col cols[] = {ST_COL_TEXT(struct grant, reason),
+                                         ST_COL_INT(struct grant, units),
+                                         ST_COL_INT(struct grant, created_at)};
+    struct grant *v = arena_alloc(a, sizeof(*v) * GRANTS_MAX);
+    int k =
+        st_list(c, a, Q_GRANTS_LIST, ST_IN(ST_INT(account_id)), cols, 3, v, sizeof(*v), GRANTS_MAX);
+    if (k < 0) return -1;
     *out = v;
     *n = k;
     return 0;
-}
-
-int grants_account(struct arena *a, int64_t account_id, struct resources *res, struct grant **list,
-                   int *n)
-{
-    struct st_conn *c = st_get();
-    if (!c || grants_resources(c, account_id, res) != 0) return -1;
-    return list ? grants_list(c, a, account_id, list, n) : 0;
 }

@@ -1,13 +1,11 @@
-/* identities: see identities.h. Every statement on the identities table. */
+/* identities: see identities.h. Every statement on the identities table (q_identities.h). */
 #include "identities.h"
 
 #include <string.h>
 
 #include "arena.h"
 
-#define IDENT_COLS "id, provider, subject, login, email, extra, account_id, created_at"
-
-/* Reads the columns of IDENT_COLS from the current row of s into o (strings in a). */
+/* Reads the identity columns (q_identities.h) from the current row of s into o (in a). */
 static void read_row(struct st_stmt *s, struct arena *a, struct identity *o)
 {
     o->id = st_col_int(s, 0);
@@ -20,71 +18,90 @@ static void read_row(struct st_stmt *s, struct arena *a, struct identity *o)
     o->created_at = st_col_int(s, 7);
 }
 
-/* The one row of a prepared, bound statement s into o. */
-static enum st_rc one_row(struct st_stmt *s, struct arena *a, struct identity *o)
+/* Rows read into a growing array (identities_list), or the first one only (max 1). */
+struct rows {
+    struct arena *a;
+    struct identity *v;
+    int n, cap, max;
+};
+
+static int take_row(struct st_stmt *s, void *arg)
 {
-    enum st_rc rc = st_step(s);
-    if (rc == ST_ROW) read_row(s, a, o);
-    st_done(s);
-    return rc == ST_ROW ? ST_OK : rc == ST_DONE ? ST_NOTFOUND : rc;
+    struct rows *r = arg;
+    if (r->n == r->cap) {
+        struct identity *nv = arena_alloc(r->a, sizeof(*nv) * (size_t)(r->cap *= 2));
+        memcpy(nv, r->v, sizeof(*nv) * (size_t)r->n);
+        r->v = nv;
+    }
+    read_row(s, r->a, &r->v[r->n++]);
+    return r->n >= r->max;
+}
+
+/* q's rows (at most max) into r; ST_OK or an error. */
+static enum st_rc read_rows(struct st_conn *c, struct arena *a, enum q_id q, struct st_val k1,
+                            struct st_val k2, int nin, struct identity *first, struct rows *r)
+{
+    const struct st_val in[2] = {k1, k2};
+    *r = (struct rows){a, first, 0, 1, first ? 1 : 1 << 30};
+    if (!first) r->v = arena_alloc(a, sizeof(*r->v) * (size_t)(r->cap = 8));
+    return st_each(c, q, in, nin, take_row, r);
+}
+
+/* The first row of q (keys k1, k2) into o. */
+static enum st_rc one_row(struct st_conn *c, struct arena *a, enum q_id q, struct st_val k1,
+                          struct st_val k2, struct identity *o)
+{
+    struct rows r;
+    enum st_rc rc = read_rows(c, a, q, k1, k2, 2, o, &r);
+    return rc != ST_OK ? rc : r.n ? ST_OK : ST_NOTFOUND;
 }
 
 enum st_rc identities_find(struct st_conn *c, struct arena *a, const char *provider,
                            const char *subject, struct identity *out)
 {
-    struct st_stmt *s =
-        st_prepare(c, "SELECT " IDENT_COLS " FROM identities WHERE provider = ? AND subject = ?");
-    if (!s) return ST_ERR;
-    st_bind_text(s, 1, provider);
-    st_bind_text(s, 2, subject);
-    return one_row(s, a, out);
+    return one_row(c, a, Q_IDENTITIES_FIND, (struct st_val)ST_TEXT(provider),
+                   (struct st_val)ST_TEXT(subject), out);
 }
 
 enum st_rc identities_of(struct st_conn *c, struct arena *a, int64_t account_id,
                          const char *provider, struct identity *out)
 {
-    struct st_stmt *s = st_prepare(c, "SELECT " IDENT_COLS
-                                      " FROM identities WHERE account_id = ? AND provider = ?");
-    if (!s) return ST_ERR;
-    st_bind_int(s, 1, account_id);
-    st_bind_text(s, 2, provider);
-    return one_row(s, a, out);
+    return one_row(c, a, Q_IDENTITIES_OF, (struct st_val)ST_INT(account_id),
+                   (struct st_val)ST_TEXT(provider), out);
 }
 
 enum st_rc identities_owner(struct st_conn *c, const char *provider, const char *subject,
                             int64_t *account_id)
 {
-    return st_one(c, NULL, "SELECT account_id FROM identities WHERE provider = ? AND subject = ?",
-                  "ss", "i", provider, subject, account_id);
+    return st_row(c, NULL, Q_IDENTITIES_OWNER, ST_IN(ST_TEXT(provider), ST_TEXT(subject)),
+                  ST_OUT(ST_OUT_INT(account_id)));
 }
 
 enum st_rc identities_find_by_extra(struct st_conn *c, struct arena *a, const char *provider,
                                     const char *extra_is, const char *extra_prefix, char **subject)
 {
     *subject = NULL;
-    return st_one(c, a,
-                  "SELECT subject FROM identities WHERE provider = ?"
-                  " AND (extra = ? OR substr(extra, 1, length(?)) = ?) LIMIT 1",
-                  "ssss", "s", provider, extra_is, extra_prefix, extra_prefix, subject);
+    return st_row(
+        c, a, Q_IDENTITIES_BY_EXTRA,
+        ST_IN(ST_TEXT(provider), ST_TEXT(extra_is), ST_TEXT(extra_prefix), ST_TEXT(extra_prefix)),
+        ST_OUT(ST_OUT_TEXT(subject)));
 }
 
 enum st_rc identities_insert(struct st_conn *c, int64_t account_id, const char *provider,
                              const char *subject, const char *login, const char *email,
                              const char *extra, int64_t now)
 {
-    return st_exec(c,
-                   "INSERT INTO identities (provider, subject, login, email, extra, account_id,"
-                   " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   "sssssiii", provider, subject, login, email, extra, account_id, now, now);
+    return st_run(c, Q_IDENTITIES_INSERT,
+                  ST_IN(ST_TEXT(provider), ST_TEXT(subject), ST_TEXT(login), ST_TEXT(email),
+                        ST_TEXT(extra), ST_INT(account_id), ST_INT(now), ST_INT(now)));
 }
 
 int identities_touch(struct st_conn *c, int64_t id, const char *login, const char *email,
                      const char *extra, int64_t now)
 {
-    return st_exec(c,
-                   "UPDATE identities SET login = ?, email = ?,"
-                   " extra = COALESCE(?, extra), updated_at = ? WHERE id = ?",
-                   "sssii", login, email, extra, now, id) == ST_OK
+    return st_run(c, Q_IDENTITIES_TOUCH,
+                  ST_IN(ST_TEXT(login), ST_TEXT(email), ST_TEXT(extra), ST_INT(now), ST_INT(id))) ==
+                   ST_OK
                ? 0
                : -1;
 }
@@ -92,9 +109,8 @@ int identities_touch(struct st_conn *c, int64_t id, const char *login, const cha
 int identities_resubject(struct st_conn *c, int64_t id, const char *from, const char *to,
                          int64_t now)
 {
-    return st_exec(c,
-                   "UPDATE identities SET subject = ?, updated_at = ? WHERE id = ? AND subject = ?",
-                   "siis", to, now, id, from) == ST_OK
+    return st_run(c, Q_IDENTITIES_RESUBJECT,
+                  ST_IN(ST_TEXT(to), ST_INT(now), ST_INT(id), ST_TEXT(from))) == ST_OK
                ? 0
                : -1;
 }
@@ -102,56 +118,48 @@ int identities_resubject(struct st_conn *c, int64_t id, const char *from, const 
 int identities_list(struct st_conn *c, struct arena *a, int64_t account_id, struct identity **out,
                     int *n)
 {
-    struct st_stmt *s = st_prepare(
-        c, "SELECT " IDENT_COLS " FROM identities WHERE account_id = ? ORDER BY created_at, id");
-    if (!s) return -1;
-    st_bind_int(s, 1, account_id);
-    int cap = 8, k = 0;
-    struct identity *v = arena_alloc(a, sizeof(*v) * (size_t)cap);
-    enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW) {
-        if (k == cap) {
-            struct identity *nv = arena_alloc(a, sizeof(*nv) * (size_t)(cap *= 2));
-            memcpy(nv, v, sizeof(*v) * (size_t)k);
-            v = nv;
-        }
-        read_row(s, a, &v[k++]);
-    }
-    st_done(s);
-    if (rc != ST_DONE) return -1;
-    *out = v;
-    *n = k;
+    struct rows r;
+    if (read_rows(c, a, Q_IDENTITIES_LIST, (struct st_val)ST_INT(account_id),
+                  (struct st_val)ST_INT(0), 1, NULL, &r) != ST_OK)
+        return -1;
+    *out = r.v;
+    *n = r.n;
+    return 0;
+}
+
+struct each_provider {
+    void (*fn)(void *ctx, const char *provider);
+    void *ctx;
+};
+
+static int provider_row(struct st_stmt *s, void *arg)
+{
+    struct each_provider *e = arg;
+    e->fn(e->ctx, st_col_text(s, 0));
     return 0;
 }
 
 int identities_each_provider(struct st_conn *c, int64_t account_id,
                              void (*fn)(void *ctx, const char *provider), void *ctx)
 {
-    struct st_stmt *s = st_prepare(c, "SELECT provider FROM identities WHERE account_id = ?");
-    if (!s) return -1;
-    st_bind_int(s, 1, account_id);
-    enum st_rc rc;
-    while ((rc = st_step(s)) == ST_ROW) fn(ctx, st_col_text(s, 0));
-    st_done(s);
-    return rc == ST_DONE ? 0 : -1;
+    struct each_provider e = {fn, ctx};
+    return st_each(c, Q_IDENTITIES_PROVIDERS, ST_IN(ST_INT(account_id)), provider_row, &e) == ST_OK
+               ? 0
+               : -1;
 }
 
 int identities_count(struct st_conn *c, int64_t account_id, const char *provider, int64_t *n)
 {
+    *n = provider ? st_count(c, Q_IDENTITIES_COUNT_AT, ST_IN(ST_INT(account_id), ST_TEXT(provider)))
+                  : st_count(c, Q_IDENTITIES_COUNT, ST_IN(ST_INT(account_id)));
+    if (*n >= 0) return 0;
     *n = 0;
-    enum st_rc rc =
-        provider ? st_one(c, NULL,
-                          "SELECT COUNT(*) FROM identities WHERE account_id = ? AND provider = ?",
-                          "is", "i", account_id, provider, n)
-                 : st_one(c, NULL, "SELECT COUNT(*) FROM identities WHERE account_id = ?", "i", "i",
-                          account_id, n);
-    return rc == ST_OK ? 0 : -1;
+    return -1;
 }
 
 int identities_delete(struct st_conn *c, int64_t account_id, const char *provider)
 {
-    return st_exec(c, "DELETE FROM identities WHERE account_id = ? AND provider = ?", "is",
-                   account_id, provider) == ST_OK
+    return st_run(c, Q_IDENTITIES_DELETE, ST_IN(ST_INT(account_id), ST_TEXT(provider))) == ST_OK
                ? 0
                : -1;
 }

@@ -1,16 +1,14 @@
-/* oauth_states: see oauth_states.h. Every statement on the oauth_states table. */
+/* oauth_states: see oauth_states.h. Every statement on the oauth_states table (q_oauth.h). */
 #include "oauth_states.h"
 
 #include <string.h>
 
 int oauth_states_insert(struct st_conn *c, const struct oauth_state_row *r)
 {
-    return st_exec(c,
-                   "INSERT INTO oauth_states (state_hash, browser_hash, provider, intent,"
-                   " account_id, verifier, next, created_at, expires_at)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   "ssssissii", r->state_hash, r->browser_hash, r->provider, r->intent,
-                   r->account_id, r->verifier, r->next, r->created_at, r->expires_at) == ST_OK
+    return st_run(c, Q_OAUTH_STATES_INSERT,
+                  ST_IN(ST_TEXT(r->state_hash), ST_TEXT(r->browser_hash), ST_TEXT(r->provider),
+                        ST_TEXT(r->intent), ST_INT(r->account_id), ST_TEXT(r->verifier),
+                        ST_TEXT(r->next), ST_INT(r->created_at), ST_INT(r->expires_at))) == ST_OK
                ? 0
                : -1;
 }
@@ -19,15 +17,14 @@ enum st_rc oauth_states_take(struct st_conn *c, struct arena *a, const char *sta
                              struct oauth_state_row *o)
 {
     memset(o, 0, sizeof(*o));
-    return st_one(c, a,
-                  "DELETE FROM oauth_states WHERE state_hash = ? RETURNING browser_hash,"
-                  " provider, intent, account_id, verifier, next, created_at, expires_at",
-                  "s", "sssissii", state_hash, &o->browser_hash, &o->provider, &o->intent,
-                  &o->account_id, &o->verifier, &o->next, &o->created_at, &o->expires_at);
+    return st_row(c, a, Q_OAUTH_STATES_TAKE, ST_IN(ST_TEXT(state_hash)),
+                  ST_OUT(ST_OUT_TEXT(&o->browser_hash), ST_OUT_TEXT(&o->provider),
+                         ST_OUT_TEXT(&o->intent), ST_OUT_INT(&o->account_id),
+                         ST_OUT_TEXT(&o->verifier), ST_OUT_TEXT(&o->next),
+                         ST_OUT_INT(&o->created_at), ST_OUT_INT(&o->expires_at)));
 }
 
 int64_t oauth_states_sweep(struct st_conn *c, int64_t now)
 {
-    if (st_exec(c, "DELETE FROM oauth_states WHERE expires_at <= ?", "i", now) != ST_OK) return -1;
-    return st_changes(c);
+    return st_change(c, Q_OAUTH_STATES_SWEEP, ST_IN(ST_INT(now)));
 }

@@ -18,6 +18,8 @@ Q(ACCOUNTS_COUNT_USERNAME, "SELECT COUNT(*) FROM accounts WHERE username = ?", N
 Q(ACCOUNTS_COUNT_EMAIL, "SELECT COUNT(*) FROM accounts WHERE email_norm = ?", NULL)
 Q(ACCOUNTS_COUNT_VERIFIED_ELSEWHERE,
   "SELECT COUNT(*) FROM accounts WHERE email_norm = ? AND email_verified = 1 AND id <> ?", NULL)
+Q(ACCOUNTS_HAS_PASSWORD, "SELECT COUNT(*) FROM accounts WHERE id = ? AND password_hash IS NOT NULL",
+  NULL)
 /* the account-row lock every change of an account takes first */
 QT(ACCOUNTS_LOCK, "SELECT id FROM accounts WHERE id = ?", "", " FOR UPDATE")
 QT(ACCOUNTS_LOCK_CLAIMS, "SELECT id FROM accounts WHERE email_norm = ? OR id = ? ORDER BY id", "",

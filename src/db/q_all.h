@@ -11,3 +11,7 @@
 #include "q_outbox.h"
 #include "q_provider_tokens.h"
 #include "q_audit.h"
+#include "q_identities.h"
+#include "q_oauth.h"
+#include "q_wechat.h"
+#include "q_grants.h"

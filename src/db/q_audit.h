@@ -1,6 +1,10 @@
-/* q_audit_trail: reads and the detach of the audit table (audit_trail.c; audit.c writes it). */
-Q(AUDIT_TRAIL_RECENT,
-  "SELECT event, ip, detail, created_at FROM audit WHERE account_id = ?"
-  " ORDER BY created_at DESC, id DESC LIMIT 20",
+/* q_audit: the audit trail (audit.c): one insert per event, the reads, the detach. */
+Q(AUDIT_INSERT,
+  "INSERT INTO audit (account_id, event, ip, detail, created_at)"
+  " VALUES (NULLIF(?, 0), ?, ?, ?, ?)",
   NULL)
-Q(AUDIT_TRAIL_DETACH, "UPDATE audit SET account_id = NULL WHERE account_id = ?", NULL)
+Q(AUDIT_RECENT,
+  "SELECT event, ip, detail, created_at FROM audit WHERE account_id = ?"
+  " ORDER BY created_at DESC, id DESC LIMIT ?",
+  NULL)
+Q(AUDIT_DETACH, "UPDATE audit SET account_id = NULL WHERE account_id = ?", NULL)

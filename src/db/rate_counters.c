@@ -45,6 +45,23 @@ int64_t rate_counters_count(struct st_conn *c, const char *key, int64_t start)
     return rc == ST_OK ? count : rc == ST_NOTFOUND ? 0 : -1;
 }
 
+int rate_counters_spaced(struct st_conn *c, const char *key, int64_t now, int64_t gap)
+{
+    int64_t last = 0;
+    enum st_rc rc = st_row(c, NULL, Q_RATE_COUNTERS_SPACED,
+                           ST_IN(ST_TEXT(key), ST_INT(now), ST_INT(now + gap), ST_INT(now - gap)),
+                           ST_OUT(ST_OUT_INT(&last)));
+    return rc == ST_OK ? 1 : rc == ST_NOTFOUND ? 0 : -1;
+}
+
+int64_t rate_counters_start(struct st_conn *c, const char *key)
+{
+    int64_t start = 0;
+    enum st_rc rc =
+        st_row(c, NULL, Q_RATE_COUNTERS_START, ST_IN(ST_TEXT(key)), ST_OUT(ST_OUT_INT(&start)));
+    return rc == ST_OK ? start : rc == ST_NOTFOUND ? 0 : -1;
+}
+
 int rate_counters_forget(struct st_conn *c, const char *key)
 {
     return st_run(c, Q_RATE_COUNTERS_FORGET, ST_IN(ST_TEXT(key))) == ST_OK ? 0 : -1;

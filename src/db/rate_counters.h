@@ -15,6 +15,12 @@ int rate_counters_hit(struct st_conn *c, int n, const char *const *keys, const i
                       const int64_t *ends, int64_t *counts);
 /* The count of key in the window starting at start (0 when none), or -1. */
 int64_t rate_counters_count(struct st_conn *c, const char *key, int64_t start);
+/* One event under key at most every gap seconds: records the event at now and gives 1 when the
+ * last one was at least gap ago (or there was none), 0 when it is too recent (nothing
+ * recorded), -1 on an error. Racing callers: one wins. */
+int rate_counters_spaced(struct st_conn *c, const char *key, int64_t now, int64_t gap);
+/* The start of key's window (for rate_counters_spaced: its last event); 0 when none, -1. */
+int64_t rate_counters_start(struct st_conn *c, const char *key);
 /* Forgets key. 0 or -1. */
 int rate_counters_forget(struct st_conn *c, const char *key);
 /* Janitor: removes rows whose window is over at now; rows or -1. */

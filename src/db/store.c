@@ -1,9 +1,8 @@
 /* store: backend selection, per-thread connections, migrations and the typed calls (st_run,
- * st_row) on top of a backend's prepare/bind/step; st_exec/st_one for SQL text. */
+ * st_row) on top of a backend's prepare/bind/step. */
 #include "store.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,7 +118,7 @@ void st_rollback(struct st_conn *c)
     c->be->rollback(c);
 }
 
-struct st_stmt *st_prepare_q(struct st_conn *c, enum q_id q)
+struct st_stmt *st_prepare(struct st_conn *c, enum q_id q)
 {
     const char *sql = catalog_sql(q, c->be->pg);
     if (!sql) return NULL;
@@ -195,7 +194,7 @@ static enum st_rc first_row(struct st_stmt *s, struct arena *a, const struct st_
 enum st_rc st_row(struct st_conn *c, struct arena *a, enum q_id q, const struct st_val *in, int nin,
                   const struct st_out *out, int nout)
 {
-    struct st_stmt *s = st_prepare_q(c, q);
+    struct st_stmt *s = st_prepare(c, q);
     if (!s) return ST_ERR;
     bind_vals(s, in, nin);
     return first_row(s, a, out, nout);
@@ -222,7 +221,7 @@ int64_t st_change(struct st_conn *c, enum q_id q, const struct st_val *in, int n
 enum st_rc st_each(struct st_conn *c, enum q_id q, const struct st_val *in, int nin,
                    int (*row)(struct st_stmt *s, void *arg), void *arg)
 {
-    struct st_stmt *s = st_prepare_q(c, q);
+    struct st_stmt *s = st_prepare(c, q);
     if (!s) return ST_ERR;
     bind_vals(s, in, nin);
     enum st_rc rc;
@@ -261,64 +260,9 @@ int st_list(struct st_conn *c, struct arena *a, enum q_id q, const struct st_val
     return st_each(c, q, in, nin, list_row, &l) == ST_OK ? l.n : -1;
 }
 
-/* ---- SQL text (st_exec, st_one) ---- */
-
-static char *apply_macros(const char *sql, const char *const *macros);
-
-/* sql with its dialect macros expanded, prepared for one use */
-struct st_stmt *st_prepare(struct st_conn *c, const char *sql)
-{
-    if (!strstr(sql, "{{")) return c->be->prepare(c, -1, sql);
-    char *ready = apply_macros(sql, c->be->macros);
-    struct st_stmt *s = c->be->prepare(c, -1, ready);
-    free(ready);
-    return s;
-}
-
-static void bind_va(struct st_stmt *s, const char *in, va_list *ap)
-{
-    for (int i = 0; in && in[i]; i++) {
-        if (in[i] == 'i')
-            st_bind_int(s, i + 1, va_arg(*ap, int64_t));
-        else
-            st_bind_text(s, i + 1, va_arg(*ap, const char *));
-    }
-}
-
-enum st_rc st_exec(struct st_conn *c, const char *sql, const char *in, ...)
-{
-    struct st_stmt *s = st_prepare(c, sql);
-    if (!s) return ST_ERR;
-    va_list ap;
-    va_start(ap, in);
-    bind_va(s, in, &ap);
-    va_end(ap);
-    enum st_rc rc = first_row(s, NULL, NULL, 0);
-    return rc == ST_NOTFOUND ? ST_OK : rc;
-}
-
-enum st_rc st_one(struct st_conn *c, struct arena *a, const char *sql, const char *in,
-                  const char *out, ...)
-{
-    struct st_stmt *s = st_prepare(c, sql);
-    if (!s) return ST_ERR;
-    va_list ap;
-    va_start(ap, out);
-    bind_va(s, in, &ap);
-    struct st_out outs[24];
-    int n = 0;
-    for (; out && out[n] && n < 24; n++) {
-        if (out[n] == 'i')
-            outs[n] = (struct st_out){.i = va_arg(ap, int64_t *)};
-        else
-            outs[n] = (struct st_out){.s = va_arg(ap, char **)};
-    }
-    va_end(ap);
-    return first_row(s, a, outs, n);
-}
-
 /* ---- migrations ---- */
 
+/* sql with the backend's dialect macros expanded (malloc'd) */
 static char *apply_macros(const char *sql, const char *const *macros)
 {
     char *out = strdup(sql);

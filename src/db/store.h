@@ -13,7 +13,7 @@
  *     st_begin() takes the write lock at once (SQLite BEGIN IMMEDIATE) so two writers never
  *     deadlock upgrading a read lock.
  *  3. Text returned by st_col_text() lives until the next st_step()/st_done() on that
- *     statement; st_one() copies into the caller's arena. */
+ *     statement; st_row() and st_list() copy into the caller's arena. */
 #ifndef DAOID_STORE_H
 #define DAOID_STORE_H
 
@@ -22,19 +22,9 @@
 
 #include "catalog.h"
 
-struct arena;
-struct st_conn;
-struct st_stmt;
+#include "store_types.h"
 
-enum st_rc {
-    ST_OK = 0,
-    ST_ROW,      /* st_step: a row is ready */
-    ST_DONE,     /* st_step: no more rows */
-    ST_NOTFOUND, /* st_one: no row */
-    ST_CONFLICT, /* a unique or foreign-key constraint refused the write */
-    ST_BUSY,     /* locked past the busy timeout, or the database is unreachable */
-    ST_ERR,      /* anything else; already logged */
-};
+struct arena;
 
 /* Selects the backend for url ("sqlite:PATH", "postgres://…") and checks it opens.
  * Returns 0, or -1 with a message in err. */
@@ -61,9 +51,8 @@ enum st_rc st_commit(struct st_conn *c);
 void st_rollback(struct st_conn *c);
 
 /* The catalogue's statement q (1-based binds, 0-based columns), prepared once per connection
- * and kept in the connection's slot for q. NULL on error. (st_prepare, below, takes SQL text
- * for the owners not yet converted; once they are, this one takes its name.) */
-struct st_stmt *st_prepare_q(struct st_conn *c, enum q_id q);
+ * and kept in the connection's slot for q. NULL on error. */
+struct st_stmt *st_prepare(struct st_conn *c, enum q_id q);
 void st_bind_int(struct st_stmt *s, int i, int64_t v);
 void st_bind_text(struct st_stmt *s, int i, const char *v); /* NULL binds NULL */
 enum st_rc st_step(struct st_stmt *s);
@@ -141,20 +130,5 @@ int st_list(struct st_conn *c, struct arena *a, enum q_id q, const struct st_val
  * unread). ST_OK, or an error. */
 enum st_rc st_each(struct st_conn *c, enum q_id q, const struct st_val *in, int nin,
                    int (*row)(struct st_stmt *s, void *arg), void *arg);
-
-/* ---- for the owners not yet converted (signup, oauth_flow, wechat_login, identity, grants,
- * audit, wechat_push, wechat_api): SQL text run unprepared ({{FOR_UPDATE}} and the other
- * dialect macros expanded per call). New code uses the catalogue. ---- */
-
-/* sql prepared for one use (the bind/step/column calls above work on it). */
-struct st_stmt *st_prepare(struct st_conn *c, const char *sql);
-/* Runs sql with binds described by in ('i' int64_t, 's' const char *), ignoring rows.
- * ST_OK, ST_CONFLICT, ST_BUSY or ST_ERR. */
-enum st_rc st_exec(struct st_conn *c, const char *sql, const char *in, ...);
-/* Runs sql and reads its first row into the pointers described by out ('i' int64_t *,
- * 's' char ** copied into a, NULL for SQL NULL), after the binds described by in.
- * ST_OK, ST_NOTFOUND, ST_CONFLICT, ST_BUSY or ST_ERR. */
-enum st_rc st_one(struct st_conn *c, struct arena *a, const char *sql, const char *in,
-                  const char *out, ...);
 
 #endif

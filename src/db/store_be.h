@@ -4,7 +4,10 @@
 #define DAOID_STORE_BE_H
 
 #include <stddef.h>
-#include "store.h"
+#include <stdint.h>
+
+#include "catalog.h"
+#include "store_types.h"
 
 struct st_conn {
     const struct st_backend *be;
@@ -27,8 +30,9 @@ struct st_backend {
     enum st_rc (*begin)(struct st_conn *c);
     enum st_rc (*commit)(struct st_conn *c);
     void (*rollback)(struct st_conn *c);
-    /* sql prepared and kept in the connection's slot (a catalogue id, 0 ≤ slot < Q_COUNT), or
-     * prepared for this one use when slot < 0 or the slot's statement is running */
+    /* sql (the catalogue's text for slot q, 0 ≤ q < Q_COUNT) prepared and kept in the
+     * connection's slot, or prepared for this one use while the slot's statement is running
+     * (or slot < 0: the test suites' own SQL, tests/unit/testlib.h) */
     struct st_stmt *(*prepare)(struct st_conn *c, int slot, const char *sql);
     void (*bind_int)(struct st_stmt *s, int i, int64_t v);
     void (*bind_text)(struct st_stmt *s, int i, const char *v);
@@ -38,8 +42,8 @@ struct st_backend {
     void (*done)(struct st_stmt *s);
     /* which catalogue texts it runs: 0 the shared/SQLite ones, 1 the PostgreSQL overrides */
     int pg;
-    /* dialect: NULL-terminated pairs {"{{NAME}}", "replacement"}, applied to migrations and
-     * to the SQL text of st_exec/st_one */
+    /* dialect of the migrations (the files under sql/): NULL-terminated pairs {"{{NAME}}",
+     * "replacement"} (statements have their per-backend texts in the catalogue instead) */
     const char *const *macros;
     /* run first inside each migration transaction so nodes migrate one at a time (or NULL) */
     const char *migrate_lock;

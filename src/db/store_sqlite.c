@@ -242,10 +242,6 @@ static void sq_done(struct st_stmt *base)
 static const char *const sq_macros[] = {
     "{{ID}}",
     "INTEGER PRIMARY KEY",
-    "{{SKIP_LOCKED}}",
-    "", /* writers are serialized: nothing to skip or lock */
-    "{{FOR_UPDATE}}",
-    "",
     NULL,
     NULL,
 };

@@ -1,15 +1,13 @@
-/* wechat_followers: see wechat_followers.h. Every statement on the wechat_followers table. */
+/* wechat_followers: see wechat_followers.h. Every statement on the wechat_followers table
+ * (q_wechat.h). */
 #include "wechat_followers.h"
 
 #include "store.h"
 
 int wechat_followers_set(struct st_conn *c, const char *openid, int following, int64_t now)
 {
-    return st_exec(c,
-                   "INSERT INTO wechat_followers (openid, following, updated_at) VALUES (?, ?, ?)"
-                   " ON CONFLICT (openid) DO UPDATE SET following = excluded.following,"
-                   " updated_at = excluded.updated_at",
-                   "sii", openid, (int64_t)following, now) == ST_OK
+    return st_run(c, Q_WECHAT_FOLLOWERS_SET,
+                  ST_IN(ST_TEXT(openid), ST_INT(following), ST_INT(now))) == ST_OK
                ? 0
                : -1;
 }
@@ -17,8 +15,7 @@ int wechat_followers_set(struct st_conn *c, const char *openid, int following, i
 int wechat_followers_lock(struct st_conn *c, const char *openid)
 {
     int64_t following = 0;
-    enum st_rc rc =
-        st_one(c, NULL, "SELECT following FROM wechat_followers WHERE openid = ? {{FOR_UPDATE}}",
-               "s", "i", openid, &following);
+    enum st_rc rc = st_row(c, NULL, Q_WECHAT_FOLLOWERS_LOCK, ST_IN(ST_TEXT(openid)),
+                           ST_OUT(ST_OUT_INT(&following)));
     return rc == ST_OK || rc == ST_NOTFOUND ? 0 : -1;
 }

@@ -1,87 +1,77 @@
-/* wechat_tickets: see wechat_tickets.h. Every statement on the wechat_tickets table. */
+/* wechat_tickets: see wechat_tickets.h. Every statement on the wechat_tickets table
+ * (q_wechat.h). */
 #include "wechat_tickets.h"
 
 #include <string.h>
 
-#define TICKET_COLS                                                                                \
-    "scene, secret_hash, intent, account_id, wx_ticket, qr_url, state, openid, unionid,"           \
-    " resolved, lang, created_at, expires_at"
-
 int wechat_tickets_insert(struct st_conn *c, const struct wechat_ticket_row *r)
 {
-    return st_exec(c,
-                   "INSERT INTO wechat_tickets (scene, secret_hash, intent, account_id, wx_ticket,"
-                   " qr_url, lang, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   "sssisssii", r->scene, r->secret_hash, r->intent, r->account_id, r->wx_ticket,
-                   r->qr_url, r->lang, r->created_at, r->expires_at) == ST_OK
+    return st_run(c, Q_WECHAT_TICKETS_INSERT,
+                  ST_IN(ST_TEXT(r->scene), ST_TEXT(r->secret_hash), ST_TEXT(r->intent),
+                        ST_INT(r->account_id), ST_TEXT(r->wx_ticket), ST_TEXT(r->qr_url),
+                        ST_TEXT(r->lang), ST_INT(r->created_at), ST_INT(r->expires_at))) == ST_OK
                ? 0
                : -1;
 }
 
-/* Runs sql (TICKET_COLS of the row whose key column is key) into o. */
-static enum st_rc read_one(struct st_conn *c, struct arena *a, const char *sql, const char *key,
+/* Runs q (the ticket columns of the row whose key column is key) into o. */
+static enum st_rc read_one(struct st_conn *c, struct arena *a, enum q_id q, const char *key,
                            struct wechat_ticket_row *o)
 {
     memset(o, 0, sizeof(*o));
-    return st_one(c, a, sql, "s", "sssisssssisii", key, &o->scene, &o->secret_hash, &o->intent,
-                  &o->account_id, &o->wx_ticket, &o->qr_url, &o->state, &o->openid, &o->unionid,
-                  &o->resolved, &o->lang, &o->created_at, &o->expires_at);
+    return st_row(c, a, q, ST_IN(ST_TEXT(key)),
+                  ST_OUT(ST_OUT_TEXT(&o->scene), ST_OUT_TEXT(&o->secret_hash),
+                         ST_OUT_TEXT(&o->intent), ST_OUT_INT(&o->account_id),
+                         ST_OUT_TEXT(&o->wx_ticket), ST_OUT_TEXT(&o->qr_url),
+                         ST_OUT_TEXT(&o->state), ST_OUT_TEXT(&o->openid), ST_OUT_TEXT(&o->unionid),
+                         ST_OUT_INT(&o->resolved), ST_OUT_TEXT(&o->lang),
+                         ST_OUT_INT(&o->created_at), ST_OUT_INT(&o->expires_at)));
 }
 
 enum st_rc wechat_tickets_by_secret(struct st_conn *c, struct arena *a, const char *secret_hash,
                                     struct wechat_ticket_row *out)
 {
-    return read_one(c, a, "SELECT " TICKET_COLS " FROM wechat_tickets WHERE secret_hash = ?",
-                    secret_hash, out);
+    return read_one(c, a, Q_WECHAT_TICKETS_BY_SECRET, secret_hash, out);
 }
 
 enum st_rc wechat_tickets_by_scene(struct st_conn *c, struct arena *a, const char *scene,
                                    struct wechat_ticket_row *out)
 {
-    return read_one(c, a, "SELECT " TICKET_COLS " FROM wechat_tickets WHERE scene = ?", scene, out);
+    return read_one(c, a, Q_WECHAT_TICKETS_BY_SCENE, scene, out);
 }
 
 int wechat_tickets_delete_secret(struct st_conn *c, const char *secret_hash)
 {
-    return st_exec(c, "DELETE FROM wechat_tickets WHERE secret_hash = ?", "s", secret_hash) == ST_OK
-               ? 0
-               : -1;
+    return st_run(c, Q_WECHAT_TICKETS_DELETE_SECRET, ST_IN(ST_TEXT(secret_hash))) == ST_OK ? 0 : -1;
 }
 
-/* 1 when the last statement changed a row, 0 when not; -1 when rc is an error. */
-static int moved(struct st_conn *c, enum st_rc rc)
+/* 1 when the statement changed a row, 0 when not; -1 on an error. */
+static int moved(int64_t changed)
 {
-    return rc != ST_OK ? -1 : st_changes(c) == 1;
+    return changed < 0 ? -1 : changed == 1;
 }
 
 int wechat_tickets_scan(struct st_conn *c, const char *scene, const char *openid, int64_t now,
                         int64_t complete_by)
 {
-    return moved(c, st_exec(c,
-                            "UPDATE wechat_tickets SET state = 'scanned', openid = ?,"
-                            " scanned_at = ?, expires_at = ? WHERE scene = ? AND state = 'pending'",
-                            "siis", openid, now, complete_by, scene));
+    return moved(
+        st_change(c, Q_WECHAT_TICKETS_SCAN,
+                  ST_IN(ST_TEXT(openid), ST_INT(now), ST_INT(complete_by), ST_TEXT(scene))));
 }
 
 int wechat_tickets_resolve(struct st_conn *c, const char *scene, const char *unionid)
 {
-    return st_exec(c, "UPDATE wechat_tickets SET unionid = ?, resolved = 1 WHERE scene = ?", "ss",
-                   unionid, scene) == ST_OK
+    return st_run(c, Q_WECHAT_TICKETS_RESOLVE, ST_IN(ST_TEXT(unionid), ST_TEXT(scene))) == ST_OK
                ? 0
                : -1;
 }
 
 int wechat_tickets_consume(struct st_conn *c, const char *scene, int64_t now)
 {
-    return moved(c, st_exec(c,
-                            "UPDATE wechat_tickets SET state = 'consumed'"
-                            " WHERE scene = ? AND state = 'scanned' AND expires_at > ?",
-                            "si", scene, now));
+    return moved(st_change(c, Q_WECHAT_TICKETS_CONSUME, ST_IN(ST_TEXT(scene), ST_INT(now))));
 }
 
 int64_t wechat_tickets_sweep(struct st_conn *c, int64_t now)
 {
-    if (st_exec(c, "DELETE FROM wechat_tickets WHERE expires_at <= ? - 86400", "i", now) != ST_OK)
-        return -1;
-    return st_changes(c);
+    return st_change(c, Q_WECHAT_TICKETS_SWEEP, ST_IN(ST_INT(now)));
 }

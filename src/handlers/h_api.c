@@ -5,12 +5,12 @@
 #include <stdlib.h>
 
 #include "arena.h"
-#include "grants.h"
 #include "handlers.h"
 #include "http.h"
 #include "identity.h"
 #include "oauth_flow.h"
 #include "page.h"
+#include "resources.h"
 #include "session.h"
 
 /* [{"provider","login","linked_at"}] of the account; NULL on a store error. */
@@ -46,7 +46,7 @@ void h_api_me(struct req *r)
     json_object_set_new(j, "identities", ids);
     /* WeChat issue: the resources, in 1X units (base plan + bonus grants) */
     struct resources res;
-    grants_from_bonus(s->bonus_units, &res);
+    resources_from_bonus(s->bonus_units, &res);
     json_object_set_new(j, "resources",
                         json_pack("{s:I, s:I, s:I}", "base", (json_int_t)res.base, "bonus",
                                   (json_int_t)res.bonus, "total", (json_int_t)res.total));

@@ -6,11 +6,11 @@
 
 #include "arena.h"
 #include "config.h"
-#include "grants.h"
 #include "handlers.h"
 #include "http.h"
 #include "i18n.h"
 #include "page.h"
+#include "resources.h"
 #include "session.h"
 #include "tmpl.h"
 #include "wechat_api.h"
@@ -20,7 +20,7 @@ void h_resources(struct req *r)
     struct resources res;
     struct grant *list = NULL;
     int n = 0;
-    if (grants_account(r->a, r->sess->account_id, &res, &list, &n) != 0)
+    if (resources_account(r->a, r->sess->account_id, &res, &list, &n) != 0)
         return page_error(r, 503, "error.unavailable");
     struct tmpl_ctx *c = page_ctx(r);
     const struct i18n_cat *cat = i18n_cat(r->lang);

@@ -67,9 +67,9 @@ Test(captcha, new_challenge_in_store)
     token_hash(id, idh);
     char *ah = NULL;
     int64_t exp = 0;
-    cr_assert_eq(st_one(tl_conn(), a,
-                        "SELECT answer_hash, expires_at FROM captchas WHERE id_hash = ?", "s", "si",
-                        idh, &ah, &exp),
+    cr_assert_eq(tl_row(tl_conn(), a,
+                        "SELECT answer_hash, expires_at FROM captchas WHERE id_hash = ?",
+                        ST_IN(ST_TEXT(idh)), ST_OUT(ST_OUT_TEXT(&ah), ST_OUT_INT(&exp))),
                  ST_OK);
     cr_assert_eq(exp, NOW + CAPTCHA_TTL);
     cr_assert_eq(strlen(ah), 64);

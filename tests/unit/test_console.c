@@ -113,8 +113,8 @@ Test(console, renames_same_name_rules_limit_and_hold)
                  ACCT_USERNAME_TAKEN);
     st_rollback(tl_conn());
     /* a hold ends: the janitor removes it and the name is free */
-    cr_assert_eq(st_exec(tl_conn(), "UPDATE held_usernames SET held_until = ?", "i",
-                         (int64_t)time(NULL) - 1),
+    cr_assert_eq(tl_exec(tl_conn(), "UPDATE held_usernames SET held_until = ?",
+                         ST_IN(ST_INT((int64_t)time(NULL) - 1))),
                  ST_OK);
     cr_assert_eq(account_username_exists(tl_conn(), "renamer"), 0);
     cr_assert_geq(janitor_sweep(time(NULL)), SETTINGS_RENAMES_PER_DAY);
@@ -193,10 +193,10 @@ Test(console, disable_ends_sessions_and_enable_restores)
     for (int i = 0; i < 3; i++) {
         char h[24];
         snprintf(h, sizeof(h), "sess-%d", i);
-        cr_assert_eq(st_exec(tl_conn(),
+        cr_assert_eq(tl_exec(tl_conn(),
                              "INSERT INTO sessions (id_hash, account_id, created_at, last_seen,"
                              " expires_at) VALUES (?, ?, 1, 1, ?)",
-                             "sii", h, id, (int64_t)time(NULL) + 100),
+                             ST_IN(ST_TEXT(h), ST_INT(id), ST_INT((int64_t)time(NULL) + 100))),
                      ST_OK);
     }
     cr_assert_eq(closure_set_status(id, 1, "admin", &n), CLOSE_OK);

@@ -135,11 +135,13 @@ Test(mail, enqueue_writes_one_queued_row)
 
     int64_t acct = 0, attempts = -1, next = 0, created = 0, lease = -1;
     char *kind = NULL, *rcpt = NULL, *status = NULL, *msg = NULL;
-    cr_assert_eq(st_one(c, a,
+    cr_assert_eq(tl_row(c, a,
                         "SELECT account_id, kind, rcpt, status, attempts, next_attempt_at,"
                         " created_at, lease_until, message FROM outbox",
-                        "", "isssiiiis", &acct, &kind, &rcpt, &status, &attempts, &next, &created,
-                        &lease, &msg),
+                        ST_NONE,
+                        ST_OUT(ST_OUT_INT(&acct), ST_OUT_TEXT(&kind), ST_OUT_TEXT(&rcpt),
+                               ST_OUT_TEXT(&status), ST_OUT_INT(&attempts), ST_OUT_INT(&next),
+                               ST_OUT_INT(&created), ST_OUT_INT(&lease), ST_OUT_TEXT(&msg))),
                  ST_OK);
     cr_assert_eq(acct, 7);
     cr_assert_str_eq(kind, "verify");
@@ -178,9 +180,9 @@ Test(mail, enqueue_in_chinese)
     cr_assert_eq(mail_enqueue(c, a, 0, "verify", "Li <li@example.com>", "zh-CN", vars(), 1000), 0);
     char *msg = NULL;
     int64_t acct = -1;
-    cr_assert_eq(
-        st_one(c, a, "SELECT COALESCE(account_id, 0), message FROM outbox", "", "is", &acct, &msg),
-        ST_OK);
+    cr_assert_eq(tl_row(c, a, "SELECT COALESCE(account_id, 0), message FROM outbox", ST_NONE,
+                        ST_OUT(ST_OUT_INT(&acct), ST_OUT_TEXT(&msg))),
+                 ST_OK);
     cr_assert_eq(acct, 0, "no account is stored as NULL");
     cr_assert_not_null(strstr(msg, "Subject: =?UTF-8?B?"));
     /* 验证你的 DaoCloud 邮箱 */
@@ -268,9 +270,11 @@ Test(mail_retry, temporary_failure_requeues_with_backoff)
     int64_t attempts = 0, next = 0, lease = -1;
     char *status = NULL, *err = NULL;
     cr_assert_eq(
-        st_one(tl_conn(), a,
-               "SELECT status, attempts, next_attempt_at, lease_until, last_error FROM outbox", "",
-               "siiis", &status, &attempts, &next, &lease, &err),
+        tl_row(tl_conn(), a,
+               "SELECT status, attempts, next_attempt_at, lease_until, last_error FROM outbox",
+               ST_NONE,
+               ST_OUT(ST_OUT_TEXT(&status), ST_OUT_INT(&attempts), ST_OUT_INT(&next),
+                      ST_OUT_INT(&lease), ST_OUT_TEXT(&err))),
         ST_OK);
     cr_assert_str_eq(status, "queued");
     cr_assert_eq(attempts, 1);
@@ -302,9 +306,10 @@ Test(mail_retry, stale_claim_is_handed_back_untried)
     cr_assert_eq(mail_deliver_due(now - 1000), 0, "nothing attempted");
     int64_t attempts = -1, lease = -1;
     char *status = NULL, *err = NULL;
-    cr_assert_eq(st_one(tl_conn(), a,
-                        "SELECT status, attempts, lease_until, last_error FROM outbox", "", "siis",
-                        &status, &attempts, &lease, &err),
+    cr_assert_eq(tl_row(tl_conn(), a,
+                        "SELECT status, attempts, lease_until, last_error FROM outbox", ST_NONE,
+                        ST_OUT(ST_OUT_TEXT(&status), ST_OUT_INT(&attempts), ST_OUT_INT(&lease),
+                               ST_OUT_TEXT(&err))),
                  ST_OK);
     cr_assert_str_eq(status, "queued");
     cr_assert_eq(attempts, 0);

@@ -150,7 +150,7 @@ static void signed_in(const char *name, int stale, char tok[TOKEN_LEN + 1])
     int64_t id = 0;
     cr_assert_eq(account_insert(tl_conn(), name, NULL, NULL, 0, NULL, 0, &id), ACCT_OK);
     cr_assert_eq(session_create(id, "127.0.0.1", "test", tok), 0);
-    if (stale) cr_assert_eq(st_exec(tl_conn(), "UPDATE sessions SET auth_at = 0", ""), ST_OK);
+    if (stale) cr_assert_eq(tl_exec(tl_conn(), "UPDATE sessions SET auth_at = 0", ST_NONE), ST_OK);
 }
 
 Test(pipeline, route_comes_first)
@@ -223,8 +223,9 @@ Test(pipeline, recent_sign_in_after_session)
     cr_assert_eq(atomic_load(&ran), 1);
 
     /* signed in again just now */
-    cr_assert_eq(st_exec(tl_conn(), "UPDATE sessions SET auth_at = ?", "i", (int64_t)time(NULL)),
-                 ST_OK);
+    cr_assert_eq(
+        tl_exec(tl_conn(), "UPDATE sessions SET auth_at = ?", ST_IN(ST_INT((int64_t)time(NULL)))),
+        ST_OK);
     cr_assert_str_eq(ask("/danger", NULL, tok, 0).body, "ok:bob");
     cr_assert_str_eq(ask("/danger", "x=1", tok, 1).body, "ok:bob");
     cr_assert_eq(atomic_load(&ran), 3);

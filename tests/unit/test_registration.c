@@ -218,7 +218,7 @@ Test(registration, resolver_signin_by_intent)
     cr_assert_str_eq(id.login, "login-now", "touched");
     cr_assert_eq(
         tl_scalar("SELECT COUNT(*) FROM audit WHERE event = 'login' AND detail = 'github'"), 1);
-    cr_assert_eq(st_exec(tl_conn(), "UPDATE accounts SET status = 1", ""), ST_OK);
+    cr_assert_eq(tl_exec(tl_conn(), "UPDATE accounts SET status = 1", ST_NONE), ST_OK);
     cr_assert_eq(resolve(RESOLVE_SIGNIN, 0, "g-1", NULL, &out), RESOLVE_DISABLED);
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM audit WHERE event = 'login_refused_disabled'"), 1);
 }

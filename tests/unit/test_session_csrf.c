@@ -133,10 +133,11 @@ static void add_session(int64_t acct_id, const char *name, int64_t last_seen, in
 {
     char h[TOKEN_HASH_LEN + 1];
     token_hash(name, h);
-    cr_assert_eq(st_exec(tl_conn(),
+    cr_assert_eq(tl_exec(tl_conn(),
                          "INSERT INTO sessions (id_hash, account_id, created_at, last_seen,"
                          " expires_at) VALUES (?, ?, ?, ?, ?)",
-                         "siiii", h, acct_id, (int64_t)0, last_seen, expires),
+                         ST_IN(ST_TEXT(h), ST_INT(acct_id), ST_INT((int64_t)0), ST_INT(last_seen),
+                               ST_INT(expires))),
                  ST_OK);
 }
 

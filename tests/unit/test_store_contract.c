@@ -17,6 +17,7 @@
 #include "token.h"
 #include "tmpl.h"
 #include "verify.h"
+#include "ways_in.h"
 
 #include "testlib.h"
 
@@ -312,10 +313,10 @@ CONTRACT(outbox_claim_exclusive_and_leased)
 {
     struct st_conn *c = tl_conn();
     for (int i = 0; i < MAILS; i++)
-        cr_assert_eq(st_exec(c,
+        cr_assert_eq(tl_exec(c,
                              "INSERT INTO outbox (kind, rcpt, message, next_attempt_at, created_at)"
                              " VALUES ('verify', 'x@example.com', 'body', ?, ?)",
-                             "ii", (int64_t)NOW, (int64_t)NOW),
+                             ST_IN(ST_INT((int64_t)NOW), ST_INT((int64_t)NOW))),
                      ST_OK);
     memset(claimed_by, 0, sizeof(claimed_by));
     long r[THREADS], total = 0;
@@ -348,29 +349,39 @@ CONTRACT(sweeps_remove_only_what_expired)
     cr_assert_eq(account_insert(c, "sweep", NULL, NULL, 0, NULL, NOW, &id), ACCT_OK);
     const char *ins_session = "INSERT INTO sessions (id_hash, account_id, created_at, last_seen,"
                               " expires_at) VALUES (?, ?, ?, ?, ?)";
-    cr_assert_eq(st_exec(c, ins_session, "siiii", "old", id, (int64_t)NOW - 100, (int64_t)NOW - 100,
-                         (int64_t)NOW - 1),
+    cr_assert_eq(tl_exec(c, ins_session,
+                         ST_IN(ST_TEXT("old"), ST_INT(id), ST_INT((int64_t)NOW - 100),
+                               ST_INT((int64_t)NOW - 100), ST_INT((int64_t)NOW - 1))),
                  ST_OK);
-    cr_assert_eq(st_exec(c, ins_session, "siiii", "idle", id, (int64_t)NOW - cfg->session_idle - 10,
-                         (int64_t)NOW - cfg->session_idle - 10, (int64_t)NOW + 100),
-                 ST_OK);
-    cr_assert_eq(st_exec(c, ins_session, "siiii", "live", id, (int64_t)NOW, (int64_t)NOW,
-                         (int64_t)NOW + 100),
+    cr_assert_eq(
+        tl_exec(c, ins_session,
+                ST_IN(ST_TEXT("idle"), ST_INT(id), ST_INT((int64_t)NOW - cfg->session_idle - 10),
+                      ST_INT((int64_t)NOW - cfg->session_idle - 10), ST_INT((int64_t)NOW + 100))),
+        ST_OK);
+    cr_assert_eq(tl_exec(c, ins_session,
+                         ST_IN(ST_TEXT("live"), ST_INT(id), ST_INT((int64_t)NOW),
+                               ST_INT((int64_t)NOW), ST_INT((int64_t)NOW + 100))),
                  ST_OK);
     const char *ins_token = "INSERT INTO tokens (hash, kind, account_id, created_at, expires_at)"
                             " VALUES (?, 'verify', ?, ?, ?)";
     /* one-time tokens are kept a week past expiry (an old link then still says "expired") */
-    cr_assert_eq(
-        st_exec(c, ins_token, "siii", "t-old", id, (int64_t)NOW - 700000, (int64_t)NOW - 604801),
-        ST_OK);
-    cr_assert_eq(
-        st_exec(c, ins_token, "siii", "t-expired", id, (int64_t)NOW - 10, (int64_t)NOW - 1), ST_OK);
-    cr_assert_eq(st_exec(c, ins_token, "siii", "t-live", id, (int64_t)NOW, (int64_t)NOW + 10),
+    cr_assert_eq(tl_exec(c, ins_token,
+                         ST_IN(ST_TEXT("t-old"), ST_INT(id), ST_INT((int64_t)NOW - 700000),
+                               ST_INT((int64_t)NOW - 604801))),
+                 ST_OK);
+    cr_assert_eq(tl_exec(c, ins_token,
+                         ST_IN(ST_TEXT("t-expired"), ST_INT(id), ST_INT((int64_t)NOW - 10),
+                               ST_INT((int64_t)NOW - 1))),
+                 ST_OK);
+    cr_assert_eq(tl_exec(c, ins_token,
+                         ST_IN(ST_TEXT("t-live"), ST_INT(id), ST_INT((int64_t)NOW),
+                               ST_INT((int64_t)NOW + 10))),
                  ST_OK);
     const char *ins_captcha =
         "INSERT INTO captchas (id_hash, answer_hash, expires_at) VALUES (?, 'h', ?)";
-    cr_assert_eq(st_exec(c, ins_captcha, "si", "c-old", (int64_t)NOW), ST_OK);
-    cr_assert_eq(st_exec(c, ins_captcha, "si", "c-live", (int64_t)NOW + 1), ST_OK);
+    cr_assert_eq(tl_exec(c, ins_captcha, ST_IN(ST_TEXT("c-old"), ST_INT((int64_t)NOW))), ST_OK);
+    cr_assert_eq(tl_exec(c, ins_captcha, ST_IN(ST_TEXT("c-live"), ST_INT((int64_t)NOW + 1))),
+                 ST_OK);
     struct rate short_rate = {5, 10};
     cr_assert_eq(ratelimit_hit(c, "sweep:old", &short_rate, NOW - 100), RL_ALLOW);
     cr_assert_eq(ratelimit_hit(c, "sweep:live", &short_rate, NOW), RL_ALLOW);
@@ -431,6 +442,7 @@ static void providers_configured(int github, int bitbucket, int wechat)
     setenv("DAOID_WECHAT_APP_SECRET", "secret", 1);
     setenv("DAOID_WECHAT_TOKEN", "token", 1);
     cr_assert_eq(config_load(NULL), 0);
+    ways_in_reload();
 }
 
 static int64_t unlink_account;
@@ -492,6 +504,7 @@ CONTRACT(identities_unique_and_last_method_kept_under_race)
 #include <time.h>
 
 #include "grants.h"
+#include "resources.h"
 #include "secrets.h"
 #include "wechat_token.h"
 #include "wechat_login.h"
@@ -512,7 +525,7 @@ static void *award_one(void *arg)
     if (c && st_begin(c) == ST_OK) {
         int64_t acct = bonus_phase == 0 ? bonus_accounts[i] : bonus_accounts[0];
         const char *subject = bonus_phase == 0 ? "oSame" : arena_printf(a, "oNew%ld", i);
-        enum grant_rc rc = grants_wechat_bonus(c, a, acct, subject, NOW);
+        enum grant_rc rc = resources_wechat_bonus(c, a, acct, subject, NOW);
         if (rc != GRANT_ERR && st_commit(c) == ST_OK)
             out = rc == GRANT_OK;
         else
@@ -546,12 +559,13 @@ CONTRACT(wechat_bonus_granted_once_under_race)
     arena_free(a);
     cr_assert_eq(award_round(0), 1, "one WeChat, many accounts: one bonus");
     int64_t winner = tl_scalar("SELECT account_id FROM grants");
-    cr_assert_eq(st_exec(c, "DELETE FROM grants WHERE account_id <> ?", "i", bonus_accounts[0]),
-                 ST_OK);
+    cr_assert_eq(
+        tl_exec(c, "DELETE FROM grants WHERE account_id <> ?", ST_IN(ST_INT(bonus_accounts[0]))),
+        ST_OK);
     int had = winner == bonus_accounts[0];
     cr_assert_eq(award_round(1), had ? 0 : 1, "one account, many WeChats: one bonus");
     struct resources res;
-    cr_assert_eq(grants_resources(c, bonus_accounts[0], &res), 0);
+    cr_assert_eq(resources_of(c, bonus_accounts[0], &res), 0);
     cr_assert_eq(res.bonus, 1);
     cr_assert_eq(res.total, res.base + 1);
 }
@@ -599,11 +613,11 @@ CONTRACT(wechat_ticket_scanned_once_and_registered_once_under_race)
     token_hash(race_secret, h);
     int64_t now = time(NULL);
     cr_assert_eq(
-        st_exec(c,
+        tl_exec(c,
                 "INSERT INTO wechat_tickets (scene, secret_hash, intent, wx_ticket, qr_url,"
                 " lang, created_at, expires_at) VALUES ('race-scene', ?, 'signin',"
                 " 'T-race', 'http://weixin.qq.com/q/r', 'en', ?, ?)",
-                "sii", h, now, now + 300),
+                ST_IN(ST_TEXT(h), ST_INT(now), ST_INT(now + 300))),
         ST_OK);
     long r[THREADS];
     run_threads(scan_one, r);
@@ -614,7 +628,7 @@ CONTRACT(wechat_ticket_scanned_once_and_registered_once_under_race)
     }
     cr_assert_eq(won, 1, "one scanner; the others hear the code is used");
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM wechat_tickets WHERE state = 'scanned'"), 1);
-    cr_assert_eq(st_exec(c, "UPDATE wechat_tickets SET resolved = 1", ""), ST_OK);
+    cr_assert_eq(tl_exec(c, "UPDATE wechat_tickets SET resolved = 1", ST_NONE), ST_OK);
 
     run_threads(register_one, r);
     won = 0;
@@ -717,11 +731,11 @@ CONTRACT(oauth_pending_signup_is_used_once_under_race)
     char h[TOKEN_HASH_LEN + 1];
     token_new(pending_token);
     token_hash(pending_token, h);
-    cr_assert_eq(st_exec(c,
+    cr_assert_eq(tl_exec(c,
                          "INSERT INTO oauth_pending (id_hash, provider, subject, login, name,"
                          " email, next, created_at, expires_at) VALUES (?, 'github', '4242',"
                          " 'Racer', NULL, 'Race@github.example', NULL, ?, ?)",
-                         "sii", h, now, now + OAUTH_PENDING_TTL),
+                         ST_IN(ST_TEXT(h), ST_INT(now), ST_INT(now + OAUTH_PENDING_TTL))),
                  ST_OK);
     long r[THREADS];
     run_threads(register_pending, r);
@@ -877,16 +891,22 @@ CONTRACT(deletion_is_one_transaction_and_holds_the_name)
     cr_assert_eq(token_issue(c, "reset", id, "leaver@example.com", now, 3600, tok), 0);
     const char *ins = "INSERT INTO sessions (id_hash, account_id, created_at, last_seen,"
                       " expires_at) VALUES (?, ?, ?, ?, ?)";
-    cr_assert_eq(st_exec(c, ins, "siiii", "s-leaver", id, now, now, now + 100), ST_OK);
-    cr_assert_eq(st_exec(c, ins, "siiii", "s-stayer", other, now, now, now + 100), ST_OK);
-    cr_assert_eq(st_exec(c,
+    cr_assert_eq(tl_exec(c, ins,
+                         ST_IN(ST_TEXT("s-leaver"), ST_INT(id), ST_INT(now), ST_INT(now),
+                               ST_INT(now + 100))),
+                 ST_OK);
+    cr_assert_eq(tl_exec(c, ins,
+                         ST_IN(ST_TEXT("s-stayer"), ST_INT(other), ST_INT(now), ST_INT(now),
+                               ST_INT(now + 100))),
+                 ST_OK);
+    cr_assert_eq(tl_exec(c,
                          "INSERT INTO held_usernames (username, account_id, held_until, created_at)"
                          " VALUES ('leaver-old', ?, ?, ?)",
-                         "iii", id, now + 100, now),
+                         ST_IN(ST_INT(id), ST_INT(now + 100), ST_INT(now))),
                  ST_OK);
-    cr_assert_eq(st_exec(c,
+    cr_assert_eq(tl_exec(c,
                          "INSERT INTO audit (account_id, event, created_at) VALUES (?, 'login', ?)",
-                         "ii", id, now),
+                         ST_IN(ST_INT(id), ST_INT(now))),
                  ST_OK);
 
     struct arena *a = arena_new();
@@ -1048,9 +1068,10 @@ CONTRACT(statement_cache_keeps_each_call_its_own_meaning)
     cr_assert_eq(st_begin(c), ST_OK);
     cr_assert_eq(account_insert(c, "cachetest", NULL, NULL, 0, NULL, NOW, &id), ACCT_OK);
     for (int round = 0; round < 2; round++) {
-        cr_assert_eq(st_one(c, NULL, one, "s", "i", "cachetest", &n), ST_OK);
+        cr_assert_eq(tl_row(c, NULL, one, ST_IN(ST_TEXT("cachetest")), ST_OUT(ST_OUT_INT(&n))),
+                     ST_OK);
         cr_assert_eq(n, 1);
-        cr_assert_eq(st_one(c, NULL, two, "s", "i", "nobody", &n), ST_OK);
+        cr_assert_eq(tl_row(c, NULL, two, ST_IN(ST_TEXT("nobody")), ST_OUT(ST_OUT_INT(&n))), ST_OK);
         cr_assert_eq(n, 0);
     }
     cr_assert_eq(st_commit(c), ST_OK);
@@ -1060,7 +1081,7 @@ CONTRACT(statement_cache_keeps_each_call_its_own_meaning)
     /* (the catalogue's slot for it, prepared with the first call's types) */
     const enum q_id q = Q_STORE_PROBE;
     cr_assert_eq(st_count(c, q, ST_IN(ST_INT(5), ST_TEXT("cachetest"))), 0);
-    struct st_stmt *s = st_prepare_q(c, q);
+    struct st_stmt *s = st_prepare(c, q);
     cr_assert_not_null(s);
     st_bind_text(s, 1, NULL);
     st_bind_text(s, 2, "cachetest");
@@ -1089,8 +1110,8 @@ static enum oauth_unbind_rc unbind_fresh(int64_t account, const char *provider)
 static int64_t ident_count_of(int64_t account)
 {
     int64_t n = -1;
-    cr_assert_eq(st_one(tl_conn(), NULL, "SELECT COUNT(*) FROM identities WHERE account_id = ?",
-                        "i", "i", account, &n),
+    cr_assert_eq(tl_row(tl_conn(), NULL, "SELECT COUNT(*) FROM identities WHERE account_id = ?",
+                        ST_IN(ST_INT(account)), ST_OUT(ST_OUT_INT(&n))),
                  ST_OK);
     return n;
 }
@@ -1109,10 +1130,10 @@ CONTRACT(signin_methods_count_only_providers_configured_now)
     cr_assert_eq(identity_link(c, a3, "wechat", "o-3003", NULL, NULL, NULL, NOW), IDENT_OK);
 
     providers_configured(1, 1, 1);
-    cr_assert(identity_provider_usable("github") && identity_provider_usable("bitbucket") &&
-              identity_provider_usable("wechat"));
-    cr_assert_not(identity_provider_usable("coding"), "Coding has no client id here");
-    cr_assert_not(identity_provider_usable(NULL));
+    cr_assert(ways_in_provider("github") && ways_in_provider("bitbucket") &&
+              ways_in_provider("wechat"));
+    cr_assert_not(ways_in_provider("coding"), "Coding has no client id here");
+    cr_assert_not(ways_in_provider(NULL));
     cr_assert_eq(identity_signin_methods(c, a1), 2);
     cr_assert_eq(identity_signin_methods(c, a3), 2);
 
@@ -1143,8 +1164,9 @@ CONTRACT(signin_methods_count_only_providers_configured_now)
     cr_assert_eq(unbind_fresh(a1, "bitbucket"), OUNBIND_OK);
     cr_assert_eq(ident_count_of(a1), 1);
     cr_assert_eq(unbind_fresh(a1, "github"), OUNBIND_LAST);
-    cr_assert_eq(st_exec(c, "UPDATE accounts SET password_hash = 'x' WHERE id = ?", "i", a1),
-                 ST_OK);
+    cr_assert_eq(
+        tl_exec(c, "UPDATE accounts SET password_hash = 'x' WHERE id = ?", ST_IN(ST_INT(a1))),
+        ST_OK);
     cr_assert_eq(identity_signin_methods(c, a1), 2);
     cr_assert_eq(unbind_fresh(a1, "github"), OUNBIND_OK);
     cr_assert_eq(ident_count_of(a1), 0);
@@ -1191,10 +1213,10 @@ CONTRACT(wechat_one_person_binds_once_whichever_id_under_race)
     struct st_conn *c = tl_conn();
     struct arena *a = arena_new();
     int64_t now = time(NULL);
-    cr_assert_eq(st_exec(c,
+    cr_assert_eq(tl_exec(c,
                          "INSERT INTO wechat_followers (openid, following, updated_at)"
                          " VALUES ('oPerson', 1, ?)",
-                         "i", now),
+                         ST_IN(ST_INT(now))),
                  ST_OK);
     for (int i = 0; i < THREADS; i++) {
         char h[TOKEN_HASH_LEN + 1];
@@ -1203,14 +1225,15 @@ CONTRACT(wechat_one_person_binds_once_whichever_id_under_race)
                      ACCT_OK);
         token_new(person_secret[i]);
         token_hash(person_secret[i], h);
-        cr_assert_eq(st_exec(c,
+        cr_assert_eq(tl_exec(c,
                              "INSERT INTO wechat_tickets (scene, secret_hash, intent, account_id,"
                              " wx_ticket, qr_url, state, openid, unionid, resolved, lang,"
                              " created_at, scanned_at, expires_at) VALUES (?, ?, 'bind', ?, 'T',"
                              " 'http://weixin.qq.com/q/p', 'scanned', 'oPerson', ?, 1, 'en', ?, ?,"
                              " ?)",
-                             "ssisiii", arena_printf(a, "person-%d", i), h, person_accounts[i],
-                             i % 2 ? "uPerson" : NULL, now, now, now + 300),
+                             ST_IN(ST_TEXT(arena_printf(a, "person-%d", i)), ST_TEXT(h),
+                                   ST_INT(person_accounts[i]), ST_TEXT(i % 2 ? "uPerson" : NULL),
+                                   ST_INT(now), ST_INT(now), ST_INT(now + 300))),
                      ST_OK);
     }
     arena_free(a);
@@ -1280,26 +1303,26 @@ CONTRACT(wechat_forced_refresh_spaced_and_capped_across_nodes)
 
     /* 30 s later (the gap moved back): allowed again */
     struct st_conn *c = tl_conn();
-    cr_assert_eq(st_exec(c,
+    cr_assert_eq(tl_exec(c,
                          "UPDATE rate_counters SET window_start = window_start - 31"
                          " WHERE key = 'wechat_force_gap:wxcontract'",
-                         ""),
+                         ST_NONE),
                  ST_OK);
-    cr_assert_eq(st_exec(c, "UPDATE wechat_tokens SET lease_until = 0", ""), ST_OK);
+    cr_assert_eq(tl_exec(c, "UPDATE wechat_tokens SET lease_until = 0", ST_NONE), ST_OK);
     cr_assert_eq(qrcode_ok(), 1);
     cr_assert_eq(WF.forced, 2);
     cr_assert_str_eq(WF.current, "tok-forced-2");
 
     /* the day's 20 used up (by any node): none more today */
-    cr_assert_eq(st_exec(c,
+    cr_assert_eq(tl_exec(c,
                          "UPDATE rate_counters SET count = 20"
                          " WHERE key = 'wechat_force_day:wxcontract'",
-                         ""),
+                         ST_NONE),
                  ST_OK);
-    cr_assert_eq(st_exec(c,
+    cr_assert_eq(tl_exec(c,
                          "UPDATE rate_counters SET window_start = window_start - 31"
                          " WHERE key = 'wechat_force_gap:wxcontract'",
-                         ""),
+                         ST_NONE),
                  ST_OK);
     wfake_refuse("tok-forced-2", 40001);
     cr_assert_eq(qrcode_ok(), 0);
@@ -1581,6 +1604,15 @@ CONTRACT(owner_rate_counters)
     cr_assert_eq(rate_counters_count(c, "rk2", NOW), 0);
     cr_assert_eq(rate_counters_sweep(c, NOW + 60), 1, "rk3's window is over");
     cr_assert_eq(rate_counters_sweep(c, NOW + 120), 1);
+
+    /* one event every 30 s at most under a key */
+    cr_assert_eq(rate_counters_start(c, "gap"), 0, "none yet");
+    cr_assert_eq(rate_counters_spaced(c, "gap", NOW, 30), 1, "the first");
+    cr_assert_eq(rate_counters_start(c, "gap"), NOW);
+    cr_assert_eq(rate_counters_spaced(c, "gap", NOW + 29, 30), 0, "too soon");
+    cr_assert_eq(rate_counters_start(c, "gap"), NOW, "nothing recorded");
+    cr_assert_eq(rate_counters_spaced(c, "gap", NOW + 30, 30), 1, "the gap has passed");
+    cr_assert_eq(rate_counters_start(c, "gap"), NOW + 30);
 }
 
 CONTRACT(owner_outbox)
@@ -1638,10 +1670,10 @@ CONTRACT(owner_provider_tokens)
     int64_t id = owner_account("tokenholder", NULL, 0);
     const struct provider_tokens_put p1 = {"ct-a1", "ct-r1", "repo", NOW + 3600};
     cr_assert_eq(provider_tokens_put(c, id, "github", "gh-1", &p1, NOW), 0, "no identity yet");
-    cr_assert_eq(st_exec(c,
+    cr_assert_eq(tl_exec(c,
                          "INSERT INTO identities (provider, subject, account_id, created_at,"
                          " updated_at) VALUES ('github', 'gh-1', ?, ?, ?)",
-                         "iii", id, (int64_t)NOW, (int64_t)NOW),
+                         ST_IN(ST_INT(id), ST_INT((int64_t)NOW), ST_INT((int64_t)NOW))),
                  ST_OK);
     cr_assert_eq(provider_tokens_put(c, id, "github", "gh-1", &p1, NOW), 1);
     char *scope = NULL;
@@ -1678,7 +1710,6 @@ CONTRACT(owner_provider_tokens)
     arena_free(a);
 }
 
-
 /* A catalogue statement run again while its slot's statement is still open gets a statement
  * of its own (SQLite), and both read their own rows. */
 CONTRACT(owner_statement_slot_in_use)
@@ -1686,7 +1717,7 @@ CONTRACT(owner_statement_slot_in_use)
     struct st_conn *c = tl_conn();
     owner_account("slotone", NULL, 0);
     owner_account("slottwo", NULL, 0);
-    struct st_stmt *outer = st_prepare_q(c, Q_ACCOUNTS_COUNT_USERNAME);
+    struct st_stmt *outer = st_prepare(c, Q_ACCOUNTS_COUNT_USERNAME);
     cr_assert_not_null(outer);
     st_bind_text(outer, 1, "slotone");
     cr_assert_eq(st_step(outer), ST_ROW);
@@ -1916,9 +1947,18 @@ CONTRACT(grants_owner_awards_once_and_lists)
     cr_assert_eq(n, 1);
     cr_assert_str_eq(v[0].reason, GRANT_WECHAT_BIND);
     struct resources res;
-    cr_assert_eq(grants_resources(c, a1, &res), 0);
+    cr_assert_eq(resources_of(c, a1, &res), 0);
     cr_assert_eq(res.bonus, 1);
     cr_assert_eq(res.total, res.base + 1);
+    struct resources from;
+    resources_from_bonus(1, &from);
+    cr_assert_eq(from.base, res.base);
+    cr_assert_eq(from.total, res.total, "the session's sum gives the same resources");
+    struct grant *list = NULL;
+    cr_assert_eq(resources_account(a, a2, &res, &list, &n), 0);
+    cr_assert_eq(n, 0);
+    cr_assert_eq(res.bonus, 0);
+    cr_assert_eq(res.total, res.base);
     arena_free(a);
 }
 
@@ -1928,11 +1968,11 @@ CONTRACT(audit_events_one_name_old_names_read_back)
     struct arena *a = arena_new();
     int64_t id = id_owner_account(c, "audited");
     audit_log(c, id, AUDIT_LOGIN, "192.0.2.1", "password", NOW);
-    cr_assert_eq(st_exec(c,
+    cr_assert_eq(tl_exec(c,
                          "INSERT INTO audit (account_id, event, created_at) VALUES"
                          " (?, 'signin', ?), (?, 'wechat_bound', ?), (?, 'some_future', ?)",
-                         "iiiiii", id, (int64_t)NOW + 1, id, (int64_t)NOW + 2, id,
-                         (int64_t)NOW + 3),
+                         ST_IN(ST_INT(id), ST_INT((int64_t)NOW + 1), ST_INT(id),
+                               ST_INT((int64_t)NOW + 2), ST_INT(id), ST_INT((int64_t)NOW + 3))),
                  ST_OK);
     struct audit_row *v = NULL;
     int n = 0;
@@ -1949,8 +1989,104 @@ CONTRACT(audit_events_one_name_old_names_read_back)
     for (int e = 0; e < AUDIT_EVENT_COUNT; e++)
         cr_assert_eq(audit_event_parse(audit_event_name((enum audit_event)e)), e);
     cr_assert_eq(audit_event_parse("nonsense"), AUDIT_UNKNOWN);
+    cr_assert_str_eq(audit_event_canonical("signin"), "login");
+    cr_assert_str_eq(audit_event_canonical("some_future"), "some_future");
     cr_assert_eq(audit_detach(c, id), 0);
     cr_assert_eq(audit_recent(c, a, id, 10, &v, &n), 0);
     cr_assert_eq(n, 0);
     arena_free(a);
+}
+
+/* ---- table owners: the password count, the WeChat access token's row and lease ---- */
+
+#include "wechat_tokens.h"
+
+CONTRACT(owner_accounts_has_password)
+{
+    struct st_conn *c = tl_conn();
+    int64_t with = id_owner_account(c, "haspw"), without = id_owner_account(c, "nopw");
+    cr_assert_eq(accounts_set_password_hash(c, with, "$argon2id$x", NOW), 0);
+    cr_assert_eq(accounts_has_password(c, with), 1);
+    cr_assert_eq(accounts_has_password(c, without), 0);
+    cr_assert_eq(accounts_has_password(c, 999999), 0, "no such account");
+}
+
+CONTRACT(owner_wechat_tokens_row_and_lease)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    struct wechat_tokens_row r;
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_NOTFOUND);
+    cr_assert_eq(wechat_tokens_create(c, "wxowner"), 0);
+    cr_assert_eq(wechat_tokens_create(c, "wxowner"), 0, "created once, whoever asks");
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM wechat_tokens"), 1);
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_OK);
+    cr_assert(!r.token || !*r.token, "no token yet");
+    cr_assert_eq(r.lease_until, 0);
+
+    /* one lease at a time; only its owner stores */
+    cr_assert_eq(wechat_tokens_lease_take(c, "wxowner", "own-1", NOW, NOW + 30), 1);
+    cr_assert_eq(wechat_tokens_lease_take(c, "wxowner", "own-2", NOW + 1, NOW + 31), 0);
+    cr_assert_eq(
+        wechat_tokens_lease_store(c, "wxowner", "own-2", "sealed-2", NOW + 7200, NOW + 6960, NOW),
+        0);
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_OK);
+    cr_assert(!r.token || !*r.token, "not the lease holder: nothing stored");
+    cr_assert_str_eq(r.lease_owner, "own-1");
+    cr_assert_eq(r.lease_until, NOW + 30);
+    cr_assert_eq(
+        wechat_tokens_lease_store(c, "wxowner", "own-1", "sealed-1", NOW + 7200, NOW + 6960, NOW),
+        0);
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_OK);
+    cr_assert_str_eq(r.token, "sealed-1");
+    cr_assert_eq(r.expires_at, NOW + 7200);
+    cr_assert_eq(r.refresh_at, NOW + 6960);
+    cr_assert_str_eq(r.lease_owner, "", "the lease ends with the store");
+    cr_assert_eq(r.lease_until, 0);
+    cr_assert_eq(tl_scalar("SELECT fetches FROM wechat_tokens"), 1);
+
+    /* a failed fetch ends the lease with a back-off nobody fetches through */
+    cr_assert_eq(wechat_tokens_lease_take(c, "wxowner", "own-3", NOW, NOW + 30), 1);
+    cr_assert_eq(wechat_tokens_lease_end(c, "wxowner", "own-3", NOW + 5), 0);
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_OK);
+    cr_assert_str_eq(r.lease_owner, "");
+    cr_assert_eq(r.lease_until, NOW + 5);
+    cr_assert_eq(wechat_tokens_lease_take(c, "wxowner", "own-4", NOW + 4, NOW + 34), 0);
+    cr_assert_eq(wechat_tokens_lease_take(c, "wxowner", "own-4", NOW + 5, NOW + 35), 1);
+    cr_assert_eq(wechat_tokens_lease_end(c, "wxowner", "own-3", 0), 0);
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_OK);
+    cr_assert_str_eq(r.lease_owner, "own-4", "only the owner ends its lease");
+
+    /* invalidating: only while the token is still the stored one */
+    cr_assert_eq(wechat_tokens_invalidate(c, "wxowner", "sealed-old"), 0);
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_OK);
+    cr_assert_eq(r.expires_at, NOW + 7200);
+    cr_assert_eq(wechat_tokens_invalidate(c, "wxowner", "sealed-1"), 0);
+    cr_assert_eq(wechat_tokens_get(c, a, "wxowner", &r), ST_OK);
+    cr_assert_eq(r.expires_at, 0);
+    cr_assert_eq(r.refresh_at, 0);
+    cr_assert_str_eq(r.token, "sealed-1", "kept: a fetch that gets it back must force");
+    arena_free(a);
+}
+
+static void *lease_one(void *arg)
+{
+    char owner[32];
+    snprintf(owner, sizeof(owner), "racer-%ld", (long)arg);
+    struct st_conn *c = st_get();
+    long got = c ? wechat_tokens_lease_take(c, "wxrace", owner, NOW, NOW + 30) : -1;
+    return (void *)got;
+}
+
+/* Many nodes and threads after an expired token at once: one lease. */
+CONTRACT(wechat_tokens_lease_taken_once_under_race)
+{
+    cr_assert_eq(wechat_tokens_create(tl_conn(), "wxrace"), 0);
+    long r[THREADS], won = 0;
+    run_threads(lease_one, r);
+    for (int i = 0; i < THREADS; i++) {
+        cr_assert(r[i] == 0 || r[i] == 1, "thread %d: store error", i);
+        won += r[i];
+    }
+    cr_assert_eq(won, 1, "one lease for %d callers", THREADS);
 }

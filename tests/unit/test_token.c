@@ -154,9 +154,9 @@ Test(token, issue_consume_once)
     char h[TOKEN_HASH_LEN + 1];
     token_hash(tok, h);
     char *stored = NULL;
-    cr_assert_eq(
-        st_one(c, a, "SELECT hash FROM tokens WHERE account_id = ?", "i", "s", owner_id, &stored),
-        ST_OK);
+    cr_assert_eq(tl_row(c, a, "SELECT hash FROM tokens WHERE account_id = ?",
+                        ST_IN(ST_INT(owner_id)), ST_OUT(ST_OUT_TEXT(&stored))),
+                 ST_OK);
     cr_assert_str_eq(stored, h);
 
     int64_t id;
@@ -195,7 +195,8 @@ Test(token, unknown)
     /* a token of one kind is unknown as another */
     cr_assert_eq(consume("reset", tok, 1001, &id, &email), TOKEN_UNKNOWN);
     /* gone with its account */
-    cr_assert_eq(st_exec(tl_conn(), "DELETE FROM accounts WHERE id = ?", "i", owner_id), ST_OK);
+    cr_assert_eq(tl_exec(tl_conn(), "DELETE FROM accounts WHERE id = ?", ST_IN(ST_INT(owner_id))),
+                 ST_OK);
     cr_assert_eq(consume("verify", tok, 1001, &id, &email), TOKEN_UNKNOWN);
 }
 

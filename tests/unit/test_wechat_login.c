@@ -9,6 +9,7 @@
 #include "account.h"
 #include "arena.h"
 #include "grants.h"
+#include "resources.h"
 #include "identity.h"
 #include "token.h"
 #include "wechat_crypto.h"
@@ -62,12 +63,13 @@ static void ticket(const char *scene, char *secret, const char *intent, int64_t 
     char h[TOKEN_HASH_LEN + 1];
     token_new(secret);
     token_hash(secret, h);
-    cr_assert_eq(st_exec(tl_conn(),
+    cr_assert_eq(tl_exec(tl_conn(),
                          "INSERT INTO wechat_tickets (scene, secret_hash, intent, account_id,"
                          " wx_ticket, qr_url, lang, created_at, expires_at)"
                          " VALUES (?, ?, ?, ?, ?, ?, 'zh-CN', ?, ?)",
-                         "sssissii", scene, h, intent, account, arena_printf(A, "T-%s", scene),
-                         "http://weixin.qq.com/q/x", NOW, expires),
+                         ST_IN(ST_TEXT(scene), ST_TEXT(h), ST_TEXT(intent), ST_INT(account),
+                               ST_TEXT(arena_printf(A, "T-%s", scene)),
+                               ST_TEXT("http://weixin.qq.com/q/x"), ST_INT(NOW), ST_INT(expires))),
                  ST_OK);
 }
 
@@ -97,8 +99,8 @@ static const char *scan(const char *openid, int64_t t, const char *event, const 
 static char *state_of(const char *scene)
 {
     char *s = NULL;
-    cr_assert_eq(st_one(tl_conn(), A, "SELECT state FROM wechat_tickets WHERE scene = ?", "s", "s",
-                        scene, &s),
+    cr_assert_eq(tl_row(tl_conn(), A, "SELECT state FROM wechat_tickets WHERE scene = ?",
+                        ST_IN(ST_TEXT(scene)), ST_OUT(ST_OUT_TEXT(&s))),
                  ST_OK);
     return s;
 }
@@ -106,16 +108,16 @@ static char *state_of(const char *scene)
 /* What user/info said about whoever scanned scene (so the tests need no API). */
 static void resolved(const char *scene, const char *unionid)
 {
-    cr_assert_eq(st_exec(tl_conn(),
+    cr_assert_eq(tl_exec(tl_conn(),
                          "UPDATE wechat_tickets SET resolved = 1, unionid = ? WHERE scene = ?",
-                         "ss", unionid, scene),
+                         ST_IN(ST_TEXT(unionid), ST_TEXT(scene))),
                  ST_OK);
 }
 
 static int64_t count(const char *sql, const char *arg)
 {
     int64_t n = -1;
-    cr_assert_eq(st_one(tl_conn(), NULL, sql, "s", "i", arg, &n), ST_OK);
+    cr_assert_eq(tl_row(tl_conn(), NULL, sql, ST_IN(ST_TEXT(arg)), ST_OUT(ST_OUT_INT(&n))), ST_OK);
     return n;
 }
 
@@ -131,7 +133,7 @@ static int64_t account(const char *name, int with_password)
 static int64_t bonus_of(int64_t id)
 {
     struct resources r;
-    cr_assert_eq(grants_resources(tl_conn(), id, &r), 0);
+    cr_assert_eq(resources_of(tl_conn(), id, &r), 0);
     cr_assert_eq(r.total, r.base + r.bonus);
     cr_assert_eq(r.base, 2);
     return r.bonus;
@@ -381,7 +383,7 @@ Test(wechat_login, bonus_once_per_account_and_per_wechat)
     cr_assert_not(granted);
     cr_assert_eq(bonus_of(c), 0);
     /* the ledger survives the account */
-    cr_assert_eq(st_exec(tl_conn(), "DELETE FROM accounts WHERE id = ?", "i", b), ST_OK);
+    cr_assert_eq(tl_exec(tl_conn(), "DELETE FROM accounts WHERE id = ?", ST_IN(ST_INT(b))), ST_OK);
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM grants WHERE account_id IS NULL"), 1);
     struct grant *list = NULL;
     int n = -1;

@@ -1,0 +1,28 @@
+/* q_identities: identities at other sign-in providers (identities.c). */
+#define IDENT_COLS "id, provider, subject, login, email, extra, account_id, created_at"
+Q(IDENTITIES_FIND, "SELECT " IDENT_COLS " FROM identities WHERE provider = ? AND subject = ?", NULL)
+Q(IDENTITIES_OF, "SELECT " IDENT_COLS " FROM identities WHERE account_id = ? AND provider = ?",
+  NULL)
+Q(IDENTITIES_LIST,
+  "SELECT " IDENT_COLS " FROM identities WHERE account_id = ? ORDER BY created_at, id", NULL)
+#undef IDENT_COLS
+Q(IDENTITIES_OWNER, "SELECT account_id FROM identities WHERE provider = ? AND subject = ?", NULL)
+Q(IDENTITIES_BY_EXTRA,
+  "SELECT subject FROM identities WHERE provider = ?"
+  " AND (extra = ? OR substr(extra, 1, length(?)) = ?) LIMIT 1",
+  NULL)
+Q(IDENTITIES_INSERT,
+  "INSERT INTO identities (provider, subject, login, email, extra, account_id, created_at,"
+  " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+  NULL)
+Q(IDENTITIES_TOUCH,
+  "UPDATE identities SET login = ?, email = ?, extra = COALESCE(?, extra), updated_at = ?"
+  " WHERE id = ?",
+  NULL)
+Q(IDENTITIES_RESUBJECT,
+  "UPDATE identities SET subject = ?, updated_at = ? WHERE id = ? AND subject = ?", NULL)
+Q(IDENTITIES_PROVIDERS, "SELECT provider FROM identities WHERE account_id = ?", NULL)
+Q(IDENTITIES_COUNT_AT, "SELECT COUNT(*) FROM identities WHERE account_id = ? AND provider = ?",
+  NULL)
+Q(IDENTITIES_COUNT, "SELECT COUNT(*) FROM identities WHERE account_id = ?", NULL)
+Q(IDENTITIES_DELETE, "DELETE FROM identities WHERE account_id = ? AND provider = ?", NULL)
