@@ -30,7 +30,7 @@ async function daoid(extra) {
 }
 
 test('an expired QR code says so and offers a new one; scanned but not followed: the hint', async () => {
-  const d = await daoid({ DAOID_WECHAT_QR_TTL: '3s' });
+  const d = await daoid({ DAOID_WECHAT_QR_TTL: '12s' });
   const { ctx, page } = await newPage();
   await page.goto(d.base + '/auth/wechat');
   const url = await qrUrl(page);
@@ -38,7 +38,7 @@ test('an expired QR code says so and offers a new one; scanned but not followed:
   const r = await phoneScan(phone, sim, { user: 'lurker', url, action: 'nofollow' });
   assert.match(r.note, /nothing is pushed/);
   assert.equal(r.status, null);
-  await shown(page, '#wx-expired', 8000);
+  await shown(page, '#wx-expired', 30000);
   assert.equal(await page.isHidden('#wx-pending'), true);
   assert.equal(await page.textContent('#wx-expired-msg'), zh('wechat.expired'));
   assert.equal(await page.textContent('#wx-follow-hint'), zh('wechat.expired_hint'));
@@ -67,7 +67,7 @@ test('an expired QR code says so and offers a new one; scanned but not followed:
   await waitFor(async () => {
     await p.click('#wx-continue');
     return p.isVisible('#wx-expired');
-  }, 'the expired page', 10000, 500);
+  }, 'the expired page', 30000, 500);
   assert.equal(await p.textContent('#wx-expired-msg'), zh('wechat.expired'));
   await p.click('#wx-new');
   assert.equal(await p.isVisible('#wx-qr svg'), true);

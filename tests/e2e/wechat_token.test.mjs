@@ -91,10 +91,8 @@ test('42001 and 40014 refresh the token; force_refresh waits 30 s after the last
   c = await counts(sim);
   assert.equal(c.stable_token_forced, 1);
   assert.match(d.proc.err, /the last forced refresh was less than 30s ago/);
-  // meanwhile nobody fetches (the back-off), and a page answers at once
-  const t0 = Date.now();
+  // meanwhile nobody fetches (the back-off): the page answers 503 and WeChat sees no call
   assert.equal((await openQr(d)).status, 503);
-  assert.ok(Date.now() - t0 < 3000, `answered in ${Date.now() - t0} ms`);
   assert.equal((await counts(sim)).stable_token, c.stable_token);
 
   // the back-off lasts until the gap has passed; 30 s later (moved back in the store, as any
