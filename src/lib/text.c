@@ -10,17 +10,72 @@
 
 #include "arena.h"
 
+int text_bytes_ok(const char *s, size_t n, unsigned rules)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\t' && (rules & TEXT_TAB)) continue;
+        if ((c == '\r' || c == '\n') && (rules & TEXT_NEWLINE)) continue;
+        if (c < 0x20 || c == 0x7f) return 0;
+        /* C1 controls U+0080..U+009F are encoded C2 80..C2 9F */
+        if ((rules & TEXT_UTF8) && c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] < 0xa0)
+            return 0;
+    }
+    return !(rules & TEXT_UTF8) || u8_check((const uint8_t *)s, n) == NULL;
+}
+
 int text_valid_utf8(const char *s)
 {
-    if (!s) return 0;
-    size_t n = strlen(s);
-    if (u8_check((const uint8_t *)s, n) != NULL) return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return 0;
-    /* C1 controls U+0080..U+009F are encoded C2 80..C2 9F */
-    for (size_t i = 0; i + 1 < n; i++)
-        if ((unsigned char)s[i] == 0xc2 && (unsigned char)s[i + 1] < 0xa0) return 0;
+    return s && text_bytes_ok(s, strlen(s), TEXT_UTF8);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+int text_json_escapes_ok(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (s[i] != '\\') continue;
+        i++; /* the escaped character: "\\u0000" is a backslash, then text */
+        if (s[i] != 'u' || i + 4 >= n) continue;
+        int v = 0;
+        for (int k = 1; k <= 4; k++) {
+            int h = hexval(s[i + (size_t)k]);
+            if (h < 0) return 0; /* not JSON */
+            v = v * 16 + h;
+        }
+        if ((v < 0x20 && v != '\t' && v != '\n' && v != '\r') || v == 0x7f) return 0;
+        i += 4;
+    }
     return 1;
+}
+
+char *text_clean_line(struct arena *a, const char *s, size_t max)
+{
+    static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
+    if (!s) return NULL;
+    size_t n = strlen(s);
+    char *out = arena_alloc(a, max + 1), *o = out;
+    const uint8_t *p = (const uint8_t *)s, *end = p + n;
+    while (p < end) {
+        ucs4_t uc;
+        int len = u8_mbtouc(&uc, p, (size_t)(end - p));
+        int bad = uc == 0xfffd && !(len == 3 && !memcmp(p, repl, 3));
+        int ctl = uc < 0x20 || (uc >= 0x7f && uc < 0xa0);
+        const char *w = bad || ctl ? repl : (const char *)p;
+        size_t wn = bad || ctl ? 3 : (size_t)len;
+        if ((size_t)(o - out) + wn > max) break;
+        memcpy(o, w, wn);
+        o += wn;
+        p += len;
+    }
+    *o = 0;
+    return out;
 }
 
 static char *to_arena(struct arena *a, uint8_t *res, size_t len)

@@ -21,6 +21,7 @@ struct peer {
 static struct peer *table[BUCKETS];
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned max_open;
+static unsigned max_total, open_total; /* open_total under mu */
 static const struct netaddr_list *exempt;
 
 static unsigned bucket(const char *s)
@@ -46,15 +47,17 @@ static int counted(const struct sockaddr *sa, char *buf)
     return exempt && netaddr_list_has(exempt, buf) ? -1 : 0;
 }
 
-void connlimit_init(unsigned limit, const struct netaddr_list *trusted)
+void connlimit_init(unsigned per_ip, unsigned total, const struct netaddr_list *trusted)
 {
-    max_open = limit;
+    max_open = per_ip;
+    max_total = total;
     exempt = trusted;
 }
 
 void connlimit_shutdown(void)
 {
     pthread_mutex_lock(&mu);
+    open_total = 0;
     for (int i = 0; i < BUCKETS; i++) {
         while (table[i]) {
             struct peer *p = table[i];
@@ -68,10 +71,13 @@ void connlimit_shutdown(void)
 int connlimit_admit(const struct sockaddr *sa)
 {
     char addr[ADDR_MAX];
-    if (counted(sa, addr) != 0) return 1;
+    int per_peer = counted(sa, addr) == 0;
     pthread_mutex_lock(&mu);
-    struct peer *p = *slot(addr);
-    int ok = !p || p->open < max_open;
+    int ok = !max_total || open_total < max_total;
+    if (ok && per_peer) {
+        struct peer *p = *slot(addr);
+        ok = !p || p->open < max_open;
+    }
     pthread_mutex_unlock(&mu);
     return ok;
 }
@@ -79,8 +85,10 @@ int connlimit_admit(const struct sockaddr *sa)
 void connlimit_opened(const struct sockaddr *sa)
 {
     char addr[ADDR_MAX];
-    if (counted(sa, addr) != 0) return;
+    int per_peer = counted(sa, addr) == 0;
     pthread_mutex_lock(&mu);
+    open_total++;
+    if (!per_peer) goto done;
     struct peer **s = slot(addr);
     if (!*s) {
         struct peer *p = calloc(1, sizeof(*p));
@@ -96,10 +104,11 @@ done:
 void connlimit_closed(const struct sockaddr *sa)
 {
     char addr[ADDR_MAX];
-    if (counted(sa, addr) != 0) return;
+    int per_peer = counted(sa, addr) == 0;
     pthread_mutex_lock(&mu);
-    struct peer **s = slot(addr);
-    struct peer *p = *s;
+    if (open_total) open_total--;
+    struct peer **s = per_peer ? slot(addr) : NULL;
+    struct peer *p = s ? *s : NULL;
     if (p && --p->open == 0) {
         *s = p->next;
         free(p);

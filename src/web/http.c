@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,8 +24,13 @@
 #include "i18n.h"
 #include "log.h"
 #include "netaddr.h"
+#include "text.h"
 
 #define HTTP_MAX_FIELDS 64
+#define HTTP_UA_MAX     256
+/* descriptors kept for everything but client connections: listen socket, epoll and its
+ * signalling pipes, database, SMTP, outbound HTTPS, logs */
+#define HTTP_FD_RESERVE 128
 
 static struct MHD_Daemon *daemon_h;
 static http_dispatch_fn app_dispatch;
@@ -53,6 +59,46 @@ const char *req_cookie(struct req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, full);
 }
 
+const char *req_user_agent(struct req *r)
+{
+    return text_clean_line(r->a, req_header(r, "User-Agent"), HTTP_UA_MAX);
+}
+
+struct each_ctx {
+    req_each_fn fn;
+    void *cls;
+    enum req_kind kind;
+    int rc;
+};
+
+static enum MHD_Result each_value(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind, (void)key_size;
+    struct each_ctx *e = cls;
+    e->rc = e->fn(e->cls, e->kind, key, value ? value : "", value ? value_size : 0);
+    return e->rc ? MHD_NO : MHD_YES;
+}
+
+int req_each(struct req *r, enum req_kind kind, req_each_fn fn, void *cls)
+{
+    if (kind == REQ_FORM) {
+        for (struct kv *f = r->form; f; f = f->next) {
+            int rc = fn(cls, kind, f->key, f->val, f->len);
+            if (rc) return rc;
+        }
+        return 0;
+    }
+    static const enum MHD_ValueKind mhd_kind[] = {
+        [REQ_QUERY] = MHD_GET_ARGUMENT_KIND,
+        [REQ_HEADER] = MHD_HEADER_KIND,
+        [REQ_COOKIE] = MHD_COOKIE_KIND,
+    };
+    struct each_ctx e = {fn, cls, kind, 0};
+    MHD_get_connection_values_n(r->conn, mhd_kind[kind], each_value, &e);
+    return e.rc;
+}
+
 const char *req_form(struct req *r, const char *name)
 {
     for (struct kv *f = r->form; f; f = f->next)
@@ -69,11 +115,13 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *
     struct req *r = cls;
     if (off > 0 && r->form && !strcmp(r->form->key, key)) {
         /* continuation of the field being read */
-        size_t have = strlen(r->form->val);
+        size_t have = r->form->len;
         char *v = arena_alloc(r->a, have + size + 1);
         memcpy(v, r->form->val, have);
         memcpy(v + have, data, size);
+        v[have + size] = 0;
         r->form->val = v;
+        r->form->len = have + size;
         return MHD_YES;
     }
     int n = 0;
@@ -81,7 +129,8 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *
     if (n >= HTTP_MAX_FIELDS) return MHD_NO;
     struct kv *f = arena_alloc(r->a, sizeof(*f));
     f->key = arena_strdup(r->a, key);
-    f->val = arena_strndup(r->a, data ? data : "", size);
+    f->val = arena_strndup(r->a, data ? data : "", data ? size : 0);
+    f->len = data ? size : 0;
     f->next = r->form;
     r->form = f;
     return MHD_YES;
@@ -172,6 +221,61 @@ int http_safe_next(const char *p)
 
 /* ---- the request life ---- */
 
+/* What http remembers about a connection between its requests (the socket context). */
+struct conn_state {
+    int bad_escape; /* the request line being read decoded a control byte (%00 …) */
+};
+
+static struct conn_state *conn_state(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* libmicrohttpd's %HH decoding of the path and of each query key and value, remembering a
+ * decoded control byte for req_new: the path reaches on_access as a C string, so "%00" would
+ * cut it silently. Without a connection state the text stays encoded (harmless). */
+static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    struct conn_state *cs = conn_state(conn);
+    if (!cs) return strlen(s);
+    size_t n = MHD_http_unescape(s);
+    if (!text_bytes_ok(s, n, 0)) cs->bad_escape = 1;
+    return n;
+}
+
+/* RFC 9112 §6.3: a request whose length is ambiguous is refused before its body is read —
+ * two different Content-Length values (libmicrohttpd 0.9.75 takes the first), or
+ * Transfer-Encoding with Content-Length (a smuggling vector behind another proxy). */
+struct framing {
+    const char *cl;
+    size_t cl_len;
+    int cl_differ, te;
+};
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind, (void)key_size;
+    struct framing *f = cls;
+    if (!value) return MHD_YES;
+    if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) f->te = 1;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) return MHD_YES;
+    if (f->cl && (f->cl_len != value_size || memcmp(f->cl, value, value_size))) f->cl_differ = 1;
+    f->cl = value;
+    f->cl_len = value_size;
+    return MHD_YES;
+}
+
+static int req_framing_bad(struct req *r)
+{
+    struct framing f = {0};
+    MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, framing_header, &f);
+    return f.cl_differ || (f.te && f.cl);
+}
+
 static struct req *req_new(struct MHD_Connection *conn, const char *url, const char *method)
 {
     struct arena *a = arena_new();
@@ -191,6 +295,9 @@ static struct req *req_new(struct MHD_Connection *conn, const char *url, const c
     netaddr_client(peer, req_header(r, "X-Forwarded-For"), trusted, client, sizeof(client));
     r->ip = arena_strdup(a, client);
     r->lang = i18n_pick(req_cookie(r, "lang"), req_header(r, "Accept-Language"), cfg->default_lang);
+    struct conn_state *cs = conn_state(conn);
+    r->bad_escape = cs ? cs->bad_escape : 0;
+    if (cs) cs->bad_escape = 0;
     return r;
 }
 
@@ -238,10 +345,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     struct req *r = *ctx;
     if (!r) {
         *ctx = r = req_new(conn, url, method);
-        if (req_body_declared_too_large(r)) {
-            r->too_large = 1;
-            dispatch(r); /* answered now: the body is not read */
-        }
+        r->too_large = req_body_declared_too_large(r);
+        r->bad_framing = req_framing_bad(r);
+        r->head = 1;
+        app_dispatch(r); /* an answer now refuses the request: its body is not read */
+        r->head = 0;
         return MHD_YES;
     }
     log_set_reqid(r->id);
@@ -263,7 +371,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)conn, (void)toe;
+    (void)cls, (void)toe;
+    struct conn_state *cs = conn_state(conn);
+    if (cs) cs->bad_escape = 0; /* a request refused before on_access leaves no mark */
     struct req *r = *ctx;
     if (!r) return;
     double ms = (double)(clock_mono_us() - r->t0_us) / 1000.0;
@@ -329,7 +439,12 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode code)
 {
     (void)cls;
-    (void)socket_ctx;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_ctx = calloc(1, sizeof(struct conn_state));
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        free(*socket_ctx);
+        *socket_ctx = NULL;
+    }
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!ci) return;
@@ -337,6 +452,29 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         connlimit_opened(ci->client_addr);
     else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
         connlimit_closed(ci->client_addr);
+}
+
+/* The connections daoid can hold within its descriptor limit: raises the soft RLIMIT_NOFILE
+ * toward the hard one as far as want needs, and when even the hard limit is too small lowers
+ * the connection limit to fit (with a warning): past the descriptor limit accept() fails and
+ * libmicrohttpd stops accepting, leaving clients in the listen queue. */
+static unsigned fd_budget(unsigned want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return want;
+    rlim_t need = (rlim_t)want + HTTP_FD_RESERVE;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        rlim_t old = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+        if (rl.rlim_cur > old && setrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = old;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need) return want;
+    unsigned fit =
+        rl.rlim_cur > HTTP_FD_RESERVE + 16 ? (unsigned)(rl.rlim_cur - HTTP_FD_RESERVE) : 16;
+    log_warnx("http: the descriptor limit (ulimit -n %llu) leaves room for %u connections, not "
+              "max_connections = %u: using %u (raise the limit: see the README)",
+              (unsigned long long)rl.rlim_cur, fit, want, fit);
+    return fit;
 }
 
 int http_start(http_dispatch_fn app)
@@ -361,12 +499,16 @@ int http_start(http_dispatch_fn app)
         cfg->threads ? (unsigned)cfg->threads : (unsigned)(cores * 2 < 4 ? 4 : cores * 2);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
                      MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    connlimit_init((unsigned)cfg->per_ip_connections, trusted);
+    unsigned max_conn = fd_budget((unsigned)cfg->max_connections);
+    connlimit_init((unsigned)cfg->per_ip_connections, max_conn, trusted);
+    /* connlimit refuses past max_conn; libmicrohttpd's own limit (split among its threads) sits
+     * above it, because at that limit it stops accepting and connections wait in the queue */
+    unsigned mhd_limit = 2 * max_conn + 2 * threads;
     daemon_h = MHD_start_daemon(
         flags, 0, on_accept, NULL, on_access, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->max_connections, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->request_timeout,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
+        MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->request_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
     if (!daemon_h) {
@@ -378,7 +520,8 @@ int http_start(http_dispatch_fn app)
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon_h, MHD_DAEMON_INFO_BIND_PORT);
     bound_port = di ? di->port : 0;
-    log_info("http: listening on %s (port %d, %u threads)", cfg->listen, bound_port, threads);
+    log_info("http: listening on %s (port %d, %u threads, %u connections)", cfg->listen, bound_port,
+             threads, max_conn);
     return 0;
 }
 

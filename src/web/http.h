@@ -5,8 +5,10 @@
  * close keep-alive connections). What a request means is the application's: http_start takes
  * its dispatch function (the pipeline, pipeline.h). Handlers answer through resp_* below.
  *
- * Request life: first access-handler call → req_new (arena, id, client address, language);
- * upload calls → form fields or raw body (bounded by max_body); last call → dispatch, which
+ * Request life: first access-handler call → req_new (arena, id, client address, language),
+ * then dispatch with r->head set: the headers are in, the body is not read, and an answer now
+ * refuses the request (too large, ambiguous framing, bad bytes in the head); upload calls →
+ * form fields or raw body (bounded by max_body); last call → dispatch (r->head clear), which
  * must answer; completion callback → access log, arena freed. A body declared or found larger
  * than max_body is not kept: dispatch is called with r->too_large set (answer 413). */
 #ifndef DAOID_HTTP_H
@@ -22,6 +24,7 @@ struct kv {
     struct kv *next;
     const char *key;
     const char *val;
+    size_t len; /* of val as received: a NUL inside it hides the rest from C strings */
 };
 
 struct req {
@@ -41,6 +44,12 @@ struct req {
     char *body; /* raw body when it is not a form */
     size_t body_len;
     int too_large;
+    /* set before dispatch when the request must be refused whatever its route (400): its
+     * framing is ambiguous (two Content-Length values, Transfer-Encoding with Content-Length)
+     * or its decoded path or query holds a control byte (%00 …). input.h reads them. */
+    int bad_framing;
+    int bad_escape;
+    int head; /* dispatch before the body: answer only to refuse */
 
     struct kv *out_headers; /* extra response headers, Set-Cookie among them */
     int status;
@@ -48,8 +57,10 @@ struct req {
     int64_t t0_us;
 };
 
-/* The application's answer to a complete (or refused: r->too_large) request. It must send
- * exactly one response; http sends a plain 500 when it sends none. */
+/* The application's answer to a request: called with r->head set once the headers are in
+ * (it may answer to refuse the request, or send nothing), then, unless it answered, once the
+ * request is complete (or refused: r->too_large): that call must send exactly one response;
+ * http sends a plain 500 when it sends none. */
 typedef void (*http_dispatch_fn)(struct req *r);
 
 /* Starts the daemon on cfg->listen with cfg->threads workers; every request goes to app.
@@ -64,6 +75,16 @@ const char *req_arg(struct req *r, const char *name);    /* query string */
 const char *req_form(struct req *r, const char *name);   /* POST form field */
 const char *req_cookie(struct req *r, const char *name); /* name without the __Host- prefix */
 const char *req_header(struct req *r, const char *name);
+/* The User-Agent header cleaned for storing and showing (valid UTF-8, no control characters,
+ * at most 256 bytes: text_clean_line), in r->a; NULL when absent. */
+const char *req_user_agent(struct req *r);
+
+/* Every value of one kind as received, with its length (a C string stops at a NUL the value
+ * may hold). fn's nonzero stops the walk and is returned; 0 when all were seen. */
+enum req_kind { REQ_QUERY, REQ_HEADER, REQ_COOKIE, REQ_FORM };
+typedef int (*req_each_fn)(void *cls, enum req_kind kind, const char *key, const char *val,
+                           size_t len);
+int req_each(struct req *r, enum req_kind kind, req_each_fn fn, void *cls);
 
 /* Response. Every response carries the security headers; dynamic ones also no-store. */
 void resp_header(struct req *r, const char *name, const char *value); /* copied */

@@ -8,6 +8,7 @@
 #include "text.h"
 #include "csrf.h"
 #include "http.h"
+#include "input.h"
 #include "log.h"
 #include "page.h"
 #include "router.h"
@@ -69,12 +70,47 @@ static int step_recent(struct req *r, unsigned fl)
     return 0;
 }
 
+/* The page a refused request leads back to: the form's own page (the nearest GET route at
+ * or above the path: /settings/email → /settings), or home. */
+static const char *back_to(struct req *r)
+{
+    char *p = arena_strdup(r->a, r->path);
+    int wrong = 0;
+    for (char *slash; *p; *slash = 0) {
+        if (router_match(table, table_n, "GET", p, &wrong)) return p;
+        slash = strrchr(p, '/');
+        if (!slash || slash == p) break;
+    }
+    return "/";
+}
+
+/* Bad bytes or an ambiguous length: 400 with the field's message, before any handler. */
+static int step_input(struct req *r)
+{
+    struct input_fault f;
+    if ((r->head ? input_check_head(r, &f) : input_check_body(r, &f)) == INPUT_OK) return 1;
+    if (f.part == INPUT_PATH) r->path = text_clean_line(r->a, r->path, 512); /* for the logs */
+    log_info("pipeline: %s %s refused: bad input (%d) in \"%s\"", r->method, r->path, (int)f.part,
+             f.name);
+    input_refuse(r, &f, f.part == INPUT_FORM || f.part == INPUT_BODY ? back_to(r) : "/");
+    return 0;
+}
+
 void pipeline_dispatch(struct req *r)
 {
+    if (r->head) {
+        /* the headers only: refuse now what the body cannot change */
+        if (!r->too_large)
+            step_input(r);
+        else
+            page_error(r, 413, "error.too_large");
+        return;
+    }
     if (r->too_large) {
         page_error(r, 413, "error.too_large");
         return;
     }
+    if (!step_input(r)) return;
     const struct route *rt = step_route(r);
     if (!rt || !step_csrf(r, rt->flags) || !step_session(r, rt->flags) ||
         !step_recent(r, rt->flags))

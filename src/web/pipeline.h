@@ -1,6 +1,9 @@
 /* pipeline: what the application does with a request http hands over (http_start's dispatch).
  * The steps, in this order, each of which may answer and stop:
- *   0. refused body (r->too_large)   → 413
+ *   0. refused body (r->too_large)   → 413; bad input (input.h: a NUL or other control byte,
+ *      invalid UTF-8, an ambiguous length) → 400 with the field's message. The head (path,
+ *      query, headers, cookies, framing) is checked when the headers are in (r->head), before
+ *      the body is read; the form or body once it is complete.
  *   1. route (router.h)              → 404, or 405 when the path exists with another method
  *   2. CSRF on POST (csrf.h), unless the route has R_NOCSRF → 403
  *   3. session (websession.h) when the route has R_PAGE_AUTH, R_API_AUTH, R_SESSION or

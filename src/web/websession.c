@@ -15,8 +15,8 @@ int websession_load(struct req *r)
 int websession_begin(struct req *r, int64_t account_id)
 {
     char tok[TOKEN_LEN + 1];
-    if (session_rotate(req_cookie(r, WEBSESSION_COOKIE), account_id, r->ip,
-                       req_header(r, "User-Agent"), tok) != 0)
+    if (session_rotate(req_cookie(r, WEBSESSION_COOKIE), account_id, r->ip, req_user_agent(r),
+                       tok) != 0)
         return -1;
     /* persistent: the session lives session_absolute at most anyway (idle ends it earlier) */
     resp_cookie(r, WEBSESSION_COOKIE, tok, (long)cfg->session_absolute);
