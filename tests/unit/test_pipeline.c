@@ -2,8 +2,11 @@
  * on a free port with a table of its own, asked with libcurl. A request that two steps would
  * refuse shows which step comes first: route → CSRF → session → signed in recently → handler
  * → error page. */
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 
 #include "account.h"
 #include "arena.h"
@@ -251,4 +254,90 @@ Test(pipeline, refused_body_and_cache_headers)
     cr_assert_str_eq(ask("/open", NULL, NULL, 0).cache, "no-store");
     cr_assert_str_eq(ask("/static/x.css", NULL, NULL, 0).cache, "");
     cr_assert_str_eq(ask("/nowhere", NULL, NULL, 0).cache, "no-store");
+}
+
+Test(pipeline, input_refused_before_route_csrf_and_handler)
+{
+    /* a NUL in a form field: 400 before the CSRF check and the handler */
+    struct answer a = ask("/form", "email=victim%40ex.test%00%40attacker.test", NULL, 0);
+    cr_assert_eq(a.status, 400);
+    a = ask("/form", "email=victim%40ex.test%00%40attacker.test", NULL, 1);
+    cr_assert_eq(a.status, 400);
+    cr_assert(strstr(a.body, "href=\"/\" id=\"notice-link\""), "a link home: no GET /form");
+    cr_assert_eq(ask("/form", "username=ok%FF", NULL, 1).status, 400, "invalid UTF-8");
+    cr_assert_eq(ask("/form", "username=a%09b", NULL, 1).status, 400, "a tab in a one-line field");
+    cr_assert_eq(ask("/form", "a%00b=c", NULL, 1).status, 200, "a key cut at a NUL is not a field");
+    /* before the route: a query or path with a control byte */
+    cr_assert_eq(ask("/nowhere?x=%00", NULL, NULL, 0).status, 400);
+    cr_assert_eq(ask("/open?x=%0a", NULL, NULL, 0).status, 400);
+    cr_assert_eq(ask("/static/app.css%00.png", NULL, NULL, 0).status, 400);
+    cr_assert_eq(ask("/static/app%0d.css", NULL, NULL, 0).status, 400);
+    cr_assert_eq(atomic_load(&ran), 1, "only the key test reached a handler");
+    /* clean input passes, with UTF-8 */
+    cr_assert_eq(ask("/open?x=%E4%B8%AD", NULL, NULL, 0).status, 200);
+    cr_assert_eq(ask("/form", "username=%E4%B8%AD%20x", NULL, 1).status, 200);
+}
+
+Test(pipeline, input_refused_under_api_as_json)
+{
+    struct answer a = ask("/api/me?who=a%00b", NULL, NULL, 0);
+    cr_assert_eq(a.status, 400);
+    cr_assert_str_eq(a.body, "{\"error\":\"bad_input\",\"part\":\"query\",\"field\":\"who\"}");
+    cr_assert_eq(atomic_load(&ran), 0);
+}
+
+/* Sends raw bytes on a connection of its own; the status of the answer (0: none). */
+static int raw_status(const char *req, size_t n)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert(fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)http_port())};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    cr_assert_eq(write(fd, req, n), (ssize_t)n);
+    char buf[64] = "";
+    ssize_t got = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    int status = 0;
+    if (got > 12) sscanf(buf, "HTTP/1.1 %d", &status);
+    return status;
+}
+
+#define RAW(lit) raw_status(lit, sizeof(lit) - 1)
+
+Test(pipeline, framing_headers_cookies)
+{
+    cr_assert_eq(RAW("POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: "
+                     "30\r\nConnection: close\r\n\r\nx=1"),
+                 400);
+    cr_assert_eq(RAW("POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: "
+                     "chunked\r\nConnection: close\r\n\r\n3\r\nx=1\r\n0\r\n\r\n"),
+                 400);
+    cr_assert_eq(RAW("GET /open HTTP/1.1\r\nHost: x\r\nX-A: a\x01z\r\nConnection: close\r\n\r\n"),
+                 400);
+    cr_assert_eq(RAW("GET /open HTTP/1.1\r\nHost: x\r\nCookie: a=b\x7f\r\nConnection: close\r\n\r\n"),
+                 400);
+    cr_assert_eq(atomic_load(&ran), 0);
+    cr_assert_eq(RAW("POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: "
+                     "3\r\nConnection: close\r\n\r\nx=1"),
+                 200);
+    cr_assert_eq(RAW("GET /open HTTP/1.1\r\nHost: x\r\nX-A: a\tz\xff\r\nConnection: close\r\n\r\n"),
+                 200);
+}
+
+Test(pipeline, json_body)
+{
+    static const char nul_escape[] = "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                     "application/json\r\nContent-Length: 14\r\nConnection: "
+                                     "close\r\n\r\n{\"a\":\"\\u0000\"}";
+    static const char raw_nul[] = "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                  "application/json\r\nContent-Length: 9\r\nConnection: "
+                                  "close\r\n\r\n{\"a\":\"\0\"}";
+    static const char fine[] = "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                               "application/json\r\nContent-Length: 18\r\nConnection: "
+                               "close\r\n\r\n{\"a\":\"x\\ny\\u4e2d\"}";
+    cr_assert_eq(RAW(nul_escape), 400);
+    cr_assert_eq(RAW(raw_nul), 400);
+    cr_assert_eq(atomic_load(&ran), 0);
+    cr_assert_eq(RAW(fine), 200);
 }
