@@ -4,7 +4,7 @@
  * becoming "victim@ex.test"); input compares the lengths it received instead. Refused, 400:
  *   framing   two different Content-Length values, or Transfer-Encoding with Content-Length
  *   path      a control byte once decoded (/static/app.css%00.png)
- *   query     a C0 control or DEL in a key or value, or invalid UTF-8
+ *   query     a C0 control, DEL or C1 control in a key or value, or invalid UTF-8
  *   header    a C0 control other than tab, or DEL (other bytes ≥ 0x80 pass: obs-text)
  *   cookie    a C0 control or DEL
  *   form      a C0 control, DEL or C1 control, or invalid UTF-8; every current field is one

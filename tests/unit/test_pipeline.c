@@ -315,8 +315,8 @@ Test(pipeline, framing_headers_cookies)
                  400);
     cr_assert_eq(RAW("GET /open HTTP/1.1\r\nHost: x\r\nX-A: a\x01z\r\nConnection: close\r\n\r\n"),
                  400);
-    cr_assert_eq(RAW("GET /open HTTP/1.1\r\nHost: x\r\nCookie: a=b\x7f\r\nConnection: close\r\n\r\n"),
-                 400);
+    cr_assert_eq(
+        RAW("GET /open HTTP/1.1\r\nHost: x\r\nCookie: a=b\x7f\r\nConnection: close\r\n\r\n"), 400);
     cr_assert_eq(atomic_load(&ran), 0);
     cr_assert_eq(RAW("POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: "
                      "3\r\nConnection: close\r\n\r\nx=1"),

@@ -22,7 +22,9 @@ Test(text, bytes_ok_controls_per_rule)
     cr_assert(OK("a\tb", TEXT_TAB));
     cr_assert_not(OK("a\nb", TEXT_TAB));
     cr_assert(OK("a\r\nb\tc", TEXT_UTF8 | TEXT_TAB | TEXT_NEWLINE));
-    cr_assert_not(OK("a\x01" "b", TEXT_UTF8 | TEXT_TAB | TEXT_NEWLINE));
+    cr_assert_not(OK("a\x01"
+                     "b",
+                     TEXT_UTF8 | TEXT_TAB | TEXT_NEWLINE));
     cr_assert_not(OK("a\x1b[2J", TEXT_TAB));
     cr_assert_not(OK("a\x7f", 0));
     cr_assert_not(OK("a\x1f", 0));
@@ -32,7 +34,7 @@ Test(text, bytes_ok_controls_per_rule)
 Test(text, bytes_ok_utf8_and_c1)
 {
     cr_assert(OK("用户", TEXT_UTF8));
-    cr_assert(OK("\xc2\xa0", TEXT_UTF8)); /* U+00A0 is not a control */
+    cr_assert(OK("\xc2\xa0", TEXT_UTF8));     /* U+00A0 is not a control */
     cr_assert_not(OK("\xc2\x85", TEXT_UTF8)); /* U+0085 NEL */
     cr_assert_not(OK("\xc2\x9b", TEXT_UTF8)); /* U+009B CSI */
     cr_assert_not(OK("a\xff", TEXT_UTF8));
@@ -66,10 +68,18 @@ Test(text, clean_line)
     struct arena *a = arena_new();
     cr_assert_null(text_clean_line(a, NULL, 10));
     cr_assert_str_eq(text_clean_line(a, "Mozilla/5.0 (X11)", 256), "Mozilla/5.0 (X11)");
-    cr_assert_str_eq(text_clean_line(a, "M\xff\xfe (\xc2\x9b" "2J)", 256),
-                     "M\xef\xbf\xbd\xef\xbf\xbd (\xef\xbf\xbd" "2J)");
-    cr_assert_str_eq(text_clean_line(a, "a\x1b]0;x\x07" "b", 256),
-                     "a\xef\xbf\xbd]0;x\xef\xbf\xbd" "b");
+    cr_assert_str_eq(text_clean_line(a,
+                                     "M\xff\xfe (\xc2\x9b"
+                                     "2J)",
+                                     256),
+                     "M\xef\xbf\xbd\xef\xbf\xbd (\xef\xbf\xbd"
+                     "2J)");
+    cr_assert_str_eq(text_clean_line(a,
+                                     "a\x1b]0;x\x07"
+                                     "b",
+                                     256),
+                     "a\xef\xbf\xbd]0;x\xef\xbf\xbd"
+                     "b");
     cr_assert_str_eq(text_clean_line(a, "中文\xef\xbf\xbd", 256), "中文\xef\xbf\xbd");
     /* bounded, at a character boundary */
     cr_assert_str_eq(text_clean_line(a, "abcdef", 4), "abcd");
