@@ -20,7 +20,6 @@
 
 #define WXTOK_REFRESH_EARLY 240 /* before expiry; under stable_token's 300 s rotation */
 #define WXTOK_FAIL_BACKOFF  5
-#define WXTOK_WAIT_MS       5000
 #define WXTOK_KEEPER_EVERY  10
 #define WXTOK_FORCE_GAP     30         /* stable_token force_refresh: at least this far apart */
 #define WXTOK_FORCE_PER_DAY 20         /* and at most this many a day */
@@ -113,7 +112,8 @@ static void lease_fail(struct st_conn *c, const char *owner, int64_t until)
 /* May this node force a new stable token now (invariant 6)? 1 yes (counted), 0 no (*retry_at:
  * when to try again; logged), -1 on a store error. The gap is one row whose window_start is
  * the last forced refresh, moved only when the gap has passed (one conditional upsert: one
- * winner among nodes); the day's count is a fixed-window counter over WeChat's day. */
+ * winner among nodes); the day's count is the current window's count of a counter over
+ * WeChat's day. */
 static int force_allowed(struct st_conn *c, struct arena *a, int64_t now, int64_t *retry_at)
 {
     const char *gap_key = arena_printf(a, "wechat_force_gap:%s", cfg->wechat_app_id);
@@ -127,11 +127,12 @@ static int force_allowed(struct st_conn *c, struct arena *a, int64_t now, int64_
         return 0;
     }
     if (spaced < 0) return -1;
-    const struct rate day = {WXTOK_FORCE_PER_DAY, 86400};
-    enum rl_rc rl = ratelimit_hit(c, arena_printf(a, "wechat_force_day:%s", cfg->wechat_app_id),
-                                  &day, now + WXTOK_DAY_OFFSET);
-    if (rl == RL_ERR) return -1;
-    if (rl == RL_DENY) {
+    /* WeChat's quota is per calendar day: a fixed window's count, not a sliding estimate */
+    const char *day_key = arena_printf(a, "wechat_force_day:%s", cfg->wechat_app_id);
+    int64_t day_start = ratelimit_window(now + WXTOK_DAY_OFFSET, 86400), day_span = 86400;
+    struct rate_count day;
+    if (rate_counters_hit(c, 1, &day_key, &day_start, &day_span, &day) != 0) return -1;
+    if (day.count > WXTOK_FORCE_PER_DAY) {
         log_warnx("wechat: the token was refused, but the %d forced refreshes of the day are used"
                   " up",
                   WXTOK_FORCE_PER_DAY);
@@ -217,15 +218,21 @@ static char *token_for(struct arena *a, int64_t now, const char *bad, char **sea
     int got = refresh(c, a, now, bad ? bad : refused(&r), r.sealed, &tok, sealed);
     if (got == 1) return tok;
     if (got < 0) return NULL;
-    for (int waited = 0; waited < WXTOK_WAIT_MS; waited += 100) {
-        struct timespec ts = {0, 100 * 1000000L};
-        nanosleep(&ts, NULL);
+    /* Another caller holds the lease: its fetch ends in a stored token or a back-off, or its
+     * lease runs out (WECHAT_TOKEN_LEASE at most, within a request's time). Each look first,
+     * so a back-off already recorded fails at once rather than after a nap. */
+    int64_t give_up = time(NULL) + WECHAT_TOKEN_LEASE;
+    for (;;) {
         if (row_read(c, a, &r) != 0) return NULL;
         *sealed = r.sealed;
-        if (usable(&r, time(NULL))) return r.token;
-        if (!*r.lease_owner && r.lease_until > time(NULL)) return NULL; /* a back-off */
+        int64_t t = time(NULL);
+        if (usable(&r, t)) return r.token;
+        if (!*r.lease_owner && r.lease_until > t) return NULL; /* a back-off */
+        if (t >= r.lease_until || t >= give_up) break;
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
     }
-    log_warnx("wechat: no access token: another node's fetch did not finish in time");
+    log_warnx("wechat: no access token: another node's fetch ended without one");
     return NULL;
 }
 

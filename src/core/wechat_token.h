@@ -49,7 +49,8 @@ void wechat_token_stop(void);
  * failed. */
 int wechat_token_keep(int64_t now);
 /* A valid access token (in a): the stored one, or fetched under the lease when there is none,
- * or the one another node is fetching (waited for, a few seconds at most). NULL on failure. */
+ * or the one another node is fetching (waited for until that fetch ends or its lease runs
+ * out; a back-off fails at once). NULL on failure. */
 char *wechat_token_get(struct arena *a, int64_t now);
 
 /* wechat_api_qrcode and wechat_api_user_info with the shared token (invariant 3 when WeChat

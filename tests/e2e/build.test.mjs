@@ -240,7 +240,8 @@ test('a provider that fails, answers nonsense or is slow: a message in time, nev
     const ms = Date.now() - t0;
     assert.equal(r.status(), 200);
     assert.equal((await page.textContent('#repos-error')).trim(), zh('repos.timeout', GH));
-    assert.ok(ms >= TIMEOUT_S * 1000 - 200 && ms < TIMEOUT_S * 1000 + 2500, `answered after ${ms} ms`);
+    // at daoid's timeout (no sooner), not when the provider answered (20 s)
+    assert.ok(ms >= TIMEOUT_S * 1000 - 200 && ms < 20000, `answered after ${ms} ms`);
     t.diagnostic(`slow GitHub: the page answered after ${ms} ms (oauth_timeout ${TIMEOUT_S} s)`);
   } finally {
     await providerMode(sim, 'up');

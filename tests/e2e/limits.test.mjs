@@ -14,7 +14,7 @@ import {
   startDevsim, startDaoid, stopAll, signup, skipTour, linkIn, waitFor, sleep, browser, PASSWORD, CAPTCHA,
 } from './lib/harness.mjs';
 import {
-  Client, catalog, counts, pageFrom, rawRequest, sameWindow, signupForm, signupClient, submitClick, submitSignup,
+  Client, catalog, counts, pageFrom, rawRequest, signupForm, signupClient, submitClick, submitSignup,
 } from './lib/forms.mjs';
 import { account, signedIn } from './lib/console.mjs';
 
@@ -353,7 +353,7 @@ test('rate limits: sign-ups and sign-ins per IP, resends per account and day; re
     env: {
       DAOID_TRUSTED_PROXIES: '127.0.0.1',
       DAOID_LIMIT_SIGNUP_IP: '3/1h',
-      DAOID_LIMIT_LOGIN_IP: '4/5m',
+      DAOID_LIMIT_LOGIN_IP: '4/1h',
       DAOID_LIMIT_RESEND_ACCOUNT: '100/1m',
       DAOID_LIMIT_RESEND_ACCOUNT_DAY: '3/1d',
     },
@@ -361,7 +361,6 @@ test('rate limits: sign-ups and sign-ins per IP, resends per account and day; re
   const from = (ip) => ({ headers: { 'X-Forwarded-For': ip } });
   try {
     await t.test('sign-ups per IP', async () => {
-      await sameWindow(3600, 60);
       const ip = nextIp();
       for (let i = 1; i <= 3; i++) {
         const { res } = await signupClient(dl.base, { email: `many${i}@example.com`, username: `many-${i}` }, from(ip));
@@ -395,7 +394,6 @@ test('rate limits: sign-ups and sign-ins per IP, resends per account and day; re
         const { res } = await signupClient(dl.base, { email: `${u}@example.com`, username: u }, from(nextIp()));
         assert.equal(res.status, 303);
       }
-      await sameWindow(300, 30);
       const ip = nextIp();
       // four sign-ins (each to its own account) from one address
       for (const u of names.slice(0, 4)) {
@@ -427,7 +425,6 @@ test('rate limits: sign-ups and sign-ins per IP, resends per account and day; re
     });
 
     await t.test('verification resends per account and day', async () => {
-      await sameWindow(86400, 120);
       const addr = 'resender@example.com';
       const { ctx, page } = await pageFrom(nextIp());
       await signup(page, dl.base, { email: addr, username: 'resender' });

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevsim, startDaoid, newPage, stopAll, signup, linkIn, waitFor, skipTour, PASSWORD, CAPTCHA } from './lib/harness.mjs';
-import { Client, catalog, pageFrom, parsePage, signupClient, submitClick, sameWindow } from './lib/forms.mjs';
+import { Client, catalog, pageFrom, parsePage, signupClient, submitClick } from './lib/forms.mjs';
 
 const zh = catalog('zh-CN');
 const en = catalog('en');
@@ -71,7 +71,6 @@ test('a wrong password and an unknown account get the same answer', async () => 
 });
 
 test('after 3 failed sign-ins to an account it asks for a captcha, from any address', async () => {
-  await sameWindow(900, 15); // failures count in fixed 15-minute windows
   const a = await pageFrom(nextIp());
   await a.page.goto(d.base + '/login');
   for (let i = 1; i <= 3; i++) {
@@ -105,7 +104,7 @@ test('after 3 failed sign-ins to an account it asks for a captcha, from any addr
 });
 
 test('past the per-account sign-in limit the account asks for a captcha instead of locking its owner out', async () => {
-  const d2 = await startDaoid({ devsim: sim, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1', DAOID_LIMIT_LOGIN_ACCOUNT: '3/5m', DAOID_LOGIN_CAPTCHA_AFTER: '100' } });
+  const d2 = await startDaoid({ devsim: sim, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1', DAOID_LIMIT_LOGIN_ACCOUNT: '3/1h', DAOID_LOGIN_CAPTCHA_AFTER: '100' } });
   try {
     const { res } = await signupClient(d2.base, { email: 'lena@example.com', username: 'lena' });
     assert.equal(res.status, 303);
@@ -164,7 +163,6 @@ test('a sign-in re-hashes the password when the argon2id parameters were raised'
 });
 
 test('after 3 failed sign-ins from one address it asks that address for a captcha, for any account', async () => {
-  await sameWindow(900, 15);
   const ip = nextIp();
   const a = await pageFrom(ip, { locale: 'en-US' });
   await a.page.goto(d.base + '/login');
@@ -199,20 +197,20 @@ test('after 3 failed sign-ins from one address it asks that address for a captch
   await b.ctx.close();
 });
 
-// Waits until the verification link daoid x sent to username has expired.
-async function linkExpired(x, username) {
-  const [[exp]] = x.sql(`SELECT t.expires_at FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE a.username = '${username}'`);
-  await waitFor(() => Date.now() / 1000 >= Number(exp), 'the link to expire', 10000);
+// Ends the life of the verification link daoid x sent to username now (its expiry moved back
+// to its creation, as the TTL running out would): stated by the test, not waited for.
+function linkExpired(x, username) {
+  x.sql(`UPDATE tokens SET expires_at = created_at WHERE kind = 'verify' AND account_id = (SELECT id FROM accounts WHERE username = '${username}')`);
 }
 
 test('an expired verification link says so, and the address stays unverified', async () => {
-  const x = await startDaoid({ devsim: sim, env: { DAOID_VERIFY_TTL: '2s' } });
+  const x = await startDaoid({ devsim: sim });
   try {
     const { ctx, page } = await newPage();
     await signup(page, x.base, { email: 'late@example.com', username: 'late' });
     assert.ok(await page.isVisible('#verify-reminder'));
     const [mail] = await sim.waitMail('late@example.com');
-    await linkExpired(x, 'late');
+    linkExpired(x, 'late');
     const r = await page.goto(linkIn(mail));
     assert.equal(r.status(), 410);
     assert.equal(await page.textContent('#notice-title'), '无法验证邮箱');
@@ -228,17 +226,17 @@ test('an expired verification link says so, and the address stays unverified', a
 });
 
 test('an expired verification link still says "expired" after the janitor has swept', async () => {
-  let x = await startDaoid({ devsim: sim, env: { DAOID_VERIFY_TTL: '2s' } });
+  let x = await startDaoid({ devsim: sim });
   try {
     const { res } = await signupClient(x.base, { email: 'later@example.com', username: 'later' });
     assert.equal(res.status, 303);
     const link = linkIn((await sim.waitMail('later@example.com'))[0]);
-    await linkExpired(x, 'later');
+    linkExpired(x, 'later');
     // The janitor sweeps expired rows at start and then every minute: restart to run it now,
     // and wait for the sweep to pass an expired captcha planted as a marker (swept after tokens).
     await x.stop({ keepDir: true });
     x.sql("INSERT INTO captchas (id_hash, answer_hash, expires_at) VALUES ('sweep-marker', '-', 1)");
-    x = await startDaoid({ devsim: sim, dir: x.dir, env: { DAOID_VERIFY_TTL: '2s', DAOID_DATABASE: x.env.DAOID_DATABASE } });
+    x = await startDaoid({ devsim: sim, dir: x.dir, env: { DAOID_DATABASE: x.env.DAOID_DATABASE } });
     await waitFor(() => x.sql("SELECT COUNT(*) FROM captchas WHERE id_hash = 'sweep-marker'")[0][0] === '0', 'the janitor\'s sweep');
     const url = new URL(link);
     const r = await new Client(x.base).get(url.pathname + url.search);
@@ -301,7 +299,6 @@ test('resend sends a second mail; a second click within the minute is limited; t
   await signup(page, d.base, { email: addr, username: 'heidi' });
   await skipTour(page);
   const [first] = await sim.waitMail(addr);
-  await sameWindow(60, 5); // the per-account limit (1 a minute) counts in fixed minutes
   let r = await submitClick(page, '#resend');
   assert.equal(r.status(), 303);
   assert.match(page.url(), /\/console\?sent=1$/);

@@ -97,7 +97,9 @@ test('a hung database (processes stopped, connections never answered): each requ
     }
     const second = await wave();
     for (const [r] of second) assert.equal(r.status, 503);
-    const quick = second.filter(([, ms]) => ms < 1000).length;
+    // a request that tried the hung server waited its 2 s timeout at least (load only adds to
+    // that): one answered sooner did not try
+    const quick = second.filter(([, ms]) => ms < 2000).length;
     assert.ok(quick >= 7, `once the server is known to be down, requests fail at once: ${second.map(([, ms]) => ms)}`);
     assert.equal((await fetch(d.base + '/healthz')).status, 200);
     assert.equal((await fetch(d.base + '/readyz')).status, 503);

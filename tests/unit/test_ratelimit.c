@@ -1,4 +1,5 @@
-/* Unit tests of ratelimit: windows, counting to the limit, peek, reset, racing threads. */
+/* Unit tests of ratelimit: windows, the sliding estimate (bursts across a window edge), counting
+ * to the limit, peek, reset, racing threads. */
 #include "config.h"
 #include "ratelimit.h"
 
@@ -45,19 +46,63 @@ Test(ratelimit, counts_to_limit_then_denies)
     cr_assert_eq(ratelimit_peek(c, "k", 60, T0 + 19), 5);
 }
 
-Test(ratelimit, new_window_resets)
+Test(ratelimit, estimate_weighs_the_previous_window)
+{
+    const int64_t s0 = 1700000040; /* a minute's start */
+    cr_assert_eq(ratelimit_estimate(0, 0, s0, 60, s0 + 10), 0);
+    cr_assert_eq(ratelimit_estimate(3, 0, s0, 60, s0 + 10), 3);
+    cr_assert_eq(ratelimit_estimate(1, 3, s0, 60, s0), 4,
+                 "at the edge the previous minute is whole");
+    cr_assert_eq(ratelimit_estimate(1, 3, s0, 60, s0 + 30), 3, "1 + 1.5, rounded up");
+    cr_assert_eq(ratelimit_estimate(1, 3, s0, 60, s0 + 59), 2, "1 + 0.05, rounded up");
+    cr_assert_eq(ratelimit_estimate(1, 3, s0, 60, s0 + 60), 1, "the previous minute is out");
+    cr_assert_eq(ratelimit_estimate(1, 3, s0 + 10, 60, s0), 4, "a window ahead of this clock");
+    cr_assert_eq(ratelimit_estimate(2, 5, s0, 0, s0), 7, "no window: both count");
+}
+
+/* The failure seen under load: a few events straddling a window edge. A fixed window split
+ * them (2 + 2, each under 3) and let all 4 through; the estimate counts them whole. */
+Test(ratelimit, a_burst_across_a_window_edge_is_counted_whole)
+{
+    struct st_conn *c = tl_conn();
+    const struct rate r = {3, 60};
+    cr_assert_eq(ratelimit_hit(c, "edge", &r, T0 + 18), RL_ALLOW);
+    cr_assert_eq(ratelimit_hit(c, "edge", &r, T0 + 19), RL_ALLOW);
+    /* T0 + 20 starts the next minute */
+    cr_assert_eq(ratelimit_hit(c, "edge", &r, T0 + 20), RL_ALLOW);
+    cr_assert_eq(ratelimit_hit(c, "edge", &r, T0 + 21), RL_DENY, "4 in 4 s are over 3/min");
+    cr_assert_eq(ratelimit_peek(c, "edge", 60, T0 + 21), 4);
+}
+
+/* A fixed window let twice the limit through around an edge: the limit at the end of one
+ * window and again at the start of the next. */
+Test(ratelimit, no_double_burst_at_a_window_edge)
+{
+    struct st_conn *c = tl_conn();
+    const struct rate r = {5, 60};
+    for (int i = 0; i < 5; i++) cr_assert_eq(ratelimit_hit(c, "twice", &r, T0 + 19), RL_ALLOW);
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(ratelimit_hit(c, "twice", &r, T0 + 20), RL_DENY, "hit %d after the edge", i);
+}
+
+Test(ratelimit, the_limit_frees_up_as_the_window_slides)
 {
     struct st_conn *c = tl_conn();
     const struct rate r = {2, 60};
     cr_assert_eq(ratelimit_hit(c, "k", &r, T0), RL_ALLOW);
     cr_assert_eq(ratelimit_hit(c, "k", &r, T0), RL_ALLOW);
     cr_assert_eq(ratelimit_hit(c, "k", &r, T0), RL_DENY);
-    /* T0 + 20 starts the next minute */
-    cr_assert_eq(ratelimit_hit(c, "k", &r, T0 + 20), RL_ALLOW);
-    cr_assert_eq(ratelimit_peek(c, "k", 60, T0 + 20), 1);
-    cr_assert_eq(ratelimit_hit(c, "k", &r, T0 + 79), RL_ALLOW);
-    cr_assert_eq(ratelimit_hit(c, "k", &r, T0 + 79), RL_DENY);
-    /* a window later than the next one starts from zero as well */
+    /* the next minute (from T0 + 20): the 3 weigh less and less */
+    cr_assert_eq(ratelimit_peek(c, "k", 60, T0 + 20), 3);
+    cr_assert_eq(ratelimit_peek(c, "k", 60, T0 + 50), 2, "3 × 30/60, rounded up");
+    cr_assert_eq(ratelimit_peek(c, "k", 60, T0 + 79), 1);
+    cr_assert_eq(ratelimit_hit(c, "k", &r, T0 + 70), RL_ALLOW, "1 + 3 × 10/60 → 2");
+    cr_assert_eq(ratelimit_hit(c, "k", &r, T0 + 70), RL_DENY);
+    /* two minutes on, only the minute before counts (2 events, 1 left at its end) */
+    cr_assert_eq(ratelimit_peek(c, "k", 60, T0 + 80), 2);
+    cr_assert_eq(ratelimit_peek(c, "k", 60, T0 + 139), 1);
+    cr_assert_eq(ratelimit_peek(c, "k", 60, T0 + 140), 0);
+    /* a window later than the next one starts from zero */
     cr_assert_eq(ratelimit_hit(c, "k", &r, T0 + 3600), RL_ALLOW);
     cr_assert_eq(ratelimit_peek(c, "k", 60, T0 + 3600), 1);
 }
@@ -72,8 +117,9 @@ Test(ratelimit, peek_does_not_count)
     cr_assert_eq(ratelimit_hit(c, "p", &r, T0), RL_ALLOW);
     cr_assert_eq(ratelimit_hit(c, "p", &r, T0), RL_ALLOW);
     cr_assert_eq(ratelimit_hit(c, "p", &r, T0), RL_DENY);
-    /* the count belongs to its window */
-    cr_assert_eq(ratelimit_peek(c, "p", 60, T0 + 60), 0);
+    /* the count weighs on the next window, not on later ones */
+    cr_assert_eq(ratelimit_peek(c, "p", 60, T0 + 60), 2, "4 × 20/60, rounded up");
+    cr_assert_eq(ratelimit_peek(c, "p", 60, T0 + 80), 0);
     cr_assert_eq(ratelimit_peek(c, "other", 60, T0), 0);
 }
 
@@ -176,6 +222,8 @@ Test(ratelimit, hit_each_names_the_keys_over_their_limit)
     cr_assert_eq(over, 2u, "only the account key is over");
     cr_assert_eq(ratelimit_hit_each(c, 2, keys, rates, 1002, &over), RL_DENY);
     cr_assert_eq(over, 3u, "both are over now");
-    cr_assert_eq(ratelimit_hit_each(c, 2, keys, rates, 1060, &over), RL_ALLOW, "a new window");
+    cr_assert_eq(ratelimit_hit_each(c, 2, keys, rates, 1060, &over), RL_DENY);
+    cr_assert_eq(over, 2u, "the minute before still weighs on the account");
+    cr_assert_eq(ratelimit_hit_each(c, 2, keys, rates, 1140, &over), RL_ALLOW, "minutes later");
     cr_assert_eq(over, 0);
 }

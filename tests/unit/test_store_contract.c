@@ -1585,25 +1585,40 @@ CONTRACT(owner_rate_counters)
 {
     struct st_conn *c = tl_conn();
     const char *keys[3] = {"rk1", "rk2", "rk3"};
-    int64_t starts[3] = {NOW, NOW, NOW}, ends[3] = {NOW + 60, NOW + 60, NOW + 60}, counts[3];
-    cr_assert_eq(rate_counters_hit(c, 1, keys, starts, ends, counts), 0);
-    cr_assert_eq(counts[0], 1);
-    cr_assert_eq(rate_counters_hit(c, 2, keys, starts, ends, counts), 0);
-    cr_assert_eq(counts[0], 2);
-    cr_assert_eq(counts[1], 1);
-    cr_assert_eq(rate_counters_hit(c, 3, keys, starts, ends, counts), 0);
-    cr_assert_eq(counts[0], 3);
-    cr_assert_eq(counts[2], 1);
-    cr_assert_eq(rate_counters_hit(c, 4, keys, starts, ends, counts), -1);
-    cr_assert_eq(rate_counters_count(c, "rk1", NOW), 3);
-    cr_assert_eq(rate_counters_count(c, "rk1", NOW + 60), 0, "another window");
-    int64_t later[1] = {NOW + 60}, later_end[1] = {NOW + 120};
-    cr_assert_eq(rate_counters_hit(c, 1, keys, later, later_end, counts), 0);
-    cr_assert_eq(counts[0], 1, "a new window starts over");
+    int64_t starts[3] = {NOW, NOW, NOW}, spans[3] = {60, 60, 60};
+    struct rate_count out[3], row;
+    cr_assert_eq(rate_counters_hit(c, 1, keys, starts, spans, out), 0);
+    cr_assert_eq(out[0].count, 1);
+    cr_assert_eq(rate_counters_hit(c, 2, keys, starts, spans, out), 0);
+    cr_assert_eq(out[0].count, 2);
+    cr_assert_eq(out[1].count, 1);
+    cr_assert_eq(rate_counters_hit(c, 3, keys, starts, spans, out), 0);
+    cr_assert_eq(out[0].count, 3);
+    cr_assert_eq(out[0].prev, 0);
+    cr_assert_eq(out[0].start, NOW);
+    cr_assert_eq(out[2].count, 1);
+    cr_assert_eq(rate_counters_hit(c, 4, keys, starts, spans, out), -1);
+    cr_assert_eq(rate_counters_get(c, "rk1", &row), 1);
+    cr_assert(row.start == NOW && row.count == 3 && row.prev == 0);
+    cr_assert_eq(rate_counters_get(c, "none", &row), 0);
+    cr_assert(row.start == 0 && row.count == 0 && row.prev == 0);
+    /* the next window: the count moves to prev (the sliding estimate's previous window) */
+    int64_t next[1] = {NOW + 60};
+    cr_assert_eq(rate_counters_hit(c, 1, keys, next, spans, out), 0);
+    cr_assert(out[0].start == NOW + 60 && out[0].count == 1 && out[0].prev == 3);
+    /* a node whose clock is a minute behind counts in the row's window, not back in its own */
+    cr_assert_eq(rate_counters_hit(c, 1, keys, starts, spans, out), 0);
+    cr_assert(out[0].start == NOW + 60 && out[0].count == 2 && out[0].prev == 3);
+    /* a window later than the next one: nothing carried over */
+    int64_t later[1] = {NOW + 180};
+    cr_assert_eq(rate_counters_hit(c, 1, keys, later, spans, out), 0);
+    cr_assert(out[0].start == NOW + 180 && out[0].count == 1 && out[0].prev == 0);
     cr_assert_eq(rate_counters_forget(c, "rk2"), 0);
-    cr_assert_eq(rate_counters_count(c, "rk2", NOW), 0);
-    cr_assert_eq(rate_counters_sweep(c, NOW + 60), 1, "rk3's window is over");
-    cr_assert_eq(rate_counters_sweep(c, NOW + 120), 1);
+    cr_assert_eq(rate_counters_get(c, "rk2", &row), 0);
+    /* a row stays through the window after its own, where its count still weighs */
+    cr_assert_eq(rate_counters_sweep(c, NOW + 119), 0);
+    cr_assert_eq(rate_counters_sweep(c, NOW + 120), 1, "rk3's next window is over");
+    cr_assert_eq(rate_counters_sweep(c, NOW + 300), 1);
 
     /* one event every 30 s at most under a key */
     cr_assert_eq(rate_counters_start(c, "gap"), 0, "none yet");

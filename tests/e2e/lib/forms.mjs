@@ -149,14 +149,6 @@ export function fieldErrors(page) {
   return page.$$eval('p.err', (els) => Object.fromEntries(els.map((e) => [e.id.replace(/-err$/, ''), e.textContent])));
 }
 
-// Waits, when fewer than margin seconds are left in the current fixed window of a rate
-// counter (windows start at multiples of `window` seconds of Unix time), for the next window,
-// so that a test's few events all fall into one window.
-export async function sameWindow(window, margin) {
-  const left = () => window - ((Date.now() / 1000) % window);
-  if (left() < margin) await new Promise((r) => setTimeout(r, left() * 1000 + 100));
-}
-
 // One request on a fresh connection (no keep-alive pool), with the response's header lines as
 // sent: all(name) lists every value of a header (fetch would join repeated ones). body: a
 // string, or an array of strings written in turn (chunked when no Content-Length is given).

@@ -176,8 +176,10 @@ export async function startDaoid({ devsim, env = {}, dir } = {}) {
 }
 
 // Runs a query on a SQLite file with the sqlite3 command line tool; returns rows of strings.
+// Like daoid (busy_timeout), it waits for a write lock daoid holds to be released instead of
+// failing with "database is locked" when it happens to ask during one of daoid's writes.
 export function sqlite(path, query) {
-  const out = execFileSync('sqlite3', ['-separator', '\t', path, query], { encoding: 'utf8' });
+  const out = execFileSync('sqlite3', ['-cmd', '.timeout 10000', '-separator', '\t', path, query], { encoding: 'utf8' });
   return out.split('\n').filter((l) => l.length).map((l) => l.split('\t'));
 }
 
