@@ -159,7 +159,7 @@ void resp_cookie(struct req *r, const char *name, const char *value, long max_ag
     resp_header(r, MHD_HTTP_HEADER_SET_COOKIE, c);
 }
 
-static void add_security_headers(struct req *r, struct MHD_Response *res)
+static void add_common_headers(struct req *r, int status, struct MHD_Response *res)
 {
     MHD_add_response_header(res, "Content-Security-Policy",
                             "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -176,6 +176,12 @@ static void add_security_headers(struct req *r, struct MHD_Response *res)
     if (cfg->https) MHD_add_response_header(res, "Strict-Transport-Security", "max-age=31536000");
     if (!r->cacheable) MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(res, "X-Request-Id", r->id);
+    /* every 503 is transient (no hash slot, the store away): tell clients and balancers when
+     * to come back, unless the handler said so itself */
+    int own_retry = 0;
+    for (struct kv *h = r->out_headers; h; h = h->next)
+        if (!strcasecmp(h->key, "Retry-After")) own_retry = 1;
+    if (status == 503 && !own_retry) MHD_add_response_header(res, "Retry-After", "2");
 }
 
 void resp_send(struct req *r, int status, const char *ctype, const char *body, size_t len)
@@ -190,7 +196,7 @@ void resp_send(struct req *r, int status, const char *ctype, const char *body, s
         MHD_create_response_from_buffer(len, (void *)(body ? body : ""), MHD_RESPMEM_PERSISTENT);
     if (!res) return;
     if (ctype) MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    add_security_headers(r, res);
+    add_common_headers(r, status, res);
     for (struct kv *h = r->out_headers; h; h = h->next)
         MHD_add_response_header(res, h->key, h->val);
     MHD_queue_response(r->conn, (unsigned)status, res);

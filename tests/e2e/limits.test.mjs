@@ -601,6 +601,7 @@ test('with every hash slot taken, sign-ins and sign-ups get a clear 503 and writ
         if (r.status === 503) {
           busy++;
           assert.equal(r.page.formError, zh('error.busy'));
+          assert.equal(r.headers.get('retry-after'), '2', 'a busy answer says when to come back');
           assert.equal(c.jar.get('session'), undefined, 'no session');
           assert.equal((await c.get('/api/v1/me')).status, 401);
         } else {
