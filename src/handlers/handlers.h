@@ -20,6 +20,8 @@ void h_form_errors(struct req *r, struct tmpl_ctx *c, const reg_errors errors,
 extern const struct route routes[];
 extern const size_t routes_count;
 
+/* h_registry_token.c */
+void h_registry_token(struct req *r);
 /* h_home.c */
 void h_home(struct req *r);
 void h_terms(struct req *r);

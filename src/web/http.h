@@ -64,6 +64,9 @@ const char *req_arg(struct req *r, const char *name);    /* query string */
 const char *req_form(struct req *r, const char *name);   /* POST form field */
 const char *req_cookie(struct req *r, const char *name); /* name without the __Host- prefix */
 const char *req_header(struct req *r, const char *name);
+/* Every value of a repeated query parameter (?scope=a&scope=b): up to max into out[], in
+ * order; returns how many there are (may exceed max). */
+int req_arg_all(struct req *r, const char *name, const char **out, int max);
 
 /* Response. Every response carries the security headers; dynamic ones also no-store. */
 void resp_header(struct req *r, const char *name, const char *value); /* copied */
