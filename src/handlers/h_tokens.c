@@ -29,10 +29,12 @@ int h_tokens_add(struct req *r, struct tmpl_ctx *c)
         tmpl_set(it, "scopes", v[i].scopes);
         tmpl_set(it, "created", page_date(r, v[i].created_at, PAGE_MINUTE));
         tmpl_set(it, "created_iso", page_date(r, v[i].created_at, PAGE_ISO_MINUTE));
-        tmpl_set(it, "last_used", v[i].last_used_at ? page_date(r, v[i].last_used_at, PAGE_MINUTE)
-                                                    : page_t(r, c, "tokens.never_used"));
-        tmpl_set(it, "expires", v[i].expires_at ? page_date(r, v[i].expires_at, PAGE_DAY)
-                                                : page_t(r, c, "tokens.never"));
+        tmpl_set(it, "last_used",
+                 v[i].last_used_at ? page_date(r, v[i].last_used_at, PAGE_MINUTE)
+                                   : page_t(r, c, "tokens.never_used"));
+        tmpl_set(it, "expires",
+                 v[i].expires_at ? page_date(r, v[i].expires_at, PAGE_DAY)
+                                 : page_t(r, c, "tokens.never"));
         tmpl_set_bool(it, "revoked", v[i].revoked_at != 0);
         tmpl_set_bool(it, "expired", !v[i].revoked_at && expired);
         tmpl_set_bool(it, "live", !v[i].revoked_at && !expired);
