@@ -317,3 +317,41 @@ test('the token endpoint: clear 400 and 401 answers for bad input', async () => 
   // the realm path is configurable: the other path answers 404
   assert.equal((await fetch(`${d.base}/registry/token?service=daoid-registry`)).status, 404);
 });
+
+test('the console lists the namespace\'s repositories with their tags; renames wait for an empty namespace', async () => {
+  const { client } = await clientSignIn(d, 'alice');
+  const r = await client.get('/registry');
+  assert.equal(r.status, 200);
+  assert.match(r.text, new RegExp(`id="registry-address"><code>${host()}</code>`));
+  assert.match(r.text, new RegExp(`id="cmd-login">docker login ${host()} -u alice<`));
+  assert.match(r.text, new RegExp(`docker push ${host()}/alice/app:1<`));
+  assert.match(r.text, /class="repo-name"><code>alice\/app<\/code>/);
+  assert.match(r.text, /class="tag-name"><code>1<\/code><\/td><td class="tag-size">\d+(\.\d)? (B|kB)</);
+  assert.doesNotMatch(r.text, /carol\/app|library\/base/, 'only the namespace');
+
+  const bob = (await clientSignIn(d, 'bob')).client;
+  const empty = await bob.get('/registry');
+  assert.match(empty.text, /id="registry-empty"/);
+  // a namespace with images keeps its name; an empty one may be renamed
+  const s = await client.get('/settings');
+  const refused = await client.post('/settings/username', { csrf: s.page.csrf, username: 'alice2' });
+  assert.equal(refused.status, 400);
+  assert.match(refused.text, /命名空间中有镜像/, refused.text.match(/class="err"[^<]*<\/p>/g)?.join());
+  assert.equal(d.sql("SELECT COUNT(*) FROM accounts WHERE username = 'alice'")[0][0], '1');
+  const bs = await bob.get('/settings');
+  const renamed = await bob.post('/settings/username', { csrf: bs.page.csrf, username: 'bobby' });
+  assert.equal(renamed.status, 303);
+});
+
+test('a registry that does not answer: the page says so (200, never a 500)', async () => {
+  reg.child.kill('SIGTERM');
+  await reg.exit;
+  reg = null;
+  const { client } = await clientSignIn(d, 'alice');
+  const r = await client.get('/registry');
+  assert.equal(r.status, 200);
+  assert.match(r.text, /id="registry-down"/);
+  const s = await client.get('/settings');
+  const refused = await client.post('/settings/username', { csrf: s.page.csrf, username: 'alice3' });
+  assert.equal(refused.status, 400, 'no rename while the namespace cannot be checked');
+});
