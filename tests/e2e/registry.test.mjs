@@ -11,7 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import { mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevsim, startDaoid, stopAll, freePort, waitFor, tmpDir, PASSWORD, DAOID_BIN } from './lib/harness.mjs';
-import { account, clientSignIn, admin, nextIp } from './lib/console.mjs';
+import { account, clientSignIn, admin, nextIp, signedIn, axeProblems } from './lib/console.mjs';
 import { parsePage } from './lib/forms.mjs';
 
 let sim, d, reg, regPort, regDir, work, policy;
@@ -341,6 +341,17 @@ test('the console lists the namespace\'s repositories with their tags; renames w
   const bs = await bob.get('/settings');
   const renamed = await bob.post('/settings/username', { csrf: bs.page.csrf, username: 'bobby' });
   assert.equal(renamed.status, 303);
+});
+
+test('the registry page, the token list and the creation page pass axe (WCAG 2.2 AA)', async () => {
+  const { ctx, page } = await signedIn(d, 'carol');
+  for (const path of ['/registry', '/settings', '/settings/tokens/new']) {
+    await page.goto(d.base + path);
+    assert.deepEqual(await axeProblems(page), [], path);
+  }
+  await page.goto(d.base + '/registry');
+  assert.equal((await page.textContent('#cmd-login')).trim(), `docker login ${host()} -u carol`);
+  await ctx.close();
 });
 
 test('a registry that does not answer: the page says so (200, never a 500)', async () => {
