@@ -38,7 +38,8 @@ enum st_rc access_tokens_by_hash(struct st_conn *c, struct arena *a, const char 
     return st_row(c, a, Q_ACCESS_TOKENS_BY_HASH, ST_IN(ST_TEXT(hash)),
                   ST_OUT(ST_OUT_INT(&o->id), ST_OUT_INT(&o->account_id), ST_OUT_TEXT(&o->scopes),
                          ST_OUT_INT(&o->expires_at), ST_OUT_INT(&o->revoked_at),
-                         ST_OUT_TEXT(&o->username), ST_OUT_INT(&o->status)));
+                         ST_OUT_TEXT(&o->username), ST_OUT_INT(&o->status),
+                         ST_OUT_INT(&o->last_used_at)));
 }
 
 int access_tokens_touch(struct st_conn *c, int64_t id, int64_t now, int64_t every)

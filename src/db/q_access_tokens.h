@@ -10,7 +10,8 @@ Q(ACCESS_TOKENS_LIST,
   " WHERE account_id = ? ORDER BY created_at DESC, id DESC LIMIT 100",
   NULL)
 Q(ACCESS_TOKENS_BY_HASH,
-  "SELECT t.id, t.account_id, t.scopes, t.expires_at, t.revoked_at, a.username, a.status"
+  "SELECT t.id, t.account_id, t.scopes, t.expires_at, t.revoked_at, a.username, a.status,"
+  " t.last_used_at"
   " FROM access_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = ?",
   NULL)
 Q(ACCESS_TOKENS_TOUCH, "UPDATE access_tokens SET last_used_at = ? WHERE id = ? AND last_used_at < ?",

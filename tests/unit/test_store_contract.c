@@ -2119,6 +2119,7 @@ CONTRACT(owner_access_tokens)
     cr_assert_eq(t.expires_at, NOW + 100);
     cr_assert_eq(t.revoked_at, 0);
     cr_assert_eq(t.status, 0);
+    cr_assert_eq(t.last_used_at, 0);
     cr_assert_eq(access_tokens_by_hash(c, a, "nope", &t), ST_NOTFOUND);
 
     cr_assert_eq(access_tokens_touch(c, id1, NOW + 10, 60), 0);
