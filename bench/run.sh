@@ -5,6 +5,8 @@
 #   3. GET /api/v1/me with a valid session, and a bare libmicrohttpd server answering a body
 #      of the same size with the same thread pool; requests/s and their ratio  target ≥ 0.5
 #   4. daoid's resident memory idle and at its peak under load
+#   5. registry token issuance with an access token (GET /v2/token) and its ratio to (3)'s
+#      /api/v1/me, same run                                                   target ≥ 0.5
 # (2)–(4) run on SQLite and on PostgreSQL (a throwaway local server). No pass/fail: the table
 # is for the issue notes. BENCH_SECONDS (default 5) per measurement, BENCH_ROUNDS (default 5),
 # BENCH_THREADS (default: daoid's own default, 2 per core, at least 4).
@@ -28,6 +30,8 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
+. bench/registry.sh
+registry_key "$tmp/reg"
 
 wait_line() { # file pattern
     for _ in $(seq 1 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
@@ -50,7 +54,7 @@ start_daoid() {
     DAOID_LISTEN=127.0.0.1:0 DAOID_PUBLIC_URL=http://127.0.0.1 DAOID_DATABASE="$2" \
     DAOID_SMTP_URL="smtp://$smtp" DAOID_CAPTCHA_TEST_ANSWER=TEST7 DAOID_ACCESS_LOG=0 \
     DAOID_LIMIT_LOGIN_IP=1000000000/1m DAOID_LIMIT_LOGIN_ACCOUNT=1000000000/1m \
-    DAOID_HASH_WAIT_MS=60000 DAOID_THREADS=$THREADS \
+    DAOID_HASH_WAIT_MS=60000 DAOID_THREADS=$THREADS DAOID_REGISTRY_KEY_FILE="$tmp/reg/token-key.pem" \
         build/daoid serve > "$tmp/$1.out" 2> "$tmp/$1.err" &
     dpid=$!
     pids="$pids $dpid"
@@ -91,11 +95,13 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(
 start_daoid sqlite "sqlite:$tmp/daoid.db"
 sq_pid=$dpid sq_base=$base
 sign_up sqlite
-sq_csrf=$csrf sq_cc=$csrf_cookie sq_session=$session
+make_pat
+sq_csrf=$csrf sq_cc=$csrf_cookie sq_session=$session sq_pat=$pat
 start_daoid postgres "$pg_url"
 pg_pid=$dpid pg_base=$base
 sign_up postgres
-pg_csrf=$csrf pg_cc=$csrf_cookie pg_session=$session
+make_pat
+pg_csrf=$csrf pg_cc=$csrf_cookie pg_session=$session pg_pat=$pat
 sq_idle=$(( $(rss_kb "$sq_pid") / 1024 )) pg_idle=$(( $(rss_kb "$pg_pid") / 1024 ))
 
 hport=$(awk -v p="$$" 'BEGIN { srand(p); print 30000 + int(rand() * 20000) }')
@@ -104,8 +110,8 @@ pids="$pids $!"
 sleep 0.3
 
 use() { # sqlite|postgres: point the load functions at that daoid
-    if [ "$1" = sqlite ]; then base=$sq_base csrf=$sq_csrf csrf_cookie=$sq_cc session=$sq_session
-    else base=$pg_base csrf=$pg_csrf csrf_cookie=$pg_cc session=$pg_session; fi
+    if [ "$1" = sqlite ]; then base=$sq_base csrf=$sq_csrf csrf_cookie=$sq_cc session=$sq_session pat=$sq_pat
+    else base=$pg_base csrf=$pg_csrf csrf_cookie=$pg_cc session=$pg_session pat=$pg_pat; fi
 }
 
 ROUNDS=${BENCH_ROUNDS:-5}
@@ -117,9 +123,11 @@ for r in $(seq 1 "$ROUNDS"); do
     wrk -t 2 -c 64 -d "${SECS}s" "http://127.0.0.1:$hport/" > "$tmp/h$r"; eval "h$r=$(rps "$tmp/h$r")"
     use sqlite; me_load "$tmp/sm$r"; eval "sm$r=$(rps "$tmp/sm$r")"
     use postgres; me_load "$tmp/pm$r"; eval "pm$r=$(rps "$tmp/pm$r")"
+    use sqlite; token_load "$tmp/st$r"; eval "st$r=$(rps "$tmp/st$r")"
+    use postgres; token_load "$tmp/pt$r"; eval "pt$r=$(rps "$tmp/pt$r")"
 done
 sq_peak=$(( $(hwm_kb "$sq_pid") / 1024 )) pg_peak=$(( $(hwm_kb "$pg_pid") / 1024 ))
-bad_answers=$(cat "$tmp"/sl* "$tmp"/pl* "$tmp"/sm* "$tmp"/pm* | awk '/Non-2xx or 3xx/ {s += $5} END {print s + 0}')
+bad_answers=$(cat "$tmp"/sl* "$tmp"/pl* "$tmp"/sm* "$tmp"/pm* "$tmp"/st* "$tmp"/pt* | awk '/Non-2xx or 3xx/ {s += $5} END {print s + 0}')
 
 # Each ratio is taken within a round (its two sides measured seconds apart), then the median
 # over the rounds; the rates shown are the medians of the rounds too.
@@ -130,6 +138,8 @@ sq_login=$(median $(list sl)) pg_login=$(median $(list pl))
 sq_me=$(median $(list sm)) pg_me=$(median $(list pm))
 sq_login_r=$(median $(ratios sl raw)) pg_login_r=$(median $(ratios pl raw))
 sq_me_r=$(median $(ratios sm h)) pg_me_r=$(median $(ratios pm h))
+sq_tok=$(median $(list st)) pg_tok=$(median $(list pt))
+sq_tok_r=$(median $(ratios st sm)) pg_tok_r=$(median $(ratios pt pm))
 
 cat <<TABLE
 
@@ -142,9 +152,11 @@ daoid benchmark — $(date -u +%Y-%m-%d), $CORES cores, $THREADS HTTP threads, m
 | bare libmicrohttpd hello/s ($me_len-byte body)        | $hello | | |
 | GET /api/v1/me/s with a session                      | $sq_me | $pg_me | |
 | … ratio to the bare hello                            | $sq_me_r | $pg_me_r | ≥ 0.5 |
+| registry token/s (GET /v2/token, access token)       | $sq_tok | $pg_tok | |
+| … ratio to GET /api/v1/me                            | $sq_tok_r | $pg_tok_r | ≥ 0.5 |
 | daoid RSS idle / peak (MiB)                          | $sq_idle / $sq_peak | $pg_idle / $pg_peak | |
 
-rounds: raw $(list raw)| sign-in sqlite $(list sl)postgres $(list pl)| hello $(list h)| me sqlite $(list sm)postgres $(list pm)
-per-round ratios: sign-in sqlite $(ratios sl raw | tr '\n' ' ')postgres $(ratios pl raw | tr '\n' ' ')| me sqlite $(ratios sm h | tr '\n' ' ')postgres $(ratios pm h | tr '\n' ' ')
+rounds: raw $(list raw)| sign-in sqlite $(list sl)postgres $(list pl)| hello $(list h)| me sqlite $(list sm)postgres $(list pm)| token sqlite $(list st)postgres $(list pt)
+per-round ratios: sign-in sqlite $(ratios sl raw | tr '\n' ' ')postgres $(ratios pl raw | tr '\n' ' ')| me sqlite $(ratios sm h | tr '\n' ' ')postgres $(ratios pm h | tr '\n' ' ')| token sqlite $(ratios st sm | tr '\n' ' ')postgres $(ratios pt pm | tr '\n' ' ')
 TABLE
 [ "$bad_answers" = 0 ] || echo "note: $bad_answers answers were not 2xx/3xx"

@@ -4,6 +4,8 @@
  *   daoid check-config [--config FILE]
  *   daoid config-help               list every setting with its default
  *   daoid admin [--config FILE] …   operator commands (admin.c)
+ *   daoid registry init [--config FILE] [--dir DIR] [--listen ADDR] [--storage DIR] [--rotate]
+ *                                   the image registry's key, certificate and config.yml
  * The config file may also be named by DAOID_CONFIG; DAOID_* variables override it. */
 #include <curl/curl.h>
 #include <signal.h>
@@ -24,6 +26,7 @@
 #include "mail.h"
 #include "password.h"
 #include "pipeline.h"
+#include "registry_init.h"
 #include "secrets.h"
 #include "store.h"
 #include "version.h"
@@ -33,7 +36,49 @@
 static void usage(void)
 {
     fprintf(stderr, "usage: daoid serve|migrate|check-config|config-help|version [--config FILE]\n"
-                    "       daoid admin [--config FILE] COMMAND (daoid admin help)\n");
+                    "       daoid admin [--config FILE] COMMAND (daoid admin help)\n"
+                    "       daoid registry init [--config FILE] [--dir DIR] [--listen ADDR]"
+                    " [--storage DIR] [--rotate]\n");
+}
+
+/* daoid registry init: writes the registry's files (registry_init.h) and says what to set. */
+static int registry_cmd(int argc, char **argv)
+{
+    const char *path = getenv("DAOID_CONFIG");
+    struct registry_init_opts o = {.dir = "./var/registry", .listen = "127.0.0.1:5000"};
+    if (argc < 3 || strcmp(argv[2], "init")) goto usage;
+    for (int i = 3; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--rotate"))
+            o.rotate = 1;
+        else if (!v)
+            goto usage;
+        else if (!strcmp(argv[i], "--config"))
+            path = argv[++i];
+        else if (!strcmp(argv[i], "--dir"))
+            o.dir = argv[++i];
+        else if (!strcmp(argv[i], "--listen"))
+            o.listen = argv[++i];
+        else if (!strcmp(argv[i], "--storage"))
+            o.storage = argv[++i];
+        else
+            goto usage;
+    }
+    if (config_load(path && *path ? path : NULL) != 0) return 1;
+    char err[512];
+    int rc = registry_init_files(&o, err, sizeof(err));
+    if (rc != 0)
+        fprintf(stderr, "daoid registry init: %s\n", err);
+    else
+        printf("wrote %s/token-key.pem, %s/token-bundle.pem, %s/config.yml\n"
+               "set in daoid's config: registry_key_file = %s/token-key.pem\n"
+               "run the registry: docker-registry serve %s/config.yml\n",
+               o.dir, o.dir, o.dir, o.dir, o.dir);
+    config_free();
+    return rc == 0 ? 0 : 1;
+usage:
+    usage();
+    return 2;
 }
 
 static int open_store(void)
@@ -94,6 +139,7 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1], *path = getenv("DAOID_CONFIG");
     if (!strcmp(cmd, "admin")) return admin_main(argc, argv);
+    if (!strcmp(cmd, "registry")) return registry_cmd(argc, argv);
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--config") && i + 1 < argc)
             path = argv[++i];

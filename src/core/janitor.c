@@ -3,6 +3,7 @@
 
 #include <time.h>
 
+#include "access_tokens.h"
 #include "captchas.h"
 #include "held_usernames.h"
 #include "log.h"
@@ -36,7 +37,7 @@ static int64_t sweep_outbox(struct st_conn *c, int64_t now)
 static int64_t (*const sweeps[])(struct st_conn *c, int64_t now) = {
     sweep_sessions,       tokens_sweep,        captchas_sweep,       rate_counters_sweep,
     oauth_states_sweep,   oauth_pending_sweep, wechat_tickets_sweep, wechat_pushes_sweep,
-    held_usernames_sweep, sweep_outbox,
+    held_usernames_sweep, sweep_outbox,        access_tokens_sweep,
 };
 
 int64_t janitor_sweep(int64_t now)

@@ -19,6 +19,7 @@
 #include "mail.h"
 #include "password.h"
 #include "ratelimit.h"
+#include "registry_repos.h"
 #include "reauth.h"
 #include "sessions.h"
 #include "store.h"
@@ -87,6 +88,9 @@ enum set_rc settings_username(struct arena *a, const struct set_who *w, const ch
     struct account acct;
     if (account_by_id(c, a, w->account_id, &acct) != ACCT_OK) return SET_ERR;
     if (!strcmp(acct.username, name)) return SET_SAME;
+    /* the image registry: a namespace with images is not renamed (registry_repos.h) */
+    int images = registry_repos_any(a, acct.username);
+    if (images != 0) return invalid(err, images > 0 ? "registry.err.rename" : "registry.err.check");
     const char *key = arena_printf(a, "rename:acct:%lld", (long long)w->account_id);
     int64_t done = ratelimit_peek(c, key, 86400, now);
     if (done < 0) return SET_ERR;

@@ -32,6 +32,10 @@ static const char *const names[AUDIT_EVENT_COUNT] = {
     [AUDIT_ACCOUNT_DELETED] = "account_deleted",
     [AUDIT_IDENTITY_LINKED] = "identity_linked",
     [AUDIT_IDENTITY_UNLINKED] = "identity_unlinked",
+    [AUDIT_ACCESS_TOKEN_CREATED] = "access_token_created",
+    [AUDIT_ACCESS_TOKEN_REVOKED] = "access_token_revoked",
+    [AUDIT_REGISTRY_LOGIN] = "registry_login",
+    [AUDIT_REGISTRY_LOGIN_REFUSED] = "registry_login_refused",
 };
 
 /* Names earlier versions wrote for an event that now has one name. */

@@ -15,3 +15,4 @@
 #include "q_oauth.h"
 #include "q_wechat.h"
 #include "q_grants.h"
+#include "q_access_tokens.h"

@@ -1,6 +1,6 @@
 /* h_console: the console (left navigation, the account, its reminders, the first-visit tour),
- * the tour's state changes, verification resend, and the Image Registry page (Code Build:
- * h_build.c). */
+ * the tour's state changes and verification resend (Code Build: h_build.c; Image Registry:
+ * h_registry.c). */
 #include <string.h>
 #include <time.h>
 
@@ -86,12 +86,4 @@ void h_verify_resend(struct req *r)
         return;
     }
     resp_redirect(r, resent_to[rc]);
-}
-
-/* Image Registry: the account's namespace; pushing is not offered yet. */
-void h_registry(struct req *r)
-{
-    struct tmpl_ctx *c = console_ctx(r, "registry");
-    tmpl_set(c, "namespace", r->sess->username);
-    page_render(r, 200, "registry", c);
 }

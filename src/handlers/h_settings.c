@@ -92,6 +92,10 @@ static void render(struct req *r, int status, const struct form_back *f)
     if (key && i18n_has(i18n_cat(r->lang), key)) tmpl_set(c, "notice", page_t(r, c, key));
     add_sessions(r, c, &v);
     add_events(r, c, &v);
+    if (h_tokens_add(r, c) != 0) {
+        page_error(r, 503, "error.unavailable");
+        return;
+    }
     page_render(r, status, "settings", c);
 }
 

@@ -20,6 +20,14 @@ void h_form_errors(struct req *r, struct tmpl_ctx *c, const reg_errors errors,
 extern const struct route routes[];
 extern const size_t routes_count;
 
+/* h_tokens.c: the access tokens section of /settings (0, or -1 on a store error) and its
+ * pages */
+int h_tokens_add(struct req *r, struct tmpl_ctx *c);
+void h_tokens_new_form(struct req *r);
+void h_tokens_new(struct req *r);
+void h_tokens_revoke(struct req *r);
+/* h_registry_token.c */
+void h_registry_token(struct req *r);
 /* h_home.c */
 void h_home(struct req *r);
 void h_terms(struct req *r);

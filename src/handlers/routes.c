@@ -43,6 +43,13 @@ const struct route routes[] = {
     {"POST", "/auth/wechat/register", h_auth_wechat_register, R_SESSION},
     {"GET", "/wechat/callback", h_wechat_callback_get, 0},
     {"POST", "/wechat/callback", h_wechat_callback_post, R_NOCSRF},
+    /* image registry: access tokens (h_tokens.c), the Distribution token endpoint
+     * (h_registry_token.c) */
+    {"GET", "/settings/tokens/new", h_tokens_new_form, R_PAGE_AUTH | R_RECENT},
+    {"POST", "/settings/tokens/new", h_tokens_new, R_PAGE_AUTH | R_RECENT},
+    {"POST", "/settings/tokens/revoke", h_tokens_revoke, R_PAGE_AUTH},
+    {"GET", "/v2/token", h_registry_token, 0},
+    {"GET", "/registry/token", h_registry_token, 0},
     /* resources (h_resources.c) */
     {"GET", "/resources", h_resources, R_PAGE_AUTH},
 

@@ -134,6 +134,28 @@ static const struct ckey keys[] = {
     {"limit_reset_ip", C_RATE, O(limit_reset_ip), "20/1h", "password reset requests per IP"},
     {"limit_reset_address", C_RATE, O(limit_reset_address), "3/1h",
      "password reset mails per address (more requests get the same answer and no mail)"},
+
+    /* image registry (daoid is the registry's token service) */
+    {"registry_address", C_STR, O(registry_address), "",
+     "host[:port] people push to (docker login HOST); empty: the registry is off"},
+    {"registry_api_url", C_STR, O(registry_api_url), "",
+     "how daoid reaches the registry's API (http://127.0.0.1:5000); empty: https://ADDRESS"},
+    {"registry_service", C_STR, O(registry_service), "daoid-registry",
+     "the registry's auth.token.service (the tokens' audience)"},
+    {"registry_issuer", C_STR, O(registry_issuer), "daoid", "the tokens' issuer (auth.token.issuer)"},
+    {"registry_key_file", C_STR, O(registry_key_file), "",
+     "PEM private key (EC P-256) signing registry tokens; written by daoid registry init"},
+    {"registry_realm_path", C_STR, O(registry_realm_path), "/v2/token",
+     "path of the token endpoint (/v2/token or /registry/token), as in auth.token.realm"},
+    {"registry_token_ttl", C_DUR, O(registry_token_ttl), "5m", "lifetime of a registry token"},
+    {"registry_password_login", C_BOOL, O(registry_password_login), "1",
+     "docker login with username + password (0: access tokens only)"},
+    {"registry_official_namespace", C_STR, O(registry_official_namespace), "library",
+     "namespace everyone may pull from and only admins push to"},
+    {"registry_admins", C_STR, O(registry_admins), "",
+     "comma-separated usernames that may push to the official namespace"},
+    {"registry_anonymous_pull", C_BOOL, O(registry_anonymous_pull), "0",
+     "pulls from the official namespace without signing in"},
 };
 #undef O
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

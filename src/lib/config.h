@@ -81,6 +81,11 @@ struct config {
     int64_t reset_ttl, username_hold, reauth_window;
     struct rate limit_reset_ip, limit_reset_address;
 
+    /* image registry */
+    char *registry_address, *registry_api_url, *registry_service, *registry_issuer;
+    char *registry_key_file, *registry_realm_path, *registry_official_namespace, *registry_admins;
+    int64_t registry_token_ttl, registry_password_login, registry_anonymous_pull;
+
     /* derived by config_load */
     int https;           /* public_url is https */
     char *origin;        /* scheme://host[:port] of public_url */

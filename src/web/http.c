@@ -46,6 +46,31 @@ const char *req_arg(struct req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+struct arg_all {
+    const char *name;
+    const char **out;
+    int max, n;
+};
+
+static enum MHD_Result arg_all_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    struct arg_all *x = cls;
+    if (key && value && !strcmp(key, x->name)) {
+        if (x->n < x->max) x->out[x->n] = value;
+        x->n++;
+    }
+    return MHD_YES;
+}
+
+int req_arg_all(struct req *r, const char *name, const char **out, int max)
+{
+    struct arg_all x = {name, out, max, 0};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, arg_all_one, &x);
+    return x.n;
+}
+
 const char *req_header(struct req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);

@@ -86,6 +86,10 @@ typedef int (*req_each_fn)(void *cls, enum req_kind kind, const char *key, const
                            size_t len);
 int req_each(struct req *r, enum req_kind kind, req_each_fn fn, void *cls);
 
+/* Every value of a repeated query parameter (?scope=a&scope=b): up to max into out[], in
+ * order; returns how many there are (may exceed max). */
+int req_arg_all(struct req *r, const char *name, const char **out, int max);
+
 /* Response. Every response carries the security headers; dynamic ones also no-store. */
 void resp_header(struct req *r, const char *name, const char *value); /* copied */
 /* Set-Cookie with the configured prefix, Path=/, HttpOnly, SameSite=Lax, Secure on https.

@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 #include <pthread.h>
 
+#include "access_tokens.h"
 #include "account.h"
 #include "identity.h"
 #include "arena.h"
@@ -2104,4 +2105,58 @@ CONTRACT(wechat_tokens_lease_taken_once_under_race)
         won += r[i];
     }
     cr_assert_eq(won, 1, "one lease for %d callers", THREADS);
+}
+
+/* access_tokens (the registry's access tokens): insert, lookup by hash with the account, the
+ * live count, last use written at most once per interval, revoke once and only by the owner,
+ * list newest first, sweep 30 days after revocation or expiry, gone with the account. */
+CONTRACT(owner_access_tokens)
+{
+    struct st_conn *c = tl_conn();
+    struct arena *a = arena_new();
+    int64_t one = owner_account("patone", "p1@example.org", 0);
+    int64_t two = owner_account("pattwo", "p2@example.org", 0);
+    int64_t id1 = 0, id2 = 0, id3 = 0;
+    cr_assert_eq(access_tokens_insert(c, one, "ci", "h1", "registry:pull", NOW, 0, &id1), ST_OK);
+    cr_assert_eq(access_tokens_insert(c, one, "laptop", "h2", "registry:pull registry:push",
+                                      NOW + 1, NOW + 100, &id2),
+                 ST_OK);
+    cr_assert_eq(access_tokens_insert(c, two, "x", "h3", "registry:pull", NOW, 0, &id3), ST_OK);
+    cr_assert_eq(access_tokens_insert(c, two, "dup", "h3", "registry:pull", NOW, 0, &id3),
+                 ST_CONFLICT);
+    cr_assert_eq(access_tokens_count_live(c, one), 2);
+    struct access_token_row t;
+    cr_assert_eq(access_tokens_by_hash(c, a, "h2", &t), ST_OK);
+    cr_assert_eq(t.id, id2);
+    cr_assert_eq(t.account_id, one);
+    cr_assert_str_eq(t.username, "patone");
+    cr_assert_str_eq(t.scopes, "registry:pull registry:push");
+    cr_assert_eq(t.expires_at, NOW + 100);
+    cr_assert_eq(t.revoked_at, 0);
+    cr_assert_eq(t.status, 0);
+    cr_assert_eq(t.last_used_at, 0);
+    cr_assert_eq(access_tokens_by_hash(c, a, "nope", &t), ST_NOTFOUND);
+
+    cr_assert_eq(access_tokens_touch(c, id1, NOW + 10, 60), 0);
+    cr_assert_eq(access_tokens_touch(c, id1, NOW + 20, 60), 0); /* within the minute: kept */
+    struct access_token_row rows[4];
+    cr_assert_eq(access_tokens_list(c, a, one, rows, 4), 2);
+    cr_assert_str_eq(rows[0].name, "laptop", "newest first");
+    cr_assert_eq(rows[1].last_used_at, NOW + 10);
+
+    char *name = NULL;
+    cr_assert_eq(access_tokens_revoke(c, a, id1, two, NOW, &name), ST_NOTFOUND, "not two's");
+    cr_assert_eq(access_tokens_revoke(c, a, id1, one, NOW + 5, &name), ST_OK);
+    cr_assert_str_eq(name, "ci");
+    cr_assert_eq(access_tokens_revoke(c, a, id1, one, NOW + 6, &name), ST_NOTFOUND, "once");
+    cr_assert_eq(access_tokens_count_live(c, one), 1);
+    cr_assert_eq(access_tokens_by_hash(c, a, "h1", &t), ST_OK);
+    cr_assert_eq(t.revoked_at, NOW + 5);
+
+    cr_assert_eq(access_tokens_sweep(c, NOW + 5 + 2592000 - 1), 0);
+    cr_assert_eq(access_tokens_sweep(c, NOW + 100 + 2592000), 2, "revoked and expired");
+    cr_assert_eq(access_tokens_count_live(c, two), 1);
+    cr_assert_eq(st_run(c, Q_ACCOUNTS_DELETE, ST_IN(ST_INT(two))), ST_OK);
+    cr_assert_eq(access_tokens_by_hash(c, a, "h3", &t), ST_NOTFOUND, "gone with the account");
+    arena_free(a);
 }

@@ -1,0 +1,51 @@
+/* registry_repos: the Image Registry page's listing — an account's repositories with their
+ * tags, sizes and build times, read from the registry's API (registry_api_url) with a
+ * short-lived token daoid issues to itself (registry_token_self: the catalog, then pulls). The
+ * catalog is filtered to the namespace "USERNAME/"; each repository's tags are listed, and each
+ * tag's manifest (size: config + layers) and image config (created) read. Everything happens
+ * before one deadline (REG_LIST_SECONDS from the start): a registry that is down, slow or
+ * answers nonsense gives RL_DOWN, never an error page. */
+#ifndef DAOID_REGISTRY_REPOS_H
+#define DAOID_REGISTRY_REPOS_H
+
+#include <stdint.h>
+
+struct arena;
+
+#define REG_LIST_SECONDS 5
+#define REG_REPOS_MAX    30 /* repositories shown */
+#define REG_TAGS_MAX     10 /* tags shown per repository (the page says when there are more) */
+
+struct reg_tag {
+    char *name;
+    int64_t size;    /* bytes: config + layers (compressed, as stored) */
+    int64_t created; /* the image config's "created" (Unix time), 0 when absent */
+};
+
+struct reg_repo {
+    char *name; /* "alice/app" */
+    struct reg_tag tags[REG_TAGS_MAX];
+    int ntags, more_tags;
+    int64_t latest; /* the newest tag's created */
+};
+
+enum reg_list_state {
+    RL_OFF,  /* no registry configured (registry_address empty or no key) */
+    RL_LIST, /* repos holds the list (maybe empty) */
+    RL_DOWN, /* the registry did not answer, in time or sensibly */
+};
+
+struct reg_list {
+    enum reg_list_state state;
+    struct reg_repo *repos; /* in a */
+    int n, more;
+};
+
+/* Whether namespace ns holds repositories: 1 yes, 0 no (or no registry configured), -1 the
+ * registry did not answer. A rename is refused while it holds any (settings.c): images stay
+ * under the name they were pushed to, and the name must never pass to someone else with them. */
+int registry_repos_any(struct arena *a, const char *ns);
+/* The repositories of namespace ns (a canonical username). */
+void registry_repos_list(struct arena *a, const char *ns, struct reg_list *out);
+
+#endif

@@ -1,0 +1,368 @@
+// Image Registry (issue 13): daoid is the token service of a real CNCF Distribution 2.8
+// registry (Debian's docker-registry), started here on a free loopback port with a temporary
+// storage directory and the config.yml `daoid registry init` wrote; skopeo is the client (the
+// protocol of docker login / docker push). Pushes and pulls with a password and with access
+// tokens; every refusal answers 401/403 and leaves nothing in the registry's storage.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDevsim, startDaoid, stopAll, freePort, waitFor, tmpDir, PASSWORD, DAOID_BIN } from './lib/harness.mjs';
+import { account, clientSignIn, admin, nextIp, signedIn, axeProblems } from './lib/console.mjs';
+import { parsePage } from './lib/forms.mjs';
+
+let sim, d, reg, regPort, regDir, work, policy;
+
+function run(cmd, args, env = process.env) {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { env, encoding: 'utf8' }, (e, out, err) => {
+      resolve({ code: e ? (e.code ?? 1) : 0, out, err });
+    });
+  });
+}
+
+before(async () => {
+  sim = await startDevsim();
+  work = tmpDir('daoid-registry-');
+  regDir = join(work, 'registry');
+  regPort = await freePort();
+  d = await startDaoid({
+    devsim: sim,
+    env: {
+      DAOID_TRUSTED_PROXIES: '127.0.0.1',
+      DAOID_REGISTRY_ADDRESS: `127.0.0.1:${regPort}`,
+      DAOID_REGISTRY_API_URL: `http://127.0.0.1:${regPort}`,
+      DAOID_REGISTRY_KEY_FILE: join(regDir, 'token-key.pem'),
+      DAOID_REGISTRY_ADMINS: 'ops',
+      // skopeo's requests all come from 127.0.0.1: the few failures made on purpose from there
+      // stay under the limit; the limit itself is tested from an address of its own
+      DAOID_LOGIN_CAPTCHA_AFTER: '10',
+    },
+  });
+  const init = await run(DAOID_BIN, ['registry', 'init', '--dir', regDir, '--listen', `127.0.0.1:${regPort}`], d.env);
+  assert.equal(init.code, 0, init.err);
+  assert.match(init.out, /registry_key_file = .*token-key\.pem/);
+  const conf = readFileSync(join(regDir, 'config.yml'), 'utf8');
+  assert.match(conf, new RegExp(`realm: ${d.base}/v2/token`));
+  const child = spawn('docker-registry', ['serve', join(regDir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  reg = { child, log: '', exit: new Promise((res) => child.on('exit', res)) };
+  child.stdout.on('data', (x) => { reg.log += x; });
+  child.stderr.on('data', (x) => { reg.log += x; });
+  // the registry answers /v2/ with its token challenge once it listens
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${regPort}/v2/`)).status === 401, 'docker-registry /v2/');
+  policy = join(work, 'policy.json');
+  writeFileSync(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+  writeImage(join(work, 'oci'));
+});
+
+after(async () => {
+  if (reg) {
+    reg.child.kill('SIGTERM');
+    await reg.exit;
+  }
+  await d.stop();
+  await stopAll();
+  rmSync(work, { recursive: true, force: true });
+});
+
+// A small OCI image layout: one layer (a tar with one file), its config, the manifest, tag "1".
+function writeImage(dir) {
+  const blobs = join(dir, 'blobs', 'sha256');
+  mkdirSync(blobs, { recursive: true });
+  const src = join(dir, '..', 'layer-src');
+  mkdirSync(src, { recursive: true });
+  writeFileSync(join(src, 'hello.txt'), 'hello from daoid\n');
+  const layer = execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '-cf', '-', '-C', src, 'hello.txt']);
+  const blob = (buf) => {
+    const h = createHash('sha256').update(buf).digest('hex');
+    writeFileSync(join(blobs, h), buf);
+    return { digest: `sha256:${h}`, size: buf.length };
+  };
+  const l = blob(layer);
+  const config = Buffer.from(JSON.stringify({
+    architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [l.digest] },
+  }));
+  const c = blob(config);
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...c },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...l }],
+  }));
+  const m = blob(manifest);
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m, annotations: { 'org.opencontainers.image.ref.name': '1' } }],
+  }));
+  return m.digest;
+}
+
+const host = () => `127.0.0.1:${regPort}`;
+const repoDir = (name) => join(regDir, 'data', 'docker', 'registry', 'v2', 'repositories', name);
+
+// skopeo copy of the test image to REPO:TAG with user:secret; { code, out, err }.
+function push(repo, creds, tag = '1') {
+  return run('skopeo', ['--policy', policy, 'copy', '--dest-tls-verify=false', '--dest-creds', creds,
+    `oci:${join(work, 'oci')}:1`, `docker://${host()}/${repo}:${tag}`]);
+}
+function inspect(repo, creds, tag = '1') {
+  return run('skopeo', ['inspect', '--tls-verify=false', '--creds', creds, `docker://${host()}/${repo}:${tag}`]);
+}
+
+// Creates an access token through the settings page; returns the secret.
+async function newToken(client, { name = 'ci', pull = true, push = true, days = '30' } = {}) {
+  const form = await client.get('/settings/tokens/new');
+  assert.equal(form.status, 200, 'the creation page (recent sign-in)');
+  const body = { csrf: form.page.csrf, name, days };
+  if (pull) body.pull = '1';
+  if (push) body.push = '1';
+  const r = await client.post('/settings/tokens/new', body);
+  assert.equal(r.status, 200, r.text.slice(0, 300));
+  const m = r.text.match(/id="token-secret">(dao_pat_[A-Za-z0-9_-]{43})</);
+  assert.ok(m, 'the secret is shown');
+  return m[1];
+}
+
+// GET /v2/token from an address of its own (unless headers name one).
+async function tokenEndpoint(query, headers = {}) {
+  const res = await fetch(`${d.base}/v2/token${query}`, { headers: { 'X-Forwarded-For': nextIp(), ...headers } });
+  return { status: res.status, body: await res.json().catch(() => null), headers: res.headers };
+}
+const basic = (u, p) => ({ Authorization: 'Basic ' + Buffer.from(`${u}:${p}`).toString('base64') });
+const jwtParts = (t) => t.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+
+test('skopeo logs in with the password, pushes alice/app:1 and reads it back', async () => {
+  await account(d, sim, 'alice');
+  const authfile = join(work, 'auth-alice.json');
+  const login = await run('skopeo', ['login', '--tls-verify=false', '--authfile', authfile, '-u', 'alice', '-p', PASSWORD, host()]);
+  assert.equal(login.code, 0, login.err);
+  assert.match(login.out, /Login Succeeded/);
+  const wrong = await run('skopeo', ['login', '--tls-verify=false', '--authfile', join(work, 'auth-x.json'), '-u', 'alice', '-p', 'not the password', host()]);
+  assert.notEqual(wrong.code, 0);
+  assert.match(wrong.err, /invalid username\/password/);
+
+  const p = await push('alice/app', `alice:${PASSWORD}`);
+  assert.equal(p.code, 0, p.err);
+  const i = await inspect('alice/app', `alice:${PASSWORD}`);
+  assert.equal(i.code, 0, i.err);
+  const info = JSON.parse(i.out);
+  assert.equal(info.Layers.length, 1);
+  assert.equal(info.Name, `${host()}/alice/app`);
+  const back = join(work, 'back');
+  const copy = await run('skopeo', ['--policy', policy, 'copy', '--src-tls-verify=false', '--src-creds', `alice:${PASSWORD}`,
+    `docker://${host()}/alice/app:1`, `oci:${back}:1`]);
+  assert.equal(copy.code, 0, copy.err);
+  // the same image came back: its config (and so its diff_ids) and the layer's file
+  const manifestOf = (dir) => {
+    const idx = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+    return JSON.parse(readFileSync(join(dir, 'blobs', 'sha256', idx.manifests[0].digest.slice(7)), 'utf8'));
+  };
+  const got = manifestOf(back);
+  assert.equal(got.config.digest, manifestOf(join(work, 'oci')).config.digest);
+  let layer = readFileSync(join(back, 'blobs', 'sha256', got.layers[0].digest.slice(7)));
+  if (layer[0] === 0x1f && layer[1] === 0x8b) layer = gunzipSync(layer); // skopeo may compress it
+  assert.match(layer.toString('latin1'), /hello from daoid/);
+  assert.ok(d.sql("SELECT COUNT(*) FROM audit WHERE event = 'registry_login'")[0][0] > 0);
+});
+
+test('access tokens: push with one, refusals for pull-only, revoked and expired tokens', async () => {
+  await account(d, sim, 'carol');
+  const { client } = await clientSignIn(d, 'carol');
+  const before = (await sim.messages('carol@example.com')).length;
+  const secret = await newToken(client, { name: 'laptop' });
+  // stored only hashed
+  assert.equal(d.sql(`SELECT COUNT(*) FROM access_tokens WHERE hash LIKE '%${secret.slice(8, 20)}%' OR name = '${secret}'`)[0][0], '0');
+  const mails = await sim.waitMail('carol@example.com', before + 1);
+  assert.match(JSON.stringify(mails[0]), /laptop/);
+  const settings = await client.get('/settings');
+  assert.match(settings.text, /id="token-\d+-name">laptop</);
+  assert.match(settings.text, /registry:pull registry:push/);
+
+  const login = await run('skopeo', ['login', '--tls-verify=false', '--authfile', join(work, 'auth-carol.json'), '-u', 'carol', '-p', secret, host()]);
+  assert.equal(login.code, 0, login.err);
+  const p = await push('carol/app', `carol:${secret}`);
+  assert.equal(p.code, 0, p.err);
+  assert.equal((await inspect('carol/app', `carol:${secret}`)).code, 0);
+  assert.match((await client.get('/settings')).text, /class="last-used">\d/, 'last used is shown');
+
+  // a token of another user with carol's name: refused
+  const pull = await newToken(client, { name: 'pull only', push: false });
+  assert.equal((await inspect('carol/app', `carol:${pull}`)).code, 0, 'pull-only token pulls');
+  const denied = await push('carol/other', `carol:${pull}`);
+  assert.notEqual(denied.code, 0);
+  assert.match(denied.err, /denied|unauthorized|401|403/i);
+  assert.equal(existsSync(repoDir('carol/other')), false, 'nothing written');
+
+  // revoked
+  const revokeMe = await newToken(client, { name: 'old' });
+  const id = d.sql("SELECT id FROM access_tokens WHERE name = 'old'")[0][0];
+  const s = await client.get('/settings');
+  const r = await client.post('/settings/tokens/revoke', { csrf: s.page.csrf, id });
+  assert.equal(r.status, 303);
+  const gone = await push('carol/revoked', `carol:${revokeMe}`);
+  assert.notEqual(gone.code, 0);
+  assert.equal(existsSync(repoDir('carol/revoked')), false);
+  const tr = await tokenEndpoint('?service=daoid-registry&scope=repository:carol/x:pull', basic('carol', revokeMe));
+  assert.equal(tr.status, 401);
+  assert.match(tr.body.errors[0].message, /unknown or revoked/);
+
+  // expired
+  const exp = await newToken(client, { name: 'expiring' });
+  d.sql("UPDATE access_tokens SET expires_at = 1000 WHERE name = 'expiring'");
+  const te = await tokenEndpoint('?service=daoid-registry&scope=repository:carol/x:pull', basic('carol', exp));
+  assert.equal(te.status, 401);
+  assert.match(te.body.errors[0].message, /expired/);
+  const ep = await push('carol/expired', `carol:${exp}`);
+  assert.notEqual(ep.code, 0);
+  assert.equal(existsSync(repoDir('carol/expired')), false);
+  // another username with carol's token
+  await account(d, sim, 'mallory');
+  const other = await tokenEndpoint('?service=daoid-registry', basic('mallory', secret));
+  assert.equal(other.status, 401);
+});
+
+test('policy: no push into another namespace or library/ (admins may), scopes dropped not refused', async () => {
+  await account(d, sim, 'bob');
+  await account(d, sim, 'ops');
+  const other = await push('alice/app', `bob:${PASSWORD}`, '2');
+  assert.notEqual(other.code, 0);
+  assert.match(other.err, /denied|unauthorized|401|403/i);
+  assert.equal(existsSync(join(repoDir('alice/app'), '_manifests', 'tags', '2')), false, 'no tag 2 under alice/app');
+  const lib = await push('library/base', `bob:${PASSWORD}`);
+  assert.notEqual(lib.code, 0);
+  assert.equal(existsSync(repoDir('library/base')), false);
+  const ops = await push('library/base', `ops:${PASSWORD}`);
+  assert.equal(ops.code, 0, ops.err);
+  assert.equal((await inspect('library/base', `bob:${PASSWORD}`)).code, 0, 'everyone pulls library/');
+  const nons = await push('app', `bob:${PASSWORD}`);
+  assert.notEqual(nons.code, 0, 'no namespace: refused');
+
+  // the token: what policy allows, the rest dropped
+  const t = await tokenEndpoint('?service=daoid-registry&scope=repository:bob/app:pull,push&scope=repository:alice/app:pull,push&scope=registry:catalog:*&scope=repository:library/base:pull,push', basic('bob', PASSWORD));
+  assert.equal(t.status, 200);
+  assert.equal(t.body.token, t.body.access_token);
+  assert.equal(t.body.expires_in, 300);
+  assert.match(t.body.issued_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  const [h, c] = jwtParts(t.body.token);
+  assert.equal(h.alg, 'ES256');
+  assert.match(h.kid, /^([A-Z2-7]{4}:){11}[A-Z2-7]{4}$/);
+  assert.equal(c.iss, 'daoid');
+  assert.equal(c.sub, 'bob');
+  assert.equal(c.aud, 'daoid-registry');
+  assert.ok(c.exp > c.iat && c.nbf <= c.iat && c.jti);
+  assert.deepEqual(c.access, [
+    { type: 'repository', name: 'bob/app', actions: ['pull', 'push'] },
+    { type: 'repository', name: 'library/base', actions: ['pull'] },
+  ]);
+});
+
+test('wrong password, disabled and deleted accounts are refused; nothing written', async () => {
+  await account(d, sim, 'dave');
+  await account(d, sim, 'erin');
+  const wrong = await push('dave/app', 'dave:wrong password here');
+  assert.notEqual(wrong.code, 0);
+  assert.equal(existsSync(repoDir('dave/app')), false);
+  assert.equal((await admin(d, ['disable', 'dave'])).code, 0);
+  const dis = await tokenEndpoint('?service=daoid-registry&scope=repository:dave/app:pull,push', basic('dave', PASSWORD));
+  assert.equal(dis.status, 401);
+  assert.match(dis.body.errors[0].message, /disabled/);
+  assert.notEqual((await push('dave/app', `dave:${PASSWORD}`)).code, 0);
+  assert.equal(existsSync(repoDir('dave/app')), false);
+
+  const { client } = await clientSignIn(d, 'erin');
+  const tok = await newToken(client, { name: 'erin ci' });
+  assert.equal((await admin(d, ['delete', 'erin', '--yes'])).code, 0);
+  const del = await tokenEndpoint('?service=daoid-registry&scope=repository:erin/app:pull,push', basic('erin', tok));
+  assert.equal(del.status, 401);
+  assert.notEqual((await push('erin/app', `erin:${PASSWORD}`)).code, 0);
+  assert.equal(existsSync(repoDir('erin/app')), false);
+});
+
+test('the token endpoint: clear 400 and 401 answers for bad input', async () => {
+  const cases = [
+    ['', basic('alice', PASSWORD), 400, /service/],
+    ['?service=other', basic('alice', PASSWORD), 400, /unknown service/],
+    ['?service=daoid-registry&scope=repository:Alice/App:pull', basic('alice', PASSWORD), 400, /malformed scope/],
+    ['?service=daoid-registry&scope=repository::pull', basic('alice', PASSWORD), 400, /malformed scope/],
+    ['?service=daoid-registry&scope=nonsense', basic('alice', PASSWORD), 400, /malformed scope/],
+    ['?service=daoid-registry&scope=repository:alice/app:', basic('alice', PASSWORD), 400, /malformed scope/],
+    ['?service=daoid-registry&' + Array.from({ length: 17 }, (_, i) => `scope=repository:alice/a${i}:pull`).join('&'), basic('alice', PASSWORD), 400, /more than 16/],
+    ['?service=daoid-registry', { Authorization: 'Basic !!!not-base64' }, 400, /HTTP Basic/],
+    ['?service=daoid-registry', { Authorization: 'Bearer abc' }, 400, /HTTP Basic/],
+    ['?service=daoid-registry', { Authorization: 'Basic ' + 'A'.repeat(5000) }, 400, /too long/],
+    ['?service=daoid-registry', {}, 401, /docker login/],
+    ['?service=daoid-registry', basic('alice', 'nope nope nope'), 401, /wrong username or password/],
+    ['?service=daoid-registry', basic('nobody-here', 'dao_pat_' + 'x'.repeat(43)), 401, /unknown or revoked/],
+  ];
+  for (const [q, h, status, msg] of cases) {
+    const r = await tokenEndpoint(q, h);
+    assert.equal(r.status, status, `${q} ${JSON.stringify(h).slice(0, 60)}: ${JSON.stringify(r.body)}`);
+    assert.match(r.body.errors[0].message, msg);
+    if (status === 401) assert.match(r.headers.get('www-authenticate') || '', /^Basic /);
+  }
+  // past the sign-in limit: 429 with a clear message (no captcha for a CLI), and the audit says why
+  await account(d, sim, 'frank');
+  const ip = { 'X-Forwarded-For': nextIp() };
+  for (let i = 0; i < 10; i++) {
+    const r = await tokenEndpoint('?service=daoid-registry', { ...basic('frank', `wrong password ${i}`), ...ip });
+    assert.equal(r.status, 401);
+  }
+  const limited = await tokenEndpoint('?service=daoid-registry', { ...basic('frank', PASSWORD), ...ip });
+  assert.equal(limited.status, 429);
+  assert.match(limited.body.errors[0].message, /too many failed sign-ins for this account/);
+  assert.equal(d.sql("SELECT detail FROM audit WHERE event = 'registry_login_refused' AND account_id = (SELECT id FROM accounts WHERE username = 'frank')")[0][0], 'captcha_needed');
+  // the realm path is configurable: the other path answers 404
+  assert.equal((await fetch(`${d.base}/registry/token?service=daoid-registry`)).status, 404);
+});
+
+test('the console lists the namespace\'s repositories with their tags; renames wait for an empty namespace', async () => {
+  const { client } = await clientSignIn(d, 'alice');
+  const r = await client.get('/registry');
+  assert.equal(r.status, 200);
+  assert.match(r.text, new RegExp(`id="registry-address"><code>${host()}</code>`));
+  assert.match(r.text, new RegExp(`id="cmd-login">docker login ${host()} -u alice<`));
+  assert.match(r.text, new RegExp(`docker push ${host()}/alice/app:1<`));
+  assert.match(r.text, /class="repo-name"><code>alice\/app<\/code>/);
+  assert.match(r.text, /class="tag-name"><code>1<\/code><\/td><td class="tag-size">\d+(\.\d)? (B|kB)</);
+  assert.doesNotMatch(r.text, /carol\/app|library\/base/, 'only the namespace');
+
+  const bob = (await clientSignIn(d, 'bob')).client;
+  const empty = await bob.get('/registry');
+  assert.match(empty.text, /id="registry-empty"/);
+  // a namespace with images keeps its name; an empty one may be renamed
+  const s = await client.get('/settings');
+  const refused = await client.post('/settings/username', { csrf: s.page.csrf, username: 'alice2' });
+  assert.equal(refused.status, 400);
+  assert.match(refused.text, /命名空间中有镜像/, refused.text.match(/class="err"[^<]*<\/p>/g)?.join());
+  assert.equal(d.sql("SELECT COUNT(*) FROM accounts WHERE username = 'alice'")[0][0], '1');
+  const bs = await bob.get('/settings');
+  const renamed = await bob.post('/settings/username', { csrf: bs.page.csrf, username: 'bobby' });
+  assert.equal(renamed.status, 303);
+});
+
+test('the registry page, the token list and the creation page pass axe (WCAG 2.2 AA)', async () => {
+  const { ctx, page } = await signedIn(d, 'carol');
+  for (const path of ['/registry', '/settings', '/settings/tokens/new']) {
+    await page.goto(d.base + path);
+    assert.deepEqual(await axeProblems(page), [], path);
+  }
+  await page.goto(d.base + '/registry');
+  assert.equal((await page.textContent('#cmd-login')).trim(), `docker login ${host()} -u carol`);
+  await ctx.close();
+});
+
+test('a registry that does not answer: the page says so (200, never a 500)', async () => {
+  reg.child.kill('SIGTERM');
+  await reg.exit;
+  reg = null;
+  const { client } = await clientSignIn(d, 'alice');
+  const r = await client.get('/registry');
+  assert.equal(r.status, 200);
+  assert.match(r.text, /id="registry-down"/);
+  const s = await client.get('/settings');
+  const refused = await client.post('/settings/username', { csrf: s.page.csrf, username: 'alice3' });
+  assert.equal(refused.status, 400, 'no rename while the namespace cannot be checked');
+});
