@@ -12,6 +12,7 @@ import { catalog } from './lib/forms.mjs';
 import { wechatEnv, callbackTo, wxSet, wxPush, qrUrl, shown } from './lib/wechat.mjs';
 
 const en = catalog('en');
+const zh = catalog('zh-CN');
 let sim, d;
 
 before(async () => {
@@ -85,7 +86,7 @@ test('a scan without its QR code\'s Ticket changes nothing', async () => {
   const { ctx, page, url } = await qrPage(d);
   const r = await wxPush(sim, { user: 'noticket-wx', action: 'follow', url, no_ticket: true });
   assert.equal(r.status, 200, 'answered, so WeChat does not retry');
-  assert.equal(r.reply, en('wechat.reply.unknown'));
+  assert.equal(r.reply, zh('wechat.reply.unknown'), 'an unknown code: in the default language');
   assert.equal(scanned(d), before0, 'the code is still pending');
   assert.match(d.proc.err, /a push's Ticket is missing or not its scene's/);
   const ok = await wxPush(sim, { user: 'noticket-wx', action: 'scan', url });
