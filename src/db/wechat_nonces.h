@@ -14,7 +14,8 @@
  * digest is this one: 1 (new, or the same body again), 0 (another body), -1 on error. */
 int wechat_nonces_claim(struct st_conn *c, const char *nonce, int64_t ts, const char *digest,
                         int64_t expires_at);
-/* Deletes the rows expired at now, WECHAT_NONCES_BATCH at a time; their number, or -1. */
+/* Deletes the rows whose expires_at is before now (a push stamped ts is taken until now =
+ * ts + window inclusive), WECHAT_NONCES_BATCH at a time; their number, or -1. */
 int64_t wechat_nonces_sweep(struct st_conn *c, int64_t now);
 
 #endif
