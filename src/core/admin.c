@@ -11,7 +11,9 @@
  *   mail retry ID|all    queue dead mails again (attempts start over)
  *
  * ACCOUNT is #ID (or id:ID), an email address (its verified owner, or its only claim) or a
- * username. Exit status: 0 done, 1 not found or failed, 2 usage. */
+ * username. Exit status: 0 done, 1 not found or failed, 2 usage. Every string shown comes from
+ * the database or the command line, so each goes through shown() (term_safe.h): a stored
+ * User-Agent or login name cannot send escape sequences to the operator's terminal. */
 #include "admin.h"
 
 #include <sodium.h>
@@ -34,6 +36,7 @@
 #include "outbox.h"
 #include "sessions.h"
 #include "store.h"
+#include "term_safe.h"
 
 static void usage(void)
 {
@@ -59,9 +62,10 @@ static const char *when(struct arena *a, int64_t t)
     return arena_strdup(a, buf);
 }
 
-static const char *or_dash(const char *s)
+/* s as printed: "-" when empty, control and bidi characters escaped. */
+static const char *shown(struct arena *a, const char *s)
 {
-    return s && *s ? s : "-";
+    return s && *s ? term_safe(a, s) : "-";
 }
 
 /* ACCOUNT → id; 0 when nothing matches, -1 on a store error. */
@@ -110,11 +114,11 @@ static int cmd_find(struct st_conn *c, struct arena *a, const char *text)
             printf("%-8s %-30s %-40s %-10s %-8s %s\n", "ID", "USERNAME", "EMAIL", "VERIFIED",
                    "STATUS", "CREATED (UTC)");
         printf("#%-7lld %-30s %-40s %-10s %-8s %s\n", (long long)rows[i].id,
-               or_dash(rows[i].username), or_dash(rows[i].email),
+               shown(a, rows[i].username), shown(a, rows[i].email),
                rows[i].email_verified ? "yes" : "no", rows[i].status ? "disabled" : "active",
                when(a, rows[i].created_at));
     }
-    if (!n) printf("no account matches \"%s\"\n", text);
+    if (!n) printf("no account matches \"%s\"\n", shown(a, text));
     return 0;
 }
 
@@ -191,7 +195,7 @@ static int show_lists(struct st_conn *c, struct arena *a, int64_t id)
             printf(" ");
             for (int k = 0; k < lists[l].cols; k++) {
                 const void *f = row + lists[l].col[k].off;
-                printf("  %s", lists[l].col[k].text ? or_dash(*(char *const *)f)
+                printf("  %s", lists[l].col[k].text ? shown(a, *(char *const *)f)
                                                     : when(a, *(const int64_t *)f));
             }
             printf("\n");
@@ -207,7 +211,7 @@ static int cmd_show(struct st_conn *c, struct arena *a, int64_t id)
     if (account_by_id(c, a, id, &acct) != ACCT_OK) return 1;
     printf("account #%lld\n  username: %s\n  email:    %s (%s)\n  password: %s\n"
            "  status:   %s\n  created:  %s UTC\n",
-           (long long)acct.id, acct.username, or_dash(acct.email),
+           (long long)acct.id, shown(a, acct.username), shown(a, acct.email),
            acct.email ? (acct.email_verified ? "verified" : "unverified") : "none",
            acct.password_hash ? "set" : "none", acct.status ? "disabled" : "active",
            when(a, acct.created_at));
@@ -244,9 +248,9 @@ static int cmd_mail_dead(struct st_conn *c, struct arena *a)
         if (!i)
             printf("%-8s %-16s %-40s %-8s %-20s %s\n", "ID", "KIND", "TO", "ATTEMPTS",
                    "QUEUED (UTC)", "LAST ERROR");
-        printf("%-8lld %-16s %-40s %-8lld %-20s %s\n", (long long)rows[i].id, or_dash(rows[i].kind),
-               or_dash(rows[i].rcpt), (long long)rows[i].attempts, when(a, rows[i].created_at),
-               or_dash(rows[i].last_error));
+        printf("%-8lld %-16s %-40s %-8lld %-20s %s\n", (long long)rows[i].id,
+               shown(a, rows[i].kind), shown(a, rows[i].rcpt), (long long)rows[i].attempts,
+               when(a, rows[i].created_at), shown(a, rows[i].last_error));
     }
     if (!n) printf("no dead mails\n");
     return 0;
@@ -276,7 +280,7 @@ static int on_account(struct st_conn *c, struct arena *a, const char *cmd, const
     int64_t id = resolve(c, a, spec);
     if (id < 0) return 1;
     if (id == 0) {
-        fprintf(stderr, "daoid admin: no account %s\n", spec);
+        fprintf(stderr, "daoid admin: no account %s\n", shown(a, spec));
         return 1;
     }
     if (!strcmp(cmd, "show")) return cmd_show(c, a, id);
@@ -320,7 +324,9 @@ static int open_all(const char *config_path, int *opened)
     if (asset_load_overrides(cfg->templates_dir) != 0 || i18n_init() != 0) return -1;
     char err[256];
     if (store_init(cfg->database, err, sizeof(err)) != 0) {
-        fprintf(stderr, "daoid admin: %s\n", err);
+        char safe[sizeof(err) * 4];
+        term_safe_buf(safe, sizeof(safe), err, strlen(err));
+        fprintf(stderr, "daoid admin: %s\n", safe);
         return -1;
     }
     *opened = 2;

@@ -14,6 +14,7 @@
 #include "session.h"
 #include "store.h"
 #include "tokens.h"
+#include "wechat_nonces.h"
 #include "wechat_pushes.h"
 #include "wechat_tickets.h"
 #include "worker.h"
@@ -37,7 +38,7 @@ static int64_t sweep_outbox(struct st_conn *c, int64_t now)
 static int64_t (*const sweeps[])(struct st_conn *c, int64_t now) = {
     sweep_sessions,       tokens_sweep,        captchas_sweep,       rate_counters_sweep,
     oauth_states_sweep,   oauth_pending_sweep, wechat_tickets_sweep, wechat_pushes_sweep,
-    held_usernames_sweep, sweep_outbox,        access_tokens_sweep,
+    held_usernames_sweep, sweep_outbox,        access_tokens_sweep,  wechat_nonces_sweep,
 };
 
 int64_t janitor_sweep(int64_t now)

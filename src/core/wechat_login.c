@@ -518,8 +518,8 @@ static int scan(struct st_conn *c, struct arena *a, const struct wechat_push *p,
 {
     struct wechat_ticket_row row;
     enum st_rc rc = wechat_tickets_by_scene(c, a, scene, &row);
-    if (rc == ST_NOTFOUND || (rc == ST_OK && p->ticket && strcmp(p->ticket, row.wx_ticket) != 0)) {
-        if (rc == ST_OK) log_warnx("wechat: a push's Ticket does not match its scene");
+    if (rc == ST_NOTFOUND || (rc == ST_OK && (!p->ticket || strcmp(p->ticket, row.wx_ticket)))) {
+        if (rc == ST_OK) log_warnx("wechat: a push's Ticket is missing or not its scene's");
         out->reply_key = "wechat.reply.unknown";
         return 0;
     }

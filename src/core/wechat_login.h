@@ -13,9 +13,9 @@
  *  1. A browser reaches a ticket only through the hash of the secret in its cookie. The scene,
  *     which WeChat, the QR code and the phone know, completes nothing by itself: a QR code
  *     scanned while shown in another browser signs nobody in there.
- *  2. pending → scanned happens once, for the first push that names the scene (and, when the
- *     push carries one, the same WeChat ticket), by a conditional UPDATE. It records who
- *     scanned (openid) and gives the browser WECHAT_COMPLETE_TTL to finish.
+ *  2. pending → scanned happens once, for the first push that names the scene and carries its
+ *     WeChat ticket (a scan without <Ticket> is not WeChat's), by a conditional UPDATE. It
+ *     records who scanned (openid) and gives the browser WECHAT_COMPLETE_TTL to finish.
  *  3. scanned → consumed happens once, by a conditional UPDATE inside the transaction that
  *     does what the ticket allows (the sign-in's audit, the new account with its identity and
  *     bonus, the binding with its bonus, or the re-authentication's audit). A bind or reauth

@@ -1,20 +1,25 @@
-/* wechat_push: see wechat_push.h. Order of checks for a POST: signature → (safe mode:
- * msg_signature → decrypt → AppID) → XML → apply → reply. Nothing is parsed or decrypted
- * before a signature holds. Failures are logged without the body. */
+/* wechat_push: see wechat_push.h. Order of checks for a POST: signature → timestamp window →
+ * plaintext refused when only encrypted pushes are taken → (safe mode: msg_signature →
+ * decrypt → AppID) → XML → nonce claimed with the body's digest → apply → reply. Nothing is
+ * parsed or decrypted before a signature holds, nothing stored before the whole push is
+ * checked. Failures are logged without the body. */
 #include "wechat_push.h"
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "config.h"
 #include "i18n.h"
 #include "log.h"
+#include "store.h"
 #include "tmpl.h"
 #include "wechat_api.h"
 #include "wechat_crypto.h"
 #include "wechat_login.h"
+#include "wechat_nonces.h"
 #include "wechat_xml.h"
 
 #define CT_TEXT "text/plain; charset=utf-8"
@@ -38,6 +43,20 @@ void wechat_push_verify(struct arena *a, const struct wechat_cb_in *in, struct w
         return answer(out, 403, CT_TEXT, "invalid signature\n");
     }
     answer(out, 200, CT_TEXT, in->echostr);
+}
+
+int wechat_push_in_window(const char *timestamp, int64_t now, int64_t window)
+{
+    size_t n = timestamp ? strspn(timestamp, "0123456789") : 0;
+    if (!n || n > 12 || timestamp[n]) return 0;
+    int64_t t = strtoll(timestamp, NULL, 10);
+    return t >= now - window && t <= now + window;
+}
+
+int wechat_push_safe_only(void)
+{
+    return !strcmp(cfg->wechat_push_mode, "safe") ||
+           (!strcmp(cfg->wechat_push_mode, "auto") && *cfg->wechat_aes_key);
 }
 
 /* The plaintext push of an encrypted body: checks msg_signature, decrypts, parses. */
@@ -75,17 +94,27 @@ static int open_safe(struct arena *a, const struct wechat_cb_in *in, const struc
 }
 
 /* The push in the request, checked: 0, or -1 with out set. *safe: it came encrypted. */
-static int read_push(struct arena *a, const struct wechat_cb_in *in, struct wechat_push *p,
-                     int *safe, struct wechat_cb_out *out)
+static int read_push(struct arena *a, const struct wechat_cb_in *in, int64_t now,
+                     struct wechat_push *p, int *safe, struct wechat_cb_out *out)
 {
     if (!wechat_crypto_check(cfg->wechat_token, in->timestamp, in->nonce, in->signature)) {
         log_info("wechat: push refused: bad signature");
         answer(out, 403, CT_TEXT, "invalid signature\n");
         return -1;
     }
+    if (!wechat_push_in_window(in->timestamp, now, cfg->wechat_push_window)) {
+        log_info("wechat: push refused: its timestamp is outside wechat_push_window");
+        answer(out, 403, CT_TEXT, "stale timestamp\n");
+        return -1;
+    }
     *safe = in->encrypt_type && !strcmp(in->encrypt_type, "aes");
     if (in->encrypt_type && !*safe && strcmp(in->encrypt_type, "raw") != 0) {
         answer(out, 400, CT_TEXT, "unknown encrypt_type\n");
+        return -1;
+    }
+    if (!*safe && wechat_push_safe_only()) {
+        log_info("wechat: push refused: plaintext, but only encrypted pushes are taken");
+        answer(out, 403, CT_TEXT, "encrypted pushes only\n");
         return -1;
     }
     struct wechat_push env;
@@ -105,6 +134,25 @@ static int read_push(struct arena *a, const struct wechat_cb_in *in, struct wech
         return -1;
     }
     return 0;
+}
+
+/* Claims the push's nonce for its body: 0 when the body is the first one seen with this
+ * signed query (or that one again: a retry), -1 with out set otherwise. */
+static int claim_nonce(const struct wechat_cb_in *in, struct wechat_cb_out *out)
+{
+    unsigned char h[16];
+    char digest[sizeof(h) * 2 + 1];
+    crypto_generichash(h, sizeof(h), (const unsigned char *)in->body, in->body_len, NULL, 0);
+    sodium_bin2hex(digest, sizeof(digest), h, sizeof(h));
+    int64_t ts = strtoll(in->timestamp, NULL, 10);
+    struct st_conn *c = st_get();
+    int rc = c ? wechat_nonces_claim(c, in->nonce, ts, digest, ts + cfg->wechat_push_window) : -1;
+    if (rc < 0) answer(out, 503, CT_TEXT, "try again\n");
+    if (rc == 0) {
+        log_warnx("wechat: push refused: its nonce came before with another body (a replay)");
+        answer(out, 403, CT_TEXT, "replayed nonce\n");
+    }
+    return rc == 1 ? 0 : -1;
 }
 
 /* The reply's text: catalog message key in lang, with {site_name}. */
@@ -139,7 +187,7 @@ void wechat_push_handle(struct arena *a, const struct wechat_cb_in *in, int64_t 
     if (!wechat_api_enabled()) return answer(out, 404, CT_TEXT, "not found\n");
     struct wechat_push p;
     int safe = 0;
-    if (read_push(a, in, &p, &safe, out) != 0) return;
+    if (read_push(a, in, now, &p, &safe, out) != 0 || claim_nonce(in, out) != 0) return;
     struct wxl_push_out res;
     if (wechat_login_push(a, &p, now, &res) != 0) /* WeChat retries */
         return answer(out, 503, CT_TEXT, "try again\n");

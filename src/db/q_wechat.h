@@ -1,5 +1,6 @@
 /* q_wechat: the WeChat tables — QR tickets (wechat_tickets.c), pushes received
- * (wechat_pushes.c), followers (wechat_followers.c) and the access token (wechat_tokens.c). */
+ * (wechat_pushes.c), their nonces (wechat_nonces.c), followers (wechat_followers.c) and the
+ * access token (wechat_tokens.c). */
 #define TICKET_COLS                                                                                \
     "scene, secret_hash, intent, account_id, wx_ticket, qr_url, state, openid, unionid,"           \
     " resolved, lang, created_at, expires_at"
@@ -57,3 +58,13 @@ Q(WECHAT_TOKENS_LEASE_END,
   NULL)
 Q(WECHAT_TOKENS_INVALIDATE,
   "UPDATE wechat_tokens SET expires_at = 0, refresh_at = 0 WHERE app_id = ? AND token = ?", NULL)
+Q(WECHAT_NONCES_INSERT,
+  "INSERT INTO wechat_nonces (nonce, ts, digest, expires_at) VALUES (?, ?, ?, ?)"
+  " ON CONFLICT DO NOTHING",
+  NULL)
+Q(WECHAT_NONCES_SAME,
+  "SELECT COUNT(*) FROM wechat_nonces WHERE nonce = ? AND ts = ? AND digest = ?", NULL)
+Q(WECHAT_NONCES_SWEEP,
+  "DELETE FROM wechat_nonces WHERE (nonce, ts) IN (SELECT nonce, ts FROM wechat_nonces"
+  " WHERE expires_at < ? ORDER BY expires_at LIMIT 500)",
+  NULL)

@@ -118,6 +118,10 @@ static const struct ckey keys[] = {
     {"wechat_token_mode", C_STR, O(wechat_token_mode), "stable",
      "stable (cgi-bin/stable_token) or classic (cgi-bin/token)"},
     {"wechat_qr_ttl", C_DUR, O(wechat_qr_ttl), "5m", "lifetime of a sign-in QR code"},
+    {"wechat_push_mode", C_STR, O(wechat_push_mode), "auto",
+     "pushes taken: safe (encrypted only), any (also plaintext), auto (safe with a key)"},
+    {"wechat_push_window", C_DUR, O(wechat_push_window), "5m",
+     "a push's timestamp must be this close to now (nonces kept as long)"},
     {"base_units", C_INT, O(base_units), "2", "resource units of the base plan"},
     {"wechat_bonus_units", C_INT, O(wechat_bonus_units), "1", "units granted for binding WeChat"},
     {"limit_wechat_qr_ip", C_RATE, O(limit_wechat_qr_ip), "60/10m",
@@ -449,6 +453,13 @@ static void validate(void)
         cerr("wechat_app_id needs wechat_app_secret and wechat_token");
     if (c->wechat_qr_ttl < 1 || c->wechat_qr_ttl > 2592000)
         cerr("wechat_qr_ttl must be between 1s and 30d");
+    if (strcmp(c->wechat_push_mode, "auto") && strcmp(c->wechat_push_mode, "safe") &&
+        strcmp(c->wechat_push_mode, "any"))
+        cerr("wechat_push_mode must be auto, safe or any: %s", c->wechat_push_mode);
+    if (!strcmp(c->wechat_push_mode, "safe") && !*c->wechat_aes_key)
+        cerr("wechat_push_mode safe needs wechat_aes_key");
+    if (c->wechat_push_window < 10 || c->wechat_push_window > 3600)
+        cerr("wechat_push_window must be between 10s and 1h");
 }
 
 int config_load(const char *path)

@@ -71,8 +71,8 @@ struct config {
 
     /* WeChat service account (WeChat issue): not offered without an app id */
     char *wechat_app_id, *wechat_app_secret, *wechat_token, *wechat_aes_key, *wechat_api_url;
-    char *wechat_token_mode;
-    int64_t wechat_qr_ttl;
+    char *wechat_token_mode, *wechat_push_mode;
+    int64_t wechat_qr_ttl, wechat_push_window;
     int64_t base_units, wechat_bonus_units;
     struct rate limit_wechat_qr_ip;
 

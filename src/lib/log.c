@@ -1,6 +1,9 @@
 /* log: formats a line into a stack buffer and writes it with one write(2), so lines from
- * different threads never interleave. */
+ * different threads never interleave. Lines carry outside text (paths, stored names, remote
+ * error messages): every character that could steer a terminal is escaped (term_safe.h). */
 #include "log.h"
+
+#include "term_safe.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -64,10 +67,10 @@ static void log_emit(int lvl, int with_errno, const char *fmt, va_list ap)
         k = snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(saved));
         n += k > 0 ? (size_t)k : 0;
     }
-    for (size_t i = 0; i < n; i++)
-        if (buf[i] == '\n' || buf[i] == '\r') buf[i] = ' ';
-    buf[n++] = '\n';
-    ssize_t w = write(STDERR_FILENO, buf, n);
+    char line[sizeof(buf) * 2];
+    n = term_safe_buf(line, sizeof(line) - 1, buf, n);
+    line[n++] = '\n';
+    ssize_t w = write(STDERR_FILENO, line, n);
     (void)w;
     errno = saved;
 }
@@ -115,8 +118,9 @@ void log_access(const char *ip, const char *method, const char *path, int status
                      status, ms);
     if (n <= 0) return;
     if ((size_t)n >= sizeof(buf)) n = sizeof(buf) - 1;
-    for (int i = 0; i < n - 1; i++)
-        if ((unsigned char)buf[i] < 0x20) buf[i] = '?';
-    ssize_t w = write(STDOUT_FILENO, buf, (size_t)n);
+    char line[sizeof(buf) * 2];
+    size_t len = term_safe_buf(line, sizeof(line) - 1, buf, (size_t)n - 1);
+    line[len++] = '\n';
+    ssize_t w = write(STDOUT_FILENO, line, len);
     (void)w;
 }

@@ -3,9 +3,9 @@
 // (scan and follow, or scan as a follower), the page turning to "绑定成功" without a reload,
 // the registration form, the console; binding from the linked accounts with the 1X bonus,
 // once per account and once per WeChat; a QR code shown in another browser; the callback's
-// forged signatures and retried duplicates; safe mode on and off; re-authentication by
-// scanning (and another WeChat refused); a disabled account refused; the console's
-// reminders; a unionid that WeChat gives only later.
+// forged signatures and retried duplicates; safe and compatibility modes (plaintext refused
+// with a key); re-authentication by scanning (and another WeChat refused); a disabled account
+// refused; the console's reminders; a unionid that WeChat gives only later.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevsim, startDaoid, newPage, stopAll, signup, skipTour, browser, SHOTS } from './lib/harness.mjs';
@@ -269,20 +269,28 @@ test('a push retried because daoid answered late is applied once', async () => {
   await ctx.close();
 });
 
-test('safe mode on and off: plaintext, safe and compatibility pushes all sign in', async () => {
+test('safe and compatibility pushes sign in; with an EncodingAESKey, plaintext ones are refused', async () => {
   for (const mode of ['safe', 'compat', 'plain']) {
     await wxSet(sim, { mode });
     const { ctx, page } = await newPage({ locale: 'en' });
     const url = await openQr(page);
     const r = await phoneScan(phone, sim, { user: 'mei-wx', url, action: 'scan' });
+    if (mode === 'plain') {
+      assert.equal(r.status, '403', 'plaintext: refused');
+      assert.equal(r.reply, '该公众号暂时无法提供服务，请稍后再试');
+      assert.equal(await page.isVisible('#wx-pending'), true);
+      await ctx.close();
+      continue;
+    }
     assert.equal(r.status, '200', mode);
     assert.equal(r.reply, catalog('en')('wechat.reply.scanned'), `${mode}: the reply reads back`);
     await page.waitForURL(/\/console$/, { timeout: 4000 });
     assert.equal((await me(page)).username, 'meiwx');
     const last = (await wxState(sim)).last_push;
-    assert.equal(last.answer.includes('<Encrypt>'), mode !== 'plain', `${mode}: the reply is ${mode === 'plain' ? 'plain' : 'encrypted'}`);
+    assert.ok(last.answer.includes('<Encrypt>'), `${mode}: the reply is encrypted`);
     await ctx.close();
   }
+  await wxSet(sim, { mode: 'safe' });
 });
 
 test('the access token is fetched once, not per QR code, and replaced once when WeChat refuses it', async () => {

@@ -103,7 +103,7 @@ test('without an EncodingAESKey, plaintext pushes work and encrypted ones are re
     }
     await ctx.close();
   }
-  await wxSet(sim, { mode: 'plain' });
+  await wxSet(sim, { mode: 'safe' });
 });
 
 test('classic token mode: cgi-bin/token once for every QR code, again once refused', async () => {

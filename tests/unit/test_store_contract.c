@@ -19,6 +19,7 @@
 #include "tmpl.h"
 #include "verify.h"
 #include "ways_in.h"
+#include "wechat_nonces.h"
 
 #include "testlib.h"
 
@@ -2159,4 +2160,46 @@ CONTRACT(owner_access_tokens)
     cr_assert_eq(st_run(c, Q_ACCOUNTS_DELETE, ST_IN(ST_INT(two))), ST_OK);
     cr_assert_eq(access_tokens_by_hash(c, a, "h3", &t), ST_NOTFOUND, "gone with the account");
     arena_free(a);
+
+/* ---- WeChat push nonces: one body per signed query, swept in batches ---- */
+
+static void *claim_nonce_other_body(void *arg)
+{
+    struct st_conn *c = st_get();
+    char digest[32];
+    snprintf(digest, sizeof(digest), "body-%ld", (long)arg);
+    return (void *)(long)(c ? wechat_nonces_claim(c, "424242", NOW, digest, NOW + 300) : -1);
+}
+
+CONTRACT(wechat_nonce_claimed_by_one_body_and_swept_in_batches)
+{
+    long r[THREADS];
+    run_threads(claim_nonce_other_body, r);
+    int won = 0;
+    for (int i = 0; i < THREADS; i++) {
+        cr_assert_neq(r[i], -1, "thread %d: store error", i);
+        won += r[i] == 1;
+    }
+    cr_assert_eq(won, 1, "one body per (nonce, timestamp)");
+    struct st_conn *c = tl_conn();
+    char digest[32];
+    for (int i = 0; i < THREADS; i++) {
+        snprintf(digest, sizeof(digest), "body-%d", i);
+        if (r[i] == 1)
+            cr_assert_eq(wechat_nonces_claim(c, "424242", NOW, digest, NOW + 300), 1,
+                         "the same body again (WeChat's retry) passes");
+    }
+    cr_assert_eq(wechat_nonces_claim(c, "424242", NOW + 1, "another", NOW + 301), 1,
+                 "another timestamp is another query");
+    for (int i = 0; i < 1203; i++) {
+        char nonce[16];
+        snprintf(nonce, sizeof(nonce), "%d", 1000 + i);
+        cr_assert_eq(wechat_nonces_claim(c, nonce, NOW - 400, "d", NOW - 100), 1);
+    }
+    cr_assert_eq(st_change(c, Q_WECHAT_NONCES_SWEEP, ST_IN(ST_INT(NOW))), WECHAT_NONCES_BATCH,
+                 "one statement removes one batch");
+    cr_assert_eq(wechat_nonces_sweep(c, NOW), 1203 - WECHAT_NONCES_BATCH, "batch after batch");
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM wechat_nonces"), 2, "the live ones stay");
+    cr_assert_eq(wechat_nonces_sweep(c, NOW + 301), 1, "kept through its last second");
+    cr_assert_eq(wechat_nonces_sweep(c, NOW + 302), 1);
 }

@@ -488,14 +488,16 @@ Test(wechat_login, reauth_only_with_the_bound_wechat)
 
 /* ---- the callback protocol ---- */
 
+/* Signs a query of now with a nonce of its own (a push's nonce is never used twice). */
 static void signed_query(struct wechat_cb_in *in, const char *token)
 {
-    const char *parts[3] = {token, "1700000000", "777"};
+    static unsigned nonce;
+    in->timestamp = arena_printf(A, "%lld", (long long)NOW);
+    in->nonce = arena_printf(A, "%u", 777 + nonce++);
+    const char *parts[3] = {token, in->timestamp, in->nonce};
     char *sig = arena_alloc(A, WECHAT_SIG_LEN + 1);
     wechat_crypto_sign(parts, 3, sig);
     in->signature = sig;
-    in->timestamp = "1700000000";
-    in->nonce = "777";
 }
 
 static const char *scan_xml(const char *scene, int64_t t)
@@ -510,6 +512,8 @@ static const char *scan_xml(const char *scene, int64_t t)
 
 Test(wechat_login, callback_verification_and_forged_signatures)
 {
+    setenv("DAOID_WECHAT_PUSH_MODE", "any", 1); /* plaintext pushes too */
+    cr_assert_eq(config_load(NULL), 0);
     struct wechat_cb_in in = {.echostr = "hello-123"};
     struct wechat_cb_out out;
     signed_query(&in, TOKEN);
@@ -539,6 +543,7 @@ Test(wechat_login, callback_verification_and_forged_signatures)
     wechat_push_handle(A, &in, NOW, &out);
     cr_assert_eq(out.status, 400, "no FromUserName");
 
+    signed_query(&in, TOKEN);
     in.body = scan_xml("p1", 701);
     in.body_len = strlen(in.body);
     wechat_push_handle(A, &in, NOW, &out);
@@ -558,7 +563,7 @@ static void safe_query(struct wechat_cb_in *in, const char *xml, const char *app
     cr_assert_eq(wechat_crypto_key(AESKEY, key), 0);
     char *enc = wechat_crypto_encrypt(A, key, appid, xml, strlen(xml), NULL);
     signed_query(in, TOKEN);
-    const char *parts[4] = {TOKEN, "1700000000", "777", enc};
+    const char *parts[4] = {TOKEN, in->timestamp, in->nonce, enc};
     char *msig = arena_alloc(A, WECHAT_SIG_LEN + 1);
     wechat_crypto_sign(parts, 4, msig);
     in->encrypt_type = "aes";

@@ -10,16 +10,17 @@
  *    user by name (openid and unionid derived from it) and "scan and follow" (subscribe +
  *    qrscene_), "scan" (SCAN, for a follower), "scan, don't follow" (WeChat pushes nothing),
  *    "unfollow", "send the last push again" and "last push with a bad signature". Pushes go
- *    to the callback URL signed, in plaintext, safe or compatibility mode, and are retried
- *    like WeChat does (no answer within 5 s: again, 3 tries in all); the page shows the
- *    answer and the reply as the chat would.
+ *    to the callback URL signed, in safe (the default), compatibility or plaintext mode, and
+ *    are retried like WeChat does (no answer within 5 s: again, 3 tries in all, the same
+ *    query and body); the page shows the answer and the reply as the chat would.
  *  - /_ctl/wechat: GET the state (counters, QR codes, users, the last push); POST settings
  *    {callback, mode, push_timeout_ms, token_ttl, invalidate (the tokens handed out stop
  *    working: 40001), expire (they expire now: 42001), refuse: {errcode, times} (the next
  *    API calls with a good token get that errcode, e.g. 40014), open_platform: {user,
  *    unionid} (a user's account gets, or loses, an Open Platform binding: user/info gives a
  *    unionid from then on)}; POST /_ctl/wechat/push {user, action, url|code, unionid} does
- *    what the phone's buttons do and answers the result.
+ *    what the phone's buttons do and answers the result; with skew, reuse_nonce, plaintext or
+ *    no_ticket it sends the push as a forger would (struct dw_forge).
  * A user's CreateTime only ever grows (one second at least between two of their pushes), so
  * that quick test clicks are not mistaken for WeChat's retries.
  *
@@ -339,6 +340,7 @@ static void defaults(void)
     dwechat_s.token = devsim_xstrdup(DWECHAT_TOKEN);
     dwechat_s.aes_key = devsim_xstrdup(DWECHAT_AES_KEY);
     dwechat_s.gh = devsim_xstrdup("gh_devsim000001");
+    dwechat_s.mode = DW_SAFE; /* what WeChat recommends, and daoid's default with a key */
     dwechat_s.push_timeout_ms = 5000;
     dwechat_s.tries = 3;
     dwechat_s.token_ttl = 7200;

@@ -50,6 +50,16 @@ struct dw_push {
     int reply_ok;
 };
 
+/* What a test asks the next push to get wrong, as an attacker's copy would (POST
+ * /_ctl/wechat/push): skew: seconds added to its timestamp (a stale push); reuse_nonce: the
+ * timestamp, nonce and so the signature of the last push sent, with this push's body (a
+ * leaked query replayed); plaintext: sent in plaintext whatever the mode; no_ticket: a scan
+ * without <Ticket>. All zero: a push as WeChat sends it. */
+struct dw_forge {
+    long long skew;
+    int reuse_nonce, plaintext, no_ticket;
+};
+
 /* The simulator's whole state, defined in devsim_wechat.c. Read and written only with mu held;
  * the strings, users and pushes are owned by it and freed by dwechat_free(). */
 struct dwechat_state {
@@ -93,9 +103,10 @@ struct dw_user *dwechat_user_get(const char *name, int unionid);
 
 /* Frees p's strings and zeroes it. */
 void dwechat_push_free(struct dw_push *p);
-/* Runs an action of the phone; the result stays in dwechat_s.last. -1 when it could not
- * start. Takes dwechat_s.mu itself. */
-int dwechat_phone_do(const char *action, const char *user, const char *qr, int unionid);
+/* Runs an action of the phone (forged as f says; NULL: as WeChat would); the result stays in
+ * dwechat_s.last. -1 when it could not start. Takes dwechat_s.mu itself. */
+int dwechat_phone_do(const char *action, const char *user, const char *qr, int unionid,
+                     const struct dw_forge *f);
 
 /* ---- devsim_wechat_phone.c ---- */
 

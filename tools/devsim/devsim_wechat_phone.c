@@ -117,7 +117,7 @@ static void phone_post(const struct devsim_req *req, struct devsim_resp *resp)
     char *colon = todo ? strchr(todo, ':') : NULL;
     if (colon) *colon = 0;
     const char *qr = colon && colon[1] ? colon + 1 : url;
-    dwechat_phone_do(todo, user, qr, unionid != NULL);
+    dwechat_phone_do(todo, user, qr, unionid != NULL, NULL);
     devsim_redirect_take(resp, 303, devsim_xstrdup("/wechat/phone"));
     free(todo), free(user), free(url), free(unionid);
 }
@@ -224,15 +224,22 @@ static void ctl_set(json_t *j, struct devsim_resp *resp)
     devsim_reply_json(resp, 200, out);
 }
 
-/* {"action","user","url"|"code","unionid"}: a phone action; answers the push. */
+/* {"action","user","url"|"code","unionid", and to forge the push (struct dw_forge): "skew",
+ * "reuse_nonce","plaintext","no_ticket"}: a phone action; answers the push. */
 static void ctl_push(json_t *j, struct devsim_resp *resp)
 {
     const char *qr = json_string_value(json_object_get(j, "url"));
     if (!qr) qr = json_string_value(json_object_get(j, "code"));
     json_t *u = json_object_get(j, "unionid");
-    int rc =
-        dwechat_phone_do(json_string_value(json_object_get(j, "action")),
-                         json_string_value(json_object_get(j, "user")), qr, !u || json_is_true(u));
+    struct dw_forge f = {
+        .skew = (long long)json_integer_value(json_object_get(j, "skew")),
+        .reuse_nonce = json_is_true(json_object_get(j, "reuse_nonce")),
+        .plaintext = json_is_true(json_object_get(j, "plaintext")),
+        .no_ticket = json_is_true(json_object_get(j, "no_ticket")),
+    };
+    int rc = dwechat_phone_do(json_string_value(json_object_get(j, "action")),
+                              json_string_value(json_object_get(j, "user")), qr,
+                              !u || json_is_true(u), &f);
     pthread_mutex_lock(&dwechat_s.mu);
     json_t *out = push_json(&dwechat_s.last);
     pthread_mutex_unlock(&dwechat_s.mu);

@@ -54,10 +54,11 @@ static char *push_url(const struct dw_push *p, const char *token)
     return devsim_buf_close(&b);
 }
 
-/* Fills p->body (and the safe-mode query parts) for the plaintext xml. Under dwechat_s.mu. */
-static int push_body(struct arena *a, struct dw_push *p, const char *xml)
+/* Fills p->body (and the safe-mode query parts) for the plaintext xml (plaintext: whatever the
+ * mode). Under dwechat_s.mu. */
+static int push_body(struct arena *a, struct dw_push *p, const char *xml, int plaintext)
 {
-    if (dwechat_s.mode == DW_PLAIN) {
+    if (dwechat_s.mode == DW_PLAIN || plaintext) {
         p->body = devsim_xstrdup(xml);
         return 0;
     }
@@ -185,15 +186,20 @@ static void push_run(struct dw_push *p)
     pthread_mutex_unlock(&dwechat_s.mu);
 }
 
-/* Prepares the push of an event by u (ticket t for scans). Under dwechat_s.mu. */
+/* Prepares the push of an event by u (ticket t for scans), forged as forge says. Under
+ * dwechat_s.mu. */
 static int push_event(struct dw_push *p, struct dw_user *u, const char *event, const char *key,
-                      const struct dw_ticket *t)
+                      const struct dw_ticket *t, const struct dw_forge *forge)
 {
     long long now = dwechat_now();
     u->last_time = now > u->last_time ? now : u->last_time + 1;
     char ts[24], nonce[16];
-    snprintf(ts, sizeof(ts), "%lld", now);
+    snprintf(ts, sizeof(ts), "%lld", now + forge->skew);
     snprintf(nonce, sizeof(nonce), "%u", 100000000u + randombytes_uniform(900000000u));
+    if (forge->reuse_nonce && dwechat_s.last_sent.sent) {
+        snprintf(ts, sizeof(ts), "%s", dwechat_s.last_sent.ts);
+        snprintf(nonce, sizeof(nonce), "%s", dwechat_s.last_sent.nonce);
+    }
     struct devsim_buf b;
     FILE *f = devsim_buf_open(&b);
     fprintf(f,
@@ -202,14 +208,14 @@ static int push_event(struct dw_push *p, struct dw_user *u, const char *event, c
             "<Event><![CDATA[%s]]></Event>",
             dwechat_s.gh, u->openid, u->last_time, event);
     if (key) fprintf(f, "<EventKey><![CDATA[%s]]></EventKey>", key);
-    if (t) fprintf(f, "<Ticket><![CDATA[%s]]></Ticket>", t->ticket);
+    if (t && !forge->no_ticket) fprintf(f, "<Ticket><![CDATA[%s]]></Ticket>", t->ticket);
     fputs("</xml>", f);
     char *xml = devsim_buf_close(&b);
     p->callback = devsim_xstrdup(dwechat_s.callback), p->ts = devsim_xstrdup(ts),
     p->nonce = devsim_xstrdup(nonce);
     p->openid = devsim_xstrdup(u->openid);
     struct arena *a = arena_new();
-    int rc = push_body(a, p, xml);
+    int rc = push_body(a, p, xml, forge->plaintext);
     arena_free(a);
     free(xml);
     if (rc != 0) return -1;
@@ -220,7 +226,7 @@ static int push_event(struct dw_push *p, struct dw_user *u, const char *event, c
 
 /* What the phone's action does, prepared in p (sent afterwards). 0, or -1 with p->note. */
 static int phone_act(struct dw_push *p, const char *action, const char *user, const char *qr,
-                     int unionid)
+                     int unionid, const struct dw_forge *forge)
 {
     p->action = devsim_xstrdup(action), p->user = devsim_xstrdup(user);
     if (!strcmp(action, "dup") || !strcmp(action, "badsig")) {
@@ -246,7 +252,7 @@ static int phone_act(struct dw_push *p, const char *action, const char *user, co
     if (!strcmp(action, "unfollow")) {
         if (!u->following) return dwechat_set_str(&p->note, "not following: nothing to do"), -1;
         u->following = 0;
-        return push_event(p, u, "unsubscribe", NULL, NULL);
+        return push_event(p, u, "unsubscribe", NULL, NULL, forge);
     }
     struct dw_ticket *t = dwechat_ticket_find(qr);
     if (!t) return dwechat_set_str(&p->note, "no such QR code"), -1;
@@ -258,17 +264,19 @@ static int phone_act(struct dw_push *p, const char *action, const char *user, co
     if (u->following) {
         if (!strcmp(action, "follow"))
             dwechat_set_str(&p->note, "already following: WeChat sends SCAN");
-        return push_event(p, u, "SCAN", t->scene, t);
+        return push_event(p, u, "SCAN", t->scene, t, forge);
     }
     u->following = 1;
     char key[96];
     snprintf(key, sizeof(key), "qrscene_%s", t->scene);
-    return push_event(p, u, "subscribe", key, t);
+    return push_event(p, u, "subscribe", key, t, forge);
 }
 
 /* Runs an action of the phone; the result stays in dwechat_s.last. -1 when it could not start. */
-int dwechat_phone_do(const char *action, const char *user, const char *qr, int unionid)
+int dwechat_phone_do(const char *action, const char *user, const char *qr, int unionid,
+                     const struct dw_forge *f)
 {
+    static const struct dw_forge honest;
     static const char *const actions[] = {"follow",   "scan", "nofollow",
                                           "unfollow", "dup",  "badsig"};
     int known = 0;
@@ -276,7 +284,7 @@ int dwechat_phone_do(const char *action, const char *user, const char *qr, int u
         known |= action && !strcmp(action, actions[i]);
     struct dw_push p = {0};
     pthread_mutex_lock(&dwechat_s.mu);
-    int rc = known ? phone_act(&p, action, user ? user : "", qr, unionid) : -1;
+    int rc = known ? phone_act(&p, action, user ? user : "", qr, unionid, f ? f : &honest) : -1;
     if (!known) p.note = devsim_xstrdup("unknown action");
     pthread_mutex_unlock(&dwechat_s.mu);
     push_run(&p);
