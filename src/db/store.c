@@ -109,7 +109,8 @@ enum st_rc st_begin(struct st_conn *c)
 }
 
 /* ---- space: wall-clock second of the write that failed for lack of space, 0 while writes
- * succeed; set by any thread whose backend call reports it, cleared by a commit that succeeds */
+ * succeed; set by any thread whose backend call reports it, cleared by the probe write of
+ * store_unready() (not by any commit: one that wrote nothing proves nothing) */
 static int64_t nospace_since;
 
 static void space_short(struct st_conn *c)
@@ -134,7 +135,6 @@ enum st_rc st_commit(struct st_conn *c)
 {
     enum st_rc rc = c->be->commit(c);
     if (c->nospace) space_short(c);
-    if (rc == ST_OK) space_back();
     return rc;
 }
 
@@ -388,7 +388,7 @@ int store_migrate(void)
 }
 
 /* A write that needs space: a row inserted and deleted in one transaction (the commit still
- * writes the pages it touched). Clears the state through st_commit when it succeeds. */
+ * writes the pages it touched). Clears the state when it succeeds. */
 static void space_probe(struct st_conn *c)
 {
     if (st_begin(c) != ST_OK) return;
@@ -397,7 +397,10 @@ static void space_probe(struct st_conn *c)
         st_rollback(c);
         return;
     }
-    if (st_commit(c) != ST_OK) st_rollback(c);
+    if (st_commit(c) == ST_OK)
+        space_back();
+    else
+        st_rollback(c);
 }
 
 const char *store_unready(void)
