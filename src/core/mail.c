@@ -85,17 +85,67 @@ int mail_claim(struct st_conn *c, struct arena *a, int64_t now, struct mail_clai
     return 1;
 }
 
-/* Records the outcome. "Sent" is written whoever holds the row by now (so that nobody sends
- * it again); a failure only while this sender's lease holds (another sender may have the row
+/* A delivery the SMTP server accepted whose "sent" could not be written yet (a full disk, the
+ * database away). It is kept here and written before anything else is claimed; each failed try
+ * extends the lease, so that no other sender takes the row meanwhile and this one never sends
+ * it again. Only if the lease ends first (its extension failing too) may another sender send
+ * it: logged, as the one window left. The sender is one thread per process. */
+static struct {
+    int set, told, lost;
+    int64_t id, lease_until;
+    char mid[160]; /* the Message-ID, for the log */
+} unrecorded;
+
+/* The Message-ID of a composed message ("?" without one), for the log lines that mark the
+ * window between the SMTP server's acceptance and the row being marked sent. */
+static void message_id(const char *msg, char *out, size_t n)
+{
+    const char *end = strstr(msg, "\r\n\r\n"), *p = msg;
+    if (strncmp(p, "Message-ID: ", 12) != 0) p = strstr(msg, "\r\nMessage-ID: ");
+    if (!p || (end && p > end)) {
+        snprintf(out, n, "?");
+        return;
+    }
+    p = strchr(p + 1, ':') + 2;
+    snprintf(out, n, "%.*s", (int)strcspn(p, "\r\n"), p);
+}
+
+/* Writes the kept delivery as sent: 0, or -1 while that fails (the lease is extended). */
+static int record_sent(struct st_conn *c)
+{
+    if (outbox_sent(c, unrecorded.id, time(NULL)) == 0) {
+        log_info("mail: #%lld recorded as sent, Message-ID %s%s", (long long)unrecorded.id,
+                 unrecorded.mid, unrecorded.told ? " (written late)" : "");
+        unrecorded.set = 0;
+        return 0;
+    }
+    if (!unrecorded.told)
+        log_warnx("mail: cannot record the outcome of #%lld (Message-ID %s) yet; kept, and "
+                  "written before anything else",
+                  (long long)unrecorded.id, unrecorded.mid);
+    unrecorded.told = 1;
+    if (unrecorded.lost) return -1;
+    int64_t now = time(NULL), until = now + 2 * cfg->mail_timeout;
+    int ext = now < unrecorded.lease_until
+                  ? outbox_extend(c, unrecorded.id, unrecorded.lease_until, until)
+                  : 0;
+    if (ext > 0) unrecorded.lease_until = until;
+    if (ext == 0) {
+        unrecorded.lost = 1;
+        log_warnx("mail: #%lld (Message-ID %s) was accepted by the SMTP server but its lease "
+                  "ended before that could be recorded: another sender may send it again",
+                  (long long)unrecorded.id, unrecorded.mid);
+    }
+    return -1;
+}
+
+/* Records a failure, only while this sender's lease holds (another sender may have the row
  * since, and must not find it queued or dead behind its back). */
-static void finish(struct st_conn *c, const struct mail_claimed *m, enum smtp_result res,
-                   const char *err, int64_t now)
+static void finish_failed(struct st_conn *c, const struct mail_claimed *m, enum smtp_result res,
+                          const char *err, int64_t now)
 {
     int rc;
-    if (res == SMTP_SENT) {
-        rc = outbox_sent(c, m->id, now);
-        log_info("mail: #%lld delivered (attempt %lld)", (long long)m->id, (long long)m->attempts);
-    } else if (res == SMTP_PERMFAIL || m->attempts >= cfg->mail_max_attempts) {
+    if (res == SMTP_PERMFAIL || m->attempts >= cfg->mail_max_attempts) {
         rc = outbox_dead(c, m->id, m->lease_until, err);
         log_warnx("mail: #%lld dead after %lld attempts: %s", (long long)m->id,
                   (long long)m->attempts, err);
@@ -112,6 +162,7 @@ int mail_deliver_due(int64_t now)
 {
     struct st_conn *c = st_get();
     if (!c) return -1;
+    if (unrecorded.set && record_sent(c) != 0) return -1;
     struct smtp_server srv = {.url = cfg->smtp_url,
                               .user = cfg->smtp_user,
                               .password = cfg->smtp_password,
@@ -135,12 +186,29 @@ int mail_deliver_due(int64_t now)
             arena_free(a);
             return n;
         }
-        char err[256] = "";
+        char err[256] = "", mid[160];
+        message_id(m.message, mid, sizeof(mid));
+        /* from here until "recorded as sent" a node that dies may leave the mail to be sent
+         * again (with this Message-ID): the two lines mark that window in the log */
+        log_info("mail: #%lld to SMTP, Message-ID %s (attempt %lld)", (long long)m.id, mid,
+                 (long long)m.attempts);
         const char *envelope_from = smtp_bare_address(a, cfg->mail_from);
         enum smtp_result res = smtp_send(&srv, envelope_from, m.rcpt, m.message, err, sizeof(err));
-        finish(c, &m, res, err, time(NULL));
-        arena_free(a);
         n++;
+        if (res == SMTP_SENT) {
+            unrecorded.set = 1;
+            unrecorded.told = unrecorded.lost = 0;
+            unrecorded.id = m.id;
+            unrecorded.lease_until = m.lease_until;
+            snprintf(unrecorded.mid, sizeof(unrecorded.mid), "%s", mid);
+            if (record_sent(c) != 0) {
+                arena_free(a);
+                return -1; /* tried again in the next round, before any claim */
+            }
+        } else {
+            finish_failed(c, &m, res, err, time(NULL));
+        }
+        arena_free(a);
         now = time(NULL);
         if (worker_stopping(&sender)) return n;
     }
@@ -160,6 +228,10 @@ int mail_start(void)
 void mail_stop(void)
 {
     worker_stop(&sender);
+    if (unrecorded.set)
+        log_warnx("mail: #%lld (Message-ID %s) was accepted by the SMTP server but is not "
+                  "recorded as sent: it will be sent again once its lease ends",
+                  (long long)unrecorded.id, unrecorded.mid);
 }
 
 void mail_kick(void)

@@ -5,7 +5,10 @@
  *                                           ↘ dead (permanent failure, or too many attempts)
  * A row left in `sending` by a node that died is taken again once its lease ends, so a mail is
  * never lost; it may be sent twice only if a node dies between the SMTP server accepting it and
- * the row being marked sent (each message keeps one Message-ID, so readers can drop the copy).
+ * the row being marked sent (the log lines "#ID to SMTP" and "#ID recorded as sent" bound that
+ * window), or if "sent" cannot be written before the lease ends: until then the sender keeps the
+ * outcome in memory, writes it before claiming anything else and extends the lease. Each message
+ * keeps one Message-ID, so readers can drop the copy.
  * Enqueueing happens inside the caller's transaction: the mail exists iff its cause does. */
 #ifndef DAOID_MAIL_H
 #define DAOID_MAIL_H
@@ -39,7 +42,8 @@ int mail_start(void);
 void mail_stop(void);
 /* Wakes the sender now (after a commit that queued mail). */
 void mail_kick(void);
-/* Delivers every due message once; returns how many were attempted, -1 on a store error. */
+/* Delivers every due message once; returns how many were attempted, -1 on a store error
+ * (including a delivery whose outcome could not be written yet: kept for the next call). */
 int mail_deliver_due(int64_t now);
 
 #endif

@@ -46,6 +46,13 @@ int outbox_hand_back(struct st_conn *c, int64_t id, int64_t lease_until)
     return st_run(c, Q_OUTBOX_HAND_BACK, ST_IN(ST_INT(id), ST_INT(lease_until))) == ST_OK ? 0 : -1;
 }
 
+int outbox_extend(struct st_conn *c, int64_t id, int64_t lease_until, int64_t new_until)
+{
+    int64_t n =
+        st_change(c, Q_OUTBOX_EXTEND, ST_IN(ST_INT(new_until), ST_INT(id), ST_INT(lease_until)));
+    return n < 0 ? -1 : n > 0;
+}
+
 int outbox_detach(struct st_conn *c, int64_t account)
 {
     return st_run(c, Q_OUTBOX_DETACH, ST_IN(ST_INT(account))) == ST_OK ? 0 : -1;

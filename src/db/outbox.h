@@ -27,6 +27,9 @@ int outbox_dead(struct st_conn *c, int64_t id, int64_t lease_until, const char *
 int outbox_retry_later(struct st_conn *c, int64_t id, int64_t lease_until, int64_t next,
                        const char *error);
 int outbox_hand_back(struct st_conn *c, int64_t id, int64_t lease_until);
+/* Moves the claim with lease_until on to new_until: 1, 0 (the claim is not this one any more:
+ * the row was taken again or finished) or -1 on a store error. */
+int outbox_extend(struct st_conn *c, int64_t id, int64_t lease_until, int64_t new_until);
 /* The mails of account stay, without their account (it is being deleted). 0 or -1. */
 int outbox_detach(struct st_conn *c, int64_t account);
 

@@ -23,6 +23,10 @@ Q(OUTBOX_RETRY_LATER,
   "UPDATE outbox SET status = 'queued', next_attempt_at = ?, last_error = ?, lease_until = 0"
   " WHERE id = ? AND status = 'sending' AND lease_until = ?",
   NULL)
+/* a sender that cannot record a delivery yet keeps its claim a while longer */
+Q(OUTBOX_EXTEND,
+  "UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'sending' AND lease_until = ?",
+  NULL)
 Q(OUTBOX_HAND_BACK,
   "UPDATE outbox SET status = 'queued', lease_until = 0, attempts = attempts - 1"
   " WHERE id = ? AND lease_until = ?",

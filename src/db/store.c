@@ -108,9 +108,34 @@ enum st_rc st_begin(struct st_conn *c)
     return c->be->begin(c);
 }
 
+/* ---- space: wall-clock second of the write that failed for lack of space, 0 while writes
+ * succeed; set by any thread whose backend call reports it, cleared by the probe write of
+ * store_unready() (not by any commit: one that wrote nothing proves nothing) */
+static int64_t nospace_since;
+
+static void space_short(struct st_conn *c)
+{
+    c->nospace = 0;
+    int64_t zero = 0;
+    if (__atomic_compare_exchange_n(&nospace_since, &zero, (int64_t)time(NULL), 0, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST))
+        log_warnx("store: a write failed for lack of space; not ready until one succeeds");
+}
+
+static void space_back(void)
+{
+    if (!__atomic_load_n(&nospace_since, __ATOMIC_SEQ_CST)) return;
+    int64_t was = __atomic_exchange_n(&nospace_since, 0, __ATOMIC_SEQ_CST);
+    if (was)
+        log_info("store: writes succeed again (%lld s after one failed for lack of space)",
+                 (long long)(time(NULL) - was));
+}
+
 enum st_rc st_commit(struct st_conn *c)
 {
-    return c->be->commit(c);
+    enum st_rc rc = c->be->commit(c);
+    if (c->nospace) space_short(c);
+    return rc;
 }
 
 void st_rollback(struct st_conn *c)
@@ -137,7 +162,9 @@ void st_bind_text(struct st_stmt *s, int i, const char *v)
 
 enum st_rc st_step(struct st_stmt *s)
 {
-    return s->conn->be->step(s);
+    enum st_rc rc = s->conn->be->step(s);
+    if (s->conn->nospace) space_short(s->conn);
+    return rc;
 }
 
 int64_t st_col_int(struct st_stmt *s, int i)
@@ -360,9 +387,30 @@ int store_migrate(void)
     return v < 0 ? -1 : (int)v;
 }
 
-int store_ready(void)
+/* A write that needs space: a row inserted and deleted in one transaction (the commit still
+ * writes the pages it touched). Clears the state when it succeeds. */
+static void space_probe(struct st_conn *c)
+{
+    if (st_begin(c) != ST_OK) return;
+    if (st_run(c, Q_STORE_MIGRATION_RECORD, ST_IN(ST_INT(-1), ST_INT(time(NULL)))) != ST_OK ||
+        st_run(c, Q_STORE_SPACE_UNDO, ST_IN(ST_INT(-1))) != ST_OK) {
+        st_rollback(c);
+        return;
+    }
+    if (st_commit(c) == ST_OK)
+        space_back();
+    else
+        st_rollback(c);
+}
+
+const char *store_unready(void)
 {
     struct st_conn *c = st_get();
-    if (!c) return 0;
-    return st_count(c, Q_STORE_READY, ST_NONE) == 1;
+    if (!c || st_count(c, Q_STORE_READY, ST_NONE) != 1) return "database unavailable";
+    if (!__atomic_load_n(&nospace_since, __ATOMIC_SEQ_CST)) return NULL;
+    if (!(c = st_get())) return "database unavailable";
+    space_probe(c);
+    return __atomic_load_n(&nospace_since, __ATOMIC_SEQ_CST)
+               ? "disk full: a write failed for lack of space"
+               : NULL;
 }

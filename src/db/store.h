@@ -35,8 +35,11 @@ void store_shutdown(void);
 int store_migrate(void);
 /* Highest migration shipped in this binary. */
 int store_schema_version(void);
-/* 1 when a trivial query succeeds (for /readyz). */
-int store_ready(void);
+/* For /readyz: NULL when the database answers and takes writes, else why not ("database
+ * unavailable", or "disk full" from the moment a write failed for lack of space — SQLite's
+ * SQLITE_FULL, PostgreSQL's 53100 — until a write succeeds again: the small write (a row inserted
+ * and deleted in one transaction) this call tries while the state lasts). */
+const char *store_unready(void);
 /* Name of the backend in use ("sqlite" or "postgres"). */
 const char *store_backend(void);
 

@@ -12,7 +12,8 @@
 struct st_conn {
     const struct st_backend *be;
     int64_t changes;
-    int broken; /* set by a backend when the connection must be reopened */
+    int broken;  /* set by a backend when the connection must be reopened */
+    int nospace; /* set by a backend when a write failed for lack of space (store.c reads it) */
 };
 
 struct st_stmt {

@@ -199,6 +199,7 @@ static enum st_rc pg_status(struct pg_conn *c, PGresult *r, const char *what)
     const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
     if (!state) state = "";
     if (!strcmp(state, "23505") || !strcmp(state, "23503")) return ST_CONFLICT;
+    if (!strcmp(state, "53100")) c->base.nospace = 1; /* disk_full: store.c tells /readyz */
     /* serialization failure, deadlock, cancelled, lock not available; a prepared statement
      * that vanished inside a transaction (the connection goes on with unnamed ones) */
     if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "57014") ||

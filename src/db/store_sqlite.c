@@ -73,6 +73,7 @@ static enum st_rc sq_rc(struct sq_conn *c, int rc, const char *what)
     case SQLITE_CANTOPEN:
     case SQLITE_NOTADB:
     case SQLITE_FULL:
+        c->base.nospace = (rc & 0xff) == SQLITE_FULL;
         c->base.broken = 1;
         /* fall through */
     default:
@@ -97,9 +98,13 @@ static struct st_conn *sq_open(const char *url, char *err, size_t errlen)
     sqlite3_busy_handler(c->db, sq_busy, NULL);
     sqlite3_extended_result_codes(c->db, 1);
     char *msg = NULL;
+    /* The WAL is checkpointed every 128 pages (512 KiB, not SQLite's 4 MiB) and cut back to
+     * journal_size_limit (1 MiB) when it starts over, so on a full disk the log holds at most
+     * about 1 MiB, not most of the space, and the room it keeps lets small writes go on. */
     rc = sqlite3_exec(c->db,
                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                      " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
+                      " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+                      " PRAGMA wal_autocheckpoint=128; PRAGMA journal_size_limit=1048576;",
                       NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(c->db));

@@ -60,8 +60,11 @@ void h_healthz(struct req *r)
 
 void h_readyz(struct req *r)
 {
-    if (store_ready())
+    const char *why = store_unready();
+    if (!why) {
         resp_send(r, 200, "text/plain; charset=utf-8", "ready\n", 6);
-    else
-        resp_send(r, 503, "text/plain; charset=utf-8", "database unavailable\n", 21);
+        return;
+    }
+    const char *body = arena_printf(r->a, "not ready: %s\n", why);
+    resp_send(r, 503, "text/plain; charset=utf-8", body, strlen(body));
 }
