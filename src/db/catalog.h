@@ -12,6 +12,19 @@
 #ifndef DAOID_CATALOG_H
 #define DAOID_CATALOG_H
 
+/* A sweep deletes at most ST_SWEEP_BATCH expired rows per statement (its own short transaction),
+ * so a writer never waits long for the janitor (janitor.c runs the batches with a pause between
+ * them). QSWEEP(ID, table, where, order) is such a statement: the rows matching `where`, the
+ * oldest first by `order` (an indexed column, so the batch is read off an index), by rowid on
+ * SQLite and by ctid on PostgreSQL (rows another transaction holds are skipped, not waited for). */
+#define ST_SWEEP_BATCH 500
+#define QSWEEP(id, table, where, order)                                                            \
+    Q(id,                                                                                          \
+      "DELETE FROM " table " WHERE rowid IN (SELECT rowid FROM " table " WHERE " where             \
+      " ORDER BY " order " LIMIT 500)",                                                            \
+      "DELETE FROM " table " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " table " WHERE " where      \
+      " ORDER BY " order " LIMIT 500 FOR UPDATE SKIP LOCKED))")
+
 enum q_id {
 #define Q(id, sql, pg)                  Q_##id,
 #define QT(id, sql, lite_tail, pg_tail) Q_##id,

@@ -360,6 +360,13 @@ int store_migrate(void)
     return v < 0 ? -1 : (int)v;
 }
 
+int store_optimize(void)
+{
+    struct st_conn *c = st_get();
+    if (!c) return -1;
+    return !c->be->optimize || c->be->optimize(c) == ST_OK ? 0 : -1;
+}
+
 int store_ready(void)
 {
     struct st_conn *c = st_get();

@@ -37,6 +37,10 @@ int store_migrate(void);
 int store_schema_version(void);
 /* 1 when a trivial query succeeds (for /readyz). */
 int store_ready(void);
+/* Refreshes the query planner's statistics on this thread's connection (SQLite: PRAGMA
+ * optimize, with ANALYZE bounded to a sample on a database that has none yet; PostgreSQL:
+ * nothing, autovacuum analyses by itself). 0 or -1. The janitor calls it at start and daily. */
+int store_optimize(void);
 /* Name of the backend in use ("sqlite" or "postgres"). */
 const char *store_backend(void);
 
