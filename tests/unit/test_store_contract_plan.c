@@ -3,60 +3,13 @@
  * index, on SQLite (EXPLAIN QUERY PLAN: no "SCAN <table>") and on PostgreSQL (EXPLAIN of the
  * generic plan of the prepared statement: no "Seq Scan"). A new statement without an index
  * fails here; the few that may scan are listed below, each with its reason. */
-#include <libpq-fe.h>
-
 #include "catalog.h"
 
-#include "testlib.h"
+#include "test_store_contract_db.h"
 
 #define NOW       1800000000
 #define ROWS      3000
 #define ROWS_TEXT "3000"
-
-static char pg_admin[512];
-static char pg_db[64];
-
-static void pg_admin_exec(const char *sql)
-{
-    PGconn *c = PQconnectdb(pg_admin);
-    cr_assert_eq(PQstatus(c), CONNECTION_OK, "postgres: %s", PQerrorMessage(c));
-    PGresult *r = PQexec(c, sql);
-    cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s: %s", sql, PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
-}
-
-static void setup_sqlite(void)
-{
-    tl_setup_with(TL_STORE, NULL);
-}
-
-static void setup_pg(void)
-{
-    const char *url = getenv("DAOID_TEST_PG_URL");
-    cr_assert_not_null(url,
-                       "DAOID_TEST_PG_URL is not set: run through `make test` (tests/with-pg.sh)");
-    snprintf(pg_admin, sizeof(pg_admin), "%s", url);
-    snprintf(pg_db, sizeof(pg_db), "plan_%d_%u", (int)getpid(), (unsigned)randombytes_random());
-    char sql[128];
-    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", pg_db);
-    pg_admin_exec(sql);
-    char db_url[600];
-    const char *slash = strrchr(pg_admin, '/');
-    cr_assert_not_null(slash);
-    snprintf(db_url, sizeof(db_url), "%.*s/%s", (int)(slash - pg_admin), pg_admin, pg_db);
-    const char *const env[] = {"DAOID_DATABASE", db_url, "DAOID_DB_BUSY_TIMEOUT_MS", "20000", NULL};
-    tl_setup_with(TL_STORE, env);
-    cr_assert_str_eq(store_backend(), "postgres");
-}
-
-static void teardown_pg(void)
-{
-    tl_teardown();
-    char sql[128];
-    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", pg_db);
-    pg_admin_exec(sql);
-}
 
 /* Tables that stay tiny whatever the number of accounts: a scan of them is fine. */
 static const char *const tiny_tables[] = {
@@ -213,7 +166,7 @@ static int plan_of(struct st_conn *c, struct arena *a, enum q_id q, char *buf, s
     return bad;
 }
 
-static void every_statement_uses_an_index(void)
+CONTRACT(every_statement_uses_an_index)
 {
     struct st_conn *c = tl_conn();
     struct arena *a = arena_new();
@@ -245,18 +198,8 @@ static void every_statement_uses_an_index(void)
     arena_free(a);
 }
 
-Test(sqlite, every_statement_uses_an_index, .init = setup_sqlite, .fini = tl_teardown)
-{
-    every_statement_uses_an_index();
-}
-
-Test(postgres, every_statement_uses_an_index, .init = setup_pg, .fini = teardown_pg)
-{
-    every_statement_uses_an_index();
-}
-
 /* The checker itself: a statement that scans is caught on this backend. */
-static void a_scan_is_caught(void)
+CONTRACT(a_scan_is_caught)
 {
     struct st_conn *c = tl_conn();
     for (int i = 0; seed[i]; i++) cr_assert_eq(tl_exec(c, seed[i], ST_NONE), ST_OK);
@@ -274,14 +217,4 @@ static void a_scan_is_caught(void)
     st_done(s);
     cr_assert(bad, "a scan of outbox went unnoticed");
     cr_assert_not(scans(pg ? "Seq Scan on settings" : "SCAN settings", pg), "tiny table");
-}
-
-Test(sqlite, a_scan_is_caught, .init = setup_sqlite, .fini = tl_teardown)
-{
-    a_scan_is_caught();
-}
-
-Test(postgres, a_scan_is_caught, .init = setup_pg, .fini = teardown_pg)
-{
-    a_scan_is_caught();
 }
