@@ -7,6 +7,7 @@
 
 #include "audit.h"
 #include "captchas.h"
+#include "clock.h"
 #include "config.h"
 #include "held_usernames.h"
 #include "log.h"
@@ -95,10 +96,14 @@ static int janitor_round(void)
     int64_t n = janitor_sweep(now);
     if (n > 0) log_debug("janitor: removed %lld expired rows", (long long)n);
     if (now - optimized_at >= OPTIMIZE_EVERY) {
-        if (store_optimize() == 0)
+        int64_t t = clock_mono_ms();
+        if (store_optimize() == 0) {
             optimized_at = now;
-        else
+            log_debug("janitor: planner statistics refreshed (%lld ms)",
+                      (long long)(clock_mono_ms() - t));
+        } else {
             log_warnx("janitor: cannot refresh the planner's statistics");
+        }
     }
     return 0;
 }
