@@ -51,15 +51,8 @@ CONTRACT(owner_sweeps_remove_one_batch_a_call_oldest_first)
 {
     struct st_conn *c = tl_conn();
     seed_expired(c);
-    /* 550 sessions past their end, 550 idle (session_idle is 7 days): those past their end
-     * first, one batch a call */
-    int64_t n, swept = 0, calls = 0;
-    cr_assert_eq(sessions_sweep(c, NOW, NOW - 7 * 86400), ST_SWEEP_BATCH);
-    swept = ST_SWEEP_BATCH;
-    while (swept < MANY / 2 && (n = sessions_sweep(c, NOW, NOW - 7 * 86400)) > 0) swept += n;
-    cr_assert_eq(swept, MANY / 2, "those past their end go first");
-    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM sessions WHERE expires_at < 1800000000"), 0);
-    cr_assert_eq(sessions_sweep(c, NOW, NOW - 7 * 86400), ST_SWEEP_BATCH);
+    /* 550 sessions past their end, 550 idle (session_idle is 7 days): a batch of each a call */
+    cr_assert_eq(sessions_sweep(c, NOW, NOW - 7 * 86400), 2 * ST_SWEEP_BATCH);
     cr_assert_eq(tokens_sweep(c, NOW), ST_SWEEP_BATCH);
     cr_assert_eq(captchas_sweep(c, NOW), ST_SWEEP_BATCH);
     cr_assert_eq(outbox_sweep(c, NOW - 7 * 86400), ST_SWEEP_BATCH);
@@ -68,16 +61,16 @@ CONTRACT(owner_sweeps_remove_one_batch_a_call_oldest_first)
     cr_assert_eq(tl_scalar("SELECT MIN(expires_at) FROM tokens"), 1700000000 + ST_SWEEP_BATCH + 1);
     cr_assert_eq(tl_scalar("SELECT MIN(sent_at) FROM outbox"), 1700000000 + ST_SWEEP_BATCH + 1);
     cr_assert_eq(tl_scalar("SELECT MIN(created_at) FROM audit"), 1700000000 + ST_SWEEP_BATCH + 1);
-    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM sessions"), MANY / 2 - ST_SWEEP_BATCH + 1);
-    swept = ST_SWEEP_BATCH;
+    cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM sessions"), MANY + 1 - 2 * ST_SWEEP_BATCH);
+    int64_t n, swept = 2 * ST_SWEEP_BATCH, calls = 0;
     while ((n = sessions_sweep(c, NOW, NOW - 7 * 86400)) > 0) {
-        cr_assert_leq(n, ST_SWEEP_BATCH);
+        cr_assert_leq(n, 2 * ST_SWEEP_BATCH);
         swept += n;
         calls++;
     }
     cr_assert_eq(n, 0);
-    cr_assert_eq(swept, MANY / 2);
-    cr_assert_geq(calls, MANY / 2 / ST_SWEEP_BATCH - 1, "one batch a call");
+    cr_assert_eq(swept, MANY);
+    cr_assert_geq(calls, MANY / 2 / ST_SWEEP_BATCH - 1, "a batch of each a call");
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM sessions WHERE id_hash = 'live'"), 1);
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM sessions"), 1);
 }
