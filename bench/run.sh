@@ -160,3 +160,10 @@ rounds: raw $(list raw)| sign-in sqlite $(list sl)postgres $(list pl)| hello $(l
 per-round ratios: sign-in sqlite $(ratios sl raw | tr '\n' ' ')postgres $(ratios pl raw | tr '\n' ' ')| me sqlite $(ratios sm h | tr '\n' ' ')postgres $(ratios pm h | tr '\n' ' ')| token sqlite $(ratios st sm | tr '\n' ' ')postgres $(ratios pt pm | tr '\n' ' ')
 TABLE
 [ "$bad_answers" = 0 ] || echo "note: $bad_answers answers were not 2xx/3xx"
+
+# Then the store at scale (bench/scale.sh), unless BENCH_ACCOUNTS=0.
+if [ "${BENCH_ACCOUNTS:-1000000}" != 0 ]; then
+    cleanup
+    trap - EXIT INT TERM
+    exec bench/scale.sh
+fi

@@ -49,7 +49,8 @@ void session_end(const char *tok);
 int session_fresh(const struct session *s);
 /* Records a re-authentication of s now (s->auth_at too). 0, or -1 (also when s is NULL). */
 int session_reauthenticated(struct session *s);
-/* Deletes expired sessions; returns how many, or -1. */
+/* Deletes expired sessions, at most a batch of each kind a call (sessions_sweep); how many, or
+ * -1. */
 int64_t session_sweep(struct st_conn *c, int64_t now);
 
 #endif

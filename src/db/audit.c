@@ -99,3 +99,8 @@ int audit_detach(struct st_conn *c, int64_t account_id)
 {
     return st_run(c, Q_AUDIT_DETACH, ST_IN(ST_INT(account_id))) == ST_OK ? 0 : -1;
 }
+
+int64_t audit_sweep(struct st_conn *c, int64_t before)
+{
+    return st_change(c, Q_AUDIT_SWEEP, ST_IN(ST_INT(before)));
+}

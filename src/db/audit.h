@@ -7,7 +7,8 @@
  *
  * Invariants:
  *  1. Recording never fails the caller: a lost audit line must not undo the user's action.
- *  2. Rows outlive their account: deleting it detaches them (audit_detach, account_id NULL). */
+ *  2. Rows outlive their account: deleting it detaches them (audit_detach, account_id NULL).
+ *  3. Rows older than audit_retention go (audit_sweep, run by the janitor; 0 keeps them all). */
 #ifndef DAOID_AUDIT_H
 #define DAOID_AUDIT_H
 
@@ -70,5 +71,8 @@ int audit_recent(struct st_conn *c, struct arena *a, int64_t account_id, int max
                  struct audit_row **out, int *n);
 /* Detaches the account's rows before it is deleted (invariant 2). 0 or -1. */
 int audit_detach(struct st_conn *c, int64_t account_id);
+/* Janitor: removes events recorded at before or earlier, at most ST_SWEEP_BATCH a call (the
+ * oldest first); rows removed or -1. */
+int64_t audit_sweep(struct st_conn *c, int64_t before);
 
 #endif

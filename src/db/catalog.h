@@ -12,6 +12,20 @@
 #ifndef DAOID_CATALOG_H
 #define DAOID_CATALOG_H
 
+/* A sweep deletes at most ST_SWEEP_BATCH expired rows per statement (its own short transaction),
+ * so a writer never waits long for the janitor (janitor.c runs the batches with a pause between
+ * them). QSWEEP(ID, table, where, order) is such a statement: the rows matching `where`, the
+ * oldest first by `order` (an indexed column, so the batch is read off an index), by rowid on
+ * SQLite and by ctid on PostgreSQL (rows another transaction holds are skipped, not waited for). */
+#define ST_SWEEP_BATCH      100
+#define ST_SWEEP_BATCH_TEXT "100" /* the same, for the statements' text */
+#define QSWEEP(id, table, where, order)                                                            \
+    Q(id,                                                                                          \
+      "DELETE FROM " table " WHERE rowid IN (SELECT rowid FROM " table " WHERE " where             \
+      " ORDER BY " order " LIMIT " ST_SWEEP_BATCH_TEXT ")",                                        \
+      "DELETE FROM " table " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " table " WHERE " where      \
+      " ORDER BY " order " LIMIT " ST_SWEEP_BATCH_TEXT " FOR UPDATE SKIP LOCKED))")
+
 enum q_id {
 #define Q(id, sql, pg)                  Q_##id,
 #define QT(id, sql, lite_tail, pg_tail) Q_##id,

@@ -24,7 +24,7 @@ struct held_username {
 /* account's holds, soonest end first, at most max into out[]; the number, or -1. */
 int held_usernames_list(struct st_conn *c, struct arena *a, int64_t account,
                         struct held_username *out, int max);
-/* Janitor: removes holds over at now; rows removed or -1. */
+/* Janitor: removes holds over at now, at most ST_SWEEP_BATCH a call; rows removed or -1. */
 int64_t held_usernames_sweep(struct st_conn *c, int64_t now);
 
 #endif

@@ -81,9 +81,15 @@ enum st_rc identities_find_by_extra(struct st_conn *c, struct arena *a, const ch
                                     const char *extra_is, const char *extra_prefix, char **subject)
 {
     *subject = NULL;
+    /* the first text after every one that starts with the prefix: its last byte raised (a
+     * prefix of bytes 0xff only is not one daoid makes: none is found then) */
+    size_t n = strlen(extra_prefix);
+    char *bound = arena_strdup(a, extra_prefix);
+    if (!n || (unsigned char)bound[n - 1] == 0xff) return ST_NOTFOUND;
+    bound[n - 1] = (char)((unsigned char)bound[n - 1] + 1);
     return st_row(
         c, a, Q_IDENTITIES_BY_EXTRA,
-        ST_IN(ST_TEXT(provider), ST_TEXT(extra_is), ST_TEXT(extra_prefix), ST_TEXT(extra_prefix)),
+        ST_IN(ST_TEXT(provider), ST_TEXT(extra_is), ST_TEXT(extra_prefix), ST_TEXT(bound)),
         ST_OUT(ST_OUT_TEXT(subject)));
 }
 

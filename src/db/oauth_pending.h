@@ -29,7 +29,7 @@ enum st_rc oauth_pending_get(struct st_conn *c, struct arena *a, const char *id_
  * error. */
 enum st_rc oauth_pending_take(struct st_conn *c, struct arena *a, const char *id_hash, int64_t now,
                               struct oauth_pending_row *out);
-/* Deletes the rows expired at now; their number, or -1. */
+/* Deletes rows expired at now, at most ST_SWEEP_BATCH a call; their number, or -1. */
 int64_t oauth_pending_sweep(struct st_conn *c, int64_t now);
 
 #endif

@@ -24,7 +24,7 @@ int oauth_states_insert(struct st_conn *c, const struct oauth_state_row *row);
  * error. */
 enum st_rc oauth_states_take(struct st_conn *c, struct arena *a, const char *state_hash,
                              struct oauth_state_row *out);
-/* Deletes the rows expired at now; their number, or -1. */
+/* Deletes rows expired at now, at most ST_SWEEP_BATCH a call; their number, or -1. */
 int64_t oauth_states_sweep(struct st_conn *c, int64_t now);
 
 #endif

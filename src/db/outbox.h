@@ -41,7 +41,8 @@ struct outbox_dead_row {
 int outbox_dead_list(struct st_conn *c, struct arena *a, struct outbox_dead_row *out, int max);
 /* Queues dead mail id (0: every dead mail) again, attempts from 0; mails queued, or -1. */
 int64_t outbox_requeue_dead(struct st_conn *c, int64_t id, int64_t now);
-/* Janitor: removes mails sent at sent_before or earlier; rows or -1. */
+/* Janitor: removes mails sent at sent_before or earlier, at most ST_SWEEP_BATCH a call (the
+ * oldest first); rows or -1. */
 int64_t outbox_sweep(struct st_conn *c, int64_t sent_before);
 
 #endif

@@ -1,4 +1,4 @@
-/* q_audit: the audit trail (audit.c): one insert per event, the reads, the detach. */
+/* q_audit: the audit trail (audit.c): one insert per event, the reads, the detach, the sweep. */
 Q(AUDIT_INSERT,
   "INSERT INTO audit (account_id, event, ip, detail, created_at)"
   " VALUES (NULLIF(?, 0), ?, ?, ?, ?)",
@@ -8,3 +8,5 @@ Q(AUDIT_RECENT,
   " ORDER BY created_at DESC, id DESC LIMIT ?",
   NULL)
 Q(AUDIT_DETACH, "UPDATE audit SET account_id = NULL WHERE account_id = ?", NULL)
+/* events older than audit_retention (audit_created) */
+QSWEEP(AUDIT_SWEEP, "audit", "created_at <= ?", "created_at")

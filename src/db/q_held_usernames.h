@@ -15,4 +15,4 @@ Q(HELD_USERNAMES_UNHOLD, "DELETE FROM held_usernames WHERE username = ? AND acco
 Q(HELD_USERNAMES_DETACH, "UPDATE held_usernames SET account_id = NULL WHERE account_id = ?", NULL)
 Q(HELD_USERNAMES_LIST,
   "SELECT username, held_until FROM held_usernames WHERE account_id = ? ORDER BY held_until", NULL)
-Q(HELD_USERNAMES_SWEEP, "DELETE FROM held_usernames WHERE held_until <= ?", NULL)
+QSWEEP(HELD_USERNAMES_SWEEP, "held_usernames", "held_until <= ?", "held_until")

@@ -7,10 +7,13 @@ Q(IDENTITIES_LIST,
   "SELECT " IDENT_COLS " FROM identities WHERE account_id = ? ORDER BY created_at, id", NULL)
 #undef IDENT_COLS
 Q(IDENTITIES_OWNER, "SELECT account_id FROM identities WHERE provider = ? AND subject = ?", NULL)
+/* extra is the given text, or starts with the prefix: prefix <= extra < bound (the prefix with
+ * its last byte raised), both read off identities_extra; bytewise on PostgreSQL too */
 Q(IDENTITIES_BY_EXTRA,
-  "SELECT subject FROM identities WHERE provider = ?"
-  " AND (extra = ? OR substr(extra, 1, length(?)) = ?) LIMIT 1",
-  NULL)
+  "SELECT subject FROM identities WHERE provider = ? AND (extra = ? OR (extra >= ? AND extra < ?))"
+  " LIMIT 1",
+  "SELECT subject FROM identities WHERE provider = ? AND (extra COLLATE \"C\" = ?"
+  " OR (extra COLLATE \"C\" >= ? AND extra COLLATE \"C\" < ?)) LIMIT 1")
 Q(IDENTITIES_INSERT,
   "INSERT INTO identities (provider, subject, login, email, extra, account_id, created_at,"
   " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -8,7 +8,7 @@ Q(OAUTH_STATES_TAKE,
   "DELETE FROM oauth_states WHERE state_hash = ? RETURNING browser_hash, provider, intent,"
   " account_id, verifier, next, created_at, expires_at",
   NULL)
-Q(OAUTH_STATES_SWEEP, "DELETE FROM oauth_states WHERE expires_at <= ?", NULL)
+QSWEEP(OAUTH_STATES_SWEEP, "oauth_states", "expires_at <= ?", "expires_at")
 #define PENDING_COLS                                                                               \
     "provider, subject, login, name, email, next, created_at, expires_at, token_ct, refresh_ct,"   \
     " token_scope, token_expires_at"
@@ -22,4 +22,4 @@ Q(OAUTH_PENDING_GET,
 Q(OAUTH_PENDING_TAKE,
   "DELETE FROM oauth_pending WHERE id_hash = ? AND expires_at > ? RETURNING " PENDING_COLS, NULL)
 #undef PENDING_COLS
-Q(OAUTH_PENDING_SWEEP, "DELETE FROM oauth_pending WHERE expires_at <= ?", NULL)
+QSWEEP(OAUTH_PENDING_SWEEP, "oauth_pending", "expires_at <= ?", "expires_at")

@@ -22,4 +22,6 @@ Q(SESSIONS_LIST,
   " WHERE account_id = ? AND expires_at > ?"
   " ORDER BY CASE WHEN id_hash = ? THEN 0 ELSE 1 END, last_seen DESC, created_at DESC LIMIT 50",
   NULL)
-Q(SESSIONS_SWEEP, "DELETE FROM sessions WHERE expires_at <= ? OR last_seen < ?", NULL)
+/* ended sessions: past their absolute end, or unused too long (two sweeps, one index each) */
+QSWEEP(SESSIONS_SWEEP_EXPIRED, "sessions", "expires_at <= ?", "expires_at")
+QSWEEP(SESSIONS_SWEEP_IDLE, "sessions", "last_seen < ?", "last_seen")

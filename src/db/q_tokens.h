@@ -27,4 +27,4 @@ Q(TOKENS_DROP_OTHER_CLAIMS,
 Q(TOKENS_USE_ALL,
   "UPDATE tokens SET used_at = ? WHERE account_id = ? AND kind = ? AND used_at IS NULL", NULL)
 /* one-time tokens stay a week past expiry, so an old link still says "expired" */
-Q(TOKENS_SWEEP, "DELETE FROM tokens WHERE expires_at <= ? - 604800", NULL)
+QSWEEP(TOKENS_SWEEP, "tokens", "expires_at <= ? - 604800", "expires_at")

@@ -23,7 +23,7 @@ Q(WECHAT_TICKETS_CONSUME,
   "UPDATE wechat_tickets SET state = 'consumed'"
   " WHERE scene = ? AND state = 'scanned' AND expires_at > ?",
   NULL)
-Q(WECHAT_TICKETS_SWEEP, "DELETE FROM wechat_tickets WHERE expires_at <= ? - 86400", NULL)
+QSWEEP(WECHAT_TICKETS_SWEEP, "wechat_tickets", "expires_at <= ? - 86400", "expires_at")
 Q(WECHAT_PUSHES_INSERT,
   "INSERT INTO wechat_pushes (from_user, create_time, event, received_at) VALUES (?, ?, ?, ?)"
   " ON CONFLICT DO NOTHING",
@@ -32,7 +32,7 @@ Q(WECHAT_PUSHES_REPLY_OF,
   "SELECT reply, lang FROM wechat_pushes WHERE from_user = ? AND create_time = ?", NULL)
 Q(WECHAT_PUSHES_SET_REPLY,
   "UPDATE wechat_pushes SET reply = ?, lang = ? WHERE from_user = ? AND create_time = ?", NULL)
-Q(WECHAT_PUSHES_SWEEP, "DELETE FROM wechat_pushes WHERE received_at <= ? - 86400", NULL)
+QSWEEP(WECHAT_PUSHES_SWEEP, "wechat_pushes", "received_at <= ? - 86400", "received_at")
 Q(WECHAT_FOLLOWERS_SET,
   "INSERT INTO wechat_followers (openid, following, updated_at) VALUES (?, ?, ?)"
   " ON CONFLICT (openid) DO UPDATE SET following = excluded.following,"

@@ -67,5 +67,8 @@ int sessions_list(struct st_conn *c, struct arena *a, int64_t account, const cha
 
 int64_t sessions_sweep(struct st_conn *c, int64_t now, int64_t idle_before)
 {
-    return st_change(c, Q_SESSIONS_SWEEP, ST_IN(ST_INT(now), ST_INT(idle_before)));
+    int64_t expired = st_change(c, Q_SESSIONS_SWEEP_EXPIRED, ST_IN(ST_INT(now)));
+    if (expired < 0) return -1;
+    int64_t idle = st_change(c, Q_SESSIONS_SWEEP_IDLE, ST_IN(ST_INT(idle_before)));
+    return idle < 0 ? -1 : expired + idle;
 }

@@ -36,7 +36,8 @@ struct session_row {
  * at most max (≤ 50) into out[]; the number, or -1. */
 int sessions_list(struct st_conn *c, struct arena *a, int64_t account, const char *current,
                   int64_t now, struct session_row *out, int max);
-/* Janitor: removes sessions expired at now or idle since before idle_before; rows or -1. */
+/* Janitor: removes sessions expired at now and sessions idle since before idle_before, at most
+ * ST_SWEEP_BATCH of each kind a call (two transactions); rows or -1. */
 int64_t sessions_sweep(struct st_conn *c, int64_t now, int64_t idle_before);
 
 #endif

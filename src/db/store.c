@@ -387,6 +387,13 @@ int store_migrate(void)
     return v < 0 ? -1 : (int)v;
 }
 
+int store_optimize(void)
+{
+    struct st_conn *c = st_get();
+    if (!c) return -1;
+    return !c->be->optimize || c->be->optimize(c) == ST_OK ? 0 : -1;
+}
+
 /* A write that needs space: a row inserted and deleted in one transaction (the commit still
  * writes the pages it touched). Clears the state when it succeeds. */
 static void space_probe(struct st_conn *c)

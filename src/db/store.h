@@ -40,6 +40,10 @@ int store_schema_version(void);
  * SQLITE_FULL, PostgreSQL's 53100 — until a write succeeds again: the small write (a row inserted
  * and deleted in one transaction) this call tries while the state lasts). */
 const char *store_unready(void);
+/* Refreshes the query planner's statistics on this thread's connection (SQLite: PRAGMA
+ * optimize, with ANALYZE bounded to a sample on a database that has none yet; PostgreSQL:
+ * nothing, autovacuum analyses by itself). 0 or -1. The janitor calls it at start and daily. */
+int store_optimize(void);
 /* Name of the backend in use ("sqlite" or "postgres"). */
 const char *store_backend(void);
 

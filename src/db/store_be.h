@@ -48,6 +48,8 @@ struct st_backend {
     const char *const *macros;
     /* run first inside each migration transaction so nodes migrate one at a time (or NULL) */
     const char *migrate_lock;
+    /* refreshes the planner's statistics, cheaply (or NULL: the server does it by itself) */
+    enum st_rc (*optimize)(struct st_conn *c);
 };
 
 extern const struct st_backend st_sqlite_backend;

@@ -37,7 +37,8 @@ int tokens_drop_unused(struct st_conn *c, int64_t account, const char *kind);
 int tokens_drop_other_claims(struct st_conn *c, const char *email_norm, int64_t account);
 /* Marks account's unused tokens of kind used at now. 0 or -1. */
 int tokens_use_all(struct st_conn *c, int64_t account, const char *kind, int64_t now);
-/* Janitor: removes tokens a week past their expiry; rows removed or -1. */
+/* Janitor: removes tokens a week past their expiry, at most ST_SWEEP_BATCH a call; rows removed
+ * or -1. */
 int64_t tokens_sweep(struct st_conn *c, int64_t now);
 
 #endif

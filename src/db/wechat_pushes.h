@@ -20,7 +20,8 @@ enum st_rc wechat_pushes_reply_of(struct st_conn *c, struct arena *a, const char
 /* Records the reply given (reply "" for none). 0 or -1. */
 int wechat_pushes_set_reply(struct st_conn *c, const char *from_user, int64_t create_time,
                             const char *reply, const char *lang);
-/* Deletes the pushes received a day before now; their number, or -1. */
+/* Deletes pushes received a day before now, at most ST_SWEEP_BATCH a call; their number, or
+ * -1. */
 int64_t wechat_pushes_sweep(struct st_conn *c, int64_t now);
 
 #endif

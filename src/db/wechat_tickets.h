@@ -40,8 +40,8 @@ int wechat_tickets_scan(struct st_conn *c, const char *scene, const char *openid
 int wechat_tickets_resolve(struct st_conn *c, const char *scene, const char *unionid);
 /* scanned → consumed while not expired at now. 1 moved, 0 not scanned or expired, -1. */
 int wechat_tickets_consume(struct st_conn *c, const char *scene, int64_t now);
-/* Deletes the rows expired a day before now (an old page still says "expired" until then);
- * their number, or -1. */
+/* Deletes rows expired a day before now (an old page still says "expired" until then), at most
+ * ST_SWEEP_BATCH a call; their number, or -1. */
 int64_t wechat_tickets_sweep(struct st_conn *c, int64_t now);
 
 #endif

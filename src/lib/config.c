@@ -133,6 +133,8 @@ static const struct ckey keys[] = {
     {"reset_ttl", C_DUR, O(reset_ttl), "1h", "lifetime of a password reset link"},
     {"username_hold", C_DUR, O(username_hold), "30d",
      "how long a released username (renamed or deleted account) stays reserved"},
+    {"audit_retention", C_INT, O(audit_retention), "400",
+     "days the security activity log is kept (0: forever)"},
     {"reauth_window", C_DUR, O(reauth_window), "10m",
      "sensitive changes need the password unless the sign-in is this recent"},
     {"limit_reset_ip", C_RATE, O(limit_reset_ip), "20/1h", "password reset requests per IP"},
@@ -442,6 +444,8 @@ static void validate(void)
         cerr("sessions: need 60s <= session_idle <= session_absolute");
     if (c->max_body < 1024) cerr("max_body must be at least 1024");
     if (c->mail_max_attempts < 1) cerr("mail_max_attempts must be at least 1");
+    if (c->audit_retention < 0 || c->audit_retention > 36500)
+        cerr("audit_retention must be 0 (keep forever) to 36500 days");
     if (log_level_parse(c->log_level) < 0)
         cerr("log_level must be error, warn, info or debug: %s", c->log_level);
     /* WeChat */

@@ -79,6 +79,7 @@ struct config {
     /* console and settings (console issue) */
     char *token_key;
     int64_t reset_ttl, username_hold, reauth_window;
+    int64_t audit_retention; /* days the audit rows are kept; 0: forever (janitor.c) */
     struct rate limit_reset_ip, limit_reset_address;
 
     /* image registry */
