@@ -90,8 +90,9 @@ void h_password_reset(struct req *r)
     const char *token = req_form(r, "token"), *err = NULL;
     int rc = reset_complete(r->a, token, req_form(r, "password"), r->ip, r->lang, &err);
     if (rc == RESET_OK) {
-        /* every session ended, this browser's too: it signs in with the new password */
-        if (r->sess) websession_end(r);
+        /* every session ended, this browser's too: it signs in with the new password (and
+         * gets a new CSRF cookie, as at every sign-in and sign-out) */
+        websession_end(r);
         page_notice(r, 200, "reset.ok.title", "reset.ok.message", "/login", "login.title");
         return;
     }
