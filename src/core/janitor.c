@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "captchas.h"
+#include "closure.h"
 #include "held_usernames.h"
 #include "log.h"
 #include "oauth_pending.h"
@@ -31,12 +32,13 @@ static int64_t sweep_outbox(struct st_conn *c, int64_t now)
     return outbox_sweep(c, now - SENT_MAIL_KEEP);
 }
 
-/* QR codes are kept a day (an old page still says "expired"), pushes seen a day (WeChat
+/* Accounts nobody verified in time go CLOSURE_SWEEP_BATCH a round (closure.h invariant 3).
+ * QR codes are kept a day (an old page still says "expired"), pushes seen a day (WeChat
  * retries within seconds): wechat_tickets_sweep and wechat_pushes_sweep keep that margin. */
 static int64_t (*const sweeps[])(struct st_conn *c, int64_t now) = {
-    sweep_sessions,       tokens_sweep,        captchas_sweep,       rate_counters_sweep,
-    oauth_states_sweep,   oauth_pending_sweep, wechat_tickets_sweep, wechat_pushes_sweep,
-    held_usernames_sweep, sweep_outbox,
+    sweep_sessions,       tokens_sweep,        captchas_sweep,           rate_counters_sweep,
+    oauth_states_sweep,   oauth_pending_sweep, wechat_tickets_sweep,     wechat_pushes_sweep,
+    held_usernames_sweep, sweep_outbox,        closure_sweep_unverified,
 };
 
 int64_t janitor_sweep(int64_t now)

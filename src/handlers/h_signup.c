@@ -41,8 +41,9 @@ static int add_captcha(struct req *r, struct tmpl_ctx *c)
     int cr = captcha_new(r->a, r->ip, time(NULL), &id, &img);
     if (cr != 0) {
         int limited = cr == CAPTCHA_NEW_LIMITED;
-        tmpl_set(c, "captcha_error", i18n_get(i18n_cat(r->lang), limited ? "captcha.err.limited"
-                                                                          : "error.unavailable"));
+        tmpl_set(
+            c, "captcha_error",
+            i18n_get(i18n_cat(r->lang), limited ? "captcha.err.limited" : "error.unavailable"));
         return limited ? 429 : 503;
     }
     tmpl_set(c, "captcha_id", id);

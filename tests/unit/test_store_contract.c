@@ -828,7 +828,9 @@ static void *change_or_verify(void *arg)
         enum email_confirm rc = settings_email_confirm(a, change_tokens[0], "127.0.0.1", &email);
         out = rc == EMAIL_CONFIRMED ? 1 : rc == EMAIL_LINK_TAKEN ? 0 : -1;
     } else {
-        enum verify_rc rc = verify_consume(a, change_tokens[i], "127.0.0.1", &id, &email);
+        struct verify_in in = {change_tokens[i], "127.0.0.1", "en", 0};
+        struct ways_removed removed;
+        enum verify_rc rc = verify_consume(a, &in, &id, &email, &removed);
         /* a loser's link is gone with its claim (UNKNOWN), or finds it taken or stale */
         out = rc == VERIFY_OK                                                    ? 1
               : rc == VERIFY_TAKEN || rc == VERIFY_STALE || rc == VERIFY_UNKNOWN ? 0
