@@ -139,7 +139,8 @@ test('email change: an address another account verified gets no link (one answer
   await account(d, sim, 'gus', { email: 'shared@example.com', verify: false });
   const c = await account(d, sim, 'hal');
   const csrf = await csrfOf(c, '/settings');
-  const taken = await c.post('/settings/email', { csrf, email: 'FAY@example.com' });
+  const probe = await account(d, sim, 'hal-probe');
+  const taken = await probe.post('/settings/email', { csrf: await csrfOf(probe, '/settings'), email: 'FAY@example.com' });
   assert.equal(taken.status, 303, 'answered as for any address');
   assert.ok((await sim.messages('fay@example.com')).every((m) => !/\/email\/confirm/.test(m.text)), 'no link to fay');
 

@@ -124,7 +124,11 @@ test('a captcha is good for one submission, whatever its outcome', async () => {
   assert.equal(r.status, 303);
   assert.equal(r.location, '/console');
   before = counts(d);
-  r = await post({ ...fresh, email: 'twice@example.com', username: 'twice' });
+  // (signed in now, the browser has a new CSRF cookie: the replay brings its token)
+  await page.goto(d.base + '/console');
+  const renewed = await page.inputValue('input[name=csrf] >> nth=0');
+  assert.notEqual(renewed, csrf, 'the CSRF cookie is renewed at sign-in');
+  r = await post({ ...fresh, csrf: renewed, email: 'twice@example.com', username: 'twice' });
   assert.equal(r.status, 400);
   assert.deepEqual(r.page.errors, { captcha: zh('captcha.err.expired') });
   assert.deepEqual(counts(d), before, 'the replay wrote nothing');

@@ -177,9 +177,14 @@ CONTRACT(verified_email_unique_and_first_verifier_wins)
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE email_norm = 'shared@example.com'"
                            " AND email_verified = 1"),
                  1);
+    /* a latecomer may hold an unverified claim (account.h invariant 4) but never verify it */
     int64_t id = 0;
     cr_assert_eq(account_insert(c, "latecomer", "shared@example.com", "shared@example.com", 0, NULL,
                                 NOW, &id),
+                 ACCT_OK);
+    cr_assert_eq(account_verify_email(c, id, "shared@example.com", NOW), ACCT_EMAIL_TAKEN);
+    cr_assert_eq(account_insert(c, "latecomer2", "shared@example.com", "shared@example.com", 1,
+                                NULL, NOW, &id),
                  ACCT_EMAIL_TAKEN);
 }
 

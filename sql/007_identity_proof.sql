@@ -1,4 +1,4 @@
--- 008: whether an identity was bound while its account's address was verified. A reset or a
+-- 007: whether an identity was bound while its account's address was verified. A reset or a
 -- verification that proves the mailbox from outside ends the identities bound while it was not
 -- (identity.h, invariant 4): they may be someone else's way into an account that the mailbox
 -- owner now takes over (pre-account takeover).
