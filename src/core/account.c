@@ -10,8 +10,11 @@
 #include "arena.h"
 #include "config.h"
 #include "held_usernames.h"
+#include "mail.h"
+#include "ratelimit.h"
 #include "store.h"
 #include "text.h"
+#include "tmpl.h"
 #include "tokens.h"
 
 static const char *const reserved[] = {
@@ -151,11 +154,31 @@ int account_username_exists(struct st_conn *c, const char *canonical)
     return n > 0 ? 1 : account_username_held(c, canonical, 0, time(NULL));
 }
 
+int account_address_used(struct st_conn *c, struct arena *a, const char *email_norm, int64_t except,
+                         const char *lang, int64_t now)
+{
+    struct account owner;
+    enum st_rc rc = accounts_by_email(c, a, email_norm, 1, &owner);
+    if (rc == ST_NOTFOUND || (rc == ST_OK && owner.id == except)) return 0;
+    if (rc != ST_OK) return -1;
+    /* a few a day per address: the notice must not become a way to fill a mailbox */
+    static const struct rate notices = {ACCOUNT_NOTICES_PER_DAY, 86400};
+    enum rl_rc rl = ratelimit_hit(c, arena_printf(a, "addrused:%s", email_norm), &notices, now);
+    if (rl == RL_ERR) return -1;
+    if (rl == RL_DENY) return 1;
+    struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
+    tmpl_set(v, "username", owner.username);
+    tmpl_set(v, "email", owner.email);
+    tmpl_set(v, "login", arena_printf(a, "%s/login", cfg->origin));
+    tmpl_set(v, "link", arena_printf(a, "%s/password/forgot", cfg->origin));
+    return mail_enqueue(c, a, owner.id, "address_used", owner.email, lang, v, now) == 0 ? 1 : -1;
+}
+
 enum acct_rc account_insert(struct st_conn *c, const char *username, const char *email,
                             const char *email_norm, int verified, const char *pw_hash, int64_t now,
                             int64_t *id)
 {
-    if (email_norm) {
+    if (email_norm && verified) {
         int taken = account_email_verified_elsewhere(c, email_norm, 0);
         if (taken < 0) return ACCT_STORE_ERR;
         if (taken) return ACCT_EMAIL_TAKEN;

@@ -11,7 +11,13 @@
  *     never blocks or captures the owner (pre-account takeover), and sign-in by email uses the
  *     verified owner, or an unverified address only while exactly one account claims it.
  *  3. An account row and the outbox row of its verification mail are written in one
- *     transaction (signup.c), so no account exists without its mail and vice versa. */
+ *     transaction (signup.c), so no account exists without its mail and vice versa.
+ *  4. No answer tells whether an address is another account's verified one: a sign-up (by
+ *     email, GitHub or WeChat) or an email change naming it is answered as for a free address
+ *     (an unverified claim, a link issued), but the link is never sent there; the owner gets a
+ *     notice instead (account_address_used), and the claim can never be verified (it is swept
+ *     with the other unverified accounts, closure.h). Only an address the provider proved to
+ *     be the person's own may be told "taken" (the owner learns about their own account). */
 #ifndef DAOID_ACCOUNT_H
 #define DAOID_ACCOUNT_H
 
@@ -41,8 +47,19 @@ enum acct_rc {
     ACCT_STORE_ERR,
 };
 
+#define ACCOUNT_NOTICES_PER_DAY 3 /* "someone tried to use your address" mails per address */
+
+/* Invariant 4: when another account than except (0: none) holds email_norm verified, queues
+ * the notice to its owner ("someone tried to use your address for another account; if it was
+ * you, sign in or reset your password"), at most ACCOUNT_NOTICES_PER_DAY a day per address,
+ * and returns 1; 0 when the address is nobody else's; -1 on error. Inside the caller's
+ * transaction; lang: the notice's language. */
+int account_address_used(struct st_conn *c, struct arena *a, const char *email_norm, int64_t except,
+                         const char *lang, int64_t now);
 /* Inserts an account (inside the caller's transaction); *id set on ACCT_OK. email may be NULL;
- * pw_hash may be NULL. ACCT_USERNAME_TAKEN also for a held name (roll back then). */
+ * pw_hash may be NULL. An unverified address may be another account's verified one
+ * (invariant 4); a verified one may not (ACCT_EMAIL_TAKEN). ACCT_USERNAME_TAKEN also for a
+ * held name (roll back then). */
 enum acct_rc account_insert(struct st_conn *c, const char *username, const char *email,
                             const char *email_norm, int verified, const char *pw_hash, int64_t now,
                             int64_t *id);

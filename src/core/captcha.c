@@ -12,6 +12,7 @@
 #include "captchas.h"
 #include "config.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "store.h"
 #include "token.h"
 
@@ -48,10 +49,14 @@ static void random_answer(char *out)
     out[len] = 0;
 }
 
-int captcha_new(struct arena *a, int64_t now, char **id_out, char **uri_out)
+int captcha_new(struct arena *a, const char *ip, int64_t now, char **id_out, char **uri_out)
 {
     struct st_conn *c = st_get();
     if (!c) return -1;
+    enum rl_rc rl = ratelimit_hit(c, arena_printf(a, "captcha:ip:%s", ip ? ip : ""),
+                                  &cfg->limit_captcha_ip, now);
+    if (rl == RL_ERR) return -1;
+    if (rl == RL_DENY) return CAPTCHA_NEW_LIMITED;
     char id[TOKEN_LEN + 1], idh[TOKEN_HASH_LEN + 1], answer[16], ah[65];
     if (*cfg->captcha_test_answer)
         snprintf(answer, sizeof(answer), "%s", captcha_normalize(a, cfg->captcha_test_answer));

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "held_usernames.h"
 #include "i18n.h"
+#include "identities.h"
 #include "log.h"
 #include "mail.h"
 #include "outbox.h"
@@ -18,18 +19,28 @@
 #include "store.h"
 #include "tmpl.h"
 
-/* The username held (owner: none), the rows that outlive the account detached. */
-static int release(struct st_conn *c, const struct account *acct, int64_t now)
+/* The username held until hold_until (owner: none; 0: released at once), the rows that
+ * outlive the account detached. */
+static int release(struct st_conn *c, const struct account *acct, int64_t hold_until, int64_t now)
 {
-    if (held_usernames_hold(c, acct->username, 0, now + cfg->username_hold, now) != 0 ||
-        held_usernames_detach(c, acct->id) != 0)
-        return -1;
+    if (hold_until && held_usernames_hold(c, acct->username, 0, hold_until, now) != 0) return -1;
+    if (held_usernames_detach(c, acct->id) != 0) return -1;
     if (audit_detach(c, acct->id) != 0) return -1;
     return outbox_detach(c, acct->id);
 }
 
-enum closure_rc closure_delete(struct arena *a, int64_t account_id, const char *actor,
-                               const char *ip, const char *lang)
+/* The sweep's second look, under the lock: still nobody verified it and nothing is linked. */
+static int still_unverified(struct st_conn *c, const struct account *acct, int64_t before)
+{
+    int64_t n = 0;
+    if (acct->email_verified || acct->created_at >= before) return 0;
+    return identities_count(c, acct->id, NULL, &n) == 0 && n == 0;
+}
+
+/* One deletion (invariant 1); sweep_before (0: none) makes it the sweep's (invariant 3): the
+ * account must still be unverified then, and its username is released, not held. */
+static enum closure_rc delete_one(struct arena *a, int64_t account_id, const char *actor,
+                                  const char *ip, const char *lang, int64_t sweep_before)
 {
     struct st_conn *c = st_get();
     if (!c) return CLOSE_ERR;
@@ -41,7 +52,11 @@ enum closure_rc closure_delete(struct arena *a, int64_t account_id, const char *
     if (locked <= 0) goto fail;
     struct account acct;
     if (account_by_id(c, a, account_id, &acct) != ACCT_OK) goto fail;
-    if (release(c, &acct, now) != 0) goto fail;
+    if (sweep_before && !still_unverified(c, &acct, sweep_before)) {
+        out = CLOSE_NOTFOUND;
+        goto fail;
+    }
+    if (release(c, &acct, sweep_before ? 0 : now + cfg->username_hold, now) != 0) goto fail;
     if (acct.email && acct.email_verified) {
         struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
         tmpl_set(v, "username", acct.username);
@@ -62,6 +77,32 @@ fail:
     return out;
 }
 
+enum closure_rc closure_delete(struct arena *a, int64_t account_id, const char *actor,
+                               const char *ip, const char *lang)
+{
+    return delete_one(a, account_id, actor, ip, lang, 0);
+}
+
+int64_t closure_sweep_unverified(struct st_conn *c, int64_t now)
+{
+    int64_t life = CLOSURE_UNVERIFIED_TTLS * cfg->verify_ttl, ids[CLOSURE_SWEEP_BATCH];
+    int64_t before = now - (life > CLOSURE_UNVERIFIED_MIN ? life : CLOSURE_UNVERIFIED_MIN);
+    int n = accounts_unverified_before(c, before, ids, CLOSURE_SWEEP_BATCH);
+    if (n < 0) return -1;
+    int64_t gone = 0;
+    struct arena *a = arena_new();
+    for (int i = 0; i < n; i++) {
+        enum closure_rc rc = delete_one(a, ids[i], "sweep", NULL, "zh-CN", before);
+        if (rc == CLOSE_ERR) {
+            gone = -1;
+            break;
+        }
+        gone += rc == CLOSE_OK;
+    }
+    arena_free(a);
+    return gone;
+}
+
 enum closure_rc closure_set_status(int64_t account_id, int disabled, const char *ip,
                                    int64_t *sessions_ended)
 {
@@ -75,8 +116,8 @@ enum closure_rc closure_set_status(int64_t account_id, int disabled, const char 
     if (locked <= 0) goto fail;
     if (accounts_set_status(c, account_id, disabled, now) != 0) goto fail;
     if (disabled && (ended = sessions_end_all(c, account_id)) < 0) goto fail;
-    audit_log(c, account_id, disabled ? AUDIT_ACCOUNT_DISABLED : AUDIT_ACCOUNT_ENABLED, ip,
-              "admin", now);
+    audit_log(c, account_id, disabled ? AUDIT_ACCOUNT_DISABLED : AUDIT_ACCOUNT_ENABLED, ip, "admin",
+              now);
     if (st_commit(c) != ST_OK) return CLOSE_ERR;
     if (sessions_ended) *sessions_ended = ended;
     return CLOSE_OK;

@@ -12,13 +12,24 @@
  *     deleted id to the next account); the confirmation mail to its verified address, if any,
  *     is queued. Either all of it happens or none.
  *  2. Disabling ends every session of the account in the same transaction; a disabled account
- *     cannot sign in (login.c) and its sessions are refused (session.c). */
+ *     cannot sign in (login.c) and its sessions are refused (session.c).
+ *  3. An account that nobody verified (no verified address, no identity linked) within
+ *     CLOSURE_UNVERIFIED_TTLS × verify_ttl (7 days by default; never less than a day) of its
+ *     creation is deleted by the janitor (closure_sweep_unverified) through the same one
+ *     transaction as above, checked again under the account's lock; its username is released
+ *     at once (it never belonged to a proven person), so a squatted address or name does not
+ *     stay squatted. */
 #ifndef DAOID_CLOSURE_H
 #define DAOID_CLOSURE_H
 
 #include <stdint.h>
 
 struct arena;
+struct st_conn;
+
+#define CLOSURE_UNVERIFIED_TTLS 7     /* unverified accounts live this many verify_ttl */
+#define CLOSURE_UNVERIFIED_MIN  86400 /* ... but at least this many seconds */
+#define CLOSURE_SWEEP_BATCH     500   /* accounts swept per janitor round at most */
 
 enum closure_rc { CLOSE_OK, CLOSE_NOTFOUND, CLOSE_ERR };
 
@@ -26,6 +37,9 @@ enum closure_rc { CLOSE_OK, CLOSE_NOTFOUND, CLOSE_ERR };
  * lang is the confirmation mail's language. */
 enum closure_rc closure_delete(struct arena *a, int64_t account_id, const char *actor,
                                const char *ip, const char *lang);
+/* Deletes at most CLOSURE_SWEEP_BATCH accounts that nobody verified in time (invariant 3),
+ * each in its own transaction, on c (this thread's connection). How many, or -1. */
+int64_t closure_sweep_unverified(struct st_conn *c, int64_t now);
 /* Disables (disabled = 1) or enables the account (invariant 2); *sessions_ended (may be NULL)
  * gets how many sessions ended. */
 enum closure_rc closure_set_status(int64_t account_id, int disabled, const char *ip,

@@ -9,7 +9,10 @@
 
 #include "accounts.h"
 #include "arena.h"
+#include "i18n.h"
+#include "sessions.h"
 #include "store.h"
+#include "tmpl.h"
 #include "ways_in.h"
 
 static enum ident_rc from_st(enum st_rc rc)
@@ -124,4 +127,45 @@ int identity_list(struct st_conn *c, struct arena *a, int64_t account_id, struct
                   int *n)
 {
     return identities_list(c, a, account_id, out, n);
+}
+
+/* ---- proofs of the mailbox (invariant 4) ---- */
+
+struct naming {
+    struct arena *a;
+    const struct i18n_cat *cat;
+    const char *joined;
+    int n;
+};
+
+static void name_one(void *ctx, const char *provider)
+{
+    struct naming *k = ctx;
+    const char *name = i18n_get(k->cat, arena_printf(k->a, "provider.%s", provider));
+    k->joined = k->joined ? arena_printf(k->a, "%s, %s", k->joined, name) : name;
+    k->n++;
+}
+
+int identity_proof_outside(struct st_conn *c, struct arena *a, int64_t account_id, const char *lang,
+                           struct ways_removed *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct naming k = {a, i18n_cat(lang), NULL, 0};
+    if (identities_each_unproven(c, account_id, name_one, &k) != 0) return -1;
+    if (k.n && identities_delete_unproven(c, account_id) < 0) return -1;
+    int64_t ended = sessions_end_all(c, account_id);
+    if (ended < 0) return -1;
+    *out = (struct ways_removed){k.joined, k.n, ended};
+    return 0;
+}
+
+int identity_proof_holder(struct st_conn *c, int64_t account_id)
+{
+    return identities_adopt(c, account_id);
+}
+
+void identity_removed_vars(struct arena *a, struct tmpl_ctx *v, const struct ways_removed *w)
+{
+    if (w->identities) tmpl_set(v, "removed", w->providers);
+    if (w->sessions) tmpl_set(v, "sessions", arena_printf(a, "%lld", (long long)w->sessions));
 }

@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "captchas.h"
 #include "clock.h"
+#include "closure.h"
 #include "config.h"
 #include "held_usernames.h"
 #include "log.h"
@@ -48,6 +49,7 @@ static int64_t sweep_audit(struct st_conn *c, int64_t now)
 }
 
 /* One batch of one table's sweep in autocommit: rows removed (0 when none is left), or -1.
+ * Accounts nobody verified in time go CLOSURE_SWEEP_BATCH a round (closure.h invariant 3).
  * QR codes are kept a day (an old page still says "expired"), pushes seen a day (WeChat
  * retries within seconds): wechat_tickets_sweep and wechat_pushes_sweep keep that margin. */
 static const struct {
@@ -67,6 +69,7 @@ static const struct {
     {"audit", sweep_audit},
     {"access_tokens", access_tokens_sweep},
     {"wechat_nonces", wechat_nonces_sweep},
+    {"accounts (unverified)", closure_sweep_unverified},
 };
 
 static struct worker janitor;

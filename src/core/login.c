@@ -18,8 +18,12 @@
 
 static const struct rate fail_rate = {1000000, LOGIN_FAIL_WINDOW};
 
-static char *id_key(struct arena *a, const char *identifier)
+/* The failure counter's key: the account's once the identifier names one, so its username
+ * and its email share one count; the identifier's when it names none, so unknown names are
+ * counted too (never a way around the captcha). */
+static char *id_key(struct arena *a, const char *identifier, const struct account *acct)
 {
+    if (acct->id) return arena_printf(a, "loginfail:acct:%lld", (long long)acct->id);
     const char *f = text_fold(a, text_trim(a, identifier ? identifier : ""));
     return arena_printf(a, "loginfail:id:%.200s", f ? f : "");
 }
@@ -55,7 +59,12 @@ enum login_rc login_run(struct arena *a, const struct login_in *in, struct login
     struct st_conn *c = st_get();
     if (!c) return LOGIN_BUSY;
     const char *ipk = arena_printf(a, "loginfail:ip:%s", in->ip);
-    const char *idk = id_key(a, in->identifier);
+    /* looked up first, whatever comes next: the counters below are the account's */
+    struct account acct = {0};
+    enum acct_rc ar = account_by_login(c, a, in->identifier, &acct);
+    if (ar == ACCT_STORE_ERR) return LOGIN_BUSY;
+    if (ar != ACCT_OK) memset(&acct, 0, sizeof(acct));
+    const char *idk = id_key(a, in->identifier, &acct);
     const char *keys[2] = {arena_printf(a, "login:ip:%s", in->ip),
                            arena_printf(a, "login:%s", idk)};
     const struct rate *rates[2] = {&cfg->limit_login_ip, &cfg->limit_login_account};
@@ -78,9 +87,6 @@ enum login_rc login_run(struct arena *a, const struct login_in *in, struct login
         if (cr != CAPTCHA_OK) return fail(c, ipk, idk, 0, in->ip, now, out, LOGIN_CAPTCHA_WRONG);
     }
 
-    struct account acct = {0};
-    enum acct_rc ar = account_by_login(c, a, in->identifier, &acct);
-    if (ar == ACCT_STORE_ERR) return LOGIN_BUSY;
     const char *pw = password_normalize(a, in->password ? in->password : "");
     int rehash = 0;
     enum pw_rc pr = password_verify(ar == ACCT_OK ? acct.password_hash : NULL, pw, &rehash);

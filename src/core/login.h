@@ -1,8 +1,10 @@
 /* login: password sign-in by username or email. Unknown accounts, accounts without a password
  * and wrong passwords get the same answer after the same work (a dummy hash). Failures are
- * counted per IP and per typed identifier; past login_captcha_after within 15 minutes the
- * form asks for a captcha (delays and captchas rather than lockouts, so a known username
- * cannot be locked out by others). */
+ * counted per IP and per account: the username and the email of one account share one count,
+ * and an identifier that names no account is counted as typed (so unknown names are no way
+ * around it). Past login_captcha_after within 15 minutes the form asks for a captcha (delays
+ * and captchas rather than lockouts, so a known username cannot be locked out by others); the
+ * per-account sign-in limit (limit_login_account) is keyed the same way. */
 #ifndef DAOID_LOGIN_H
 #define DAOID_LOGIN_H
 

@@ -62,12 +62,11 @@ enum reg_outcome registration_check(struct st_conn *c, struct arena *a, const st
     const char *pw = NULL;
     field_rules(a, in, form, &pw, errors);
     if (registration_has_errors(errors)) return REG_INVALID;
+    /* a taken username is said (usernames are public); a taken address is not (account.h
+     * invariant 4: the mail tells its owner) */
     int taken = account_username_exists(c, form->username);
     if (taken < 0) return REG_STORE_ERR;
     if (taken) errors[RF_USERNAME] = USERNAME_TAKEN;
-    taken = form->email_norm ? account_email_verified_elsewhere(c, form->email_norm, 0) : 0;
-    if (taken < 0) return REG_STORE_ERR;
-    if (taken) errors[RF_EMAIL] = in->email_taken_key;
     if (registration_has_errors(errors)) return REG_INVALID;
     if (!in->with_password) return REG_OK;
     char *hash = arena_alloc(a, PASSWORD_HASH_MAX);

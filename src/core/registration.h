@@ -16,9 +16,11 @@
  * Invariants:
  *  1. Nothing of a registration is kept unless all of it is: a failure rolls the whole
  *     transaction back (the claim included, so a pending sign-up is left for another try).
- *  2. The taken checks run again inside the transaction (unique indexes): a name or a
- *     verified address taken meanwhile is a field error, an identity linked meanwhile
- *     REG_TAKEN.
+ *  2. The taken checks run again inside the transaction (unique indexes): a name taken
+ *     meanwhile is a field error, an identity linked meanwhile REG_TAKEN. An address that is
+ *     another account's verified one is no error (account.h invariant 4: the account gets an
+ *     unverified claim and the owner a notice), unless the provider proved it to be the
+ *     person's own (email_verified: email_taken_key).
  *  3. An address kept as verified (email_verified) goes through account_verify_email, so other
  *     accounts' unverified claims on it end; any other address gets the verification mail. */
 #ifndef DAOID_REGISTRATION_H
@@ -30,14 +32,14 @@ struct arena;
 struct st_conn;
 
 enum reg_outcome {
-    REG_OK,      /* created (registration_create), or go on (limit, check) */
-    REG_INVALID, /* field errors in errors[] */
-    REG_LIMITED, /* too many sign-ups from this address */
-    REG_GONE,    /* the claim is no longer there: the pending sign-up or QR code is used,
-                    expired or unknown */
-    REG_TAKEN,   /* the outside identity was registered meanwhile */
-    REG_BUSY,    /* no password hashing slot in time */
-    REG_STORE_ERR,     /* the store failed (logged) */
+    REG_OK,        /* created (registration_create), or go on (limit, check) */
+    REG_INVALID,   /* field errors in errors[] */
+    REG_LIMITED,   /* too many sign-ups from this address */
+    REG_GONE,      /* the claim is no longer there: the pending sign-up or QR code is used,
+                      expired or unknown */
+    REG_TAKEN,     /* the outside identity was registered meanwhile */
+    REG_BUSY,      /* no password hashing slot in time */
+    REG_STORE_ERR, /* the store failed (logged) */
 };
 
 enum reg_field { RF_EMAIL, RF_USERNAME, RF_PASSWORD, RF_CAPTCHA, RF_TERMS, RF_COUNT };
@@ -58,7 +60,7 @@ struct reg_fields {
     int terms;
     int with_password;           /* email sign-up: the password is required and hashed */
     int email_optional;          /* WeChat: an empty address means none */
-    const char *email_taken_key; /* the message when the address is another account's */
+    const char *email_taken_key; /* the message when a provider-proven address is taken */
 };
 
 /* The canonical values of a checked form (in a). */
@@ -69,7 +71,8 @@ struct reg_form {
 };
 
 /* The field rules, then (when no field has an error, including any the caller set before)
- * the taken checks, then the hash. REG_OK with form filled, REG_INVALID, REG_BUSY or REG_STORE_ERR. */
+ * the username's taken check, then the hash. REG_OK with form filled, REG_INVALID, REG_BUSY or
+ * REG_STORE_ERR. */
 enum reg_outcome registration_check(struct st_conn *c, struct arena *a, const struct reg_fields *in,
                                     struct reg_form *form, reg_errors errors);
 

@@ -11,12 +11,12 @@
 #include "audit.h"
 #include "config.h"
 #include "i18n.h"
+#include "identity.h"
 #include "log.h"
 #include "mail.h"
 #include "mime.h"
 #include "password.h"
 #include "ratelimit.h"
-#include "sessions.h"
 #include "store.h"
 #include "tmpl.h"
 #include "token.h"
@@ -184,7 +184,8 @@ static enum reset_rc still_there(struct st_conn *c, struct arena *a, int64_t id,
 }
 
 static enum reset_rc complete_tx(struct st_conn *c, struct arena *a, const char *token,
-                                 const char *hash, const char *ip, const char *lang, int64_t now)
+                                 const char *hash, const char *ip, const char *lang, int64_t now,
+                                 struct ways_removed *removed)
 {
     int64_t id = 0;
     char *sent_to = NULL;
@@ -199,9 +200,14 @@ static enum reset_rc complete_tx(struct st_conn *c, struct arena *a, const char 
         if (ar == ACCT_EMAIL_TAKEN || ar == ACCT_NOTFOUND) return RESET_STALE;
         if (ar != ACCT_OK) return RESET_ERR;
     }
-    if (sessions_end_all(c, id) < 0 || tokens_use_all(c, id, "reset", now) != 0) return RESET_ERR;
-    audit_log(c, id, AUDIT_PASSWORD_RESET, ip, NULL, now);
+    /* the mailbox is proven from outside: every session ends, and so do the identities bound
+     * while the address was not verified (identity.h, invariant 4) */
+    if (identity_proof_outside(c, a, id, lang, removed) != 0 ||
+        tokens_use_all(c, id, "reset", now) != 0)
+        return RESET_ERR;
+    audit_log(c, id, AUDIT_PASSWORD_RESET, ip, removed->providers, now);
     struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
+    identity_removed_vars(a, v, removed);
     tmpl_set(v, "username", acct.username);
     tmpl_set(v, "link", arena_printf(a, "%s/password/forgot", cfg->origin));
     if (mail_enqueue(c, a, id, "password_changed", acct.email, lang, v, now) != 0) return RESET_ERR;
@@ -209,8 +215,10 @@ static enum reset_rc complete_tx(struct st_conn *c, struct arena *a, const char 
 }
 
 enum reset_rc reset_complete(struct arena *a, const char *token, const char *password,
-                             const char *ip, const char *lang, const char **err)
+                             const char *ip, const char *lang, const char **err,
+                             struct ways_removed *removed)
 {
+    memset(removed, 0, sizeof(*removed));
     struct st_conn *c = st_get();
     if (!c) return RESET_ERR;
     int64_t now = time(NULL), id = 0;
@@ -228,7 +236,7 @@ enum reset_rc reset_complete(struct arena *a, const char *token, const char *pas
     if (hr == PWR_BUSY) return RESET_BUSY;
     if (hr != PWR_OK) return RESET_ERR;
     if (st_begin(c) != ST_OK) return RESET_ERR;
-    rc = complete_tx(c, a, token, hash, ip, lang, now);
+    rc = complete_tx(c, a, token, hash, ip, lang, now, removed);
     if (rc != RESET_OK) {
         st_rollback(c);
         return rc;

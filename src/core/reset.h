@@ -14,15 +14,17 @@
  *     answer, no mail), so the form cannot bomb a mailbox or tell which addresses exist.
  *  3. A link works once, within reset_ttl, and only while its account still uses the address
  *     it was sent to; completing it uses every other reset link of the account too.
- *  4. Completing is one transaction: token used, password set, sessions ended, audit line,
- *     notice mail. An unverified address that received the link is proven, so it is verified
- *     (account.h invariant 2). */
+ *  4. Completing is one transaction: token used, password set, sessions ended, the identities
+ *     bound while the address was not verified unlinked (identity.h invariant 4), audit line,
+ *     notice mail (saying what was removed). An unverified address that received the link is
+ *     proven, so it is verified (account.h invariant 2). */
 #ifndef DAOID_RESET_H
 #define DAOID_RESET_H
 
 #include <stdint.h>
 
 struct arena;
+struct ways_removed;
 
 #define RESET_FLOOR_US 20000 /* a request's answer takes at least this long */
 
@@ -43,8 +45,9 @@ enum reset_rc reset_request(struct arena *a, const char *typed, const char *ip, 
                             const char **err);
 /* Looks at a link without using it; on RESET_OK *username (in a) is its account's name. */
 enum reset_rc reset_check(struct arena *a, const char *token, char **username);
-/* Sets the new password through the link (invariants 3, 4). */
+/* Sets the new password through the link (invariants 3, 4); *removed says what else ended. */
 enum reset_rc reset_complete(struct arena *a, const char *token, const char *password,
-                             const char *ip, const char *lang, const char **err);
+                             const char *ip, const char *lang, const char **err,
+                             struct ways_removed *removed);
 
 #endif

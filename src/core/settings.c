@@ -114,8 +114,12 @@ fail:
 
 /* ---- email ---- */
 
+/* The link (a token kind "email") and the notice to the old verified address, whatever the
+ * new address is; the link itself goes there only when it is nobody else's verified one, else
+ * its owner gets the notice of account_address_used (account.h invariant 4): the answer, the
+ * pending change on the settings page and the old address's notice are the same either way. */
 static int email_mails(struct st_conn *c, struct arena *a, const struct set_who *w,
-                       const struct account *acct, const char *to, int64_t now)
+                       const struct account *acct, const char *to, const char *norm, int64_t now)
 {
     char tok[TOKEN_LEN + 1];
     if (tokens_drop_unused(c, w->account_id, "email") != 0) return -1;
@@ -126,7 +130,10 @@ static int email_mails(struct st_conn *c, struct arena *a, const struct set_who 
     tmpl_set(v, "old_email", acct->email);
     tmpl_set(v, "username", acct->username);
     tmpl_set(v, "duration", i18n_duration(a, w->lang, cfg->verify_ttl));
-    if (mail_enqueue(c, a, w->account_id, "email_change", to, w->lang, v, now) != 0) return -1;
+    int used = account_address_used(c, a, norm, w->account_id, w->lang, now);
+    if (used < 0) return -1;
+    if (!used && mail_enqueue(c, a, w->account_id, "email_change", to, w->lang, v, now) != 0)
+        return -1;
     if (acct->email && acct->email_verified &&
         mail_enqueue(c, a, w->account_id, "email_notice", acct->email, w->lang, v, now) != 0)
         return -1;
@@ -151,9 +158,6 @@ enum set_rc settings_email_request(struct arena *a, const struct set_who *w, con
         return SET_SAME;
     enum set_rc rc = confirm(a, w, password, err);
     if (rc != SET_OK) return rc;
-    int taken = account_email_verified_elsewhere(c, norm, w->account_id);
-    if (taken < 0) return SET_ERR;
-    if (taken) return invalid(err, "signup.err.email_taken");
     const char *keys[2] = {arena_printf(a, "emailchange:acct:%lld", (long long)w->account_id),
                            arena_printf(a, "emailchange:acctday:%lld", (long long)w->account_id)};
     const struct rate *rates[2] = {&cfg->limit_resend_account, &cfg->limit_resend_account_day};
@@ -161,7 +165,7 @@ enum set_rc settings_email_request(struct arena *a, const struct set_who *w, con
     if (rl == RL_ERR) return SET_ERR;
     if (rl == RL_DENY) return SET_LIMITED;
     if (st_begin(c) != ST_OK) return SET_ERR;
-    if (email_mails(c, a, w, &acct, display, now) != 0) goto fail;
+    if (email_mails(c, a, w, &acct, display, norm, now) != 0) goto fail;
     audit_log(c, w->account_id, AUDIT_EMAIL_CHANGE_REQUESTED, w->ip, display, now);
     if (st_commit(c) != ST_OK) return SET_ERR;
     mail_kick();
@@ -220,6 +224,10 @@ enum email_confirm settings_email_confirm(struct arena *a, const char *token, co
     if (!display || account_email_normalize(a, display, &shown, &norm) != EMAIL_OK) goto fail;
     out = switch_address(c, id, shown, norm, now);
     if (out != EMAIL_CONFIRMED) goto fail;
+    /* the change was the account's own request: its identities are its owner's (identity.h
+     * invariant 4) */
+    out = EMAIL_LINK_ERR;
+    if (identity_proof_holder(c, id) != 0) goto fail;
     audit_log(c, id, AUDIT_EMAIL_CHANGED, ip, shown, now);
     if (st_commit(c) != ST_OK) return EMAIL_LINK_ERR;
     *email = display;
@@ -238,8 +246,8 @@ static int password_tx(struct st_conn *c, struct arena *a, const struct set_who 
     if (accounts_lock(c, w->account_id) != 1) return -1;
     if (account_set_password_hash(c, w->account_id, hash, now) != 0) return -1;
     if (end_others && sessions_end_others(c, w->account_id, keep) < 0) return -1;
-    audit_log(c, w->account_id, acct->password_hash ? AUDIT_PASSWORD_CHANGED : AUDIT_PASSWORD_SET, w->ip,
-              end_others ? "others_signed_out" : NULL, now);
+    audit_log(c, w->account_id, acct->password_hash ? AUDIT_PASSWORD_CHANGED : AUDIT_PASSWORD_SET,
+              w->ip, end_others ? "others_signed_out" : NULL, now);
     if (!acct->email || !acct->email_verified) return 0;
     struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
     tmpl_set(v, "username", acct->username);

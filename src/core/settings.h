@@ -3,13 +3,15 @@
  * Username: the rules of account.c; the old name is held for username_hold (the account itself
  *   may take it back meanwhile); at most SETTINGS_RENAMES_PER_DAY renames a day.
  * Email change: requested (settings_email_request) → a one-time link (token kind "email",
- *   verify_ttl) to the new address, and a notice to the old address when it is verified; the
- *   account keeps its old address until the link is opened → confirmed (settings_email_confirm):
- *   the new address replaces the old one, verified. A newer request replaces an older link.
- * Password: set (none yet) or change (the current one required); the account's other sessions
- *   end on request; a notice goes to the verified address.
- * Sessions: listed, one ended, or all others. Activity: the account's latest audit events.
- * Deletion: a fresh sign-in and the username typed again, then closure_delete (closure.h).
+ *   verify_ttl) to the new address (to the owner of another account's verified address, a
+ *   notice instead: one answer for every address, account.h invariant 4), and a notice to the
+ *   old address when it is verified; the account keeps its old address until the link is
+ *   opened → confirmed (settings_email_confirm): the new address replaces the old one, verified,
+ * and the account's identities count as bound under it (identity.h invariant 4). A newer request
+ * replaces an older link. Password: set (none yet) or change (the current one required); the
+ * account's other sessions end on request; a notice goes to the verified address. Sessions: listed,
+ * one ended, or all others. Activity: the account's latest audit events. Deletion: a fresh sign-in
+ * and the username typed again, then closure_delete (closure.h).
  *
  * Invariants:
  *  1. Email, password and deletion change only with a fresh sign-in (session_fresh) or the

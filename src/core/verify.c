@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "config.h"
 #include "i18n.h"
+#include "identity.h"
 #include "log.h"
 #include "mail.h"
 #include "ratelimit.h"
@@ -25,6 +26,10 @@ int verify_send(struct st_conn *c, struct arena *a, int64_t account_id, const ch
     for (char *p = norm; *p; p++) *p = (char)tolower((unsigned char)*p);
     char tok[TOKEN_LEN + 1];
     if (token_issue(c, "verify", account_id, norm, now, cfg->verify_ttl, tok) != 0) return -1;
+    /* another account's verified address: the link is issued as for any (every page looks the
+     * same) but only its owner hears of it, by a notice (account.h invariant 4) */
+    int used = account_address_used(c, a, norm, account_id, lang, now);
+    if (used != 0) return used < 0 ? -1 : 0;
     struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
     tmpl_set(v, "link", arena_printf(a, "%s/verify?token=%s", cfg->origin, tok));
     tmpl_set(v, "email", email);
@@ -32,9 +37,31 @@ int verify_send(struct st_conn *c, struct arena *a, int64_t account_id, const ch
     return mail_enqueue(c, a, account_id, "verify", email, lang, v, now);
 }
 
-enum verify_rc verify_consume(struct arena *a, const char *token, const char *ip,
-                              int64_t *account_id, char **email)
+/* The proof's consequences (identity.h invariant 4), inside the transaction: the holder's
+ * browser adopts the identities; from outside, the ways in nobody proved end, and a mail to
+ * the address says what went. */
+static int proven(struct st_conn *c, struct arena *a, int64_t id, int64_t signed_in_as,
+                  const char *lang, int64_t now, struct ways_removed *removed)
 {
+    if (signed_in_as == id) return identity_proof_holder(c, id);
+    if (identity_proof_outside(c, a, id, lang, removed) != 0) return -1;
+    if (!removed->identities && !removed->sessions) return 0;
+    struct account acct;
+    if (account_by_id(c, a, id, &acct) != ACCT_OK) return -1;
+    struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
+    identity_removed_vars(a, v, removed);
+    tmpl_set(v, "username", acct.username);
+    tmpl_set(v, "email", acct.email);
+    tmpl_set(v, "link", arena_printf(a, "%s/password/forgot", cfg->origin));
+    if (mail_enqueue(c, a, id, "ways_removed", acct.email, lang, v, now) != 0) return -1;
+    return 0;
+}
+
+enum verify_rc verify_consume(struct arena *a, const struct verify_in *in, int64_t *account_id,
+                              char **email, struct ways_removed *removed)
+{
+    const char *token = in->token, *ip = in->ip;
+    memset(removed, 0, sizeof(*removed));
     struct st_conn *c = st_get();
     if (!c) return VERIFY_ERR;
     int64_t now = time(NULL);
@@ -72,8 +99,10 @@ enum verify_rc verify_consume(struct arena *a, const char *token, const char *ip
         out = VERIFY_ERR;
         goto fail;
     }
+    if (proven(c, a, *account_id, in->signed_in_as, in->lang, now, removed) != 0) goto fail;
     audit_log(c, *account_id, AUDIT_EMAIL_VERIFIED, ip, *email, now);
     if (st_commit(c) != ST_OK) return VERIFY_ERR;
+    if (removed->identities || removed->sessions) mail_kick();
     return VERIFY_OK;
 fail:
     st_rollback(c);

@@ -172,3 +172,10 @@ int accounts_delete(struct st_conn *c, int64_t id)
 {
     return st_run(c, Q_ACCOUNTS_DELETE, ST_IN(ST_INT(id))) == ST_OK ? 0 : -1;
 }
+
+int accounts_unverified_before(struct st_conn *c, int64_t before, int64_t *ids, int max)
+{
+    static const struct st_col cols[] = {{0, 0}};
+    return st_list(c, NULL, Q_ACCOUNTS_UNVERIFIED_BEFORE, ST_IN(ST_INT(before), ST_INT(max)), cols,
+                   1, ids, sizeof(*ids), max);
+}

@@ -63,5 +63,8 @@ int accounts_set_status(struct st_conn *c, int64_t id, int disabled, int64_t now
 int accounts_set_tour_done(struct st_conn *c, int64_t id, int done, int64_t now);
 /* Deletes the row (its sessions, tokens, identities… go by foreign key). 0 or -1. */
 int accounts_delete(struct st_conn *c, int64_t id);
+/* At most max ids (into ids[], oldest first) of accounts created before before with neither
+ * a verified address nor an identity. How many, or -1. */
+int accounts_unverified_before(struct st_conn *c, int64_t before, int64_t *ids, int max);
 
 #endif

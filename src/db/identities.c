@@ -99,7 +99,8 @@ enum st_rc identities_insert(struct st_conn *c, int64_t account_id, const char *
 {
     return st_run(c, Q_IDENTITIES_INSERT,
                   ST_IN(ST_TEXT(provider), ST_TEXT(subject), ST_TEXT(login), ST_TEXT(email),
-                        ST_TEXT(extra), ST_INT(account_id), ST_INT(now), ST_INT(now)));
+                        ST_TEXT(extra), ST_INT(account_id), ST_INT(now), ST_INT(now),
+                        ST_INT(account_id)));
 }
 
 int identities_touch(struct st_conn *c, int64_t id, const char *login, const char *email,
@@ -145,13 +146,33 @@ static int provider_row(struct st_stmt *s, void *arg)
     return 0;
 }
 
+static int each_provider_of(struct st_conn *c, enum q_id q, int64_t account_id,
+                            void (*fn)(void *ctx, const char *provider), void *ctx)
+{
+    struct each_provider e = {fn, ctx};
+    return st_each(c, q, ST_IN(ST_INT(account_id)), provider_row, &e) == ST_OK ? 0 : -1;
+}
+
 int identities_each_provider(struct st_conn *c, int64_t account_id,
                              void (*fn)(void *ctx, const char *provider), void *ctx)
 {
-    struct each_provider e = {fn, ctx};
-    return st_each(c, Q_IDENTITIES_PROVIDERS, ST_IN(ST_INT(account_id)), provider_row, &e) == ST_OK
-               ? 0
-               : -1;
+    return each_provider_of(c, Q_IDENTITIES_PROVIDERS, account_id, fn, ctx);
+}
+
+int identities_each_unproven(struct st_conn *c, int64_t account_id,
+                             void (*fn)(void *ctx, const char *provider), void *ctx)
+{
+    return each_provider_of(c, Q_IDENTITIES_UNPROVEN, account_id, fn, ctx);
+}
+
+int64_t identities_delete_unproven(struct st_conn *c, int64_t account_id)
+{
+    return st_change(c, Q_IDENTITIES_DELETE_UNPROVEN, ST_IN(ST_INT(account_id)));
+}
+
+int identities_adopt(struct st_conn *c, int64_t account_id)
+{
+    return st_run(c, Q_IDENTITIES_ADOPT, ST_IN(ST_INT(account_id))) == ST_OK ? 0 : -1;
 }
 
 int identities_count(struct st_conn *c, int64_t account_id, const char *provider, int64_t *n)

@@ -3,7 +3,8 @@
  * may link, the last way to sign in) live in core/identity.c.
  *
  * Invariant: (provider, subject) is unique, and so is (account_id, provider): an insert that
- * breaks either gives ST_CONFLICT. */
+ * breaks either gives ST_CONFLICT. Each row records (bound_verified, set by the insert itself)
+ * whether its account's address was verified when it was bound. */
 #ifndef DAOID_IDENTITIES_H
 #define DAOID_IDENTITIES_H
 
@@ -53,6 +54,14 @@ int identities_list(struct st_conn *c, struct arena *a, int64_t account_id, stru
 /* Calls fn with the provider of each of the account's identities. 0 or -1. */
 int identities_each_provider(struct st_conn *c, int64_t account_id,
                              void (*fn)(void *ctx, const char *provider), void *ctx);
+/* Calls fn with the provider of each identity of the account bound while its address was not
+ * verified, oldest first. 0 or -1. */
+int identities_each_unproven(struct st_conn *c, int64_t account_id,
+                             void (*fn)(void *ctx, const char *provider), void *ctx);
+/* Deletes those identities (their provider tokens go with them: cascade); how many, or -1. */
+int64_t identities_delete_unproven(struct st_conn *c, int64_t account_id);
+/* Marks every identity of the account as bound under a verified address. 0 or -1. */
+int identities_adopt(struct st_conn *c, int64_t account_id);
 /* How many identities the account has (at provider; NULL: at all). 0 or -1. */
 int identities_count(struct st_conn *c, int64_t account_id, const char *provider, int64_t *n);
 /* Deletes the account's identity at provider. 0 or -1. */

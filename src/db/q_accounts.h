@@ -39,4 +39,9 @@ Q(ACCOUNTS_SET_USERNAME, "UPDATE accounts SET username = ?, updated_at = ? WHERE
 Q(ACCOUNTS_SET_STATUS, "UPDATE accounts SET status = ?, updated_at = ? WHERE id = ?", NULL)
 Q(ACCOUNTS_SET_TOUR_DONE, "UPDATE accounts SET tour_done_at = ? WHERE id = ?", NULL)
 Q(ACCOUNTS_DELETE, "DELETE FROM accounts WHERE id = ?", NULL)
+/* accounts nobody verified: no verified address and no identity, created before ? (closure.h) */
+Q(ACCOUNTS_UNVERIFIED_BEFORE,
+  "SELECT id FROM accounts a WHERE email_verified = 0 AND created_at < ?"
+  " AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.account_id = a.id) ORDER BY id LIMIT ?",
+  NULL)
 #undef ACCOUNTS_COLS

@@ -14,9 +14,11 @@ Q(IDENTITIES_BY_EXTRA,
   " LIMIT 1",
   "SELECT subject FROM identities WHERE provider = ? AND (extra COLLATE \"C\" = ?"
   " OR (extra COLLATE \"C\" >= ? AND extra COLLATE \"C\" < ?)) LIMIT 1")
+/* bound_verified: whether the account's address is verified as the identity is bound */
 Q(IDENTITIES_INSERT,
   "INSERT INTO identities (provider, subject, login, email, extra, account_id, created_at,"
-  " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+  " updated_at, bound_verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+  " (SELECT COUNT(*) FROM accounts WHERE id = ? AND email_verified = 1))",
   NULL)
 Q(IDENTITIES_TOUCH,
   "UPDATE identities SET login = ?, email = ?, extra = COALESCE(?, extra), updated_at = ?"
@@ -29,3 +31,9 @@ Q(IDENTITIES_COUNT_AT, "SELECT COUNT(*) FROM identities WHERE account_id = ? AND
   NULL)
 Q(IDENTITIES_COUNT, "SELECT COUNT(*) FROM identities WHERE account_id = ?", NULL)
 Q(IDENTITIES_DELETE, "DELETE FROM identities WHERE account_id = ? AND provider = ?", NULL)
+/* identities bound while the account's address was not verified (identity.h, invariant 4) */
+Q(IDENTITIES_UNPROVEN,
+  "SELECT provider FROM identities WHERE account_id = ? AND bound_verified = 0 ORDER BY id", NULL)
+Q(IDENTITIES_DELETE_UNPROVEN, "DELETE FROM identities WHERE account_id = ? AND bound_verified = 0",
+  NULL)
+Q(IDENTITIES_ADOPT, "UPDATE identities SET bound_verified = 1 WHERE account_id = ?", NULL)

@@ -24,12 +24,15 @@ static void render_form(struct req *r, int status, const char *identifier, const
     if (err_key) tmpl_set(c, "form_error", i18n_get(i18n_cat(r->lang), err_key));
     if (want_captcha || login_captcha_for_ip(r->a, r->ip)) {
         char *id = NULL, *img = NULL;
-        if (captcha_new(r->a, time(NULL), &id, &img) == 0) {
+        int cr = captcha_new(r->a, r->ip, time(NULL), &id, &img);
+        if (cr == 0) {
             tmpl_set(c, "captcha_id", id);
             tmpl_set(c, "captcha_img", img);
         } else {
-            tmpl_set(c, "captcha_error", i18n_get(i18n_cat(r->lang), "error.unavailable"));
-            status = 503;
+            tmpl_set(c, "captcha_error",
+                     i18n_get(i18n_cat(r->lang), cr == CAPTCHA_NEW_LIMITED ? "captcha.err.limited"
+                                                                           : "error.unavailable"));
+            status = cr == CAPTCHA_NEW_LIMITED ? 429 : 503;
         }
     }
     page_render(r, status, "login", c);

@@ -5,6 +5,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "i18n.h"
+#include "identity.h"
 #include "page.h"
 #include "reset.h"
 #include "websession.h"
@@ -88,11 +89,14 @@ void h_password_reset_form(struct req *r)
 void h_password_reset(struct req *r)
 {
     const char *token = req_form(r, "token"), *err = NULL;
-    int rc = reset_complete(r->a, token, req_form(r, "password"), r->ip, r->lang, &err);
+    struct ways_removed removed;
+    int rc = reset_complete(r->a, token, req_form(r, "password"), r->ip, r->lang, &err, &removed);
     if (rc == RESET_OK) {
-        /* every session ended, this browser's too: it signs in with the new password */
-        if (r->sess) websession_end(r);
-        page_notice(r, 200, "reset.ok.title", "reset.ok.message", "/login", "login.title");
+        /* every session ended, this browser's too: it signs in with the new password (and
+         * gets a new CSRF cookie, as at every sign-in and sign-out) */
+        websession_end(r);
+        h_notice_removed(r, "reset.ok.title", "reset.ok.message", "/login", "login.title",
+                         &removed);
         return;
     }
     const struct page_outcome *o =

@@ -33,14 +33,18 @@ void h_form_errors(struct req *r, struct tmpl_ctx *c, const reg_errors errors, c
     if (form_key) tmpl_set(c, "form_error", page_t(r, c, form_key));
 }
 
-/* Adds a fresh captcha to c; on failure (the store is down) the page says the service is
- * unavailable and -1 is returned. */
+/* Adds a fresh captcha to c; when none can be had the page says why (too many from this
+ * address: 429; the store is down: 503) and that status is returned, else 0. */
 static int add_captcha(struct req *r, struct tmpl_ctx *c)
 {
     char *id = NULL, *img = NULL;
-    if (captcha_new(r->a, time(NULL), &id, &img) != 0) {
-        tmpl_set(c, "captcha_error", i18n_get(i18n_cat(r->lang), "error.unavailable"));
-        return -1;
+    int cr = captcha_new(r->a, r->ip, time(NULL), &id, &img);
+    if (cr != 0) {
+        int limited = cr == CAPTCHA_NEW_LIMITED;
+        tmpl_set(
+            c, "captcha_error",
+            i18n_get(i18n_cat(r->lang), limited ? "captcha.err.limited" : "error.unavailable"));
+        return limited ? 429 : 503;
     }
     tmpl_set(c, "captcha_id", id);
     tmpl_set(c, "captcha_img", img);
@@ -63,7 +67,8 @@ static void render_form(struct req *r, const char *email, const char *username,
         status = o->status ? o->status : 503;
         h_form_errors(r, c, out->errors, o->msg_key);
     }
-    if (add_captcha(r, c) != 0) status = 503;
+    int cs = add_captcha(r, c);
+    if (cs) status = cs;
     page_render(r, status, "signup", c);
 }
 
@@ -104,7 +109,12 @@ void h_signup_submit(struct req *r)
 void h_captcha_new(struct req *r)
 {
     char *id = NULL, *img = NULL;
-    if (captcha_new(r->a, time(NULL), &id, &img) != 0) {
+    int cr = captcha_new(r->a, r->ip, time(NULL), &id, &img);
+    if (cr == CAPTCHA_NEW_LIMITED) {
+        resp_json(r, 429, "{\"error\":\"limited\"}");
+        return;
+    }
+    if (cr != 0) {
         resp_json(r, 503, "{\"error\":\"unavailable\"}");
         return;
     }

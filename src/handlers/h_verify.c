@@ -4,8 +4,11 @@
  * page's URL carries a token, so it is served with Referrer-Policy: no-referrer. */
 #include "handlers.h"
 #include "http.h"
+#include "identity.h"
 #include "page.h"
+#include "session.h"
 #include "settings.h"
+#include "tmpl.h"
 #include "verify.h"
 
 static const struct page_outcome verify_pages[] = {
@@ -34,12 +37,35 @@ static void link_page(struct req *r, const struct page_outcome *t, int rc, const
     page_outcome_own(r, t, rc, r->sess ? home : "/login", r->sess ? home_key : "login.title");
 }
 
+void h_notice_removed(struct req *r, const char *title_key, const char *msg_key, const char *href,
+                      const char *link_key, const struct ways_removed *w)
+{
+    struct tmpl_ctx *c = page_ctx(r);
+    identity_removed_vars(r->a, c, w);
+    tmpl_set(c, "title", page_t(r, c, title_key));
+    tmpl_set(c, "message", page_t(r, c, msg_key));
+    if (w->identities) tmpl_set(c, "removed_identities", page_t(r, c, "removed.identities"));
+    if (w->sessions) tmpl_set(c, "removed_sessions", page_t(r, c, "removed.sessions"));
+    tmpl_set(c, "href", href);
+    tmpl_set(c, "link", page_t(r, c, link_key));
+    page_render(r, 200, "notice", c);
+}
+
 void h_verify(struct req *r)
 {
     resp_header(r, "Referrer-Policy", "no-referrer");
     int64_t account_id = 0;
     char *email = NULL;
-    int rc = verify_consume(r->a, req_arg(r, "token"), r->ip, &account_id, &email);
+    struct ways_removed removed;
+    struct verify_in in = {req_arg(r, "token"), r->ip, r->lang, r->sess ? r->sess->account_id : 0};
+    int rc = verify_consume(r->a, &in, &account_id, &email, &removed);
+    if (rc == VERIFY_OK && in.signed_in_as != account_id) {
+        /* proven from outside: this browser's session (another account's) is left alone,
+         * the account's own sessions ended */
+        h_notice_removed(r, "verify.ok.title", "verify.ok.message", r->sess ? "/console" : "/login",
+                         r->sess ? "console.title" : "login.title", &removed);
+        return;
+    }
     link_page(r, verify_pages, rc, "/console", "console.title");
 }
 

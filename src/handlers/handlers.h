@@ -16,6 +16,12 @@ struct tmpl_ctx;
 void h_form_errors(struct req *r, struct tmpl_ctx *c, const reg_errors errors,
                    const char *form_key);
 
+/* h_verify.c: the page after a proof of the mailbox (a verification or a reset): its title
+ * and message, what the proof removed (identity.h invariant 4), and a link on. */
+struct ways_removed;
+void h_notice_removed(struct req *r, const char *title_key, const char *msg_key, const char *href,
+                      const char *link_key, const struct ways_removed *w);
+
 /* routes.c: the application's route table (router.h), handed to the pipeline by main. */
 extern const struct route routes[];
 extern const size_t routes_count;

@@ -76,6 +76,8 @@ static const struct ckey keys[] = {
     {"limit_resend_account_day", C_RATE, O(limit_resend_account_day), "10/1d",
      "verification mails per account and day"},
     {"limit_resend_ip", C_RATE, O(limit_resend_ip), "30/1h", "verification mails per IP"},
+    {"limit_captcha_ip", C_RATE, O(limit_captcha_ip), "60/10m",
+     "new captcha challenges per IP (each one is a stored row until answered or expired)"},
     {"max_body", C_INT, O(max_body), "65536", "largest request body in bytes"},
     {"request_timeout", C_DUR, O(request_timeout), "30s", "idle connection timeout"},
     {"per_ip_connections", C_INT, O(per_ip_connections), "64",

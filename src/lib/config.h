@@ -52,6 +52,7 @@ struct config {
     struct rate limit_resend_account;
     struct rate limit_resend_account_day;
     struct rate limit_resend_ip;
+    struct rate limit_captcha_ip;
 
     int64_t max_body;
     int64_t request_timeout;

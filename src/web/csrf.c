@@ -22,15 +22,22 @@ void csrf_token_for(const char *cookie, char *out)
     sodium_bin2base64(out, 44, mac, sizeof(mac), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+void csrf_renew(struct req *r)
+{
+    char *fresh = arena_alloc(r->a, TOKEN_LEN + 1);
+    token_new(fresh);
+    /* a year: forms opened in old tabs keep working (until the next sign-in or sign-out) */
+    resp_cookie(r, CSRF_COOKIE, fresh, 365L * 86400);
+    r->csrf_cookie = fresh;
+}
+
 const char *csrf_token(struct req *r)
 {
-    const char *cookie = req_cookie(r, CSRF_COOKIE);
+    /* the cookie this response sets, when it sets one, is what the next request brings */
+    const char *cookie = r->csrf_cookie ? r->csrf_cookie : req_cookie(r, CSRF_COOKIE);
     if (!cookie || !token_wellformed(cookie)) {
-        char *fresh = arena_alloc(r->a, TOKEN_LEN + 1);
-        token_new(fresh);
-        /* a year: forms opened in old tabs keep working */
-        resp_cookie(r, CSRF_COOKIE, fresh, 365L * 86400);
-        cookie = fresh;
+        csrf_renew(r);
+        cookie = r->csrf_cookie;
     }
     char *tok = arena_alloc(r->a, 44);
     csrf_token_for(cookie, tok);

@@ -12,6 +12,9 @@ struct req;
 
 /* The token for r's forms; sets the cookie when the browser has none. In r->a. */
 const char *csrf_token(struct req *r);
+/* Gives r's browser a new cookie (so a new token): at every sign-in and sign-out
+ * (websession.c), so a value planted or read before is worth nothing after. */
+void csrf_renew(struct req *r);
 /* 1 when r (a POST) passes: same origin, and the form field (or X-CSRF-Token header) matches
  * the cookie. */
 int csrf_check(struct req *r);

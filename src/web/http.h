@@ -38,6 +38,7 @@ struct req {
     int cacheable;        /* set by the application: no Cache-Control: no-store (static files) */
     struct session *sess; /* the signed-in session, or NULL (websession.h loads it) */
     int sess_loaded;
+    const char *csrf_cookie; /* the CSRF cookie this response sets (csrf.h), or NULL */
 
     void *pp; /* struct MHD_PostProcessor * */
     struct kv *form;

@@ -2,6 +2,7 @@
 #include "websession.h"
 
 #include "config.h"
+#include "csrf.h"
 #include "http.h"
 #include "session.h"
 
@@ -22,6 +23,7 @@ int websession_begin(struct req *r, int64_t account_id)
     resp_cookie(r, WEBSESSION_COOKIE, tok, (long)cfg->session_absolute);
     r->sess = NULL;
     r->sess_loaded = 0;
+    csrf_renew(r);
     return 0;
 }
 
@@ -30,4 +32,5 @@ void websession_end(struct req *r)
     session_end(req_cookie(r, WEBSESSION_COOKIE));
     resp_cookie(r, WEBSESSION_COOKIE, "", -1);
     r->sess = NULL;
+    csrf_renew(r);
 }

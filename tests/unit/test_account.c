@@ -286,12 +286,18 @@ Test(account, unverified_claims_shared_first_verifier_wins)
     /* the squatter can no longer verify the address */
     cr_assert_eq(account_verify_email(c, squatter, "owner@example.com", 1300), ACCT_EMAIL_TAKEN);
 
-    /* a verified address cannot be claimed by a new account */
+    /* a new account may claim it unverified (invariant 4: the answer is the same as for a
+     * free address) but never verify it; nobody may claim it verified */
     int64_t id = 0;
     cr_assert_eq(
         account_insert(c, "late", "owner@example.com", "owner@example.com", 0, NULL, 1400, &id),
+        ACCT_OK);
+    cr_assert_eq(account_verify_email(c, id, "owner@example.com", 1450), ACCT_EMAIL_TAKEN);
+    cr_assert_eq(by_login("owner@example.com", &acc), ACCT_OK);
+    cr_assert_eq(acc.id, owner, "sign-in by the address stays the owner's");
+    cr_assert_eq(
+        account_insert(c, "later", "owner@example.com", "owner@example.com", 1, NULL, 1500, &id),
         ACCT_EMAIL_TAKEN);
-    cr_assert_eq(account_username_exists(c, "late"), 0);
 }
 
 Test(account, verify_after_another_verified_is_taken)

@@ -28,7 +28,7 @@ TestSuite(captcha, .init = setup, .fini = teardown);
 static char *fresh(int64_t now)
 {
     char *id = NULL, *uri = NULL;
-    cr_assert_eq(captcha_new(a, now, &id, &uri), 0);
+    cr_assert_eq(captcha_new(a, "192.0.2.1", now, &id, &uri), 0);
     cr_assert_not_null(id);
     cr_assert_not_null(uri);
     return id;
@@ -51,7 +51,7 @@ Test(captcha, normalize)
 Test(captcha, new_challenge_in_store)
 {
     char *id = NULL, *uri = NULL;
-    cr_assert_eq(captcha_new(a, NOW, &id, &uri), 0);
+    cr_assert_eq(captcha_new(a, "192.0.2.1", NOW, &id, &uri), 0);
     cr_assert_eq(token_wellformed(id), 1);
     cr_assert_eq(strncmp(uri, "data:image/png;base64,", 22), 0);
     unsigned char png[65536];
@@ -168,6 +168,19 @@ static void setup8(void)
 Test(captcha8, eight_character_test_answer, .init = setup8, .fini = teardown)
 {
     char *id = NULL, *uri = NULL;
-    cr_assert_eq(captcha_new(a, NOW, &id, &uri), 0);
+    cr_assert_eq(captcha_new(a, "192.0.2.1", NOW, &id, &uri), 0);
     cr_assert_eq(captcha_check(a, id, "abcdefgh", NOW + 1), CAPTCHA_OK);
+}
+
+/* One address gets limit_captcha_ip challenges (60 in 10 minutes by default), then nothing is
+ * stored for it; another address still gets its own. */
+Test(captcha, limited_per_ip)
+{
+    char *id = NULL, *uri = NULL;
+    for (int i = 0; i < 60; i++) cr_assert_eq(captcha_new(a, "192.0.2.7", NOW, &id, &uri), 0);
+    id = NULL;
+    cr_assert_eq(captcha_new(a, "192.0.2.7", NOW, &id, &uri), CAPTCHA_NEW_LIMITED);
+    cr_assert_null(id);
+    cr_assert_eq(captcha_new(a, "192.0.2.8", NOW, &id, &uri), 0);
+    cr_assert_eq(captcha_new(a, "192.0.2.7", NOW + 601, &id, &uri), 0);
 }

@@ -183,8 +183,10 @@ Test(console, reset_requests_answer_alike_after_the_floor)
     cr_assert_str_eq(err, "signup.err.email_invalid");
     char *user = NULL;
     cr_assert_eq(reset_check(a, "short", &user), RESET_UNKNOWN);
-    cr_assert_eq(reset_complete(a, "short", "a fine new passphrase", "192.0.2.4", "en", &err),
-                 RESET_UNKNOWN);
+    struct ways_removed removed;
+    cr_assert_eq(
+        reset_complete(a, "short", "a fine new passphrase", "192.0.2.4", "en", &err, &removed),
+        RESET_UNKNOWN);
 }
 
 Test(console, disable_ends_sessions_and_enable_restores)

@@ -179,9 +179,14 @@ CONTRACT(verified_email_unique_and_first_verifier_wins)
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM accounts WHERE email_norm = 'shared@example.com'"
                            " AND email_verified = 1"),
                  1);
+    /* a latecomer may hold an unverified claim (account.h invariant 4) but never verify it */
     int64_t id = 0;
     cr_assert_eq(account_insert(c, "latecomer", "shared@example.com", "shared@example.com", 0, NULL,
                                 NOW, &id),
+                 ACCT_OK);
+    cr_assert_eq(account_verify_email(c, id, "shared@example.com", NOW), ACCT_EMAIL_TAKEN);
+    cr_assert_eq(account_insert(c, "latecomer2", "shared@example.com", "shared@example.com", 1,
+                                NULL, NOW, &id),
                  ACCT_EMAIL_TAKEN);
 }
 
@@ -830,7 +835,9 @@ static void *change_or_verify(void *arg)
         enum email_confirm rc = settings_email_confirm(a, change_tokens[0], "127.0.0.1", &email);
         out = rc == EMAIL_CONFIRMED ? 1 : rc == EMAIL_LINK_TAKEN ? 0 : -1;
     } else {
-        enum verify_rc rc = verify_consume(a, change_tokens[i], "127.0.0.1", &id, &email);
+        struct verify_in in = {change_tokens[i], "127.0.0.1", "en", 0};
+        struct ways_removed removed;
+        enum verify_rc rc = verify_consume(a, &in, &id, &email, &removed);
         /* a loser's link is gone with its claim (UNKNOWN), or finds it taken or stale */
         out = rc == VERIFY_OK                                                    ? 1
               : rc == VERIFY_TAKEN || rc == VERIFY_STALE || rc == VERIFY_UNKNOWN ? 0

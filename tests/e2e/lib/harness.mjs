@@ -147,6 +147,7 @@ export async function startDaoid({ devsim, env = {}, dir } = {}) {
     DAOID_LIMIT_SIGNUP_IP: '10000/1h',
     DAOID_LIMIT_LOGIN_IP: '10000/5m',
     DAOID_LIMIT_RESEND_IP: '10000/1h',
+    DAOID_LIMIT_CAPTCHA_IP: '10000/1h',
     ...(devsim ? { DAOID_SMTP_URL: `smtp://127.0.0.1:${devsim.smtpPort}` } : {}),
     ...env,
   };
