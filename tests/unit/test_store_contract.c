@@ -2167,6 +2167,7 @@ CONTRACT(owner_access_tokens)
     cr_assert_eq(st_run(c, Q_ACCOUNTS_DELETE, ST_IN(ST_INT(two))), ST_OK);
     cr_assert_eq(access_tokens_by_hash(c, a, "h3", &t), ST_NOTFOUND, "gone with the account");
     arena_free(a);
+}
 
 /* ---- WeChat push nonces: one body per signed query, swept in batches ---- */
 
