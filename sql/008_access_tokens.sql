@@ -1,4 +1,4 @@
--- 007: access tokens (personal access tokens) for the image registry: `docker login` with the
+-- 008: access tokens (personal access tokens) for the image registry: `docker login` with the
 -- daoid username and a token instead of the password (accounts made by GitHub or WeChat have
 -- none). The secret (dao_pat_ + 43 base64url characters, 256 random bits) is shown once and
 -- stored only as its hash (hex BLAKE2b-256): hash is the lookup key.
@@ -17,3 +17,6 @@ CREATE TABLE access_tokens (
     revoked_at INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX access_tokens_account ON access_tokens (account_id);
+-- the janitor's sweeps, 30 days after revocation or expiry
+CREATE INDEX access_tokens_revoked ON access_tokens (revoked_at);
+CREATE INDEX access_tokens_expires ON access_tokens (expires_at);

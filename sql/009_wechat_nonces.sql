@@ -1,4 +1,4 @@
--- 007: the nonces of WeChat pushes, remembered while their timestamp is within the window
+-- 009: the nonces of WeChat pushes, remembered while their timestamp is within the window
 -- (wechat_push_window): a callback URL leaked with its signature (a proxy log) cannot carry
 -- another body. digest: BLAKE2b of the body that came with the nonce first (a retry of the same
 -- body is WeChat's own and goes on to the push's de-duplication); expires_at: timestamp +

@@ -1,4 +1,4 @@
--- 007: indexes for the statements that searched growing tables row by row (at a million
+-- 010: indexes for the statements that searched growing tables row by row (at a million
 -- accounts each of them cost a scan, some inside write transactions). The contract suite
 -- (tests/unit/test_store_contract_plan.c) checks that every statement of the catalogue is
 -- planned with an index.

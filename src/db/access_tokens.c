@@ -59,5 +59,8 @@ enum st_rc access_tokens_revoke(struct st_conn *c, struct arena *a, int64_t id, 
 
 int64_t access_tokens_sweep(struct st_conn *c, int64_t now)
 {
-    return st_change(c, Q_ACCESS_TOKENS_SWEEP, ST_IN(ST_INT(now), ST_INT(now)));
+    int64_t revoked = st_change(c, Q_ACCESS_TOKENS_SWEEP_REVOKED, ST_IN(ST_INT(now)));
+    if (revoked < 0) return -1;
+    int64_t expired = st_change(c, Q_ACCESS_TOKENS_SWEEP_EXPIRED, ST_IN(ST_INT(now)));
+    return expired < 0 ? -1 : revoked + expired;
 }

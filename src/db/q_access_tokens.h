@@ -20,8 +20,8 @@ Q(ACCESS_TOKENS_REVOKE,
   "UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at = 0"
   " RETURNING name",
   NULL)
-/* revoked and expired tokens stay listed for 30 days, then go */
-Q(ACCESS_TOKENS_SWEEP,
-  "DELETE FROM access_tokens WHERE (revoked_at > 0 AND revoked_at <= ? - 2592000)"
-  " OR (expires_at > 0 AND expires_at <= ? - 2592000)",
-  NULL)
+/* revoked and expired tokens stay listed for 30 days, then go: one batch of each a call */
+QSWEEP(ACCESS_TOKENS_SWEEP_REVOKED, "access_tokens", "revoked_at > 0 AND revoked_at <= ? - 2592000",
+       "revoked_at")
+QSWEEP(ACCESS_TOKENS_SWEEP_EXPIRED, "access_tokens", "expires_at > 0 AND expires_at <= ? - 2592000",
+       "expires_at")

@@ -40,8 +40,12 @@ Q(ACCOUNTS_SET_STATUS, "UPDATE accounts SET status = ?, updated_at = ? WHERE id 
 Q(ACCOUNTS_SET_TOUR_DONE, "UPDATE accounts SET tour_done_at = ? WHERE id = ?", NULL)
 Q(ACCOUNTS_DELETE, "DELETE FROM accounts WHERE id = ?", NULL)
 /* accounts nobody verified: no verified address and no identity, created before ? (closure.h) */
+/* the oldest first off accounts_unverified; the identity check is a probe of
+ * identities_account_provider per candidate (a NOT EXISTS becomes an anti-join that hashes the
+ * whole identities table on PostgreSQL) */
 Q(ACCOUNTS_UNVERIFIED_BEFORE,
   "SELECT id FROM accounts a WHERE email_verified = 0 AND created_at < ?"
-  " AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.account_id = a.id) ORDER BY id LIMIT ?",
+  " AND (SELECT COUNT(*) FROM identities i WHERE i.account_id = a.id) = 0"
+  " ORDER BY created_at LIMIT ?",
   NULL)
 #undef ACCOUNTS_COLS

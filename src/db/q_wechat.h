@@ -64,7 +64,4 @@ Q(WECHAT_NONCES_INSERT,
   NULL)
 Q(WECHAT_NONCES_SAME,
   "SELECT COUNT(*) FROM wechat_nonces WHERE nonce = ? AND ts = ? AND digest = ?", NULL)
-Q(WECHAT_NONCES_SWEEP,
-  "DELETE FROM wechat_nonces WHERE (nonce, ts) IN (SELECT nonce, ts FROM wechat_nonces"
-  " WHERE expires_at < ? ORDER BY expires_at LIMIT 500)",
-  NULL)
+QSWEEP(WECHAT_NONCES_SWEEP, "wechat_nonces", "expires_at < ?", "expires_at")

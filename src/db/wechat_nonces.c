@@ -14,11 +14,5 @@ int wechat_nonces_claim(struct st_conn *c, const char *nonce, int64_t ts, const 
 
 int64_t wechat_nonces_sweep(struct st_conn *c, int64_t now)
 {
-    int64_t total = 0, n;
-    do {
-        n = st_change(c, Q_WECHAT_NONCES_SWEEP, ST_IN(ST_INT(now)));
-        if (n < 0) return -1;
-        total += n;
-    } while (n == WECHAT_NONCES_BATCH);
-    return total;
+    return st_change(c, Q_WECHAT_NONCES_SWEEP, ST_IN(ST_INT(now)));
 }

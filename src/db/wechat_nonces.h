@@ -8,14 +8,13 @@
 
 #include "store.h"
 
-#define WECHAT_NONCES_BATCH 500 /* rows one sweep statement removes (its LIMIT, q_wechat.h) */
-
 /* Records (nonce, ts) with digest unless recorded already, then tells whether the recorded
  * digest is this one: 1 (new, or the same body again), 0 (another body), -1 on error. */
 int wechat_nonces_claim(struct st_conn *c, const char *nonce, int64_t ts, const char *digest,
                         int64_t expires_at);
 /* Deletes the rows whose expires_at is before now (a push stamped ts is taken until now =
- * ts + window inclusive), WECHAT_NONCES_BATCH at a time; their number, or -1. */
+ * ts + window inclusive), one batch (ST_SWEEP_BATCH, catalog.h) a call, oldest first; their
+ * number (0 when none is left), or -1. The janitor calls it until it returns 0. */
 int64_t wechat_nonces_sweep(struct st_conn *c, int64_t now);
 
 #endif

@@ -75,6 +75,12 @@ static const char *const seed[] = {
            " SELECT 'openid' || i, 1800000000 - i, 'SCAN', 1800000000 - i FROM s",
     SERIES "INSERT INTO wechat_followers (openid, following, updated_at)"
            " SELECT 'openid' || i, 1, 1800000000 - i FROM s",
+    SERIES "INSERT INTO access_tokens (account_id, name, hash, scopes, created_at, expires_at,"
+           " last_used_at, revoked_at) SELECT i, 'ci', 'h' || i, 'registry:pull', 1800000000 - i,"
+           " CASE WHEN i % 2 = 0 THEN 0 ELSE 1800000000 + i END, 0,"
+           " CASE WHEN i % 10 = 0 THEN 1800000000 - i ELSE 0 END FROM s",
+    SERIES "INSERT INTO wechat_nonces (nonce, ts, digest, expires_at)"
+           " SELECT 'n' || i, 1800000000 - i, 'd', 1800000000 + 300 - i FROM s",
     "ANALYZE",
     NULL,
 };
