@@ -17,7 +17,8 @@
 static void seed_expired(struct st_conn *c)
 {
     static const char *const sql[] = {
-        "INSERT INTO accounts (username, created_at, updated_at) VALUES ('owner', 1, 1)",
+        "INSERT INTO accounts (username, email, email_norm, email_verified, created_at, updated_at)"
+        " VALUES ('owner', 'o@example.com', 'o@example.com', 1, 1, 1)",
         "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 1100)"
         " INSERT INTO sessions (id_hash, account_id, created_at, last_seen, expires_at)"
         " SELECT 'old' || i, 1, 1, 1700000000 + i, CASE WHEN i % 2 = 0 THEN 1700000000 + i"
