@@ -1,5 +1,6 @@
-// Terminal escapes through `daoid admin` (issue 12, F3): a session signed in with a User-Agent
-// that carries OSC and CSI sequences, BEL, a C1 control and a bidi override, and a GitHub
+// Terminal escapes through `daoid admin` (issue 12, F3): a session whose stored User-Agent
+// carries OSC and CSI sequences, BEL, a C1 control and a bidi override (refused at the door
+// today, so the row is written as an older version or an import would have), and a GitHub
 // account whose login name carries the same (through the simulator), are shown by
 // `daoid admin show` and `find` with every such character escaped (\x1b, \u009b, \u202e), so
 // the operator's terminal gets no raw ESC, BEL, C1 or bidi character; daoid's own log lines
@@ -54,8 +55,14 @@ async function signInWithUserAgent(username, ua) {
 
 test('daoid admin show escapes a hostile User-Agent and GitHub login name', async () => {
   await account(d, sim, 'ua_victim');
-  assert.equal(await signInWithUserAgent('ua_victim', HOSTILE), 303, 'signed in');
-  assert.equal(scalar(d, "SELECT COUNT(*) FROM sessions WHERE user_agent LIKE 'Mozilla%PWNED%'"), 1, 'the User-Agent is stored as sent');
+  // today such a header is refused at the door (control bytes in a header: 400) ...
+  assert.equal(await signInWithUserAgent('ua_victim', HOSTILE), 400, 'a control byte in a header is refused');
+  // ... but rows written before that rule, or imported, may still carry one: the CLI must not
+  // pass it to the terminal either
+  assert.equal(await signInWithUserAgent('ua_victim', 'Mozilla/5.0'), 303, 'signed in');
+  const hex = Buffer.from(HOSTILE, 'utf8').toString('hex');
+  d.sql(`UPDATE sessions SET user_agent = CAST(X'${hex}' AS TEXT) WHERE user_agent = 'Mozilla/5.0'`);
+  assert.equal(scalar(d, "SELECT COUNT(*) FROM sessions WHERE user_agent LIKE 'Mozilla%PWNED%'"), 1, 'the hostile User-Agent is stored');
 
   const shown = await admin(d, ['show', 'ua_victim']);
   assert.equal(shown.code, 0, shown.err);
