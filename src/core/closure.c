@@ -3,6 +3,7 @@
  * transaction. */
 #include "closure.h"
 
+#include <stdint.h>
 #include <time.h>
 
 #include "account.h"
@@ -15,9 +16,13 @@
 #include "log.h"
 #include "mail.h"
 #include "outbox.h"
+#include "registry_repos.h"
 #include "sessions.h"
 #include "store.h"
 #include "tmpl.h"
+
+/* A hold that does not end (9999-12-31): only an operator removes it (held_usernames row). */
+#define CLOSURE_HOLD_FOREVER INT64_C(253402300799)
 
 /* The username held until hold_until (owner: none; 0: released at once), the rows that
  * outlive the account detached. */
@@ -37,6 +42,22 @@ static int still_unverified(struct st_conn *c, const struct account *acct, int64
     return identities_count(c, acct->id, NULL, &n) == 0 && n == 0;
 }
 
+/* The namespace's images deleted before the account (outside its transaction: the registry
+ * may be slow or down, bounded by registry_repos_purge's deadline). 1 done or nothing to do,
+ * 0 when they may remain: the username is then held for good (CLOSURE_HOLD_FOREVER). */
+static int purge_images(struct arena *a, struct st_conn *c, int64_t account_id,
+                        int64_t sweep_before)
+{
+    struct account pre;
+    if (account_by_id(c, a, account_id, &pre) != ACCT_OK) return 1;
+    if (sweep_before && !still_unverified(c, &pre, sweep_before)) return 1;
+    if (registry_repos_purge(a, pre.username) == 0) return 1;
+    log_warnx("closure: the images of %s may remain in the registry: its username is held until "
+              "an operator releases it",
+              pre.username);
+    return 0;
+}
+
 /* One deletion (invariant 1); sweep_before (0: none) makes it the sweep's (invariant 3): the
  * account must still be unverified then, and its username is released, not held. */
 static enum closure_rc delete_one(struct arena *a, int64_t account_id, const char *actor,
@@ -44,6 +65,7 @@ static enum closure_rc delete_one(struct arena *a, int64_t account_id, const cha
 {
     struct st_conn *c = st_get();
     if (!c) return CLOSE_ERR;
+    int purged = purge_images(a, c, account_id, sweep_before);
     int64_t now = time(NULL);
     if (st_begin(c) != ST_OK) return CLOSE_ERR;
     enum closure_rc out = CLOSE_ERR;
@@ -56,7 +78,8 @@ static enum closure_rc delete_one(struct arena *a, int64_t account_id, const cha
         out = CLOSE_NOTFOUND;
         goto fail;
     }
-    if (release(c, &acct, sweep_before ? 0 : now + cfg->username_hold, now) != 0) goto fail;
+    int64_t until = !purged ? CLOSURE_HOLD_FOREVER : sweep_before ? 0 : now + cfg->username_hold;
+    if (release(c, &acct, until, now) != 0) goto fail;
     if (acct.email && acct.email_verified) {
         struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
         tmpl_set(v, "username", acct.username);

@@ -2,12 +2,14 @@
 #include "registry_repos.h"
 
 #include <jansson.h>
+#include <sodium.h>
 #include <string.h>
 #include <time.h>
 
 #include "arena.h"
 #include "config.h"
 #include "httpc.h"
+#include "log.h"
 #include "registry_token.h"
 #include "text.h"
 
@@ -15,24 +17,33 @@
     "Accept: application/vnd.oci.image.manifest.v1+json, "                                         \
     "application/vnd.docker.distribution.manifest.v2+json"
 
-/* GET path on the registry with a token for scope; the JSON answer (new reference) or NULL. */
-static json_t *get(struct arena *a, const char *path, const char *scope, int64_t deadline,
-                   const char *accept)
+/* method (NULL: GET) path on the registry with a token for scope: the status (resp filled), or
+ * -1 when there is no token or no answer. */
+static long call(struct arena *a, const char *method, const char *path, const char *scope,
+                 int64_t deadline, const char *accept, struct httpc_resp *resp)
 {
     const char *scopes[1] = {scope};
     char *token = registry_token_self(a, scopes, 1);
-    if (!token) return NULL;
+    if (!token) return -1;
     const char *hdrs[3] = {arena_printf(a, "Authorization: Bearer %s", token), accept, NULL};
     struct httpc_req req = {
         .name = "registry: api",
         .url = *cfg->registry_api_url
                    ? arena_printf(a, "%s%s", cfg->registry_api_url, path)
                    : arena_printf(a, "https://%s%s", cfg->registry_address, path),
+        .method = method,
         .headers = hdrs,
         .deadline_us = deadline,
     };
+    return httpc_call(a, &req, resp) == HTTPC_OK ? resp->status : -1;
+}
+
+/* GET path with a token for scope; the JSON answer (new reference) or NULL. */
+static json_t *get(struct arena *a, const char *path, const char *scope, int64_t deadline,
+                   const char *accept)
+{
     struct httpc_resp resp;
-    if (httpc_call(a, &req, &resp) != HTTPC_OK || resp.status != 200) return NULL;
+    if (call(a, NULL, path, scope, deadline, accept, &resp) != 200) return NULL;
     return httpc_json(resp.body, resp.len);
 }
 
@@ -174,4 +185,91 @@ void registry_repos_list(struct arena *a, const char *ns, struct reg_list *out)
         }
         out->n++;
     }
+}
+
+#define PURGE_TYPES                                                                                \
+    MANIFEST_TYPES ", application/vnd.oci.image.index.v1+json, "                                   \
+                   "application/vnd.docker.distribution.manifest.list.v2+json"
+#define PURGE_REPOS_MAX 1000
+
+/* Deletes the manifest tag of repo points at (by digest: the SHA-256 of the manifest as
+ * stored; Distribution drops the tags pointing at it). 0 (gone, or already: an earlier delete
+ * of the same digest), -1 failed. purge_repo checks afterwards that no tag is left. */
+static int purge_tag(struct arena *a, const char *repo, const char *tag, int64_t deadline)
+{
+    const char *scope = arena_printf(a, "repository:%s:pull,delete", repo);
+    struct httpc_resp m;
+    long st = call(a, NULL, arena_printf(a, "/v2/%s/manifests/%s", repo, text_urlencode(a, tag)),
+                   scope, deadline, PURGE_TYPES, &m);
+    if (st == 404) return 0;
+    if (st != 200) return -1;
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char hex[2 * sizeof(h) + 1];
+    crypto_hash_sha256(h, (const unsigned char *)m.body, m.len);
+    sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+    struct httpc_resp d;
+    st = call(a, "DELETE", arena_printf(a, "/v2/%s/manifests/sha256:%s", repo, hex), scope,
+              deadline, NULL, &d);
+    return st == 202 || st == 404 ? 0 : -1;
+}
+
+/* repo's tags (new reference; an empty array when the repository has none), or NULL. */
+static json_t *tags_of(struct arena *a, const char *repo, int64_t deadline)
+{
+    struct httpc_resp r;
+    long st = call(a, NULL, arena_printf(a, "/v2/%s/tags/list", repo),
+                   arena_printf(a, "repository:%s:pull", repo), deadline, NULL, &r);
+    if (st == 404) return json_array();
+    json_t *tl = st == 200 ? httpc_json(r.body, r.len) : NULL;
+    json_t *tags = json_incref(json_object_get(tl, "tags"));
+    json_decref(tl);
+    if (!tl || json_is_null(tags) || !tags) {
+        json_decref(tags);
+        return tl ? json_array() : NULL;
+    }
+    return tags;
+}
+
+/* Every tag's manifest deleted, then the tags listed again: 0 when none is left. */
+static int purge_repo(struct arena *a, const char *repo, int64_t deadline)
+{
+    json_t *tags = tags_of(a, repo, deadline);
+    if (!tags) return -1;
+    int rc = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(tags, i, t)
+    {
+        if (json_is_string(t) && purge_tag(a, repo, json_string_value(t), deadline) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    json_decref(tags);
+    if (rc != 0 || !(tags = tags_of(a, repo, deadline))) return -1;
+    rc = json_array_size(tags) == 0 ? 0 : -1;
+    json_decref(tags);
+    return rc;
+}
+
+int registry_repos_purge(struct arena *a, const char *ns)
+{
+    if (!*cfg->registry_address) return 0;
+    int64_t deadline = httpc_deadline(REG_PURGE_SECONDS);
+    char **names = arena_alloc(a, PURGE_REPOS_MAX * sizeof(*names));
+    int more = 0;
+    int n = catalog_under(a, arena_printf(a, "%s/", ns), deadline, names, PURGE_REPOS_MAX, &more);
+    if (n < 0 || more) {
+        log_warnx("registry: namespace %s not purged: %s", ns,
+                  n < 0 ? "the catalog did not answer" : "too many repositories");
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        if (purge_repo(a, names[i], deadline) != 0) {
+            log_warnx("registry: namespace %s not purged: %s did not answer a delete", ns,
+                      names[i]);
+            return -1;
+        }
+    if (n) log_info("registry: namespace %s purged (%d repositories)", ns, n);
+    return 0;
 }

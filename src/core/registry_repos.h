@@ -45,6 +45,13 @@ struct reg_list {
  * registry did not answer. A rename is refused while it holds any (settings.c): images stay
  * under the name they were pushed to, and the name must never pass to someone else with them. */
 int registry_repos_any(struct arena *a, const char *ns);
+/* Deletes every manifest of namespace ns (an account being deleted, closure.c): for each
+ * repository under "ns/", each tag's manifest by digest, with a token granting daoid `delete`
+ * (the registry's storage.delete must be enabled: `daoid registry init` writes it). Within
+ * REG_PURGE_SECONDS. 0: nothing is left (or no registry configured); -1: the registry did not
+ * answer or refused a delete (logged) — the caller then holds the username for good. */
+#define REG_PURGE_SECONDS 5
+int registry_repos_purge(struct arena *a, const char *ns);
 /* The repositories of namespace ns (a canonical username). */
 void registry_repos_list(struct arena *a, const char *ns, struct reg_list *out);
 

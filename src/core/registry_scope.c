@@ -50,6 +50,7 @@ static int actions_parse(const char *s, unsigned *out)
             if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '*')) return -1;
         if (n == 4 && !strncmp(s, "pull", 4)) *out |= REG_PULL;
         if (n == 4 && !strncmp(s, "push", 4)) *out |= REG_PUSH;
+        if (n == 6 && !strncmp(s, "delete", 6)) *out |= REG_DELETE;
         if (n == 1 && *s == '*') *out |= REG_ALL;
         s += n;
         if (*s == ',') {
@@ -91,8 +92,8 @@ unsigned registry_scope_grant(const struct reg_who *who, const struct reg_scope 
     if (!strcmp(s->type, "registry"))
         return who->self && !strcmp(s->name, "catalog") && (s->actions & REG_ALL) ? REG_ALL : 0;
     if (strcmp(s->type, "repository")) return 0;
+    if (who->self) return s->actions & (REG_PULL | REG_DELETE);
     unsigned want = s->actions & (REG_PULL | REG_PUSH);
-    if (who->self) return want & REG_PULL;
     if (who->username && in_namespace(s->name, who->username)) return want & who->cred;
     if (who->official && in_namespace(s->name, who->official)) {
         unsigned g = 0;
@@ -103,11 +104,12 @@ unsigned registry_scope_grant(const struct reg_who *who, const struct reg_scope 
     return 0;
 }
 
-int registry_scope_actions(unsigned actions, const char *out[3])
+int registry_scope_actions(unsigned actions, const char *out[4])
 {
     int n = 0;
     if (actions & REG_PULL) out[n++] = "pull";
     if (actions & REG_PUSH) out[n++] = "push";
+    if (actions & REG_DELETE) out[n++] = "delete";
     if (actions & REG_ALL) out[n++] = "*";
     return n;
 }

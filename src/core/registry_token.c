@@ -88,7 +88,7 @@ static char *sign(struct arena *a, const char *subject, const struct reg_scope *
     json_t *access = json_array();
     for (int i = 0; i < n; i++) {
         if (!granted[i]) continue;
-        const char *words[3];
+        const char *words[4];
         int m = registry_scope_actions(granted[i], words);
         json_t *acts = json_array();
         for (int j = 0; j < m; j++) json_array_append_new(acts, json_string(words[j]));

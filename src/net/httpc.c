@@ -89,6 +89,7 @@ static void setup(CURL *h, const struct httpc_req *req, struct call *c, long lef
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
     if (req->body) curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+    if (req->method) curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
     if (req->user) {
         curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         curl_easy_setopt(h, CURLOPT_USERNAME, req->user);

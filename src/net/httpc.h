@@ -28,6 +28,7 @@ struct httpc_req {
     const char *name; /* the call in logs, e.g. "wechat: cgi-bin/token"; never the URL */
     const char *url;
     const char *body;            /* POSTed as it is; NULL: GET */
+    const char *method;          /* another method ("DELETE"), or NULL */
     const char *const *headers;  /* "Name: value" lines, NULL-terminated; may be NULL */
     const char *user, *password; /* HTTP Basic credentials, or NULL */
     int64_t deadline_us;         /* clock_mono_us() time by which the whole call ends */

@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node
 import { join } from 'node:path';
 import { startDevsim, startDaoid, stopAll, freePort, waitFor, tmpDir, PASSWORD, DAOID_BIN } from './lib/harness.mjs';
 import { account, clientSignIn, admin, nextIp, signedIn, axeProblems } from './lib/console.mjs';
-import { parsePage } from './lib/forms.mjs';
+import { parsePage, signupClient } from './lib/forms.mjs';
 
 let sim, d, reg, regPort, regDir, work, policy;
 
@@ -354,6 +354,26 @@ test('the registry page, the token list and the creation page pass axe (WCAG 2.2
   await ctx.close();
 });
 
+test('a deleted account\'s images are deleted with it: a new owner of the name finds none', async () => {
+  await account(d, sim, 'gina');
+  assert.equal((await push('gina/app', `gina:${PASSWORD}`)).code, 0);
+  assert.equal((await push('gina/web', `gina:${PASSWORD}`, '2')).code, 0);
+  assert.equal((await inspect('gina/app', `gina:${PASSWORD}`)).code, 0);
+  const del = await admin(d, ['delete', 'gina', '--yes']);
+  assert.equal(del.code, 0, del.err);
+  // the normal hold, then (as when it ends) a new sign-up takes the name
+  const until = Number(d.sql("SELECT held_until FROM held_usernames WHERE username = 'gina'")[0][0]);
+  assert.ok(until > Date.now() / 1000 && until < Date.now() / 1000 + 40 * 86400, `held until ${until}`);
+  d.sql("DELETE FROM held_usernames WHERE username = 'gina'");
+  await account(d, sim, 'gina', { email: 'gina2@example.com' });
+  for (const [repo, tag] of [['gina/app', '1'], ['gina/web', '2']]) {
+    const i = await inspect(repo, `gina:${PASSWORD}`, tag);
+    assert.notEqual(i.code, 0, `${repo}:${tag} is gone`);
+    assert.match(i.err, /manifest unknown/);
+  }
+  assert.match(del.err, /namespace gina purged \(2 repositories\)/);
+});
+
 test('a registry that does not answer: the page says so (200, never a 500)', async () => {
   reg.child.kill('SIGTERM');
   await reg.exit;
@@ -365,4 +385,13 @@ test('a registry that does not answer: the page says so (200, never a 500)', asy
   const s = await client.get('/settings');
   const refused = await client.post('/settings/username', { csrf: s.page.csrf, username: 'alice3' });
   assert.equal(refused.status, 400, 'no rename while the namespace cannot be checked');
+  // a deletion still succeeds, and the name (whose images may remain) is held for good
+  const del = await admin(d, ['delete', 'alice', '--yes']);
+  assert.equal(del.code, 0, del.err);
+  assert.equal(d.sql("SELECT COUNT(*) FROM accounts WHERE username = 'alice'")[0][0], '0');
+  assert.equal(d.sql("SELECT held_until FROM held_usernames WHERE username = 'alice'")[0][0], '253402300799');
+  assert.match(del.err, /images of alice may remain in the registry/);
+  const again = await signupClient(d.base, { email: 'alice-new@example.com', username: 'alice' });
+  assert.notEqual(again.res.status, 303, 'the name cannot be taken');
+  assert.equal(d.sql("SELECT COUNT(*) FROM accounts WHERE username = 'alice'")[0][0], '0');
 });

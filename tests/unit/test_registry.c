@@ -30,8 +30,10 @@ Test(registry, scope_parse_good)
     cr_assert_eq(s.actions, REG_PULL);
     cr_assert_eq(registry_scope_parse("registry:catalog:*", &s), 0);
     cr_assert_eq(s.actions, REG_ALL);
-    /* unknown actions parse and are ignored */
     cr_assert_eq(registry_scope_parse("repository:alice/app:delete", &s), 0);
+    cr_assert_eq(s.actions, REG_DELETE);
+    /* unknown actions parse and are ignored */
+    cr_assert_eq(registry_scope_parse("repository:alice/app:frobnicate", &s), 0);
     cr_assert_eq(s.actions, 0);
 }
 
@@ -78,6 +80,7 @@ Test(registry, policy)
     cr_assert_eq(grant(&alice, "repository:alice/app:pull,push"), REG_PULL | REG_PUSH);
     cr_assert_eq(grant(&alice, "repository:alice/a/b:push"), REG_PUSH);
     cr_assert_eq(grant(&alice, "repository:alice/app:*"), 0, "no delete, no *");
+    cr_assert_eq(grant(&alice, "repository:alice/app:delete"), 0, "only daoid deletes");
     cr_assert_eq(grant(&alice, "repository:bob/app:pull,push"), 0, "another namespace");
     cr_assert_eq(grant(&alice, "repository:alicex/app:pull"), 0, "a prefix is not the namespace");
     cr_assert_eq(grant(&alice, "repository:alice:pull"), 0, "no namespace");
@@ -103,6 +106,7 @@ Test(registry, policy)
     struct reg_who self = {.self = 1, .official = "library"};
     cr_assert_eq(grant(&self, "registry:catalog:*"), REG_ALL);
     cr_assert_eq(grant(&self, "repository:alice/app:pull,push"), REG_PULL);
+    cr_assert_eq(grant(&self, "repository:alice/app:pull,delete"), REG_PULL | REG_DELETE);
 }
 
 Test(registry, token_scopes_and_shape)
