@@ -466,6 +466,7 @@ enum reg_outcome oauth_flow_register(struct arena *a, const struct oauth_registe
     o = registration_create(c, a, &n, out->errors, &out->account_id);
     if (o != REG_OK) out->verified = 0;
     out->next = pd.next;
+    out->provider = pd.provider;
     return o;
 }
 

@@ -148,6 +148,7 @@ struct oauth_register_out {
     int64_t account_id;
     int verified; /* the provider's address was kept (no mail) */
     const char *next;
+    const char *provider; /* whose identity signed up ("github", ...; session amr) */
 };
 
 /* Registers the pending sign-up (registration.h): REG_OK (created: signed in next),

@@ -35,6 +35,7 @@ int session_load(struct arena *a, const char *tok, struct session **out)
     s->created_at = row.created_at;
     s->account_created_at = row.account_created_at;
     s->auth_at = row.auth_at;
+    s->amr = row.amr ? row.amr : "";
     s->bonus_units = row.bonus_units;
     s->username = row.username;
     s->email = row.email;
@@ -45,7 +46,8 @@ int session_load(struct arena *a, const char *tok, struct session **out)
     return 0;
 }
 
-int session_create(int64_t account_id, const char *ip, const char *ua, char tok[TOKEN_LEN + 1])
+int session_create(int64_t account_id, const char *ip, const char *ua, const char *amr,
+                   char tok[TOKEN_LEN + 1])
 {
     struct st_conn *c = st_get();
     if (!c) return -1;
@@ -55,14 +57,14 @@ int session_create(int64_t account_id, const char *ip, const char *ua, char tok[
     int64_t now = time(NULL);
     char ua_short[256];
     snprintf(ua_short, sizeof(ua_short), "%s", ua ? ua : "");
-    return sessions_insert(c, h, account_id, now, now + cfg->session_absolute, ip, ua_short);
+    return sessions_insert(c, h, account_id, now, now + cfg->session_absolute, ip, ua_short, amr);
 }
 
 int session_rotate(const char *old_tok, int64_t account_id, const char *ip, const char *ua,
-                   char tok[TOKEN_LEN + 1])
+                   const char *amr, char tok[TOKEN_LEN + 1])
 {
     session_end(old_tok);
-    return session_create(account_id, ip, ua, tok);
+    return session_create(account_id, ip, ua, amr, tok);
 }
 
 int session_fresh(const struct session *s)

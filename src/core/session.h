@@ -23,8 +23,11 @@ struct session {
     const char *email; /* NULL when none */
     int email_verified;
     int has_password;
-    int64_t created_at;         /* of the session */
-    int64_t auth_at;            /* last sign-in or re-authentication in this session */
+    int64_t created_at; /* of the session */
+    int64_t auth_at;    /* last sign-in or re-authentication in this session */
+    const char *amr;    /* how it signed in: space-separated method names (RFC 8176 style), "pwd"
+                         * for a password, the provider's name ("github", "wechat", ...); "" for
+                         * sessions older than this column */
     int64_t account_created_at; /* of the account */
     int tour_done;              /* the console's first-visit tour was finished or skipped */
     int64_t bonus_units;        /* sum of the account's grants (grants.h), read in the same query */
@@ -34,14 +37,14 @@ struct session {
  * malformed, unknown, expired or idle — such a row is deleted — or its account is not
  * active). 0, or -1 when the store failed. */
 int session_load(struct arena *a, const char *tok, struct session **out);
-/* A new session of account_id from ip with user_agent (may be NULL); its token in tok.
- * 0 or -1. */
-int session_create(int64_t account_id, const char *ip, const char *user_agent,
+/* A new session of account_id from ip with user_agent (may be NULL), signed in by amr (see
+ * struct session; NULL: ""); its token in tok. 0 or -1. */
+int session_create(int64_t account_id, const char *ip, const char *user_agent, const char *amr,
                    char tok[TOKEN_LEN + 1]);
 /* Sign-in: ends the session of old_tok (may be NULL) and creates a new one as session_create
  * does. 0 or -1. */
 int session_rotate(const char *old_tok, int64_t account_id, const char *ip, const char *user_agent,
-                   char tok[TOKEN_LEN + 1]);
+                   const char *amr, char tok[TOKEN_LEN + 1]);
 /* Ends the session of tok (NULL or malformed: nothing to do). */
 void session_end(const char *tok);
 /* 1 when s (may be NULL: 0) signed in (or re-authenticated) within reauth_window: sensitive

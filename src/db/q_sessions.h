@@ -2,13 +2,13 @@
 Q(SESSIONS_LOAD,
   "SELECT s.account_id, s.created_at, s.last_seen, s.expires_at, a.username, a.email,"
   " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at, s.auth_at,"
-  " a.tour_done_at,"
+  " a.tour_done_at, s.amr,"
   " (SELECT COALESCE(SUM(g.units), 0) FROM grants g WHERE g.account_id = a.id)"
   " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
   NULL)
 Q(SESSIONS_INSERT,
   "INSERT INTO sessions (id_hash, account_id, created_at, last_seen, expires_at, ip, user_agent,"
-  " auth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+  " auth_at, amr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
   NULL)
 Q(SESSIONS_DELETE, "DELETE FROM sessions WHERE id_hash = ?", NULL)
 Q(SESSIONS_TOUCH, "UPDATE sessions SET last_seen = ? WHERE id_hash = ?", NULL)

@@ -10,15 +10,16 @@ enum st_rc sessions_load(struct st_conn *c, struct arena *a, const char *id_hash
                ST_OUT_INT(&o->expires_at), ST_OUT_TEXT(&o->username), ST_OUT_TEXT(&o->email),
                ST_OUT_INT(&o->email_verified), ST_OUT_INT(&o->has_password), ST_OUT_INT(&o->status),
                ST_OUT_INT(&o->account_created_at), ST_OUT_INT(&o->auth_at),
-               ST_OUT_INT(&o->tour_done_at), ST_OUT_INT(&o->bonus_units)));
+               ST_OUT_INT(&o->tour_done_at), ST_OUT_TEXT(&o->amr), ST_OUT_INT(&o->bonus_units)));
 }
 
 int sessions_insert(struct st_conn *c, const char *id_hash, int64_t account, int64_t now,
-                    int64_t expires_at, const char *ip, const char *user_agent)
+                    int64_t expires_at, const char *ip, const char *user_agent, const char *amr)
 {
     return st_run(c, Q_SESSIONS_INSERT,
                   ST_IN(ST_TEXT(id_hash), ST_INT(account), ST_INT(now), ST_INT(now),
-                        ST_INT(expires_at), ST_TEXT(ip), ST_TEXT(user_agent), ST_INT(now))) == ST_OK
+                        ST_INT(expires_at), ST_TEXT(ip), ST_TEXT(user_agent), ST_INT(now),
+                        ST_TEXT(amr ? amr : ""))) == ST_OK
                ? 0
                : -1;
 }

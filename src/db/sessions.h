@@ -10,14 +10,15 @@
 struct sessions_loaded {
     int64_t account_id, created_at, last_seen, expires_at, auth_at;
     char *username, *email;
+    char *amr; /* how the session signed in (session.h) */
     int64_t email_verified, has_password, status, account_created_at, tour_done_at;
     int64_t bonus_units; /* the account's granted units (grants) */
 };
 enum st_rc sessions_load(struct st_conn *c, struct arena *a, const char *id_hash,
                          struct sessions_loaded *out);
-/* 0 or -1. */
+/* amr: how it signed in (session.h; NULL: ""). 0 or -1. */
 int sessions_insert(struct st_conn *c, const char *id_hash, int64_t account, int64_t now,
-                    int64_t expires_at, const char *ip, const char *user_agent);
+                    int64_t expires_at, const char *ip, const char *user_agent, const char *amr);
 int sessions_delete(struct st_conn *c, const char *id_hash);
 int sessions_touch(struct st_conn *c, const char *id_hash, int64_t now);
 /* Signed in again (password or provider) at now. */

@@ -77,7 +77,7 @@ void h_login_submit(struct req *r)
         if (o) render_form(r, o->status, in.identifier, o->msg_key, captcha);
         return;
     }
-    if (websession_begin(r, out.account_id) != 0) {
+    if (websession_begin(r, out.account_id, "pwd") != 0) {
         page_error(r, 503, "error.unavailable");
         return;
     }

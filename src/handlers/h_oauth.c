@@ -162,7 +162,7 @@ void h_oauth_callback(struct req *r)
     const char *next = out.next;
     switch (out.outcome) {
     case OAUTH_SIGNED_IN:
-        if (websession_begin(r, out.account_id) != 0) break;
+        if (websession_begin(r, out.account_id, in.provider) != 0) break;
         resp_redirect(r, next ? next : "/console");
         return;
     case OAUTH_COMPLETE:
@@ -254,7 +254,7 @@ void h_oauth_complete_submit(struct req *r)
     enum reg_outcome rc = oauth_flow_register(r->a, &in, &out);
     if (rc == REG_OK) {
         resp_cookie(r, OAUTH_PENDING_COOKIE, "", -1);
-        if (websession_begin(r, out.account_id) != 0) {
+        if (websession_begin(r, out.account_id, out.provider) != 0) {
             page_notice(r, 503, "error.title", "signup.err.session", "/login", "login.title");
             return;
         }

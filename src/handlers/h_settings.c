@@ -162,7 +162,7 @@ void h_settings_password(struct req *r)
                                        others, r->sess->id_hash, &f.err);
     if (rc == SET_BAD_PASSWORD) f.section = "current";
     /* a changed password is a privilege change: this browser gets a new session */
-    if (rc == SET_OK && websession_begin(r, w.account_id) != 0) {
+    if (rc == SET_OK && websession_begin(r, w.account_id, r->sess->amr) != 0) {
         page_error(r, 503, "error.unavailable");
         return;
     }

@@ -99,7 +99,7 @@ void h_signup_submit(struct req *r)
         render_form(r, in.email, in.username, &out, rc);
         return;
     }
-    if (websession_begin(r, out.account_id) != 0) {
+    if (websession_begin(r, out.account_id, "pwd") != 0) {
         page_notice(r, 503, "error.title", "signup.err.session", "/login", "login.title");
         return;
     }

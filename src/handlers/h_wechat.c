@@ -157,7 +157,7 @@ static void render_outcome(struct req *r, const struct wxl_result *res)
         return render_register(r, res->suggested, NULL, NULL, REG_OK);
     case WXO_SIGNIN:
         clear_ticket(r);
-        if (websession_begin(r, res->account_id) != 0)
+        if (websession_begin(r, res->account_id, "wechat") != 0)
             return page_error(r, 503, "error.unavailable");
         return resp_redirect(r, "/console");
     case WXO_REAUTHED:
@@ -227,7 +227,7 @@ void h_auth_wechat_status(struct req *r)
                                       res.suggested ? res.suggested : ""));
     case WXO_SIGNIN:
         clear_ticket(r);
-        if (websession_begin(r, res.account_id) != 0)
+        if (websession_begin(r, res.account_id, "wechat") != 0)
             return send_json(r, json_pack("{s:s}", "state", "retry"));
         return send_json(r, json_pack("{s:s, s:s}", "state", "signed_in", "next", "/console"));
     case WXO_BOUND:
@@ -266,7 +266,7 @@ void h_auth_wechat_register(struct req *r)
     enum reg_outcome rc = wechat_login_register(r->a, &in, &out);
     if (rc == REG_OK) {
         clear_ticket(r);
-        if (websession_begin(r, out.account_id) != 0)
+        if (websession_begin(r, out.account_id, "wechat") != 0)
             return page_notice(r, 503, "error.title", "signup.err.session", "/login",
                                "login.title");
         return resp_redirect(r, "/console");

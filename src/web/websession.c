@@ -13,10 +13,10 @@ int websession_load(struct req *r)
     return session_load(r->a, req_cookie(r, WEBSESSION_COOKIE), &r->sess);
 }
 
-int websession_begin(struct req *r, int64_t account_id)
+int websession_begin(struct req *r, int64_t account_id, const char *amr)
 {
     char tok[TOKEN_LEN + 1];
-    if (session_rotate(req_cookie(r, WEBSESSION_COOKIE), account_id, r->ip, req_user_agent(r),
+    if (session_rotate(req_cookie(r, WEBSESSION_COOKIE), account_id, r->ip, req_user_agent(r), amr,
                        tok) != 0)
         return -1;
     /* persistent: the session lives session_absolute at most anyway (idle ends it earlier) */

@@ -12,10 +12,10 @@ struct req;
 
 /* Loads r->sess from the cookie (NULL when none or expired). 0, or -1 when the store failed. */
 int websession_load(struct req *r);
-/* Signs r's browser in as account_id: ends the browser's previous session, creates a new
- * one and sets the cookie (r->sess is loaded again on the next websession_load); the CSRF
- * cookie is renewed too (csrf_renew). 0 or -1. */
-int websession_begin(struct req *r, int64_t account_id);
+/* Signs r's browser in as account_id, by amr (session.h: "pwd", "github", "wechat", ...): ends the
+ * browser's previous session, creates a new one and sets the cookie (r->sess is loaded again on the
+ * next websession_load); the CSRF cookie is renewed too (csrf_renew). 0 or -1. */
+int websession_begin(struct req *r, int64_t account_id, const char *amr);
 /* Signs r's browser out: ends the session, deletes the cookie and renews the CSRF cookie. */
 void websession_end(struct req *r);
 

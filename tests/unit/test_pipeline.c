@@ -152,7 +152,7 @@ static void signed_in(const char *name, int stale, char tok[TOKEN_LEN + 1])
 {
     int64_t id = 0;
     cr_assert_eq(account_insert(tl_conn(), name, NULL, NULL, 0, NULL, 0, &id), ACCT_OK);
-    cr_assert_eq(session_create(id, "127.0.0.1", "test", tok), 0);
+    cr_assert_eq(session_create(id, "127.0.0.1", "test", "pwd", tok), 0);
     if (stale) cr_assert_eq(tl_exec(tl_conn(), "UPDATE sessions SET auth_at = 0", ST_NONE), ST_OK);
 }
 

@@ -1483,10 +1483,11 @@ CONTRACT(owner_sessions)
     struct st_conn *c = tl_conn();
     struct arena *a = arena_new();
     int64_t id = owner_account("sessioner", "s@example.org", 1);
-    cr_assert_eq(sessions_insert(c, "h1", id, NOW, NOW + 1000, "192.0.2.1", "ua1"), 0);
-    cr_assert_eq(sessions_insert(c, "h2", id, NOW + 1, NOW + 1000, "192.0.2.2", "ua2"), 0);
-    cr_assert_eq(sessions_insert(c, "h3", id, NOW + 2, NOW + 1000, "192.0.2.3", "ua3"), 0);
-    cr_assert_eq(sessions_insert(c, "h1", id, NOW, NOW + 1000, "192.0.2.1", "ua1"), -1, "unique");
+    cr_assert_eq(sessions_insert(c, "h1", id, NOW, NOW + 1000, "192.0.2.1", "ua1", "pwd"), 0);
+    cr_assert_eq(sessions_insert(c, "h2", id, NOW + 1, NOW + 1000, "192.0.2.2", "ua2", "pwd"), 0);
+    cr_assert_eq(sessions_insert(c, "h3", id, NOW + 2, NOW + 1000, "192.0.2.3", "ua3", "pwd"), 0);
+    cr_assert_eq(sessions_insert(c, "h1", id, NOW, NOW + 1000, "192.0.2.1", "ua1", "pwd"), -1,
+                 "unique");
     struct sessions_loaded l;
     cr_assert_eq(sessions_load(c, a, "h1", &l), ST_OK);
     cr_assert_eq(l.account_id, id);
@@ -1494,6 +1495,7 @@ CONTRACT(owner_sessions)
     cr_assert_eq(l.email_verified, 1);
     cr_assert_eq(l.has_password, 0);
     cr_assert_eq(l.expires_at, NOW + 1000);
+    cr_assert_str_eq(l.amr, "pwd", "how it signed in is kept");
     cr_assert_eq(l.bonus_units, 0);
     cr_assert_eq(sessions_load(c, a, "nope", &l), ST_NOTFOUND);
     cr_assert_eq(sessions_touch(c, "h1", NOW + 5), 0);
@@ -1508,18 +1510,19 @@ CONTRACT(owner_sessions)
     cr_assert_eq(sessions_list(c, a, id, NULL, NOW + 1000, rows, 4), 0, "expired");
     cr_assert_eq(sessions_end_one(c, id, "h2"), 1);
     cr_assert_eq(sessions_end_one(c, id + 1, "h3"), 0, "another account's");
-    cr_assert_eq(sessions_insert(c, "h4", id, NOW, NOW + 1000, "192.0.2.4", "ua4"), 0);
+    cr_assert_eq(sessions_insert(c, "h4", id, NOW, NOW + 1000, "192.0.2.4", "ua4", "pwd"), 0);
     cr_assert_eq(sessions_end_others(c, id, "h1"), 2);
     cr_assert_eq(sessions_delete(c, "h1"), 0);
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM sessions"), 0);
-    cr_assert_eq(sessions_insert(c, "h5", id, NOW, NOW + 1000, "192.0.2.5", "ua5"), 0);
-    cr_assert_eq(sessions_insert(c, "h6", id, NOW, NOW + 1000, "192.0.2.6", "ua6"), 0);
+    cr_assert_eq(sessions_insert(c, "h5", id, NOW, NOW + 1000, "192.0.2.5", "ua5", "pwd"), 0);
+    cr_assert_eq(sessions_insert(c, "h6", id, NOW, NOW + 1000, "192.0.2.6", "ua6", "pwd"), 0);
     cr_assert_eq(sessions_end_others(c, id, NULL), 2, "none kept");
-    cr_assert_eq(sessions_insert(c, "h7", id, NOW, NOW + 1000, "192.0.2.7", "ua7"), 0);
+    cr_assert_eq(sessions_insert(c, "h7", id, NOW, NOW + 1000, "192.0.2.7", "ua7", "pwd"), 0);
     cr_assert_eq(sessions_end_all(c, id), 1);
-    cr_assert_eq(sessions_insert(c, "h8", id, NOW, NOW + 10, "192.0.2.8", "ua8"), 0);
-    cr_assert_eq(sessions_insert(c, "h9", id, NOW + 5, NOW + 1000, "192.0.2.9", "ua9"), 0);
-    cr_assert_eq(sessions_insert(c, "hA", id, NOW + 9, NOW + 1000, "192.0.2.10", "uaA"), 0);
+    cr_assert_eq(sessions_insert(c, "h8", id, NOW, NOW + 10, "192.0.2.8", "ua8", "pwd"), 0);
+    cr_assert_eq(sessions_insert(c, "h9", id, NOW + 5, NOW + 1000, "192.0.2.9", "ua9", "pwd"), 0);
+    cr_assert_eq(sessions_insert(c, "hA", id, NOW + 9, NOW + 1000, "192.0.2.10", "uaA", "github"),
+                 0);
     cr_assert_eq(sessions_sweep(c, NOW + 10, NOW + 6), 2, "one expired, one idle");
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM sessions"), 1);
     arena_free(a);
