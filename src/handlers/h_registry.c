@@ -29,6 +29,11 @@ static void add_repos(struct req *r, struct tmpl_ctx *c, const struct reg_list *
         tmpl_set(it, "name", rp->name);
         tmpl_setf(it, "n", "%d", i + 1);
         tmpl_set_bool(it, "more_tags", rp->more_tags);
+        tmpl_set_bool(it, "has_latest", rp->latest != 0);
+        if (rp->latest) {
+            tmpl_set(it, "latest", page_date(r, rp->latest, PAGE_MINUTE));
+            tmpl_set(it, "latest_iso", page_date(r, rp->latest, PAGE_ISO_MINUTE));
+        }
         for (int j = 0; j < rp->ntags; j++) {
             struct tmpl_ctx *t = tmpl_list_add(it, "tags");
             tmpl_set(t, "tag", rp->tags[j].name);
