@@ -238,11 +238,18 @@ static int cmd_status(int64_t id, int disabled)
     return 0;
 }
 
-static int cmd_delete(struct arena *a, int64_t id)
+static int cmd_delete(struct st_conn *c, struct arena *a, int64_t id)
 {
+    struct account acct;
+    if (account_by_id(c, a, id, &acct) != ACCT_OK) return 1;
     if (closure_delete(a, id, "admin", "admin", cfg->default_lang) != CLOSE_OK) return 1;
-    printf("account #%lld deleted; its username is held for %lld days\n", (long long)id,
-           (long long)(cfg->username_hold / 86400));
+    if (held_usernames_count(c, acct.username, 0, CLOSURE_HOLD_FOREVER - 1) > 0)
+        printf("account #%lld deleted; its registry images may remain, so its username is held "
+               "until released (daoid admin release-username)\n",
+               (long long)id);
+    else
+        printf("account #%lld deleted; its username is held for %lld days\n", (long long)id,
+               (long long)(cfg->username_hold / 86400));
     return 0;
 }
 
@@ -325,7 +332,7 @@ static int on_account(struct st_conn *c, struct arena *a, const char *cmd, const
         fprintf(stderr, "daoid admin: delete needs --yes (it cannot be undone)\n");
         return 2;
     }
-    return cmd_delete(a, id);
+    return cmd_delete(c, a, id);
 }
 
 static int run(const char *const *args, int n, int yes, int force)

@@ -21,9 +21,6 @@
 #include "store.h"
 #include "tmpl.h"
 
-/* A hold that does not end (9999-12-31): only an operator removes it (held_usernames row). */
-#define CLOSURE_HOLD_FOREVER INT64_C(253402300799)
-
 /* The username held until hold_until (owner: none; 0: released at once), the rows that
  * outlive the account detached. */
 static int release(struct st_conn *c, const struct account *acct, int64_t hold_until, int64_t now)

@@ -37,6 +37,9 @@ struct st_conn;
 #define CLOSURE_SWEEP_BATCH     500   /* accounts swept per janitor round at most */
 #define CLOSURE_REGISTRY_RETRY  300   /* the sweep leaves the registry alone after a failure */
 
+/* A hold that does not end (9999-12-31, invariant 4): only an operator removes it. */
+#define CLOSURE_HOLD_FOREVER INT64_C(253402300799)
+
 enum closure_rc { CLOSE_OK, CLOSE_NOTFOUND, CLOSE_ERR };
 
 /* Deletes the account (invariant 1). actor ("self" or "admin") goes into the audit line;

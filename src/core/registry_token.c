@@ -132,8 +132,8 @@ static enum rt_rc by_password(struct arena *a, const struct reg_token_in *in, co
             audit_log(c, acct.id, AUDIT_REGISTRY_LOGIN_REFUSED, in->ip, "captcha_needed",
                       time(NULL));
         return refuse(o, RT_LIMITED, "TOOMANYREQUESTS",
-                      "too many failed sign-ins for this account: sign in on the web once (it "
-                      "asks for a captcha) or wait 15 minutes");
+                      "too many failed sign-ins for this account or from this address: sign in "
+                      "on the web once (it asks for a captcha) or wait 15 minutes");
     }
     if (rc == LOGIN_LIMITED)
         return refuse(o, RT_LIMITED, "TOOMANYREQUESTS", "too many sign-ins from this address");
