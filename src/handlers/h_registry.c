@@ -1,8 +1,8 @@
 /* h_registry: the console's Image Registry page — the registry's address, the account's
  * namespace, the commands to log in, tag and push, and the account's repositories (tags, size,
- * build time) read from the registry (registry_repos.h); a registry that does not answer is a
- * message on the page, never an error page. Without a configured registry the page says that
- * pushing is not available. */
+ * build time; the last push as the newest build) read from the registry (registry_repos.h);
+ * a registry that does not answer is a message on the page, never an error page. Without a
+ * configured registry the page says that pushing is not available. */
 #include "arena.h"
 #include "config.h"
 #include "handlers.h"
