@@ -72,7 +72,7 @@ async function startRegistry(conf, port) {
 
 after(async () => {
   if (reg) await reg.stop();
-  await d.stop();
+  if (d) await d.stop();
   await stopAll();
   rmSync(work, { recursive: true, force: true });
 });
