@@ -24,4 +24,7 @@ make_pat() {
 token_load() { # OUTFILE
     BENCH_AUTH="Basic $(printf 'bench:%s' "$pat" | base64 -w0)" wrk -t 2 -c 64 -d "${SECS}s" \
         -s bench/basic.lua "$base/v2/token?service=daoid-registry&scope=repository:bench/app:pull,push" > "$1"
+    # a token rate only counts when the answers were tokens
+    b=$(bad "$1")
+    [ -z "$b" ] || echo "bench: $b token answers were not 2xx/3xx" >&2
 }

@@ -9,6 +9,11 @@
  *   delete ACCOUNT --yes as a deletion by the owner: username held, a mail confirms
  *   mail dead            mails the sender gave up on
  *   mail retry ID|all    queue dead mails again (attempts start over)
+ *   release-username NAME [--force]
+ *                        end the hold a deleted account left on NAME (for good when its
+ *                        registry namespace could not be emptied: closure.h invariant 4);
+ *                        refused while the registry lists tagged images under NAME/ or does
+ *                        not answer, unless --force; audited (username_released)
  *
  * ACCOUNT is #ID (or id:ID), an email address (its verified owner, or its only claim) or a
  * username. Exit status: 0 done, 1 not found or failed, 2 usage. Every string shown comes from
@@ -34,6 +39,7 @@
 #include "identity.h"
 #include "log.h"
 #include "outbox.h"
+#include "registry_repos.h"
 #include "sessions.h"
 #include "store.h"
 #include "term_safe.h"
@@ -48,6 +54,9 @@ static void usage(void)
                     "  delete ACCOUNT --yes  delete it (username held, confirmation mail)\n"
                     "  mail dead             mails that could not be delivered\n"
                     "  mail retry ID|all     queue dead mails again\n"
+                    "  release-username NAME [--force]\n"
+                    "                        end a deleted account's hold of NAME (refused\n"
+                    "                        while the registry has images under NAME/)\n"
                     "ACCOUNT: #ID, an email address or a username\n");
 }
 
@@ -229,11 +238,18 @@ static int cmd_status(int64_t id, int disabled)
     return 0;
 }
 
-static int cmd_delete(struct arena *a, int64_t id)
+static int cmd_delete(struct st_conn *c, struct arena *a, int64_t id)
 {
+    struct account acct;
+    if (account_by_id(c, a, id, &acct) != ACCT_OK) return 1;
     if (closure_delete(a, id, "admin", "admin", cfg->default_lang) != CLOSE_OK) return 1;
-    printf("account #%lld deleted; its username is held for %lld days\n", (long long)id,
-           (long long)(cfg->username_hold / 86400));
+    if (held_usernames_count(c, acct.username, 0, CLOSURE_HOLD_FOREVER - 1) > 0)
+        printf("account #%lld deleted; its registry images may remain, so its username is held "
+               "until released (daoid admin release-username)\n",
+               (long long)id);
+    else
+        printf("account #%lld deleted; its username is held for %lld days\n", (long long)id,
+               (long long)(cfg->username_hold / 86400));
     return 0;
 }
 
@@ -273,6 +289,32 @@ static int cmd_mail_retry(struct st_conn *c, const char *which)
     return n > 0 || !id ? 0 : 1;
 }
 
+static int cmd_release(struct st_conn *c, struct arena *a, const char *name, int force)
+{
+    int images = registry_repos_any(a, name);
+    if (images > 0 && !force)
+        fprintf(stderr,
+                "daoid admin: the registry still has images under %s/: delete them first, or "
+                "pass --force\n",
+                shown(a, name));
+    if (images < 0 && !force)
+        fprintf(stderr,
+                "daoid admin: the registry does not answer, so %s/ cannot be checked: try "
+                "again, or pass --force\n",
+                shown(a, name));
+    if (images != 0 && !force) return 1;
+    int r = held_usernames_release(c, name);
+    if (r < 0) return 1;
+    if (r == 0) {
+        fprintf(stderr, "daoid admin: %s is not held by a deleted account\n", shown(a, name));
+        return 1;
+    }
+    audit_log(c, 0, AUDIT_USERNAME_RELEASED, "admin",
+              arena_printf(a, "username=%s%s", name, images ? " forced" : ""), time(NULL));
+    printf("username %s released: it can be signed up with again\n", shown(a, name));
+    return 0;
+}
+
 /* Commands that name an account. */
 static int on_account(struct st_conn *c, struct arena *a, const char *cmd, const char *spec,
                       int yes)
@@ -290,10 +332,10 @@ static int on_account(struct st_conn *c, struct arena *a, const char *cmd, const
         fprintf(stderr, "daoid admin: delete needs --yes (it cannot be undone)\n");
         return 2;
     }
-    return cmd_delete(a, id);
+    return cmd_delete(c, a, id);
 }
 
-static int run(const char *const *args, int n, int yes)
+static int run(const char *const *args, int n, int yes, int force)
 {
     struct st_conn *c = st_get();
     if (!c) return 1;
@@ -309,6 +351,8 @@ static int run(const char *const *args, int n, int yes)
         rc = cmd_mail_dead(c, a);
     else if (!strcmp(cmd, "mail") && n == 3 && !strcmp(args[1], "retry"))
         rc = cmd_mail_retry(c, args[2]);
+    else if (!strcmp(cmd, "release-username") && n == 2)
+        rc = cmd_release(c, a, args[1], force);
     else
         usage();
     arena_free(a);
@@ -337,12 +381,14 @@ int admin_main(int argc, char **argv)
 {
     const char *path = getenv("DAOID_CONFIG");
     const char *args[4];
-    int n = 0, yes = 0;
+    int n = 0, yes = 0, force = 0;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--config") && i + 1 < argc)
             path = argv[++i];
         else if (!strcmp(argv[i], "--yes"))
             yes = 1;
+        else if (!strcmp(argv[i], "--force"))
+            force = 1;
         else if (n < 4)
             args[n++] = argv[i];
         else
@@ -353,7 +399,7 @@ int admin_main(int argc, char **argv)
         return 2;
     }
     int opened = 0;
-    int rc = open_all(path && *path ? path : NULL, &opened) == 0 ? run(args, n, yes) : 1;
+    int rc = open_all(path && *path ? path : NULL, &opened) == 0 ? run(args, n, yes, force) : 1;
     if (opened >= 2) store_shutdown();
     if (opened >= 1) {
         i18n_shutdown();

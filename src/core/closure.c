@@ -21,9 +21,6 @@
 #include "store.h"
 #include "tmpl.h"
 
-/* A hold that does not end (9999-12-31): only an operator removes it (held_usernames row). */
-#define CLOSURE_HOLD_FOREVER INT64_C(253402300799)
-
 /* The username held until hold_until (owner: none; 0: released at once), the rows that
  * outlive the account detached. */
 static int release(struct st_conn *c, const struct account *acct, int64_t hold_until, int64_t now)
@@ -42,30 +39,68 @@ static int still_unverified(struct st_conn *c, const struct account *acct, int64
     return identities_count(c, acct->id, NULL, &n) == 0 && n == 0;
 }
 
-/* The namespace's images deleted before the account (outside its transaction: the registry
- * may be slow or down, bounded by registry_repos_purge's deadline). 1 done or nothing to do,
- * 0 when they may remain: the username is then held for good (CLOSURE_HOLD_FOREVER). */
-static int purge_images(struct arena *a, struct st_conn *c, int64_t account_id,
-                        int64_t sweep_before)
+/* The sweep's round: accounts created before `before` are candidates; now is the round's. */
+struct sweep {
+    int64_t before, now;
+};
+
+/* Until then the sweep does not ask the registry (it failed: down or slow), 0: it may. */
+static _Atomic int64_t sweep_registry_after;
+
+/* Whether the account may have pushed images: it logged in to the registry with its password
+ * or made an access token (both audited, login_run and access_token.c). 1 maybe, 0 never, -1.
+ * Audit rows older than audit_retention are gone: an account older than that counts as maybe. */
+static int registry_used(struct st_conn *c, const struct account *acct, int64_t now)
 {
-    struct account pre;
-    if (account_by_id(c, a, account_id, &pre) != ACCT_OK) return 1;
-    if (sweep_before && !still_unverified(c, &pre, sweep_before)) return 1;
-    if (registry_repos_purge(a, pre.username) == 0) return 1;
-    log_warnx("closure: the images of %s may remain in the registry: its username is held until "
-              "an operator releases it",
-              pre.username);
-    return 0;
+    if (!*cfg->registry_address) return 0;
+    if (cfg->audit_retention && now - acct->created_at >= cfg->audit_retention * 86400) return 1;
+    int used = audit_has(c, acct->id, AUDIT_REGISTRY_LOGIN);
+    return used == 0 ? audit_has(c, acct->id, AUDIT_ACCESS_TOKEN_CREATED) : used;
 }
 
-/* One deletion (invariant 1); sweep_before (0: none) makes it the sweep's (invariant 3): the
+enum purge {
+    PURGE_DONE, /* nothing is left (or there was nothing to do) */
+    PURGE_LEFT, /* images may remain: the username is held for good (CLOSURE_HOLD_FOREVER) */
+    PURGE_SKIP, /* the sweep leaves the account for a later round (the registry failed) */
+};
+
+/* The namespace's images deleted before the account (outside its transaction: the registry
+ * may be slow or down, bounded by registry_repos_purge's deadline). The sweep asks the
+ * registry only for accounts that may have pushed, and not at all for CLOSURE_REGISTRY_RETRY
+ * after a failure: a registry that is down costs a janitor round one deadline at most. */
+static enum purge purge_images(struct arena *a, struct st_conn *c, int64_t account_id,
+                               const struct sweep *sw)
+{
+    struct account pre;
+    if (account_by_id(c, a, account_id, &pre) != ACCT_OK) return PURGE_DONE;
+    if (sw) {
+        if (!still_unverified(c, &pre, sw->before)) return PURGE_DONE;
+        int used = registry_used(c, &pre, sw->now);
+        if (used == 0) return PURGE_DONE;
+        if (used < 0 || sw->now < sweep_registry_after) return PURGE_SKIP;
+    }
+    if (registry_repos_purge(a, pre.username) == 0) return PURGE_DONE;
+    if (sw) {
+        sweep_registry_after = sw->now + CLOSURE_REGISTRY_RETRY;
+        log_warnx("closure: the registry did not answer: unverified accounts that used it are "
+                  "swept in a later round");
+        return PURGE_SKIP;
+    }
+    log_warnx("closure: the images of %s may remain in the registry: its username is held until "
+              "an operator releases it (daoid admin release-username)",
+              pre.username);
+    return PURGE_LEFT;
+}
+
+/* One deletion (invariant 1); sw (NULL: none) makes it the sweep's (invariant 3): the
  * account must still be unverified then, and its username is released, not held. */
 static enum closure_rc delete_one(struct arena *a, int64_t account_id, const char *actor,
-                                  const char *ip, const char *lang, int64_t sweep_before)
+                                  const char *ip, const char *lang, const struct sweep *sw)
 {
     struct st_conn *c = st_get();
     if (!c) return CLOSE_ERR;
-    int purged = purge_images(a, c, account_id, sweep_before);
+    enum purge purged = purge_images(a, c, account_id, sw);
+    if (purged == PURGE_SKIP) return CLOSE_NOTFOUND;
     int64_t now = time(NULL);
     if (st_begin(c) != ST_OK) return CLOSE_ERR;
     enum closure_rc out = CLOSE_ERR;
@@ -74,16 +109,17 @@ static enum closure_rc delete_one(struct arena *a, int64_t account_id, const cha
     if (locked <= 0) goto fail;
     struct account acct;
     if (account_by_id(c, a, account_id, &acct) != ACCT_OK) goto fail;
-    if (sweep_before && !still_unverified(c, &acct, sweep_before)) {
+    if (sw && !still_unverified(c, &acct, sw->before)) {
         out = CLOSE_NOTFOUND;
         goto fail;
     }
-    int64_t until = !purged ? CLOSURE_HOLD_FOREVER : sweep_before ? 0 : now + cfg->username_hold;
+    int64_t until = purged == PURGE_LEFT ? CLOSURE_HOLD_FOREVER : sw ? 0 : now + cfg->username_hold;
     if (release(c, &acct, until, now) != 0) goto fail;
     if (acct.email && acct.email_verified) {
         struct tmpl_ctx *v = tmpl_ctx_new(a, NULL);
         tmpl_set(v, "username", acct.username);
         tmpl_set(v, "duration", i18n_duration(a, lang, cfg->username_hold));
+        tmpl_set_bool(v, "images_left", purged == PURGE_LEFT);
         if (mail_enqueue(c, a, 0, "deleted", acct.email, lang, v, now) != 0) goto fail;
     }
     audit_log(
@@ -103,7 +139,7 @@ fail:
 enum closure_rc closure_delete(struct arena *a, int64_t account_id, const char *actor,
                                const char *ip, const char *lang)
 {
-    return delete_one(a, account_id, actor, ip, lang, 0);
+    return delete_one(a, account_id, actor, ip, lang, NULL);
 }
 
 int64_t closure_sweep_unverified(struct st_conn *c, int64_t now)
@@ -112,10 +148,11 @@ int64_t closure_sweep_unverified(struct st_conn *c, int64_t now)
     int64_t before = now - (life > CLOSURE_UNVERIFIED_MIN ? life : CLOSURE_UNVERIFIED_MIN);
     int n = accounts_unverified_before(c, before, ids, CLOSURE_SWEEP_BATCH);
     if (n < 0) return -1;
+    const struct sweep sw = {.before = before, .now = now};
     int64_t gone = 0;
     struct arena *a = arena_new();
     for (int i = 0; i < n; i++) {
-        enum closure_rc rc = delete_one(a, ids[i], "sweep", NULL, "zh-CN", before);
+        enum closure_rc rc = delete_one(a, ids[i], "sweep", NULL, "zh-CN", &sw);
         if (rc == CLOSE_ERR) {
             gone = -1;
             break;

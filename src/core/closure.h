@@ -18,7 +18,12 @@
  *     creation is deleted by the janitor (closure_sweep_unverified) through the same one
  *     transaction as above, checked again under the account's lock; its username is released
  *     at once (it never belonged to a proven person), so a squatted address or name does not
- *     stay squatted. */
+ *     stay squatted. Its images are deleted first when it may have pushed any (it logged in
+ *     to the registry or made an access token); when the registry does not answer, the
+ *     account waits for a later round and the registry is not asked again for
+ *     CLOSURE_REGISTRY_RETRY seconds (the janitor never waits on it more than once a round).
+ *  4. When a deletion cannot empty the account's registry namespace, its username is held for
+ *     good (the mail says so) until an operator releases it: daoid admin release-username. */
 #ifndef DAOID_CLOSURE_H
 #define DAOID_CLOSURE_H
 
@@ -30,6 +35,10 @@ struct st_conn;
 #define CLOSURE_UNVERIFIED_TTLS 7     /* unverified accounts live this many verify_ttl */
 #define CLOSURE_UNVERIFIED_MIN  86400 /* ... but at least this many seconds */
 #define CLOSURE_SWEEP_BATCH     500   /* accounts swept per janitor round at most */
+#define CLOSURE_REGISTRY_RETRY  300   /* the sweep leaves the registry alone after a failure */
+
+/* A hold that does not end (9999-12-31, invariant 4): only an operator removes it. */
+#define CLOSURE_HOLD_FOREVER INT64_C(253402300799)
 
 enum closure_rc { CLOSE_OK, CLOSE_NOTFOUND, CLOSE_ERR };
 

@@ -101,7 +101,8 @@ enum login_rc login_run(struct arena *a, const struct login_in *in, struct login
         if (password_hash(pw, h) == PWR_OK) account_set_password_hash(c, acct.id, h, now);
     }
     if (fid > 0) ratelimit_reset(c, idk);
-    audit_log(c, acct.id, AUDIT_LOGIN, in->ip, "password", now);
+    audit_log(c, acct.id, in->channel == LOGIN_REGISTRY ? AUDIT_REGISTRY_LOGIN : AUDIT_LOGIN,
+              in->ip, "password", now);
     out->account_id = acct.id;
     return LOGIN_OK;
 }

@@ -14,10 +14,17 @@ struct arena;
 
 #define LOGIN_FAIL_WINDOW 900
 
+/* Where the sign-in comes from: its success is audited as that channel's event. */
+enum login_channel {
+    LOGIN_WEB,      /* the sign-in form: AUDIT_LOGIN */
+    LOGIN_REGISTRY, /* docker login (the registry's token endpoint): AUDIT_REGISTRY_LOGIN */
+};
+
 struct login_in {
     const char *identifier, *password;
     const char *captcha_id, *captcha_answer; /* NULL when the form had no captcha */
     const char *ip;
+    enum login_channel channel;
 };
 
 enum login_rc {

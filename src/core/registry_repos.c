@@ -74,6 +74,9 @@ static int tag_read(struct arena *a, const char *repo, struct reg_tag *t, int64_
             ? get(a, arena_printf(a, "/v2/%s/blobs/%s", repo, digest), scope, deadline, NULL)
             : NULL;
     t->created = c ? rfc3339(json_string_value(json_object_get(c, "created"))) : 0;
+    if (!t->created) /* an OCI image may carry it as an annotation instead */
+        t->created = rfc3339(json_string_value(json_object_get(
+            json_object_get(m, "annotations"), "org.opencontainers.image.created")));
     json_decref(c);
     json_decref(m);
     return 0;
@@ -151,16 +154,6 @@ static int catalog_under(struct arena *a, const char *prefix, int64_t deadline, 
     return n;
 }
 
-int registry_repos_any(struct arena *a, const char *ns)
-{
-    if (!*cfg->registry_address || !registry_token_self(a, NULL, 0)) return 0;
-    char *one[1];
-    int more = 0;
-    int n = catalog_under(a, arena_printf(a, "%s/", ns), httpc_deadline(REG_LIST_SECONDS), one, 1,
-                          &more);
-    return n < 0 ? -1 : n > 0;
-}
-
 void registry_repos_list(struct arena *a, const char *ns, struct reg_list *out)
 {
     memset(out, 0, sizeof(*out));
@@ -183,7 +176,7 @@ void registry_repos_list(struct arena *a, const char *ns, struct reg_list *out)
             out->state = RL_DOWN;
             return;
         }
-        out->n++;
+        if (r->ntags) out->n++; /* a tagless one is what a deletion left (purge_repo) */
     }
 }
 
@@ -228,6 +221,26 @@ static json_t *tags_of(struct arena *a, const char *repo, int64_t deadline)
         return tl ? json_array() : NULL;
     }
     return tags;
+}
+
+int registry_repos_any(struct arena *a, const char *ns)
+{
+    if (!*cfg->registry_address || !registry_token_self(a, NULL, 0)) return 0;
+    int64_t deadline = httpc_deadline(REG_LIST_SECONDS);
+    char **names = arena_alloc(a, PURGE_REPOS_MAX * sizeof(*names));
+    int more = 0;
+    int n = catalog_under(a, arena_printf(a, "%s/", ns), deadline, names, PURGE_REPOS_MAX, &more);
+    if (n < 0) return -1;
+    if (more) return 1; /* too many to look into: counted as holding images */
+    /* a repository stays in the catalog once its manifests are deleted: its tags tell */
+    for (int i = 0; i < n; i++) {
+        json_t *tags = tags_of(a, names[i], deadline);
+        if (!tags) return -1;
+        size_t k = json_array_size(tags);
+        json_decref(tags);
+        if (k) return 1;
+    }
+    return 0;
 }
 
 /* Every tag's manifest deleted, then the tags listed again: 0 when none is left. */

@@ -122,7 +122,8 @@ static enum rt_rc by_password(struct arena *a, const struct reg_token_in *in, co
         return refuse(o, RT_UNAUTHORIZED, "UNAUTHORIZED",
                       "password login to the registry is turned off: use an access token");
     }
-    struct login_in li = {.identifier = user, .password = pass, .ip = in->ip};
+    struct login_in li = {
+        .identifier = user, .password = pass, .ip = in->ip, .channel = LOGIN_REGISTRY};
     struct login_out lo;
     enum login_rc rc = login_run(a, &li, &lo);
     if (rc == LOGIN_CAPTCHA_NEEDED) {
@@ -131,8 +132,8 @@ static enum rt_rc by_password(struct arena *a, const struct reg_token_in *in, co
             audit_log(c, acct.id, AUDIT_REGISTRY_LOGIN_REFUSED, in->ip, "captcha_needed",
                       time(NULL));
         return refuse(o, RT_LIMITED, "TOOMANYREQUESTS",
-                      "too many failed sign-ins for this account: sign in on the web once (it "
-                      "asks for a captcha) or wait 15 minutes");
+                      "too many failed sign-ins for this account or from this address: sign in "
+                      "on the web once (it asks for a captcha) or wait 15 minutes");
     }
     if (rc == LOGIN_LIMITED)
         return refuse(o, RT_LIMITED, "TOOMANYREQUESTS", "too many sign-ins from this address");
@@ -146,8 +147,7 @@ static enum rt_rc by_password(struct arena *a, const struct reg_token_in *in, co
     if (account_by_id(c, a, lo.account_id, &acct) != ACCT_OK)
         return refuse(o, RT_UNAVAILABLE, "UNAVAILABLE", "the service is busy, try again");
     who->username = acct.username;
-    who->cred = REG_PULL | REG_PUSH;
-    audit_log(c, acct.id, AUDIT_REGISTRY_LOGIN, in->ip, "password", time(NULL));
+    who->cred = REG_PULL | REG_PUSH; /* login_run audited it (registry_login) */
     return RT_OK;
 }
 

@@ -36,6 +36,7 @@ static const char *const names[AUDIT_EVENT_COUNT] = {
     [AUDIT_ACCESS_TOKEN_REVOKED] = "access_token_revoked",
     [AUDIT_REGISTRY_LOGIN] = "registry_login",
     [AUDIT_REGISTRY_LOGIN_REFUSED] = "registry_login_refused",
+    [AUDIT_USERNAME_RELEASED] = "username_released",
 };
 
 /* Names earlier versions wrote for an event that now has one name. */
@@ -93,6 +94,13 @@ int audit_recent(struct st_conn *c, struct arena *a, int64_t account_id, int max
     *out = v;
     *n = k;
     return 0;
+}
+
+int audit_has(struct st_conn *c, int64_t account_id, enum audit_event event)
+{
+    int64_t n =
+        st_count(c, Q_AUDIT_HAS, ST_IN(ST_INT(account_id), ST_TEXT(audit_event_name(event))));
+    return n < 0 ? -1 : n > 0;
 }
 
 int audit_detach(struct st_conn *c, int64_t account_id)

@@ -45,6 +45,7 @@ enum audit_event {
     AUDIT_ACCESS_TOKEN_REVOKED,
     AUDIT_REGISTRY_LOGIN,
     AUDIT_REGISTRY_LOGIN_REFUSED,
+    AUDIT_USERNAME_RELEASED, /* an operator ended a hold (daoid admin release-username) */
     AUDIT_EVENT_COUNT,
     AUDIT_UNKNOWN = AUDIT_EVENT_COUNT,
 };
@@ -69,6 +70,8 @@ struct audit_row {
 /* The account's newest max rows, newest first: *out (in a) and *n. 0 or -1. */
 int audit_recent(struct st_conn *c, struct arena *a, int64_t account_id, int max,
                  struct audit_row **out, int *n);
+/* 1 when the account has a row of event (still kept: audit_retention), 0 when not, -1. */
+int audit_has(struct st_conn *c, int64_t account_id, enum audit_event event);
 /* Detaches the account's rows before it is deleted (invariant 2). 0 or -1. */
 int audit_detach(struct st_conn *c, int64_t account_id);
 /* Janitor: removes events recorded at before or earlier, at most ST_SWEEP_BATCH a call (the

@@ -23,6 +23,12 @@ int held_usernames_unhold(struct st_conn *c, const char *username, int64_t accou
                : -1;
 }
 
+int held_usernames_release(struct st_conn *c, const char *username)
+{
+    int64_t n = st_change(c, Q_HELD_USERNAMES_RELEASE, ST_IN(ST_TEXT(username)));
+    return n < 0 ? -1 : n > 0;
+}
+
 int held_usernames_detach(struct st_conn *c, int64_t account)
 {
     return st_run(c, Q_HELD_USERNAMES_DETACH, ST_IN(ST_INT(account))) == ST_OK ? 0 : -1;

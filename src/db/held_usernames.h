@@ -14,6 +14,9 @@ int held_usernames_hold(struct st_conn *c, const char *username, int64_t account
                         int64_t now);
 /* Ends account's own hold of username (it takes the name back). 0 or -1. */
 int held_usernames_unhold(struct st_conn *c, const char *username, int64_t account);
+/* Ends the hold of username that belongs to nobody (a deleted account's: an operator releases
+ * it, daoid admin release-username). 1 ended, 0 there was none, -1 on error. */
+int held_usernames_release(struct st_conn *c, const char *username);
 /* The holds of account become nobody's (the account is being deleted). 0 or -1. */
 int held_usernames_detach(struct st_conn *c, int64_t account);
 

@@ -11,6 +11,9 @@ Q(HELD_USERNAMES_HOLD,
   NULL)
 /* the account takes its old name back */
 Q(HELD_USERNAMES_UNHOLD, "DELETE FROM held_usernames WHERE username = ? AND account_id = ?", NULL)
+/* an operator releases a deleted account's hold */
+Q(HELD_USERNAMES_RELEASE, "DELETE FROM held_usernames WHERE username = ? AND account_id IS NULL",
+  NULL)
 /* the account is being deleted: its holds become nobody's */
 Q(HELD_USERNAMES_DETACH, "UPDATE held_usernames SET account_id = NULL WHERE account_id = ?", NULL)
 Q(HELD_USERNAMES_LIST,

@@ -1,8 +1,8 @@
 /* h_registry: the console's Image Registry page — the registry's address, the account's
  * namespace, the commands to log in, tag and push, and the account's repositories (tags, size,
- * build time) read from the registry (registry_repos.h); a registry that does not answer is a
- * message on the page, never an error page. Without a configured registry the page says that
- * pushing is not available. */
+ * build time; the last push as the newest build) read from the registry (registry_repos.h);
+ * a registry that does not answer is a message on the page, never an error page. Without a
+ * configured registry the page says that pushing is not available. */
 #include "arena.h"
 #include "config.h"
 #include "handlers.h"
@@ -29,6 +29,11 @@ static void add_repos(struct req *r, struct tmpl_ctx *c, const struct reg_list *
         tmpl_set(it, "name", rp->name);
         tmpl_setf(it, "n", "%d", i + 1);
         tmpl_set_bool(it, "more_tags", rp->more_tags);
+        tmpl_set_bool(it, "has_latest", rp->latest != 0);
+        if (rp->latest) {
+            tmpl_set(it, "latest", page_date(r, rp->latest, PAGE_MINUTE));
+            tmpl_set(it, "latest_iso", page_date(r, rp->latest, PAGE_ISO_MINUTE));
+        }
         for (int j = 0; j < rp->ntags; j++) {
             struct tmpl_ctx *t = tmpl_list_add(it, "tags");
             tmpl_set(t, "tag", rp->tags[j].name);

@@ -1,6 +1,6 @@
 // The operator's commands (issue: console, "Also"): `daoid admin find / show / disable /
-// enable / delete / mail dead / mail retry`, run as a separate process against the database of
-// a running daoid. A disabled account cannot sign in and its sessions end at once.
+// enable / delete / mail dead / mail retry / release-username`, run as a separate process
+// against the database of a running daoid. A disabled account cannot sign in and its sessions end at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevsim, startDaoid, stopAll, PASSWORD, waitFor } from './lib/harness.mjs';
@@ -117,8 +117,24 @@ test('mail dead and mail retry', async () => {
   assert.match((await admin(d, ['mail', 'dead'])).out, /no dead mails/);
 });
 
+test('release-username: a deleted account\'s hold ends, audited; a name nobody holds is refused', async () => {
+  // no registry configured here: nothing to check (registry.test.mjs has the refusals)
+  await account(d, sim, 'rel-me');
+  assert.equal((await admin(d, ['delete', 'rel-me', '--yes'])).code, 0);
+  const r = await admin(d, ['release-username', 'rel-me']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /username rel-me released/);
+  assert.equal(scalar(d, "SELECT COUNT(*) FROM held_usernames WHERE username = 'rel-me'"), 0);
+  assert.equal(scalar(d, "SELECT COUNT(*) FROM audit WHERE event = 'username_released' AND detail = 'username=rel-me' AND account_id IS NULL"), 1);
+  const again = await admin(d, ['release-username', 'rel-me']);
+  assert.equal(again.code, 1);
+  assert.match(again.err, /rel-me is not held by a deleted account/);
+  const { res } = await signupClient(d.base, { email: 'rel2@example.com', username: 'rel-me' });
+  assert.equal(res.status, 303, 'the name can be taken again');
+});
+
 test('usage errors', async () => {
-  for (const args of [[], ['frobnicate'], ['find'], ['mail'], ['mail', 'retry', 'x'], ['show', 'a', 'b', 'c', 'd']]) {
+  for (const args of [[], ['frobnicate'], ['find'], ['mail'], ['mail', 'retry', 'x'], ['show', 'a', 'b', 'c', 'd'], ['release-username']]) {
     const r = await admin(d, args);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.err, /usage: daoid admin/);

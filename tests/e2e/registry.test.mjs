@@ -3,6 +3,10 @@
 // storage directory and the config.yml `daoid registry init` wrote; skopeo is the client (the
 // protocol of docker login / docker push). Pushes and pulls with a password and with access
 // tokens; every refusal answers 401/403 and leaves nothing in the registry's storage.
+// Anonymous pulls of library/ as configured (a second daoid and registry on the same storage),
+// the token endpoint's limits counted across nodes behind nginx (the same database: SQLite
+// here, PostgreSQL in run.sh's second pass), deletion and the operator's garbage collection,
+// and releasing a username held for good.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile, execFileSync } from 'node:child_process';
@@ -11,10 +15,11 @@ import { gunzipSync } from 'node:zlib';
 import { mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevsim, startDaoid, stopAll, freePort, waitFor, tmpDir, PASSWORD, DAOID_BIN } from './lib/harness.mjs';
+import { startNginx } from './lib/cluster.mjs';
 import { account, clientSignIn, admin, nextIp, signedIn, axeProblems } from './lib/console.mjs';
 import { parsePage, signupClient } from './lib/forms.mjs';
 
-let sim, d, reg, regPort, regDir, work, policy;
+let sim, d, reg, regPort, regDir, work, policy, digestA;
 
 function run(cmd, args, env = process.env) {
   return new Promise((resolve) => {
@@ -47,34 +52,39 @@ before(async () => {
   assert.match(init.out, /registry_key_file = .*token-key\.pem/);
   const conf = readFileSync(join(regDir, 'config.yml'), 'utf8');
   assert.match(conf, new RegExp(`realm: ${d.base}/v2/token`));
-  const child = spawn('docker-registry', ['serve', join(regDir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  reg = { child, log: '', exit: new Promise((res) => child.on('exit', res)) };
-  child.stdout.on('data', (x) => { reg.log += x; });
-  child.stderr.on('data', (x) => { reg.log += x; });
-  // the registry answers /v2/ with its token challenge once it listens
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${regPort}/v2/`)).status === 401, 'docker-registry /v2/');
+  reg = await startRegistry(join(regDir, 'config.yml'), regPort);
   policy = join(work, 'policy.json');
   writeFileSync(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
   writeImage(join(work, 'oci'));
+  writeImage(join(work, 'oci-b'), 'another image\n');
 });
 
+// docker-registry serving conf on port, once it answers /v2/ with its token challenge.
+async function startRegistry(conf, port) {
+  const child = spawn('docker-registry', ['serve', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = { child, log: '', exit: new Promise((res) => child.on('exit', res)) };
+  child.stdout.on('data', (x) => { r.log += x; });
+  child.stderr.on('data', (x) => { r.log += x; });
+  r.stop = async () => { child.kill('SIGTERM'); await r.exit; };
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/v2/`)).status === 401, 'docker-registry /v2/');
+  return r;
+}
+
 after(async () => {
-  if (reg) {
-    reg.child.kill('SIGTERM');
-    await reg.exit;
-  }
-  await d.stop();
+  if (reg) await reg.stop();
+  if (d) await d.stop();
   await stopAll();
   rmSync(work, { recursive: true, force: true });
 });
 
-// A small OCI image layout: one layer (a tar with one file), its config, the manifest, tag "1".
-function writeImage(dir) {
+// A small OCI image layout: one layer (a tar with one file), its config (built at a fixed
+// time), the manifest, tag "1".
+function writeImage(dir, text = 'hello from daoid\n') {
   const blobs = join(dir, 'blobs', 'sha256');
   mkdirSync(blobs, { recursive: true });
-  const src = join(dir, '..', 'layer-src');
+  const src = join(dir, '..', `layer-src-${createHash('sha256').update(dir).digest('hex').slice(0, 8)}`);
   mkdirSync(src, { recursive: true });
-  writeFileSync(join(src, 'hello.txt'), 'hello from daoid\n');
+  writeFileSync(join(src, 'hello.txt'), text);
   const layer = execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '-cf', '-', '-C', src, 'hello.txt']);
   const blob = (buf) => {
     const h = createHash('sha256').update(buf).digest('hex');
@@ -83,7 +93,8 @@ function writeImage(dir) {
   };
   const l = blob(layer);
   const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [l.digest] },
+    created: '2026-11-02T03:04:05.5Z', architecture: 'amd64', os: 'linux', config: {},
+    rootfs: { type: 'layers', diff_ids: [l.digest] },
   }));
   const c = blob(config);
   const manifest = Buffer.from(JSON.stringify({
@@ -103,10 +114,10 @@ function writeImage(dir) {
 const host = () => `127.0.0.1:${regPort}`;
 const repoDir = (name) => join(regDir, 'data', 'docker', 'registry', 'v2', 'repositories', name);
 
-// skopeo copy of the test image to REPO:TAG with user:secret; { code, out, err }.
-function push(repo, creds, tag = '1') {
+// skopeo copy of the test image (or image B: 'oci-b') to REPO:TAG with user:secret.
+function push(repo, creds, tag = '1', image = 'oci') {
   return run('skopeo', ['--policy', policy, 'copy', '--dest-tls-verify=false', '--dest-creds', creds,
-    `oci:${join(work, 'oci')}:1`, `docker://${host()}/${repo}:${tag}`]);
+    `oci:${join(work, image)}:1`, `docker://${host()}/${repo}:${tag}`]);
 }
 function inspect(repo, creds, tag = '1') {
   return run('skopeo', ['inspect', '--tls-verify=false', '--creds', creds, `docker://${host()}/${repo}:${tag}`]);
@@ -143,6 +154,12 @@ test('skopeo logs in with the password, pushes alice/app:1 and reads it back', a
   const wrong = await run('skopeo', ['login', '--tls-verify=false', '--authfile', join(work, 'auth-x.json'), '-u', 'alice', '-p', 'not the password', host()]);
   assert.notEqual(wrong.code, 0);
   assert.match(wrong.err, /invalid username\/password/);
+  // one password login at the token endpoint is one audit row: registry_login, not also a web login
+  const rows = () => d.sql("SELECT event, detail FROM audit WHERE account_id = (SELECT id FROM accounts WHERE username = 'alice') ORDER BY id");
+  const n0 = rows().length;
+  const t = await tokenEndpoint('?service=daoid-registry&scope=repository:alice/app:pull', basic('alice', PASSWORD));
+  assert.equal(t.status, 200);
+  assert.deepEqual(rows().slice(n0), [['registry_login', 'password']]);
 
   const p = await push('alice/app', `alice:${PASSWORD}`);
   assert.equal(p.code, 0, p.err);
@@ -259,6 +276,50 @@ test('policy: no push into another namespace or library/ (admins may), scopes dr
   ]);
 });
 
+test('anonymous pulls of library/ follow registry_anonymous_pull: allowed when on, refused when off', async () => {
+  // off (d's default): skopeo without credentials is refused, and the token endpoint says sign in
+  const off = await run('skopeo', ['inspect', '--tls-verify=false', '--no-creds', `docker://${host()}/library/base:1`]);
+  assert.notEqual(off.code, 0, 'anonymous pull refused when off');
+  assert.match(off.err, /unauthorized|authentication required|401/i);
+  assert.equal((await tokenEndpoint('?service=daoid-registry&scope=repository:library/base:pull')).status, 401);
+  // on: a daoid configured so, and a registry of its own on the same storage trusting its key
+  const dir2 = join(work, 'registry-anon');
+  const port2 = await freePort();
+  const anon = await startDaoid({
+    devsim: sim,
+    env: {
+      DAOID_REGISTRY_ADDRESS: `127.0.0.1:${port2}`, DAOID_REGISTRY_API_URL: `http://127.0.0.1:${port2}`,
+      DAOID_REGISTRY_KEY_FILE: join(dir2, 'token-key.pem'), DAOID_REGISTRY_ANONYMOUS_PULL: '1',
+    },
+  });
+  let reg2;
+  try {
+    const init = await run(DAOID_BIN, ['registry', 'init', '--dir', dir2, '--listen', `127.0.0.1:${port2}`,
+      '--storage', join(regDir, 'data')], anon.env);
+    assert.equal(init.code, 0, init.err);
+    reg2 = await startRegistry(join(dir2, 'config.yml'), port2);
+    const at = (ref) => `docker://127.0.0.1:${port2}/${ref}`;
+    const on = await run('skopeo', ['inspect', '--tls-verify=false', '--no-creds', at('library/base:1')]);
+    assert.equal(on.code, 0, `anonymous pull of library/ allowed when on: ${on.err}`);
+    assert.equal(JSON.parse(on.out).Layers.length, 1);
+    // only pull, only library/: another namespace and pushes stay refused
+    const ns = await run('skopeo', ['inspect', '--tls-verify=false', '--no-creds', at('alice/app:1')]);
+    assert.notEqual(ns.code, 0, 'no anonymous pull outside library/');
+    const p = await run('skopeo', ['--policy', policy, 'copy', '--dest-tls-verify=false', '--dest-no-creds',
+      `oci:${join(work, 'oci')}:1`, at('library/anon:1')]);
+    assert.notEqual(p.code, 0, 'no anonymous push');
+    assert.equal(existsSync(repoDir('library/anon')), false);
+    const tr = await fetch(`${anon.base}/v2/token?service=daoid-registry&scope=repository:library/base:pull,push&scope=repository:alice/app:pull`);
+    assert.equal(tr.status, 200);
+    const [, c] = jwtParts((await tr.json()).token);
+    assert.equal(c.sub, '');
+    assert.deepEqual(c.access, [{ type: 'repository', name: 'library/base', actions: ['pull'] }]);
+  } finally {
+    if (reg2) await reg2.stop();
+    await anon.stop();
+  }
+});
+
 test('wrong password, disabled and deleted accounts are refused; nothing written', async () => {
   await account(d, sim, 'dave');
   await account(d, sim, 'erin');
@@ -318,6 +379,57 @@ test('the token endpoint: clear 400 and 401 answers for bad input', async () => 
   assert.equal((await fetch(`${d.base}/registry/token?service=daoid-registry`)).status, 404);
 });
 
+test('the token endpoint\'s limits hold when the requests are spread over nodes behind a balancer', async () => {
+  // two more nodes on d's database (SQLite here, PostgreSQL in run.sh's second pass) with small
+  // limits, behind nginx (round robin): counted per node, neither limit would be reached
+  const lbPort = await freePort();
+  const env = {
+    DAOID_DATABASE: d.env.DAOID_DATABASE, DAOID_PUBLIC_URL: `http://127.0.0.1:${lbPort}`, DAOID_ACCESS_LOG: '1',
+    DAOID_TRUSTED_PROXIES: '127.0.0.1', DAOID_REGISTRY_ADDRESS: d.env.DAOID_REGISTRY_ADDRESS,
+    DAOID_REGISTRY_API_URL: d.env.DAOID_REGISTRY_API_URL, DAOID_REGISTRY_KEY_FILE: d.env.DAOID_REGISTRY_KEY_FILE,
+    DAOID_LIMIT_LOGIN_IP: '6/1h', DAOID_LOGIN_CAPTCHA_AFTER: '4',
+  };
+  const nodes = [];
+  let lb;
+  try {
+    for (let i = 0; i < 2; i++) nodes.push(await startDaoid({ devsim: sim, env }));
+    lb = await startNginx(nodes.map((n) => n.port), lbPort);
+    await account(d, sim, 'ivan');
+    const served = () => nodes.map((n) => (n.proc.out.match(/ access /g) || []).length);
+    const before0 = served();
+    const at = async (ip, auth) => {
+      const r = await fetch(`${lb.url}/v2/token?service=daoid-registry&scope=repository:ivan/app:pull`,
+        { headers: { 'X-Forwarded-For': ip, ...auth } });
+      return { status: r.status, body: await r.json() };
+    };
+    // per account: 4 wrong passwords, each from an address of its own; then the right one
+    const wrong = [];
+    for (let i = 0; i < 4; i++) wrong.push((await at(nextIp(), basic('ivan', `wrong password ${i}`))).status);
+    assert.deepEqual(wrong, [401, 401, 401, 401]);
+    const acct = await at(nextIp(), basic('ivan', PASSWORD));
+    assert.equal(acct.status, 429, JSON.stringify(acct.body));
+    assert.match(acct.body.errors[0].message, /too many failed sign-ins for this account/);
+    // per address, access tokens: 6 failures, then even a well-formed attempt is refused
+    const ip = nextIp();
+    const bad = [];
+    for (let i = 0; i < 6; i++) bad.push((await at(ip, basic('ivan', 'dao_pat_' + String(i).repeat(43)))).status);
+    assert.deepEqual(bad, [401, 401, 401, 401, 401, 401]);
+    const past = await at(ip, basic('ivan', 'dao_pat_' + 'z'.repeat(43)));
+    assert.equal(past.status, 429);
+    assert.match(past.body.errors[0].message, /too many failed registry logins from this address/);
+    // per address, passwords: past 4 failures the web sign-in would ask for a captcha
+    const ip2 = nextIp();
+    const tries = [];
+    for (let i = 0; i < 5; i++) tries.push((await at(ip2, basic(`nobody-${i}`, `guess ${i}`))).status);
+    assert.deepEqual(tries, [401, 401, 401, 401, 429]);
+    const per = served().map((n, i) => n - before0[i]);
+    assert.ok(per.every((n) => n >= 5), `every node answered a share (${per})`);
+  } finally {
+    if (lb) await lb.stop();
+    for (const n of nodes) await n.stop();
+  }
+});
+
 test('the console lists the namespace\'s repositories with their tags; renames wait for an empty namespace', async () => {
   const { client } = await clientSignIn(d, 'alice');
   const r = await client.get('/registry');
@@ -327,6 +439,9 @@ test('the console lists the namespace\'s repositories with their tags; renames w
   assert.match(r.text, new RegExp(`docker push ${host()}/alice/app:1<`));
   assert.match(r.text, /class="repo-name"><code>alice\/app<\/code>/);
   assert.match(r.text, /class="tag-name"><code>1<\/code><\/td><td class="tag-size">\d+(\.\d)? (B|kB)</);
+  // the image's build time (its config's created) per tag, and as the repository's last push
+  assert.match(r.text, /class="tag-size">[^<]+<\/td><td><time datetime="2026-11-02T03:04Z">[^<]*03:04 UTC<\/time>/);
+  assert.match(r.text, /class="meta repo-latest">最近推送（最新镜像的构建时间）： <time datetime="2026-11-02T03:04Z">/);
   assert.doesNotMatch(r.text, /carol\/app|library\/base/, 'only the namespace');
 
   const bob = (await clientSignIn(d, 'bob')).client;
@@ -354,13 +469,22 @@ test('the registry page, the token list and the creation page pass axe (WCAG 2.2
   await ctx.close();
 });
 
-test('a deleted account\'s images are deleted with it: a new owner of the name finds none', async () => {
+test('a deleted account\'s images are deleted with it; untagged ones go with the operator\'s garbage collection', async () => {
   await account(d, sim, 'gina');
   assert.equal((await push('gina/app', `gina:${PASSWORD}`)).code, 0);
+  const first = await inspect('gina/app', `gina:${PASSWORD}`);
+  assert.equal(first.code, 0, first.err);
+  const untagged = JSON.parse(first.out).Digest;
+  // image B takes tag 1: image A's manifest is untagged now, reachable by its digest only
+  assert.equal((await push('gina/app', `gina:${PASSWORD}`, '1', 'oci-b')).code, 0);
+  assert.notEqual(JSON.parse((await inspect('gina/app', `gina:${PASSWORD}`)).out).Digest, untagged);
   assert.equal((await push('gina/web', `gina:${PASSWORD}`, '2')).code, 0);
-  assert.equal((await inspect('gina/app', `gina:${PASSWORD}`)).code, 0);
+  const mails = (await sim.messages('gina@example.com')).length;
   const del = await admin(d, ['delete', 'gina', '--yes']);
   assert.equal(del.code, 0, del.err);
+  const [mail] = await sim.waitMail('gina@example.com', mails + 1);
+  assert.match(mail.text, /该用户名将保留 30 天/, 'the mail quotes the normal hold');
+  assert.doesNotMatch(mail.text, /一直保留/);
   // the normal hold, then (as when it ends) a new sign-up takes the name
   const until = Number(d.sql("SELECT held_until FROM held_usernames WHERE username = 'gina'")[0][0]);
   assert.ok(until > Date.now() / 1000 && until < Date.now() / 1000 + 40 * 86400, `held until ${until}`);
@@ -372,6 +496,21 @@ test('a deleted account\'s images are deleted with it: a new owner of the name f
     assert.match(i.err, /manifest unknown/);
   }
   assert.match(del.err, /namespace gina purged \(2 repositories\)/);
+  // Distribution 2.8 lists tags, never manifests: the untagged one outlived the purge (by digest)
+  const byDigest = () => run('skopeo', ['inspect', '--tls-verify=false', '--creds', `gina:${PASSWORD}`,
+    `docker://${host()}/gina/app@${untagged}`]);
+  assert.equal((await byDigest()).code, 0, 'an untagged manifest outlives the purge');
+  // what the operator runs (README): garbage-collect --delete-untagged removes it
+  const gc = await run('docker-registry', ['garbage-collect', '--delete-untagged', join(regDir, 'config.yml')]);
+  assert.equal(gc.code, 0, gc.err);
+  const gone = await byDigest();
+  assert.notEqual(gone.code, 0, 'gone after the garbage collection');
+  assert.match(gone.err, /manifest unknown/);
+  // the new gina's page lists nothing: the emptied repositories stay in the catalog, tagless
+  const { client } = await clientSignIn(d, 'gina');
+  const page = await client.get('/registry');
+  assert.match(page.text, /id="registry-empty"/);
+  assert.doesNotMatch(page.text, /class="repo-name"/);
 });
 
 test('a registry that does not answer: the page says so (200, never a 500)', async () => {
@@ -386,12 +525,49 @@ test('a registry that does not answer: the page says so (200, never a 500)', asy
   const refused = await client.post('/settings/username', { csrf: s.page.csrf, username: 'alice3' });
   assert.equal(refused.status, 400, 'no rename while the namespace cannot be checked');
   // a deletion still succeeds, and the name (whose images may remain) is held for good
+  const mails = (await sim.messages('alice@example.com')).length;
   const del = await admin(d, ['delete', 'alice', '--yes']);
   assert.equal(del.code, 0, del.err);
   assert.equal(d.sql("SELECT COUNT(*) FROM accounts WHERE username = 'alice'")[0][0], '0');
   assert.equal(d.sql("SELECT held_until FROM held_usernames WHERE username = 'alice'")[0][0], '253402300799');
   assert.match(del.err, /images of alice may remain in the registry/);
+  assert.match(del.out, /registry images may remain, so its username is held until released/);
+  // and the mail says so, instead of quoting the normal hold
+  const [mail] = await sim.waitMail('alice@example.com', mails + 1);
+  assert.match(mail.text, /镜像可能仍留在镜像仓库中（未能清空），因此该用户名将一直保留/);
+  assert.doesNotMatch(mail.text, /保留 30 天/);
   const again = await signupClient(d.base, { email: 'alice-new@example.com', username: 'alice' });
   assert.notEqual(again.res.status, 303, 'the name cannot be taken');
   assert.equal(d.sql("SELECT COUNT(*) FROM accounts WHERE username = 'alice'")[0][0], '0');
+});
+
+test('daoid admin release-username: refused while the registry is down or holds images there, unless --force; audited', async () => {
+  // alice's name is held for good (the test before); the registry does not answer yet
+  const down = await admin(d, ['release-username', 'alice']);
+  assert.equal(down.code, 1);
+  assert.match(down.err, /the registry does not answer/);
+  reg = await startRegistry(join(regDir, 'config.yml'), regPort);
+  const images = await admin(d, ['release-username', 'alice']);
+  assert.equal(images.code, 1);
+  assert.match(images.err, /still has images under alice\//);
+  assert.equal(d.sql("SELECT held_until FROM held_usernames WHERE username = 'alice'")[0][0], '253402300799');
+  // a name nobody holds, and a name a live account holds (bob, renamed to bobby): not released
+  const none = await admin(d, ['release-username', 'nobody-held']);
+  assert.equal(none.code, 1);
+  assert.match(none.err, /not held by a deleted account/);
+  assert.equal((await admin(d, ['release-username', 'bob'])).code, 1);
+  assert.equal(d.sql("SELECT COUNT(*) FROM held_usernames WHERE username = 'bob'")[0][0], '1');
+  // gina's namespace holds only tagless repositories (emptied): her hold is released as it is
+  assert.equal((await admin(d, ['delete', 'gina', '--yes'])).code, 0);
+  const gina = await admin(d, ['release-username', 'gina']);
+  assert.equal(gina.code, 0, gina.err);
+  assert.equal(d.sql("SELECT COUNT(*) FROM held_usernames WHERE username = 'gina'")[0][0], '0');
+  // --force releases alice's anyway; both are in the audit log
+  const forced = await admin(d, ['release-username', 'alice', '--force']);
+  assert.equal(forced.code, 0, forced.err);
+  assert.match(forced.out, /username alice released/);
+  assert.deepEqual(d.sql("SELECT detail, ip FROM audit WHERE event = 'username_released' ORDER BY id"),
+    [['username=gina', 'admin'], ['username=alice forced', 'admin']]);
+  const again = await signupClient(d.base, { email: 'alice-new@example.com', username: 'alice' });
+  assert.equal(again.res.status, 303, 'the name can be taken again');
 });

@@ -1472,6 +1472,14 @@ CONTRACT(owner_held_usernames)
     cr_assert_eq(held_usernames_detach(c, id), 0);
     cr_assert_eq(held_usernames_list(c, a, id, rows, 4), 0);
     cr_assert_eq(held_usernames_count(c, "oldname", id, NOW), 1, "now nobody's");
+    /* an operator releases nobody's hold; an account's own hold is not released */
+    cr_assert_eq(held_usernames_hold(c, "mine", id, NOW + 100, NOW), 0);
+    cr_assert_eq(held_usernames_release(c, "mine"), 0);
+    cr_assert_eq(held_usernames_release(c, "nosuch"), 0);
+    cr_assert_eq(held_usernames_hold(c, "forever", 0, INT64_C(253402300799), NOW), 0);
+    cr_assert_eq(held_usernames_release(c, "forever"), 1);
+    cr_assert_eq(held_usernames_count(c, "forever", 0, NOW), 0);
+    cr_assert_eq(held_usernames_unhold(c, "mine", id), 0);
     cr_assert_eq(held_usernames_sweep(c, NOW + 60), 1);
     cr_assert_eq(held_usernames_sweep(c, NOW + 100), 1);
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM held_usernames"), 0);
@@ -2013,6 +2021,9 @@ CONTRACT(audit_events_one_name_old_names_read_back)
     cr_assert_str_eq(v[3].event, "login");
     cr_assert_str_eq(v[3].detail, "password");
     cr_assert_str_eq(v[3].ip, "192.0.2.1");
+    cr_assert_eq(audit_has(c, id, AUDIT_LOGIN), 1);
+    cr_assert_eq(audit_has(c, id, AUDIT_REGISTRY_LOGIN), 0);
+    cr_assert_eq(audit_has(c, id + 1000, AUDIT_LOGIN), 0, "another account's");
     for (int e = 0; e < AUDIT_EVENT_COUNT; e++)
         cr_assert_eq(audit_event_parse(audit_event_name((enum audit_event)e)), e);
     cr_assert_eq(audit_event_parse("nonsense"), AUDIT_UNKNOWN);
