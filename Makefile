@@ -26,7 +26,14 @@ else ifeq ($(SAN),fuzz)
 else
   HARDEN += -D_FORTIFY_SOURCE=2
 endif
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+# libsystemd is optional: without it sd_notify's datagram is sent by lib/sdnotify.c itself
+SYSTEMD := $(shell pkg-config --exists libsystemd 2>/dev/null && echo 1)
+ifeq ($(SYSTEMD),1)
+  PKGS += libsystemd
+  SD_DEF := -DHAVE_LIBSYSTEMD
+endif
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS)) $(SD_DEF) -DDAOID_COMMIT='"$(COMMIT)"'
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lunistring -lpthread -lm
 CFLAGS := -std=gnu11 -g $(OPT) $(WARN) $(HARDEN) $(SANFLAGS)
 # The layers, lowest first: lib ← db, net ← core ← web ← handlers ← main (arrows point down only).
