@@ -92,6 +92,8 @@ test-layers:
 	@$(MAKE) --no-print-directory unit
 	@echo "== unit tests (ASan + UBSan + LeakSanitizer)"
 	@$(MAKE) --no-print-directory B=build/san SAN=1 unit
+	@echo "== the systemd unit (systemd-analyze verify, security: exposure at most 2.0)"
+	@tests/ops/systemd_unit.sh
 	@echo "== fuzz corpora replayed (make fuzz runs the fuzzers)"
 	@$(MAKE) --no-print-directory fuzz-replay
 	@echo "== browser and black-box tests"

@@ -406,6 +406,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (!r) {
         *ctx = r = req_new(conn, url, method);
         r->dispatch = cls;
+        log_debug("http: %s %s: the head is in", r->method, r->path);
         r->too_large = req_body_declared_too_large(r);
         r->bad_framing = req_framing_bad(r);
         r->head = 1;
@@ -454,6 +455,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
     int status = r->responded ? r->status : 0;
     metrics_inc(MET_HTTP_REQUESTS, r->route ? r->route : "unmatched", metrics_status_class(status));
     metrics_observe(MET_HTTP_SECONDS, route_group(r), NULL, ms / 1000.0);
+    log_debug("http: %s %s answered %d in %.1f ms", r->method, r->path, status, ms);
     if (log_access_enabled()) {
         struct log_access_rec rec = {.ip = r->ip,
                                      .method = r->method,
