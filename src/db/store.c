@@ -437,6 +437,13 @@ static void space_probe(struct st_conn *c)
         st_rollback(c);
 }
 
+int store_schema_applied(void)
+{
+    struct st_conn *c = st_get();
+    int64_t v = c ? st_count(c, Q_STORE_SCHEMA_VERSION, ST_NONE) : -1;
+    return v < 0 ? -1 : (int)v;
+}
+
 const char *store_unready(void)
 {
     struct st_conn *c = st_get();

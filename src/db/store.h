@@ -35,6 +35,8 @@ void store_shutdown(void);
 int store_migrate(void);
 /* Highest migration shipped in this binary. */
 int store_schema_version(void);
+/* Highest migration applied to the database (/readyz), or -1 when it cannot be read. */
+int store_schema_applied(void);
 /* For /readyz: NULL when the database answers and takes writes, else why not ("database
  * unavailable", or "disk full" from the moment a write failed for lack of space — SQLite's
  * SQLITE_FULL, PostgreSQL's 53100 — until a write succeeds again: the small write (a row inserted
