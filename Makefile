@@ -50,7 +50,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 ASSETS := $(sort $(wildcard web/templates/* web/static/* locale/* sql/*.sql data/*.txt))
 
-.PHONY: all tests san run test test-loaded test-layers unit e2e screenshots bench fuzz fuzz-build fuzz-replay fmt clean
+.PHONY: deb deb-package all tests san run test test-loaded test-layers unit e2e screenshots bench fuzz fuzz-build fuzz-replay fmt clean
 .DEFAULT_GOAL := all
 
 all: $(B)/daoid $(B)/devsim
@@ -98,6 +98,20 @@ test-layers:
 	@$(MAKE) --no-print-directory fuzz-replay
 	@echo "== browser and black-box tests"
 	@$(MAKE) --no-print-directory e2e
+
+# The Debian package (build/deb/daoid_VERSION_amd64.deb) from the release build, and lintian.
+# deb-package alone (no lintian) is what make test's install test (tests/e2e/ops_deb) builds.
+deb: deb-package
+	@lintian --fail-on error build/deb/daoid_*.deb && echo "  lintian: no errors"
+	@ls build/deb/*.deb
+
+deb-package: all
+	@rm -rf build/deb debian/daoid debian/.debhelper debian/files debian/*.substvars \
+		debian/*.debhelper debian/debhelper-build-stamp && mkdir -p build/deb
+	@DEB_BUILD_OPTIONS=noautodbgsym dpkg-buildpackage -b -us -uc --no-pre-clean \
+		--buildinfo-option=-ubuild/deb --buildinfo-option=-O$(CURDIR)/build/deb/daoid.buildinfo \
+		--changes-option=-ubuild/deb --changes-option=-O$(CURDIR)/build/deb/daoid.changes \
+		> build/deb/build.log 2>&1 || { tail -40 build/deb/build.log; exit 1; }
 
 bench:
 	@scripts/deps.sh bench

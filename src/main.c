@@ -237,6 +237,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "admin")) return admin_main(argc, argv);
     if (!strcmp(cmd, "registry")) return registry_cmd(argc, argv);
     if (!strcmp(cmd, "backup") || !strcmp(cmd, "restore")) return copy_cmd(argc, argv);
+    if (!strcmp(cmd, "config-help") && argc == 3 && !strcmp(argv[2], "--man")) {
+        config_print_man();
+        return 0;
+    }
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--config") && i + 1 < argc)
             path = argv[++i];

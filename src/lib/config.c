@@ -499,6 +499,45 @@ int config_load(const char *path)
     return cfg_errors ? -1 : 0;
 }
 
+/* roff-escaped s: backslashes doubled, a leading dot or quote guarded */
+static void man_text(const char *s)
+{
+    if (*s == '.' || *s == '\'') fputs("\\&", stdout);
+    for (; *s; s++) {
+        if (*s == '\\')
+            fputs("\\e", stdout);
+        else if (*s == '-')
+            fputs("\\-", stdout);
+        else
+            putchar(*s);
+    }
+}
+
+void config_print_man(void)
+{
+    puts(".TH DAOID.CONF 5 \"\" \"daoid\" \"File Formats\"\n"
+         ".SH NAME\ndaoid.conf \\- daoid configuration file\n"
+         ".SH SYNOPSIS\n/etc/daoid/daoid.conf\n"
+         ".SH DESCRIPTION\n"
+         "An INI file of \\fIkey\\fR = \\fIvalue\\fR lines; section names are only for the "
+         "reader. Every key may be overridden by the environment variable DAOID_\\fIKEY\\fR "
+         "(upper case), and a secret may be read from a file named by \\fIkey\\fR_file. "
+         "\\fBdaoid check\\-config\\fR validates a file. On SIGHUP (\\fBsystemctl reload "
+         "daoid\\fR) the log level, the limits (limit_*, login_captcha_after, hash_wait_ms) and "
+         "the files of templates_dir are read again; other keys need a restart.\n"
+         ".SH KEYS");
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct ckey *k = &keys[i];
+        printf(".TP\n.B %s\n", k->name);
+        man_text(k->help);
+        if (k->type == C_SECRET) printf(" (or \\fB%s_file\\fR = path)", k->name);
+        printf(".\nDefault: ");
+        man_text(*k->def ? k->def : "(empty)");
+        putchar('\n');
+    }
+    puts(".SH SEE ALSO\n.BR daoid (8)");
+}
+
 void config_print_help(void)
 {
     for (size_t i = 0; i < NKEYS; i++) {

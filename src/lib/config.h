@@ -109,6 +109,8 @@ int config_load(const char *path);
  * 0 is returned; on errors (written to stderr) nothing changes and -1 is returned. Other keys
  * need a restart. */
 int config_reload(const char *path, int *log_level);
+/* The same as the manual page daoid.conf(5) in roff (`daoid config-help --man`). */
+void config_print_man(void);
 /* Prints every key, its default and help (for `daoid config-help`). */
 void config_print_help(void);
 /* Parses "30", "30s", "10m", "2h", "7d" into seconds; -1 when malformed. */

@@ -133,7 +133,7 @@ export function pgDatabase(serverUrl = pgServerUrl()) {
 }
 
 // Starts daoid with a fresh database (unless env.DAOID_DATABASE says otherwise).
-export async function startDaoid({ devsim, env = {}, dir } = {}) {
+export async function startDaoid({ devsim, env = {}, dir, bin = DAOID_BIN } = {}) {
   const port = await freePort();
   dir = dir || mkdtempSync(join(tmpdir(), 'daoid-e2e-'));
   mkdirSync(dir, { recursive: true });
@@ -157,7 +157,7 @@ export async function startDaoid({ devsim, env = {}, dir } = {}) {
     ...(devsim ? { DAOID_SMTP_URL: `smtp://127.0.0.1:${devsim.smtpPort}` } : {}),
     ...env,
   };
-  const child = spawn(DAOID_BIN, ['serve'], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, ['serve'], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const p = track(child, 'daoid');
   await waitFor(async () => {
     if (p.exited) throw new Error(`daoid exited: ${p.err}`);
