@@ -192,7 +192,7 @@ static int serve(const char *path)
     ways_in_init();
     pipeline_init(routes, routes_count);
     if (http_start(pipeline_dispatch) != 0) goto out;
-    if (*cfg->metrics_listen && http_start_side(cfg->metrics_listen, h_metrics_listener) != 0)
+    if (cfg->metrics && *cfg->metrics_listen && http_start_side(cfg->metrics_listen, h_metrics_listener) != 0)
         goto stop;
     if (mail_start() != 0 || janitor_start() != 0 || wechat_token_start() != 0) goto stop;
     log_info("daoid %s serving %s", DAOID_VERSION, cfg->public_url);
@@ -270,6 +270,7 @@ int main(int argc, char **argv)
     if (loaded != 0) return 1;
     log_init(cfg->log_level);
     log_json(!strcmp(cfg->log_format, "json"));
+    metrics_enable(cfg->metrics);
     log_access_enable(cfg->access_log);
     int rc;
     if (!strcmp(cmd, "migrate")) {

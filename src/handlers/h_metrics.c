@@ -42,7 +42,7 @@ static void metrics_answer(struct req *r)
 
 void h_metrics(struct req *r)
 {
-    if (*cfg->metrics_listen) return page_error(r, 404, "error.notfound");
+    if (!cfg->metrics || *cfg->metrics_listen) return page_error(r, 404, "error.notfound");
     metrics_answer(r);
 }
 

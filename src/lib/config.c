@@ -93,6 +93,7 @@ static const struct ckey keys[] = {
     {"stop_timeout", C_DUR, O(stop_timeout), "15s",
      "on SIGTERM, how long requests in flight may take to finish before daoid exits"},
     {"log_format", C_STR, O(log_format), "text", "text or json (one JSON object a line)"},
+    {"metrics", C_BOOL, O(metrics), "1", "count metrics and serve /metrics (0: neither)"},
     {"metrics_listen", C_STR, O(metrics_listen), "",
      "address:port of a listener serving only /metrics; empty: /metrics on listen"},
     {"metrics_allow", C_STR, O(metrics_allow), "127.0.0.1, ::1",

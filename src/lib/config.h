@@ -65,6 +65,7 @@ struct config {
     int access_log;
     char *log_format;     /* "text" or "json" */
     int64_t stop_timeout; /* seconds requests in flight get on SIGTERM */
+    int metrics;          /* count and serve metrics */
     char *metrics_listen; /* "" or address:port */
     char *metrics_allow;  /* netaddr list; "" allows everyone */
 

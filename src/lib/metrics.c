@@ -74,6 +74,18 @@ static atomic_int n_gauges;
 static pthread_mutex_t info_mu = PTHREAD_MUTEX_INITIALIZER;
 static char *info_version, *info_commit, *info_backend;
 
+static int met_on = 1;
+
+void metrics_enable(int on)
+{
+    met_on = on;
+}
+
+int metrics_enabled(void)
+{
+    return met_on;
+}
+
 static uint32_t met_hash(const char *s, uint32_t h)
 {
     for (; s && *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
@@ -122,12 +134,14 @@ static struct series *series_get(struct family *f, const char *v1, const char *v
 
 void metrics_inc(enum metric m, const char *v1, const char *v2)
 {
+    if (!met_on) return;
     struct series *s = series_get(&fams[m], v1, v2);
     if (s) atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
 }
 
 void metrics_inc_key(enum metric m, const char *key)
 {
+    if (!met_on) return;
     static const char *scopes[] = {"ip", "acct", "acctday", "addr", "id", "nomail"};
     char label[48];
     size_t n = strcspn(key, ":");
@@ -148,6 +162,7 @@ void metrics_inc_key(enum metric m, const char *key)
 
 void metrics_observe(enum metric m, const char *v1, const char *v2, double seconds)
 {
+    if (!met_on) return;
     struct series *s = series_get(&fams[m], v1, v2);
     if (!s) return;
     if (!(seconds >= 0)) seconds = 0;

@@ -29,6 +29,9 @@ enum metric {
     MET__COUNT
 };
 
+/* 0 turns counting off (config metrics = 0: every call below returns at once). */
+void metrics_enable(int on);
+int metrics_enabled(void);
 /* +1 on the series (v1, v2); NULL for a label the family does not have. */
 void metrics_inc(enum metric m, const char *v1, const char *v2);
 /* +1 on the series named by a rate-limit key ("login:ip:1.2.3.4" → "login:ip"): its first
