@@ -192,7 +192,8 @@ static int serve(const char *path)
     ways_in_init();
     pipeline_init(routes, routes_count);
     if (http_start(pipeline_dispatch) != 0) goto out;
-    if (cfg->metrics && *cfg->metrics_listen && http_start_side(cfg->metrics_listen, h_metrics_listener) != 0)
+    if (cfg->metrics && *cfg->metrics_listen &&
+        http_start_side(cfg->metrics_listen, h_metrics_listener) != 0)
         goto stop;
     if (mail_start() != 0 || janitor_start() != 0 || wechat_token_start() != 0) goto stop;
     log_info("daoid %s serving %s", DAOID_VERSION, cfg->public_url);
