@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDevsim, startDaoid, stopAll, sqlite, tmpDir, waitFor, DAOID_BIN, PASSWORD } from './lib/harness.mjs';
+import { startDevsim, startDaoid, stopAll, sqlite, tmpDir, DAOID_BIN, PASSWORD } from './lib/harness.mjs';
 import { Client, signupClient } from './lib/forms.mjs';
 
 const run = promisify(execFile);
@@ -32,23 +32,28 @@ function daoid(args, database = d.env.DAOID_DATABASE) {
 }
 
 test('a backup under sign-up load restores every account committed before it began', async () => {
-  let n = 0, stop = false;
+  let n = 0, stop = false, signedUp;
+  const firstSignups = new Promise((res) => { signedUp = res; });
   const load = async (k) => {
     while (!stop) {
       const { res } = await signupClient(d.base, { email: `load${k}-${n}@example.com`, username: `load${k}x${n++}` });
       assert.equal(res.status, 303);
+      signedUp(); // an account is committed: the backup has something to copy, the load is on
     }
   };
   const loaders = [load(1), load(2)];
-  // some accounts first, so that the backup has something to copy and the load is under way
-  await waitFor(() => Number(d.sql('SELECT COUNT(*) FROM accounts')[0][0]) >= 4, 'the first sign-ups');
-  const before = d.sql('SELECT username FROM accounts').map((r) => r[0]);
+  let before, afterBackup;
   const file = join(dir, 'daoid-backup.db');
-  const { stdout } = await daoid(['backup', file]);
-  assert.match(stdout, /backup written to/);
-  const afterBackup = Number(d.sql('SELECT COUNT(*) FROM accounts')[0][0]);
-  stop = true;
-  await Promise.all(loaders);
+  try {
+    await firstSignups;
+    before = d.sql('SELECT username FROM accounts').map((r) => r[0]);
+    const { stdout } = await daoid(['backup', file]);
+    assert.match(stdout, /backup written to/);
+    afterBackup = Number(d.sql('SELECT COUNT(*) FROM accounts')[0][0]);
+  } finally {
+    stop = true;
+    await Promise.all(loaders);
+  }
   assert.ok(existsSync(file) && !existsSync(`${file}.partial`));
 
   const target = `sqlite:${join(dir, 'restored', 'daoid.db')}`;
@@ -71,7 +76,8 @@ test('a backup under sign-up load restores every account committed before it beg
 });
 
 test('restore is refused while a server runs on the database, and for a file that is no database', async () => {
-  const file = join(dir, 'daoid-backup.db');
+  const file = join(dir, 'refused-backup.db');
+  await daoid(['backup', file]);
   await assert.rejects(daoid(['restore', file]), (e) => /a daoid server runs on/.test(e.stderr) && e.code === 1);
   await assert.rejects(daoid(['restore', join(dir, 'nothing.db')], `sqlite:${join(dir, 'other', 'd.db')}`),
     (e) => /is not a daoid database/.test(e.stderr));

@@ -34,7 +34,7 @@ before(async () => {
     if (prom.exitCode !== null) throw new Error(promErr);
     const r = await (await fetch(`${promUrl}/api/v1/targets`)).json();
     return r.data.activeTargets.some((t) => t.health === 'up');
-  }, 'prometheus to scrape daoid', 60000, 200);
+  }, 'prometheus to scrape daoid', 120000, 200);
 });
 
 after(async () => {
@@ -62,9 +62,9 @@ test('Prometheus sees a sign-in counted once it happened', async () => {
   const form = await c.get('/login');
   const r = await c.post('/login', { csrf: form.page.csrf, identifier: 'promuser', password: PASSWORD });
   assert.equal(r.status, 303, r.text.slice(0, 300));
-  const v = await waitFor(async () => { const x = await promValue(q); return x >= 1 ? x : null; }, 'the sign-in in Prometheus', 30000, 200);
+  const v = await waitFor(async () => { const x = await promValue(q); return x >= 1 ? x : null; }, 'the sign-in in Prometheus', 120000, 200);
   assert.equal(v, 1);
-  const signups = await waitFor(() => promValue('sum(daoid_signups_total{method="email",result="ok"})'), 'the sign-up in Prometheus', 30000, 200);
+  const signups = await waitFor(() => promValue('sum(daoid_signups_total{method="email",result="ok"})'), 'the sign-up in Prometheus', 120000, 200);
   assert.equal(signups, 1);
   assert.equal(await promValue('daoid_build_info{backend!=""}'), 1);
 });
