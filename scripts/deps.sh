@@ -12,7 +12,7 @@ libcurl4-openssl-dev libssl-dev libjansson-dev libexpat1-dev libgd-dev fonts-dej
 libqrencode-dev libunistring-dev libinih-dev libsystemd-dev"
 test_pkgs="libcriterion-dev chromium fonts-wqy-microhei sqlite3 postgresql pgbouncer nginx curl
 clang libclang-rt-dev stress-ng docker-registry skopeo
-prometheus systemd lintian debhelper dpkg-dev"
+prometheus systemd lintian debhelper dpkg-dev man-db python3"
 bench_pkgs="wrk"
 
 pkgs=$build_pkgs
