@@ -91,14 +91,14 @@ test('X-Request-Id is taken from a trusted proxy only', async () => {
 test('no log line holds a password, token, code or cookie the test used', async () => {
   const dir = tmpDir('daoid-logscan-');
   try {
-    writeFileSync(join(dir, 'ops_logs-daoid.log'), d.proc.out + d.proc.err);
+    writeFileSync(join(dir, 'ops_logs-daoid-1-1.log'), d.proc.out + d.proc.err);
     assert.ok(used.length >= 6, `secrets collected: ${used.length}`);
     assert.deepEqual(scanLogs(dir, used), []);
     // the scan finds a secret where there is one
-    writeFileSync(join(dir, 'planted.log'), `{"msg":"oops ${used[2]}"}\n`);
+    writeFileSync(join(dir, 'planted-daoid-1-0.log'), `{"msg":"oops ${used[2]}"}\n`);
     const hits = scanLogs(dir, used);
     assert.equal(hits.length, 1);
-    assert.equal(hits[0].file, 'planted.log');
+    assert.equal(hits[0].file, 'planted-daoid-1-0.log');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
