@@ -26,7 +26,14 @@ else ifeq ($(SAN),fuzz)
 else
   HARDEN += -D_FORTIFY_SOURCE=2
 endif
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+# libsystemd is optional: without it sd_notify's datagram is sent by lib/sdnotify.c itself
+SYSTEMD := $(shell pkg-config --exists libsystemd 2>/dev/null && echo 1)
+ifeq ($(SYSTEMD),1)
+  PKGS += libsystemd
+  SD_DEF := -DHAVE_LIBSYSTEMD
+endif
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS)) $(SD_DEF) -DDAOID_COMMIT='"$(COMMIT)"'
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lunistring -lpthread -lm
 CFLAGS := -std=gnu11 -g $(OPT) $(WARN) $(HARDEN) $(SANFLAGS)
 # The layers, lowest first: lib ← db, net ← core ← web ← handlers ← main (arrows point down only).
@@ -43,7 +50,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 ASSETS := $(sort $(wildcard web/templates/* web/static/* locale/* sql/*.sql data/*.txt))
 
-.PHONY: all tests san run test test-loaded test-layers unit e2e screenshots bench fuzz fuzz-build fuzz-replay fmt clean
+.PHONY: deb deb-package all tests san run test test-loaded test-layers unit e2e screenshots bench fuzz fuzz-build fuzz-replay fmt clean
 .DEFAULT_GOAL := all
 
 all: $(B)/daoid $(B)/devsim
@@ -85,10 +92,26 @@ test-layers:
 	@$(MAKE) --no-print-directory unit
 	@echo "== unit tests (ASan + UBSan + LeakSanitizer)"
 	@$(MAKE) --no-print-directory B=build/san SAN=1 unit
+	@echo "== the systemd unit (systemd-analyze verify, security: exposure at most 2.0)"
+	@tests/ops/systemd_unit.sh
 	@echo "== fuzz corpora replayed (make fuzz runs the fuzzers)"
 	@$(MAKE) --no-print-directory fuzz-replay
 	@echo "== browser and black-box tests"
 	@$(MAKE) --no-print-directory e2e
+
+# The Debian package (build/deb/daoid_VERSION_amd64.deb) from the release build, and lintian.
+# deb-package alone (no lintian) is what make test's install test (tests/e2e/ops_deb) builds.
+deb: deb-package
+	@lintian --fail-on error build/deb/daoid_*.deb && echo "  lintian: no errors"
+	@ls build/deb/*.deb
+
+deb-package: all
+	@rm -rf build/deb debian/daoid debian/.debhelper debian/files debian/*.substvars \
+		debian/*.debhelper debian/debhelper-build-stamp && mkdir -p build/deb
+	@DEB_BUILD_OPTIONS=noautodbgsym dpkg-buildpackage -b -us -uc --no-pre-clean \
+		--buildinfo-option=-ubuild/deb --buildinfo-option=-O$(CURDIR)/build/deb/daoid.buildinfo \
+		--changes-option=-ubuild/deb --changes-option=-O$(CURDIR)/build/deb/daoid.changes \
+		> build/deb/build.log 2>&1 || { tail -40 build/deb/build.log; exit 1; }
 
 bench:
 	@scripts/deps.sh bench

@@ -161,9 +161,12 @@ per-round ratios: sign-in sqlite $(ratios sl raw | tr '\n' ' ')postgres $(ratios
 TABLE
 [ "$bad_answers" = 0 ] || echo "note: $bad_answers answers were not 2xx/3xx"
 
+# The operations rows: metrics and the JSON access log on beside off (bench/ops.sh).
+cleanup
+trap - EXIT INT TERM
+bench/ops.sh
+
 # Then the store at scale (bench/scale.sh), unless BENCH_ACCOUNTS=0.
 if [ "${BENCH_ACCOUNTS:-1000000}" != 0 ]; then
-    cleanup
-    trap - EXIT INT TERM
     exec bench/scale.sh
 fi

@@ -9,9 +9,10 @@ what=${1:-build}
 
 build_pkgs="gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libpq-dev libsodium-dev
 libcurl4-openssl-dev libssl-dev libjansson-dev libexpat1-dev libgd-dev fonts-dejavu-core
-libqrencode-dev libunistring-dev libinih-dev"
+libqrencode-dev libunistring-dev libinih-dev libsystemd-dev"
 test_pkgs="libcriterion-dev chromium fonts-wqy-microhei sqlite3 postgresql pgbouncer nginx curl
-clang libclang-rt-dev stress-ng docker-registry skopeo"
+clang libclang-rt-dev stress-ng docker-registry skopeo
+prometheus systemd lintian debhelper dpkg-dev man-db python3"
 bench_pkgs="wrk"
 
 pkgs=$build_pkgs

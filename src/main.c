@@ -6,13 +6,20 @@
  *   daoid admin [--config FILE] …   operator commands (admin.c)
  *   daoid registry init [--config FILE] [--dir DIR] [--listen ADDR] [--storage DIR] [--rotate]
  *                                   the image registry's key, certificate and config.yml
+ *   daoid backup FILE [--config FILE]   a consistent copy of the SQLite database, while serving
+ *   daoid restore FILE [--config FILE]  puts a copy back (refused while a server runs on it)
+ * serve under systemd: READY=1 once migrated and listening, WATCHDOG=1 while the store answers,
+ * SIGHUP reloads the log level, the limits and templates_dir's files, SIGTERM stops accepting
+ * and lets requests under way finish (stop_timeout).
  * The config file may also be named by DAOID_CONFIG; DAOID_* variables override it. */
 #include <curl/curl.h>
+#include <errno.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "admin.h"
 #include "asset.h"
@@ -24,18 +31,23 @@
 #include "janitor.h"
 #include "log.h"
 #include "mail.h"
+#include "metrics.h"
+#include "opsmetrics.h"
 #include "password.h"
 #include "pipeline.h"
 #include "registry_init.h"
+#include "sdnotify.h"
 #include "secrets.h"
 #include "store.h"
 #include "version.h"
 #include "ways_in.h"
 #include "wechat_token.h"
+#include "worker.h"
 
 static void usage(void)
 {
     fprintf(stderr, "usage: daoid serve|migrate|check-config|config-help|version [--config FILE]\n"
+                    "       daoid backup|restore FILE [--config FILE]\n"
                     "       daoid admin [--config FILE] COMMAND (daoid admin help)\n"
                     "       daoid registry init [--config FILE] [--dir DIR] [--listen ADDR]"
                     " [--storage DIR] [--rotate]\n");
@@ -81,6 +93,35 @@ usage:
     return 2;
 }
 
+/* daoid backup FILE / daoid restore FILE (SQLite; PostgreSQL: pg_dump, pg_restore) */
+static int copy_cmd(int argc, char **argv)
+{
+    const char *path = getenv("DAOID_CONFIG"), *file = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            path = argv[++i];
+        else if (!file && argv[i][0] != '-')
+            file = argv[i];
+        else
+            file = NULL, i = argc;
+    }
+    if (!file) {
+        usage();
+        return 2;
+    }
+    if (config_load(path && *path ? path : NULL) != 0) return 1;
+    char err[512];
+    int backup = !strcmp(argv[1], "backup");
+    int rc = backup ? store_sqlite_backup(cfg->database, file, err, sizeof(err))
+                    : store_sqlite_restore(cfg->database, file, err, sizeof(err));
+    if (rc != 0)
+        fprintf(stderr, "daoid %s: %s\n", argv[1], err);
+    else
+        printf(backup ? "backup written to %s\n" : "restored from %s\n", file);
+    config_free();
+    return rc == 0 ? 0 : 1;
+}
+
 static int open_store(void)
 {
     char err[256];
@@ -94,34 +135,90 @@ static int open_store(void)
     return 0;
 }
 
-static int serve(void)
+/* The watchdog is fed only while the store answers and takes writes (store_unready): a daoid
+ * whose database is gone for longer than WatchdogSec is restarted by systemd. */
+static int watchdog_round(void)
+{
+    const char *why = store_unready();
+    if (!why)
+        sdnotify("WATCHDOG=1");
+    else
+        log_warnx("daoid: watchdog not fed: %s", why);
+    return 0;
+}
+static struct worker watchdog = WORKER("watchdog", 1, watchdog_round, st_drop);
+
+/* SIGHUP: the log level, the limits and templates_dir's files (config_reload says which). */
+static void reload(const char *path)
+{
+    sdnotify("RELOADING=1");
+    int lvl = -1;
+    if (config_reload(path, &lvl) != 0) {
+        log_warnx("daoid: SIGHUP: the configuration has errors; nothing changed");
+    } else {
+        log_set_level(lvl);
+        if (asset_load_overrides(cfg->templates_dir) != 0)
+            log_warnx("daoid: SIGHUP: cannot read templates_dir again");
+        log_info("daoid: SIGHUP: reloaded the log level (%s), the limits and the templates",
+                 lvl == LOG_LVL_DEBUG  ? "debug"
+                 : lvl == LOG_LVL_INFO ? "info"
+                 : lvl == LOG_LVL_WARN ? "warn"
+                                       : "error");
+    }
+    sdnotify("READY=1");
+}
+
+static int serve(const char *path)
 {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int rc = 1;
+    int rc = 1, lock = -1;
+    if (!strncmp(cfg->database, "sqlite:", 7) && strcmp(cfg->database, "sqlite::memory:")) {
+        lock = store_sqlite_lock(cfg->database, 1);
+        if (lock == -2) log_warnx("daoid: a restore is writing the database: try again after it");
+        if (lock < 0) return 1;
+    }
     if (asset_load_overrides(cfg->templates_dir) != 0 || i18n_init() != 0) goto out;
     if (password_init() != 0 || captcha_img_init() != 0) goto out;
     if (open_store() != 0 || secrets_init() != 0) goto out;
+    if (h_metrics_init() != 0) goto out;
+    opsmetrics_init();
     ways_in_init();
     pipeline_init(routes, routes_count);
     if (http_start(pipeline_dispatch) != 0) goto out;
+    if (cfg->metrics && *cfg->metrics_listen &&
+        http_start_side(cfg->metrics_listen, h_metrics_listener) != 0)
+        goto stop;
     if (mail_start() != 0 || janitor_start() != 0 || wechat_token_start() != 0) goto stop;
     log_info("daoid %s serving %s", DAOID_VERSION, cfg->public_url);
+    sdnotify("READY=1\nSTATUS=serving");
+    int64_t wd = sdnotify_watchdog_usec();
+    if (wd > 0) {
+        watchdog.every_s = wd / 2000000 > 0 ? (int)(wd / 2000000) : 1;
+        if (worker_start(&watchdog) != 0) goto stop;
+    }
     int sig = 0;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP) reload(path);
     log_info("daoid: signal %d, stopping", sig);
+    sdnotify("STOPPING=1");
+    http_drain(cfg->stop_timeout);
     rc = 0;
 stop:
+    worker_stop(&watchdog);
     http_stop();
     mail_stop();
     janitor_stop();
     wechat_token_stop();
 out:
+    h_metrics_shutdown();
+    metrics_reset();
+    if (lock >= 0) close(lock);
     secrets_shutdown();
     store_shutdown();
     captcha_img_shutdown();
@@ -140,6 +237,11 @@ int main(int argc, char **argv)
     const char *cmd = argv[1], *path = getenv("DAOID_CONFIG");
     if (!strcmp(cmd, "admin")) return admin_main(argc, argv);
     if (!strcmp(cmd, "registry")) return registry_cmd(argc, argv);
+    if (!strcmp(cmd, "backup") || !strcmp(cmd, "restore")) return copy_cmd(argc, argv);
+    if (!strcmp(cmd, "config-help") && argc == 3 && !strcmp(argv[2], "--man")) {
+        config_print_man();
+        return 0;
+    }
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--config") && i + 1 < argc)
             path = argv[++i];
@@ -168,6 +270,8 @@ int main(int argc, char **argv)
     }
     if (loaded != 0) return 1;
     log_init(cfg->log_level);
+    log_json(!strcmp(cfg->log_format, "json"));
+    metrics_enable(cfg->metrics);
     log_access_enable(cfg->access_log);
     int rc;
     if (!strcmp(cmd, "migrate")) {
@@ -175,7 +279,7 @@ int main(int argc, char **argv)
         store_shutdown();
     } else if (!strcmp(cmd, "serve")) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
-        rc = serve();
+        rc = serve(path && *path ? path : NULL);
         curl_global_cleanup();
     } else {
         usage();

@@ -12,6 +12,7 @@
 #include "captchas.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "store.h"
 #include "token.h"
@@ -73,6 +74,7 @@ int captcha_new(struct arena *a, const char *ip, int64_t now, char **id_out, cha
     char *uri = arena_alloc(a, 22 + b64);
     memcpy(uri, "data:image/png;base64,", 22);
     sodium_bin2base64(uri + 22, b64, png, png_len, sodium_base64_VARIANT_ORIGINAL);
+    metrics_inc(MET_CAPTCHA, "shown", NULL);
     *id_out = arena_strdup(a, id);
     *uri_out = uri;
     return 0;
@@ -95,5 +97,6 @@ enum captcha_rc captcha_check(struct arena *a, const char *id, const char *answe
     if (exp <= now) return CAPTCHA_UNKNOWN;
     if (!norm || !*norm) return CAPTCHA_MISSING;
     answer_hash(id, norm, ah);
+    if (!stored || !token_equal(stored, ah)) metrics_inc(MET_CAPTCHA, "failed", NULL);
     return stored && token_equal(stored, ah) ? CAPTCHA_OK : CAPTCHA_WRONG;
 }

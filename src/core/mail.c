@@ -10,6 +10,7 @@
 #include "config.h"
 #include "i18n.h"
 #include "log.h"
+#include "metrics.h"
 #include "mime.h"
 #include "outbox.h"
 #include "smtp.h"
@@ -66,6 +67,7 @@ int mail_enqueue(struct st_conn *c, struct arena *a, int64_t account_id, const c
         log_warnx("mail: cannot compose %s", kind);
         return -1;
     }
+    metrics_inc(MET_MAILS, "queued", NULL);
     return outbox_insert(c, account_id, kind, to, msg, now);
 }
 
@@ -117,6 +119,7 @@ static int record_sent(struct st_conn *c)
         log_info("mail: #%lld recorded as sent, Message-ID %s%s", (long long)unrecorded.id,
                  unrecorded.mid, unrecorded.told ? " (written late)" : "");
         unrecorded.set = 0;
+        metrics_inc(MET_MAILS, "sent", NULL);
         return 0;
     }
     if (!unrecorded.told)
@@ -147,11 +150,13 @@ static void finish_failed(struct st_conn *c, const struct mail_claimed *m, enum 
     int rc;
     if (res == SMTP_PERMFAIL || m->attempts >= cfg->mail_max_attempts) {
         rc = outbox_dead(c, m->id, m->lease_until, err);
+        metrics_inc(MET_MAILS, "dead", NULL);
         log_warnx("mail: #%lld dead after %lld attempts: %s", (long long)m->id,
                   (long long)m->attempts, err);
     } else {
         int64_t next = now + mail_backoff(m->attempts, cfg->mail_retry_base);
         rc = outbox_retry_later(c, m->id, m->lease_until, next, err);
+        metrics_inc(MET_MAILS, "retried", NULL);
         log_warnx("mail: #%lld attempt %lld failed, retry in %llds: %s", (long long)m->id,
                   (long long)m->attempts, (long long)(next - now), err);
     }

@@ -14,12 +14,14 @@
 #include "asset.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "text.h"
 
 static char **common;
 static size_t n_common;
 static sem_t slots;
 static int slots_ready;
+static unsigned slots_total;
 static char dummy_hash[PASSWORD_HASH_MAX];
 
 static int str_cmp(const void *a, const void *b)
@@ -58,6 +60,7 @@ int password_init(void)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned n = cfg->hash_slots ? (unsigned)cfg->hash_slots : (unsigned)(cores > 0 ? cores : 1);
     if (sem_init(&slots, 0, n) != 0) return -1;
+    slots_total = n;
     slots_ready = 1;
     char pw[32];
     randombytes_buf(pw, sizeof(pw) - 1);
@@ -127,8 +130,16 @@ enum pw_policy password_check(struct arena *a, const char *pw, const char *usern
     return PW_OK;
 }
 
+int password_slots_in_use(void)
+{
+    int v = 0;
+    if (!slots_ready || sem_getvalue(&slots, &v) != 0) return -1;
+    return (int)slots_total - (v > 0 ? v : 0);
+}
+
 static int slot_take(void)
 {
+    if (sem_trywait(&slots) == 0) return 0;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_sec += cfg->hash_wait_ms / 1000;
@@ -137,8 +148,10 @@ static int slot_take(void)
     while (sem_timedwait(&slots, &ts) != 0) {
         if (errno == EINTR) continue;
         log_warnx("password: no hash slot within %lld ms", (long long)cfg->hash_wait_ms);
+        metrics_inc(MET_HASH_WAITS, "timeout", NULL);
         return -1;
     }
+    metrics_inc(MET_HASH_WAITS, "got", NULL);
     return 0;
 }
 

@@ -30,6 +30,8 @@ enum pw_rc {
 /* Loads the common-password list and sets up the slots and the dummy hash. 0 or -1. */
 int password_init(void);
 void password_shutdown(void);
+/* Hash slots taken now (metrics), or -1 before password_init. */
+int password_slots_in_use(void);
 
 /* Checks pw against the policy; on PW_OK *normalized (in a) is the NFKC form to hash.
  * username and email may be NULL. */

@@ -4,6 +4,7 @@
 #include "ratelimit.h"
 
 #include "config.h"
+#include "metrics.h"
 #include "rate_counters.h"
 #include "store.h"
 
@@ -47,6 +48,7 @@ enum rl_rc ratelimit_hit_each(struct st_conn *c, int n, const char *const *keys,
             rates[i]->count) {
             out = RL_DENY;
             *over |= 1u << i;
+            metrics_inc_key(MET_RATELIMIT, keys[i]);
         }
     return out;
 }

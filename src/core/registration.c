@@ -11,6 +11,7 @@
 #include "identity.h"
 #include "log.h"
 #include "mail.h"
+#include "metrics.h"
 #include "password.h"
 #include "ratelimit.h"
 #include "store.h"
@@ -117,6 +118,8 @@ static enum reg_outcome write_account(struct st_conn *c, struct arena *a, const 
     }
 }
 
+static const char *const reg_metric_names[] = {"ok",    "invalid", "limited",    "gone",
+                                               "taken", "busy",    "store_error"};
 enum reg_outcome registration_create(struct st_conn *c, struct arena *a, const struct reg_new *n,
                                      reg_errors errors, int64_t *account_id)
 {
@@ -136,8 +139,10 @@ enum reg_outcome registration_create(struct st_conn *c, struct arena *a, const s
     if (mailed) mail_kick();
     *account_id = id;
     log_info("signup: account %lld created (%s)", (long long)id, n->audit_detail);
+    metrics_inc(MET_SIGNUPS, n->audit_detail, "ok");
     return REG_OK;
 fail:
+    metrics_inc(MET_SIGNUPS, n->audit_detail, o < 7 ? reg_metric_names[o] : "other");
     st_rollback(c);
     return o;
 }

@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "config.h"
 #include "login.h"
+#include "opsmetrics.h"
 #include "ratelimit.h"
 #include "registry_jwt.h"
 #include "registry_scope.h"
@@ -126,6 +127,7 @@ static enum rt_rc by_password(struct arena *a, const struct reg_token_in *in, co
         .identifier = user, .password = pass, .ip = in->ip, .channel = LOGIN_REGISTRY};
     struct login_out lo;
     enum login_rc rc = login_run(a, &li, &lo);
+    opsmetrics_signin("registry", rc);
     if (rc == LOGIN_CAPTCHA_NEEDED) {
         struct account acct;
         if (account_by_login(c, a, user, &acct) == ACCT_OK)

@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "rate_counters.h"
 #include "ratelimit.h"
 #include "seal.h"
@@ -180,11 +181,13 @@ static int refresh(struct st_conn *c, struct arena *a, int64_t now, const char *
         goto fail;
     }
     if (lease_store(c, owner, *sealed, ttl) != 0) goto fail;
+    metrics_inc(MET_WECHAT_TOKEN, "ok", NULL);
     log_info("wechat: access token fetched (%s%s, valid %llds)",
              wechat_api_classic() ? "cgi-bin/token" : "stable_token", force ? ", forced" : "",
              (long long)ttl);
     return 1;
 fail:
+    metrics_inc(MET_WECHAT_TOKEN, "error", NULL);
     lease_fail(c, owner, retry_at);
     return -1;
 }

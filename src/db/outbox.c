@@ -78,3 +78,8 @@ int64_t outbox_sweep(struct st_conn *c, int64_t sent_before)
 {
     return st_change(c, Q_OUTBOX_SWEEP, ST_IN(ST_INT(sent_before)));
 }
+
+int64_t outbox_depth(struct st_conn *c)
+{
+    return st_count(c, Q_OUTBOX_DEPTH, ST_NONE);
+}

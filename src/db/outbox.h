@@ -45,4 +45,7 @@ int64_t outbox_requeue_dead(struct st_conn *c, int64_t id, int64_t now);
  * oldest first); rows or -1. */
 int64_t outbox_sweep(struct st_conn *c, int64_t sent_before);
 
+/* Metrics: mails queued or being sent; -1 on error. */
+int64_t outbox_depth(struct st_conn *c);
+
 #endif

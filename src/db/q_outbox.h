@@ -45,3 +45,5 @@ Q(OUTBOX_REQUEUE_DEAD,
   NULL)
 /* sent mails past their keep (outbox_sent: status, sent_at) */
 QSWEEP(OUTBOX_SWEEP, "outbox", "status = 'sent' AND sent_at <= ?", "sent_at")
+/* metrics: mails waiting to be sent (outbox_due) */
+Q(OUTBOX_DEPTH, "SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending')", NULL)

@@ -25,3 +25,5 @@ Q(SESSIONS_LIST,
 /* ended sessions: past their absolute end, or unused too long (two sweeps, one index each) */
 QSWEEP(SESSIONS_SWEEP_EXPIRED, "sessions", "expires_at <= ?", "expires_at")
 QSWEEP(SESSIONS_SWEEP_IDLE, "sessions", "last_seen < ?", "last_seen")
+/* metrics: sessions used since a moment (sessions_last_seen) */
+Q(SESSIONS_COUNT_SEEN, "SELECT COUNT(*) FROM sessions WHERE last_seen >= ?", NULL)

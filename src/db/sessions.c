@@ -73,3 +73,8 @@ int64_t sessions_sweep(struct st_conn *c, int64_t now, int64_t idle_before)
     int64_t idle = st_change(c, Q_SESSIONS_SWEEP_IDLE, ST_IN(ST_INT(idle_before)));
     return idle < 0 ? -1 : expired + idle;
 }
+
+int64_t sessions_count_seen(struct st_conn *c, int64_t since)
+{
+    return st_count(c, Q_SESSIONS_COUNT_SEEN, ST_IN(ST_INT(since)));
+}

@@ -41,4 +41,7 @@ int sessions_list(struct st_conn *c, struct arena *a, int64_t account, const cha
  * ST_SWEEP_BATCH of each kind a call (two transactions); rows or -1. */
 int64_t sessions_sweep(struct st_conn *c, int64_t now, int64_t idle_before);
 
+/* Metrics: sessions used at since or later; -1 on error. */
+int64_t sessions_count_seen(struct st_conn *c, int64_t since);
+
 #endif

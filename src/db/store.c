@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "asset.h"
 #include "log.h"
+#include "metrics.h"
 #include "store_be.h"
 
 static const struct st_backend *backends[] = {&st_sqlite_backend, &st_pg_backend, NULL};
@@ -70,7 +71,8 @@ static int64_t down_until;
 struct st_conn *st_get(void)
 {
     struct st_conn *c = pthread_getspecific(conn_key);
-    if (c && c->broken) {
+    int again = c && c->broken;
+    if (again) {
         st_drop();
         c = NULL;
     }
@@ -90,6 +92,7 @@ struct st_conn *st_get(void)
         return NULL;
     }
     if (du) log_info("store: database reachable again");
+    if (du || again) metrics_inc(MET_DB_RECONNECTS, NULL, NULL);
     __atomic_store_n(&down_until, 0, __ATOMIC_SEQ_CST);
     pthread_setspecific(conn_key, c);
     return c;
@@ -147,7 +150,10 @@ struct st_stmt *st_prepare(struct st_conn *c, enum q_id q)
 {
     const char *sql = catalog_sql(q, c->be->pg);
     if (!sql) return NULL;
-    return c->be->prepare(c, (int)q, sql);
+    struct st_stmt *s = c->be->prepare(c, (int)q, sql);
+    if (s) s->t0_us = clock_mono_us(), s->last_rc = ST_OK;
+    if (!s) metrics_inc(MET_DB_STATEMENTS, "error", NULL);
+    return s;
 }
 
 void st_bind_int(struct st_stmt *s, int i, int64_t v)
@@ -164,6 +170,7 @@ enum st_rc st_step(struct st_stmt *s)
 {
     enum st_rc rc = s->conn->be->step(s);
     if (s->conn->nospace) space_short(s->conn);
+    s->last_rc = rc;
     return rc;
 }
 
@@ -177,9 +184,29 @@ const char *st_col_text(struct st_stmt *s, int i)
     return s->conn->be->col_text(s, i);
 }
 
+static const char *st_result(int rc)
+{
+    switch (rc) {
+    case ST_OK:
+    case ST_ROW:
+    case ST_DONE:
+    case ST_NOTFOUND:
+        return "ok";
+    case ST_CONFLICT:
+        return "conflict";
+    case ST_BUSY:
+        return "busy";
+    default:
+        return "error";
+    }
+}
+
 void st_done(struct st_stmt *s)
 {
-    if (s) s->conn->be->done(s);
+    if (!s) return;
+    metrics_inc(MET_DB_STATEMENTS, st_result(s->last_rc), NULL);
+    metrics_observe(MET_DB_SECONDS, NULL, NULL, (double)(clock_mono_us() - s->t0_us) / 1e6);
+    s->conn->be->done(s);
 }
 
 int64_t st_changes(struct st_conn *c)
@@ -408,6 +435,13 @@ static void space_probe(struct st_conn *c)
         space_back();
     else
         st_rollback(c);
+}
+
+int store_schema_applied(void)
+{
+    struct st_conn *c = st_get();
+    int64_t v = c ? st_count(c, Q_STORE_SCHEMA_VERSION, ST_NONE) : -1;
+    return v < 0 ? -1 : (int)v;
 }
 
 const char *store_unready(void)

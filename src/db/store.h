@@ -35,6 +35,8 @@ void store_shutdown(void);
 int store_migrate(void);
 /* Highest migration shipped in this binary. */
 int store_schema_version(void);
+/* Highest migration applied to the database (/readyz), or -1 when it cannot be read. */
+int store_schema_applied(void);
 /* For /readyz: NULL when the database answers and takes writes, else why not ("database
  * unavailable", or "disk full" from the moment a write failed for lack of space — SQLite's
  * SQLITE_FULL, PostgreSQL's 53100 — until a write succeeds again: the small write (a row inserted
@@ -44,6 +46,15 @@ const char *store_unready(void);
  * optimize, with ANALYZE bounded to a sample on a database that has none yet; PostgreSQL:
  * nothing, autovacuum analyses by itself). 0 or -1. The janitor calls it at start and daily. */
 int store_optimize(void);
+/* SQLite only (daoid backup / restore; need no store_init). backup: a consistent copy of the
+ * database at url written to file (through file.partial, renamed when complete) while other
+ * processes serve it. restore: file (checked: a daoid database, quick_check ok) copied over the
+ * database at url, refused while a server holds it. lock: the lock a server holds (serving: a
+ * shared one, else exclusive); a descriptor to keep open, -2 when another process holds it, -1
+ * on error or for PostgreSQL. 0 or -1 with a message in err. */
+int store_sqlite_backup(const char *url, const char *file, char *err, size_t errlen);
+int store_sqlite_restore(const char *url, const char *file, char *err, size_t errlen);
+int store_sqlite_lock(const char *url, int serving);
 /* Name of the backend in use ("sqlite" or "postgres"). */
 const char *store_backend(void);
 

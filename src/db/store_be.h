@@ -18,6 +18,8 @@ struct st_conn {
 
 struct st_stmt {
     struct st_conn *conn;
+    int64_t t0_us; /* store.c: when st_prepare handed it out, and the last step's result */
+    int last_rc;   /* (metrics: statements by result and latency, counted at st_done) */
 };
 
 struct st_backend {

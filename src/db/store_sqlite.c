@@ -3,15 +3,19 @@
  * transactions, and each catalogue statement prepared once per connection, in the slot of its
  * id. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
+#include "store.h"
 #include "store_be.h"
 
 struct sq_stmt {
@@ -294,3 +298,124 @@ const struct st_backend st_sqlite_backend = {
     .macros = sq_macros,
     .optimize = sq_optimize,
 };
+
+/* ---- backup and restore (daoid backup, daoid restore) ---- */
+
+/* Copies the database at from into to with SQLite's online backup API: one step over every
+ * page, inside one read transaction of from, so the copy is the database as it was when the
+ * step began (in WAL mode writers go on meanwhile). 0, or -1 with err. */
+static int sq_copy(const char *from, int from_flags, const char *to, char *err, size_t errlen)
+{
+    sqlite3 *src = NULL, *dst = NULL;
+    int rc = sqlite3_open_v2(from, &src, from_flags, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_open_v2(to, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", dst ? to : from,
+                 sqlite3_errmsg(dst ? dst : src));
+        goto out;
+    }
+    sqlite3_busy_handler(src, sq_busy, NULL);
+    sqlite3_busy_handler(dst, sq_busy, NULL);
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+    if (!b) {
+        snprintf(err, errlen, "cannot copy: %s", sqlite3_errmsg(dst));
+        rc = SQLITE_ERROR;
+        goto out;
+    }
+    for (int tries = 0; tries < 200; tries++) {
+        rc = sqlite3_backup_step(b, -1);
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) break;
+        sqlite3_sleep(25);
+    }
+    sqlite3_backup_finish(b);
+    if (rc == SQLITE_DONE)
+        rc = SQLITE_OK;
+    else
+        snprintf(err, errlen, "copy failed: %s", sqlite3_errstr(rc));
+out:
+    sqlite3_close_v2(src);
+    sqlite3_close_v2(dst);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* 1 when path is a SQLite database that passes quick_check and has daoid's migrations table */
+static int sq_is_daoid(const char *path, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int ok = 0;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) goto out;
+    if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK) goto out;
+    ok = sqlite3_step(st) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+    st = NULL;
+    if (!ok) goto out;
+    ok = sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_migrations", -1, &st, NULL) ==
+             SQLITE_OK &&
+         sqlite3_step(st) == SQLITE_ROW;
+out:
+    if (!ok) snprintf(err, errlen, "%s is not a daoid database (or is damaged)", path);
+    sqlite3_finalize(st);
+    sqlite3_close_v2(db);
+    return ok;
+}
+
+int store_sqlite_backup(const char *url, const char *file, char *err, size_t errlen)
+{
+    if (strncmp(url, "sqlite:", 7)) {
+        snprintf(err, errlen, "the database is PostgreSQL: use pg_dump (see the README)");
+        return -1;
+    }
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.partial", file);
+    unlink(tmp);
+    if (sq_copy(url + 7, SQLITE_OPEN_READONLY, tmp, err, errlen) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, file) != 0) {
+        snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, file, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* The lock a serving daoid holds on its SQLite database: flock on PATH.serve-lock (a file of
+ * its own: closing a descriptor of the database itself would drop SQLite's POSIX locks). */
+int store_sqlite_lock(const char *url, int serving)
+{
+    if (strncmp(url, "sqlite:", 7) || !strcmp(url + 7, ":memory:")) return -1;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s.serve-lock", url + 7);
+    sq_mkdir_parent(url + 7);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    if (flock(fd, (serving ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
+        close(fd);
+        return errno == EWOULDBLOCK ? -2 : -1;
+    }
+    return fd;
+}
+
+int store_sqlite_restore(const char *url, const char *file, char *err, size_t errlen)
+{
+    if (strncmp(url, "sqlite:", 7)) {
+        snprintf(err, errlen, "the database is PostgreSQL: use pg_restore (see the README)");
+        return -1;
+    }
+    if (!sq_is_daoid(file, err, errlen)) return -1;
+    int fd = store_sqlite_lock(url, 0);
+    if (fd == -2) {
+        snprintf(err, errlen, "a daoid server runs on %s: stop it first", url + 7);
+        return -1;
+    }
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot lock %s: %s", url + 7, strerror(errno));
+        return -1;
+    }
+    int rc = sq_copy(file, SQLITE_OPEN_READONLY, url + 7, err, errlen);
+    close(fd);
+    return rc;
+}

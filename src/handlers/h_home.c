@@ -57,14 +57,3 @@ void h_healthz(struct req *r)
 {
     resp_send(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
 }
-
-void h_readyz(struct req *r)
-{
-    const char *why = store_unready();
-    if (!why) {
-        resp_send(r, 200, "text/plain; charset=utf-8", "ready\n", 6);
-        return;
-    }
-    const char *body = arena_printf(r->a, "not ready: %s\n", why);
-    resp_send(r, 503, "text/plain; charset=utf-8", body, strlen(body));
-}

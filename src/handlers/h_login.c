@@ -8,6 +8,7 @@
 #include "http.h"
 #include "i18n.h"
 #include "login.h"
+#include "opsmetrics.h"
 #include "page.h"
 #include "websession.h"
 #include "tmpl.h"
@@ -71,6 +72,7 @@ void h_login_submit(struct req *r)
     };
     struct login_out out;
     enum login_rc rc = login_run(r->a, &in, &out);
+    opsmetrics_signin("password", rc);
     if (rc != LOGIN_OK) {
         const struct page_outcome *o = page_outcome_own(r, refusals, (int)rc, NULL, NULL);
         int captcha = rc == LOGIN_BAD ? out.want_captcha : rc != LOGIN_DISABLED && rc != LOGIN_BUSY;

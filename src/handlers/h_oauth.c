@@ -12,6 +12,7 @@
 #include "identity.h"
 #include "oauth2.h"
 #include "oauth_flow.h"
+#include "opsmetrics.h"
 #include "page.h"
 #include "session.h"
 #include "websession.h"
@@ -162,6 +163,7 @@ void h_oauth_callback(struct req *r)
     const char *next = out.next;
     switch (out.outcome) {
     case OAUTH_SIGNED_IN:
+        opsmetrics_signin(in.provider, LOGIN_OK);
         if (websession_begin(r, out.account_id, in.provider) != 0) break;
         resp_redirect(r, next ? next : "/console");
         return;

@@ -17,6 +17,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "i18n.h"
+#include "opsmetrics.h"
 #include "page.h"
 #include "qr_svg.h"
 #include "session.h"
@@ -157,6 +158,7 @@ static void render_outcome(struct req *r, const struct wxl_result *res)
         return render_register(r, res->suggested, NULL, NULL, REG_OK);
     case WXO_SIGNIN:
         clear_ticket(r);
+        opsmetrics_signin("wechat", LOGIN_OK);
         if (websession_begin(r, res->account_id, "wechat") != 0)
             return page_error(r, 503, "error.unavailable");
         return resp_redirect(r, "/console");
@@ -227,6 +229,7 @@ void h_auth_wechat_status(struct req *r)
                                       res.suggested ? res.suggested : ""));
     case WXO_SIGNIN:
         clear_ticket(r);
+        opsmetrics_signin("wechat", LOGIN_OK);
         if (websession_begin(r, res.account_id, "wechat") != 0)
             return send_json(r, json_pack("{s:s}", "state", "retry"));
         return send_json(r, json_pack("{s:s, s:s}", "state", "signed_in", "next", "/console"));

@@ -40,6 +40,11 @@ void h_terms(struct req *r);
 void h_lang(struct req *r);
 void h_healthz(struct req *r);
 void h_readyz(struct req *r);
+/* h_metrics.c: GET /metrics; the metrics_listen listener's whole dispatch; metrics_allow */
+void h_metrics(struct req *r);
+void h_metrics_listener(struct req *r);
+int h_metrics_init(void);
+void h_metrics_shutdown(void);
 /* h_signup.c */
 void h_signup_form(struct req *r);
 void h_signup_submit(struct req *r);

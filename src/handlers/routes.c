@@ -8,6 +8,7 @@ const struct route routes[] = {
     {"GET", "/lang", h_lang, 0},
     {"GET", "/healthz", h_healthz, 0},
     {"GET", "/readyz", h_readyz, 0},
+    {"GET", "/metrics", h_metrics, 0},
 
     {"GET", "/signup", h_signup_form, R_SESSION},
     {"POST", "/signup", h_signup_submit, R_SESSION},

@@ -1,7 +1,10 @@
 /* asset: lookup by path with binary search over the generated table, and the optional
- * override directory an operator uses for branding (templates_dir). */
+ * override directory an operator uses for branding (templates_dir). A reload (SIGHUP) publishes
+ * a new set of overrides with one atomic store; the sets before stay allocated until
+ * asset_free_overrides, so a request still reading one is never left with freed memory. */
 #include "asset.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +15,12 @@
 extern const struct asset asset_table[];
 extern const unsigned long asset_count;
 
-static struct asset *overrides;
-static size_t n_overrides;
+struct ovset {
+    struct asset *v;
+    size_t n;
+    struct ovset *prev;
+};
+static _Atomic(struct ovset *) ov_cur;
 
 static int cmp_path(const void *key, const void *elem)
 {
@@ -28,8 +35,9 @@ const struct asset *asset_all(size_t *n)
 
 const struct asset *asset_get(const char *path)
 {
-    for (size_t i = 0; i < n_overrides; i++)
-        if (!strcmp(overrides[i].path, path)) return &overrides[i];
+    struct ovset *o = atomic_load_explicit(&ov_cur, memory_order_acquire);
+    for (size_t i = 0; o && i < o->n; i++)
+        if (!strcmp(o->v[i].path, path)) return &o->v[i];
     return bsearch(path, asset_table, asset_count, sizeof(struct asset), cmp_path);
 }
 
@@ -59,8 +67,13 @@ static int read_file(const char *path, unsigned char **data, size_t *len)
 int asset_load_overrides(const char *dir)
 {
     if (!dir || !*dir) return 0;
-    overrides = calloc(asset_count, sizeof(*overrides));
-    if (!overrides) return -1;
+    struct ovset *o = calloc(1, sizeof(*o));
+    struct asset *overrides = calloc(asset_count, sizeof(*overrides));
+    if (!o || !overrides) {
+        free(o), free(overrides);
+        return -1;
+    }
+    size_t n_overrides = 0;
     for (size_t i = 0; i < asset_count; i++) {
         const char *rel = asset_table[i].path;
         if (strncmp(rel, "web/", 4) && strncmp(rel, "locale/", 7)) continue;
@@ -77,16 +90,24 @@ int asset_load_overrides(const char *dir)
             (struct asset){.path = rel, .data = data, .len = len, .etag = strdup(etag)};
         log_info("asset: %s overridden by %s", rel, path);
     }
+    o->v = overrides;
+    o->n = n_overrides;
+    o->prev = atomic_load(&ov_cur);
+    atomic_store_explicit(&ov_cur, o, memory_order_release);
     return 0;
 }
 
 void asset_free_overrides(void)
 {
-    for (size_t i = 0; i < n_overrides; i++) {
-        free((void *)overrides[i].data);
-        free((void *)overrides[i].etag);
+    struct ovset *o = atomic_exchange(&ov_cur, NULL);
+    while (o) {
+        struct ovset *prev = o->prev;
+        for (size_t i = 0; i < o->n; i++) {
+            free((void *)o->v[i].data);
+            free((void *)o->v[i].etag);
+        }
+        free(o->v);
+        free(o);
+        o = prev;
     }
-    free(overrides);
-    overrides = NULL;
-    n_overrides = 0;
 }

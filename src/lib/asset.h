@@ -12,7 +12,8 @@ struct asset {
     const char *etag; /* quoted, for HTTP */
 };
 
-/* Loads overrides from dir (NULL or "": none); files are read once. 0 or -1. */
+/* Loads overrides from dir (NULL or "": none); files are read once. 0 or -1. Called again
+ * (SIGHUP), it reads the directory anew and the new files replace the old for later lookups. */
 int asset_load_overrides(const char *dir);
 void asset_free_overrides(void);
 /* The asset at path (override first), or NULL. Valid for the life of the process. */

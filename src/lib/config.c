@@ -90,6 +90,14 @@ static const struct ckey keys[] = {
      "transaction mode)"},
     {"log_level", C_STR, O(log_level), "info", "error, warn, info or debug"},
     {"access_log", C_BOOL, O(access_log), "1", "one line per request on stdout"},
+    {"stop_timeout", C_DUR, O(stop_timeout), "15s",
+     "on SIGTERM, how long requests in flight may take to finish before daoid exits"},
+    {"log_format", C_STR, O(log_format), "text", "text or json (one JSON object a line)"},
+    {"metrics", C_BOOL, O(metrics), "1", "count metrics and serve /metrics (0: neither)"},
+    {"metrics_listen", C_STR, O(metrics_listen), "",
+     "address:port of a listener serving only /metrics; empty: /metrics on listen"},
+    {"metrics_allow", C_STR, O(metrics_allow), "127.0.0.1, ::1",
+     "addresses/CIDRs allowed to read /metrics (comma-separated); empty: everyone"},
 
     /* social sign-in */
     {"github_client_id", C_STR, O(github_client_id), "", "GitHub OAuth app client id (empty: off)"},
@@ -170,6 +178,8 @@ static const struct ckey keys[] = {
 
 static struct config the_cfg;
 const struct config *cfg = &the_cfg;
+/* the config being loaded: the_cfg, or a staging copy while config_reload reads the file */
+static struct config *tgt = &the_cfg;
 static int cfg_errors;
 
 static void cerr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -255,7 +265,7 @@ static char *read_secret_file(const char *path)
 
 static void key_set(const struct ckey *k, const char *val)
 {
-    char *base = (char *)&the_cfg;
+    char *base = (char *)tgt;
     void *field = base + k->off;
     switch (k->type) {
     case C_STR:
@@ -402,7 +412,7 @@ int config_host_is_loopback(const char *url)
 
 static void validate(void)
 {
-    struct config *c = &the_cfg;
+    struct config *c = tgt;
     free(c->origin);
     c->origin = NULL;
     if (parse_public_url(c->public_url, &c->https, &c->origin) != 0)
@@ -448,6 +458,10 @@ static void validate(void)
     if (c->mail_max_attempts < 1) cerr("mail_max_attempts must be at least 1");
     if (c->audit_retention < 0 || c->audit_retention > 36500)
         cerr("audit_retention must be 0 (keep forever) to 36500 days");
+    if (strcmp(c->log_format, "text") && strcmp(c->log_format, "json"))
+        cerr("log_format must be text or json: %s", c->log_format);
+    if (*c->metrics_listen && !strchr(c->metrics_listen, ':'))
+        cerr("metrics_listen must be address:port: %s", c->metrics_listen);
     if (log_level_parse(c->log_level) < 0)
         cerr("log_level must be error, warn, info or debug: %s", c->log_level);
     /* WeChat */
@@ -486,6 +500,45 @@ int config_load(const char *path)
     return cfg_errors ? -1 : 0;
 }
 
+/* roff-escaped s: backslashes doubled, a leading dot or quote guarded */
+static void man_text(const char *s)
+{
+    if (*s == '.' || *s == '\'') fputs("\\&", stdout);
+    for (; *s; s++) {
+        if (*s == '\\')
+            fputs("\\e", stdout);
+        else if (*s == '-')
+            fputs("\\-", stdout);
+        else
+            putchar(*s);
+    }
+}
+
+void config_print_man(void)
+{
+    puts(".TH DAOID.CONF 5 \"\" \"daoid\" \"File Formats\"\n"
+         ".SH NAME\ndaoid.conf \\- daoid configuration file\n"
+         ".SH SYNOPSIS\n/etc/daoid/daoid.conf\n"
+         ".SH DESCRIPTION\n"
+         "An INI file of \\fIkey\\fR = \\fIvalue\\fR lines; section names are only for the "
+         "reader. Every key may be overridden by the environment variable DAOID_\\fIKEY\\fR "
+         "(upper case), and a secret may be read from a file named by \\fIkey\\fR_file. "
+         "\\fBdaoid check\\-config\\fR validates a file. On SIGHUP (\\fBsystemctl reload "
+         "daoid\\fR) the log level, the limits (limit_*, login_captcha_after, hash_wait_ms) and "
+         "the files of templates_dir are read again; other keys need a restart.\n"
+         ".SH KEYS");
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct ckey *k = &keys[i];
+        printf(".TP\n.B %s\n", k->name);
+        man_text(k->help);
+        if (k->type == C_SECRET) printf(" (or \\fB%s_file\\fR = path)", k->name);
+        printf(".\nDefault: ");
+        man_text(*k->def ? k->def : "(empty)");
+        putchar('\n');
+    }
+    puts(".SH SEE ALSO\n.BR daoid (8)");
+}
+
 void config_print_help(void)
 {
     for (size_t i = 0; i < NKEYS; i++) {
@@ -499,10 +552,31 @@ void config_free(void)
 {
     for (size_t i = 0; i < NKEYS; i++) {
         if (keys[i].type != C_STR && keys[i].type != C_SECRET) continue;
-        char **p = (char **)((char *)&the_cfg + keys[i].off);
+        char **p = (char **)((char *)tgt + keys[i].off);
         free(*p);
         *p = NULL;
     }
-    free(the_cfg.origin);
-    the_cfg.origin = NULL;
+    free(tgt->origin);
+    tgt->origin = NULL;
+}
+
+int config_reload(const char *path, int *log_level)
+{
+    static struct config next;
+    memset(&next, 0, sizeof(next));
+    tgt = &next;
+    int rc = config_load(path);
+    if (rc == 0) {
+        *log_level = log_level_parse(next.log_level);
+        /* the numbers read per request: limits, captcha threshold, waits */
+        for (size_t i = 0; i < NKEYS; i++)
+            if (keys[i].type == C_RATE)
+                memcpy((char *)&the_cfg + keys[i].off, (char *)&next + keys[i].off,
+                       sizeof(struct rate));
+        the_cfg.login_captcha_after = next.login_captcha_after;
+        the_cfg.hash_wait_ms = next.hash_wait_ms;
+    }
+    config_free();
+    tgt = &the_cfg;
+    return rc;
 }

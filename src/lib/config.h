@@ -63,6 +63,11 @@ struct config {
 
     char *log_level;
     int access_log;
+    char *log_format;     /* "text" or "json" */
+    int64_t stop_timeout; /* seconds requests in flight get on SIGTERM */
+    int metrics;          /* count and serve metrics */
+    char *metrics_listen; /* "" or address:port */
+    char *metrics_allow;  /* netaddr list; "" allows everyone */
 
     /* social sign-in (GitHub issue): a provider without a client id is not offered */
     char *github_client_id, *github_client_secret, *github_url, *github_api_url;
@@ -99,6 +104,14 @@ extern const struct config *cfg;
 /* Loads defaults, then the file (NULL: none), then the environment; validates.
  * On failure writes a message for each problem to stderr and returns -1. */
 int config_load(const char *path);
+/* SIGHUP: reads the file and the environment again into a staging copy; when valid, the
+ * rate limits (every limit_* key), login_captcha_after and hash_wait_ms take the new values
+ * (plain stores of numbers other threads read), *log_level gets the new level's number, and
+ * 0 is returned; on errors (written to stderr) nothing changes and -1 is returned. Other keys
+ * need a restart. */
+int config_reload(const char *path, int *log_level);
+/* The same as the manual page daoid.conf(5) in roff (`daoid config-help --man`). */
+void config_print_man(void);
 /* Prints every key, its default and help (for `daoid config-help`). */
 void config_print_help(void);
 /* Parses "30", "30s", "10m", "2h", "7d" into seconds; -1 when malformed. */

@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "version.h"
 
 #define HTTPC_USER_AGENT "daoid/" DAOID_VERSION
@@ -97,8 +98,17 @@ static void setup(CURL *h, const struct httpc_req *req, struct call *c, long lef
     }
 }
 
+/* metrics: a call's latency and result ("2xx" … by status, or why no answer came) */
+static void httpc_count(const struct httpc_req *req, int64_t t0, enum httpc_rc rc, long status)
+{
+    const char *res = rc == HTTPC_OK ? metrics_status_class((int)status) : httpc_rc_name(rc);
+    metrics_inc(MET_PROVIDER_CALLS, req->name, res);
+    metrics_observe(MET_PROVIDER_SECONDS, req->name, NULL, (double)(clock_mono_us() - t0) / 1e6);
+}
+
 enum httpc_rc httpc_call(struct arena *a, const struct httpc_req *req, struct httpc_resp *out)
 {
+    int64_t t0 = clock_mono_us();
     memset(out, 0, sizeof(*out));
     out->body = "";
     int64_t left_ms = (req->deadline_us - clock_mono_us()) / 1000;
@@ -123,6 +133,7 @@ enum httpc_rc httpc_call(struct arena *a, const struct httpc_req *req, struct ht
     curl_easy_cleanup(h);
     curl_slist_free_all(headers);
     enum httpc_rc rc = rc_of(cc, &c);
+    httpc_count(req, t0, rc, out->status);
     if (rc != HTTPC_OK) {
         log_warnx("%s: %s (%s)", req->name, httpc_rc_name(rc),
                   *errbuf ? errbuf : curl_easy_strerror(cc));

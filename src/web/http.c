@@ -4,6 +4,8 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <sodium.h>
@@ -23,7 +25,9 @@
 #include "connlimit.h"
 #include "i18n.h"
 #include "log.h"
+#include "metrics.h"
 #include "netaddr.h"
+#include "session.h"
 #include "text.h"
 
 #define HTTP_MAX_FIELDS 64
@@ -32,11 +36,15 @@
  * signalling pipes, database, SMTP, outbound HTTPS, logs */
 #define HTTP_FD_RESERVE 128
 
-static struct MHD_Daemon *daemon_h;
-static http_dispatch_fn app_dispatch;
+static struct MHD_Daemon *daemon_h, *side_h;
+static int quiesced_fd = -1;
 static struct netaddr_list *trusted;
 static char id_prefix[9];
 static atomic_uint_fast64_t id_counter;
+/* requests between req_new and their completion; http_drain waits for 0 */
+static pthread_mutex_t inflight_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t inflight_cv = PTHREAD_COND_INITIALIZER;
+static long inflight;
 static int bound_port;
 
 /* ---- request input ---- */
@@ -307,24 +315,45 @@ static int req_framing_bad(struct req *r)
     return f.cl_differ || (f.te && f.cl);
 }
 
+/* An X-Request-Id a trusted proxy sent: 1–64 characters of [A-Za-z0-9._-], else NULL. */
+static const char *req_proxy_id(struct req *r)
+{
+    const char *v = req_header(r, "X-Request-Id");
+    if (!v || !r->from_proxy) return NULL;
+    size_t n = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
+    return n >= 1 && n <= 64 && !v[n] ? v : NULL;
+}
+
+int req_from_proxy(struct req *r)
+{
+    return r->from_proxy;
+}
+
 static struct req *req_new(struct MHD_Connection *conn, const char *url, const char *method)
 {
     struct arena *a = arena_new();
     struct req *r = arena_alloc(a, sizeof(*r));
+    pthread_mutex_lock(&inflight_mu);
+    inflight++;
+    pthread_mutex_unlock(&inflight_mu);
     r->a = a;
     r->conn = conn;
     r->method = arena_strdup(a, method);
     r->path = arena_strdup(a, url);
     r->t0_us = clock_mono_us();
-    r->id = arena_printf(a, "%s%08llx", id_prefix,
-                         (unsigned long long)(atomic_fetch_add(&id_counter, 1) & 0xffffffffu));
-    log_set_reqid(r->id);
     char peer[INET6_ADDRSTRLEN + 1] = "-", client[INET6_ADDRSTRLEN + 1];
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci) netaddr_format(ci->client_addr, peer, sizeof(peer));
     netaddr_client(peer, req_header(r, "X-Forwarded-For"), trusted, client, sizeof(client));
     r->ip = arena_strdup(a, client);
+    r->from_proxy = ci && netaddr_list_has(trusted, peer);
+    const char *pid = req_proxy_id(r);
+    r->id =
+        pid ? arena_strdup(a, pid)
+            : arena_printf(a, "%s%08llx", id_prefix,
+                           (unsigned long long)(atomic_fetch_add(&id_counter, 1) & 0xffffffffu));
+    log_set_reqid(r->id);
     r->lang = i18n_pick(req_cookie(r, "lang"), req_header(r, "Accept-Language"), cfg->default_lang);
     struct conn_state *cs = conn_state(conn);
     r->bad_escape = cs ? cs->bad_escape : 0;
@@ -361,7 +390,7 @@ static void req_upload(struct req *r, const char *data, size_t size)
 /* The application answers; a request it leaves unanswered gets a plain 500. */
 static void dispatch(struct req *r)
 {
-    app_dispatch(r);
+    r->dispatch(r);
     if (r->responded) return;
     log_warnx("http: no response for %s %s", r->method, r->path);
     static const char msg[] = "internal error";
@@ -372,14 +401,16 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **ctx)
 {
-    (void)cls, (void)version;
+    (void)version;
     struct req *r = *ctx;
     if (!r) {
         *ctx = r = req_new(conn, url, method);
+        r->dispatch = cls;
+        log_debug("http: %s %s: the head is in", r->method, r->path);
         r->too_large = req_body_declared_too_large(r);
         r->bad_framing = req_framing_bad(r);
         r->head = 1;
-        app_dispatch(r); /* an answer now refuses the request: its body is not read */
+        r->dispatch(r); /* an answer now refuses the request: its body is not read */
         r->head = 0;
         return MHD_YES;
     }
@@ -399,6 +430,19 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     return MHD_YES;
 }
 
+/* The latency histogram's label: a few groups of routes with like costs. */
+static const char *route_group(const struct req *r)
+{
+    const char *p = r->route;
+    if (!p) return "unmatched";
+    if (!strcmp(p, "/healthz") || !strcmp(p, "/readyz") || !strcmp(p, "/metrics")) return "health";
+    if (!strncmp(p, "/static/", 8)) return "static";
+    if (!strncmp(p, "/api/", 5) || !strcmp(p, "/v2/token") || !strcmp(p, "/registry/token"))
+        return "api";
+    if (!strncmp(p, "/auth/", 6) || !strncmp(p, "/wechat/", 8)) return "provider";
+    return strcmp(r->method, "POST") ? "page" : "form";
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -408,11 +452,28 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
     struct req *r = *ctx;
     if (!r) return;
     double ms = (double)(clock_mono_us() - r->t0_us) / 1000.0;
-    log_access(r->ip, r->method, r->path, r->responded ? r->status : 0, ms, r->id);
+    int status = r->responded ? r->status : 0;
+    metrics_inc(MET_HTTP_REQUESTS, r->route ? r->route : "unmatched", metrics_status_class(status));
+    metrics_observe(MET_HTTP_SECONDS, route_group(r), NULL, ms / 1000.0);
+    log_debug("http: %s %s answered %d in %.1f ms", r->method, r->path, status, ms);
+    if (log_access_enabled()) {
+        struct log_access_rec rec = {.ip = r->ip,
+                                     .method = r->method,
+                                     .path = r->path,
+                                     .route = r->route,
+                                     .reqid = r->id,
+                                     .status = status,
+                                     .ms = ms,
+                                     .account_id = r->sess ? r->sess->account_id : 0};
+        log_access(&rec);
+    }
     if (r->pp) MHD_destroy_post_processor(r->pp);
     log_set_reqid(NULL);
     arena_free(r->a);
     *ctx = NULL;
+    pthread_mutex_lock(&inflight_mu);
+    if (--inflight == 0) pthread_cond_broadcast(&inflight_cv);
+    pthread_mutex_unlock(&inflight_mu);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -485,6 +546,19 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         connlimit_closed(ci->client_addr);
 }
 
+/* The side listener's connection states (no per-IP counting there). */
+static void on_connection_side(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+                               enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls, (void)conn;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_ctx = calloc(1, sizeof(struct conn_state));
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        free(*socket_ctx);
+        *socket_ctx = NULL;
+    }
+}
+
 /* The connections daoid can hold within its descriptor limit: raises the soft RLIMIT_NOFILE
  * toward the hard one as far as want needs, and when even the hard limit is too small lowers
  * the connection limit to fit (with a warning): past the descriptor limit accept() fails and
@@ -510,7 +584,6 @@ static unsigned fd_budget(unsigned want)
 
 int http_start(http_dispatch_fn app)
 {
-    app_dispatch = app;
     char err[128];
     trusted = netaddr_list_parse(cfg->trusted_proxies, err, sizeof(err));
     if (!trusted) {
@@ -528,7 +601,7 @@ int http_start(http_dispatch_fn app)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads =
         cfg->threads ? (unsigned)cfg->threads : (unsigned)(cores * 2 < 4 ? 4 : cores * 2);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     unsigned max_conn = fd_budget((unsigned)cfg->max_connections);
     connlimit_init((unsigned)cfg->per_ip_connections, max_conn, trusted);
@@ -536,9 +609,9 @@ int http_start(http_dispatch_fn app)
      * above it, because at that limit it stops accepting and connections wait in the queue */
     unsigned mhd_limit = 2 * max_conn + 2 * threads;
     daemon_h = MHD_start_daemon(
-        flags, 0, on_accept, NULL, on_access, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
-        MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+        flags, 0, on_accept, NULL, on_access, (void *)app, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        mhd_limit, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL, MHD_OPTION_NOTIFY_CONNECTION,
         on_connection, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->request_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
@@ -556,10 +629,57 @@ int http_start(http_dispatch_fn app)
     return 0;
 }
 
+int http_start_side(const char *listen, http_dispatch_fn app)
+{
+    struct sockaddr_storage ss;
+    if (parse_listen(listen, &ss) != 0) {
+        log_warnx("http: cannot parse metrics_listen address %s", listen);
+        return -1;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    side_h = MHD_start_daemon(flags, 0, NULL, NULL, on_access, (void *)app, MHD_OPTION_SOCK_ADDR,
+                              (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, 64u,
+                              MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_UNESCAPE_CALLBACK,
+                              on_unescape, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection_side,
+                              NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                              MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+    if (!side_h) {
+        log_warnx("http: cannot listen on metrics_listen %s", listen);
+        return -1;
+    }
+    log_info("http: metrics on %s", listen);
+    return 0;
+}
+
+void http_drain(int64_t timeout_s)
+{
+    if (!daemon_h) return;
+    quiesced_fd = MHD_quiesce_daemon(daemon_h); /* no new connections from here on */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_s;
+    pthread_mutex_lock(&inflight_mu);
+    if (inflight) log_info("http: stopping: %ld request(s) in flight", inflight);
+    while (inflight > 0)
+        if (pthread_cond_timedwait(&inflight_cv, &inflight_mu, &until) == ETIMEDOUT) break;
+    if (inflight)
+        log_warnx("http: %ld request(s) still in flight after %llds: cut", inflight,
+                  (long long)timeout_s);
+    else
+        log_info("http: no request in flight");
+    pthread_mutex_unlock(&inflight_mu);
+}
+
 void http_stop(void)
 {
+    if (side_h) MHD_stop_daemon(side_h);
+    side_h = NULL;
     if (daemon_h) MHD_stop_daemon(daemon_h);
     daemon_h = NULL;
+    if (quiesced_fd >= 0) close(quiesced_fd); /* MHD leaves a quiesced socket to its caller */
+    quiesced_fd = -1;
     connlimit_shutdown();
     netaddr_list_free(trusted);
     trusted = NULL;

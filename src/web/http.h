@@ -32,6 +32,7 @@ struct req {
     void *conn;      /* struct MHD_Connection * */
     const char *method;
     const char *path;     /* percent-decoded, without the query */
+    const char *route;    /* the matched route's pattern (metrics, access log), or NULL */
     const char *id;       /* request id, in logs and X-Request-Id */
     const char *ip;       /* client address (behind trusted proxies: from X-Forwarded-For) */
     const char *lang;     /* "zh-CN" or "en" */
@@ -50,7 +51,9 @@ struct req {
      * or its decoded path or query holds a control byte (%00 …). input.h reads them. */
     int bad_framing;
     int bad_escape;
-    int head; /* dispatch before the body: answer only to refuse */
+    int head;                       /* dispatch before the body: answer only to refuse */
+    int from_proxy;                 /* the peer is in trusted_proxies */
+    void (*dispatch)(struct req *); /* the listener's application */
 
     struct kv *out_headers; /* extra response headers, Set-Cookie among them */
     int status;
@@ -68,8 +71,16 @@ typedef void (*http_dispatch_fn)(struct req *r);
  * 0 or -1. */
 int http_start(http_dispatch_fn app);
 void http_stop(void);
+/* SIGTERM: stops accepting connections and waits until every request under way has been
+ * answered, at most timeout_s seconds (logged); http_stop then ends the daemon. */
+void http_drain(int64_t timeout_s);
 /* The port actually bound (for tests that listen on port 0). */
 int http_port(void);
+/* A second listener (metrics_listen) whose every request goes to app; one thread. 0 or -1.
+ * http_stop stops it too. */
+int http_start_side(const char *listen, http_dispatch_fn app);
+/* 1 when r came from a peer in trusted_proxies (its X-Forwarded-For, X-Request-Id believed). */
+int req_from_proxy(struct req *r);
 
 /* Request input; all NULL when absent. */
 const char *req_arg(struct req *r, const char *name);    /* query string */

@@ -33,6 +33,7 @@ static const struct route *step_route(struct req *r)
         return NULL;
     }
     r->cacheable = (rt->flags & R_NOSTORE_OFF) != 0;
+    r->route = rt->path;
     return rt;
 }
 

@@ -11,11 +11,15 @@ export DAOID_BIN="${DAOID_BIN:-build/san/daoid}"
 export DEVSIM_BIN="${DEVSIM_BIN:-build/san/devsim}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:suppressions=$(pwd)/../lsan.supp}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$(pwd)/../lsan.supp}"
-mkdir -p out
+# Every process's output lands in out/logs (lib/harness.mjs); after the tests, lib/logscan.mjs
+# fails the run when a line of it holds a secret a test used (password, token, code, cookie).
+rm -rf out/logs
+mkdir -p out/logs
 jobs=${E2E_JOBS:-2}
 if [ -n "${E2E_FILES:-}" ]; then
     # shellcheck disable=SC2086
-    exec node --test --test-concurrency="$jobs" --test-reporter=spec $E2E_FILES
+    node --test --test-concurrency="$jobs" --test-reporter=spec $E2E_FILES
+    exec node lib/logscan.mjs out/logs
 fi
 echo "-- on SQLite (and the scale-out tests on PostgreSQL)"
 node --test --test-concurrency="$jobs" --test-reporter=spec ./*.test.mjs
@@ -25,3 +29,5 @@ E2E_DB=postgres node --test --test-concurrency="$jobs" --test-reporter=spec \
     ./concurrency.test.mjs ./mail_faults.test.mjs \
     ./settings.test.mjs ./password_reset.test.mjs ./admin.test.mjs \
     ./wechat.test.mjs ./github.test.mjs ./build.test.mjs ./registry.test.mjs
+echo "-- no secret in any log line"
+node lib/logscan.mjs out/logs

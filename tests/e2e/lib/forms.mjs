@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
 import { browser, fillSignup, CAPTCHA, PASSWORD, ROOT } from './harness.mjs';
+import { noteFields, noteSetCookies } from './logscan.mjs';
 
 // The message catalog of a language (locale/LANG.txt) as t(key, vars): the text a page shows,
 // with {name} placeholders filled from vars.
@@ -61,6 +62,7 @@ export class Client {
 
   // Set-Cookie lines of a response into the jar (Max-Age=0 removes).
   keep(res) {
+    noteSetCookies(res.headers.getSetCookie());
     for (const line of res.headers.getSetCookie()) {
       const pair = line.split(';')[0];
       const eq = pair.indexOf('=');
@@ -75,8 +77,10 @@ export class Client {
     const h = { ...this.headers, ...headers };
     if (this.jar.size) h.Cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
     let body;
+    noteFields(path.includes('?') ? path.slice(path.indexOf('?')) : '');
     if (form) {
       body = new URLSearchParams(form).toString();
+      noteFields(body);
       h['Content-Type'] = 'application/x-www-form-urlencoded';
     }
     const res = await fetch(this.base + path, { method, headers: h, body, redirect: 'manual' });

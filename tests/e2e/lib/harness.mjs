@@ -9,12 +9,15 @@ import { join, resolve, dirname } from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { saveLog, noteSecret, noteFields, noteSetCookies, noteMail } from './logscan.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DAOID_BIN = resolve(ROOT, process.env.DAOID_BIN || 'build/daoid');
 export const DEVSIM_BIN = resolve(ROOT, process.env.DEVSIM_BIN || 'build/devsim');
 export const CAPTCHA = 'TEST7';
 export const PASSWORD = 'correct horse battery 42';
+noteSecret(PASSWORD);
+noteSecret(CAPTCHA);
 
 const procs = new Set();
 
@@ -41,7 +44,8 @@ function track(child, name) {
   const p = { child, name, out: '', err: '', exited: null };
   child.stdout.on('data', (d) => { p.out += d; });
   child.stderr.on('data', (d) => { p.err += d; });
-  p.exit = new Promise((res) => child.on('exit', (code, sig) => { p.exited = { code, sig }; procs.delete(p); res(p.exited); }));
+  // the output is kept in out/logs once the process ends (lib/logscan.mjs checks it for secrets)
+  p.exit = new Promise((res) => child.on('exit', (code, sig) => { p.exited = { code, sig }; procs.delete(p); saveLog(name, p.out, p.err); res(p.exited); }));
   procs.add(p);
   return p;
 }
@@ -89,7 +93,9 @@ export async function startDevsim(extraArgs = []) {
     async messages(to) {
       const q = to ? `?to=${encodeURIComponent(to)}` : '';
       const r = await fetch(`${url}/mail/api/messages${q}`);
-      return r.json();
+      const msgs = await r.json();
+      for (const m of msgs) noteMail(`${m.text || ''} ${m.html || ''}`);
+      return msgs;
     },
     // Waits until `to` has at least n messages; returns them newest first.
     async waitMail(to, n = 1, ms = 15000) {
@@ -127,7 +133,7 @@ export function pgDatabase(serverUrl = pgServerUrl()) {
 }
 
 // Starts daoid with a fresh database (unless env.DAOID_DATABASE says otherwise).
-export async function startDaoid({ devsim, env = {}, dir } = {}) {
+export async function startDaoid({ devsim, env = {}, dir, bin = DAOID_BIN } = {}) {
   const port = await freePort();
   dir = dir || mkdtempSync(join(tmpdir(), 'daoid-e2e-'));
   mkdirSync(dir, { recursive: true });
@@ -151,7 +157,7 @@ export async function startDaoid({ devsim, env = {}, dir } = {}) {
     ...(devsim ? { DAOID_SMTP_URL: `smtp://127.0.0.1:${devsim.smtpPort}` } : {}),
     ...env,
   };
-  const child = spawn(DAOID_BIN, ['serve'], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, ['serve'], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const p = track(child, 'daoid');
   await waitFor(async () => {
     if (p.exited) throw new Error(`daoid exited: ${p.err}`);
@@ -191,6 +197,11 @@ export async function browser() {
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
         '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+    }).then((b) => {
+      // every context's secrets are noted for the log scan (lib/logscan.mjs)
+      const newContext = b.newContext.bind(b);
+      b.newContext = async (...args) => { const ctx = await newContext(...args); noteContextSecrets(ctx); return ctx; };
+      return b;
     });
   }
   return browserP;
@@ -202,6 +213,19 @@ export async function newPage({ locale = 'zh-CN', viewport } = {}) {
   const ctx = await b.newContext({ locale, viewport: viewport || { width: 1100, height: 820 } });
   const page = await ctx.newPage();
   return { ctx, page };
+}
+
+// Notes what a browser context sends and gets that must never reach a log: form fields and
+// query values that carry secrets, cookie values daoid sets.
+export function noteContextSecrets(ctx) {
+  ctx.on('request', (req) => {
+    try { noteFields(new URL(req.url()).search); } catch { /* not a URL with a query */ }
+    const body = req.postData();
+    if (body && /x-www-form-urlencoded/.test(req.headers()['content-type'] || '')) noteFields(body);
+  });
+  ctx.on('response', async (res) => {
+    try { noteSetCookies((await res.headersArray()).filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value)); } catch { /* page gone */ }
+  });
 }
 
 export async function stopAll() {
