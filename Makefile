@@ -50,29 +50,40 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 ASSETS := $(sort $(wildcard web/templates/* web/static/* locale/* sql/*.sql data/*.txt))
 
-.PHONY: deb deb-package all tests san run test test-loaded test-layers unit e2e screenshots bench fuzz fuzz-build fuzz-replay fmt clean
+.PHONY: deb deb-package all tests san run test test-loaded test-build build-release build-san test-layers unit unit-layers e2e \
+	screenshots bench fuzz fuzz-build fuzz-replayers fuzz-replay fmt clean
 .DEFAULT_GOAL := all
 
 all: $(B)/daoid $(B)/devsim
 
 # The binaries and unit tests built with ASan + UBSan (+ LeakSanitizer) in build/san.
 san:
-	@$(MAKE) --no-print-directory B=build/san SAN=1 all tests
+	@$(MAKE) --no-print-directory $(PAR) B=build/san SAN=1 all tests
+
+# Parallel jobs for the sub-makes: one per core, unless make was given -j itself.
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+PAR = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC))
 
 # ---- the two commands ----
 run:
 	@scripts/deps.sh build
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(PAR) all
 	@scripts/run-local.sh
 
 # Every layer runs with a throwaway PostgreSQL server (tests/with-pg.sh): the store contract
-# suite and the browser tests run on SQLite and on PostgreSQL.
+# suite and the browser tests run on SQLite and on PostgreSQL. The builds it needs run as one
+# parallel make (test-build): the release binaries and unit tests, and the sanitizer binaries,
+# unit tests and fuzz replayers.
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory all tests
-	@$(MAKE) --no-print-directory san
-	@$(MAKE) --no-print-directory fuzz-build
+	@$(MAKE) --no-print-directory $(PAR) test-build
 	@tests/with-pg.sh $(MAKE) --no-print-directory test-layers
+
+test-build: build-release build-san
+build-release:
+	@$(MAKE) --no-print-directory all tests
+build-san:
+	@$(MAKE) --no-print-directory B=build/san SAN=1 all tests fuzz-replayers
 
 # `make test` while stress-ng keeps both cores busy: a test that passes only on a quiet machine
 # fails here. stress-ng is started before and stopped after, also when a test fails or the run
@@ -85,9 +96,22 @@ test-loaded:
 		echo "== make test under load (stress-ng --cpu 2, pid $$load)"; \
 		$(MAKE) --no-print-directory test
 
+# The unit layers run beside the browser tests, which mostly wait (for a daoid, a page, a mail)
+# and leave the cores free; their output is shown when both are done. Both must pass, and both
+# run to the end either way, so one run reports every failure.
 test-layers:
 	@echo "== include arrows point down the layers"
 	@tools/layers.sh
+	@echo "== browser and black-box tests, and beside them the unit layers (their output follows)"
+	@mkdir -p build; \
+	$(MAKE) --no-print-directory unit-layers > build/unit-layers.log 2>&1 & unit=$$!; \
+	$(MAKE) --no-print-directory e2e; e2e=$$?; \
+	wait $$unit; u=$$?; cat build/unit-layers.log; \
+	[ $$e2e = 0 ] || echo "FAIL: browser and black-box tests"; \
+	[ $$u = 0 ] || echo "FAIL: unit layers (above)"; \
+	[ $$e2e = 0 ] && [ $$u = 0 ]
+
+unit-layers:
 	@echo "== unit tests (release build)"
 	@$(MAKE) --no-print-directory unit
 	@echo "== unit tests (ASan + UBSan + LeakSanitizer)"
@@ -96,8 +120,6 @@ test-layers:
 	@tests/ops/systemd_unit.sh
 	@echo "== fuzz corpora replayed (make fuzz runs the fuzzers)"
 	@$(MAKE) --no-print-directory fuzz-replay
-	@echo "== browser and black-box tests"
-	@$(MAKE) --no-print-directory e2e
 
 # The Debian package (build/deb/daoid_VERSION_amd64.deb) from the release build, and lintian.
 # deb-package alone (no lintian) is what make test's install test (tests/e2e/ops_deb) builds.
@@ -172,7 +194,8 @@ e2e:
 	@tests/e2e/run.sh
 
 # Coverage-guided fuzzing of the parsers (clang's libFuzzer), FUZZ_SECONDS each (default 20);
-# `make test` replays the committed corpora once (tests/fuzz/corpus) as a regression check.
+# `make test` replays the committed corpora once (tests/fuzz/corpus) as a regression check
+# (fuzz-replay, below).
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 fuzz-build:
 	@$(MAKE) --no-print-directory B=build/fuzz SAN=fuzz CC=clang build/fuzz/libdaoid.a
@@ -187,12 +210,24 @@ fuzz: fuzz-build
 			-artifact_prefix=build/fuzz/$$t- $$c > build/fuzz/$$t.log 2>&1 \
 			|| { cat build/fuzz/$$t.log; echo "FAIL $$t"; exit 1; }; tail -2 build/fuzz/$$t.log; done
 
-# A failing input is written to build/fuzz/ and fails the run with the fuzzer's whole report.
-fuzz-replay: fuzz-build
-	@for t in $(FUZZ_TARGETS); do \
-		build/fuzz/$$t -runs=0 -artifact_prefix=build/fuzz/$$t- tests/fuzz/corpus/$${t#fuzz_} \
-			> build/fuzz/$$t.log 2>&1 || { cat build/fuzz/$$t.log; echo "FAIL $$t"; exit 1; }; \
-		echo "  ok $$t: $$(tail -1 build/fuzz/$$t.log)"; done
+# The replay needs no fuzzer: each target is linked with tests/fuzz/replay.c (a main that runs
+# it once on every input) and the ASan + UBSan build, which make test builds anyway. A failing
+# input fails the run with the whole report; its name is the last "replay:" line.
+REPLAYERS := $(FUZZ_TARGETS:%=$(B)/replay/%)
+fuzz-replayers: $(REPLAYERS)
+$(B)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libdaoid.a
+	@mkdir -p $(@D)
+	$(call SAY,FUZZ,$@)$(CC) -std=gnu11 -g $(OPT) -D_GNU_SOURCE $(INC) $(SANFLAGS) -o $@ $< tests/fuzz/replay.c \
+		$(B)/libdaoid.a $(LDFLAGS) $(PKG_LIBS)
+
+fuzz-replay:
+	@$(MAKE) --no-print-directory $(PAR) B=build/san SAN=1 fuzz-replayers
+	@for t in $(FUZZ_TARGETS); do log=build/san/replay/$$t.log; \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		build/san/replay/$$t tests/fuzz/corpus/$${t#fuzz_} > $$log 2>&1 || { cat $$log; echo "FAIL $$t"; exit 1; }; \
+		if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' $$log; then \
+			cat $$log; echo "FAIL $$t: sanitizer report"; exit 1; fi; \
+		echo "  ok $$t: $$(tail -1 $$log)"; done
 
 # Refreshes the README's screenshots (docs/*.png) from the browser tests.
 screenshots: all
@@ -207,4 +242,4 @@ fmt:
 clean:
 	rm -rf build
 
--include $(OBJ:.o=.d) $(DEVSIM_OBJ:.o=.d) $(B)/obj/main.d
+-include $(OBJ:.o=.d) $(DEVSIM_OBJ:.o=.d) $(B)/obj/main.d $(TEST_BIN:=.d)

@@ -30,18 +30,13 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
+. bench/lib.sh
 . bench/registry.sh
 registry_key "$tmp/reg"
 
-wait_line() { # file pattern
-    for _ in $(seq 1 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-    echo "bench: timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
-}
-rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
 bad() { awk '/Non-2xx or 3xx/ {print $5}' "$1"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 build/devsim --smtp-port 0 --http-port 0 > "$tmp/devsim.out" 2>&1 &
 pids="$pids $!"
@@ -65,13 +60,7 @@ start_daoid() {
 # sign_up NAME → sets csrf, csrf_cookie, session, me_len (one account through the real form)
 sign_up() {
     jar="$tmp/$1.jar"
-    form=$(curl -s -c "$jar" -b "$jar" "$base/signup")
-    csrf=$(printf '%s' "$form" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-    cid=$(printf '%s' "$form" | sed -n 's/.*name="captcha_id" id="captcha-id" value="\([^"]*\)".*/\1/p')
-    curl -s -o /dev/null -c "$jar" -b "$jar" "$base/signup" --data-urlencode "csrf=$csrf" \
-        --data-urlencode "captcha_id=$cid" --data-urlencode "captcha=TEST7" \
-        --data-urlencode "email=bench@example.com" --data-urlencode "username=bench" \
-        --data-urlencode "password=correct horse battery 42" --data-urlencode "terms=1"
+    form_signup "$base" "$jar"
     csrf_cookie=$(awk '$6 == "csrf" {print $7}' "$jar")
     session=$(awk '$6 == "session" {print $7}' "$jar")
     me_len=$(curl -s -b "session=$session" "$base/api/v1/me" | wc -c)
@@ -86,12 +75,8 @@ me_load() { # OUTFILE
     BENCH_COOKIE="session=$session" wrk -t 2 -c 64 -d "${SECS}s" -s bench/cookie.lua "$base/api/v1/me" > "$1"
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-
-# Everything runs at once and the measurements are interleaved in rounds (raw hashing, then
-# each daoid's sign-ins; the bare server, then each daoid's /api/v1/me), and each figure is the
-# median of its rounds: on a shared machine a neighbour's burst then weighs on one round of
-# every side, not on one side.
+# Everything runs at once and the measurements are interleaved in rounds (bench/lib.sh): raw
+# hashing, then each daoid's sign-ins; the bare server, then each daoid's /api/v1/me.
 start_daoid sqlite "sqlite:$tmp/daoid.db"
 sq_pid=$dpid sq_base=$base
 sign_up sqlite
@@ -115,8 +100,8 @@ use() { # sqlite|postgres: point the load functions at that daoid
 }
 
 ROUNDS=${BENCH_ROUNDS:-5}
-for r in $(seq 1 "$ROUNDS"); do
-    echo "bench: round $r/$ROUNDS: raw argon2id, sign-ins (sqlite, postgres), hello, /api/v1/me (sqlite, postgres)" >&2
+round() {
+    r=$1
     eval "raw$r=$("$OUT/hashrate" "$SECS" "$CORES")"
     use sqlite; login_load "$tmp/sl$r"; eval "sl$r=$(rps "$tmp/sl$r")"
     use postgres; login_load "$tmp/pl$r"; eval "pl$r=$(rps "$tmp/pl$r")"
@@ -125,14 +110,13 @@ for r in $(seq 1 "$ROUNDS"); do
     use postgres; me_load "$tmp/pm$r"; eval "pm$r=$(rps "$tmp/pm$r")"
     use sqlite; token_load "$tmp/st$r"; eval "st$r=$(rps "$tmp/st$r")"
     use postgres; token_load "$tmp/pt$r"; eval "pt$r=$(rps "$tmp/pt$r")"
-done
+}
+rounds bench "raw argon2id, sign-ins (sqlite, postgres), hello, /api/v1/me and tokens (sqlite, postgres)" round
 sq_peak=$(( $(hwm_kb "$sq_pid") / 1024 )) pg_peak=$(( $(hwm_kb "$pg_pid") / 1024 ))
 bad_answers=$(cat "$tmp"/sl* "$tmp"/pl* "$tmp"/sm* "$tmp"/pm* "$tmp"/st* "$tmp"/pt* | awk '/Non-2xx or 3xx/ {s += $5} END {print s + 0}')
 
 # Each ratio is taken within a round (its two sides measured seconds apart), then the median
 # over the rounds; the rates shown are the medians of the rounds too.
-list() { for r in $(seq 1 "$ROUNDS"); do eval "printf '%s ' \"\$$1$r\""; done; }
-ratios() { for r in $(seq 1 "$ROUNDS"); do eval "ratio \"\$$1$r\" \"\$$2$r\""; echo; done; }
 raw=$(median $(list raw)) hello=$(median $(list h))
 sq_login=$(median $(list sl)) pg_login=$(median $(list pl))
 sq_me=$(median $(list sm)) pg_me=$(median $(list pm))

@@ -31,19 +31,11 @@ cleanup() {
     [ -n "${BENCH_KEEP:-}" ] || rm -rf "$tmp" # BENCH_KEEP=1: keep the databases and wrk outputs
 }
 trap cleanup EXIT INT TERM
-
-wait_line() { # file pattern
-    for _ in $(seq 1 2400); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-    echo "scale: timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
-}
-rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "–" hi }'; }
+. bench/lib.sh
 
 "$TREE/build/devsim" --smtp-port 0 --http-port 0 > "$tmp/devsim.out" 2>&1 &
 pids="$pids $!"
-wait_line "$tmp/devsim.out" "devsim ready"
+wait_line "$tmp/devsim.out" "devsim ready" 2400
 smtp=$(sed -n 's/.*smtp=\([0-9.:]*\).*/\1/p' "$tmp/devsim.out")
 
 export DAOID_LOG_LEVEL=warn DAOID_DB_BUSY_TIMEOUT_MS=60000
@@ -64,7 +56,7 @@ start_daoid() {
         "$TREE/build/daoid" serve > "$tmp/$1.out" 2> "$tmp/$1.err" &
     dpid=$!
     pids="$pids $dpid"
-    wait_line "$tmp/$1.err" "serving"
+    wait_line "$tmp/$1.err" "serving" 2400
     base="http://127.0.0.1:$(sed -n 's/.*http: listening on .* (port \([0-9]*\),.*/\1/p' "$tmp/$1.err")"
 }
 
@@ -84,13 +76,7 @@ small_base=$base
 sign_up() {
     eval "base=\$$1_base"
     jar="$tmp/$1.jar"
-    form=$(curl -s -c "$jar" -b "$jar" "$base/signup")
-    csrf=$(printf '%s' "$form" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-    cid=$(printf '%s' "$form" | sed -n 's/.*name="captcha_id" id="captcha-id" value="\([^"]*\)".*/\1/p')
-    curl -s -o /dev/null -c "$jar" -b "$jar" "$base/signup" --data-urlencode "csrf=$csrf" \
-        --data-urlencode "captcha_id=$cid" --data-urlencode "captcha=TEST7" \
-        --data-urlencode "email=bench@example.com" --data-urlencode "username=bench" \
-        --data-urlencode "password=correct horse battery 42" --data-urlencode "terms=1"
+    form_signup "$base" "$jar"
     eval "$1_csrf=$csrf $1_cc=$(awk '$6 == "csrf" {print $7}' "$jar") $1_session=$(awk '$6 == "session" {print $7}' "$jar")"
     [ "$(curl -s -b "session=$(awk '$6 == "session" {print $7}' "$jar")" "$base/api/v1/me" | wc -c)" -gt 20 ] ||
         { echo "scale: sign-up on $1 failed" >&2; exit 1; }
@@ -126,17 +112,15 @@ latency() { # OUT of verify → the median time of one link, ms
     awk '{ print $2 * 1000 }' "$1" | sort -g | awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] }'
 }
 
-for r in $(seq 1 "$ROUNDS"); do
-    echo "scale: round $r/$ROUNDS: /api/v1/me, sign-in, sign-up, /verify (small, big each)" >&2
+round() {
+    r=$1
     eval "mes$r=$(me small "$tmp/mes$r") meb$r=$(me big "$tmp/meb$r")"
     eval "lis$r=$(login small "$tmp/lis$r") lib$r=$(login big "$tmp/lib$r")"
     eval "sus$r=$(signup small "$r" "$tmp/sus$r") sub$r=$(signup big "$r" "$tmp/sub$r")"
     eval "ves$r=$(verify small "$r" "$tmp/ves$r") veb$r=$(verify big "$r" "$tmp/veb$r")"
     eval "vls$r=$(latency "$tmp/ves$r") vlb$r=$(latency "$tmp/veb$r")"
-done
-
-list() { for r in $(seq 1 "$ROUNDS"); do eval "printf '%s ' \"\$$1$r\""; done; }
-ratios() { for r in $(seq 1 "$ROUNDS"); do eval "ratio \"\$$1$r\" \"\$$2$r\""; echo; done; }
+}
+rounds scale "/api/v1/me, sign-in, sign-up, /verify (small, big each)" round
 row() { # label small-var big-var
     printf '| %s | %s (%s) | %s (%s) | %s (%s) |\n' "$1" "$(median $(list "$2"))" "$(range $(list "$2"))" \
         "$(median $(list "$3"))" "$(range $(list "$3"))" "$(median $(ratios "$3" "$2"))" "$(range $(ratios "$3" "$2"))"

@@ -84,10 +84,24 @@ static int usable(const struct tok_row *r, int64_t now)
     return r->token && *r->token && now + 5 < r->expires_at;
 }
 
+/* The outbound deadline: one call to WeChat ends within this many seconds (wechat_api.c). */
+static int64_t call_seconds(void)
+{
+    return cfg->oauth_timeout > 0 ? cfg->oauth_timeout : 10;
+}
+
+/* How long a fetch holds the lease at most: its calls to WeChat (two when it must force a new
+ * stable token) and WECHAT_TOKEN_LEASE_SLACK for the store around them. A node that dies while
+ * fetching frees the lease after this; a slow one never loses it before its calls have ended. */
+static int64_t lease_seconds(void)
+{
+    return 2 * call_seconds() + WECHAT_TOKEN_LEASE_SLACK;
+}
+
 /* 1 when owner took the lease, 0 when another holds it, -1 on a store error. */
 static int lease_take(struct st_conn *c, const char *owner, int64_t now)
 {
-    return wechat_tokens_lease_take(c, cfg->wechat_app_id, owner, now, now + WECHAT_TOKEN_LEASE);
+    return wechat_tokens_lease_take(c, cfg->wechat_app_id, owner, now, now + lease_seconds());
 }
 
 /* Stores the fetched token (sealed) and ends the lease. 0 or -1. */
@@ -222,9 +236,10 @@ static char *token_for(struct arena *a, int64_t now, const char *bad, char **sea
     if (got == 1) return tok;
     if (got < 0) return NULL;
     /* Another caller holds the lease: its fetch ends in a stored token or a back-off, or its
-     * lease runs out (WECHAT_TOKEN_LEASE at most, within a request's time). Each look first,
+     * lease runs out. A request waits for it no longer than one call to WeChat may take (the
+     * outbound deadline, oauth_timeout), as if it had made the call itself. Each look first,
      * so a back-off already recorded fails at once rather than after a nap. */
-    int64_t give_up = time(NULL) + WECHAT_TOKEN_LEASE;
+    int64_t give_up = time(NULL) + call_seconds();
     for (;;) {
         if (row_read(c, a, &r) != 0) return NULL;
         *sealed = r.sealed;

@@ -39,7 +39,10 @@
 
 struct arena;
 
-#define WECHAT_TOKEN_LEASE 20 /* seconds a fetcher holds the lease at most */
+/* A fetch holds the lease for at most its calls to WeChat (2 × oauth_timeout) and this many
+ * seconds for the store around them; a request waits for another caller's fetch at most
+ * oauth_timeout (the outbound deadline), then fails with an error it can show. */
+#define WECHAT_TOKEN_LEASE_SLACK 5
 
 /* Starts / stops the keeper thread (nothing when WeChat is not configured). 0 or -1. */
 int wechat_token_start(void);
@@ -49,8 +52,8 @@ void wechat_token_stop(void);
  * failed. */
 int wechat_token_keep(int64_t now);
 /* A valid access token (in a): the stored one, or fetched under the lease when there is none,
- * or the one another node is fetching (waited for until that fetch ends or its lease runs
- * out; a back-off fails at once). NULL on failure. */
+ * or the one another node is fetching (waited for until that fetch ends, its lease runs out or
+ * oauth_timeout has passed; a back-off fails at once). NULL on failure. */
 char *wechat_token_get(struct arena *a, int64_t now);
 
 /* wechat_api_qrcode and wechat_api_user_info with the shared token (invariant 3 when WeChat

@@ -56,6 +56,10 @@ static const struct ckey keys[] = {
     {"argon2_memory_kib", C_INT, O(argon2_memory_kib), "19456", "argon2id memory (KiB)"},
     {"argon2_iterations", C_INT, O(argon2_iterations), "2", "argon2id passes"},
     {"hash_slots", C_INT, O(hash_slots), "0", "concurrent password hashes (0: one per core)"},
+    /* 2 s: a node runs at most `threads` requests at once (2 per core) on hash_slots (1 per
+     * core), so a request waits for about one hash ahead of it; 2 s is 20 or more hashes at
+     * the default cost (50-100 ms each). A node that cannot hash within that is overloaded and
+     * sheds the request (503, Retry-After) rather than queueing it. Tests use the default too. */
     {"hash_wait_ms", C_INT, O(hash_wait_ms), "2000",
      "how long a request waits for a hash slot before answering 503"},
     {"session_idle", C_DUR, O(session_idle), "7d", "session ends after this long unused"},
@@ -158,7 +162,8 @@ static const struct ckey keys[] = {
      "how daoid reaches the registry's API (http://127.0.0.1:5000); empty: https://ADDRESS"},
     {"registry_service", C_STR, O(registry_service), "daoid-registry",
      "the registry's auth.token.service (the tokens' audience)"},
-    {"registry_issuer", C_STR, O(registry_issuer), "daoid", "the tokens' issuer (auth.token.issuer)"},
+    {"registry_issuer", C_STR, O(registry_issuer), "daoid",
+     "the tokens' issuer (auth.token.issuer)"},
     {"registry_key_file", C_STR, O(registry_key_file), "",
      "PEM private key (EC P-256) signing registry tokens; written by daoid registry init"},
     {"registry_realm_path", C_STR, O(registry_realm_path), "/v2/token",

@@ -8,19 +8,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startDevsim, startDaoid, stopAll, newPage, PASSWORD, CAPTCHA } from './lib/harness.mjs';
+import { stopAll, newPage, PASSWORD, CAPTCHA } from './lib/harness.mjs';
 import { account, clientSignIn, csrfOf, scalar } from './lib/console.mjs';
 import { catalog, Client, signupForm, counts, submitClick } from './lib/forms.mjs';
-import { oauthEnv, registerCallbacks, newUser, signInWith } from './lib/oauth.mjs';
+import { startOAuth, newUser, signInWith } from './lib/oauth.mjs';
 
 const zh = catalog('zh-CN');
 const NEW_PASSWORD = 'another fine passphrase 7';
 let sim, d;
 
 before(async () => {
-  sim = await startDevsim();
-  d = await startDaoid({ devsim: sim, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1', ...oauthEnv(sim, ['github']) } });
-  await registerCallbacks(sim, d.base);
+  ({ sim, d } = await startOAuth({ providers: ['github'], env: { DAOID_TRUSTED_PROXIES: '127.0.0.1' } }));
   await account(d, sim, 'keeper');
 });
 after(async () => {

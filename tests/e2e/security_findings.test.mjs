@@ -7,19 +7,17 @@
 // per-IP limit of new captchas, and the CSRF cookie renewed at every sign-in.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevsim, startDaoid, stopAll, newPage, linkIn, PASSWORD } from './lib/harness.mjs';
+import { startDaoid, stopAll, newPage, linkIn, PASSWORD } from './lib/harness.mjs';
 import { account, signedIn, clientSignIn, csrfOf, mailLink, scalar, nextIp, waitFor } from './lib/console.mjs';
 import { catalog, Client, signupClient } from './lib/forms.mjs';
-import { oauthEnv, registerCallbacks, newUser, authorize, signInWith } from './lib/oauth.mjs';
+import { startOAuth, bindWith, newUser, signInWith } from './lib/oauth.mjs';
 
 const zh = catalog('zh-CN');
 const NEW_PASSWORD = 'a brand new passphrase 9';
 let sim, d;
 
 before(async () => {
-  sim = await startDevsim();
-  d = await startDaoid({ devsim: sim, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1', ...oauthEnv(sim, ['github']) } });
-  await registerCallbacks(sim, d.base);
+  ({ sim, d } = await startOAuth({ providers: ['github'], env: { DAOID_TRUSTED_PROXIES: '127.0.0.1' } }));
 });
 after(async () => {
   await d.stop();
@@ -30,13 +28,7 @@ const idOf = (username) => scalar(d, `SELECT id FROM accounts WHERE username = '
 const path = (link) => new URL(link).pathname + new URL(link).search;
 const USED_SUBJECT = '有人尝试使用你的 DaoCloud 邮箱';
 
-// Binds GitHub user login to the signed-in page's account on the linked-accounts page.
-async function bindGitHub(page, login) {
-  await page.goto(d.base + '/settings/accounts');
-  await Promise.all([page.waitForSelector('#authorize'), page.click('#bind-github')]);
-  await authorize(page, d.base, login);
-  assert.match(page.url(), /\/settings\/accounts\?bound=github$/);
-}
+const bindGitHub = (page, login) => bindWith(page, d.base, 'github', login);
 
 // The account's GitHub token (kept for Code Build since the binding) is there.
 function hasToken(username) {

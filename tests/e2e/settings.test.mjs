@@ -9,10 +9,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { startDevsim, startDaoid, stopAll, newPage, linkIn, PASSWORD, SHOTS } from './lib/harness.mjs';
+import { stopAll, newPage, linkIn, PASSWORD, SHOTS } from './lib/harness.mjs';
 import { account, signedIn, clientSignIn, csrfOf, mailLink, staleSessions, scalar } from './lib/console.mjs';
 import { catalog, pageFrom, signupClient, submitClick, fieldErrors } from './lib/forms.mjs';
-import { oauthEnv, registerCallbacks, newUser, authorize, signInWith, signUpWith } from './lib/oauth.mjs';
+import { startOAuth, bindWith, newUser, authorize, signInWith, signUpWith } from './lib/oauth.mjs';
 
 const zh = catalog('zh-CN');
 const en = catalog('en');
@@ -20,9 +20,7 @@ const NEW_PASSWORD = 'another fine passphrase 7';
 let sim, d;
 
 before(async () => {
-  sim = await startDevsim();
-  d = await startDaoid({ devsim: sim, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1', ...oauthEnv(sim, ['github']) } });
-  await registerCallbacks(sim, d.base);
+  ({ sim, d } = await startOAuth({ providers: ['github'], env: { DAOID_TRUSTED_PROXIES: '127.0.0.1' } }));
 });
 after(async () => {
   await d.stop();
@@ -33,13 +31,7 @@ const idOf = (username) => scalar(d, `SELECT id FROM accounts WHERE username = '
 const me = async (page) => page.request.get(d.base + '/api/v1/me');
 const CJK = /[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/;
 
-// Binds GitHub user login to the signed-in page's account on the linked-accounts page.
-async function bindGitHub(page, login) {
-  await page.goto(d.base + '/settings/accounts');
-  await Promise.all([page.waitForSelector('#authorize'), page.click('#bind-github')]);
-  await authorize(page, d.base, login);
-  assert.match(page.url(), /\/settings\/accounts\?bound=github$/);
-}
+const bindGitHub = (page, login) => bindWith(page, d.base, 'github', login);
 
 test('username: the same rules, the old name held for others but not for its owner', async () => {
   await account(d, sim, 'sam');

@@ -3,7 +3,6 @@
  * Uniqueness after normalization, one-transaction sign-up with its outbox row, single-use
  * tokens under races, rate counters under concurrency, outbox claim exclusivity and leases,
  * expiry sweeps, shared settings, idempotent migrations. */
-#include <libpq-fe.h>
 #include <pthread.h>
 
 #include "access_tokens.h"
@@ -21,69 +20,12 @@
 #include "ways_in.h"
 #include "wechat_nonces.h"
 
-#include "testlib.h"
+/* the cases render mails too: the fixtures also load the catalogs */
+#define CONTRACT_TL (TL_STORE | TL_I18N)
+#include "test_store_contract_db.h"
 
 #define NOW     1800000000
 #define THREADS 8
-
-static char pg_admin[512]; /* the server's URL, read before the environment is cleared */
-static char pg_db[64];     /* this test's database */
-
-static void pg_admin_exec(const char *sql)
-{
-    PGconn *c = PQconnectdb(pg_admin);
-    cr_assert_eq(PQstatus(c), CONNECTION_OK, "postgres: %s", PQerrorMessage(c));
-    PGresult *r = PQexec(c, sql);
-    cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s: %s", sql, PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
-}
-
-static void setup_sqlite(void)
-{
-    tl_setup_with(TL_STORE | TL_I18N, NULL);
-}
-
-static void setup_pg(void)
-{
-    const char *url = getenv("DAOID_TEST_PG_URL");
-    cr_assert_not_null(url,
-                       "DAOID_TEST_PG_URL is not set: run through `make test` (tests/with-pg.sh)");
-    snprintf(pg_admin, sizeof(pg_admin), "%s", url);
-    snprintf(pg_db, sizeof(pg_db), "contract_%d_%u", (int)getpid(), (unsigned)randombytes_random());
-    char sql[128];
-    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", pg_db);
-    pg_admin_exec(sql);
-    /* same server, this test's database */
-    char db_url[600];
-    const char *slash = strrchr(pg_admin, '/');
-    cr_assert_not_null(slash);
-    snprintf(db_url, sizeof(db_url), "%.*s/%s", (int)(slash - pg_admin), pg_admin, pg_db);
-    const char *const env[] = {"DAOID_DATABASE", db_url, "DAOID_DB_BUSY_TIMEOUT_MS", "20000", NULL};
-    tl_setup_with(TL_STORE | TL_I18N, env);
-    cr_assert_str_eq(store_backend(), "postgres");
-}
-
-static void teardown_pg(void)
-{
-    tl_teardown();
-    char sql[128];
-    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", pg_db);
-    pg_admin_exec(sql);
-}
-
-/* Each case is a function run under both fixtures. */
-#define CONTRACT(name)                                                                             \
-    static void name(void);                                                                        \
-    Test(sqlite, name, .init = setup_sqlite, .fini = tl_teardown)                                  \
-    {                                                                                              \
-        name();                                                                                    \
-    }                                                                                              \
-    Test(postgres, name, .init = setup_pg, .fini = teardown_pg)                                    \
-    {                                                                                              \
-        name();                                                                                    \
-    }                                                                                              \
-    static void name(void)
 
 /* Runs fn(i) on THREADS threads at once, each with its own connection. */
 static void run_threads(void *(*fn)(void *), long *results)
@@ -702,6 +644,34 @@ CONTRACT(wechat_access_token_fetched_once_under_race)
     cr_assert_eq(tl_scalar("SELECT COUNT(*) FROM wechat_tokens WHERE token LIKE '%tok-second%'"), 0,
                  "stored sealed, not in clear");
     wfake_stop();
+}
+
+/* A caller that finds another node fetching (its lease running for a minute more) waits for it
+ * no longer than its own call to WeChat could take (oauth_timeout), not until the lease ends. */
+CONTRACT(wechat_access_token_wait_bounded_by_the_call_deadline)
+{
+    static const unsigned char key[SECRETS_KEY_LEN] = "0123456789abcdef0123456789abcdef";
+    secrets_set_token_key(key);
+    setenv("DAOID_WECHAT_API_URL", "http://127.0.0.1:1", 1);
+    setenv("DAOID_WECHAT_APP_ID", "wxcontract", 1);
+    setenv("DAOID_WECHAT_APP_SECRET", "secret", 1);
+    setenv("DAOID_WECHAT_TOKEN", "token", 1);
+    setenv("DAOID_OAUTH_TIMEOUT", "1s", 1);
+    cr_assert_eq(config_load(NULL), 0);
+    time_t t0 = time(NULL);
+    cr_assert_eq(tl_exec(tl_conn(),
+                         "INSERT INTO wechat_tokens (app_id, lease_owner, lease_until)"
+                         " VALUES ('wxcontract', 'another-node', ?)",
+                         ST_IN(ST_INT(t0 + 60))),
+                 ST_OK);
+    struct arena *a = arena_new();
+    cr_assert_null(wechat_token_get(a, time(NULL)), "no token while the other fetch goes on");
+    arena_free(a);
+    time_t waited = time(NULL) - t0;
+    cr_assert_geq(waited, 1, "it waited for the other fetch");
+    cr_assert_leq(waited, 5, "waited %lld s: bounded by oauth_timeout, not the lease",
+                  (long long)waited);
+    cr_assert_eq(tl_scalar("SELECT fetches FROM wechat_tokens"), 0);
 }
 
 /* ---- OAuth2 sign-up: a pending sign-up makes one account, however many forms race ---- */

@@ -8,6 +8,11 @@
 
 #include "testlib.h"
 
+/* what tl_setup_with() brings up; a suite may ask for more before including this header */
+#ifndef CONTRACT_TL
+#define CONTRACT_TL TL_STORE
+#endif
+
 static char pg_admin[512];
 static char pg_db[64];
 
@@ -24,7 +29,7 @@ static void pg_admin_exec(const char *sql)
 /* extra: NULL-terminated DAOID_* name/value pairs for the config (or NULL) */
 static void setup_sqlite_with(const char *const *extra)
 {
-    tl_setup_with(TL_STORE, extra);
+    tl_setup_with(CONTRACT_TL, extra);
 }
 
 static void setup_pg_with(const char *const *extra)
@@ -43,7 +48,7 @@ static void setup_pg_with(const char *const *extra)
     snprintf(db_url, sizeof(db_url), "%.*s/%s", (int)(slash - pg_admin), pg_admin, pg_db);
     const char *env[24] = {"DAOID_DATABASE", db_url, "DAOID_DB_BUSY_TIMEOUT_MS", "20000"};
     for (int i = 0; extra && extra[i] && i < 18; i++) env[4 + i] = extra[i];
-    tl_setup_with(TL_STORE, env);
+    tl_setup_with(CONTRACT_TL, env);
     cr_assert_str_eq(store_backend(), "postgres");
 }
 

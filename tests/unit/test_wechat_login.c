@@ -4,8 +4,6 @@
  * registration, sign-in and binding with the bonus rules (grants). Tickets are written
  * directly and marked resolved, so no WeChat API is needed; the API points at a closed port,
  * which also shows that a failing API leaves nothing behind. */
-#include <time.h>
-
 #include "account.h"
 #include "arena.h"
 #include "grants.h"
@@ -17,40 +15,7 @@
 #include "wechat_push.h"
 #include "wechat_xml.h"
 
-#include "testlib.h"
-
-#define APPID  "wxtestappid00001"
-#define TOKEN  "testtoken"
-#define AESKEY "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-
-static struct arena *A;
-static int64_t NOW;
-
-static void setup(void)
-{
-    static const char *const env[] = {"DAOID_WECHAT_APP_ID",
-                                      APPID,
-                                      "DAOID_WECHAT_APP_SECRET",
-                                      "secret",
-                                      "DAOID_WECHAT_TOKEN",
-                                      TOKEN,
-                                      "DAOID_WECHAT_AES_KEY",
-                                      AESKEY,
-                                      "DAOID_WECHAT_API_URL",
-                                      "http://127.0.0.1:1",
-                                      "DAOID_OAUTH_TIMEOUT",
-                                      "2s",
-                                      NULL};
-    tl_setup_with(TL_STORE | TL_I18N, env);
-    A = arena_new();
-    NOW = time(NULL);
-}
-
-static void teardown(void)
-{
-    arena_free(A);
-    tl_teardown();
-}
+#include "wechat_fixture.h"
 
 TestSuite(wechat_login, .init = setup, .fini = teardown);
 

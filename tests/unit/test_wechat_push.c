@@ -3,46 +3,13 @@
  * the body they came with (WeChat's own retry passes), encrypted pushes only when a key is set
  * (compatibility mode read through its encrypted part alone), and a scan that must carry its
  * QR code's Ticket. */
-#include <time.h>
-
 #include "arena.h"
 #include "token.h"
 #include "wechat_crypto.h"
 #include "wechat_push.h"
 #include "wechat_xml.h"
 
-#include "testlib.h"
-
-#define APPID  "wxtestappid00001"
-#define TOKEN  "testtoken"
-#define AESKEY "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-
-static struct arena *A;
-static int64_t NOW;
-
-static void setup(void)
-{
-    static const char *const env[] = {"DAOID_WECHAT_APP_ID",
-                                      APPID,
-                                      "DAOID_WECHAT_APP_SECRET",
-                                      "secret",
-                                      "DAOID_WECHAT_TOKEN",
-                                      TOKEN,
-                                      "DAOID_WECHAT_AES_KEY",
-                                      AESKEY,
-                                      "DAOID_WECHAT_API_URL",
-                                      "http://127.0.0.1:1",
-                                      NULL};
-    tl_setup_with(TL_STORE | TL_I18N, env);
-    A = arena_new();
-    NOW = time(NULL);
-}
-
-static void teardown(void)
-{
-    arena_free(A);
-    tl_teardown();
-}
+#include "wechat_fixture.h"
 
 TestSuite(wechat_push, .init = setup, .fini = teardown);
 

@@ -90,6 +90,15 @@ export async function authorize(page, base, login, { cancel = false } = {}) {
   await page.waitForLoadState('load');
 }
 
+// Binds provider's test user login to the signed-in page's account from the linked-accounts
+// page; resolves once daoid says it is bound.
+export async function bindWith(page, base, provider, login) {
+  await page.goto(base + '/settings/accounts');
+  await Promise.all([page.waitForSelector('#authorize'), page.click(`#bind-${provider}`)]);
+  await authorize(page, base, login);
+  if (!page.url().endsWith(`/settings/accounts?bound=${provider}`)) throw new Error(`not bound: at ${page.url()}`);
+}
+
 // From daoid's sign-in page, clicks the provider's icon; resolves on the authorize page.
 export async function startAt(page, base, provider, from = '/login') {
   await page.goto(base + from);
