@@ -12,7 +12,7 @@ libcurl4-openssl-dev libssl-dev libjansson-dev libexpat1-dev libgd-dev fonts-dej
 libqrencode-dev libunistring-dev libinih-dev"
 test_pkgs="libcriterion-dev chromium fonts-wqy-microhei sqlite3 postgresql pgbouncer nginx curl
 clang libclang-rt-dev stress-ng docker-registry skopeo"
-bench_pkgs="wrk"
+bench_pkgs="wrk linux-perf valgrind"
 
 pkgs=$build_pkgs
 case "$what" in
