@@ -133,7 +133,7 @@ sq_idle=$(( $(rss_kb "$sq_pid") / 1024 )) pg_idle=$(( $(rss_kb "$pg_pid") / 1024
 hport=$(awk -v p="$$" 'BEGIN { srand(p); print 30000 + int(rand() * 20000) }')
 "$OUT/hello" "$hport" "$me_len" "$THREADS" &
 pids="$pids $!"
-sleep 0.3
+for _ in $(seq 1 200); do curl -s -o /dev/null "http://127.0.0.1:$hport/" && break; sleep 0.05; done
 
 use() { # sqlite|postgres: point the load functions at that daoid
     if [ "$1" = sqlite ]; then base=$sq_base csrf=$sq_csrf csrf_cookie=$sq_cc session=$sq_session pat=$sq_pat
