@@ -41,7 +41,7 @@ trap cleanup EXIT INT TERM
 registry_key "$tmp/reg"
 
 wait_line() { # file pattern
-    for _ in $(seq 1 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+    for _ in $(seq 1 2400); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
     echo "bench: timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
 }
 rps() { awk '/Requests\/sec/ {print $2}' "$1"; }

@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "clock.h"
 #include "asset.h"
+#include "invalidate.h"
 #include "log.h"
 #include "store_be.h"
 
@@ -105,7 +106,24 @@ void st_drop(void)
 
 enum st_rc st_begin(struct st_conn *c)
 {
-    return c->be->begin(c);
+    enum st_rc rc = c->be->begin(c);
+    c->in_tx = rc == ST_OK;
+    return rc;
+}
+
+int st_in_transaction(const struct st_conn *c)
+{
+    return c->in_tx;
+}
+
+int store_listen(void (*note)(const char *payload), void (*state)(int up))
+{
+    return be && be->listen && store_url ? be->listen(store_url, note, state) : -1;
+}
+
+void store_unlisten(void)
+{
+    if (be && be->unlisten) be->unlisten();
 }
 
 /* ---- space: wall-clock second of the write that failed for lack of space, 0 while writes
@@ -134,6 +152,8 @@ static void space_back(void)
 enum st_rc st_commit(struct st_conn *c)
 {
     enum st_rc rc = c->be->commit(c);
+    c->in_tx = 0;
+    invalidate_tx_end(c);
     if (c->nospace) space_short(c);
     return rc;
 }
@@ -141,6 +161,8 @@ enum st_rc st_commit(struct st_conn *c)
 void st_rollback(struct st_conn *c)
 {
     c->be->rollback(c);
+    c->in_tx = 0;
+    invalidate_tx_end(c);
 }
 
 struct st_stmt *st_prepare(struct st_conn *c, enum q_id q)
