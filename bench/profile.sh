@@ -2,11 +2,11 @@
 # bench/profile.sh: where daoid's time goes in the two hot paths, on SQLite and PostgreSQL:
 # GET /api/v1/me with a session (64 connections) and password sign-in (POST /login, 16), each
 # under wrk for BENCH_SECONDS (default 10) while `perf record -g` samples daoid; prints the top
-# PROFILE_TOP (default 25) self-time symbols of each. DAOID_BIN: the binary (default build/daoid).
+# PROFILE_TOP (default 25) self-time symbols of each. PROFILE_BIN: the binary (default build/daoid).
 # Needs linux-perf (scripts/deps.sh bench) and perf_event_paranoid ≤ 2 for one's own processes.
 set -eu
 cd "$(dirname "$0")/.."
-BIN=${DAOID_BIN:-build/daoid}
+BIN=${PROFILE_BIN:-build/daoid}
 SECS=${BENCH_SECONDS:-10}
 TOP=${PROFILE_TOP:-25}
 tmp=$(mktemp -d /tmp/daoid-profile-XXXXXX)

@@ -28,6 +28,7 @@
 #include "pipeline.h"
 #include "registry_init.h"
 #include "secrets.h"
+#include "session_cache.h"
 #include "store.h"
 #include "version.h"
 #include "ways_in.h"
@@ -107,6 +108,7 @@ static int serve(void)
     if (asset_load_overrides(cfg->templates_dir) != 0 || i18n_init() != 0) goto out;
     if (password_init() != 0 || captcha_img_init() != 0) goto out;
     if (open_store() != 0 || secrets_init() != 0) goto out;
+    session_cache_init();
     ways_in_init();
     pipeline_init(routes, routes_count);
     if (http_start(pipeline_dispatch) != 0) goto out;
@@ -122,6 +124,7 @@ stop:
     janitor_stop();
     wechat_token_stop();
 out:
+    session_cache_shutdown();
     secrets_shutdown();
     store_shutdown();
     captcha_img_shutdown();

@@ -114,6 +114,12 @@ void session_cache_init(void)
     pthread_once(&once, init_once);
 }
 
+void session_cache_shutdown(void)
+{
+    invalidate_unsubscribe();
+    session_cache_forget(0, NULL);
+}
+
 void session_cache_begin(int64_t gen, int live, struct session_cache_ticket *t)
 {
     pthread_mutex_lock(&lock);

@@ -27,8 +27,11 @@ struct session_cache_ticket {
     int usable;
 };
 
-/* Subscribes to invalidate.h (once; PostgreSQL: starts listening). */
+/* Subscribes to invalidate.h (once; PostgreSQL: starts listening). At start (main.c), and
+ * by session_load on first use. */
 void session_cache_init(void);
+/* Stops listening and empties the cache (at exit). */
+void session_cache_shutdown(void);
 /* Before a lookup on this thread: gen is the store's change count (invalidate_generation: when
  * it moved since this thread last looked, everything cached is dropped), live whether other
  * nodes' changes arrive (invalidate_live). */

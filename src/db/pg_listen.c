@@ -47,63 +47,105 @@ fail:
     return NULL;
 }
 
-/* Delivers what has arrived; 0, or -1 when the connection is gone. */
-static int drain(PGconn *pg, int *probe_out)
+/* The connection's state: a ping is "NOTIFY daoid_session, 'ping:PID-N'" sent on the listening
+ * connection itself, which PostgreSQL delivers back to it; its echo proves that notifications
+ * reach this connection (behind a transaction-mode pooler they do not: LISTEN and NOTIFY land on
+ * different server connections, and the cache stays bypassed). */
+struct listen_conn {
+    PGconn *pg;
+    int up;             /* state(1) was reported */
+    int querying;       /* a ping's NOTIFY is in flight */
+    unsigned long sent; /* pings sent */
+    unsigned long echo; /* the last ping that came back */
+    int64_t sent_at;    /* when the oldest unanswered ping went */
+    char expect[48];    /* payload of the last ping */
+};
+
+static int ping(struct listen_conn *l)
 {
-    if (!PQconsumeInput(pg)) return -1;
-    PGnotify *n;
-    while ((n = PQnotifies(pg))) {
-        on_note(n->extra);
-        PQfreemem(n);
-    }
-    while (*probe_out && !PQisBusy(pg)) {
-        PGresult *r = PQgetResult(pg);
+    char sql[96];
+    l->sent++;
+    snprintf(l->expect, sizeof(l->expect), "ping:%d-%lu", (int)getpid(), l->sent);
+    snprintf(sql, sizeof(sql), "NOTIFY " CHANNEL ", '%s'", l->expect);
+    if (!PQsendQuery(l->pg, sql)) return -1;
+    l->querying = 1;
+    if (l->echo + 1 == l->sent) l->sent_at = clock_mono_ms();
+    return 0;
+}
+
+/* Delivers what has arrived; 0, or -1 when the connection is gone. */
+static int drain(struct listen_conn *l)
+{
+    if (!PQconsumeInput(l->pg)) return -1;
+    while (l->querying && !PQisBusy(l->pg)) {
+        PGresult *r = PQgetResult(l->pg);
         if (!r) {
-            *probe_out = 0;
+            l->querying = 0;
             break;
         }
-        int bad = PQresultStatus(r) != PGRES_TUPLES_OK;
+        int bad = PQresultStatus(r) != PGRES_COMMAND_OK;
         PQclear(r);
         if (bad) return -1;
     }
-    return PQstatus(pg) == CONNECTION_OK ? 0 : -1;
+    PGnotify *n;
+    while ((n = PQnotifies(l->pg))) {
+        if (!strncmp(n->extra, "ping:", 5)) {
+            if (!strcmp(n->extra, l->expect)) {
+                l->echo = l->sent;
+                if (!l->up) {
+                    l->up = 1;
+                    on_state(1);
+                    log_info("store: listening for session changes");
+                }
+            }
+        } else {
+            on_note(n->extra);
+        }
+        PQfreemem(n);
+    }
+    return PQstatus(l->pg) == CONNECTION_OK ? 0 : -1;
 }
+
+#define PING_EVERY_MS 1000
+#define PING_LOST_MS  3000
 
 static void *listen_run(void *arg)
 {
     (void)arg;
     int backoff = 100;
     while (!__atomic_load_n(&stopping, __ATOMIC_SEQ_CST)) {
-        PGconn *pg = listen_connect();
-        if (!pg) {
+        struct listen_conn l = {listen_connect(), 0, 0, 0, 0, 0, ""};
+        if (!l.pg) {
             struct pollfd w = {wake[0], POLLIN, 0};
             poll(&w, 1, backoff);
             backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
             continue;
         }
-        backoff = 100;
-        on_state(1);
-        log_info("store: listening for session changes");
-        int probe = 0; /* a SELECT 1 in flight */
-        int64_t probe_at = clock_mono_ms();
+        int64_t last_ping = clock_mono_ms();
+        if (ping(&l) != 0) goto lost;
         for (;;) {
             if (__atomic_load_n(&stopping, __ATOMIC_SEQ_CST)) break;
-            struct pollfd p[2] = {{PQsocket(pg), POLLIN, 0}, {wake[0], POLLIN, 0}};
-            int rc = poll(p, 2, 1000);
-            if (rc < 0) continue;
-            if (p[0].revents && drain(pg, &probe) != 0) break;
+            struct pollfd p[2] = {{PQsocket(l.pg), POLLIN, 0}, {wake[0], POLLIN, 0}};
+            if (poll(p, 2, PING_EVERY_MS) < 0) continue;
+            if (p[0].revents && drain(&l) != 0) break;
             int64_t now = clock_mono_ms();
-            if (now - probe_at >= 1000) {
-                if (probe) break; /* the last probe is unanswered a second later */
-                if (!PQsendQuery(pg, "SELECT 1")) break;
-                probe = 1;
-                probe_at = now;
+            if (l.echo != l.sent && now - l.sent_at >= PING_LOST_MS) break; /* no echo */
+            if (l.up) backoff = 100;
+            if (now - last_ping >= PING_EVERY_MS && !l.querying) {
+                if (ping(&l) != 0) break;
+                last_ping = now;
             }
         }
-        on_state(0);
-        PQfinish(pg);
-        if (!__atomic_load_n(&stopping, __ATOMIC_SEQ_CST))
-            log_warnx("store: lost the connection listening for session changes; reconnecting");
+    lost:
+        if (l.up) on_state(0);
+        PQfinish(l.pg);
+        if (__atomic_load_n(&stopping, __ATOMIC_SEQ_CST)) break;
+        log_warnx(
+            "store: not receiving session changes (connection lost, or notifications do not "
+            "come back: a transaction-mode pooler?); the session cache is bypassed meanwhile");
+        struct pollfd w = {wake[0], POLLIN, 0};
+        poll(&w, 1, backoff);
+        backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
     }
     return NULL;
 }
