@@ -13,9 +13,10 @@
 
 struct entry {
     struct entry *next, *anext; /* in by_hash[], by_account[] */
-    int64_t filled_at, expires_at, last_seen;
-    struct session s; /* its text points into text[] */
-    char text[];
+    char id_hash[65];
+    int64_t account_id, filled_at, expires_at, last_seen;
+    size_t len;
+    unsigned char block[]; /* session.c's */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -41,7 +42,7 @@ static unsigned account_bucket(int64_t id)
 
 static void unlink_account(struct entry *e)
 {
-    struct entry **p = &by_account[account_bucket(e->s.account_id)];
+    struct entry **p = &by_account[account_bucket(e->account_id)];
     while (*p && *p != e) p = &(*p)->anext;
     if (*p) *p = e->anext;
 }
@@ -64,7 +65,7 @@ static void drop_all(void)
 static void drop_hash(const char *id_hash)
 {
     struct entry **p = &by_hash[hash_bucket(id_hash)];
-    while (*p && strcmp((*p)->s.id_hash, id_hash)) p = &(*p)->next;
+    while (*p && strcmp((*p)->id_hash, id_hash)) p = &(*p)->next;
     if (!*p) return;
     struct entry *e = *p;
     *p = e->next;
@@ -78,12 +79,12 @@ static void drop_account(int64_t account)
     struct entry **p = &by_account[account_bucket(account)];
     while (*p) {
         struct entry *e = *p;
-        if (e->s.account_id != account) {
+        if (e->account_id != account) {
             p = &e->anext;
             continue;
         }
         *p = e->anext;
-        struct entry **h = &by_hash[hash_bucket(e->s.id_hash)];
+        struct entry **h = &by_hash[hash_bucket(e->id_hash)];
         while (*h != e) h = &(*h)->next;
         *h = e->next;
         free(e);
@@ -138,27 +139,21 @@ void session_cache_begin(int64_t gen, int live, struct session_cache_ticket *t)
     pthread_mutex_unlock(&lock);
 }
 
-static const char *dup_text(struct arena *a, const char *s)
-{
-    return s ? arena_strdup(a, s) : NULL;
-}
-
 int session_cache_get(const struct session_cache_ticket *t, struct arena *a, const char *id_hash,
-                      int64_t now, struct session *out, int64_t *expires_at, int64_t *last_seen)
+                      int64_t now, void **block, size_t *len, int64_t *expires_at,
+                      int64_t *last_seen)
 {
     if (!t->usable) return 0;
     int hit = 0;
     pthread_mutex_lock(&lock);
     struct entry *e = by_hash[hash_bucket(id_hash)];
-    while (e && strcmp(e->s.id_hash, id_hash)) e = e->next;
+    while (e && strcmp(e->id_hash, id_hash)) e = e->next;
     if (e && now - e->filled_at < SESSION_CACHE_TTL && now >= e->filled_at) {
-        *out = e->s;
-        out->username = dup_text(a, e->s.username);
-        out->email = dup_text(a, e->s.email);
-        out->amr = dup_text(a, e->s.amr);
+        *block = arena_memdup(a, e->block, e->len);
+        *len = e->len;
         *expires_at = e->expires_at;
         *last_seen = e->last_seen;
-        hit = out->username && out->amr && (out->email || !e->s.email);
+        hit = *block != NULL;
     } else if (e) {
         drop_hash(id_hash);
     }
@@ -166,33 +161,17 @@ int session_cache_get(const struct session_cache_ticket *t, struct arena *a, con
     return hit;
 }
 
-static size_t text_len(const char *s)
+void session_cache_put(const struct session_cache_ticket *t, const char *id_hash, int64_t account,
+                       const void *block, size_t len, int64_t expires_at, int64_t last_seen,
+                       int64_t now)
 {
-    return s ? strlen(s) + 1 : 0;
-}
-
-static const char *put_text(char **p, const char *s)
-{
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    memcpy(*p, s, n);
-    const char *r = *p;
-    *p += n;
-    return r;
-}
-
-void session_cache_put(const struct session_cache_ticket *t, const struct session *s,
-                       int64_t expires_at, int64_t last_seen, int64_t now)
-{
-    if (!t->usable) return;
-    size_t n = text_len(s->username) + text_len(s->email) + text_len(s->amr);
-    struct entry *e = malloc(sizeof(*e) + n);
+    if (!t->usable || strlen(id_hash) > 64) return;
+    struct entry *e = malloc(sizeof(*e) + len);
     if (!e) return;
-    e->s = *s;
-    char *p = e->text;
-    e->s.username = put_text(&p, s->username);
-    e->s.email = put_text(&p, s->email);
-    e->s.amr = put_text(&p, s->amr);
+    memcpy(e->id_hash, id_hash, strlen(id_hash) + 1);
+    e->account_id = account;
+    memcpy(e->block, block, len);
+    e->len = len;
     e->filled_at = now;
     e->expires_at = expires_at;
     e->last_seen = last_seen;
@@ -202,9 +181,9 @@ void session_cache_put(const struct session_cache_ticket *t, const struct sessio
         free(e);
         return;
     }
-    drop_hash(s->id_hash);
+    drop_hash(id_hash);
     if (count >= SESSION_CACHE_MAX) drop_all();
-    unsigned hb = hash_bucket(s->id_hash), ab = account_bucket(s->account_id);
+    unsigned hb = hash_bucket(id_hash), ab = account_bucket(account);
     e->next = by_hash[hb];
     by_hash[hb] = e;
     e->anext = by_account[ab];
@@ -217,7 +196,7 @@ void session_cache_touched(const char *id_hash, int64_t last_seen)
 {
     pthread_mutex_lock(&lock);
     struct entry *e = by_hash[hash_bucket(id_hash)];
-    while (e && strcmp(e->s.id_hash, id_hash)) e = e->next;
+    while (e && strcmp(e->id_hash, id_hash)) e = e->next;
     if (e && last_seen > e->last_seen) e->last_seen = last_seen;
     pthread_mutex_unlock(&lock);
 }

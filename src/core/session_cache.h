@@ -1,6 +1,7 @@
-/* session_cache: this node's copy of live sessions, as session_load returns them (struct session,
- * copied whole: a text field added to the struct must be added to session_cache.c's copy), so
- * that checking a session is a memory lookup. session.c is its only user.
+/* session_cache: this node's copy of live sessions, as session_load returns them, so that checking
+ * a session is a memory lookup. session.c is its only user: it stores each session as one block
+ * (struct session whole, then its text: session.c's pack/unpack), which the cache keeps by the
+ * session's id_hash and account without knowing what is in it, so new fields come along.
  *
  * Staleness: every writer of what an entry holds reports it (invalidate.h): in-process at once
  * and again at commit; other nodes' and processes' changes through PostgreSQL's notifications or
@@ -13,9 +14,10 @@
 #ifndef DAOID_SESSION_CACHE_H
 #define DAOID_SESSION_CACHE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "session.h"
+struct arena;
 
 #define SESSION_CACHE_TTL 10
 #define SESSION_CACHE_MAX 16384
@@ -36,14 +38,16 @@ void session_cache_shutdown(void);
  * it moved since this thread last looked, everything cached is dropped), live whether other
  * nodes' changes arrive (invalidate_live). */
 void session_cache_begin(int64_t gen, int live, struct session_cache_ticket *t);
-/* 1 and *out (text in a), *expires_at, *last_seen when id_hash is cached and younger than the TTL
- * at now; 0 when not. */
+/* A copy of the block cached for id_hash in a (*block, *len), its *expires_at and *last_seen, when
+ * it is there and younger than the TTL at now: 1; 0 when not. */
 int session_cache_get(const struct session_cache_ticket *t, struct arena *a, const char *id_hash,
-                      int64_t now, struct session *out, int64_t *expires_at, int64_t *last_seen);
-/* Caches s (its id_hash) as read from the store under t, unless something was invalidated since
- * t was taken. */
-void session_cache_put(const struct session_cache_ticket *t, const struct session *s,
-                       int64_t expires_at, int64_t last_seen, int64_t now);
+                      int64_t now, void **block, size_t *len, int64_t *expires_at,
+                      int64_t *last_seen);
+/* Caches a copy of block (len bytes) for the session id_hash of account, as read from the store
+ * under t, unless something was invalidated since t was taken. */
+void session_cache_put(const struct session_cache_ticket *t, const char *id_hash, int64_t account,
+                       const void *block, size_t len, int64_t expires_at, int64_t last_seen,
+                       int64_t now);
 /* The session's last_seen was written (sessions_touch). */
 void session_cache_touched(const char *id_hash, int64_t last_seen);
 /* Drops account's sessions (account > 0), the session id_hash (non-NULL), or everything. */

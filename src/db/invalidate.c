@@ -29,6 +29,7 @@ static void on_state(int up)
 void invalidate_subscribe(invalidate_fn fn)
 {
     subscriber = fn;
+    store_on_tx_end(fn ? invalidate_tx_end : NULL);
     if (fn && !listening && !strcmp(store_backend(), "postgres"))
         listening = store_listen(invalidate_note, on_state) == 0;
 }

@@ -31,7 +31,7 @@ void invalidate_unsubscribe(void);
 void invalidate_account(struct st_conn *c, int64_t account);
 void invalidate_session(struct st_conn *c, const char *id_hash);
 void invalidate_all(struct st_conn *c);
-/* store.c, when c's transaction commits or rolls back. */
+/* When c's transaction commits or rolls back (store_on_tx_end, set by invalidate_subscribe). */
 void invalidate_tx_end(struct st_conn *c);
 
 /* 1 while the other nodes' changes reach this one (SQLite: always, by session_gen;

@@ -11,7 +11,6 @@
 #include "arena.h"
 #include "clock.h"
 #include "asset.h"
-#include "invalidate.h"
 #include "log.h"
 #include "store_be.h"
 
@@ -116,6 +115,19 @@ int st_in_transaction(const struct st_conn *c)
     return c->in_tx;
 }
 
+static void (*tx_end_hook)(struct st_conn *c);
+
+void store_on_tx_end(void (*fn)(struct st_conn *c))
+{
+    tx_end_hook = fn;
+}
+
+static void tx_ended(struct st_conn *c)
+{
+    c->in_tx = 0;
+    if (tx_end_hook) tx_end_hook(c);
+}
+
 int store_listen(void (*note)(const char *payload), void (*state)(int up))
 {
     return be && be->listen && store_url ? be->listen(store_url, note, state) : -1;
@@ -152,8 +164,7 @@ static void space_back(void)
 enum st_rc st_commit(struct st_conn *c)
 {
     enum st_rc rc = c->be->commit(c);
-    c->in_tx = 0;
-    invalidate_tx_end(c);
+    tx_ended(c);
     if (c->nospace) space_short(c);
     return rc;
 }
@@ -161,8 +172,7 @@ enum st_rc st_commit(struct st_conn *c)
 void st_rollback(struct st_conn *c)
 {
     c->be->rollback(c);
-    c->in_tx = 0;
-    invalidate_tx_end(c);
+    tx_ended(c);
 }
 
 struct st_stmt *st_prepare(struct st_conn *c, enum q_id q)

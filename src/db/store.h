@@ -61,6 +61,8 @@ void st_drop(void);
 enum st_rc st_begin(struct st_conn *c);
 /* 1 between st_begin and st_commit / st_rollback. */
 int st_in_transaction(const struct st_conn *c);
+/* fn(c) is called after every commit and rollback (invalidate.c's; NULL: none). */
+void store_on_tx_end(void (*fn)(struct st_conn *c));
 enum st_rc st_commit(struct st_conn *c);
 void st_rollback(struct st_conn *c);
 

@@ -16,18 +16,6 @@
 
 #include "testlib.h"
 
-static struct session mk(const char *hash, int64_t account, const char *name)
-{
-    struct session s = {0};
-    snprintf(s.id_hash, sizeof(s.id_hash), "%s", hash);
-    s.account_id = account;
-    s.username = name;
-    s.email = NULL;
-    s.amr = "pwd";
-    s.bonus_units = 7;
-    return s;
-}
-
 #define H1 "1111111111111111111111111111111111111111111111111111111111111111"
 #define H2 "2222222222222222222222222222222222222222222222222222222222222222"
 #define H3 "3333333333333333333333333333333333333333333333333333333333333333"
@@ -37,9 +25,10 @@ static int cached(const char *hash, int64_t now)
     struct session_cache_ticket t;
     session_cache_begin(1, 1, &t);
     struct arena *a = arena_new();
-    struct session s;
+    void *b;
+    size_t n;
     int64_t e, l;
-    int hit = session_cache_get(&t, a, hash, now, &s, &e, &l);
+    int hit = session_cache_get(&t, a, hash, now, &b, &n, &e, &l);
     arena_free(a);
     return hit;
 }
@@ -48,8 +37,7 @@ static void put(const char *hash, int64_t account, int64_t now)
 {
     struct session_cache_ticket t;
     session_cache_begin(1, 1, &t);
-    struct session s = mk(hash, account, "ann");
-    session_cache_put(&t, &s, now + 100, now, now);
+    session_cache_put(&t, hash, account, "block", 6, now + 100, now, now);
 }
 
 static void clean(void)
@@ -59,25 +47,27 @@ static void clean(void)
 
 TestSuite(session_cache, .init = clean, .fini = clean);
 
-Test(session_cache, hit_copies_the_struct_and_its_text)
+Test(session_cache, hit_copies_the_block)
 {
     put(H1, 5, 1000);
     struct session_cache_ticket t;
     session_cache_begin(1, 1, &t);
     struct arena *a = arena_new();
-    struct session s;
+    void *b;
+    size_t n;
     int64_t e, l;
-    cr_assert_eq(session_cache_get(&t, a, H1, 1001, &s, &e, &l), 1);
-    cr_assert_str_eq(s.id_hash, H1);
-    cr_assert_eq(s.account_id, 5);
-    cr_assert_str_eq(s.username, "ann");
-    cr_assert_str_eq(s.amr, "pwd");
-    cr_assert_null(s.email);
-    cr_assert_eq(s.bonus_units, 7);
+    cr_assert_eq(session_cache_get(&t, a, H1, 1001, &b, &n, &e, &l), 1);
+    cr_assert_eq(n, 6);
+    cr_assert_str_eq(b, "block");
     cr_assert_eq(e, 1100);
     cr_assert_eq(l, 1000);
     arena_free(a);
     cr_assert_eq(cached(H2, 1001), 0);
+    session_cache_touched(H1, 1060);
+    a = arena_new();
+    cr_assert_eq(session_cache_get(&t, a, H1, 1001, &b, &n, &e, &l), 1);
+    cr_assert_eq(l, 1060, "a touch moves the cached last_seen");
+    arena_free(a);
 }
 
 Test(session_cache, forget_one_account_or_all)
@@ -104,8 +94,7 @@ Test(session_cache, a_row_read_before_an_invalidation_is_not_kept)
     struct session_cache_ticket t;
     session_cache_begin(1, 1, &t);
     session_cache_forget(5, NULL); /* reported while the row was being read */
-    struct session s = mk(H1, 5, "ann");
-    session_cache_put(&t, &s, 2000, 1000, 1000);
+    session_cache_put(&t, H1, 5, "block", 6, 2000, 1000, 1000);
     cr_assert_eq(cached(H1, 1000), 0);
 }
 
@@ -115,9 +104,10 @@ Test(session_cache, a_new_change_count_drops_everything)
     struct session_cache_ticket t;
     session_cache_begin(2, 1, &t);
     struct arena *a = arena_new();
-    struct session s;
+    void *b;
+    size_t n;
     int64_t e, l;
-    cr_assert_eq(session_cache_get(&t, a, H1, 1000, &s, &e, &l), 0);
+    cr_assert_eq(session_cache_get(&t, a, H1, 1000, &b, &n, &e, &l), 0);
     arena_free(a);
 }
 
@@ -130,11 +120,11 @@ Test(session_cache, ttl_and_not_live)
     struct session_cache_ticket t;
     session_cache_begin(1, 0, &t); /* notifications not arriving: bypassed */
     struct arena *a = arena_new();
-    struct session s;
+    void *b;
+    size_t n;
     int64_t e, l;
-    cr_assert_eq(session_cache_get(&t, a, H1, 1000, &s, &e, &l), 0);
-    struct session s2 = mk(H2, 5, "ann");
-    session_cache_put(&t, &s2, 2000, 1000, 1000);
+    cr_assert_eq(session_cache_get(&t, a, H1, 1000, &b, &n, &e, &l), 0);
+    session_cache_put(&t, H2, 5, "block", 6, 2000, 1000, 1000);
     cr_assert_eq(cached(H2, 1000), 0);
     arena_free(a);
 }
@@ -207,13 +197,9 @@ Test(session_cache_store, a_write_in_a_transaction_is_reported_at_commit_too)
     /* a reader on another connection would refill from the old row here */
     struct session_cache_ticket t;
     session_cache_begin(invalidate_generation(c), 1, &t);
-    struct session s = {0};
-    snprintf(s.id_hash, sizeof(s.id_hash), "%s", tok);
-    token_hash(tok, s.id_hash);
-    s.account_id = id;
-    s.username = "bob";
-    s.amr = "pwd";
-    session_cache_put(&t, &s, time(NULL) + 100, time(NULL), time(NULL));
+    char h[TOKEN_HASH_LEN + 1];
+    token_hash(tok, h);
+    session_cache_put(&t, h, id, "old row", 8, time(NULL) + 100, time(NULL), time(NULL));
     cr_assert_eq(session_cache_count(), 1);
     cr_assert_eq(st_commit(c), ST_OK);
     cr_assert_eq(session_cache_count(), 0, "the commit dropped the refilled row");
@@ -240,5 +226,15 @@ Test(session_cache_store, sql_by_hand_from_this_or_another_connection)
     cr_assert_eq(session_load(a, tok, &s), 0);
     cr_assert_not_null(s);
     cr_assert_eq(s->auth_at, 0, "another process's change was read");
+    cr_assert_str_eq(s->username, "cat", "the text comes back whole");
+    cr_assert_str_eq(s->amr, "pwd");
+    cr_assert_null(s->email);
+    arena_free(a);
+    a = arena_new();
+    cr_assert_eq(session_load(a, tok, &s), 0);
+    cr_assert_not_null(s);
+    cr_assert_str_eq(s->username, "cat", "from the cache too");
+    cr_assert_str_eq(s->amr, "pwd");
+    cr_assert_null(s->email);
     arena_free(a);
 }
