@@ -211,11 +211,13 @@ Test(session_cache_store, sql_by_hand_from_this_or_another_connection)
     int64_t id = new_account("cat");
     char tok[TOKEN_LEN + 1];
     signed_in(id, tok);
-    cr_assert_eq(tl_exec(tl_conn(), "UPDATE accounts SET status = 1 WHERE id = ?", ST_IN(ST_INT(id))),
-                 ST_OK);
+    cr_assert_eq(
+        tl_exec(tl_conn(), "UPDATE accounts SET status = 1 WHERE id = ?", ST_IN(ST_INT(id))),
+        ST_OK);
     cr_assert_eq(loads(tok), 0, "this connection's SQL is counted by the triggers");
-    cr_assert_eq(tl_exec(tl_conn(), "UPDATE accounts SET status = 0 WHERE id = ?", ST_IN(ST_INT(id))),
-                 ST_OK);
+    cr_assert_eq(
+        tl_exec(tl_conn(), "UPDATE accounts SET status = 0 WHERE id = ?", ST_IN(ST_INT(id))),
+        ST_OK);
     signed_in(id, tok);
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(cfg->database + 7, &db), SQLITE_OK);
