@@ -4,13 +4,16 @@
 -- session cache drops it (src/db/invalidate.h, pg_listen.c). Payloads: "s:<id_hash>" and
 -- "a:<account id>". On SQLite the same triggers count the changes in session_gen, which a
 -- reader compares on every cached check (processes sharing one file). A session's last_seen
--- moving forward (sessions_touch, at most once a minute) is not a change: caches keep their
--- own; any other update of a session is, so an update must not move last_seen and change
--- something else at once.
+-- moving forward and nothing else (sessions_touch, at most once a minute) is not a change:
+-- caches keep their own; any other update of a session is (on SQLite: of the columns listed,
+-- or last_seen moving back).
 CREATE TABLE session_gen (n INTEGER NOT NULL);
 INSERT INTO session_gen (n) VALUES (0);
 {{SQLITE_ONLY}}
-CREATE TRIGGER sessions_gen_update AFTER UPDATE ON sessions
+CREATE TRIGGER sessions_gen_update
+    AFTER UPDATE OF id_hash, account_id, created_at, expires_at, ip, user_agent, auth_at, amr
+    ON sessions BEGIN UPDATE session_gen SET n = n + 1; END;
+CREATE TRIGGER sessions_gen_seen AFTER UPDATE OF last_seen ON sessions
     WHEN NOT (NEW.last_seen > OLD.last_seen) BEGIN UPDATE session_gen SET n = n + 1; END;
 CREATE TRIGGER sessions_gen_delete AFTER DELETE ON sessions
     BEGIN UPDATE session_gen SET n = n + 1; END;
@@ -44,7 +47,9 @@ BEGIN
 END
 $note$;
 CREATE TRIGGER sessions_note_update AFTER UPDATE ON sessions
-    FOR EACH ROW WHEN (NOT (NEW.last_seen > OLD.last_seen)) EXECUTE FUNCTION daoid_session_note();
+    FOR EACH ROW WHEN (NOT (NEW.last_seen > OLD.last_seen)
+                       OR to_jsonb(NEW) - 'last_seen' IS DISTINCT FROM to_jsonb(OLD) - 'last_seen')
+    EXECUTE FUNCTION daoid_session_note();
 CREATE TRIGGER sessions_note_delete AFTER DELETE ON sessions
     FOR EACH ROW EXECUTE FUNCTION daoid_session_note();
 CREATE TRIGGER accounts_note AFTER UPDATE OR DELETE ON accounts
