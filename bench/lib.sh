@@ -2,17 +2,19 @@
 # ROUNDS interleaved rounds (on a shared machine a neighbour's burst then weighs on one round of
 # every side, not on one side); a figure is the median of its rounds, a ratio is taken within
 # each round and then the median.
-#   wait_line FILE PATTERN [TRIES]  waits until FILE has a line with PATTERN (TRIES × 50 ms, 200)
+#   wait_line FILE PATTERN [TRIES]  waits until FILE has a line with PATTERN (TRIES × 50 ms,
+#                                   2400: a daoid starting on a busy machine)
 #   rounds WHO WHAT FN              runs FN r for r = 1..ROUNDS, saying so on stderr
 #   rps FILE                        wrk's requests/s
 #   ratio A B, median V…, range V…  A / B; the median; min–max
+#   spread V…                       "median (min–max)"
 #   list VAR                        the values VAR1 … VAR$ROUNDS
 #   ratios A B                      A_r / B_r for each round r, one a line
 #   form_signup BASE JAR            signs up `bench` through the real form (captcha TEST7), the
 #                                   cookies in JAR; sets csrf (the form's token)
 
 wait_line() {
-    for _ in $(seq 1 "${3:-200}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+    for _ in $(seq 1 "${3:-2400}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
     echo "bench: timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
 }
 
@@ -26,6 +28,8 @@ rounds() {
 rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# "median (min–max)" of the values
+spread() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%s (%s–%s)", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
 range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "–" hi }'; }
 list() { for r in $(seq 1 "$ROUNDS"); do eval "printf '%s ' \"\$$1$r\""; done; }
 ratios() { for r in $(seq 1 "$ROUNDS"); do eval "ratio \"\$$1$r\" \"\$$2$r\""; echo; done; }

@@ -13,7 +13,7 @@ libqrencode-dev libunistring-dev libinih-dev libsystemd-dev"
 test_pkgs="libcriterion-dev chromium fonts-wqy-microhei sqlite3 postgresql pgbouncer nginx curl
 clang libclang-rt-dev stress-ng docker-registry skopeo
 prometheus systemd lintian debhelper dpkg-dev man-db python3"
-bench_pkgs="wrk"
+bench_pkgs="wrk linux-perf valgrind"
 
 pkgs=$build_pkgs
 case "$what" in

@@ -38,6 +38,7 @@
 #include "registry_init.h"
 #include "sdnotify.h"
 #include "secrets.h"
+#include "session_cache.h"
 #include "store.h"
 #include "version.h"
 #include "ways_in.h"
@@ -189,6 +190,7 @@ static int serve(const char *path)
     if (open_store() != 0 || secrets_init() != 0) goto out;
     if (h_metrics_init() != 0) goto out;
     opsmetrics_init();
+    session_cache_init();
     ways_in_init();
     pipeline_init(routes, routes_count);
     if (http_start(pipeline_dispatch) != 0) goto out;
@@ -216,6 +218,7 @@ stop:
     janitor_stop();
     wechat_token_stop();
 out:
+    session_cache_shutdown();
     h_metrics_shutdown();
     metrics_reset();
     if (lock >= 0) close(lock);

@@ -16,6 +16,8 @@ struct st_conn;
 
 #define SESSION_TOUCH_EVERY 60
 
+/* The session cache keeps copies of this struct whole (session.c's pack): a text field added
+ * here is added to SESSION_TEXTS in session.c. */
 struct session {
     char id_hash[65];
     int64_t account_id;

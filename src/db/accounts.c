@@ -1,6 +1,19 @@
 /* accounts: see accounts.h. Row reads share one column list (q_accounts.h) and one reader. */
 #include "accounts.h"
 
+#include "invalidate.h"
+
+/* Every write below changes what a cached session holds (its account's row): the caches are
+ * told (invalidate.h); account 0: any account. Returns rc. */
+static int64_t written(struct st_conn *c, int64_t account, int64_t rc)
+{
+    if (account > 0)
+        invalidate_account(c, account);
+    else
+        invalidate_all(c);
+    return rc;
+}
+
 #include "arena.h"
 
 static enum st_rc read_one(struct st_conn *c, struct arena *a, enum q_id q, struct st_val key,
@@ -121,56 +134,66 @@ static int64_t changed(struct st_conn *c, enum st_rc rc)
 
 int64_t accounts_mark_verified(struct st_conn *c, int64_t id, const char *email_norm, int64_t now)
 {
-    return changed(c, st_run(c, Q_ACCOUNTS_MARK_VERIFIED,
-                             ST_IN(ST_INT(now), ST_INT(id), ST_TEXT(email_norm))));
+    return written(c, id,
+                   changed(c, st_run(c, Q_ACCOUNTS_MARK_VERIFIED,
+                                     ST_IN(ST_INT(now), ST_INT(id), ST_TEXT(email_norm)))));
 }
 
 int accounts_clear_claims(struct st_conn *c, const char *email_norm, int64_t except, int64_t now)
 {
-    return st_run(c, Q_ACCOUNTS_CLEAR_CLAIMS,
-                  ST_IN(ST_INT(now), ST_TEXT(email_norm), ST_INT(except))) == ST_OK
-               ? 0
-               : -1;
+    return written(c, 0,
+                   st_run(c, Q_ACCOUNTS_CLEAR_CLAIMS,
+                          ST_IN(ST_INT(now), ST_TEXT(email_norm), ST_INT(except))) == ST_OK
+                       ? 0
+                       : -1);
 }
 
 int64_t accounts_set_email(struct st_conn *c, int64_t id, const char *email, const char *email_norm,
                            int64_t now)
 {
-    return changed(c, st_run(c, Q_ACCOUNTS_SET_EMAIL,
-                             ST_IN(ST_TEXT(email), ST_TEXT(email_norm), ST_INT(now), ST_INT(id))));
+    return written(
+        c, id,
+        changed(c, st_run(c, Q_ACCOUNTS_SET_EMAIL,
+                          ST_IN(ST_TEXT(email), ST_TEXT(email_norm), ST_INT(now), ST_INT(id)))));
 }
 
 int accounts_set_password_hash(struct st_conn *c, int64_t id, const char *hash, int64_t now)
 {
-    return st_run(c, Q_ACCOUNTS_SET_PASSWORD_HASH, ST_IN(ST_TEXT(hash), ST_INT(now), ST_INT(id))) ==
-                   ST_OK
-               ? 0
-               : -1;
+    return written(c, id,
+                   st_run(c, Q_ACCOUNTS_SET_PASSWORD_HASH,
+                          ST_IN(ST_TEXT(hash), ST_INT(now), ST_INT(id))) == ST_OK
+                       ? 0
+                       : -1);
 }
 
 enum st_rc accounts_set_username(struct st_conn *c, int64_t id, const char *username, int64_t now)
 {
-    return st_run(c, Q_ACCOUNTS_SET_USERNAME, ST_IN(ST_TEXT(username), ST_INT(now), ST_INT(id)));
+    return written(
+        c, id,
+        st_run(c, Q_ACCOUNTS_SET_USERNAME, ST_IN(ST_TEXT(username), ST_INT(now), ST_INT(id))));
 }
 
 int accounts_set_status(struct st_conn *c, int64_t id, int disabled, int64_t now)
 {
-    return st_run(c, Q_ACCOUNTS_SET_STATUS,
-                  ST_IN(ST_INT(disabled != 0), ST_INT(now), ST_INT(id))) == ST_OK
-               ? 0
-               : -1;
+    return written(c, id,
+                   st_run(c, Q_ACCOUNTS_SET_STATUS,
+                          ST_IN(ST_INT(disabled != 0), ST_INT(now), ST_INT(id))) == ST_OK
+                       ? 0
+                       : -1);
 }
 
 int accounts_set_tour_done(struct st_conn *c, int64_t id, int done, int64_t now)
 {
-    return st_run(c, Q_ACCOUNTS_SET_TOUR_DONE, ST_IN(ST_INT(done ? now : 0), ST_INT(id))) == ST_OK
-               ? 0
-               : -1;
+    return written(c, id,
+                   st_run(c, Q_ACCOUNTS_SET_TOUR_DONE, ST_IN(ST_INT(done ? now : 0), ST_INT(id))) ==
+                           ST_OK
+                       ? 0
+                       : -1);
 }
 
 int accounts_delete(struct st_conn *c, int64_t id)
 {
-    return st_run(c, Q_ACCOUNTS_DELETE, ST_IN(ST_INT(id))) == ST_OK ? 0 : -1;
+    return written(c, id, st_run(c, Q_ACCOUNTS_DELETE, ST_IN(ST_INT(id))) == ST_OK ? 0 : -1);
 }
 
 int accounts_unverified_before(struct st_conn *c, int64_t before, int64_t *ids, int max)

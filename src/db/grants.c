@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "invalidate.h"
 #include "store.h"
 
 /* more than there are reasons to grant (one grant per reason and account, invariant 1) */
@@ -28,6 +29,7 @@ enum grant_rc grants_award(struct st_conn *c, int64_t account_id, const char *re
     int64_t n = st_change(
         c, Q_GRANTS_AWARD,
         ST_IN(ST_INT(account_id), ST_TEXT(reason), ST_INT(units), ST_TEXT(source), ST_INT(now)));
+    if (n > 0) invalidate_account(c, account_id); /* its sum is in cached sessions */
     return n < 0 ? GRANT_ERR : n == 1 ? GRANT_OK : GRANT_ALREADY;
 }
 

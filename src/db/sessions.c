@@ -1,6 +1,21 @@
 /* sessions: see sessions.h. */
 #include "sessions.h"
 
+#include "invalidate.h"
+
+/* Every write below but sessions_insert (a new row nobody has cached), sessions_touch (the caches
+ * keep their own last_seen: session_cache_touched) and sessions_sweep (the caches check expiry and
+ * idleness themselves, and ask the store before refusing) changes what a cached session holds:
+ * the caches are told (invalidate.h). Returns rc. */
+static int64_t written(struct st_conn *c, int64_t account, const char *id_hash, int64_t rc)
+{
+    if (id_hash)
+        invalidate_session(c, id_hash);
+    else
+        invalidate_account(c, account);
+    return rc;
+}
+
 enum st_rc sessions_load(struct st_conn *c, struct arena *a, const char *id_hash,
                          struct sessions_loaded *o)
 {
@@ -26,7 +41,8 @@ int sessions_insert(struct st_conn *c, const char *id_hash, int64_t account, int
 
 int sessions_delete(struct st_conn *c, const char *id_hash)
 {
-    return st_run(c, Q_SESSIONS_DELETE, ST_IN(ST_TEXT(id_hash))) == ST_OK ? 0 : -1;
+    return written(c, 0, id_hash,
+                   st_run(c, Q_SESSIONS_DELETE, ST_IN(ST_TEXT(id_hash))) == ST_OK ? 0 : -1);
 }
 
 int sessions_touch(struct st_conn *c, const char *id_hash, int64_t now)
@@ -36,22 +52,27 @@ int sessions_touch(struct st_conn *c, const char *id_hash, int64_t now)
 
 int sessions_reauth(struct st_conn *c, const char *id_hash, int64_t now)
 {
-    return st_run(c, Q_SESSIONS_REAUTH, ST_IN(ST_INT(now), ST_TEXT(id_hash))) == ST_OK ? 0 : -1;
+    return written(
+        c, 0, id_hash,
+        st_run(c, Q_SESSIONS_REAUTH, ST_IN(ST_INT(now), ST_TEXT(id_hash))) == ST_OK ? 0 : -1);
 }
 
 int64_t sessions_end_one(struct st_conn *c, int64_t account, const char *id_hash)
 {
-    return st_change(c, Q_SESSIONS_END_ONE, ST_IN(ST_INT(account), ST_TEXT(id_hash)));
+    return written(c, account, NULL,
+                   st_change(c, Q_SESSIONS_END_ONE, ST_IN(ST_INT(account), ST_TEXT(id_hash))));
 }
 
 int64_t sessions_end_others(struct st_conn *c, int64_t account, const char *keep)
 {
-    return st_change(c, Q_SESSIONS_END_OTHERS, ST_IN(ST_INT(account), ST_TEXT(keep ? keep : "")));
+    return written(
+        c, account, NULL,
+        st_change(c, Q_SESSIONS_END_OTHERS, ST_IN(ST_INT(account), ST_TEXT(keep ? keep : ""))));
 }
 
 int64_t sessions_end_all(struct st_conn *c, int64_t account)
 {
-    return st_change(c, Q_SESSIONS_END_ALL, ST_IN(ST_INT(account)));
+    return written(c, account, NULL, st_change(c, Q_SESSIONS_END_ALL, ST_IN(ST_INT(account))));
 }
 
 int sessions_list(struct st_conn *c, struct arena *a, int64_t account, const char *current,

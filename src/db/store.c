@@ -108,7 +108,37 @@ void st_drop(void)
 
 enum st_rc st_begin(struct st_conn *c)
 {
-    return c->be->begin(c);
+    enum st_rc rc = c->be->begin(c);
+    c->in_tx = rc == ST_OK;
+    return rc;
+}
+
+int st_in_transaction(const struct st_conn *c)
+{
+    return c->in_tx;
+}
+
+static void (*tx_end_hook)(struct st_conn *c);
+
+void store_on_tx_end(void (*fn)(struct st_conn *c))
+{
+    tx_end_hook = fn;
+}
+
+static void tx_ended(struct st_conn *c)
+{
+    c->in_tx = 0;
+    if (tx_end_hook) tx_end_hook(c);
+}
+
+int store_listen(void (*note)(const char *payload), void (*state)(int up))
+{
+    return be && be->listen && store_url ? be->listen(store_url, note, state) : -1;
+}
+
+void store_unlisten(void)
+{
+    if (be && be->unlisten) be->unlisten();
 }
 
 /* ---- space: wall-clock second of the write that failed for lack of space, 0 while writes
@@ -137,6 +167,7 @@ static void space_back(void)
 enum st_rc st_commit(struct st_conn *c)
 {
     enum st_rc rc = c->be->commit(c);
+    tx_ended(c);
     if (c->nospace) space_short(c);
     return rc;
 }
@@ -144,6 +175,7 @@ enum st_rc st_commit(struct st_conn *c)
 void st_rollback(struct st_conn *c)
 {
     c->be->rollback(c);
+    tx_ended(c);
 }
 
 struct st_stmt *st_prepare(struct st_conn *c, enum q_id q)

@@ -57,6 +57,11 @@ int store_sqlite_restore(const char *url, const char *file, char *err, size_t er
 int store_sqlite_lock(const char *url, int serving);
 /* Name of the backend in use ("sqlite" or "postgres"). */
 const char *store_backend(void);
+/* PostgreSQL: a connection of its own LISTENs on channel daoid_session (pg_listen.c), calls
+ * note(payload) for each notification and state(1) once listening, state(0) when the connection
+ * is lost (then it reconnects with backoff). 0 started, -1 not (SQLite: nothing to listen to). */
+int store_listen(void (*note)(const char *payload), void (*state)(int up));
+void store_unlisten(void);
 
 /* This thread's connection, opened on demand; NULL when the database cannot be reached
  * (logged, and retried on the next call). Owned by the thread: never close or share it. */
@@ -65,6 +70,10 @@ struct st_conn *st_get(void);
 void st_drop(void);
 
 enum st_rc st_begin(struct st_conn *c);
+/* 1 between st_begin and st_commit / st_rollback. */
+int st_in_transaction(const struct st_conn *c);
+/* fn(c) is called after every commit and rollback (invalidate.c's; NULL: none). */
+void store_on_tx_end(void (*fn)(struct st_conn *c));
 enum st_rc st_commit(struct st_conn *c);
 void st_rollback(struct st_conn *c);
 

@@ -14,6 +14,7 @@ struct st_conn {
     int64_t changes;
     int broken;  /* set by a backend when the connection must be reopened */
     int nospace; /* set by a backend when a write failed for lack of space (store.c reads it) */
+    int in_tx;   /* between st_begin and st_commit/st_rollback (store.c) */
 };
 
 struct st_stmt {
@@ -52,6 +53,9 @@ struct st_backend {
     const char *migrate_lock;
     /* refreshes the planner's statistics, cheaply (or NULL: the server does it by itself) */
     enum st_rc (*optimize)(struct st_conn *c);
+    /* store_listen / store_unlisten (or NULL: one node, no notes; see store.h) */
+    int (*listen)(const char *url, void (*note)(const char *payload), void (*state)(int up));
+    void (*unlisten)(void);
 };
 
 extern const struct st_backend st_sqlite_backend;

@@ -276,7 +276,13 @@ fail:
 }
 
 static const char *const sq_macros[] = {
-    "{{ID}}", "INTEGER PRIMARY KEY", "{{BYTEWISE}}", "", NULL, NULL,
+    "{{ID}}",          "INTEGER PRIMARY KEY",
+    "{{BYTEWISE}}",    "",
+    "{{PG_ONLY}}",     "/*",
+    "{{END_PG_ONLY}}", "*/",
+    "{{SQLITE_ONLY}}", "",
+    "{{END_SQLITE_ONLY}}", "",
+    NULL,              NULL,
 };
 
 const struct st_backend st_sqlite_backend = {
