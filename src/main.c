@@ -26,6 +26,7 @@
 #include "mail.h"
 #include "password.h"
 #include "pipeline.h"
+#include "oidc_cli.h"
 #include "registry_init.h"
 #include "secrets.h"
 #include "store.h"
@@ -140,6 +141,7 @@ int main(int argc, char **argv)
     const char *cmd = argv[1], *path = getenv("DAOID_CONFIG");
     if (!strcmp(cmd, "admin")) return admin_main(argc, argv);
     if (!strcmp(cmd, "registry")) return registry_cmd(argc, argv);
+    if (!strcmp(cmd, "client")) return oidc_cli_main(argc, argv);
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--config") && i + 1 < argc)
             path = argv[++i];
