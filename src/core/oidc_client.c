@@ -25,6 +25,17 @@ int oidc_word_in(const char *list, const char *word)
     return 0;
 }
 
+int oidc_words_within(struct arena *a, const char *want, const char *have)
+{
+    for (const char *p = want; *p;) {
+        while (*p == ' ') p++;
+        size_t w = strcspn(p, " ");
+        if (w && !oidc_word_in(have, arena_strndup(a, p, w))) return 0;
+        p += w;
+    }
+    return 1;
+}
+
 int oidc_uri_ok(const char *uri)
 {
     if (!uri || strlen(uri) > 1000 || strchr(uri, '#')) return 0;

@@ -30,6 +30,8 @@ enum ocl_rc oidc_client_add(struct arena *a, const struct ocl_new *in, char **cl
 enum ocl_rc oidc_client_rotate_secret(struct arena *a, const char *client_id, char **secret);
 /* 1 when word is one of the space-separated words of list. */
 int oidc_word_in(const char *list, const char *word);
+/* 1 when every space-separated word of want is in have. */
+int oidc_words_within(struct arena *a, const char *want, const char *have);
 /* 1 when uri is an absolute http(s) URI without a fragment, at most 1000 bytes. */
 int oidc_uri_ok(const char *uri);
 
