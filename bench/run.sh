@@ -7,6 +7,7 @@
 #   4. daoid's resident memory idle and at its peak under load
 #   5. registry token issuance with an access token (GET /v2/token) and its ratio to (3)'s
 #      /api/v1/me, same run                                                   target ≥ 0.5
+#   6. bench/oidc.sh: GET /auth/check and the refresh_token grant beside /api/v1/me  ≥ 0.9
 # (2)–(4) run on SQLite and on PostgreSQL (a throwaway local server). No pass/fail: the table
 # is for the issue notes. BENCH_SECONDS (default 5) per measurement, BENCH_ROUNDS (default 5),
 # BENCH_THREADS (default: daoid's own default, 2 per core, at least 4).
@@ -160,6 +161,9 @@ rounds: raw $(list raw)| sign-in sqlite $(list sl)postgres $(list pl)| hello $(l
 per-round ratios: sign-in sqlite $(ratios sl raw | tr '\n' ' ')postgres $(ratios pl raw | tr '\n' ' ')| me sqlite $(ratios sm h | tr '\n' ' ')postgres $(ratios pm h | tr '\n' ' ')| token sqlite $(ratios st sm | tr '\n' ' ')postgres $(ratios pt pm | tr '\n' ' ')
 TABLE
 [ "$bad_answers" = 0 ] || echo "note: $bad_answers answers were not 2xx/3xx"
+
+# The OpenID Connect provider and forward auth beside /api/v1/me (bench/oidc.sh, its own rounds).
+bench/oidc.sh
 
 # Then the store at scale (bench/scale.sh), unless BENCH_ACCOUNTS=0.
 if [ "${BENCH_ACCOUNTS:-1000000}" != 0 ]; then

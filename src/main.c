@@ -38,6 +38,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: daoid serve|migrate|check-config|config-help|version [--config FILE]\n"
                     "       daoid admin [--config FILE] COMMAND (daoid admin help)\n"
+                    "       daoid client add|list|show|rotate-secret|remove|rotate-key|keys …\n"
                     "       daoid registry init [--config FILE] [--dir DIR] [--listen ADDR]"
                     " [--storage DIR] [--rotate]\n");
 }
