@@ -138,10 +138,8 @@ char *oidc_key_jwks(struct arena *a, int64_t now)
 static char *json_b64(struct arena *a, json_t *j)
 {
     char *t = json_dumps(j, JSON_COMPACT);
-    if (!t) return NULL;
-    char *s = b64url(a, (const unsigned char *)t, strlen(t));
-    free(t);
-    return s;
+    arena_cleanup(a, free, t);
+    return t ? b64url(a, (const unsigned char *)t, strlen(t)) : NULL;
 }
 
 char *oidc_key_sign(struct arena *a, int64_t now, json_t *claims)

@@ -99,7 +99,7 @@ static void person_claims(json_t *j, const struct account *acct, const char *sco
 }
 
 struct issued {
-    int64_t grant_id, account_id, auth_time;
+    int64_t grant_id, account_id, auth_time, client_row;
     const char *client, *scope, *amr, *nonce;
     int64_t grant_expires_at;
 };
@@ -145,12 +145,26 @@ static int tokens_for(struct arena *a, struct st_conn *c, const struct issued *g
         if (!idt) goto fail;
         json_object_set_new(j, "id_token", json_string(idt));
     }
+    if (oidc_consents_touch(c, g->account_id, g->client_row, now) != 0) goto fail;
     out->status = 200;
     out->body = j;
     return 0;
 fail:
     json_decref(j);
     return -1;
+}
+
+/* tokens_for, then the commit: the caller's transaction ends here either way */
+static void issue_commit(struct arena *a, struct st_conn *c, const struct issued *g,
+                         const struct account *acct, int64_t now, struct ot_out *out)
+{
+    if (tokens_for(a, c, g, acct, now, out) == 0) {
+        if (st_commit(c) == ST_OK) return;
+        json_decref(out->body);
+        out->body = NULL;
+    }
+    st_rollback(c);
+    busy(out);
 }
 
 /* 1 when verifier (RFC 7636: 43-128 unreserved characters) hashes to challenge */
@@ -214,6 +228,7 @@ static void grant_code(struct arena *a, const struct ot_in *in, const struct oid
     struct issued g = {
         .account_id = code.account_id,
         .auth_time = code.auth_time,
+        .client_row = cl->id,
         .client = cl->client_id,
         .scope = code.scope,
         .amr = code.amr,
@@ -222,13 +237,9 @@ static void grant_code(struct arena *a, const struct ot_in *in, const struct oid
             now + (offline ? cfg->oidc_refresh_token_ttl : cfg->oidc_access_token_ttl),
     };
     if (oidc_grants_insert(c, cl->id, code.account_id, code.scope, code.auth_time, code.amr, now,
-                           g.grant_expires_at, &g.grant_id) != ST_OK ||
-        oidc_codes_set_grant(c, hash, g.grant_id) != ST_OK ||
-        oidc_consents_touch(c, code.account_id, cl->id, now) != 0 ||
-        tokens_for(a, c, &g, &acct, now, out) != 0)
-        goto busy;
-    if (st_commit(c) == ST_OK) return;
-    json_decref(out->body);
+                           g.grant_expires_at, &g.grant_id) == ST_OK &&
+        oidc_codes_set_grant(c, hash, g.grant_id) == ST_OK)
+        return issue_commit(a, c, &g, &acct, now, out);
 busy:
     st_rollback(c);
     busy(out);
@@ -279,16 +290,13 @@ static void grant_refresh(struct arena *a, const struct ot_in *in, const struct 
         .grant_id = t.grant_id,
         .account_id = t.account_id,
         .auth_time = t.auth_time,
+        .client_row = cl->id,
         .client = cl->client_id,
         .scope = t.scope,
         .amr = t.amr,
         .grant_expires_at = t.grant_expires_at,
     };
-    if (oidc_consents_touch(c, t.account_id, cl->id, now) != 0 ||
-        tokens_for(a, c, &g, &acct, now, out) != 0)
-        goto busy;
-    if (st_commit(c) == ST_OK) return;
-    json_decref(out->body);
+    return issue_commit(a, c, &g, &acct, now, out);
 busy:
     st_rollback(c);
     busy(out);

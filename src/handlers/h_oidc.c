@@ -23,14 +23,6 @@
 
 #define AUTHORIZE "/oauth/authorize"
 
-static void send_json(struct req *r, int status, json_t *j)
-{
-    char *body = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    arena_cleanup(r->a, free, body);
-    resp_json(r, status, body);
-}
-
 void h_oidc_discovery(struct req *r)
 {
     const char *iss = oidc_issuer();
@@ -57,7 +49,10 @@ void h_oidc_discovery(struct req *r)
     json_object_set_new(j, "introspection_endpoint_auth_methods_supported",
                         json_pack("[s,s]", "client_secret_basic", "client_secret_post"));
     json_object_set_new(j, "ui_locales_supported", json_pack("[s,s]", "zh-CN", "en"));
-    send_json(r, 200, j);
+    char *body = json_dumps(j, JSON_COMPACT | JSON_INDENT(0));
+    json_decref(j);
+    arena_cleanup(r->a, free, body);
+    resp_json(r, body ? 200 : 503, body ? body : "{\"error\":\"temporarily_unavailable\"}");
 }
 
 void h_oidc_jwks(struct req *r)

@@ -41,31 +41,30 @@ static void read_in(struct req *r, struct ot_in *in)
     };
 }
 
-void h_oidc_token(struct req *r)
+typedef void (*endpoint_fn)(struct arena *, const struct ot_in *, int64_t, struct ot_out *);
+
+static void endpoint(struct req *r, endpoint_fn fn)
 {
     struct ot_in in;
     struct ot_out o;
     read_in(r, &in);
-    oidc_token_endpoint(r->a, &in, (int64_t)time(NULL), &o);
+    fn(r->a, &in, (int64_t)time(NULL), &o);
     answer(r, &o);
+}
+
+void h_oidc_token(struct req *r)
+{
+    endpoint(r, oidc_token_endpoint);
 }
 
 void h_oidc_revoke(struct req *r)
 {
-    struct ot_in in;
-    struct ot_out o;
-    read_in(r, &in);
-    oidc_token_revoke(r->a, &in, (int64_t)time(NULL), &o);
-    answer(r, &o);
+    endpoint(r, oidc_token_revoke);
 }
 
 void h_oidc_introspect(struct req *r)
 {
-    struct ot_in in;
-    struct ot_out o;
-    read_in(r, &in);
-    oidc_token_introspect(r->a, &in, (int64_t)time(NULL), &o);
-    answer(r, &o);
+    endpoint(r, oidc_token_introspect);
 }
 
 void h_oidc_userinfo(struct req *r)
