@@ -35,6 +35,7 @@
 #include "opsmetrics.h"
 #include "password.h"
 #include "pipeline.h"
+#include "oidc_cli.h"
 #include "registry_init.h"
 #include "sdnotify.h"
 #include "secrets.h"
@@ -50,6 +51,7 @@ static void usage(void)
     fprintf(stderr, "usage: daoid serve|migrate|check-config|config-help|version [--config FILE]\n"
                     "       daoid backup|restore FILE [--config FILE]\n"
                     "       daoid admin [--config FILE] COMMAND (daoid admin help)\n"
+                    "       daoid client add|list|show|rotate-secret|remove|rotate-key|keys …\n"
                     "       daoid registry init [--config FILE] [--dir DIR] [--listen ADDR]"
                     " [--storage DIR] [--rotate]\n");
 }
@@ -245,6 +247,7 @@ int main(int argc, char **argv)
         config_print_man();
         return 0;
     }
+    if (!strcmp(cmd, "client")) return oidc_cli_main(argc, argv);
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--config") && i + 1 < argc)
             path = argv[++i];

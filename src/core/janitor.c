@@ -15,6 +15,10 @@
 #include "log.h"
 #include "oauth_pending.h"
 #include "oauth_states.h"
+#include "oidc_codes.h"
+#include "oidc_grants.h"
+#include "oidc_keys.h"
+#include "oidc_tokens.h"
 #include "outbox.h"
 #include "rate_counters.h"
 #include "session.h"
@@ -69,6 +73,10 @@ static const struct {
     {"audit", sweep_audit},
     {"access_tokens", access_tokens_sweep},
     {"wechat_nonces", wechat_nonces_sweep},
+    {"oidc_codes", oidc_codes_sweep},
+    {"oidc_tokens", oidc_tokens_sweep},
+    {"oidc_grants", oidc_grants_sweep},
+    {"oidc_keys", oidc_keys_sweep},
     {"accounts (unverified)", closure_sweep_unverified},
 };
 

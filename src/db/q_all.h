@@ -17,3 +17,4 @@
 #include "q_grants.h"
 #include "q_access_tokens.h"
 #include "q_invalidate.h"
+#include "q_oidc.h"

@@ -11,6 +11,7 @@
 #include "opsmetrics.h"
 #include "page.h"
 #include "websession.h"
+#include "text.h"
 #include "tmpl.h"
 
 static void render_form(struct req *r, int status, const char *identifier, const char *err_key,
@@ -21,6 +22,8 @@ static void render_form(struct req *r, int status, const char *identifier, const
     const char *next = req_arg(r, "next");
     if (!next) next = req_form(r, "next");
     if (http_safe_next(next)) tmpl_set(c, "next", next);
+    if (http_safe_next(next)) tmpl_set(c, "next_q", text_urlencode(r->a, next));
+    if (!identifier) identifier = req_arg(r, "login_hint"); /* OpenID Connect login_hint */
     tmpl_set(c, "refresh_href", "/login");
     if (err_key) tmpl_set(c, "form_error", i18n_get(i18n_cat(r->lang), err_key));
     if (want_captcha || login_captcha_for_ip(r->a, r->ip)) {

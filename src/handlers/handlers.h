@@ -34,6 +34,20 @@ void h_tokens_new(struct req *r);
 void h_tokens_revoke(struct req *r);
 /* h_registry_token.c */
 void h_registry_token(struct req *r);
+/* h_oidc.c: the OpenID Connect provider's pages; h_oidc_token.c: its machine endpoints;
+ * h_oidc_apps.c: settings, apps with access; h_authcheck.c: forward auth for nginx */
+void h_oidc_discovery(struct req *r);
+void h_oidc_jwks(struct req *r);
+void h_oidc_authorize(struct req *r);
+void h_oidc_logout(struct req *r);
+void h_oidc_token(struct req *r);
+void h_oidc_userinfo(struct req *r);
+void h_oidc_revoke(struct req *r);
+void h_oidc_introspect(struct req *r);
+void h_oidc_apps(struct req *r);
+void h_oidc_apps_revoke(struct req *r);
+void h_authcheck(struct req *r);
+void h_authstart(struct req *r);
 /* h_home.c */
 void h_home(struct req *r);
 void h_terms(struct req *r);

@@ -51,6 +51,23 @@ const struct route routes[] = {
     {"POST", "/settings/tokens/revoke", h_tokens_revoke, R_PAGE_AUTH},
     {"GET", "/v2/token", h_registry_token, 0},
     {"GET", "/registry/token", h_registry_token, 0},
+    /* OpenID Connect provider (h_oidc.c, h_oidc_token.c, h_oidc_apps.c), forward auth
+     * (h_authcheck.c) */
+    {"GET", "/.well-known/openid-configuration", h_oidc_discovery, 0},
+    {"GET", "/oauth/jwks", h_oidc_jwks, 0},
+    {"GET", "/oauth/authorize", h_oidc_authorize, R_SESSION},
+    {"POST", "/oauth/authorize", h_oidc_authorize, R_PAGE_AUTH},
+    {"POST", "/oauth/token", h_oidc_token, R_NOCSRF},
+    {"GET", "/oauth/userinfo", h_oidc_userinfo, 0},
+    {"POST", "/oauth/userinfo", h_oidc_userinfo, R_NOCSRF},
+    {"POST", "/oauth/revoke", h_oidc_revoke, R_NOCSRF},
+    {"POST", "/oauth/introspect", h_oidc_introspect, R_NOCSRF},
+    {"GET", "/oauth/logout", h_oidc_logout, R_SESSION},
+    {"POST", "/oauth/logout", h_oidc_logout, R_SESSION},
+    {"GET", "/settings/apps", h_oidc_apps, R_PAGE_AUTH},
+    {"POST", "/settings/apps/revoke", h_oidc_apps_revoke, R_PAGE_AUTH},
+    {"GET", "/auth/check", h_authcheck, R_SESSION},
+    {"GET", "/auth/start", h_authstart, R_SESSION},
     /* resources (h_resources.c) */
     {"GET", "/resources", h_resources, R_PAGE_AUTH},
 

@@ -177,6 +177,17 @@ static const struct ckey keys[] = {
      "comma-separated usernames that may push to the official namespace"},
     {"registry_anonymous_pull", C_BOOL, O(registry_anonymous_pull), "0",
      "pulls from the official namespace without signing in"},
+    {"oidc_id_token_ttl", C_DUR, O(oidc_id_token_ttl), "1h", "lifetime of an OpenID Connect ID token"},
+    {"oidc_access_token_ttl", C_DUR, O(oidc_access_token_ttl), "10m",
+     "lifetime of an OAuth access token (opaque; introspection answers for it)"},
+    {"oidc_refresh_token_ttl", C_DUR, O(oidc_refresh_token_ttl), "30d",
+     "lifetime of a grant's refresh tokens (offline_access), from the sign-in"},
+    {"oidc_key_publish", C_DUR, O(oidc_key_publish), "1h",
+     "how long a new signing key is in the JWKS before it signs (daoid client rotate-key)"},
+    {"auth_check_hosts", C_STR, O(auth_check_hosts), "",
+     "hosts (space-separated) /auth/check may send a browser back to after sign-in"},
+    {"auth_groups", C_STR, O(auth_groups), "",
+     "groups for /auth/check?group=: NAME=user1,user2 separated by ';' (registry_admins is one)"},
 };
 #undef O
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -93,6 +93,10 @@ struct config {
     char *registry_key_file, *registry_realm_path, *registry_official_namespace, *registry_admins;
     int64_t registry_token_ttl, registry_password_login, registry_anonymous_pull;
 
+    /* OpenID Connect provider and forward auth (oidc*.c, h_authcheck.c) */
+    int64_t oidc_id_token_ttl, oidc_access_token_ttl, oidc_refresh_token_ttl, oidc_key_publish;
+    char *auth_check_hosts, *auth_groups;
+
     /* derived by config_load */
     int https;           /* public_url is https */
     char *origin;        /* scheme://host[:port] of public_url */

@@ -252,7 +252,7 @@ int http_safe_next(const char *p)
     if (!p || p[0] != '/' || p[1] == '/' || p[1] == '\\') return 0;
     for (const unsigned char *c = (const unsigned char *)p; *c; c++)
         if (*c < 0x20 || *c == 0x7f || *c == '\\') return 0;
-    if (strlen(p) > 512) return 0;
+    if (strlen(p) > 2048) return 0; /* an OpenID Connect authorization request fits */
     /* a scheme before any slash ("/x:..." is a path, but refuse encoded tricks too) */
     if (strcasestr(p, "%2f") == p + 1 || strcasestr(p, "%5c") == p + 1) return 0;
     return 1;

@@ -17,6 +17,8 @@ static const char *const tiny_tables[] = {
     "wechat_tokens",     /* one row per WeChat AppID */
     "schema_migrations", /* one row per migration */
     "session_gen",       /* one row: the count of session changes (sql/013) */
+    "oidc_clients",      /* the relying parties an operator registered */
+    "oidc_keys",         /* the signing keys: two or three at a time */
     NULL,
 };
 
@@ -82,6 +84,21 @@ static const char *const seed[] = {
            " CASE WHEN i % 10 = 0 THEN 1800000000 - i ELSE 0 END FROM s",
     SERIES "INSERT INTO wechat_nonces (nonce, ts, digest, expires_at)"
            " SELECT 'n' || i, 1800000000 - i, 'd', 1800000000 + 300 - i FROM s",
+    SERIES "INSERT INTO oidc_clients (client_id, name, redirect_uris, scopes, created_at,"
+           " updated_at) SELECT 'client' || i, 'App ' || i, 'https://app' || i || '.test/cb',"
+           " 'openid', 1800000000, 1800000000 FROM s WHERE i <= 20",
+    SERIES "INSERT INTO oidc_codes (code_hash, client_id, account_id, redirect_uri, scope,"
+           " auth_time, created_at, expires_at, used_at) SELECT 'code' || i, 1 + i % 20, i,"
+           " 'https://app.test/cb', 'openid', 1800000000 - i, 1800000000 - i, 1800000060 - i,"
+           " CASE WHEN i % 2 = 0 THEN 1800000000 ELSE 0 END FROM s",
+    SERIES "INSERT INTO oidc_grants (client_id, account_id, scope, auth_time, created_at,"
+           " expires_at) SELECT 1 + i % 20, i, 'openid', 1800000000 - i, 1800000000 - i,"
+           " 1800000000 + 86400 - i FROM s",
+    SERIES "INSERT INTO oidc_tokens (hash, grant_id, kind, created_at, expires_at)"
+           " SELECT 'tok' || i, i, CASE WHEN i % 2 = 0 THEN 'access' ELSE 'refresh' END,"
+           " 1800000000 - i, 1800000000 + 3600 - i FROM s",
+    SERIES "INSERT INTO oidc_consents (account_id, client_id, scope, created_at, last_used_at)"
+           " SELECT i, 1 + i % 20, 'openid', 1800000000 - i, 1800000000 - i FROM s",
     "ANALYZE",
     NULL,
 };

@@ -1,0 +1,108 @@
+#!/bin/sh
+# The OpenID Connect provider and forward auth beside the session-checked GET /api/v1/me, in one
+# run on this machine, on SQLite and on PostgreSQL: GET /auth/check with a session (target
+# ≥ 0.9 × /api/v1/me) and the token endpoint's refresh_token grant (a rotation: two token rows
+# written, one RS256 ID token signed). Interleaved rounds; the table shows min–max and the median
+# of the per-round ratios. BENCH_SECONDS (default 5), BENCH_ROUNDS (default 5). The machine may
+# be shared: compare within a round, not across runs.
+set -eu
+cd "$(dirname "$0")/.."
+SECS=${BENCH_SECONDS:-5}
+ROUNDS=${BENCH_ROUNDS:-5}
+CORES=$(nproc)
+THREADS=${BENCH_THREADS:-$(( CORES * 2 < 4 ? 4 : CORES * 2 ))}
+tmp=$(mktemp -d /tmp/daoid-bench-oidc-XXXXXX)
+chmod 755 "$tmp"
+pids=""
+cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    tests/lib/pgtmp.sh stop "$tmp/pg" 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+wait_line() { for _ in $(seq 1 400); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; cat "$1" >&2; exit 1; }
+rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+minmax() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%s–%s", lo, hi}'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+pg_url=$(tests/lib/pgtmp.sh start "$tmp/pg")
+
+# setup NAME DATABASE → NAME_base, NAME_session, NAME_auth, NAME_tokens
+setup() {
+    env DAOID_LISTEN=127.0.0.1:0 DAOID_PUBLIC_URL=http://127.0.0.1 DAOID_DATABASE="$2" \
+        DAOID_CAPTCHA_TEST_ANSWER=TEST7 DAOID_ACCESS_LOG=0 DAOID_SMTP_URL=smtp://127.0.0.1:9 \
+        DAOID_THREADS=$THREADS build/daoid serve > "$tmp/$1.out" 2> "$tmp/$1.err" &
+    pids="$pids $!"
+    wait_line "$tmp/$1.err" "serving"
+    base="http://127.0.0.1:$(sed -n 's/.*http: listening on .* (port \([0-9]*\),.*/\1/p' "$tmp/$1.err")"
+    jar="$tmp/$1.jar"
+    form=$(curl -s -c "$jar" -b "$jar" "$base/signup")
+    csrf=$(printf '%s' "$form" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+    cid=$(printf '%s' "$form" | sed -n 's/.*name="captcha_id" id="captcha-id" value="\([^"]*\)".*/\1/p')
+    curl -s -o /dev/null -c "$jar" -b "$jar" "$base/signup" --data-urlencode "csrf=$csrf" \
+        --data-urlencode "captcha_id=$cid" --data-urlencode "captcha=TEST7" \
+        --data-urlencode "email=bench@example.com" --data-urlencode "username=bench" \
+        --data-urlencode "password=correct horse battery 42" --data-urlencode "terms=1"
+    session=$(awk '$6 == "session" {print $7}' "$jar")
+    out=$(DAOID_DATABASE="$2" DAOID_PUBLIC_URL=http://127.0.0.1 build/daoid client add Bench \
+        --redirect-uri http://127.0.0.1/cb --first-party)
+    id=$(printf '%s' "$out" | sed -n 's/^client_id: //p')
+    secret=$(printf '%s' "$out" | sed -n 's/^client_secret: //p')
+    auth="Basic $(printf '%s:%s' "$id" "$secret" | base64 -w0)"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -b "session=$session" "$base/auth/check")
+    [ "$code" = 200 ] || { echo "bench: /auth/check answered $code on $1" >&2; exit 1; }
+    eval "$1_base=\$base $1_session=\$session $1_auth=\"\$auth\" $1_id=\$id"
+}
+
+# mint NAME → NAME_tokens: two fresh refresh tokens (one per wrk thread), through the code flow
+mint() {
+    eval "b=\$$1_base s=\$$1_session a=\"\$$1_auth\" id=\$$1_id"
+    tokens=""
+    for _ in 1 2; do
+        loc=$(curl -s -o /dev/null -w '%{redirect_url}' -b "session=$s" \
+            "$b/oauth/authorize?client_id=$id&redirect_uri=http://127.0.0.1/cb&response_type=code&scope=openid+offline_access")
+        code=$(printf '%s' "$loc" | sed -n 's/.*[?&]code=\([^&]*\).*/\1/p')
+        rt=$(curl -s -H "Authorization: $a" "$b/oauth/token" -d grant_type=authorization_code \
+            -d "code=$code" -d redirect_uri=http://127.0.0.1/cb | sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p')
+        [ -n "$rt" ] || { echo "bench: no refresh token on $1" >&2; exit 1; }
+        tokens="$tokens${tokens:+,}$rt"
+    done
+    eval "$1_tokens=\$tokens"
+}
+setup sq "sqlite:$tmp/daoid.db"
+setup pg "$pg_url"
+
+load() { # OUT NAME PATH
+    eval "s=\$$2_session b=\$$2_base"
+    BENCH_COOKIE="session=$s" wrk -t 2 -c 64 -d "${SECS}s" -s bench/cookie.lua "$b$3" > "$1"
+}
+refresh() { # OUT NAME (fresh tokens each time; a long timeout: a request wrk gave up on would
+    # still rotate its token, and the next one would be a reuse that revokes the family)
+    mint "$2"
+    eval "b=\$$2_base a=\"\$$2_auth\" t=\$$2_tokens"
+    BENCH_AUTH="$a" BENCH_TOKENS="$t" wrk -t 2 -c 2 -d "${SECS}s" --timeout 60s -s bench/refresh.lua "$b/oauth/token" > "$1"
+}
+for r in $(seq 1 "$ROUNDS"); do
+    echo "bench: oidc round $r/$ROUNDS" >&2
+    for n in sq pg; do
+        load "$tmp/${n}me$r" $n /api/v1/me; eval "${n}me$r=$(rps "$tmp/${n}me$r")"
+        load "$tmp/${n}ac$r" $n /auth/check; eval "${n}ac$r=$(rps "$tmp/${n}ac$r")"
+        refresh "$tmp/${n}rf$r" $n; eval "${n}rf$r=$(rps "$tmp/${n}rf$r")"
+    done
+done
+bad() { cat "$tmp"/*"$1"* | awk '/Non-2xx or 3xx/ {s += $5} /Socket errors/ {s += $NF} END {print s + 0}'; }
+list() { for r in $(seq 1 "$ROUNDS"); do eval "printf '%s ' \"\$$1$r\""; done; }
+ratios() { for r in $(seq 1 "$ROUNDS"); do eval "ratio \"\$$1$r\" \"\$$2$r\""; echo; done; }
+cat <<TABLE
+
+daoid OpenID Connect / forward auth — $(date -u +%Y-%m-%d), $CORES cores (shared machine), $THREADS HTTP threads, $ROUNDS interleaved rounds of ${SECS}s, wrk on loopback; min–max (median ratio)
+| measure                                         | SQLite | PostgreSQL | target |
+|-------------------------------------------------|-------:|-----------:|-------:|
+| GET /api/v1/me/s with a session (64 conns)      | $(minmax $(list sqme)) | $(minmax $(list pgme)) | |
+| GET /auth/check/s with a session (64 conns)     | $(minmax $(list sqac)) | $(minmax $(list pgac)) | |
+| … ratio to /api/v1/me (per round)               | $(minmax $(ratios sqac sqme)) ($(median $(ratios sqac sqme))) | $(minmax $(ratios pgac pgme)) ($(median $(ratios pgac pgme))) | ≥ 0.9 |
+| refresh_token grant/s (2 conns, rotation + RS256) | $(minmax $(list sqrf)) | $(minmax $(list pgrf)) | |
+TABLE
+echo "answers not 2xx/3xx or timed out: /api/v1/me $(bad me), /auth/check $(bad ac), refresh $(bad rf)"

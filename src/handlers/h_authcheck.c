@@ -1,0 +1,55 @@
+/* h_authcheck: forward auth. GET /auth/check answers a proxy's subrequest: 200 with X-Auth-User,
+ * X-Auth-Email (verified addresses only, else empty) and X-Auth-Id for a signed-in browser (in
+ * ?group=NAME when given: else 403), 401 otherwise — nginx auth_request takes only 2xx, 401 and
+ * 403. With ?redirect=1 (Traefik, Caddy: they pass the answer on) a browser not signed in gets a
+ * 302 to sign in instead, back to X-Forwarded-Proto/Host/Uri. GET /auth/start?rd=URL sends a
+ * browser to sign in and then to URL, an absolute URL on an allowed host (oidc_forward.h). */
+#include <string.h>
+
+#include "arena.h"
+#include "handlers.h"
+#include "http.h"
+#include "oidc_authz.h"
+#include "oidc_forward.h"
+#include "page.h"
+#include "session.h"
+
+static const char *start_href(struct req *r, const char *rd)
+{
+    const char *p[] = {"rd", rd, NULL};
+    return oidc_url_with(r->a, "/auth/start", p);
+}
+
+void h_authcheck(struct req *r)
+{
+    const char *group = req_arg(r, "group");
+    struct session *s = r->sess;
+    if (!s) {
+        const char *proto = req_header(r, "X-Forwarded-Proto"),
+                   *host = req_header(r, "X-Forwarded-Host");
+        const char *uri = req_header(r, "X-Forwarded-Uri");
+        const char *rd =
+            host ? arena_printf(r->a, "%s://%s%s", proto ? proto : "https", host, uri ? uri : "/")
+                 : NULL;
+        if (req_arg(r, "redirect") && rd && oidc_forward_url_ok(rd))
+            return resp_redirect(r, start_href(r, rd));
+        resp_header(r, "WWW-Authenticate", "Cookie realm=\"daoid\"");
+        return resp_send(r, 401, "text/plain; charset=utf-8", "unauthenticated\n", 16);
+    }
+    if (group && !oidc_forward_member(group, s->username))
+        return resp_send(r, 403, "text/plain; charset=utf-8", "forbidden\n", 10);
+    resp_header(r, "X-Auth-User", s->username);
+    resp_header(r, "X-Auth-Email", s->email && s->email_verified ? s->email : "");
+    resp_header(r, "X-Auth-Id", arena_printf(r->a, "%lld", (long long)s->account_id));
+    resp_send(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+void h_authstart(struct req *r)
+{
+    const char *rd = req_arg(r, "rd");
+    if (!oidc_forward_url_ok(rd))
+        return page_notice(r, 400, "oidc.err.title", "authcheck.err.rd", NULL, NULL);
+    if (r->sess) return resp_redirect(r, rd);
+    const char *p[] = {"next", start_href(r, rd), NULL};
+    resp_redirect(r, oidc_url_with(r->a, "/login", p));
+}
