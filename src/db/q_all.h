@@ -16,3 +16,4 @@
 #include "q_wechat.h"
 #include "q_grants.h"
 #include "q_access_tokens.h"
+#include "q_mfa.h"
