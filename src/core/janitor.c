@@ -13,6 +13,8 @@
 #include "config.h"
 #include "held_usernames.h"
 #include "log.h"
+#include "mfa_pending.h"
+#include "webauthn_challenges.h"
 #include "oauth_pending.h"
 #include "oauth_states.h"
 #include "outbox.h"
@@ -69,6 +71,8 @@ static const struct {
     {"audit", sweep_audit},
     {"access_tokens", access_tokens_sweep},
     {"wechat_nonces", wechat_nonces_sweep},
+    {"mfa_pending", mfa_pending_sweep},
+    {"webauthn_challenges", webauthn_challenges_sweep},
     {"accounts (unverified)", closure_sweep_unverified},
 };
 
