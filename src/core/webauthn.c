@@ -118,14 +118,21 @@ enum wa_rc webauthn_register(struct arena *a, const struct wa_expect *x, const u
         rc = WA_PRESENCE;
         goto out;
     }
-    /* libfido2 parses the authenticator data: attested credential data, the COSE key */
-    if (!(cred = fido_cred_new()) || fido_cred_set_authdata_raw(cred, adp, adl) != FIDO_OK ||
-        !fido_cred_id_len(cred) || !fido_cred_pubkey_len(cred))
-        goto out;
-    if (!alg_ok(fido_cred_type(cred))) {
-        rc = WA_ALG;
+    /* libfido2 parses the authenticator data (attested credential data, the COSE key) for an
+     * expected key type: each one daoid takes is tried in turn */
+    static const int algs[] = {COSE_ES256, COSE_EDDSA, COSE_RS256};
+    for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]) && !cred; i++) {
+        if (!(cred = fido_cred_new())) goto out;
+        if (fido_cred_set_type(cred, algs[i]) != FIDO_OK ||
+            fido_cred_set_authdata_raw(cred, adp, adl) != FIDO_OK)
+            fido_cred_free(&cred);
+    }
+    if (!cred) {
+        rc = WA_ALG; /* no key of a type daoid takes (or no key at all) */
         goto out;
     }
+    if (!fido_cred_id_len(cred) || !fido_cred_pubkey_len(cred) || !alg_ok(fido_cred_type(cred)))
+        goto out;
     uint8_t flags = fido_cred_flags(cred);
     out->alg = fido_cred_type(cred);
     out->id_len = fido_cred_id_len(cred);

@@ -127,8 +127,8 @@ export function pgDatabase(serverUrl = pgServerUrl()) {
 }
 
 // Starts daoid with a fresh database (unless env.DAOID_DATABASE says otherwise).
-export async function startDaoid({ devsim, env = {}, dir } = {}) {
-  const port = await freePort();
+export async function startDaoid({ devsim, env = {}, dir, port } = {}) {
+  port = port || await freePort();
   dir = dir || mkdtempSync(join(tmpdir(), 'daoid-e2e-'));
   mkdirSync(dir, { recursive: true });
   const base = `http://127.0.0.1:${port}`;
