@@ -28,6 +28,7 @@ CREATE TABLE mfa_pending (
     expires_at INTEGER NOT NULL
 );
 CREATE INDEX mfa_pending_expires ON mfa_pending (expires_at);
+CREATE INDEX mfa_pending_account ON mfa_pending (account_id);
 
 CREATE TABLE passkeys (
     id {{ID}},

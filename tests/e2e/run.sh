@@ -24,4 +24,4 @@ E2E_DB=postgres node --test --test-concurrency="$jobs" --test-reporter=spec \
     ./email_flow.test.mjs ./signup_errors.test.mjs ./login_verify_errors.test.mjs ./limits.test.mjs \
     ./concurrency.test.mjs ./mail_faults.test.mjs \
     ./settings.test.mjs ./password_reset.test.mjs ./admin.test.mjs \
-    ./wechat.test.mjs ./github.test.mjs ./build.test.mjs ./registry.test.mjs
+    ./wechat.test.mjs ./github.test.mjs ./build.test.mjs ./registry.test.mjs ./mfa.test.mjs
