@@ -6,7 +6,7 @@
 
 B ?= build
 SAN ?= 0
-PKGS := libmicrohttpd sqlite3 libpq libsodium libcurl jansson gdlib libqrencode inih libcrypto expat
+PKGS := libmicrohttpd sqlite3 libpq libsodium libcurl jansson gdlib libqrencode inih libcrypto expat libfido2 libcbor
 
 CC ?= cc
 V ?= 0

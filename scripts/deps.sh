@@ -9,7 +9,7 @@ what=${1:-build}
 
 build_pkgs="gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libpq-dev libsodium-dev
 libcurl4-openssl-dev libssl-dev libjansson-dev libexpat1-dev libgd-dev fonts-dejavu-core
-libqrencode-dev libunistring-dev libinih-dev libsystemd-dev"
+libqrencode-dev libunistring-dev libinih-dev libsystemd-dev libfido2-dev libcbor-dev"
 test_pkgs="libcriterion-dev chromium fonts-wqy-microhei sqlite3 postgresql pgbouncer nginx curl
 clang libclang-rt-dev stress-ng docker-registry skopeo
 prometheus systemd lintian debhelper dpkg-dev man-db python3"

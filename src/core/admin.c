@@ -6,6 +6,7 @@
  *   show ACCOUNT         one account: its row, identities, sessions, held names, activity
  *   disable ACCOUNT      sign-in refused, every session ended
  *   enable ACCOUNT
+ *   reset-2fa ACCOUNT    its passkeys, authenticator app and recovery codes removed (mfa.h)
  *   delete ACCOUNT --yes as a deletion by the owner: username held, a mail confirms
  *   mail dead            mails the sender gave up on
  *   mail retry ID|all    queue dead mails again (attempts start over)
@@ -38,6 +39,7 @@
 #include "i18n.h"
 #include "identity.h"
 #include "log.h"
+#include "mfa.h"
 #include "outbox.h"
 #include "registry_repos.h"
 #include "sessions.h"
@@ -46,18 +48,20 @@
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: daoid admin [--config FILE] COMMAND\n"
-                    "  find TEXT             accounts whose username or email contains TEXT\n"
-                    "  show ACCOUNT          an account, its identities, sessions and activity\n"
-                    "  disable ACCOUNT       refuse its sign-in and end its sessions\n"
-                    "  enable ACCOUNT\n"
-                    "  delete ACCOUNT --yes  delete it (username held, confirmation mail)\n"
-                    "  mail dead             mails that could not be delivered\n"
-                    "  mail retry ID|all     queue dead mails again\n"
-                    "  release-username NAME [--force]\n"
-                    "                        end a deleted account's hold of NAME (refused\n"
-                    "                        while the registry has images under NAME/)\n"
-                    "ACCOUNT: #ID, an email address or a username\n");
+    fprintf(stderr,
+            "usage: daoid admin [--config FILE] COMMAND\n"
+            "  find TEXT             accounts whose username or email contains TEXT\n"
+            "  show ACCOUNT          an account, its identities, sessions and activity\n"
+            "  disable ACCOUNT       refuse its sign-in and end its sessions\n"
+            "  enable ACCOUNT\n"
+            "  reset-2fa ACCOUNT     remove its passkeys, authenticator app, recovery codes\n"
+            "  delete ACCOUNT --yes  delete it (username held, confirmation mail)\n"
+            "  mail dead             mails that could not be delivered\n"
+            "  mail retry ID|all     queue dead mails again\n"
+            "  release-username NAME [--force]\n"
+            "                        end a deleted account's hold of NAME (refused\n"
+            "                        while the registry has images under NAME/)\n"
+            "ACCOUNT: #ID, an email address or a username\n");
 }
 
 static const char *when(struct arena *a, int64_t t)
@@ -328,6 +332,14 @@ static int on_account(struct st_conn *c, struct arena *a, const char *cmd, const
     if (!strcmp(cmd, "show")) return cmd_show(c, a, id);
     if (!strcmp(cmd, "disable")) return cmd_status(id, 1);
     if (!strcmp(cmd, "enable")) return cmd_status(id, 0);
+    if (!strcmp(cmd, "reset-2fa")) {
+        int r = mfa_reset(id, cfg->default_lang);
+        if (r >= 0)
+            printf(r ? "account #%lld: second factors removed\n"
+                     : "account #%lld: no second factor\n",
+                   (long long)id);
+        return r < 0;
+    }
     if (!yes) {
         fprintf(stderr, "daoid admin: delete needs --yes (it cannot be undone)\n");
         return 2;
@@ -345,7 +357,7 @@ static int run(const char *const *args, int n, int yes, int force)
     if (!strcmp(cmd, "find") && n == 2)
         rc = cmd_find(c, a, args[1]);
     else if (n == 2 && (!strcmp(cmd, "show") || !strcmp(cmd, "disable") || !strcmp(cmd, "enable") ||
-                        !strcmp(cmd, "delete")))
+                        !strcmp(cmd, "delete") || !strcmp(cmd, "reset-2fa")))
         rc = on_account(c, a, cmd, args[1], yes);
     else if (!strcmp(cmd, "mail") && n == 2 && !strcmp(args[1], "dead"))
         rc = cmd_mail_dead(c, a);

@@ -13,6 +13,8 @@
 #include "config.h"
 #include "held_usernames.h"
 #include "log.h"
+#include "mfa_pending.h"
+#include "webauthn_challenges.h"
 #include "oauth_pending.h"
 #include "oauth_states.h"
 #include "oidc_codes.h"
@@ -77,6 +79,8 @@ static const struct {
     {"oidc_tokens", oidc_tokens_sweep},
     {"oidc_grants", oidc_grants_sweep},
     {"oidc_keys", oidc_keys_sweep},
+    {"mfa_pending", mfa_pending_sweep},
+    {"webauthn_challenges", webauthn_challenges_sweep},
     {"accounts (unverified)", closure_sweep_unverified},
 };
 

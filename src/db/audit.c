@@ -37,6 +37,16 @@ static const char *const names[AUDIT_EVENT_COUNT] = {
     [AUDIT_REGISTRY_LOGIN] = "registry_login",
     [AUDIT_REGISTRY_LOGIN_REFUSED] = "registry_login_refused",
     [AUDIT_USERNAME_RELEASED] = "username_released",
+    [AUDIT_TOTP_ENABLED] = "totp_enabled",
+    [AUDIT_TOTP_DISABLED] = "totp_disabled",
+    [AUDIT_RECOVERY_CODES_NEW] = "recovery_codes_new",
+    [AUDIT_RECOVERY_CODE_USED] = "recovery_code_used",
+    [AUDIT_PASSKEY_ADDED] = "passkey_added",
+    [AUDIT_PASSKEY_RENAMED] = "passkey_renamed",
+    [AUDIT_PASSKEY_REMOVED] = "passkey_removed",
+    [AUDIT_MFA_FAILED] = "mfa_failed",
+    [AUDIT_MFA_RESET] = "mfa_reset",
+    [AUDIT_PASSKEY_COUNTER] = "passkey_counter",
 };
 
 /* Names earlier versions wrote for an event that now has one name. */

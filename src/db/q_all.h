@@ -18,3 +18,4 @@
 #include "q_access_tokens.h"
 #include "q_invalidate.h"
 #include "q_oidc.h"
+#include "q_mfa.h"

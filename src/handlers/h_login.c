@@ -82,12 +82,13 @@ void h_login_submit(struct req *r)
         if (o) render_form(r, o->status, in.identifier, o->msg_key, captcha);
         return;
     }
-    if (websession_begin(r, out.account_id, "pwd") != 0) {
+    const char *next = req_form(r, "next");
+    const char *to = h_mfa_signin(r, out.account_id, "pwd", http_safe_next(next) ? next : NULL);
+    if (!to) {
         page_error(r, 503, "error.unavailable");
         return;
     }
-    const char *next = req_form(r, "next");
-    resp_redirect(r, http_safe_next(next) ? next : "/console");
+    resp_redirect(r, to);
 }
 
 void h_logout(struct req *r)

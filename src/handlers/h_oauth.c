@@ -164,8 +164,8 @@ void h_oauth_callback(struct req *r)
     switch (out.outcome) {
     case OAUTH_SIGNED_IN:
         opsmetrics_signin(in.provider, LOGIN_OK);
-        if (websession_begin(r, out.account_id, in.provider) != 0) break;
-        resp_redirect(r, next ? next : "/console");
+        if (!(next = h_mfa_signin(r, out.account_id, in.provider, next))) break;
+        resp_redirect(r, next);
         return;
     case OAUTH_COMPLETE:
         resp_cookie(r, OAUTH_PENDING_COOKIE, out.pending, OAUTH_PENDING_TTL);

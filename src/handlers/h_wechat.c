@@ -149,6 +149,7 @@ static void clear_ticket(struct req *r)
 static void render_outcome(struct req *r, const struct wxl_result *res)
 {
     struct tmpl_ctx *c;
+    const char *to;
     switch (res->outcome) {
     case WXO_PENDING:
         return render_pending(r, res);
@@ -159,9 +160,9 @@ static void render_outcome(struct req *r, const struct wxl_result *res)
     case WXO_SIGNIN:
         clear_ticket(r);
         opsmetrics_signin("wechat", LOGIN_OK);
-        if (websession_begin(r, res->account_id, "wechat") != 0)
+        if (!(to = h_mfa_signin(r, res->account_id, "wechat", NULL)))
             return page_error(r, 503, "error.unavailable");
-        return resp_redirect(r, "/console");
+        return resp_redirect(r, to);
     case WXO_REAUTHED:
         clear_ticket(r);
         if (session_reauthenticated(r->sess) != 0) return page_error(r, 503, "error.unavailable");
@@ -218,6 +219,7 @@ void h_auth_wechat_status(struct req *r)
     struct wxl_result res;
     wechat_login_advance(r->a, req_cookie(r, WECHAT_COOKIE), r->sess ? r->sess->account_id : 0,
                          r->ip, time(NULL), &res);
+    const char *to;
     switch (res.outcome) {
     case WXO_PENDING:
         return send_json(r, json_pack("{s:s, s:I}", "state", "pending", "expires_in",
@@ -230,9 +232,9 @@ void h_auth_wechat_status(struct req *r)
     case WXO_SIGNIN:
         clear_ticket(r);
         opsmetrics_signin("wechat", LOGIN_OK);
-        if (websession_begin(r, res.account_id, "wechat") != 0)
+        if (!(to = h_mfa_signin(r, res.account_id, "wechat", NULL)))
             return send_json(r, json_pack("{s:s}", "state", "retry"));
-        return send_json(r, json_pack("{s:s, s:s}", "state", "signed_in", "next", "/console"));
+        return send_json(r, json_pack("{s:s, s:s}", "state", "signed_in", "next", to));
     case WXO_BOUND:
         clear_ticket(r);
         return send_json(r, json_pack("{s:s, s:b}", "state", "bound", "granted", res.granted));

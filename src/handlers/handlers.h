@@ -4,6 +4,7 @@
 #define DAOID_HANDLERS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "router.h"
 #include "registration.h"
@@ -21,6 +22,23 @@ void h_form_errors(struct req *r, struct tmpl_ctx *c, const reg_errors errors,
 struct ways_removed;
 void h_notice_removed(struct req *r, const char *title_key, const char *msg_key, const char *href,
                       const char *link_key, const struct ways_removed *w);
+
+/* h_mfa.c: where a browser goes after a first factor (a password, GitHub, WeChat, …) proved
+ * account, signed in by amr: "/login/2fa" when a second factor is due (the two-step cookie set,
+ * no session), else the browser is signed in and the answer is next (NULL: the console), or
+ * set-up when require_2fa asks for it. NULL when the store failed (answer 503). */
+#define MFA_COOKIE "mfa"
+const char *h_mfa_signin(struct req *r, int64_t account, const char *amr, const char *next);
+struct twostep_out;
+/* h_mfa.c: signs the browser in after a second step and redirects on. */
+void h_mfa_done(struct req *r, const struct twostep_out *out);
+
+/* h_mfa_settings.c: /settings/security with a notice or an error (catalog keys, NULL: none),
+ * an authenticator set-up under way (secret) and recovery codes shown once (codes, n). */
+void h_security_page(struct req *r, int status, const char *notice_key, const char *err_key,
+                     const char *secret, char **codes, int ncodes);
+/* h_passkey.c: the account's passkeys as the list passkey_rows in c: 0 or -1. */
+int passkey_list_ctx(struct req *r, struct tmpl_ctx *c);
 
 /* routes.c: the application's route table (router.h), handed to the pipeline by main. */
 extern const struct route routes[];
@@ -67,6 +85,20 @@ void h_captcha_new(struct req *r);
 void h_login_form(struct req *r);
 void h_login_submit(struct req *r);
 void h_logout(struct req *r);
+/* h_mfa.c, h_mfa_settings.c, h_passkey.c: two-step sign-in, /settings/security, passkeys */
+void h_mfa_form(struct req *r);
+void h_mfa_submit(struct req *r);
+void h_security(struct req *r);
+void h_security_totp_begin(struct req *r);
+void h_security_totp_confirm(struct req *r);
+void h_security_totp_off(struct req *r);
+void h_security_recovery(struct req *r);
+void h_passkey_register_begin(struct req *r);
+void h_passkey_register_finish(struct req *r);
+void h_passkey_login_begin(struct req *r);
+void h_passkey_login_finish(struct req *r);
+void h_passkey_rename(struct req *r);
+void h_passkey_remove(struct req *r);
 /* h_console.c */
 void h_console(struct req *r);
 void h_verify_resend(struct req *r);

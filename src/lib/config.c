@@ -155,6 +155,14 @@ static const struct ckey keys[] = {
     {"limit_reset_address", C_RATE, O(limit_reset_address), "3/1h",
      "password reset mails per address (more requests get the same answer and no mail)"},
 
+    /* two-step sign-in and passkeys */
+    {"require_2fa", C_BOOL, O(require_2fa), "0",
+     "1: accounts without a second factor are walked through setting one up after sign-in"},
+    {"trust_provider_mfa", C_BOOL, O(trust_provider_mfa), "0",
+     "1: a GitHub/WeChat/... sign-in needs no second factor here (the provider asked for one)"},
+    {"passkey_counter_strict", C_BOOL, O(passkey_counter_strict), "1",
+     "1: refuse a passkey whose signature counter went backwards (0: log and audit it only)"},
+
     /* image registry (daoid is the registry's token service) */
     {"registry_address", C_STR, O(registry_address), "",
      "host[:port] people push to (docker login HOST); empty: the registry is off"},

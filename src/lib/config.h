@@ -88,6 +88,9 @@ struct config {
     int64_t audit_retention; /* days the audit rows are kept; 0: forever (janitor.c) */
     struct rate limit_reset_ip, limit_reset_address;
 
+    /* two-step sign-in and passkeys (mfa.h) */
+    int require_2fa, trust_provider_mfa, passkey_counter_strict;
+
     /* image registry */
     char *registry_address, *registry_api_url, *registry_service, *registry_issuer;
     char *registry_key_file, *registry_realm_path, *registry_official_namespace, *registry_admins;

@@ -99,6 +99,16 @@ static const char *const seed[] = {
            " 1800000000 - i, 1800000000 + 3600 - i FROM s",
     SERIES "INSERT INTO oidc_consents (account_id, client_id, scope, created_at, last_used_at)"
            " SELECT i, 1 + i % 20, 'openid', 1800000000 - i, 1800000000 - i FROM s",
+    SERIES "INSERT INTO totp_secrets (account_id, secret_ct, confirmed_at, last_step,"
+           " created_at) SELECT i, 'ct', 1800000000 - i, 60000000 - i, 1800000000 - i FROM s",
+    SERIES "INSERT INTO recovery_codes (account_id, code_hash, created_at, used_at)"
+           " SELECT i, 'rc' || i, 1800000000 - i, NULL FROM s",
+    SERIES "INSERT INTO mfa_pending (id_hash, account_id, first_amr, created_at, expires_at)"
+           " SELECT 'mp' || i, i, 'pwd', 1800000000 - i, 1800000000 + 300 - i FROM s",
+    SERIES "INSERT INTO passkeys (account_id, cred_id, cose_alg, public_key, name, created_at)"
+           " SELECT i, 'cred' || i, -7, 'pk', 'laptop', 1800000000 - i FROM s",
+    SERIES "INSERT INTO webauthn_challenges (id_hash, challenge, kind, created_at, expires_at)"
+           " SELECT 'wa' || i, 'ch', 'login', 1800000000 - i, 1800000000 + 300 - i FROM s",
     "ANALYZE",
     NULL,
 };

@@ -146,11 +146,11 @@ export function pgDatabase(serverUrl = pgServerUrl()) {
   return serverUrl.replace(/\/[^/]*$/, `/${name}`);
 }
 
-// Starts daoid (bin: another binary, e.g. an installed package's) with a fresh database (unless
-// env.DAOID_DATABASE says otherwise); env adds to or overrides the test settings below (a null
-// value leaves the setting at daoid's default).
-export async function startDaoid({ devsim, env = {}, dir, bin = DAOID_BIN } = {}) {
-  const port = await freePort();
+// Starts daoid (bin: another binary, e.g. an installed package's; port: a chosen one) with a
+// fresh database (unless env.DAOID_DATABASE says otherwise); env adds to or overrides the test
+// settings below (a null value leaves the setting at daoid's default).
+export async function startDaoid({ devsim, env = {}, dir, bin = DAOID_BIN, port } = {}) {
+  port = port || await freePort();
   dir = dir || mkdtempSync(join(tmpdir(), 'daoid-e2e-'));
   mkdirSync(dir, { recursive: true });
   const base = `http://127.0.0.1:${port}`;
