@@ -26,6 +26,8 @@ static void accounts_page(struct req *r, int status, const char *alert_key, cons
         return;
     }
     struct tmpl_ctx *c = page_ctx(r);
+    tmpl_set_bool(c, "nav_settings", 1);
+    tmpl_set_bool(c, "snav_accounts", 1);
     if (flash) tmpl_set(c, "provider", h_provider_name(r, flash));
     if (alert_key) tmpl_set(c, "alert", page_t(r, c, alert_key));
     if (notice_key) tmpl_set(c, "notice", page_t(r, c, notice_key));

@@ -212,6 +212,7 @@ static void render_delete(struct req *r, int status, const char *err)
 {
     struct tmpl_ctx *c = page_ctx(r);
     tmpl_set_bool(c, "nav_settings", 1);
+    tmpl_set_bool(c, "snav_delete", 1);
     tmpl_set(c, "email", r->sess->email);
     tmpl_set_bool(c, "email_verified", r->sess->email_verified);
     tmpl_setf(c, "hold_days", "%lld", (long long)(cfg->username_hold / 86400));
