@@ -179,7 +179,7 @@ test('bind and unbind GitHub on the linked-accounts page; an old sign-in needs t
   const { ctx, page } = await newPage();
   await signup(page, d.base, { email: 'binder@example.com', username: 'binder' });
   await page.goto(d.base + '/settings/accounts');
-  assert.equal(await page.textContent('h1'), zh('oauth.accounts.title'));
+  assert.equal(await page.textContent('.settings-panels h2'), zh('oauth.accounts.title'));
   assert.equal(await page.textContent('#state-github'), zh('oauth.accounts.unbound'));
   assert.ok(await page.isVisible('#bind-bitbucket') && await page.isVisible('#bind-coding'));
   assert.equal(await page.$('#row-wechat'), null, 'WeChat is not configured here');
