@@ -328,7 +328,7 @@ test('security activity lists sign-ins, failures and changes, newest first', asy
   const items = await page.$$eval('#activity li .what', (e) => e.map((x) => x.textContent));
   assert.deepEqual(items.slice(0, 4), [en('audit.login'), en('audit.login_failed'), en('audit.email_verified'), en('audit.signup')]);
   const ips = await page.$$eval('#activity li .meta', (e) => e.map((x) => x.textContent));
-  assert.ok(ips.every((t) => /\d{4}-\d\d-\d\d \d\d:\d\d UTC\+8 · IP /.test(t)), ips.join('|'));
+  assert.ok(ips.every((t) => /\d{4}-\d\d-\d\d \d\d:\d\d UTC · IP /.test(t)), ips.join('|'));
   // the language switch of the settings page
   await Promise.all([page.waitForURL(/\/settings$/), page.click('#settings-lang-zh')]);
   assert.equal((await page.textContent('#settings-title')).trim(), '账号设置');
