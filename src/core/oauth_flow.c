@@ -97,6 +97,7 @@ enum oauth_start_rc oauth_flow_start(struct arena *a, const struct oauth_start_i
         .account_id = in->account_id,
         .created_at = now,
         .expires_at = now + OAUTH_STATE_TTL,
+        .repos = in->repos && p->repos_scope,
     };
     if (oauth_states_insert(c, &row) != 0) return OSTART_ERR;
     out->url = oauth2_authorize_url(a, p, oauth2_redirect_uri(a, cfg->origin, p->name), state,
@@ -296,6 +297,7 @@ void oauth_flow_callback(struct arena *a, const struct oauth_callback_in *in,
     if (valid > 0) {
         out->intent = intent_parse(st.intent);
         out->next = st.next;
+        out->repos = st.repos != 0;
     }
     if (valid < 0)
         out->outcome = OAUTH_STORE_ERR;

@@ -114,6 +114,7 @@ struct oauth_callback_out {
     int64_t account_id;       /* SIGNED_IN */
     const char *pending;      /* COMPLETE: the value for OAUTH_PENDING_COOKIE */
     const char *next;         /* the state's next page, or NULL */
+    int repos;                /* the state's flow asked for repository access */
     const char *label;        /* "GitHub" */
     const char *login;        /* the provider's login, when known */
     const char *email;        /* EMAIL_TAKEN: the address */

@@ -157,8 +157,11 @@ static enum repos_state list(struct job *j, const char *login, struct repos_view
     }
     struct oauth2_answer ans;
     enum oauth2_rc rc;
+    int ungranted = j->p->repos_grant && j->row.tok.scope &&
+                    !provider_token_scope_has(j->row.tok.scope, j->p->repos_grant);
     for (;;) {
         rc = oauth2_api(j->a, j->p, url, j->p->repos_body, j->row.tok.access, j->deadline_us, &ans);
+        if (rc == OAUTH2_UNAUTHORIZED && ungranted) return RS_GRANT;
         if (rc != OAUTH2_UNAUTHORIZED || tried) break;
         tried = 1;
         if ((s = refresh(j)) != RS_LIST) return s;
@@ -170,8 +173,7 @@ static enum repos_state list(struct job *j, const char *login, struct repos_view
                  oauth2_rc_name(rc));
         return from_rc(rc);
     }
-    out->need_grant = j->p->repos_grant && j->row.tok.scope &&
-                      !provider_token_scope_has(j->row.tok.scope, j->p->repos_grant);
+    out->need_grant = ungranted;
     return RS_LIST;
 }
 

@@ -6,6 +6,7 @@
  *   no stored token (bound before tokens were kept, or one that no longer opens) → REBIND
  *   the token is known to have expired (expires_at)        → refresh, then the API
  *   the API answers                                         → LIST
+ *   the API refuses a token whose scope lacks the provider's repos_grant → GRANT (no refresh)
  *   the API refuses the token (401, or Coding's AuthFailure) → refresh once, then the API
  *   refresh: without a refresh token → REBIND; one caller per row asks the provider (the lease)
  *     while the others wait for its outcome; the provider refuses it → REBIND (and the refresh
@@ -34,6 +35,8 @@ enum repos_state {
     RS_OFF,     /* bound, but the site no longer offers the platform */
     RS_LIST,    /* repos holds the list */
     RS_REBIND,  /* no usable token: bind the platform again */
+    RS_GRANT,   /* the token works but was never granted repository access (a bind from
+                   settings asks only for the profile): grant it, nothing "expired" */
     RS_TIMEOUT, /* the provider did not answer in time */
     RS_DOWN,    /* unreachable, or it answered with an error */
     RS_BAD,     /* it answered something unreadable */

@@ -447,6 +447,7 @@ static int reg_ticket(struct st_conn *c, struct arena *a, const struct wxl_regis
 struct reg_claim {
     struct ticket *t;
     int64_t now;
+    int *granted; /* set when the bonus was granted */
 };
 
 /* registration_create's claim: the ticket consumed, its person locked and still without an
@@ -466,7 +467,9 @@ static enum reg_outcome reg_consume(struct st_conn *c, struct arena *a, void *ct
 static enum reg_outcome reg_bonus(struct st_conn *c, struct arena *a, int64_t account_id, void *ctx)
 {
     struct reg_claim *k = ctx;
-    return bonus(c, a, account_id, k->t, k->now) == GRANT_ERR ? REG_STORE_ERR : REG_OK;
+    enum grant_rc g = bonus(c, a, account_id, k->t, k->now);
+    *k->granted = g == GRANT_OK;
+    return g == GRANT_ERR ? REG_STORE_ERR : REG_OK;
 }
 
 enum reg_outcome wechat_login_register(struct arena *a, const struct wxl_register_in *in,
@@ -490,7 +493,7 @@ enum reg_outcome wechat_login_register(struct arena *a, const struct wxl_registe
     rc = registration_check(c, a, &f, &form, out->errors);
     if (rc != REG_OK) return rc;
     struct reg_identity id = {"wechat", subject(&t), NULL, NULL, extra(a, &t)};
-    struct reg_claim k = {&t, now};
+    struct reg_claim k = {&t, now, &out->granted};
     struct reg_new n = {
         .form = &form,
         .identity = &id,

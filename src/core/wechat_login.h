@@ -108,6 +108,7 @@ struct wxl_register_out {
     enum wxl_outcome outcome; /* WXO_REGISTER, or the ticket's state when it was not one to
                                  register (WXO_NONE also before the ticket was read) */
     int64_t account_id;
+    int granted; /* REG_OK: the WeChat bonus was granted (the page announces it) */
 };
 /* Creates the account of a scanned ticket (registration.h): username (required), email
  * (optional: it gets the verification mail), terms; the account, its WeChat identity, the

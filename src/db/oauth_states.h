@@ -16,6 +16,7 @@ struct oauth_state_row {
     char *next;         /* NULL: none */
     int64_t account_id; /* 0 for a sign-in */
     int64_t created_at, expires_at;
+    int64_t repos; /* 1: the flow asked for repository access (Code Build) */
 };
 
 /* A new row. 0 or -1. */

@@ -2,11 +2,11 @@
  * for the user to choose a name (oauth_pending.c). */
 Q(OAUTH_STATES_INSERT,
   "INSERT INTO oauth_states (state_hash, browser_hash, provider, intent, account_id, verifier,"
-  " next, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  " next, created_at, expires_at, repos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
   NULL)
 Q(OAUTH_STATES_TAKE,
   "DELETE FROM oauth_states WHERE state_hash = ? RETURNING browser_hash, provider, intent,"
-  " account_id, verifier, next, created_at, expires_at",
+  " account_id, verifier, next, created_at, expires_at, repos",
   NULL)
 QSWEEP(OAUTH_STATES_SWEEP, "oauth_states", "expires_at <= ?", "expires_at")
 #define PENDING_COLS                                                                               \

@@ -2,7 +2,6 @@
  * with bind and unbind (oauth_flow_accounts, oauth_flow_unbind), and the way back to a
  * re-authentication when an unbind needs one. */
 #include <string.h>
-#include <time.h>
 
 #include "arena.h"
 #include "text.h"
@@ -27,10 +26,14 @@ static void accounts_page(struct req *r, int status, const char *alert_key, cons
         return;
     }
     struct tmpl_ctx *c = page_ctx(r);
+    tmpl_set_bool(c, "nav_settings", 1);
+    tmpl_set_bool(c, "snav_accounts", 1);
     if (flash) tmpl_set(c, "provider", h_provider_name(r, flash));
     if (alert_key) tmpl_set(c, "alert", page_t(r, c, alert_key));
     if (notice_key) tmpl_set(c, "notice", page_t(r, c, notice_key));
     tmpl_set_bool(c, "need_password", has_password && !session_fresh(r->sess));
+    int usable = 0; /* the ways in that work now besides the password (oauth_flow.h inv. 6) */
+    for (int i = 0; i < n; i++) usable += rows[i].bound && rows[i].offered;
     for (int i = 0; i < n; i++) {
         struct tmpl_ctx *row = tmpl_list_add(c, "rows");
         tmpl_set(row, "provider", rows[i].provider);
@@ -38,33 +41,37 @@ static void accounts_page(struct req *r, int status, const char *alert_key, cons
         tmpl_set(row, "bind_href", rows[i].bind_href);
         tmpl_set_bool(row, "offered", rows[i].offered);
         tmpl_set_bool(row, "bound", rows[i].bound);
+        /* the only way in is not offered for unbinding (the domain refuses it all the same) */
+        tmpl_set_bool(row, "only_way",
+                      rows[i].bound && !has_password && usable <= 1 &&
+                          (rows[i].offered || usable == 0));
         tmpl_set(row, "login", rows[i].login ? rows[i].login : "");
-        char day[16] = "";
-        time_t t = (time_t)rows[i].linked_at;
-        struct tm tm;
-        if (rows[i].bound && gmtime_r(&t, &tm)) strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-        tmpl_set(row, "since", arena_strdup(r->a, day));
+        tmpl_set(row, "since", rows[i].bound ? page_date(r, rows[i].linked_at, PAGE_DAY) : "");
     }
     page_render(r, status, "settings_accounts", c);
 }
 
-/* A known provider name from a query parameter (flash messages), or NULL. */
-static const char *flash_arg(struct req *r, const char *key)
+/* A known provider name (flash messages), or NULL. */
+static const char *known_provider(const char *v)
 {
-    const char *v = req_arg(r, key);
-    if (!v) return NULL;
-    if (!strcmp(v, "wechat") || oauth2_provider_label(v)) return v;
-    return NULL;
+    return v && (!strcmp(v, "wechat") || oauth2_provider_label(v)) ? v : NULL;
 }
 
+/* The confirmations: a one-time flash "KIND.PROVIDER" (page_flash) after a bind or an unbind;
+ * ?reauthed=PROVIDER, the next page of a re-authentication started here. */
 void h_settings_accounts(struct req *r)
 {
     static const char *const flashes[][2] = {{"bound", "oauth.accounts.bound_ok"},
                                              {"already", "oauth.accounts.already"},
                                              {"unbound", "oauth.accounts.unbound_ok"},
                                              {"reauthed", "oauth.accounts.reauthed"}};
+    const char *fl = page_flash_take(r), *dot = fl ? strchr(fl, '.') : NULL;
     for (size_t i = 0; i < sizeof(flashes) / sizeof(flashes[0]); i++) {
-        const char *p = flash_arg(r, flashes[i][0]);
+        size_t n = strlen(flashes[i][0]);
+        const char *p = dot && (size_t)(dot - fl) == n && !strncmp(fl, flashes[i][0], n)
+                            ? known_provider(dot + 1)
+                            : NULL;
+        if (!p && i == 3) p = known_provider(req_arg(r, flashes[i][0]));
         if (p) {
             accounts_page(r, 200, NULL, flashes[i][1], p);
             return;
@@ -124,7 +131,8 @@ void h_settings_accounts_unbind(struct req *r)
     enum oauth_unbind_rc rc = oauth_flow_unbind(r->a, &in, &out);
     if (rc == OUNBIND_OK) {
         if (out.password_ok) session_reauthenticated(r->sess);
-        resp_redirect(r, arena_printf(r->a, ACCOUNTS "?unbound=%s", p));
+        page_flash(r, arena_printf(r->a, "unbound.%s", p));
+        resp_redirect(r, ACCOUNTS);
         return;
     }
     if (rc == OUNBIND_NEED_REAUTH) {

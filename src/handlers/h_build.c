@@ -64,6 +64,7 @@ static void repos_part(struct req *r, struct tmpl_ctx *c, const struct repos_vie
                           : NULL;
     if (key) tmpl_set(c, "repos_error", page_t(r, c, key));
     tmpl_set_bool(c, "rebind", v->state == RS_REBIND);
+    tmpl_set_bool(c, "grant", v->state == RS_GRANT);
     if (v->state != RS_LIST) return;
     tmpl_set_bool(c, "listed", 1);
     tmpl_set_bool(c, "empty", v->repos.n == 0);

@@ -23,12 +23,31 @@ static struct tmpl_ctx *console_ctx(struct req *r, const char *nav)
     return c;
 }
 
-static void reminders(struct tmpl_ctx *c, const struct session *s, const struct console_view *v)
+/* At most one reminder, the first that applies: verify the address > a way back in (an email,
+ * then a password: optional, for an account that signs in only through a provider) > an offer
+ * to bind (GitHub, then WeChat). */
+static void reminders(struct req *r, struct tmpl_ctx *c, const struct session *s,
+                      const struct console_view *v)
 {
+    const char *pick = s->email && !s->email_verified                  ? "unverified"
+                       : !s->email                                     ? "no_email"
+                       : !s->has_password                              ? "no_password"
+                       : v->offered[CP_GITHUB] && !v->bound[CP_GITHUB] ? "bind_github"
+                       : v->offered[CP_WECHAT] && !v->bound[CP_WECHAT] ? "bind_wechat"
+                                                                       : NULL;
     if (s->email && !s->email_verified) tmpl_set_bool(c, "unverified", 1);
-    if (!s->email) tmpl_set_bool(c, "no_email", 1);
-    if (v->offered[CP_GITHUB] && !v->bound[CP_GITHUB]) tmpl_set_bool(c, "bind_github", 1);
-    if (v->offered[CP_WECHAT] && !v->bound[CP_WECHAT]) tmpl_set_bool(c, "bind_wechat", 1);
+    if (pick) tmpl_set_bool(c, arena_printf(r->a, "remind_%s", pick), 1);
+}
+
+/* The one-time confirmations of the console ("console.KEY", page_flash). */
+static void flash_notice(struct req *r, struct tmpl_ctx *c)
+{
+    static const char *const keys[][3] = {{"console.resent", "notice", "console.resent"},
+                                          {"console.limited", "alert", "console.resend_limited"},
+                                          {"console.wechat_bonus", "notice", "cons.wechat_bonus"}};
+    const char *fl = page_flash_take(r);
+    for (size_t i = 0; fl && i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (!strcmp(fl, keys[i][0])) tmpl_set(c, keys[i][1], page_t(r, c, keys[i][2]));
 }
 
 void h_console(struct req *r)
@@ -41,11 +60,10 @@ void h_console(struct req *r)
     }
     struct tmpl_ctx *c = console_ctx(r, "home");
     tmpl_set(c, "email", s->email);
-    reminders(c, s, &v);
+    reminders(r, c, s, &v);
     tmpl_set_bool(c, "tour_open", !s->tour_done);
-    const struct i18n_cat *cat = i18n_cat(r->lang);
-    if (req_arg(r, "sent")) tmpl_set(c, "notice", i18n_get(cat, "console.resent"));
-    if (req_arg(r, "limited")) tmpl_set(c, "alert", i18n_get(cat, "console.resend_limited"));
+    tmpl_setf(c, "units", "%lld", (long long)cfg->wechat_bonus_units);
+    flash_notice(r, c);
     page_render(r, 200, "console", c);
 }
 
@@ -72,18 +90,13 @@ void h_console_tour(struct req *r)
 }
 
 /* Back to the console, which says how the resend went (nothing to send: nothing). */
-static const char *const resent_to[] = {
-    [RESEND_OK] = "/console?sent=1",
-    [RESEND_LIMITED] = "/console?limited=1",
-    [RESEND_NOTHING] = "/console",
-};
-
 void h_verify_resend(struct req *r)
 {
     enum resend_rc rc = verify_resend(r->a, r->sess->account_id, r->ip, r->lang, time(NULL));
-    if (rc == RESEND_ERR || (unsigned)rc >= sizeof(resent_to) / sizeof(resent_to[0])) {
+    if (rc != RESEND_OK && rc != RESEND_LIMITED && rc != RESEND_NOTHING) {
         page_error(r, 503, "error.unavailable");
         return;
     }
-    resp_redirect(r, resent_to[rc]);
+    if (rc != RESEND_NOTHING) page_flash(r, rc == RESEND_OK ? "console.resent" : "console.limited");
+    resp_redirect(r, "/console");
 }

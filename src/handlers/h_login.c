@@ -14,11 +14,25 @@
 #include "text.h"
 #include "tmpl.h"
 
+/* A field left empty: its own message under it (the form has novalidate: the page's language,
+ * not the browser's bubble) and the summary above. */
+static void empty_fields(struct req *r, struct tmpl_ctx *c, const char *identifier,
+                         const char *password)
+{
+    const struct i18n_cat *cat = i18n_cat(r->lang);
+    if (!identifier || !*identifier)
+        tmpl_set(c, "err_identifier", i18n_get(cat, "login.err.identifier_empty"));
+    if (!password || !*password)
+        tmpl_set(c, "err_password", i18n_get(cat, "login.err.password_empty"));
+}
+
 static void render_form(struct req *r, int status, const char *identifier, const char *err_key,
                         int want_captcha)
 {
     struct tmpl_ctx *c = page_ctx(r);
     tmpl_set(c, "identifier", identifier);
+    if (err_key && !strcmp(err_key, "signup.err.summary"))
+        empty_fields(r, c, identifier, req_form(r, "password"));
     const char *next = req_arg(r, "next");
     if (!next) next = req_form(r, "next");
     if (http_safe_next(next)) tmpl_set(c, "next", next);
@@ -73,6 +87,10 @@ void h_login_submit(struct req *r)
         .captcha_answer = req_form(r, "captcha"),
         .ip = r->ip,
     };
+    if (!in.identifier || !*in.identifier || !in.password || !*in.password) {
+        render_form(r, 400, in.identifier, "signup.err.summary", in.captcha_id != NULL);
+        return;
+    }
     struct login_out out;
     enum login_rc rc = login_run(r->a, &in, &out);
     opsmetrics_signin("password", rc);

@@ -16,6 +16,7 @@
 #include "page.h"
 #include "session.h"
 #include "websession.h"
+#include "text.h"
 #include "tmpl.h"
 
 #define ACCOUNTS "/settings/accounts"
@@ -117,6 +118,18 @@ static const struct page_outcome callback_pages[] = {
     {0, 0, "error.title", "error.unavailable"},
 };
 
+/* "Try again": the same flow again, with the state's intent, repository access and next page. */
+static const char *retry_href(struct req *r, const char *provider,
+                              const struct oauth_callback_out *out)
+{
+    const char *q = out->intent == OAUTH_INTENT_SIGNIN
+                        ? ""
+                        : arena_printf(r->a, "&intent=%s", oauth_intent_name(out->intent));
+    if (out->repos) q = arena_printf(r->a, "%s&access=repos", q);
+    if (out->next) q = arena_printf(r->a, "%s&next=%s", q, text_urlencode(r->a, out->next));
+    return arena_printf(r->a, "/auth/%s%s%s", provider, *q ? "?" : "", *q ? q + 1 : "");
+}
+
 /* The page for a callback that did not sign in, bind or re-authenticate. */
 static void callback_failed(struct req *r, const char *provider,
                             const struct oauth_callback_out *out)
@@ -126,10 +139,7 @@ static void callback_failed(struct req *r, const char *provider,
     tmpl_set(c, "login", out->login ? out->login : "");
     tmpl_set(c, "email", out->email);
     int signin = out->intent == OAUTH_INTENT_SIGNIN;
-    const char *again = arena_printf(r->a, "/auth/%s%s", provider,
-                                     signin                             ? ""
-                                     : out->intent == OAUTH_INTENT_BIND ? "?intent=bind"
-                                                                        : "?intent=reauth");
+    const char *again = retry_href(r, provider, out);
     const char *links[5] = {again, "oauth.try_again", signin ? "/login" : ACCOUNTS,
                             signin ? "oauth.back_login" : "oauth.back_accounts", NULL};
     if (out->outcome == OAUTH_EMAIL_TAKEN) {
@@ -173,10 +183,11 @@ void h_oauth_callback(struct req *r)
         return;
     case OAUTH_BOUND:
     case OAUTH_ALREADY:
-        resp_redirect(r, next ? next
-                              : arena_printf(r->a, ACCOUNTS "?%s=%s",
-                                             out.outcome == OAUTH_BOUND ? "bound" : "already",
-                                             in.provider));
+        if (!next)
+            page_flash(r,
+                       arena_printf(r->a, "%s.%s", out.outcome == OAUTH_BOUND ? "bound" : "already",
+                                    in.provider));
+        resp_redirect(r, next ? next : ACCOUNTS);
         return;
     case OAUTH_REAUTHED:
         if (session_reauthenticated(r->sess) != 0) break;

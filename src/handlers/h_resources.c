@@ -33,16 +33,13 @@ void h_resources(struct req *r)
     int wechat = 0;
     for (int i = 0; i < n; i++) {
         struct tmpl_ctx *g = tmpl_list_add(c, "grants");
-        char key[96], date[16];
-        time_t t = (time_t)list[i].created_at;
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+        char key[96];
         snprintf(key, sizeof(key), "resources.reason.%s", list[i].reason);
         tmpl_set(g, "reason", list[i].reason);
         tmpl_setf(g, "units", "%lld", (long long)list[i].units);
         tmpl_set(g, "label", i18n_has(cat, key) ? i18n_get(cat, key) : list[i].reason);
-        tmpl_set(g, "date", arena_strdup(r->a, date));
+        tmpl_set(g, "date", page_date(r, list[i].created_at, PAGE_DAY));
+        tmpl_set(g, "date_iso", page_date(r, list[i].created_at, PAGE_ISO));
         wechat |= !strcmp(list[i].reason, GRANT_WECHAT_BIND);
     }
     tmpl_set_bool(c, "wechat_offer",

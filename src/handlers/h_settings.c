@@ -63,6 +63,17 @@ static void add_events(struct req *r, struct tmpl_ctx *c, const struct settings_
     }
 }
 
+/* The one-time confirmation of the change just made ("SECTION.DONE", page_flash), shown in the
+ * section where it happened (notice_SECTION). */
+static void flash_notice(struct req *r, struct tmpl_ctx *c)
+{
+    const char *fl = page_flash_take(r), *dot = fl ? strchr(fl, '.') : NULL;
+    if (!dot) return;
+    const char *key = arena_printf(r->a, "settings.done.%s", dot + 1);
+    if (!i18n_has(i18n_cat(r->lang), key)) return;
+    tmpl_set(c, arena_printf(r->a, "notice_%.*s", (int)(dot - fl), fl), page_t(r, c, key));
+}
+
 static void render(struct req *r, int status, const struct form_back *f)
 {
     struct settings_view v;
@@ -87,9 +98,7 @@ static void render(struct req *r, int status, const struct form_back *f)
         tmpl_set(c, arena_printf(r->a, "err_%s", f->section), page_t(r, c, f->err));
         tmpl_set(c, "form_error", page_t(r, c, "settings.err.summary"));
     }
-    const char *done = req_arg(r, "done");
-    const char *key = done ? arena_printf(r->a, "settings.done.%.32s", done) : NULL;
-    if (key && i18n_has(i18n_cat(r->lang), key)) tmpl_set(c, "notice", page_t(r, c, key));
+    flash_notice(r, c);
     add_sessions(r, c, &v);
     add_events(r, c, &v);
     if (h_tokens_add(r, c) != 0) {
@@ -123,8 +132,8 @@ static const struct page_outcome refusals[] = {
 static void answer(struct req *r, enum set_rc rc, const char *done, struct form_back *f)
 {
     if (rc == SET_OK || rc == SET_SAME) {
-        resp_redirect(r, rc == SET_OK ? arena_printf(r->a, "/settings?done=%s#%s", done, f->section)
-                                      : arena_printf(r->a, "/settings#%s", f->section));
+        if (rc == SET_OK) page_flash(r, arena_printf(r->a, "%s.%s", f->section, done));
+        resp_redirect(r, arena_printf(r->a, "/settings#%s", f->section));
         return;
     }
     if (rc == SET_REAUTH) {
@@ -150,7 +159,7 @@ void h_settings_email(struct req *r)
     struct form_back f = {.section = "email", .email = req_form(r, "email")};
     enum set_rc rc = settings_email_request(r->a, &w, f.email, req_form(r, "password"), &f.err);
     if (rc == SET_BAD_PASSWORD) f.section = "emailpw";
-    answer(r, rc, "email_sent", &f);
+    answer(r, rc, r->sess->email ? "email_sent" : "email_bind_sent", &f);
 }
 
 void h_settings_password(struct req *r)
@@ -183,7 +192,8 @@ void h_settings_session_end(struct req *r)
         resp_redirect(r, "/login");
         return;
     }
-    resp_redirect(r, n ? "/settings?done=session#sessions" : "/settings#sessions");
+    if (n) page_flash(r, "sessions.session");
+    resp_redirect(r, "/settings#sessions");
 }
 
 void h_settings_sessions_end_others(struct req *r)
@@ -192,7 +202,8 @@ void h_settings_sessions_end_others(struct req *r)
         page_error(r, 503, "error.unavailable");
         return;
     }
-    resp_redirect(r, "/settings?done=sessions#sessions");
+    page_flash(r, "sessions.sessions");
+    resp_redirect(r, "/settings#sessions");
 }
 
 /* ---- deletion ---- */
@@ -201,6 +212,7 @@ static void render_delete(struct req *r, int status, const char *err)
 {
     struct tmpl_ctx *c = page_ctx(r);
     tmpl_set_bool(c, "nav_settings", 1);
+    tmpl_set_bool(c, "snav_delete", 1);
     tmpl_set(c, "email", r->sess->email);
     tmpl_set_bool(c, "email_verified", r->sess->email_verified);
     tmpl_setf(c, "hold_days", "%lld", (long long)(cfg->username_hold / 86400));

@@ -117,5 +117,6 @@ void h_tokens_revoke(struct req *r)
         page_error(r, 503, "error.unavailable");
         return;
     }
-    resp_redirect(r, rc == AT_OK ? "/settings?done=token_revoked#tokens" : "/settings#tokens");
+    if (rc == AT_OK) page_flash(r, "tokens.token_revoked");
+    resp_redirect(r, "/settings#tokens");
 }

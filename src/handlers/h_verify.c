@@ -66,6 +66,13 @@ void h_verify(struct req *r)
                          r->sess ? "console.title" : "login.title", &removed);
         return;
     }
+    if (rc == VERIFY_USED && r->sess && r->sess->email_verified) {
+        /* a used link opened again by a verified account: nothing is wrong (the page speaks
+         * of this browser's own address only) */
+        page_notice(r, 200, "verify.already.title", "verify.already.message", "/console",
+                    "console.title");
+        return;
+    }
     link_page(r, verify_pages, rc, "/console", "console.title");
 }
 

@@ -274,6 +274,7 @@ void h_auth_wechat_register(struct req *r)
         if (websession_begin(r, out.account_id, "wechat") != 0)
             return page_notice(r, 503, "error.title", "signup.err.session", "/login",
                                "login.title");
+        if (out.granted) page_flash(r, "console.wechat_bonus");
         return resp_redirect(r, "/console");
     }
     if (out.outcome == WXO_EXPIRED)

@@ -26,6 +26,29 @@ struct ckey {
 };
 
 #define O(f) offsetof(struct config, f)
+int config_zone_offset(const char *s, long *seconds)
+{
+    int h = 0, m = 0, n = 0;
+    if (!s || strncmp(s, "UTC", 3)) return -1;
+    s += 3;
+    if (!*s) {
+        *seconds = 0;
+        return 0;
+    }
+    if ((*s != '+' && *s != '-') || !isdigit((unsigned char)s[1])) return -1;
+    int sign = *s == '-' ? -1 : 1;
+    if (sscanf(s + 1, "%2d%n", &h, &n) != 1) return -1;
+    const char *rest = s + 1 + n;
+    if (*rest == ':') {
+        int k = 0;
+        if (sscanf(rest + 1, "%2d%n", &m, &k) != 1 || k != 2) return -1;
+        rest += 1 + k;
+    }
+    if (*rest || h > 14 || m > 59) return -1;
+    *seconds = sign * (h * 3600L + m * 60L);
+    return 0;
+}
+
 static const struct ckey keys[] = {
     {"public_url", C_STR, O(public_url), "http://localhost:8080",
      "URL users reach daoid at; links in mails and OAuth redirects are built from it"},
@@ -38,6 +61,9 @@ static const struct ckey keys[] = {
     {"templates_dir", C_STR, O(templates_dir), "",
      "directory whose files override the built-in templates and static files"},
     {"default_lang", C_STR, O(default_lang), "zh-CN", "zh-CN or en, when the browser says nothing"},
+    {"time_zone_zh_cn", C_STR, O(time_zone_zh_cn), "UTC+8",
+     "the zone times are shown in on zh-CN pages: UTC, UTC+8, UTC-05:30"},
+    {"time_zone_en", C_STR, O(time_zone_en), "UTC", "the zone times are shown in on en pages"},
     {"secret_key", C_SECRET, O(secret_key), "",
      "key for CSRF tokens (32+ chars); empty: generated once and kept in the database"},
     {"smtp_url", C_STR, O(smtp_url), "smtp://127.0.0.1:2525",
@@ -455,6 +481,10 @@ static void validate(void)
              "key=value)");
     if (strcmp(c->default_lang, "zh-CN") && strcmp(c->default_lang, "en"))
         cerr("default_lang must be zh-CN or en: %s", c->default_lang);
+    if (config_zone_offset(c->time_zone_zh_cn, &c->tz_zh_cn) != 0)
+        cerr("time_zone_zh_cn must be UTC, UTC+H or UTC±HH:MM: %s", c->time_zone_zh_cn);
+    if (config_zone_offset(c->time_zone_en, &c->tz_en) != 0)
+        cerr("time_zone_en must be UTC, UTC+H or UTC±HH:MM: %s", c->time_zone_en);
     /* counted as the captcha compares it: spaces ignored */
     size_t tal = 0;
     for (const char *p = c->captcha_test_answer; *p; p++)

@@ -21,6 +21,8 @@ struct config {
     char *terms_file;
     char *templates_dir;
     char *default_lang;
+    char *time_zone_zh_cn, *time_zone_en; /* "UTC+8": the zone pages show times in */
+    long tz_zh_cn, tz_en;                 /* their offsets from UTC, in seconds */
     char *secret_key;
 
     char *smtp_url;
@@ -129,5 +131,8 @@ int config_parse_rate(const char *s, struct rate *out);
 int config_host_is_loopback(const char *url);
 /* Frees what config_load allocated (for leak-checked tests). */
 void config_free(void);
+
+/* "UTC", "UTC+8", "UTC-05:30" → *seconds east of UTC. 0, or -1 when s is not one of these. */
+int config_zone_offset(const char *s, long *seconds);
 
 #endif

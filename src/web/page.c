@@ -38,6 +38,8 @@ struct tmpl_ctx *page_ctx(struct req *r)
     tmpl_set(c, "csrf", csrf_token(r));
     tmpl_set(c, "here", text_urlencode(r->a, r->path));
     if (r->sess) tmpl_set(c, "user", r->sess->username);
+    /* a form shown again after a refusal keeps its terms checkbox as the person left it */
+    tmpl_set_bool(c, "terms_on", req_form(r, "terms") != NULL);
     tmpl_setf(c, "pw_min", "%lld", (long long)cfg->password_min_length);
     tmpl_setf(c, "pw_max", "%lld", (long long)cfg->password_max_length);
     for (size_t i = 0; i < sizeof(way_flags) / sizeof(way_flags[0]); i++)
@@ -79,7 +81,8 @@ void page_error(struct req *r, int status, const char *msg_key)
         resp_json(r, status, arena_printf(r->a, "{\"error\":\"%s\"}", code));
         return;
     }
-    page_notice(r, status, "error.title", msg_key, "/", "error.home");
+    page_notice(r, status, status == 404 ? "error.notfound_title" : "error.title", msg_key, "/",
+                "error.home");
 }
 
 void page_notice(struct req *r, int status, const char *title_key, const char *msg_key,
@@ -132,9 +135,35 @@ void page_reauth(struct req *r, const char *next)
     resp_redirect(r, arena_printf(r->a, "/reauth?next=%s", text_urlencode(r->a, next)));
 }
 
+#define FLASH_COOKIE "flash"
+
+static int flash_ok(const char *v)
+{
+    size_t n = v ? strlen(v) : 0;
+    if (n == 0 || n > 80) return 0;
+    return strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-.") == n;
+}
+
+void page_flash(struct req *r, const char *value)
+{
+    if (flash_ok(value)) resp_cookie(r, FLASH_COOKIE, value, 60);
+}
+
+const char *page_flash_take(struct req *r)
+{
+    const char *v = req_cookie(r, FLASH_COOKIE);
+    if (!v) return NULL;
+    resp_cookie(r, FLASH_COOKIE, "", -1);
+    return flash_ok(v) ? v : NULL;
+}
+
 const char *page_date(struct req *r, int64_t t, enum page_date_form f)
 {
-    time_t tt = (time_t)t;
+    /* the day and the minute in the reader's zone (time_zone_*), the datetime forms in UTC */
+    int local = f == PAGE_DAY || f == PAGE_MINUTE;
+    int en = !strcmp(r->lang, "en");
+    long off = local ? (en ? cfg->tz_en : cfg->tz_zh_cn) : 0;
+    time_t tt = (time_t)(t + off);
     struct tm tm;
     if (!gmtime_r(&tt, &tm)) return "";
     char buf[40];
@@ -142,7 +171,8 @@ const char *page_date(struct req *r, int64_t t, enum page_date_form f)
         snprintf(buf, sizeof(buf), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
     size_t rest = sizeof(buf) - (size_t)n;
     if (f == PAGE_MINUTE)
-        snprintf(buf + n, rest, " %02d:%02d UTC", tm.tm_hour, tm.tm_min);
+        snprintf(buf + n, rest, " %02d:%02d %s", tm.tm_hour, tm.tm_min,
+                 en ? cfg->time_zone_en : cfg->time_zone_zh_cn);
     else if (f == PAGE_ISO_MINUTE)
         snprintf(buf + n, rest, "T%02d:%02dZ", tm.tm_hour, tm.tm_min);
     else if (f == PAGE_ISO)

@@ -49,11 +49,19 @@ const struct page_outcome *page_outcome_own(struct req *r, const struct page_out
  * is needed. */
 void page_reauth(struct req *r, const char *next);
 
-/* How a page shows a time: a day (2026-12-07), a minute (2026-12-07 03:56 UTC), and for a
- * <time datetime> to the minute (2026-12-07T03:56Z) or to the second (2026-12-07T03:56:01Z). */
+/* A one-time confirmation for the next page this browser opens (a short-lived cookie, not the
+ * query string: a reload or a shared link shows nothing stale): value is "SECTION.KEY", letters,
+ * digits, '_' , '-' and '.' only (anything else is not sent). page_flash_take reads it once and
+ * clears it: the value, or NULL. */
+void page_flash(struct req *r, const char *value);
+const char *page_flash_take(struct req *r);
+
+/* How a page shows a time: a day (2026-12-07), a minute (2026-12-07 11:56 UTC+8), both in the
+ * reader's zone (config time_zone_zh_cn / time_zone_en by page language), and for a
+ * <time datetime> in UTC to the minute (2026-12-07T03:56Z) or to the second. */
 #include <stdint.h>
 enum page_date_form { PAGE_DAY, PAGE_MINUTE, PAGE_ISO_MINUTE, PAGE_ISO };
-/* t (Unix seconds) in UTC in the form f, in r->a. */
+/* t (Unix seconds) in the form f, in r->a. */
 const char *page_date(struct req *r, int64_t t, enum page_date_form f);
 
 #endif

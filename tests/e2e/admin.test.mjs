@@ -91,7 +91,7 @@ test('delete --yes: as a deletion by the owner', async () => {
   assert.equal(scalar(d, `SELECT COUNT(*) FROM accounts WHERE id = ${id}`), 0);
   assert.equal(scalar(d, `SELECT COUNT(*) FROM sessions WHERE account_id = ${id}`), 0);
   assert.equal(scalar(d, "SELECT COUNT(*) FROM audit WHERE event = 'account_deleted' AND detail LIKE '%by=admin'"), 1);
-  await waitFor(async () => (await sim.messages('del-me@example.com')).some((m) => m.subject === '你的 DaoCloud 账号已删除'), 'the confirmation');
+  await waitFor(async () => (await sim.messages('del-me@example.com')).some((m) => m.subject === '您的 DaoCloud 账号已删除'), 'the confirmation');
   const { res } = await signupClient(d.base, { email: 'y@example.com', username: 'del-me' });
   assert.equal(res.page.errors.username, zh('signup.err.username_taken'));
 });
@@ -112,7 +112,7 @@ test('mail dead and mail retry', async () => {
   assert.equal(retry.code, 0);
   assert.match(retry.out, /1 mail\(s\) queued again/);
   const [m] = await sim.waitMail('mia@example.com');
-  assert.match(m.subject, /验证你的 DaoCloud 邮箱/);
+  assert.match(m.subject, /验证您的 DaoCloud 邮箱/);
   await waitFor(() => scalar(d, `SELECT COUNT(*) FROM outbox WHERE id = ${id} AND status = 'sent'`) === 1, 'sent');
   assert.match((await admin(d, ['mail', 'dead'])).out, /no dead mails/);
 });

@@ -48,7 +48,7 @@ test('home → sign-up → verification mail → verified → sign out → sign 
   await skipTour(page);
 
   const [mail] = await sim.waitMail('mei@example.com');
-  assert.match(mail.subject, /验证你的 DaoCloud 邮箱/);
+  assert.match(mail.subject, /验证您的 DaoCloud 邮箱/);
   assert.match(mail.html, /立即验证邮箱/);
   const link = linkIn(mail);
   assert.ok(mail.html.includes(link.replace(/&/g, '&amp;')), 'the same link is the button in the HTML part');

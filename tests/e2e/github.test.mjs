@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { newPage, stopAll, signup, linkIn, PASSWORD } from './lib/harness.mjs';
-import { catalog, signupClient, submitClick } from './lib/forms.mjs';
+import { catalog, signupClient, submitClick, forceSubmit } from './lib/forms.mjs';
 import { admin } from './lib/console.mjs';
 import {
   CLIENTS, startOAuth, newUser, authorize, startAt, signInWith, signUpWith, completeAccount,
@@ -179,14 +179,14 @@ test('bind and unbind GitHub on the linked-accounts page; an old sign-in needs t
   const { ctx, page } = await newPage();
   await signup(page, d.base, { email: 'binder@example.com', username: 'binder' });
   await page.goto(d.base + '/settings/accounts');
-  assert.equal(await page.textContent('h1'), zh('oauth.accounts.title'));
+  assert.equal(await page.textContent('.settings-panels h2'), zh('oauth.accounts.title'));
   assert.equal(await page.textContent('#state-github'), zh('oauth.accounts.unbound'));
   assert.ok(await page.isVisible('#bind-bitbucket') && await page.isVisible('#bind-coding'));
   assert.equal(await page.$('#row-wechat'), null, 'WeChat is not configured here');
 
   await Promise.all([page.waitForSelector('#authorize'), page.click('#bind-github')]);
   await authorize(page, d.base, u.login);
-  assert.match(page.url(), /\/settings\/accounts\?bound=github$/);
+  assert.match(page.url(), /\/settings\/accounts$/);
   assert.equal(await page.textContent('#notice'), zh('oauth.accounts.bound_ok', GH));
   assert.equal(await page.textContent('#state-github'), zh('oauth.accounts.bound'));
   assert.equal(await page.textContent('#login-github'), u.login);
@@ -203,7 +203,7 @@ test('bind and unbind GitHub on the linked-accounts page; an old sign-in needs t
   // unbinding right after signing in: no password needed
   const r = await submitClick(page, '#unbind-github');
   assert.equal(r.status(), 303);
-  assert.match(page.url(), /\?unbound=github$/);
+  assert.match(page.url(), /\/settings\/accounts$/);
   assert.equal(await page.textContent('#notice'), zh('oauth.accounts.unbound_ok', GH));
   assert.equal(await page.textContent('#state-github'), zh('oauth.accounts.unbound'));
   assert.equal(count(`SELECT COUNT(*) FROM identities WHERE account_id = ${body.id}`), 0);
@@ -237,7 +237,8 @@ test('the last way to sign in cannot be unbound; without a password an old sign-
   await signUpWith(page, d.base, 'github', u.login);
   const { body } = await me(page);
   await page.goto(d.base + '/settings/accounts');
-  const r = await submitClick(page, '#unbind-github');
+  assert.equal(await page.$('#unbind-github'), null, 'the only way in is not offered for unbinding');
+  const r = await forceSubmit(page, '/settings/accounts/unbind', { provider: 'github' });
   assert.equal(r.status(), 409);
   assert.equal(await page.textContent('#alert'), zh('oauth.accounts.err.last'));
   assert.equal(count(`SELECT COUNT(*) FROM identities WHERE account_id = ${body.id}`), 1);

@@ -53,7 +53,7 @@ async function deliveredOnce(addrs) {
   for (const a of addrs) {
     const got = await sim.messages(a);
     assert.equal(got.length, 1, `${a} got ${got.length} mails`);
-    assert.match(got[0].subject, /验证你的 DaoCloud 邮箱/);
+    assert.match(got[0].subject, /验证您的 DaoCloud 邮箱/);
   }
 }
 

@@ -71,7 +71,7 @@ test('known and unknown addresses get the same answer, after about the same time
   assert.equal(known.r.page.notice, zh('forgot.sent', { email: 'rita@example.com', duration: '1 小时' }));
 
   const [mail] = await resetMails('rita@example.com');
-  assert.equal(mail.subject, '重置你的 DaoCloud 密码');
+  assert.equal(mail.subject, '重置您的 DaoCloud 密码');
   const link = mailLink(mail, '/password/reset');
   assert.ok(link.startsWith(d.base + '/password/reset?token='), 'built from public_url');
   assert.ok(mail.html.includes(link), 'the button carries the same link');

@@ -26,7 +26,7 @@ after(async () => {
 
 const idOf = (username) => scalar(d, `SELECT id FROM accounts WHERE username = '${username}'`);
 const path = (link) => new URL(link).pathname + new URL(link).search;
-const USED_SUBJECT = '有人尝试使用你的 DaoCloud 邮箱';
+const USED_SUBJECT = '有人尝试使用您的 DaoCloud 邮箱';
 
 const bindGitHub = (page, login) => bindWith(page, d.base, 'github', login);
 
@@ -102,7 +102,7 @@ test('F2: a reset by the mailbox owner unlinks the GitHub an account squatter bo
   assert.equal(scalar(d, `SELECT COUNT(*) FROM identities WHERE account_id = ${id}`), 0);
   assert.equal(scalar(d, `SELECT COUNT(*) FROM provider_tokens WHERE account_id = ${id}`), 0);
   assert.equal(scalar(d, `SELECT COUNT(*) FROM sessions WHERE account_id = ${id}`), 0);
-  const mail = await waitFor(async () => (await sim.messages('victim@example.com')).find((m) => m.subject === '你的 DaoCloud 密码已修改'), 'the notice');
+  const mail = await waitFor(async () => (await sim.messages('victim@example.com')).find((m) => m.subject === '您的 DaoCloud 密码已修改'), 'the notice');
   assert.match(mail.text, /GitHub/);
 
   // the attacker's browser is signed out, and their GitHub no longer leads into the account
@@ -132,7 +132,7 @@ test('F2: a verification opened outside the account ends the ways in bound befor
   assert.match(r.text, /id="notice-removed">[^<]*GitHub/);
   assert.equal(scalar(d, `SELECT COUNT(*) FROM identities WHERE account_id = ${idOf('outsider')}`), 0);
   assert.equal(scalar(d, `SELECT COUNT(*) FROM sessions WHERE account_id = ${idOf('outsider')}`), 0);
-  const mail = await waitFor(async () => (await sim.messages('outside@example.com')).find((m) => m.subject === '你的 DaoCloud 邮箱已验证'), 'the mail');
+  const mail = await waitFor(async () => (await sim.messages('outside@example.com')).find((m) => m.subject === '您的 DaoCloud 邮箱已验证'), 'the mail');
   assert.match(mail.text, /GitHub/);
   await att.ctx.close();
 

@@ -51,7 +51,7 @@ test('username: the same rules, the old name held for others but not for its own
   }
 
   await page.fill('#new-username', 'Sam-Two');
-  await Promise.all([page.waitForURL(/\/settings\?done=username#username$/), page.click('#save-username')]);
+  await Promise.all([page.waitForURL(/\/settings#username$/), page.click('#save-username')]);
   assert.equal(await page.textContent('#notice'), zh('settings.done.username'));
   assert.equal((await (await me(page)).json()).username, 'sam-two', 'canonical form');
   const [[holder, until]] = d.sql("SELECT account_id, held_until - created_at FROM held_usernames WHERE username = 'sam'");
@@ -71,7 +71,7 @@ test('username: the same rules, the old name held for others but not for its own
 
   // its owner can take it back; then the other name is held
   await page.fill('#new-username', 'sam');
-  await Promise.all([page.waitForURL(/done=username/), page.click('#save-username')]);
+  await Promise.all([page.waitForURL(/\/settings#username$/), page.click('#save-username')]);
   assert.equal((await (await me(page)).json()).username, 'sam');
   assert.deepEqual(d.sql('SELECT username FROM held_usernames ORDER BY username').map((r) => r[0]), ['sam-two']);
   const sameName = await submitClick(page, '#save-username');
@@ -91,15 +91,15 @@ test('email change: the old address stays until the link is opened, and is told'
   assert.deepEqual(await fieldErrors(page), { email: zh('signup.err.email_invalid') });
 
   await page.fill('#new-email', 'Eve.New@Example.com');
-  await Promise.all([page.waitForURL(/done=email_sent#email$/), page.click('#save-email')]);
+  await Promise.all([page.waitForURL(/\/settings#email$/), page.click('#save-email')]);
   assert.equal(await page.textContent('#notice'), zh('settings.done.email_sent'));
   assert.match(await page.textContent('#current-email'), /eve@example.com/, 'the old address stays');
   assert.match(await page.textContent('#pending-email'), /Eve.New@Example.com/);
 
   const [change] = await sim.waitMail('Eve.New@Example.com');
-  assert.equal(change.subject, '确认你的 DaoCloud 新邮箱');
+  assert.equal(change.subject, '确认您的 DaoCloud 新邮箱');
   const [notice] = await sim.waitMail('eve@example.com', 2); // verification mail, then the notice
-  assert.equal(notice.subject, '你的 DaoCloud 邮箱正在更改');
+  assert.equal(notice.subject, '您的 DaoCloud 邮箱正在更改');
   assert.match(notice.text, /从 eve@example.com 改为 Eve.New@Example.com/);
   assert.doesNotMatch(notice.text, /\/email\/confirm/, 'the old address never gets the link');
 
@@ -167,7 +167,7 @@ test('a stale sign-in confirms an email change with the password', async () => {
   assert.equal((await sim.messages('ida2@example.com')).length, 0);
   await page.fill('#new-email', 'ida2@example.com');
   await page.fill('#email-password', PASSWORD);
-  await Promise.all([page.waitForURL(/done=email_sent/), page.click('#save-email')]);
+  await Promise.all([page.waitForURL(/\/settings#email$/), page.click('#save-email')]);
   await sim.waitMail('ida2@example.com');
   await ctx.close();
 });
@@ -196,18 +196,18 @@ test('password: the current one is required; other sessions end on request; a no
   await a.page.fill('#current-password', PASSWORD);
   await a.page.fill('#new-password', NEW_PASSWORD);
   await a.page.uncheck('#end-others');
-  await Promise.all([a.page.waitForURL(/done=password#password/), a.page.click('#save-password')]);
+  await Promise.all([a.page.waitForURL(/\/settings#password$/), a.page.click('#save-password')]);
   assert.equal(await a.page.textContent('#notice'), zh('settings.done.password'));
   assert.equal((await me(b.page)).status(), 200, 'kept');
   assert.equal((await clientSignIn(d, 'joe', PASSWORD)).res.status, 401, 'the old password is gone');
   assert.equal((await clientSignIn(d, 'joe', NEW_PASSWORD)).res.status, 303);
   const [notice] = await sim.waitMail('joe@example.com', 2);
-  assert.equal(notice.subject, '你的 DaoCloud 密码已修改');
+  assert.equal(notice.subject, '您的 DaoCloud 密码已修改');
 
   // now sign the others out
   await a.page.fill('#current-password', NEW_PASSWORD);
   await a.page.fill('#new-password', PASSWORD + ' again');
-  await Promise.all([a.page.waitForURL(/done=password_others/), a.page.click('#save-password')]);
+  await Promise.all([a.page.waitForURL(/\/settings#password$/), a.page.click('#save-password')]);
   assert.equal(await a.page.textContent('#notice'), zh('settings.done.password_others'));
   assert.equal((await me(a.page)).status(), 200, 'this browser stays signed in (with a new session)');
   assert.equal((await me(b.page)).status(), 401);
@@ -244,7 +244,7 @@ test('an account without a password sets one after a fresh sign-in, or is sent t
   assert.equal(await page.$('#current-password'), null);
   await page.fill('#new-password', NEW_PASSWORD);
   assert.equal((await page.textContent('#save-password')).trim(), zh('settings.password.set'));
-  await Promise.all([page.waitForURL(/done=password/), page.click('#save-password')]);
+  await Promise.all([page.waitForURL(/\/settings#password$/), page.click('#save-password')]);
   assert.equal((await (await me(page)).json()).has_password, true);
   // the password now signs in, by username and by email; GitHub still does
   for (const identifier of ['kim', 'kim@example.com', 'KIM@Example.com']) {
@@ -289,13 +289,13 @@ test('sessions: each listed with device, IP and last seen; sign out one, then al
 
   // sign out b
   const bRow = await a.page.$('.session:has(.ip:text-is("203.0.113.20"))');
-  await Promise.all([a.page.waitForURL(/done=session#sessions/), (await bRow.$('button')).click()]);
+  await Promise.all([a.page.waitForURL(/\/settings#sessions$/), (await bRow.$('button')).click()]);
   assert.equal(await a.page.textContent('#notice'), zh('settings.done.session'));
   assert.equal((await me(b.page)).status(), 401);
   assert.equal((await me(c.page)).status(), 200);
 
   // sign out all others
-  await Promise.all([a.page.waitForURL(/done=sessions#sessions/), a.page.click('#end-other-sessions')]);
+  await Promise.all([a.page.waitForURL(/\/settings#sessions$/), a.page.click('#end-other-sessions')]);
   assert.equal((await me(c.page)).status(), 401);
   assert.equal((await me(a.page)).status(), 200);
   assert.equal(await a.page.$$eval('.session', (l) => l.length), 1);
@@ -336,9 +336,9 @@ test('security activity shows binding and unbinding next to sign-ins, password a
   await page.goto(d.base + '/settings#password');
   await page.fill('#current-password', PASSWORD);
   await page.fill('#new-password', NEW_PASSWORD);
-  await Promise.all([page.waitForURL(/done=password/), page.click('#save-password')]);
+  await Promise.all([page.waitForURL(/\/settings#password$/), page.click('#save-password')]);
   await page.fill('#new-email', 'nia.new@example.com');
-  await Promise.all([page.waitForURL(/done=email_sent/), page.click('#save-email')]);
+  await Promise.all([page.waitForURL(/\/settings#email$/), page.click('#save-email')]);
   await page.goto(d.base + '/settings/accounts');
   assert.equal((await submitClick(page, '#unbind-github')).status(), 303);
   const [change] = await sim.waitMail('nia.new@example.com');
@@ -372,7 +372,7 @@ test('the mails of an email change and of a deletion are in English when the pag
   const { ctx, page } = await signedIn(d, 'ena', { locale: 'en-US' });
   await page.goto(d.base + '/settings');
   await page.fill('#new-email', 'ena.new@example.com');
-  await Promise.all([page.waitForURL(/done=email_sent/), page.click('#save-email')]);
+  await Promise.all([page.waitForURL(/\/settings#email$/), page.click('#save-email')]);
   const site = { site_name: 'DaoCloud' };
   const [change] = await sim.waitMail('ena.new@example.com');
   assert.equal(change.subject, en('mail.email_change.subject', site));
@@ -400,7 +400,7 @@ test('the mails of an email change and of a deletion are in English when the pag
   assert.equal(await page.textContent('#notice-title'), en('delete.ok.title'));
   const [bye] = await sim.waitMail('ena@example.com', 3);
   assert.equal(bye.subject, en('mail.deleted.subject', site));
-  for (const line of [en('mail.deleted.greeting'), en('mail.deleted.body', { ...site, username: 'ena', duration: en('time.days', { n: 30 }) }), en('mail.deleted.warn')]) {
+  for (const line of [en('mail.deleted.greeting', { username: 'ena' }), en('mail.deleted.body', { ...site, username: 'ena', duration: en('time.days', { n: 30 }) }), en('mail.deleted.warn')]) {
     assert.ok(bye.text.includes(line), `text: ${line}`);
   }
   assert.doesNotMatch(bye.subject + bye.text + bye.html, CJK);
@@ -449,7 +449,7 @@ test('deletion: re-authenticate, type the username; everything goes; nothing can
   assert.deepEqual(d.sql("SELECT COALESCE(account_id, 0) FROM held_usernames WHERE username = 'dora'"), [['0']]);
   assert.equal(scalar(d, "SELECT COUNT(*) FROM audit WHERE event = 'account_deleted' AND detail LIKE 'id=% username=dora by=self'"), 1);
   const [bye] = await sim.waitMail('dora@example.com', 2);
-  assert.equal(bye.subject, '你的 DaoCloud 账号已删除');
+  assert.equal(bye.subject, '您的 DaoCloud 账号已删除');
   assert.match(bye.text, /dora/);
 
   // the name is held; the address can be claimed but not captured

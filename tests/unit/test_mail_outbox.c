@@ -185,8 +185,8 @@ Test(mail, enqueue_in_chinese)
                  ST_OK);
     cr_assert_eq(acct, 0, "no account is stored as NULL");
     cr_assert_not_null(strstr(msg, "Subject: =?UTF-8?B?"));
-    /* 验证你的 DaoCloud 邮箱 */
-    cr_assert_str_eq(subject(msg), "\xe9\xaa\x8c\xe8\xaf\x81\xe4\xbd\xa0\xe7\x9a\x84 DaoCloud "
+    /* 验证您的 DaoCloud 邮箱 */
+    cr_assert_str_eq(subject(msg), "\xe9\xaa\x8c\xe8\xaf\x81\xe6\x82\xa8\xe7\x9a\x84 DaoCloud "
                                    "\xe9\x82\xae\xe7\xae\xb1");
     cr_assert_not_null(strstr(part(msg, "text/plain"), LINK));
 }

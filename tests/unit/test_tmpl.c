@@ -260,7 +260,7 @@ Test(tmpl, catalog_message_with_placeholders)
     const char *zh =
         tmpl_render_str(a, "{{t:console.hello}}", ctx, i18n_cat("zh-CN"), TMPL_HTML, NULL);
     cr_assert_not_null(zh);
-    cr_assert_str_eq(zh, "\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c"
+    cr_assert_str_eq(zh, "\xe6\x82\xa8\xe5\xa5\xbd\xef\xbc\x8c"
                          "Li");
 }
 

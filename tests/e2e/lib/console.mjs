@@ -110,8 +110,16 @@ export async function overflow(page) {
     const vw = document.documentElement.clientWidth;
     const wide = [];
     if (document.documentElement.scrollWidth > vw) wide.push(`page ${document.documentElement.scrollWidth}px > ${vw}px`);
+    // inside a box that scrolls sideways on its own (a tab bar), an element may lie beyond the edge
+    const inScroller = (el) => {
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true;
+      }
+      return false;
+    };
     for (const el of document.querySelectorAll('body *')) {
       const r = el.getBoundingClientRect();
+      if (inScroller(el)) continue;
       if (r.width && (r.right > vw + 1 || r.left < -1) && getComputedStyle(el).position !== 'fixed' && !el.closest('.skip, .sr-only')) {
         wide.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : ''} ${Math.round(r.left)}..${Math.round(r.right)}`);
       }

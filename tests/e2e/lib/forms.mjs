@@ -174,3 +174,25 @@ export function rawRequest(base, path, { method = 'GET', headers = {}, body } = 
     req.end();
   });
 }
+
+// Posts a form the page does not offer (the page's own csrf field, plus fields) to action, as
+// a browser would submit it; resolves like submitClick. For checks that the server refuses
+// what the page hides (e.g. unbinding the only way in).
+export async function forceSubmit(page, action, fields) {
+  await page.evaluate(([a, f]) => {
+    const form = document.createElement('form');
+    form.method = 'post';
+    form.action = a;
+    const all = [['csrf', document.querySelector('input[name=csrf]').value], ...Object.entries(f)];
+    for (const [k, v] of all) {
+      const i = document.createElement('input');
+      i.type = 'hidden'; i.name = k; i.value = v;
+      form.append(i);
+    }
+    const b = document.createElement('button');
+    b.type = 'submit'; b.id = 'forced-submit';
+    form.append(b);
+    document.body.append(form);
+  }, [action, fields]);
+  return submitClick(page, '#forced-submit');
+}
