@@ -43,6 +43,8 @@ void h_security_page(struct req *r, int status, const char *notice_key, const ch
     int64_t acct = r->sess->account_id;
     if (!conn || mfa_factors(conn, acct, &f) != 0) return page_error(r, 503, "error.unavailable");
     struct tmpl_ctx *c = page_ctx(r);
+    tmpl_set_bool(c, "nav_settings", 1);
+    tmpl_set_bool(c, "snav_security", 1);
     const struct i18n_cat *cat = i18n_cat(r->lang);
     if (notice_key) tmpl_set(c, "notice", i18n_get(cat, notice_key));
     if (err_key) tmpl_set(c, "form_error", i18n_get(cat, err_key));

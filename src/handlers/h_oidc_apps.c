@@ -17,6 +17,7 @@ static void render(struct req *r, const char *notice_key)
     if (n < 0) return page_error(r, 503, "error.unavailable");
     struct tmpl_ctx *c = page_ctx(r);
     tmpl_set_bool(c, "nav_settings", 1);
+    tmpl_set_bool(c, "snav_apps", 1);
     if (notice_key) tmpl_set(c, "notice", page_t(r, c, notice_key));
     for (int i = 0; i < n; i++) {
         struct tmpl_ctx *it = tmpl_list_add(c, "apps");

@@ -68,6 +68,8 @@ static const char *const latin_ok[] = {
     "JSON",
     "HTTP",
     "HTTPS",
+    "ID",
+    "PIN",
     "X",
     NULL,
 };
