@@ -21,11 +21,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-wait_line() { for _ in $(seq 1 400); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; cat "$1" >&2; exit 1; }
-rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
-minmax() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%s–%s", lo, hi}'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. bench/lib.sh
 
 pg_url=$(tests/lib/pgtmp.sh start "$tmp/pg")
 
@@ -38,13 +34,7 @@ setup() {
     wait_line "$tmp/$1.err" "serving"
     base="http://127.0.0.1:$(sed -n 's/.*http: listening on .* (port \([0-9]*\),.*/\1/p' "$tmp/$1.err")"
     jar="$tmp/$1.jar"
-    form=$(curl -s -c "$jar" -b "$jar" "$base/signup")
-    csrf=$(printf '%s' "$form" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-    cid=$(printf '%s' "$form" | sed -n 's/.*name="captcha_id" id="captcha-id" value="\([^"]*\)".*/\1/p')
-    curl -s -o /dev/null -c "$jar" -b "$jar" "$base/signup" --data-urlencode "csrf=$csrf" \
-        --data-urlencode "captcha_id=$cid" --data-urlencode "captcha=TEST7" \
-        --data-urlencode "email=bench@example.com" --data-urlencode "username=bench" \
-        --data-urlencode "password=correct horse battery 42" --data-urlencode "terms=1"
+    form_signup "$base" "$jar"
     session=$(awk '$6 == "session" {print $7}' "$jar")
     out=$(DAOID_DATABASE="$2" DAOID_PUBLIC_URL=http://127.0.0.1 build/daoid client add Bench \
         --redirect-uri http://127.0.0.1/cb --first-party)
@@ -93,16 +83,14 @@ for r in $(seq 1 "$ROUNDS"); do
     done
 done
 bad() { cat "$tmp"/*"$1"* | awk '/Non-2xx or 3xx/ {s += $5} /Socket errors/ {s += $NF} END {print s + 0}'; }
-list() { for r in $(seq 1 "$ROUNDS"); do eval "printf '%s ' \"\$$1$r\""; done; }
-ratios() { for r in $(seq 1 "$ROUNDS"); do eval "ratio \"\$$1$r\" \"\$$2$r\""; echo; done; }
 cat <<TABLE
 
 daoid OpenID Connect / forward auth — $(date -u +%Y-%m-%d), $CORES cores (shared machine), $THREADS HTTP threads, $ROUNDS interleaved rounds of ${SECS}s, wrk on loopback; min–max (median ratio)
 | measure                                         | SQLite | PostgreSQL | target |
 |-------------------------------------------------|-------:|-----------:|-------:|
-| GET /api/v1/me/s with a session (64 conns)      | $(minmax $(list sqme)) | $(minmax $(list pgme)) | |
-| GET /auth/check/s with a session (64 conns)     | $(minmax $(list sqac)) | $(minmax $(list pgac)) | |
-| … ratio to /api/v1/me (per round)               | $(minmax $(ratios sqac sqme)) ($(median $(ratios sqac sqme))) | $(minmax $(ratios pgac pgme)) ($(median $(ratios pgac pgme))) | ≥ 0.9 |
-| refresh_token grant/s (2 conns, rotation + RS256) | $(minmax $(list sqrf)) | $(minmax $(list pgrf)) | |
+| GET /api/v1/me/s with a session (64 conns)      | $(range $(list sqme)) | $(range $(list pgme)) | |
+| GET /auth/check/s with a session (64 conns)     | $(range $(list sqac)) | $(range $(list pgac)) | |
+| … ratio to /api/v1/me (per round)               | $(range $(ratios sqac sqme)) ($(median $(ratios sqac sqme))) | $(range $(ratios pgac pgme)) ($(median $(ratios pgac pgme))) | ≥ 0.9 |
+| refresh_token grant/s (2 conns, rotation + RS256) | $(range $(list sqrf)) | $(range $(list pgrf)) | |
 TABLE
 echo "answers not 2xx/3xx or timed out: /api/v1/me $(bad me), /auth/check $(bad ac), refresh $(bad rf)"

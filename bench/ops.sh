@@ -19,14 +19,8 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
+. bench/lib.sh
 
-wait_line() { # file pattern
-    for _ in $(seq 1 400); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-    echo "bench: timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
-}
-rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
-stats() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%s (%s–%s)", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
 
 # start NAME ENV... → the daoid's base URL in $tmp/NAME.base, its session in $tmp/NAME.session
 start() {
@@ -38,13 +32,7 @@ start() {
     wait_line "$tmp/$name.err" "serving"
     base="http://127.0.0.1:$(sed -n 's/.*http: listening on .* (port \([0-9]*\),.*/\1/p' "$tmp/$name.err" | head -1)"
     jar="$tmp/$name.jar"
-    form=$(curl -s -c "$jar" -b "$jar" "$base/signup")
-    csrf=$(printf '%s' "$form" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-    cid=$(printf '%s' "$form" | sed -n 's/.*name="captcha_id" id="captcha-id" value="\([^"]*\)".*/\1/p')
-    curl -s -o /dev/null -c "$jar" -b "$jar" "$base/signup" --data-urlencode "csrf=$csrf" \
-        --data-urlencode "captcha_id=$cid" --data-urlencode "captcha=TEST7" \
-        --data-urlencode "email=bench@example.com" --data-urlencode "username=bench" \
-        --data-urlencode "password=correct horse battery 42" --data-urlencode "terms=1"
+    form_signup "$base" "$jar"
     echo "$base" > "$tmp/$name.base"
     awk '$6 == "session" {print $7}' "$jar" > "$tmp/$name.session"
     [ -s "$tmp/$name.session" ] || { echo "bench: sign-up on $name failed" >&2; exit 1; }
@@ -74,9 +62,9 @@ cat <<TABLE
 daoid operations benchmark — $(date -u +%Y-%m-%d), $CORES cores, $THREADS HTTP threads, SQLite, $ROUNDS interleaved rounds of ${SECS}s, wrk -c 64 on loopback; median (min–max)
 | GET /api/v1/me/s with a session                                 | requests/s | ratio to off | target |
 |-----------------------------------------------------------------|-----------:|-------------:|-------:|
-| metrics off, access log off                                      | $(stats $(list off)) | 1 | |
-| metrics on + scraped each second, JSON access log to a file      | $(stats $(list json)) | $(stats $(ratios json)) | ≥ 0.95 |
-| default configuration (metrics on, text access log)              | $(stats $(list default)) | $(stats $(ratios default)) | ≥ 0.95 |
+| metrics off, access log off                                      | $(spread $(list off)) | 1 | |
+| metrics on + scraped each second, JSON access log to a file      | $(spread $(list json)) | $(spread $(ratios json)) | ≥ 0.95 |
+| default configuration (metrics on, text access log)              | $(spread $(list default)) | $(spread $(ratios default)) | ≥ 0.95 |
 
 rounds: off $(list off)| json $(list json)| default $(list default)($lines JSON access lines written)
 TABLE

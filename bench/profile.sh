@@ -19,10 +19,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-wait_line() {
-    for _ in $(seq 1 2400); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-    echo "profile: timed out waiting for '$2' in $1" >&2; exit 1
-}
+. bench/lib.sh
 pg_url=$(tests/lib/pgtmp.sh start "$tmp/pg")
 for db in sqlite postgres; do
     url="sqlite:$tmp/daoid.db"; [ "$db" = postgres ] && url=$pg_url
@@ -36,13 +33,7 @@ for db in sqlite postgres; do
     wait_line "$tmp/$db.err" "serving"
     base="http://127.0.0.1:$(sed -n 's/.*http: listening on .* (port \([0-9]*\),.*/\1/p' "$tmp/$db.err")"
     jar="$tmp/$db.jar"
-    form=$(curl -s -c "$jar" -b "$jar" "$base/signup")
-    csrf=$(printf '%s' "$form" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-    cid=$(printf '%s' "$form" | sed -n 's/.*name="captcha_id" id="captcha-id" value="\([^"]*\)".*/\1/p')
-    curl -s -o /dev/null -c "$jar" -b "$jar" "$base/signup" --data-urlencode "csrf=$csrf" \
-        --data-urlencode "captcha_id=$cid" --data-urlencode "captcha=TEST7" \
-        --data-urlencode "email=prof@example.com" --data-urlencode "username=prof" \
-        --data-urlencode "password=correct horse battery 42" --data-urlencode "terms=1"
+    form_signup "$base" "$jar"
     session=$(awk '$6 == "session" {print $7}' "$jar")
     form=$(curl -s -c "$jar.out" "$base/login")
     csrf=$(printf '%s' "$form" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
@@ -53,7 +44,7 @@ for db in sqlite postgres; do
         if [ "$what" = me ]; then
             BENCH_COOKIE="session=$session" wrk -t 2 -c 64 -d "${SECS}s" -s bench/cookie.lua "$base/api/v1/me" > "$tmp/wrk"
         else
-            BENCH_COOKIE="csrf=$cc" BENCH_BODY="csrf=$csrf&identifier=prof&password=correct+horse+battery+42" \
+            BENCH_COOKIE="csrf=$cc" BENCH_BODY="csrf=$csrf&identifier=bench&password=correct+horse+battery+42" \
                 wrk -t 2 -c 16 -d "${SECS}s" -s bench/login.lua "$base/login" > "$tmp/wrk"
         fi
         wait "$ppid" || true

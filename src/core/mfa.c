@@ -131,6 +131,19 @@ int mfa_notice(struct st_conn *c, struct arena *a, int64_t account, const char *
     return mail_enqueue(c, a, account, "mfa_notice", acct.email, lang, v, now);
 }
 
+int mfa_commit_change(struct st_conn *c, struct arena *a, int64_t account, int event,
+                      const char *ip, const char *detail, const char *lang, const char *what_key,
+                      int64_t now)
+{
+    audit_log(c, account, event, ip, detail, now);
+    if (mfa_notice(c, a, account, lang, what_key, now) != 0 || st_commit(c) != ST_OK) {
+        if (st_in_transaction(c)) st_rollback(c);
+        return -1;
+    }
+    mail_kick();
+    return 0;
+}
+
 enum mfa_rc mfa_totp_confirm(struct arena *a, int64_t account, const char *code, const char *ip,
                              const char *lang, char **codes, int *ncodes)
 {
@@ -160,10 +173,11 @@ enum mfa_rc mfa_totp_confirm(struct arena *a, int64_t account, const char *code,
         if (recovery_generate(c, a, account, codes, now) != 0) goto fail;
         *ncodes = RECOVERY_CODES;
     }
-    audit_log(c, account, AUDIT_TOTP_ENABLED, ip, NULL, now);
-    if (mfa_notice(c, a, account, lang, "mfa.notice.totp_on", now) != 0) goto fail;
-    if (st_commit(c) != ST_OK) return MFA_ERR;
-    mail_kick();
+    if (mfa_commit_change(c, a, account, AUDIT_TOTP_ENABLED, ip, NULL, lang, "mfa.notice.totp_on",
+                          now) != 0) {
+        *ncodes = 0;
+        return MFA_ERR;
+    }
     return MFA_OK;
 none:
     st_rollback(c);
@@ -234,13 +248,12 @@ enum mfa_rc mfa_totp_disable(struct arena *a, int64_t account, int strong, const
         }
     }
     if (totp_secrets_delete(c, account) < 0 || mfa_after_removal(c, account) != 0) goto fail;
-    if (f.totp) {
-        audit_log(c, account, AUDIT_TOTP_DISABLED, ip, NULL, now);
-        if (mfa_notice(c, a, account, lang, "mfa.notice.totp_off", now) != 0) goto fail;
-    }
-    if (st_commit(c) != ST_OK) return MFA_ERR;
-    mail_kick();
-    return MFA_OK;
+    if (f.totp)
+        return mfa_commit_change(c, a, account, AUDIT_TOTP_DISABLED, ip, NULL, lang,
+                                 "mfa.notice.totp_off", now) == 0
+                   ? MFA_OK
+                   : MFA_ERR;
+    return st_commit(c) == ST_OK ? MFA_OK : MFA_ERR;
 fail:
     st_rollback(c);
     return MFA_ERR;
@@ -260,11 +273,10 @@ enum mfa_rc mfa_recovery_regenerate(struct arena *a, int64_t account, const char
         return MFA_NONE;
     }
     if (recovery_generate(c, a, account, codes, now) != 0) goto fail;
-    audit_log(c, account, AUDIT_RECOVERY_CODES_NEW, ip, NULL, now);
-    if (mfa_notice(c, a, account, lang, "mfa.notice.recovery_new", now) != 0) goto fail;
-    if (st_commit(c) != ST_OK) return MFA_ERR;
-    mail_kick();
-    return MFA_OK;
+    return mfa_commit_change(c, a, account, AUDIT_RECOVERY_CODES_NEW, ip, NULL, lang,
+                             "mfa.notice.recovery_new", now) == 0
+               ? MFA_OK
+               : MFA_ERR;
 fail:
     st_rollback(c);
     return MFA_ERR;

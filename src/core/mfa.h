@@ -78,6 +78,12 @@ int mfa_reset(int64_t account, const char *lang);
  * address, inside the caller's transaction: 0 or -1. */
 int mfa_notice(struct st_conn *c, struct arena *a, int64_t account, const char *lang,
                const char *what_key, int64_t now);
+/* Ends a change to account's factors made in c's open transaction: its audit row (event, ip,
+ * detail: may be NULL), the notice mail (what_key), the commit, then the sender woken. 0 when
+ * committed; -1 otherwise, the transaction then rolled back. */
+int mfa_commit_change(struct st_conn *c, struct arena *a, int64_t account, int event,
+                      const char *ip, const char *detail, const char *lang, const char *what_key,
+                      int64_t now);
 /* After the last factor went: drops the recovery codes. 0 or -1. */
 int mfa_after_removal(struct st_conn *c, int64_t account);
 

@@ -165,11 +165,10 @@ enum pk_rc passkey_register_finish(struct arena *a, int64_t account, const char 
         return PK_TAKEN;
     }
     if (sr != ST_OK) goto fail;
-    audit_log(c, account, AUDIT_PASSKEY_ADDED, ip, row.name, now);
-    if (mfa_notice(c, a, account, lang, "mfa.notice.passkey_added", now) != 0) goto fail;
-    if (st_commit(c) != ST_OK) return PK_ERR;
-    mail_kick();
-    return PK_OK;
+    return mfa_commit_change(c, a, account, AUDIT_PASSKEY_ADDED, ip, row.name, lang,
+                             "mfa.notice.passkey_added", now) == 0
+               ? PK_OK
+               : PK_ERR;
 fail:
     st_rollback(c);
     return PK_ERR;
@@ -273,11 +272,10 @@ enum pk_rc passkey_remove(struct arena *a, int64_t account, int64_t id, const ch
         return PK_UNKNOWN;
     }
     if (mfa_after_removal(c, account) != 0) goto fail;
-    audit_log(c, account, AUDIT_PASSKEY_REMOVED, ip, NULL, now);
-    if (mfa_notice(c, a, account, lang, "mfa.notice.passkey_removed", now) != 0) goto fail;
-    if (st_commit(c) != ST_OK) return PK_ERR;
-    mail_kick();
-    return PK_OK;
+    return mfa_commit_change(c, a, account, AUDIT_PASSKEY_REMOVED, ip, NULL, lang,
+                             "mfa.notice.passkey_removed", now) == 0
+               ? PK_OK
+               : PK_ERR;
 fail:
     st_rollback(c);
     return PK_ERR;

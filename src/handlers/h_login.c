@@ -41,17 +41,8 @@ static void render_form(struct req *r, int status, const char *identifier, const
     tmpl_set(c, "refresh_href", "/login");
     if (err_key) tmpl_set(c, "form_error", i18n_get(i18n_cat(r->lang), err_key));
     if (want_captcha || login_captcha_for_ip(r->a, r->ip)) {
-        char *id = NULL, *img = NULL;
-        int cr = captcha_new(r->a, r->ip, time(NULL), &id, &img);
-        if (cr == 0) {
-            tmpl_set(c, "captcha_id", id);
-            tmpl_set(c, "captcha_img", img);
-        } else {
-            tmpl_set(c, "captcha_error",
-                     i18n_get(i18n_cat(r->lang), cr == CAPTCHA_NEW_LIMITED ? "captcha.err.limited"
-                                                                           : "error.unavailable"));
-            status = cr == CAPTCHA_NEW_LIMITED ? 429 : 503;
-        }
+        int cs = page_captcha(r, c);
+        if (cs) status = cs;
     }
     page_render(r, status, "login", c);
 }

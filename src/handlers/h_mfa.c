@@ -47,18 +47,7 @@ static void render(struct req *r, int status, const struct twostep_state *st, co
     tmpl_set_bool(c, "passkeys", st->passkeys > 0);
     tmpl_set(c, "refresh_href", "/login/2fa");
     if (err_key) tmpl_set(c, "form_error", i18n_get(i18n_cat(r->lang), err_key));
-    if (want_captcha || st->want_captcha) {
-        char *id = NULL, *img = NULL;
-        int cr = captcha_new(r->a, r->ip, time(NULL), &id, &img);
-        if (cr == 0) {
-            tmpl_set(c, "captcha_id", id);
-            tmpl_set(c, "captcha_img", img);
-        } else {
-            tmpl_set(c, "captcha_error",
-                     i18n_get(i18n_cat(r->lang), cr == CAPTCHA_NEW_LIMITED ? "captcha.err.limited"
-                                                                           : "error.unavailable"));
-        }
-    }
+    if (want_captcha || st->want_captcha) page_captcha(r, c);
     page_render(r, status, "login_2fa", c);
 }
 

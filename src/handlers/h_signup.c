@@ -33,24 +33,6 @@ void h_form_errors(struct req *r, struct tmpl_ctx *c, const reg_errors errors, c
     if (form_key) tmpl_set(c, "form_error", page_t(r, c, form_key));
 }
 
-/* Adds a fresh captcha to c; when none can be had the page says why (too many from this
- * address: 429; the store is down: 503) and that status is returned, else 0. */
-static int add_captcha(struct req *r, struct tmpl_ctx *c)
-{
-    char *id = NULL, *img = NULL;
-    int cr = captcha_new(r->a, r->ip, time(NULL), &id, &img);
-    if (cr != 0) {
-        int limited = cr == CAPTCHA_NEW_LIMITED;
-        tmpl_set(
-            c, "captcha_error",
-            i18n_get(i18n_cat(r->lang), limited ? "captcha.err.limited" : "error.unavailable"));
-        return limited ? 429 : 503;
-    }
-    tmpl_set(c, "captcha_id", id);
-    tmpl_set(c, "captcha_img", img);
-    return 0;
-}
-
 /* The form; after a refused submission (out) with its errors and the row of pages for rc. */
 static void render_form(struct req *r, const char *email, const char *username,
                         const struct signup_out *out, enum reg_outcome rc)
@@ -67,7 +49,7 @@ static void render_form(struct req *r, const char *email, const char *username,
         status = o->status ? o->status : 503;
         h_form_errors(r, c, out->errors, o->msg_key);
     }
-    int cs = add_captcha(r, c);
+    int cs = page_captcha(r, c);
     if (cs) status = cs;
     page_render(r, status, "signup", c);
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "captcha.h"
 #include "text.h"
 #include "config.h"
 #include "csrf.h"
@@ -178,4 +179,22 @@ const char *page_date(struct req *r, int64_t t, enum page_date_form f)
     else if (f == PAGE_ISO)
         snprintf(buf + n, rest, "T%02d:%02d:%02dZ", tm.tm_hour, tm.tm_min, tm.tm_sec);
     return arena_strdup(r->a, buf);
+}
+
+/* Adds a fresh captcha to c; when none can be had the page says why (too many from this
+ * address: 429; the store is down: 503) and that status is returned, else 0. */
+int page_captcha(struct req *r, struct tmpl_ctx *c)
+{
+    char *id = NULL, *img = NULL;
+    int cr = captcha_new(r->a, r->ip, time(NULL), &id, &img);
+    if (cr != 0) {
+        int limited = cr == CAPTCHA_NEW_LIMITED;
+        tmpl_set(
+            c, "captcha_error",
+            i18n_get(i18n_cat(r->lang), limited ? "captcha.err.limited" : "error.unavailable"));
+        return limited ? 429 : 503;
+    }
+    tmpl_set(c, "captcha_id", id);
+    tmpl_set(c, "captcha_img", img);
+    return 0;
 }

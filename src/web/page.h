@@ -17,6 +17,10 @@ void page_render(struct req *r, int status, const char *name, struct tmpl_ctx *c
 /* An error page (or {"error":CODE} under /api/) for status with the message msg_key
  * ("error.csrf" → code "csrf"). */
 void page_error(struct req *r, int status, const char *msg_key);
+/* Adds a fresh captcha to c (captcha_id, captcha_img); when none can be had, captcha_error
+ * says why (too many from this address: 429; the store is down: 503) and that status is
+ * returned, else 0. */
+int page_captcha(struct req *r, struct tmpl_ctx *c);
 /* A page with a title and a message (catalog keys) and an optional link (href + key). */
 void page_notice(struct req *r, int status, const char *title_key, const char *msg_key,
                  const char *href, const char *link_key);
