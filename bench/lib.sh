@@ -13,6 +13,28 @@
 #   form_signup BASE JAR            signs up `bench` through the real form (captcha TEST7), the
 #                                   cookies in JAR; sets csrf (the form's token)
 
+#   bench_begin NAME                the run's settings (SECS, ROUNDS, CORES, THREADS from BENCH_*),
+#                                   its scratch directory $tmp, the daoids it starts in $pids
+#                                   and cleanup (also on exit): stops them and a PostgreSQL
+#                                   server in $tmp/pg, removes $tmp (kept with BENCH_KEEP=1)
+
+bench_begin() {
+    SECS=${BENCH_SECONDS:-5}
+    ROUNDS=${BENCH_ROUNDS:-5}
+    CORES=$(nproc)
+    THREADS=${BENCH_THREADS:-$(( CORES * 2 < 4 ? 4 : CORES * 2 ))}
+    tmp=$(mktemp -d "/tmp/daoid-$1-XXXXXX")
+    chmod 755 "$tmp"
+    pids=""
+    trap cleanup EXIT INT TERM
+}
+cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    tests/lib/pgtmp.sh stop "$tmp/pg" 2>/dev/null || true
+    [ -n "${BENCH_KEEP:-}" ] || rm -rf "$tmp"
+}
+
 wait_line() {
     for _ in $(seq 1 "${3:-2400}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
     echo "bench: timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1

@@ -7,21 +7,8 @@
 # be shared: compare within a round, not across runs.
 set -eu
 cd "$(dirname "$0")/.."
-SECS=${BENCH_SECONDS:-5}
-ROUNDS=${BENCH_ROUNDS:-5}
-CORES=$(nproc)
-THREADS=${BENCH_THREADS:-$(( CORES * 2 < 4 ? 4 : CORES * 2 ))}
-tmp=$(mktemp -d /tmp/daoid-bench-oidc-XXXXXX)
-chmod 755 "$tmp"
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    tests/lib/pgtmp.sh stop "$tmp/pg" 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
 . bench/lib.sh
+bench_begin bench-oidc
 
 pg_url=$(tests/lib/pgtmp.sh start "$tmp/pg")
 

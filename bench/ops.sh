@@ -7,19 +7,8 @@
 # median over BENCH_ROUNDS (default 5) rounds of BENCH_SECONDS (default 5). Target ≥ 0.95.
 set -eu
 cd "$(dirname "$0")/.."
-SECS=${BENCH_SECONDS:-5}
-ROUNDS=${BENCH_ROUNDS:-5}
-CORES=$(nproc)
-THREADS=${BENCH_THREADS:-$(( CORES * 2 < 4 ? 4 : CORES * 2 ))}
-tmp=$(mktemp -d /tmp/daoid-bench-ops-XXXXXX)
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
 . bench/lib.sh
+bench_begin bench-ops
 
 
 # start NAME ENV... → the daoid's base URL in $tmp/NAME.base, its session in $tmp/NAME.session

@@ -7,19 +7,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${PROFILE_BIN:-build/daoid}
+. bench/lib.sh
+bench_begin profile
 SECS=${BENCH_SECONDS:-10}
 TOP=${PROFILE_TOP:-25}
-tmp=$(mktemp -d /tmp/daoid-profile-XXXXXX)
-chmod 755 "$tmp"
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    tests/lib/pgtmp.sh stop "$tmp/pg" 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-. bench/lib.sh
 pg_url=$(tests/lib/pgtmp.sh start "$tmp/pg")
 for db in sqlite postgres; do
     url="sqlite:$tmp/daoid.db"; [ "$db" = postgres ] && url=$pg_url

@@ -25,20 +25,8 @@ mkdir -p "$OUT"
 cc -O2 -o "$OUT/hashrate" bench/hashrate.c $(pkg-config --cflags --libs libsodium) -lpthread
 cc -O2 -o "$OUT/hello" bench/hello.c $(pkg-config --cflags --libs libmicrohttpd)
 
-SECS=${BENCH_SECONDS:-5}
-CORES=$(nproc)
-THREADS=${BENCH_THREADS:-$(( CORES * 2 < 4 ? 4 : CORES * 2 ))}
-tmp=$(mktemp -d /tmp/daoid-bench-XXXXXX)
-chmod 755 "$tmp"
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    tests/lib/pgtmp.sh stop "$tmp/pg" 2>/dev/null || true
-    [ -n "${BENCH_KEEP:-}" ] || rm -rf "$tmp" # BENCH_KEEP=1: keep the outputs
-}
-trap cleanup EXIT INT TERM
 . bench/lib.sh
+bench_begin bench
 . bench/registry.sh
 registry_key "$tmp/reg"
 
