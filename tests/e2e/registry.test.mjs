@@ -440,7 +440,7 @@ test('the console lists the namespace\'s repositories with their tags; renames w
   assert.match(r.text, /class="repo-name"><code>alice\/app<\/code>/);
   assert.match(r.text, /class="tag-name"><code>1<\/code><\/td><td class="tag-size">\d+(\.\d)? (B|kB)</);
   // the image's build time (its config's created) per tag, and as the repository's last push
-  assert.match(r.text, /class="tag-size">[^<]+<\/td><td><time datetime="2026-11-02T03:04Z">[^<]*03:04 UTC<\/time>/);
+  assert.match(r.text, /class="tag-size">[^<]+<\/td><td><time datetime="2026-11-02T03:04Z">2026-11-02 11:04 UTC\+8<\/time>/);
   assert.match(r.text, /class="meta repo-latest">最近推送（最新镜像的构建时间）： <time datetime="2026-11-02T03:04Z">/);
   assert.doesNotMatch(r.text, /carol\/app|library\/base/, 'only the namespace');
 
