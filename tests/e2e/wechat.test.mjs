@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevsim, startDaoid, newPage, stopAll, signup, skipTour, browser, SHOTS } from './lib/harness.mjs';
 import { catalog } from './lib/forms.mjs';
-import { axeProblems, overflow, admin, scalar, staleSessions } from './lib/console.mjs';
+import { axeProblems, overflow, admin, scalar, staleSessions, mailLink } from './lib/console.mjs';
 import { wechatEnv, callbackTo, wxSet, wxState, wxPush, qrUrl, phoneScan, phoneRepeat, shown, freeze, waitFor } from './lib/wechat.mjs';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -393,7 +393,7 @@ test('re-authentication with WeChat: an old sign-in confirms by scanning, then t
   assert.equal(scalar(d, `SELECT COUNT(*) FROM audit WHERE account_id = ${idOf('reauthwx')} AND event = 'reauth' AND detail = 'wechat'`), 1);
   await page.fill('#new-email', 'reauth.wx@example.com');
   await Promise.all([page.waitForURL(/\/settings#email$/), page.click('#save-email')]);
-  assert.equal(await page.textContent('#notice'), zh('settings.done.email_sent'));
+  assert.equal(await page.textContent('#notice'), zh('settings.done.email_bind_sent'), 'a first address is bound, not changed');
   const [mail] = await sim.waitMail('reauth.wx@example.com');
   assert.ok(mail, 'the confirmation mail went out');
   await page.fill('#new-password', 'a brand new passphrase 7');
@@ -469,6 +469,13 @@ test('console reminders: a WeChat-only account is asked to bind an email; an ema
   const u = await emailAccount('remindmail');
   await u.page.goto(d.base + '/console');
   await skipTour(u.page);
+  // one reminder at a time: verifying the address comes before the offer to bind WeChat
+  assert.equal(await u.page.isVisible('#verify-reminder'), true);
+  assert.equal(await u.page.$('#wechat-reminder'), null);
+  const [mail] = await sim.waitMail('remindmail@example.com');
+  await u.page.goto(mailLink(mail, '/verify'));
+  await u.page.goto(d.base + '/console');
+  assert.equal(await u.page.$('#verify-reminder'), null);
   assert.equal(await u.page.$('#email-reminder'), null);
   assert.equal((await u.page.textContent('#wechat-reminder p')).trim(), zh('cons.bind_wechat'));
   await Promise.all([u.page.waitForURL(/\/auth\/wechat\?intent=bind$/), u.page.click('#bind-wechat')]);
