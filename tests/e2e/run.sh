@@ -4,7 +4,7 @@
 # PG_FILES once more with every daoid on PostgreSQL (the server tests/with-pg.sh started), as
 # out/pg/NAME.test.mjs, a generated file that sets E2E_DB=postgres and imports NAME.test.mjs.
 # The files are independent (each picks its own ports, temporary directories and databases), so
-# E2E_JOBS of them run at once (default: 3 per core): most of a file's time is spent waiting for
+# E2E_JOBS of them run at once (default: 2 per core): most of a file's time is spent waiting for
 # a daoid, a page or a mail. At the end, one `duration_ms` line per file, slowest first.
 # DAOID_BIN / DEVSIM_BIN choose the binaries (default: the ASan+UBSan build, so that every
 # flow the tests click through is also checked for memory errors and leaks).
@@ -19,7 +19,7 @@ export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$(pwd)/../lsan.supp}"
 # fails the run when a line of it holds a secret a test used (password, token, code, cookie).
 rm -rf out/logs
 mkdir -p out/logs
-jobs=${E2E_JOBS:-$(( 3 * $(nproc 2>/dev/null || echo 2) ))}
+jobs=${E2E_JOBS:-$(( 2 * $(nproc 2>/dev/null || echo 2) ))}
 reporters="--test-reporter=spec --test-reporter-destination=stdout
     --test-reporter=./lib/durations.mjs --test-reporter-destination=stdout"
 if [ -n "${E2E_FILES:-}" ]; then
