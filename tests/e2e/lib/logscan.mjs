@@ -47,6 +47,17 @@ export function saveLog(name, out, err) {
   writeFileSync(join(LOG_DIR, `${test}-${name}-${process.pid}-${seq++}.log`), `${out}${out && !out.endsWith('\n') ? '\n' : ''}${err}`);
 }
 
+// Whether line holds secret s as a whole value: not inside a longer run of letters and digits
+// (a six-digit code used by a test is also a piece of many hexadecimal request ids).
+const ALNUM = /[A-Za-z0-9]/;
+function holds(line, s) {
+  for (let i = line.indexOf(s); i >= 0; i = line.indexOf(s, i + 1)) {
+    const before = i > 0 ? line[i - 1] : '', after = line[i + s.length] || '';
+    if (!ALNUM.test(before) && !ALNUM.test(after)) return true;
+  }
+  return false;
+}
+
 // Every log line in dir that holds one of the noted secrets (or extra ones): [{file, line, secret}].
 export function scanLogs(dir = LOG_DIR, extra = []) {
   if (!existsSync(dir)) return [];
@@ -59,7 +70,7 @@ export function scanLogs(dir = LOG_DIR, extra = []) {
   for (const f of files.filter((f) => /-daoid-\d+-\d+\.log$/.test(f))) {
     const lines = readFileSync(join(dir, f), 'utf8').split('\n');
     for (const line of lines)
-      for (const s of secrets) if (line.includes(s)) hits.push({ file: f, line, secret: s });
+      for (const s of secrets) if (holds(line, s)) hits.push({ file: f, line, secret: s });
   }
   return hits;
 }
