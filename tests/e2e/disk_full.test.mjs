@@ -144,6 +144,12 @@ test('on a full disk: a clear error page, not ready, and the mail accepted meanw
   const ready = await fetch(d.base + '/readyz');
   assert.equal(ready.status, 503);
   assert.match(await ready.text(), /disk full/);
+  const why = await (await fetch(d.base + '/readyz', { headers: { Accept: 'application/json' } })).json();
+  assert.equal(why.ready, false);
+  assert.equal(why.disk, 'full');
+  assert.equal(why.database, 'ok', 'a full disk is not a database outage');
+  assert.equal(why.reasons.length, 1, JSON.stringify(why));
+  assert.match(why.reasons[0], /^disk full/);
 
   // the server accepts the held mail; its outcome cannot be written
   sink.release();
@@ -161,6 +167,10 @@ test('on a full disk: a clear error page, not ready, and the mail accepted meanw
   const ok = await fetch(d.base + '/readyz');
   assert.equal(ok.status, 200, 'ready again once space is freed');
   assert.equal(await ok.text(), 'ready\n');
+  const fine = await (await fetch(d.base + '/readyz?verbose')).json();
+  assert.equal(fine.ready, true);
+  assert.equal(fine.disk, 'ok');
+  assert.deepEqual(fine.reasons, []);
 
   // and sign-ups work again
   const again = new Client(d.base);

@@ -46,6 +46,13 @@ test('database down: 503s, health up, not ready; back: recovers with nothing los
   pg.pause();
   await waitFor(async () => (await fetch(d.base + '/readyz')).status === 503, '/readyz 503');
   assert.equal((await fetch(d.base + '/healthz')).status, 200);
+  const down = await fetch(d.base + '/readyz', { headers: { Accept: 'application/json' } });
+  assert.equal(down.status, 503);
+  const why = await down.json();
+  assert.equal(why.ready, false);
+  assert.equal(why.database, 'unavailable');
+  assert.deepEqual(why.reasons, ['database unavailable']);
+  assert.equal(why.schema.applied, -1, 'the schema cannot be read while the database is down');
   const [me, ms] = await timed(() => alice.get('/api/v1/me'));
   assert.equal(me.status, 503);
   assert.deepEqual(JSON.parse(me.text), { error: 'unavailable' });
