@@ -12,6 +12,11 @@
 #   ratios A B                      A_r / B_r for each round r, one a line
 #   form_signup BASE JAR            signs up `bench` through the real form (captcha TEST7), the
 #                                   cookies in JAR; sets csrf (the form's token)
+#   signed_out_csrf BASE JAR        sets csrf and csrf_cookie: a signed-out browser's form token
+#                                   and CSRF cookie (signing up renews the cookie, so the jar of
+#                                   a signed-up browser does not fit a signed-out form)
+#   counted FILE WORD               per second, from a wrk script's "WORD N in T s" line: only
+#                                   the answers the script counted as done (login.lua: 303s)
 
 #   bench_begin NAME                the run's settings (SECS, ROUNDS, CORES, THREADS from BENCH_*),
 #                                   its scratch directory $tmp, the daoids it starts in $pids
@@ -48,6 +53,7 @@ rounds() {
 }
 
 rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
+counted() { awk -v w="$2" '$1 == w { printf "%.1f", ($4 > 0 ? $2 / $4 : 0) }' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # "median (min–max)" of the values
@@ -64,4 +70,10 @@ form_signup() {
         --data-urlencode "captcha_id=$cid" --data-urlencode "captcha=TEST7" \
         --data-urlencode "email=bench@example.com" --data-urlencode "username=bench" \
         --data-urlencode "password=correct horse battery 42" --data-urlencode "terms=1"
+}
+
+signed_out_csrf() {
+    form=$(curl -s -c "$2" "$1/login")
+    csrf=$(printf '%s' "$form" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+    csrf_cookie=$(awk '$6 == "csrf" {print $7}' "$2")
 }

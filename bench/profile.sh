@@ -26,16 +26,14 @@ for db in sqlite postgres; do
     jar="$tmp/$db.jar"
     form_signup "$base" "$jar"
     session=$(awk '$6 == "session" {print $7}' "$jar")
-    form=$(curl -s -c "$jar.out" "$base/login")
-    csrf=$(printf '%s' "$form" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-    cc=$(awk '$6 == "csrf" {print $7}' "$jar.out")
+    signed_out_csrf "$base" "$jar.out"
     for what in me login; do
         perf record -q -g -o "$tmp/$db-$what.data" -p "$dpid" -- sleep "$SECS" 2> /dev/null &
         ppid=$!
         if [ "$what" = me ]; then
             BENCH_COOKIE="session=$session" wrk -t 2 -c 64 -d "${SECS}s" -s bench/cookie.lua "$base/api/v1/me" > "$tmp/wrk"
         else
-            BENCH_COOKIE="csrf=$cc" BENCH_BODY="csrf=$csrf&identifier=bench&password=correct+horse+battery+42" \
+            BENCH_COOKIE="csrf=$csrf_cookie" BENCH_BODY="csrf=$csrf&identifier=bench&password=correct+horse+battery+42" \
                 wrk -t 2 -c 16 -d "${SECS}s" -s bench/login.lua "$base/login" > "$tmp/wrk"
         fi
         wait "$ppid" || true

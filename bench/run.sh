@@ -60,10 +60,7 @@ sign_up() {
     jar="$tmp/$1.jar"
     form_signup "$base" "$jar"
     session=$(awk '$6 == "session" {print $7}' "$jar")
-    # signing in renews the CSRF cookie: a signed-out browser's cookie and token for the loads
-    form=$(curl -s -c "$jar.out" "$base/login")
-    csrf=$(printf '%s' "$form" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-    csrf_cookie=$(awk '$6 == "csrf" {print $7}' "$jar.out")
+    signed_out_csrf "$base" "$jar.out"
     me_len=$(curl -s -b "session=$session" "$base/api/v1/me" | wc -c)
     [ "$me_len" -gt 20 ] || { echo "bench: sign-up on $1 failed" >&2; cat "$tmp/$1.err" >&2; exit 1; }
 }
@@ -122,8 +119,8 @@ round() {
     r=$1
     echo "bench: round $r/$ROUNDS: raw argon2id, sign-ins, sign-ups, hello, /api/v1/me (64, 2,000 connections, no access log), tokens" >&2
     eval "raw$r=$("$OUT/hashrate" "$SECS" "$CORES")"
-    use sqlite; login_load "$tmp/sl$r"; eval "sl$r=$(rps "$tmp/sl$r")"
-    use postgres; login_load "$tmp/pl$r"; eval "pl$r=$(rps "$tmp/pl$r")"
+    use sqlite; login_load "$tmp/sl$r"; eval "sl$r=$(counted "$tmp/sl$r" signins)"
+    use postgres; login_load "$tmp/pl$r"; eval "pl$r=$(counted "$tmp/pl$r" signins)"
     use sqlite; eval "su$r=$(signup_load "$tmp/su$r" "s$$r")"
     use postgres; eval "pu$r=$(signup_load "$tmp/pu$r" "p$$r")"
     wrk -t 2 -c 64 -d "${SECS}s" "http://127.0.0.1:$hport/" > "$tmp/h$r"; eval "h$r=$(rps "$tmp/h$r")"
@@ -181,6 +178,8 @@ trap - EXIT INT TERM
 bench/ops.sh
 # The OpenID Connect provider and forward auth beside /api/v1/me (bench/oidc.sh, its own rounds).
 bench/oidc.sh
+# How fast a connection past max_connections is closed (bench/connlimit.sh).
+bench/connlimit.sh
 
 # Then the store at scale (bench/scale.sh), unless BENCH_ACCOUNTS=0.
 if [ "${BENCH_ACCOUNTS:-1000000}" != 0 ]; then

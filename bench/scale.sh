@@ -77,7 +77,8 @@ sign_up() {
     eval "base=\$$1_base"
     jar="$tmp/$1.jar"
     form_signup "$base" "$jar"
-    eval "$1_csrf=$csrf $1_cc=$(awk '$6 == "csrf" {print $7}' "$jar") $1_session=$(awk '$6 == "session" {print $7}' "$jar")"
+    signed_out_csrf "$base" "$jar.out"
+    eval "$1_csrf=$csrf $1_cc=$csrf_cookie $1_session=$(awk '$6 == "session" {print $7}' "$jar")"
     [ "$(curl -s -b "session=$(awk '$6 == "session" {print $7}' "$jar")" "$base/api/v1/me" | wc -c)" -gt 20 ] ||
         { echo "scale: sign-up on $1 failed" >&2; exit 1; }
 }
@@ -91,7 +92,7 @@ me() { # SIDE OUT
 login() { # SIDE OUT
     eval "BENCH_COOKIE=csrf=\$$1_cc BENCH_BODY='csrf='\$$1_csrf'&identifier=bench&password=correct+horse+battery+42' \
         wrk -t 2 -c 8 -d ${SECS}s -s bench/login.lua \$$1_base/login" > "$2"
-    rps "$2"
+    counted "$2" signins
 }
 signup() { # SIDE ROUND OUT
     eval "BENCH_COOKIE=csrf=\$$1_cc BENCH_TAG=$1$2 wrk -t 4 -c 4 -d ${SECS}s -s bench/signup.lua \$$1_base/signup" > "$3"
