@@ -49,7 +49,8 @@ void h_authcheck(struct req *r)
  * `rd=$scheme://$http_host$request_uri`, so an app URL's own "&a=1&b" arrive as parameters of
  * /auth/start; they belong to rd when it is the last of ours (every key after it is taken as
  * the app's). Their text is encoded again where the decoding made it ambiguous (%, &, #, and =
- * in a key); rd's own value is taken as decoded, as when it comes encoded (Traefik, Caddy). */
+ * in a key; "k=" comes back as "k"); rd's own value is taken as decoded, as when it comes
+ * encoded (Traefik, Caddy), so a %26 in the app's first parameter is still lost. */
 struct rd_rest {
     struct arena *a;
     const char *rd;
@@ -74,8 +75,8 @@ static int rd_part(void *cls, enum req_kind kind, const char *key, const char *v
     struct rd_rest *x = cls;
     (void)kind, (void)len;
     if (x->after)
-        x->rd = arena_printf(x->a, "%s&%s%s%s", x->rd, reencode(x->a, key, "="), val ? "=" : "",
-                             val ? reencode(x->a, val, "") : "");
+        x->rd = arena_printf(x->a, "%s&%s%s%s", x->rd, reencode(x->a, key, "="),
+                             val && *val ? "=" : "", val && *val ? reencode(x->a, val, "") : "");
     else if (!strcmp(key, "rd"))
         x->after = 1;
     return 0;

@@ -90,6 +90,9 @@ static struct tmpl_ctx *wechat_ctx(struct req *r, enum wxl_intent intent)
     tmpl_set(c, "title", i18n_get(i18n_cat(r->lang), titles[intent]));
     tmpl_set(c, "self_href", self);
     tmpl_set(c, "new_href", arena_printf(r->a, "%s%cnew=1", self, strchr(self, '?') ? '&' : '?'));
+    if (intent == WXL_SIGNIN && signin_next(r))
+        tmpl_set(c, "register_q",
+                 arena_printf(r->a, "?next=%s", text_urlencode(r->a, signin_next(r))));
     if (intent == WXL_REAUTH || signin_next(r)) {
         tmpl_set(c, "next", next_of(r));
         tmpl_set(
@@ -286,7 +289,7 @@ void h_auth_wechat_register(struct req *r)
             return page_notice(r, 503, "error.title", "signup.err.session", "/login",
                                "login.title");
         if (out.granted) page_flash(r, "console.wechat_bonus");
-        return resp_redirect(r, "/console");
+        return resp_redirect(r, signin_next(r) ? signin_next(r) : "/console");
     }
     if (out.outcome == WXO_EXPIRED)
         return render_state(r, 410, wechat_ctx(r, WXL_SIGNIN), "expired");
