@@ -22,7 +22,8 @@ static void usage(void)
 {
     fputs("usage: daoid client add NAME --redirect-uri URI [--redirect-uri URI …] [--public]\n"
           "                        [--scopes \"" OIDC_SCOPES "\"] [--first-party]\n"
-          "                        [--post-logout-uri URI …]\n"
+          "                        [--post-logout-uri URI …] [--id-token-alg RS256|ES256]\n"
+          "       daoid client set CLIENT_ID --id-token-alg RS256|ES256\n"
           "       daoid client list | show CLIENT_ID | rotate-secret CLIENT_ID | remove CLIENT_ID\n"
           "       daoid client rotate-key [--after DURATION] | keys\n"
           "       (each also takes --config PATH)\n",
@@ -32,10 +33,10 @@ static void usage(void)
 static void show(struct arena *a, const struct oidc_client_row *r)
 {
     printf("client_id: %s\nname: %s\ntype: %s%s\nredirect_uris: %s\npost_logout_uris: %s\n"
-           "scopes: %s\n",
+           "scopes: %s\nid_token_alg: %s\n",
            r->client_id, term_safe(a, r->name), r->is_public ? "public" : "confidential",
            r->first_party ? ", first-party" : "", term_safe(a, r->redirect_uris),
-           term_safe(a, r->post_logout_uris), r->scopes);
+           term_safe(a, r->post_logout_uris), r->scopes, term_safe(a, r->id_token_alg));
 }
 
 static int add(struct arena *a, int argc, char **argv)
@@ -55,6 +56,8 @@ static int add(struct arena *a, int argc, char **argv)
                                                *in.post_logout_uris ? " " : "", argv[++i]);
         } else if (v && !strcmp(argv[i], "--scopes")) {
             in.scopes = argv[++i];
+        } else if (v && !strcmp(argv[i], "--id-token-alg")) {
+            in.id_token_alg = argv[++i];
         } else if (!in.name && argv[i][0] != '-') {
             in.name = argv[i];
         } else {
@@ -123,24 +126,37 @@ static int keys(struct arena *a, int argc, char **argv)
             usage();
             return 2;
         }
-        char *kid;
-        if (oidc_key_rotate(a, now, after, &kid) != 0) return 1;
-        printf("kid: %s\nsigns_from: %lld\n", kid, (long long)(now + after));
+        char *kids[2];
+        if (oidc_key_rotate(a, now, after, kids) != 0) return 1;
+        for (int i = 0; oidc_key_algs[i]; i++) printf("kid: %s %s\n", kids[i], oidc_key_algs[i]);
+        printf("signs_from: %lld\n", (long long)(now + after));
         return 0;
     }
-    struct oidc_key_row rows[8];
+    struct oidc_key_row rows[16];
     struct st_conn *c = st_get();
-    int n = c ? oidc_keys_published(c, a, now, rows, 8) : -1;
+    int n = c ? oidc_keys_published(c, a, now, rows, 16) : -1;
     for (int i = 0; i < n; i++)
-        printf("kid: %s published: %lld signs_from: %lld until: %lld\n", rows[i].kid,
-               (long long)rows[i].created_at, (long long)rows[i].active_at,
+        printf("kid: %s alg: %s published: %lld signs_from: %lld until: %lld\n", rows[i].kid,
+               rows[i].alg, (long long)rows[i].created_at, (long long)rows[i].active_at,
                (long long)rows[i].expires_at);
     return n < 0;
+}
+
+static int set(const char *id, const char *alg)
+{
+    enum ocl_rc rc = oidc_client_set_alg(id, alg);
+    if (rc == OCL_INVALID) fputs("daoid client set: --id-token-alg: RS256 or ES256\n", stderr);
+    if (rc == OCL_NOTFOUND) fputs("daoid client set: no such client\n", stderr);
+    if (rc == OCL_BUSY) fputs("daoid client set: the database failed\n", stderr);
+    if (rc == OCL_OK) printf("client_id: %s\nid_token_alg: %s\n", id, alg);
+    return rc != OCL_OK;
 }
 
 static int run(struct arena *a, int argc, char **argv)
 {
     const char *verb = argv[0];
+    if (!strcmp(verb, "set") && argc == 4 && !strcmp(argv[2], "--id-token-alg"))
+        return set(argv[1], argv[3]);
     if (!strcmp(verb, "add")) return add(a, argc - 1, argv + 1);
     if (!strcmp(verb, "list") && argc == 1) return list(a);
     if (!strcmp(verb, "rotate-key") || (!strcmp(verb, "keys") && argc == 1))

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "oidc_key.h"
 #include "store.h"
 #include "text.h"
 #include "token.h"
@@ -99,6 +100,10 @@ enum ocl_rc oidc_client_add(struct arena *a, const struct ocl_new *in, char **cl
         *err = "--scopes: words of \"" OIDC_SCOPES "\"";
         return OCL_INVALID;
     }
+    if (in->id_token_alg && !oidc_key_alg_ok(in->id_token_alg)) {
+        *err = "--id-token-alg: RS256 or ES256";
+        return OCL_INVALID;
+    }
     char tok[TOKEN_LEN + 1], hash[TOKEN_HASH_LEN + 1];
     token_new(tok);
     *client_id = arena_strndup(a, tok, 22);
@@ -112,6 +117,7 @@ enum ocl_rc oidc_client_add(struct arena *a, const struct ocl_new *in, char **cl
         .scopes = (char *)scopes,
         .is_public = in->is_public,
         .first_party = in->first_party,
+        .id_token_alg = (char *)in->id_token_alg,
     };
     struct st_conn *c = st_get();
     int64_t id;
@@ -124,6 +130,14 @@ enum ocl_rc oidc_client_rotate_secret(struct arena *a, const char *client_id, ch
     new_secret(a, secret, hash);
     struct st_conn *c = st_get();
     int n = c ? oidc_clients_set_secret(c, client_id, hash, (int64_t)time(NULL)) : -1;
+    return n < 0 ? OCL_BUSY : n ? OCL_OK : OCL_NOTFOUND;
+}
+
+enum ocl_rc oidc_client_set_alg(const char *client_id, const char *alg)
+{
+    if (!oidc_key_alg_ok(alg)) return OCL_INVALID;
+    struct st_conn *c = st_get();
+    int n = c ? oidc_clients_set_alg(c, client_id, alg, (int64_t)time(NULL)) : -1;
     return n < 0 ? OCL_BUSY : n ? OCL_OK : OCL_NOTFOUND;
 }
 

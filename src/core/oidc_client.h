@@ -20,6 +20,7 @@ struct ocl_new {
     const char *post_logout_uris; /* the same, or NULL */
     const char *scopes;           /* NULL: OIDC_SCOPES */
     int is_public, first_party;
+    const char *id_token_alg; /* "RS256" or "ES256"; NULL: RS256 */
 };
 /* Registers a client: OCL_OK with *client_id and (confidential) *secret in a; OCL_INVALID with
  * *err saying what is wrong; OCL_BUSY. */
@@ -28,6 +29,9 @@ enum ocl_rc oidc_client_add(struct arena *a, const struct ocl_new *in, char **cl
 /* A new secret for a confidential client: OCL_OK (*secret in a), OCL_NOTFOUND (none such or
  * public), OCL_BUSY. The old one stops working at once. */
 enum ocl_rc oidc_client_rotate_secret(struct arena *a, const char *client_id, char **secret);
+/* The algorithm of the client's ID tokens: OCL_OK, OCL_INVALID (not RS256 or ES256),
+ * OCL_NOTFOUND, OCL_BUSY. */
+enum ocl_rc oidc_client_set_alg(const char *client_id, const char *alg);
 /* 1 when word is one of the space-separated words of list. */
 int oidc_word_in(const char *list, const char *word);
 /* 1 when every space-separated word of want is in have. */

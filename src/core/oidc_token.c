@@ -98,11 +98,26 @@ static void person_claims(json_t *j, const struct account *acct, const char *sco
     }
 }
 
+/* What a grant issues tokens for: the code grant's new grant, or the refresh grant's. */
 struct issued {
     int64_t grant_id, account_id, auth_time, client_row;
-    const char *client, *scope, *amr, *nonce;
+    const char *client, *alg, *scope, *amr, *nonce;
     int64_t grant_expires_at;
 };
+
+static struct issued issued_for(const struct oidc_client_row *cl, int64_t account_id,
+                                int64_t auth_time, const char *scope, const char *amr)
+{
+    return (struct issued){
+        .account_id = account_id,
+        .auth_time = auth_time,
+        .client_row = cl->id,
+        .client = cl->client_id,
+        .alg = cl->id_token_alg,
+        .scope = scope,
+        .amr = amr,
+    };
+}
 
 /* access token (+ refresh token with offline_access, + ID token with openid) for a grant, in
  * the caller's transaction; 0 or -1 */
@@ -140,7 +155,7 @@ static int tokens_for(struct arena *a, struct st_conn *c, const struct issued *g
         SHA256((const unsigned char *)at, strlen(at), h);
         sodium_bin2base64(b64, sizeof(b64), h, 16, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
         json_object_set_new(claims, "at_hash", json_string(b64));
-        char *idt = oidc_key_sign(a, now, claims);
+        char *idt = oidc_key_sign(a, now, g->alg, claims);
         json_decref(claims);
         if (!idt) goto fail;
         json_object_set_new(j, "id_token", json_string(idt));
@@ -225,17 +240,9 @@ static void grant_code(struct arena *a, const struct ot_in *in, const struct oid
         return fail(out, 400, "invalid_grant", why);
     }
     int offline = oidc_word_in(code.scope, "offline_access");
-    struct issued g = {
-        .account_id = code.account_id,
-        .auth_time = code.auth_time,
-        .client_row = cl->id,
-        .client = cl->client_id,
-        .scope = code.scope,
-        .amr = code.amr,
-        .nonce = code.nonce,
-        .grant_expires_at =
-            now + (offline ? cfg->oidc_refresh_token_ttl : cfg->oidc_access_token_ttl),
-    };
+    struct issued g = issued_for(cl, code.account_id, code.auth_time, code.scope, code.amr);
+    g.nonce = code.nonce;
+    g.grant_expires_at = now + (offline ? cfg->oidc_refresh_token_ttl : cfg->oidc_access_token_ttl);
     if (oidc_grants_insert(c, cl->id, code.account_id, code.scope, code.auth_time, code.amr, now,
                            g.grant_expires_at, &g.grant_id) == ST_OK &&
         oidc_codes_set_grant(c, hash, g.grant_id) == ST_OK)
@@ -286,16 +293,9 @@ static void grant_refresh(struct arena *a, const struct ot_in *in, const struct 
     }
     struct account acct;
     if (accounts_by_id(c, a, t.account_id, &acct) != ST_OK) goto busy;
-    struct issued g = {
-        .grant_id = t.grant_id,
-        .account_id = t.account_id,
-        .auth_time = t.auth_time,
-        .client_row = cl->id,
-        .client = cl->client_id,
-        .scope = t.scope,
-        .amr = t.amr,
-        .grant_expires_at = t.grant_expires_at,
-    };
+    struct issued g = issued_for(cl, t.account_id, t.auth_time, t.scope, t.amr);
+    g.grant_id = t.grant_id;
+    g.grant_expires_at = t.grant_expires_at;
     return issue_commit(a, c, &g, &acct, now, out);
 busy:
     st_rollback(c);

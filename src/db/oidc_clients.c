@@ -6,17 +6,18 @@
            ST_OUT_TEXT(&(o)->secret_hash), ST_OUT_TEXT(&(o)->redirect_uris),                       \
            ST_OUT_TEXT(&(o)->post_logout_uris), ST_OUT_TEXT(&(o)->scopes),                         \
            ST_OUT_INT(&(o)->is_public), ST_OUT_INT(&(o)->first_party),                             \
-           ST_OUT_INT(&(o)->created_at))
+           ST_OUT_TEXT(&(o)->id_token_alg), ST_OUT_INT(&(o)->created_at))
 
 enum st_rc oidc_clients_insert(struct st_conn *c, const struct oidc_client_row *r, int64_t now,
                                int64_t *id)
 {
-    return st_row(c, NULL, Q_OIDC_CLIENTS_INSERT,
-                  ST_IN(ST_TEXT(r->client_id), ST_TEXT(r->name), ST_TEXT(r->secret_hash),
-                        ST_TEXT(r->redirect_uris),
-                        ST_TEXT(r->post_logout_uris ? r->post_logout_uris : ""), ST_TEXT(r->scopes),
-                        ST_INT(r->is_public), ST_INT(r->first_party), ST_INT(now), ST_INT(now)),
-                  ST_OUT(ST_OUT_INT(id)));
+    return st_row(
+        c, NULL, Q_OIDC_CLIENTS_INSERT,
+        ST_IN(ST_TEXT(r->client_id), ST_TEXT(r->name), ST_TEXT(r->secret_hash),
+              ST_TEXT(r->redirect_uris), ST_TEXT(r->post_logout_uris ? r->post_logout_uris : ""),
+              ST_TEXT(r->scopes), ST_INT(r->is_public), ST_INT(r->first_party),
+              ST_TEXT(r->id_token_alg ? r->id_token_alg : "RS256"), ST_INT(now), ST_INT(now)),
+        ST_OUT(ST_OUT_INT(id)));
 }
 
 enum st_rc oidc_clients_get(struct st_conn *c, struct arena *a, const char *client_id,
@@ -43,6 +44,7 @@ int oidc_clients_list(struct st_conn *c, struct arena *a, struct oidc_client_row
         ST_COL_TEXT(struct oidc_client_row, scopes),
         ST_COL_INT(struct oidc_client_row, is_public),
         ST_COL_INT(struct oidc_client_row, first_party),
+        ST_COL_TEXT(struct oidc_client_row, id_token_alg),
         ST_COL_INT(struct oidc_client_row, created_at),
     };
     return st_list(c, a, Q_OIDC_CLIENTS_LIST, ST_NONE, cols, (int)(sizeof(cols) / sizeof(cols[0])),
@@ -53,6 +55,13 @@ int oidc_clients_set_secret(struct st_conn *c, const char *client_id, const char
 {
     int64_t n = st_change(c, Q_OIDC_CLIENTS_SET_SECRET,
                           ST_IN(ST_TEXT(hash), ST_INT(now), ST_TEXT(client_id)));
+    return n < 0 ? -1 : n > 0;
+}
+
+int oidc_clients_set_alg(struct st_conn *c, const char *client_id, const char *alg, int64_t now)
+{
+    int64_t n =
+        st_change(c, Q_OIDC_CLIENTS_SET_ALG, ST_IN(ST_TEXT(alg), ST_INT(now), ST_TEXT(client_id)));
     return n < 0 ? -1 : n > 0;
 }
 

@@ -11,6 +11,7 @@ struct oidc_client_row {
     char *client_id, *name;
     char *secret_hash;                               /* NULL for a public client */
     char *redirect_uris, *post_logout_uris, *scopes; /* space-separated */
+    char *id_token_alg;                              /* "RS256" or "ES256" (NULL: RS256) */
     int64_t is_public, first_party, created_at;
 };
 
@@ -27,6 +28,8 @@ int oidc_clients_list(struct st_conn *c, struct arena *a, struct oidc_client_row
 /* A confidential client's new secret hash: 1 changed, 0 none such (or public), -1 error. */
 int oidc_clients_set_secret(struct st_conn *c, const char *client_id, const char *hash,
                             int64_t now);
+/* The algorithm its ID tokens are signed with: 1 changed, 0 none such, -1 error. */
+int oidc_clients_set_alg(struct st_conn *c, const char *client_id, const char *alg, int64_t now);
 /* Removes a client (its codes, grants, tokens and consents go with it): 1, 0 none, -1. */
 int oidc_clients_delete(struct st_conn *c, const char *client_id);
 

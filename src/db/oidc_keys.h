@@ -7,24 +7,25 @@
 #include "store.h"
 
 struct oidc_key_row {
-    char *kid, *public_jwk;
+    char *kid, *alg, *public_jwk;
     int64_t created_at, active_at, expires_at;
 };
 
 /* A new key, published from now and signing from active_at. ST_OK, ST_CONFLICT or an error. */
 enum st_rc oidc_keys_insert(struct st_conn *c, const char *kid, const char *alg, const char *sealed,
                             const char *jwk, int64_t now, int64_t active_at);
-/* The key that signs at now: ST_OK (kid, alg, sealed private key in a), ST_NOTFOUND, error. */
-enum st_rc oidc_keys_current(struct st_conn *c, struct arena *a, int64_t now, char **kid,
-                             char **alg, char **sealed);
+/* The kid of alg's key that signs at now: ST_OK (kid in a), ST_NOTFOUND, error. */
+enum st_rc oidc_keys_current(struct st_conn *c, struct arena *a, const char *alg, int64_t now,
+                             char **kid);
 /* The keys published at now, newest first (at most max): count or -1. */
 int oidc_keys_published(struct st_conn *c, struct arena *a, int64_t now, struct oidc_key_row *out,
                         int max);
-/* The sealed private key of kid while it is published: ST_OK, ST_NOTFOUND or an error. */
+/* The algorithm and sealed private key of kid while it is published: ST_OK, ST_NOTFOUND or an
+ * error. */
 enum st_rc oidc_keys_sealed(struct st_conn *c, struct arena *a, const char *kid, int64_t now,
-                            char **sealed);
-/* Every published key but keep stops being published at until. Rows changed or -1. */
-int64_t oidc_keys_retire(struct st_conn *c, const char *keep, int64_t until);
+                            char **alg, char **sealed);
+/* Every published key of alg but keep stops being published at until. Rows changed or -1. */
+int64_t oidc_keys_retire(struct st_conn *c, const char *alg, const char *keep, int64_t until);
 /* Janitor: removes keys no longer published. Rows removed or -1. */
 int64_t oidc_keys_sweep(struct st_conn *c, int64_t now);
 

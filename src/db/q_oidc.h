@@ -2,24 +2,27 @@
  * oidc_tokens.c, oidc_consents.c, oidc_keys.c). */
 Q(OIDC_CLIENTS_INSERT,
   "INSERT INTO oidc_clients (client_id, name, secret_hash, redirect_uris, post_logout_uris,"
-  " scopes, public, first_party, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+  " scopes, public, first_party, id_token_alg, created_at, updated_at)"
+  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
   " RETURNING id",
   NULL)
 Q(OIDC_CLIENTS_BY_CLIENT_ID,
   "SELECT id, client_id, name, secret_hash, redirect_uris, post_logout_uris, scopes, public,"
-  " first_party, created_at FROM oidc_clients WHERE client_id = ?",
+  " first_party, id_token_alg, created_at FROM oidc_clients WHERE client_id = ?",
   NULL)
 Q(OIDC_CLIENTS_BY_ID,
   "SELECT id, client_id, name, secret_hash, redirect_uris, post_logout_uris, scopes, public,"
-  " first_party, created_at FROM oidc_clients WHERE id = ?",
+  " first_party, id_token_alg, created_at FROM oidc_clients WHERE id = ?",
   NULL)
 Q(OIDC_CLIENTS_LIST,
   "SELECT id, client_id, name, secret_hash, redirect_uris, post_logout_uris, scopes, public,"
-  " first_party, created_at FROM oidc_clients ORDER BY id LIMIT 500",
+  " first_party, id_token_alg, created_at FROM oidc_clients ORDER BY id LIMIT 500",
   NULL)
 Q(OIDC_CLIENTS_SET_SECRET,
   "UPDATE oidc_clients SET secret_hash = ?, updated_at = ? WHERE client_id = ? AND public = 0",
   NULL)
+Q(OIDC_CLIENTS_SET_ALG,
+  "UPDATE oidc_clients SET id_token_alg = ?, updated_at = ? WHERE client_id = ?", NULL)
 Q(OIDC_CLIENTS_DELETE, "DELETE FROM oidc_clients WHERE client_id = ?", NULL)
 
 Q(OIDC_CODES_INSERT,
@@ -88,19 +91,21 @@ Q(OIDC_KEYS_INSERT,
   "INSERT INTO oidc_keys (kid, alg, private_sealed, public_jwk, created_at, active_at)"
   " VALUES (?, ?, ?, ?, ?, ?)",
   NULL)
-/* the key that signs now: the newest already active */
+/* the key of an algorithm that signs now: the newest already active (its kid only: the
+ * private key is read by kid, and only when the process has not parsed it yet) */
 Q(OIDC_KEYS_CURRENT,
-  "SELECT kid, alg, private_sealed FROM oidc_keys WHERE active_at <= ?"
+  "SELECT kid FROM oidc_keys WHERE alg = ? AND active_at <= ?"
   " AND (expires_at = 0 OR expires_at > ?) ORDER BY active_at DESC, created_at DESC LIMIT 1",
   NULL)
 Q(OIDC_KEYS_PUBLISHED,
-  "SELECT kid, public_jwk, created_at, active_at, expires_at FROM oidc_keys"
-  " WHERE expires_at = 0 OR expires_at > ? ORDER BY created_at DESC",
+  "SELECT kid, alg, public_jwk, created_at, active_at, expires_at FROM oidc_keys"
+  " WHERE expires_at = 0 OR expires_at > ? ORDER BY created_at DESC, alg",
   NULL)
-/* a rotation: the keys published until now stop being published at `until` */
+/* a rotation: the keys of alg published until now stop being published at `until` */
 Q(OIDC_KEYS_RETIRE,
-  "UPDATE oidc_keys SET expires_at = ? WHERE expires_at = 0 AND kid <> ?", NULL)
+  "UPDATE oidc_keys SET expires_at = ? WHERE expires_at = 0 AND alg = ? AND kid <> ?", NULL)
 Q(OIDC_KEYS_SWEEP, "DELETE FROM oidc_keys WHERE expires_at > 0 AND expires_at <= ?", NULL)
 Q(OIDC_KEYS_BY_KID,
-  "SELECT private_sealed FROM oidc_keys WHERE kid = ? AND (expires_at = 0 OR expires_at > ?)",
+  "SELECT alg, private_sealed FROM oidc_keys WHERE kid = ?"
+  " AND (expires_at = 0 OR expires_at > ?)",
   NULL)

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "handlers.h"
 #include "http.h"
+#include "json_reply.h"
 #include "oidc_authz.h"
 #include "oidc_client.h"
 #include "oidc_key.h"
@@ -27,7 +28,8 @@ void h_oidc_discovery(struct req *r)
 {
     const char *iss = oidc_issuer();
     json_t *j = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s], s:[s,s], s:[s], s:[s], s:[s,s,s,s],"
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s], s:[s,s], s:[s], s:[s,s], "
+        "s:[s,s,s,s],"
         " s:[s,s,s], s:[s,s], s:[s], s:[s,s,s,s], s:b, s:b, s:b, s:b, s:[s,s,s,s]}",
         "issuer", iss, "authorization_endpoint", arena_printf(r->a, "%s" AUTHORIZE, iss),
         "token_endpoint", arena_printf(r->a, "%s/oauth/token", iss), "userinfo_endpoint",
@@ -38,21 +40,19 @@ void h_oidc_discovery(struct req *r)
         arena_printf(r->a, "%s/oauth/logout", iss), "response_types_supported", "code",
         "response_modes_supported", "query", "grant_types_supported", "authorization_code",
         "refresh_token", "subject_types_supported", "public",
-        "id_token_signing_alg_values_supported", "RS256", "scopes_supported", "openid", "profile",
-        "email", "offline_access", "token_endpoint_auth_methods_supported", "client_secret_basic",
-        "client_secret_post", "none", "revocation_endpoint_auth_methods_supported",
-        "client_secret_basic", "client_secret_post", "code_challenge_methods_supported", "S256",
-        "prompt_values_supported", "none", "login", "consent", "select_account",
-        "authorization_response_iss_parameter_supported", 1, "request_parameter_supported", 0,
-        "request_uri_parameter_supported", 0, "claims_parameter_supported", 0, "claims_supported",
-        "sub", "preferred_username", "email", "email_verified");
+        "id_token_signing_alg_values_supported", "RS256", "ES256", "scopes_supported", "openid",
+        "profile", "email", "offline_access", "token_endpoint_auth_methods_supported",
+        "client_secret_basic", "client_secret_post", "none",
+        "revocation_endpoint_auth_methods_supported", "client_secret_basic", "client_secret_post",
+        "code_challenge_methods_supported", "S256", "prompt_values_supported", "none", "login",
+        "consent", "select_account", "authorization_response_iss_parameter_supported", 1,
+        "request_parameter_supported", 0, "request_uri_parameter_supported", 0,
+        "claims_parameter_supported", 0, "claims_supported", "sub", "preferred_username", "email",
+        "email_verified");
     json_object_set_new(j, "introspection_endpoint_auth_methods_supported",
                         json_pack("[s,s]", "client_secret_basic", "client_secret_post"));
     json_object_set_new(j, "ui_locales_supported", json_pack("[s,s]", "zh-CN", "en"));
-    char *body = json_dumps(j, JSON_COMPACT | JSON_INDENT(0));
-    json_decref(j);
-    arena_cleanup(r->a, free, body);
-    resp_json(r, body ? 200 : 503, body ? body : "{\"error\":\"temporarily_unavailable\"}");
+    json_reply(r, 200, j);
 }
 
 void h_oidc_jwks(struct req *r)

@@ -1,27 +1,18 @@
 /* h_oidc_token: the OpenID Connect provider's machine endpoints: POST /oauth/token,
  * GET|POST /oauth/userinfo, POST /oauth/revoke (RFC 7009), POST /oauth/introspect (RFC 7662).
  * Form-encoded requests, JSON answers (oidc_token.h decides both). */
-#include <jansson.h>
-#include <stdlib.h>
 #include <time.h>
 
-#include "arena.h"
 #include "handlers.h"
 #include "http.h"
+#include "json_reply.h"
 #include "oidc_token.h"
 
 static void answer(struct req *r, struct ot_out *o)
 {
     if (o->www_authenticate) resp_header(r, "WWW-Authenticate", o->www_authenticate);
     resp_header(r, "Pragma", "no-cache");
-    char *body = o->body ? json_dumps(o->body, JSON_COMPACT) : NULL;
-    json_decref(o->body);
-    if (!body) {
-        resp_json(r, 503, "{\"error\":\"temporarily_unavailable\"}");
-        return;
-    }
-    arena_cleanup(r->a, free, body);
-    resp_json(r, o->status, body);
+    json_reply(r, o->status, o->body);
 }
 
 static void read_in(struct req *r, struct ot_in *in)

@@ -17,6 +17,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "i18n.h"
+#include "json_reply.h"
 #include "opsmetrics.h"
 #include "page.h"
 #include "qr_svg.h"
@@ -49,18 +50,29 @@ static enum wxl_intent intent_of(struct req *r)
     return WXL_SIGNIN;
 }
 
-/* Where a re-authentication goes back to: the request's next when it is a same-site path. */
-static const char *next_of(struct req *r)
+/* The request's next when it is a same-site path (a sign-in started by an app's authorization
+ * request goes back to it), else NULL. */
+static const char *signin_next(struct req *r)
 {
     const char *next = req_arg(r, "next");
-    return http_safe_next(next) ? next : "/settings";
+    return http_safe_next(next) ? next : NULL;
 }
 
-/* This page's own address for intent (with next for a re-authentication), in r->a. */
+/* Where a re-authentication goes back to. */
+static const char *next_of(struct req *r)
+{
+    const char *next = signin_next(r);
+    return next ? next : "/settings";
+}
+
+/* This page's own address for intent (with next for a re-authentication or a sign-in that has
+ * one), in r->a. */
 static const char *self_href(struct req *r, enum wxl_intent intent)
 {
     if (intent == WXL_BIND) return "/auth/wechat?intent=bind";
-    if (intent == WXL_SIGNIN) return "/auth/wechat";
+    if (intent == WXL_SIGNIN && !signin_next(r)) return "/auth/wechat";
+    if (intent == WXL_SIGNIN)
+        return arena_printf(r->a, "/auth/wechat?next=%s", text_urlencode(r->a, signin_next(r)));
     return arena_printf(r->a, "/auth/wechat?intent=reauth&next=%s",
                         text_urlencode(r->a, next_of(r)));
 }
@@ -78,7 +90,10 @@ static struct tmpl_ctx *wechat_ctx(struct req *r, enum wxl_intent intent)
     tmpl_set(c, "title", i18n_get(i18n_cat(r->lang), titles[intent]));
     tmpl_set(c, "self_href", self);
     tmpl_set(c, "new_href", arena_printf(r->a, "%s%cnew=1", self, strchr(self, '?') ? '&' : '?'));
-    if (intent == WXL_REAUTH) {
+    if (intent == WXL_SIGNIN && signin_next(r))
+        tmpl_set(c, "register_q",
+                 arena_printf(r->a, "?next=%s", text_urlencode(r->a, signin_next(r))));
+    if (intent == WXL_REAUTH || signin_next(r)) {
         tmpl_set(c, "next", next_of(r));
         tmpl_set(
             c, "status_href",
@@ -160,7 +175,7 @@ static void render_outcome(struct req *r, const struct wxl_result *res)
     case WXO_SIGNIN:
         clear_ticket(r);
         opsmetrics_signin("wechat", LOGIN_OK);
-        if (!(to = h_mfa_signin(r, res->account_id, "wechat", NULL)))
+        if (!(to = h_mfa_signin(r, res->account_id, "wechat", signin_next(r))))
             return page_error(r, 503, "error.unavailable");
         return resp_redirect(r, to);
     case WXO_REAUTHED:
@@ -188,7 +203,8 @@ void h_auth_wechat(struct req *r)
         return page_notice(r, 404, "social.off.title", "social.off.wechat", "/signup",
                            "signup.title");
     enum wxl_intent intent = intent_of(r);
-    if (intent == WXL_SIGNIN && r->sess) return resp_redirect(r, "/console");
+    if (intent == WXL_SIGNIN && r->sess)
+        return resp_redirect(r, signin_next(r) ? signin_next(r) : "/console");
     if (intent != WXL_SIGNIN && !r->sess)
         return resp_redirect(
             r, arena_printf(r->a, "/login?next=%s", text_urlencode(r->a, self_href(r, intent))));
@@ -206,12 +222,10 @@ void h_auth_wechat(struct req *r)
     render_outcome(r, &res);
 }
 
+/* a poll's answer (a 503 when it cannot be sent: the page polls again) */
 static void send_json(struct req *r, json_t *j)
 {
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    arena_cleanup(r->a, free, s);
-    resp_json(r, 200, s ? s : "{\"state\":\"retry\"}");
+    json_reply(r, 200, j);
 }
 
 void h_auth_wechat_status(struct req *r)
@@ -232,7 +246,7 @@ void h_auth_wechat_status(struct req *r)
     case WXO_SIGNIN:
         clear_ticket(r);
         opsmetrics_signin("wechat", LOGIN_OK);
-        if (!(to = h_mfa_signin(r, res.account_id, "wechat", NULL)))
+        if (!(to = h_mfa_signin(r, res.account_id, "wechat", signin_next(r))))
             return send_json(r, json_pack("{s:s}", "state", "retry"));
         return send_json(r, json_pack("{s:s, s:s}", "state", "signed_in", "next", to));
     case WXO_BOUND:
@@ -275,7 +289,7 @@ void h_auth_wechat_register(struct req *r)
             return page_notice(r, 503, "error.title", "signup.err.session", "/login",
                                "login.title");
         if (out.granted) page_flash(r, "console.wechat_bonus");
-        return resp_redirect(r, "/console");
+        return resp_redirect(r, signin_next(r) ? signin_next(r) : "/console");
     }
     if (out.outcome == WXO_EXPIRED)
         return render_state(r, 410, wechat_ctx(r, WXL_SIGNIN), "expired");

@@ -3,7 +3,10 @@
 // consent page, back to the app), validates the ID token through discovery + JWKS, calls
 // userinfo, refreshes, revokes and logs out; oauth4webapi does the same for a confidential client
 // with client_secret_basic and asks introspection. Then the negative cases, each a protocol error
-// with nothing issued, and key rotation. One daoid for the file.
+// with nothing issued, ES256 ID tokens (openid-client checking their signature through the
+// JWKS), key rotation of both algorithms, a WeChat QR sign-in that goes back to the app,
+// /auth/start with an unencoded rd (nginx), and Apps with access checked with axe. One daoid
+// (with the simulator's WeChat) for the file.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -12,9 +15,10 @@ import { createPublicKey, createVerify, createHash, randomBytes } from 'node:cry
 import * as oidc from 'openid-client';
 import * as oauth from 'oauth4webapi';
 import { startDevsim, startDaoid, stopAll, freePort, DAOID_BIN, PASSWORD, browser } from './lib/harness.mjs';
-import { account, admin, nextIp, axeProblems, clientSignIn, csrfOf, scalar } from './lib/console.mjs';
+import { account, admin, nextIp, axeProblems, overflow, clientSignIn, csrfOf, scalar } from './lib/console.mjs';
+import { wechatEnv, callbackTo, qrUrl, phoneScan, shown } from './lib/wechat.mjs';
 
-let sim, d, app, appUrl, pub, conf;
+let sim, d, app, appUrl, pub, conf, es;
 
 function daoidClient(args) {
   return new Promise((resolve) => {
@@ -34,7 +38,8 @@ async function register(name, extra = []) {
 
 before(async () => {
   sim = await startDevsim();
-  d = await startDaoid({ devsim: sim, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1' } });
+  d = await startDaoid({ devsim: sim, env: { ...wechatEnv(sim), DAOID_TRUSTED_PROXIES: '127.0.0.1' } });
+  await callbackTo(sim, d);
   // the relying party's pages: the callback and the page after logout just say "ok"
   const port = await freePort();
   appUrl = `http://127.0.0.1:${port}`;
@@ -44,6 +49,7 @@ before(async () => {
   await account(d, sim, 'oscar');
   pub = await register('Build Service', ['--public']);
   conf = await register('Dashboards');
+  es = await register('Registry UI', ['--public', '--id-token-alg', 'ES256']);
   assert.match(conf.secret, /^[A-Za-z0-9_-]{43}$/);
 });
 
@@ -79,13 +85,16 @@ async function authorizeIn(page, url, { username, consent = true, a11y = false }
   return new URL(page.url());
 }
 
+// 1 when jwt's signature verifies with its key in jwks (RS256, or ES256's R || S)
 function verifyJws(jwt, jwks) {
   const [h, p, s] = jwt.split('.');
   const hdr = JSON.parse(Buffer.from(h, 'base64url'));
-  const jwk = jwks.keys.find((k) => k.kid === hdr.kid);
+  const jwk = jwks.keys.find((k) => k.kid === hdr.kid && k.alg === hdr.alg);
   if (!jwk) return false;
-  return createVerify('RSA-SHA256').update(`${h}.${p}`).verify(createPublicKey({ key: jwk, format: 'jwk' }), Buffer.from(s, 'base64url'));
+  const key = createPublicKey({ key: jwk, format: 'jwk' });
+  return createVerify('SHA256').update(`${h}.${p}`).verify(hdr.alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key, Buffer.from(s, 'base64url'));
 }
+const headerOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url'));
 
 test('openid-client: a public client signs in with PKCE, reads userinfo, refreshes, revokes and logs out', async () => {
   const config = await oidc.discovery(new URL(d.base), pub.id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
@@ -204,7 +213,7 @@ async function codeFor(c, client, extra = {}) {
   assert.equal(r.status, 303, r.text.slice(0, 200));
   const loc = new URL(r.location);
   assert.equal(loc.origin + loc.pathname, `${appUrl}/cb`);
-  return { code: loc.searchParams.get('code'), ...p };
+  return { code: loc.searchParams.get('code'), url: loc, ...p };
 }
 
 async function token(form, basic) {
@@ -324,34 +333,148 @@ test('refresh tokens rotate; reuse revokes the family; revoked consent and disab
   assert.equal((await admin(d, ['enable', 'oscar', '--yes'])).code, 0);
 });
 
-test('key rotation: the new key is published before it signs; tokens of the old one verify until they expire', async () => {
+test('ES256: a client registered for it gets ES256 ID tokens, which openid-client verifies through the JWKS', async () => {
+  assert.match((await daoidClient(['show', es.id])).out, /id_token_alg: ES256/);
+  const meta = await (await fetch(`${d.base}/.well-known/openid-configuration`)).json();
+  assert.deepEqual(meta.id_token_signing_alg_values_supported, ['RS256', 'ES256']);
+  const jwks = await (await fetch(`${d.base}/oauth/jwks`)).json();
+  assert.deepEqual(jwks.keys.map((k) => k.alg).sort(), ['ES256', 'RS256'], 'a key of each algorithm');
+  const ec = jwks.keys.find((k) => k.alg === 'ES256');
+  assert.equal(ec.kty, 'EC');
+  assert.equal(ec.crv, 'P-256');
+  // openid-client, told the client's id_token_signed_response_alg, checks the signature (non-repudiation)
+  const config = await oidc.discovery(new URL(d.base), es.id, { id_token_signed_response_alg: 'ES256' }, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  oidc.enableNonRepudiationChecks(config);
   const { client: c } = await clientSignIn(d, 'olive');
-  const g = await codeFor(c, pub);
-  const old = (await redeem(pub, g.code, g.verifier)).body;
-  const oldKid = JSON.parse(Buffer.from(old.id_token.split('.')[0], 'base64url')).kid;
+  let g = await codeFor(c, es, { nonce: 'n-es' });
+  const t = await oidc.authorizationCodeGrant(config, g.url, { pkceCodeVerifier: g.verifier, expectedState: 's1', expectedNonce: 'n-es', idTokenExpected: true });
+  assert.equal(headerOf(t.id_token).alg, 'ES256');
+  assert.equal(headerOf(t.id_token).kid, ec.kid);
+  assert.equal(t.claims().aud, es.id);
+  assert.ok(verifyJws(t.id_token, jwks));
+  const tampered = t.id_token.slice(0, -4) + (t.id_token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+  assert.ok(!verifyJws(tampered, jwks), 'a changed signature does not verify');
+  const again = await oidc.refreshTokenGrant(config, t.refresh_token);
+  assert.equal(headerOf(again.id_token).alg, 'ES256', 'the refresh grant signs ES256 too');
+  // a relying party registered for RS256 refuses it: the algorithm is the client's, not a default
+  const rsConfig = await oidc.discovery(new URL(d.base), es.id, { id_token_signed_response_alg: 'RS256' }, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  g = await codeFor(c, es);
+  await assert.rejects(oidc.authorizationCodeGrant(rsConfig, g.url, { pkceCodeVerifier: g.verifier, expectedState: 's1' }),
+    (e) => /unexpected JWT "alg"/.test(e.cause?.message));
+  // the ES256 ID token is a valid id_token_hint: the logout signs out at once
+  const bye = await c.get(`/oauth/logout?id_token_hint=${t.id_token}&post_logout_redirect_uri=${encodeURIComponent(`${appUrl}/bye`)}`);
+  assert.equal(bye.status, 303);
+  assert.equal(new URL(bye.location).origin, appUrl);
+  assert.equal((await c.get('/auth/check')).status, 401);
+  // `daoid client set` switches a client back
+  assert.equal((await daoidClient(['set', es.id, '--id-token-alg', 'RS256'])).code, 0);
+  assert.equal(headerOf((await oidc.refreshTokenGrant(rsConfig, again.refresh_token)).id_token).alg, 'RS256');
+  assert.equal((await daoidClient(['set', es.id, '--id-token-alg', 'HS256'])).code, 1);
+  assert.equal((await daoidClient(['add', 'X', '--redirect-uri', `${appUrl}/cb`, '--id-token-alg', 'none'])).code, 1);
+  assert.equal((await daoidClient(['set', es.id, '--id-token-alg', 'ES256'])).code, 0);
+});
+
+test('key rotation of both algorithms: the new keys are published before they sign; tokens of the old ones verify until they expire', async () => {
+  const { client: c } = await clientSignIn(d, 'olive');
+  const issue = async (client) => { const g = await codeFor(c, client); return (await redeem(client, g.code, g.verifier)).body; };
+  const old = await issue(pub), oldEs = await issue(es);
+  const oldKid = headerOf(old.id_token).kid, oldEsKid = headerOf(oldEs.id_token).kid;
   const rot = await daoidClient(['rotate-key', '--after', '1h']);
   assert.equal(rot.code, 0, rot.err);
-  const newKid = /kid: (\S+)/.exec(rot.out)[1];
+  const kids = Object.fromEntries([...rot.out.matchAll(/kid: (\S+) (\S+)/g)].map((m) => [m[2], m[1]]));
+  const newKid = kids.RS256, newEsKid = kids.ES256;
+  assert.ok(newKid && newEsKid, rot.out);
   let jwks = await (await fetch(`${d.base}/oauth/jwks`)).json();
-  assert.deepEqual(jwks.keys.map((k) => k.kid).sort(), [oldKid, newKid].sort(), 'published before use');
-  const g2 = await codeFor(c, pub);
-  const still = (await redeem(pub, g2.code, g2.verifier)).body;
-  assert.equal(JSON.parse(Buffer.from(still.id_token.split('.')[0], 'base64url')).kid, oldKid, 'the old key signs until the new one is due');
-  // the new key's time comes (as an hour passing would make it)
-  d.sql(`UPDATE oidc_keys SET active_at = active_at - 3600 WHERE kid = '${newKid}'`);
-  const g3 = await codeFor(c, pub);
-  const fresh = (await redeem(pub, g3.code, g3.verifier)).body;
-  assert.equal(JSON.parse(Buffer.from(fresh.id_token.split('.')[0], 'base64url')).kid, newKid);
+  const kidsOf = (alg) => jwks.keys.filter((k) => k.alg === alg).map((k) => k.kid).sort();
+  assert.deepEqual(kidsOf('RS256'), [oldKid, newKid].sort(), 'published before use');
+  assert.deepEqual(kidsOf('ES256'), [oldEsKid, newEsKid].sort(), 'published before use');
+  const still = await issue(pub);
+  assert.equal(headerOf(still.id_token).kid, oldKid, 'the old key signs until the new one is due');
+  assert.equal(headerOf((await issue(es)).id_token).kid, oldEsKid);
+  // the new keys' time comes (as an hour passing would make it): this daoid notices at once
+  d.sql(`UPDATE oidc_keys SET active_at = active_at - 3600 WHERE kid IN ('${newKid}', '${newEsKid}')`);
+  const fresh = await issue(pub), freshEs = await issue(es);
+  assert.equal(headerOf(fresh.id_token).kid, newKid);
+  assert.equal(headerOf(freshEs.id_token).kid, newEsKid);
   jwks = await (await fetch(`${d.base}/oauth/jwks`)).json();
-  assert.ok(verifyJws(old.id_token, jwks), 'an ID token of the old key still verifies');
-  assert.ok(verifyJws(fresh.id_token, jwks));
-  // once the old key's tokens have all expired it leaves the JWKS
-  d.sql(`UPDATE oidc_keys SET expires_at = 1 WHERE kid = '${oldKid}'`);
+  for (const t of [old, oldEs, fresh, freshEs]) assert.ok(verifyJws(t.id_token, jwks), 'old and new tokens verify');
+  // once the old keys' tokens have all expired they leave the JWKS
+  d.sql(`UPDATE oidc_keys SET expires_at = 1 WHERE kid IN ('${oldKid}', '${oldEsKid}')`);
   jwks = await (await fetch(`${d.base}/oauth/jwks`)).json();
-  assert.deepEqual(jwks.keys.map((k) => k.kid), [newKid]);
+  assert.deepEqual(jwks.keys.map((k) => k.kid).sort(), [newKid, newEsKid].sort());
   assert.ok(!verifyJws(old.id_token, jwks));
+  assert.ok(!verifyJws(oldEs.id_token, jwks));
   const keys = await daoidClient(['keys']);
-  assert.match(keys.out, new RegExp(newKid));
+  assert.match(keys.out, new RegExp(`kid: ${newEsKid} alg: ES256`));
+});
+
+test('WeChat: a QR sign-in started by an app goes back to the app (a new follower registering, then scanning again)', async () => {
+  const config = await oidc.discovery(new URL(d.base), pub.id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  const start = async () => {
+    const verifier = oidc.randomPKCECodeVerifier(), state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: `${appUrl}/cb`, scope: 'openid profile', state, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    return { verifier, state, url };
+  };
+  const phone = await signedInPage('', 'en');
+  const viaWeChat = async (locale, action) => {
+    const f = await start();
+    const { ctx, page } = await signedInPage('', locale);
+    await page.goto(f.url.href);
+    await Promise.all([page.waitForURL(/\/auth\/wechat\?next=/), page.click('#social-wechat')]);
+    await phoneScan(phone.page, sim, { user: 'wx-app', url: await qrUrl(page), action });
+    return { f, ctx, page };
+  };
+  // a new follower: the registration form, then the consent page, then the app
+  let { f, ctx, page } = await viaWeChat('en', 'follow');
+  await shown(page, '#wx-bound', 15000);
+  await page.fill('#wx-username', 'wxapp');
+  await page.check('#wx-terms');
+  await Promise.all([page.waitForSelector('#consent-allow'), page.click('#wx-register')]);
+  await Promise.all([page.waitForURL((u) => u.href.startsWith(appUrl)), page.click('#consent-allow')]);
+  let t = await oidc.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: f.verifier, expectedState: f.state });
+  assert.equal(t.claims().preferred_username, 'wxapp');
+  assert.deepEqual(t.claims().amr, ['wechat']);
+  const sub = t.claims().sub;
+  await ctx.close();
+  // the same WeChat in another browser signs in by scanning and lands on the app (consent remembered)
+  ({ f, ctx, page } = await viaWeChat('zh-CN', 'scan'));
+  await page.waitForURL((u) => u.href.startsWith(appUrl), { timeout: 15000 });
+  t = await oidc.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: f.verifier, expectedState: f.state });
+  assert.equal(t.claims().sub, sub);
+  assert.deepEqual(t.claims().amr, ['wechat']);
+  await ctx.close();
+  await phone.ctx.close();
+});
+
+test('/auth/start: an app URL nginx passes unencoded keeps every query parameter after its first &', async () => {
+  const app = `${d.base}/console?tab=a&x=1&flag&q=b%26c&r=%25`;
+  const anon = await fetch(`${d.base}/auth/start?rd=${app}`, { redirect: 'manual' });
+  const login = new URL(anon.headers.get('location'), d.base);
+  assert.equal(login.pathname, '/login');
+  const back = new URL(login.searchParams.get('next'), d.base);
+  assert.equal(back.searchParams.get('rd'), app, 'the whole URL goes through sign-in');
+  const { client: c } = await clientSignIn(d, 'olive');
+  const r = await c.get(`/auth/start?rd=${app}`);
+  assert.equal(r.location, app);
+  assert.equal((await c.get(`/auth/start?rd=${encodeURIComponent(app)}`)).location, app, 'an encoded rd as before');
+  assert.equal((await c.get('/auth/start?rd=https://evil.example/?a=1&b=2')).status, 400, 'still only allowed hosts');
+});
+
+test('Apps with access is axe-clean in both languages at 1280 and 375 px', async () => {
+  for (const locale of ['zh-CN', 'en']) {
+    const { ctx, page } = await signedInPage('olive', locale);
+    await page.goto(`${d.base}/login?next=/settings/apps`);
+    await page.fill('#identifier', 'olive');
+    await page.fill('#password', PASSWORD);
+    await Promise.all([page.waitForURL(/\/settings\/apps$/), page.click('#signin')]);
+    assert.match(await page.textContent('main'), /Registry UI/);
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 800 });
+      assert.deepEqual(await axeProblems(page), [], `${locale} at ${width} px`);
+      assert.deepEqual(await overflow(page), [], `${locale} at ${width} px: nothing wider than the screen`);
+    }
+    await ctx.close();
+  }
 });
 
 test('daoid client: list, show, rotate-secret, remove; bad input refused', async () => {

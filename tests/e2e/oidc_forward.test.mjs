@@ -105,14 +105,15 @@ test('nginx auth_request: sign in and back, the app sees who; a group; signed ou
   const b = await browser();
   const ctx = await b.newContext({ locale: 'en', extraHTTPHeaders: { 'X-Forwarded-For': nextIp() } });
   const page = await ctx.newPage();
-  await page.goto(`${lbUrl}/app/hello?x=1`);
+  // the app's own query has an & (nginx passes rd unencoded: /auth/start keeps the rest)
+  await page.goto(`${lbUrl}/app/hello?x=1&y=2&z`);
   assert.equal(new URL(page.url()).pathname, '/login', 'signed out: to the sign-in page');
   await page.fill('#identifier', 'fwd');
   await page.fill('#password', PASSWORD);
   await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/app/')), page.click('#signin')]);
   const seen = JSON.parse(await page.textContent('body'));
   const id = Number(nodes[0].sql("SELECT id FROM accounts WHERE username = 'fwd'")[0][0]);
-  assert.deepEqual(seen, { path: '/app/hello?x=1', user: 'fwd', email: 'fwd@example.com', id: String(id) });
+  assert.deepEqual(seen, { path: '/app/hello?x=1&y=2&z', user: 'fwd', email: 'fwd@example.com', id: String(id) });
   // every node answers for the session (round robin over three)
   for (let i = 0; i < 6; i++) assert.equal((await page.request.get(`${lbUrl}/app/n${i}`)).status(), 200);
   assert.equal((await page.request.get(`${lbUrl}/ops/x`)).status(), 403, 'not in the ops group');

@@ -68,6 +68,11 @@ CONTRACT(oidc_clients_owner)
     cr_assert_eq(oidc_clients_set_secret(c, "two", "sh2", NOW + 1), 0, "a public client has none");
     cr_assert_eq(oidc_clients_get(c, a, "one", &o), ST_OK);
     cr_assert_str_eq(o.secret_hash, "sh2");
+    cr_assert_str_eq(o.id_token_alg, "RS256", "RS256 unless asked");
+    cr_assert_eq(oidc_clients_set_alg(c, "one", "ES256", NOW + 2), 1);
+    cr_assert_eq(oidc_clients_set_alg(c, "nine", "ES256", NOW + 2), 0);
+    cr_assert_eq(oidc_clients_list(c, a, rows, 4), 2);
+    cr_assert_str_eq(rows[0].id_token_alg, "ES256");
     cr_assert_eq(oidc_clients_delete(c, "one"), 1);
     cr_assert_eq(oidc_clients_delete(c, "one"), 0);
     arena_free(a);
@@ -246,26 +251,32 @@ CONTRACT(oidc_keys_published_before_use_and_retired_after)
     struct st_conn *c = tl_conn();
     struct arena *a = arena_new();
     char *kid, *alg, *sealed;
-    cr_assert_eq(oidc_keys_current(c, a, NOW, &kid, &alg, &sealed), ST_NOTFOUND);
+    cr_assert_eq(oidc_keys_current(c, a, "RS256", NOW, &kid), ST_NOTFOUND);
     cr_assert_eq(oidc_keys_insert(c, "k1", "RS256", "sealed1", "{}", NOW, NOW), ST_OK);
     cr_assert_eq(oidc_keys_insert(c, "k1", "RS256", "x", "{}", NOW, NOW), ST_CONFLICT);
+    cr_assert_eq(oidc_keys_insert(c, "e1", "ES256", "sealedE", "{}", NOW, NOW), ST_OK);
     /* k2 published now, signs from NOW + 100; k1 published until NOW + 100 + 600 */
     cr_assert_eq(
         oidc_keys_insert(c, "k2", "RS256", "sealed2", "{\"kid\":\"k2\"}", NOW + 1, NOW + 100),
         ST_OK);
-    cr_assert_eq(oidc_keys_retire(c, "k2", NOW + 700), 1);
+    cr_assert_eq(oidc_keys_retire(c, "RS256", "k2", NOW + 700), 1, "the ES256 key stays");
     struct oidc_key_row k[4];
-    cr_assert_eq(oidc_keys_published(c, a, NOW + 1, k, 4), 2);
+    cr_assert_eq(oidc_keys_published(c, a, NOW + 1, k, 4), 3);
     cr_assert_str_eq(k[0].kid, "k2");
+    cr_assert_str_eq(k[0].alg, "RS256");
     cr_assert_str_eq(k[0].public_jwk, "{\"kid\":\"k2\"}");
-    cr_assert_eq(k[1].expires_at, NOW + 700);
-    cr_assert_eq(oidc_keys_current(c, a, NOW + 99, &kid, &alg, &sealed), ST_OK);
+    cr_assert_eq(k[1].expires_at + k[2].expires_at, NOW + 700);
+    cr_assert_eq(oidc_keys_current(c, a, "RS256", NOW + 99, &kid), ST_OK);
     cr_assert_str_eq(kid, "k1", "the new key is not used before its time");
+    cr_assert_eq(oidc_keys_sealed(c, a, "k1", NOW + 99, &alg, &sealed), ST_OK);
     cr_assert_str_eq(sealed, "sealed1");
-    cr_assert_eq(oidc_keys_current(c, a, NOW + 100, &kid, &alg, &sealed), ST_OK);
-    cr_assert_str_eq(kid, "k2");
     cr_assert_str_eq(alg, "RS256");
-    cr_assert_eq(oidc_keys_published(c, a, NOW + 700, k, 4), 1, "k1 no longer published");
+    cr_assert_eq(oidc_keys_current(c, a, "RS256", NOW + 100, &kid), ST_OK);
+    cr_assert_str_eq(kid, "k2");
+    cr_assert_eq(oidc_keys_current(c, a, "ES256", NOW + 100, &kid), ST_OK);
+    cr_assert_str_eq(kid, "e1");
+    cr_assert_eq(oidc_keys_published(c, a, NOW + 700, k, 4), 2, "k1 no longer published");
+    cr_assert_eq(oidc_keys_sealed(c, a, "k1", NOW + 700, &alg, &sealed), ST_NOTFOUND);
     cr_assert_eq(oidc_keys_sweep(c, NOW + 699), 0);
     cr_assert_eq(oidc_keys_sweep(c, NOW + 700), 1);
     arena_free(a);
