@@ -6,11 +6,13 @@
 // passkey_counter_strict = 1, signed in and audited with 0: a second daoid on the same
 // database), a challenge begun in another browser (the cookie binds it). Nothing is signed in
 // after a refusal. One daoid for the file; public_url is http://localhost:PORT (an RP ID must
-// be a name).
+// be a name). In the browser (Chromium's virtual authenticator over CDP): a security key
+// without resident credentials signs in with the username typed first (allowCredentials);
+// sign-up with a passkey instead of a password; the recovery codes shown with a first passkey.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevsim, startDaoid, stopAll, freePort, waitFor } from './lib/harness.mjs';
-import { account, clientSignIn, csrfOf, nextIp, scalar } from './lib/console.mjs';
+import { startDevsim, startDaoid, stopAll, freePort, waitFor, browser, linkIn, CAPTCHA, PASSWORD } from './lib/harness.mjs';
+import { account, axeProblems, clientSignIn, csrfOf, nextIp, scalar } from './lib/console.mjs';
 import { Client } from './lib/forms.mjs';
 import { newCredential, attestation, assertion } from './lib/webauthn.mjs';
 
@@ -250,4 +252,96 @@ test('a security key only touched (no user verification): refused alone, enough 
   pk = await begin(c2);
   d.sql(`DELETE FROM mfa_pending WHERE account_id = ${idOf('ben')}`);
   await refused(c2, await finish(c2, next(ben, pk, { verified: false })), 'unverified', 'presence, the two-step state gone');
+});
+
+// A browser context (English, an address of its own) with a virtual authenticator.
+async function withAuthenticator(options) {
+  const b = await browser();
+  const ctx = await b.newContext({ locale: 'en', extraHTTPHeaders: { 'X-Forwarded-For': nextIp() } });
+  const page = await ctx.newPage();
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true, ...options },
+  });
+  const credentials = async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
+  return { ctx, page, credentials };
+}
+const signOut = async (page) => page.request.post(base + '/logout', { form: { csrf: await page.inputValue('input[name=csrf]') } });
+const lastAmr = (u) => d.sql(`SELECT amr FROM sessions WHERE account_id = ${idOf(u)} ORDER BY created_at DESC LIMIT 1`)[0][0];
+
+// Adds a passkey named name on /settings/security; it is the first factor: the recovery codes
+// are shown on the page (once), then "saved" goes on. Returns the codes.
+async function addFirstPasskey(page, name) {
+  await page.goto(base + '/settings/security');
+  assert.equal(await page.isVisible('#passkey-codes'), false);
+  await page.fill('#passkey-name', name);
+  await page.click('#passkey-add-btn');
+  await page.waitForSelector('#passkey-codes', { state: 'visible' });
+  const codes = await page.$$eval('#passkey-codes-list code', (l) => l.map((e) => e.textContent));
+  assert.equal(codes.length, 10);
+  assert.equal(await page.isVisible('#passkey-add'), false);
+  const href = await page.getAttribute('#passkey-codes-download', 'href');
+  assert.equal(decodeURIComponent(href.slice(href.indexOf(',') + 1)), codes.join('\n') + '\n');
+  assert.deepEqual(await axeProblems(page), []);
+  await Promise.all([page.waitForURL(/done=passkey_added/), page.click('#passkey-codes-done')]);
+  assert.match(await page.textContent('#passkey-list'), new RegExp(name));
+  return codes;
+}
+
+test('a security key without resident credentials: the username first, then the key (allowCredentials)', async () => {
+  await account({ base }, sim, 'dora');
+  const { ctx, page, credentials } = await withAuthenticator({ transport: 'usb', hasResidentKey: false });
+  await page.goto(base + '/login');
+  await page.fill('#identifier', 'dora');
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForURL(/\/console$/), page.click('#signin')]);
+  await addFirstPasskey(page, 'yubikey');
+  const [cred] = await credentials();
+  assert.equal(cred.isResidentCredential, false, 'a non-resident credential');
+  assert.equal(scalar(d, `SELECT COUNT(*) FROM recovery_codes WHERE account_id = ${idOf('dora')}`), 10);
+
+  await signOut(page);
+  // no name typed: the key holds nothing discoverable, nothing signs in
+  await page.goto(base + '/login');
+  await page.click('#passkey-login');
+  await page.waitForSelector('#passkey-error', { state: 'visible' });
+  assert.equal(new URL(page.url()).pathname, '/login');
+  // the name typed, then the key
+  await page.goto(base + '/login');
+  await page.fill('#identifier', 'dora');
+  await Promise.all([page.waitForURL(/\/console$/), page.click('#passkey-login')]);
+  assert.equal(lastAmr('dora'), 'hwk user mfa');
+  assert.equal((await credentials())[0].signCount > cred.signCount, true, 'the key signed');
+  await ctx.close();
+});
+
+test('sign-up with a passkey instead of a password: no password, the address verified, the passkey and its codes', async () => {
+  const { ctx, page, credentials } = await withAuthenticator({ transport: 'internal', hasResidentKey: true });
+  await page.goto(base + '/signup');
+  await page.waitForSelector('#register-passkey', { state: 'visible' });
+  assert.deepEqual(await axeProblems(page), []);
+  await page.fill('#email', 'enzo@example.com');
+  await page.fill('#username', 'enzo');
+  await page.fill('#captcha', CAPTCHA);
+  await page.check('#terms');
+  await Promise.all([page.waitForURL(/\/settings\/security\?first=passkey$/), page.click('#register-passkey')]);
+  assert.match(await page.textContent('#setup-notice'), /add your passkey/);
+  const id = idOf('enzo');
+  assert.equal(scalar(d, `SELECT COUNT(*) FROM accounts WHERE id = ${id} AND password_hash IS NULL`), 1, 'no password');
+  assert.equal(scalar(d, `SELECT COUNT(*) FROM audit WHERE account_id = ${id} AND event = 'signup' AND detail = 'passkey'`), 1);
+  await addFirstPasskey(page, 'this phone');
+  assert.equal((await credentials()).length, 1);
+  // the address: verified by its mail, as with a password
+  const [mail] = await sim.waitMail('enzo@example.com', 1);
+  await page.goto(linkIn(mail).replace(/^http:\/\/[^/]+/, base));
+  await waitFor(() => scalar(d, `SELECT email_verified FROM accounts WHERE id = ${id}`) === 1, 'the address verified');
+  // signed out, back in with the passkey alone (the browser's autofill)
+  await signOut(page);
+  await Promise.all([page.waitForURL(/\/console$/), page.goto(base + '/login')]);
+  assert.match(lastAmr('enzo'), /^(hwk|swk) user mfa$/);
+  // a password sign-in cannot work: there is none
+  const { res } = await clientSignIn({ base }, 'enzo', PASSWORD);
+  assert.notEqual(res.location, '/console');
+  await ctx.close();
 });

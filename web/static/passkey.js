@@ -84,6 +84,11 @@
     return true;
   }
 
+  // /signup: "with a passkey instead of a password" (the account is made, then the passkey added)
+  Array.prototype.forEach.call(document.querySelectorAll('[data-signup-passkey]'), function (b) {
+    b.hidden = false;
+  });
+
   var pending = null;
   function signIn(csrf, mediation) {
     if (pending) pending.abort();
