@@ -340,6 +340,8 @@ test('sign-up with a passkey instead of a password: no password, the address ver
   await signOut(page);
   await Promise.all([page.waitForURL(/\/console$/), page.goto(base + '/login')]);
   assert.match(lastAmr('enzo'), /^(hwk|swk) user mfa$/);
+  // the console's reminder: no password, the passkey is the way in (a password optional)
+  assert.match(await page.textContent('#password-reminder'), /you sign in with your passkey/);
   // a password sign-in cannot work: there is none
   const { res } = await clientSignIn({ base }, 'enzo', PASSWORD);
   assert.notEqual(res.location, '/console');
