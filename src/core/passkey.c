@@ -234,7 +234,7 @@ enum pk_rc passkey_login_begin_named(struct arena *a, const char *identifier,
     *json = NULL;
     struct st_conn *c = st_get();
     if (!c) return PK_ERR;
-    struct account acct;
+    struct account acct = {0};
     enum acct_rc ar = account_by_login(c, a, identifier, &acct);
     if (ar == ACCT_STORE_ERR) return PK_ERR;
     json_t *allow = ar == ACCT_OK ? cred_list(c, a, acct.id) : json_array();
