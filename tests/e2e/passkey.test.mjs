@@ -239,7 +239,10 @@ test('username first: the account\'s credentials listed; a name without passkeys
 test('a security key only touched (no user verification): refused alone, enough after the password', async () => {
   const a = await anonymous();
   let pk = await begin(a);
+  const use = () => d.sql(`SELECT sign_count, COALESCE(last_used_at, 0) FROM passkeys WHERE cred_id = '${anna.cred.id.toString('base64url')}'`)[0].join();
+  const before = use();
   await refused(a, await finish(a, next(anna, pk, { verified: false })), 'unverified', 'presence only, alone');
+  assert.equal(use(), before, 'a refused sign-in is no use of the passkey (counter, last use)');
   const { client: c, res } = await clientSignIn({ base }, 'ben');
   assert.equal(res.location, '/login/2fa');
   c.csrf = await csrfOf(c, '/login/2fa');
