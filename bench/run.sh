@@ -13,6 +13,7 @@
 #      ratio to 64, and (3) on SQLite with the access log off (every other row has it on, as
 #      production does: the difference is the log's cost)
 #   8. bench/oidc.sh: GET /auth/check and the refresh_token grant beside /api/v1/me  ≥ 0.9
+#   9. bench/passkey.sh: passkey sign-ins beside password sign-ins                 ≥ 20
 # (2)–(4) run on SQLite and on PostgreSQL (a throwaway local server). No pass/fail: the table
 # is for the issue notes. Each figure is the median of BENCH_ROUNDS (default 5) interleaved
 # rounds of BENCH_SECONDS (default 5) per measurement, with the min–max of the rounds beside it,
@@ -180,6 +181,8 @@ bench/ops.sh
 bench/oidc.sh
 # How fast a connection past max_connections is closed (bench/connlimit.sh).
 bench/connlimit.sh
+# Passkey sign-ins beside password sign-ins (bench/passkey.sh, its own rounds).
+bench/passkey.sh
 
 # Then the store at scale (bench/scale.sh), unless BENCH_ACCOUNTS=0.
 if [ "${BENCH_ACCOUNTS:-1000000}" != 0 ]; then

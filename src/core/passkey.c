@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "account.h"
 #include "arena.h"
 #include "audit.h"
 #include "config.h"
@@ -13,6 +14,7 @@
 #include "mail.h"
 #include "mfa.h"
 #include "passkeys.h"
+#include "recovery.h"
 #include "secrets.h"
 #include "store.h"
 #include "text.h"
@@ -56,7 +58,8 @@ static enum pk_rc challenge(struct arena *a, const char *kind, int64_t account, 
     return webauthn_challenges_insert(c, h, &row, now) == 0 ? PK_OK : PK_ERR;
 }
 
-/* The live challenge of tok, taken; kind must match. */
+/* The live challenge of tok, taken; its kind must begin with kind ("login" takes "login" and
+ * "login2"). */
 static enum pk_rc take(struct st_conn *c, struct arena *a, const char *tok, const char *kind,
                        struct webauthn_challenge_row *row)
 {
@@ -66,7 +69,7 @@ static enum pk_rc take(struct st_conn *c, struct arena *a, const char *tok, cons
     enum st_rc rc = webauthn_challenges_take(c, a, h, row);
     if (rc == ST_NOTFOUND) return PK_GONE;
     if (rc != ST_OK) return PK_ERR;
-    if (strcmp(row->kind, kind) || row->expires_at <= time(NULL)) return PK_GONE;
+    if (strncmp(row->kind, kind, strlen(kind)) || row->expires_at <= time(NULL)) return PK_GONE;
     return PK_OK;
 }
 
@@ -127,8 +130,9 @@ static struct wa_expect expect(struct arena *a, const char *ch)
 
 enum pk_rc passkey_register_finish(struct arena *a, int64_t account, const char *tok,
                                    const char *client_data, const char *attestation, const char *ip,
-                                   const char *lang)
+                                   const char *lang, char **codes, int *ncodes)
 {
+    *ncodes = 0;
     struct st_conn *c = st_get();
     if (!c) return PK_ERR;
     struct webauthn_challenge_row row;
@@ -159,31 +163,49 @@ enum pk_rc passkey_register_finish(struct arena *a, int64_t account, const char 
                             now,
                             0};
     if (st_begin(c) != ST_OK) return PK_ERR;
+    struct mfa_factors f;
+    if (mfa_factors(c, account, &f) != 0) goto fail;
     enum st_rc sr = passkeys_insert(c, &p);
     if (sr == ST_CONFLICT) {
         st_rollback(c);
         return PK_TAKEN;
     }
     if (sr != ST_OK) goto fail;
-    return mfa_commit_change(c, a, account, AUDIT_PASSKEY_ADDED, ip, row.name, lang,
-                             "mfa.notice.passkey_added", now) == 0
-               ? PK_OK
-               : PK_ERR;
+    /* the first factor: recovery codes with it (as with a first app) */
+    if (!f.totp && !f.passkeys) {
+        if (recovery_generate(c, a, account, codes, now) != 0) goto fail;
+        *ncodes = RECOVERY_CODES;
+    }
+    if (mfa_commit_change(c, a, account, AUDIT_PASSKEY_ADDED, ip, row.name, lang,
+                          "mfa.notice.passkey_added", now) != 0) {
+        *ncodes = 0;
+        return PK_ERR;
+    }
+    return PK_OK;
 fail:
     st_rollback(c);
+    *ncodes = 0;
     return PK_ERR;
 }
 
-enum pk_rc passkey_login_begin(struct arena *a, int64_t account, char tok[TOKEN_LEN + 1],
-                               char **json)
+/* A credential id no authenticator has, the same for the same identifier (keyed: only this
+ * server can tell it from a real one): what a name without passkeys is offered. */
+static json_t *decoy(struct arena *a, const char *identifier)
 {
-    *json = NULL;
-    struct st_conn *c = st_get();
-    if (!c) return PK_ERR;
-    json_t *allow = account ? cred_list(c, a, account) : json_array();
-    if (!allow) return PK_ERR;
+    unsigned char out[32];
+    const char *f = text_fold(a, text_trim(a, identifier));
+    const char *msg = arena_printf(a, "daoid-webauthn-decoy:%s", f ? f : "");
+    const unsigned char *key = secrets_token_key(NULL);
+    crypto_generichash(out, sizeof(out), (const unsigned char *)msg, strlen(msg), key,
+                       key ? SECRETS_KEY_LEN : 0);
+    return json_pack("{s:s, s:s}", "type", "public-key", "id", webauthn_b64u(a, out, sizeof(out)));
+}
+
+static enum pk_rc login_options(struct arena *a, const char *kind, int64_t account, json_t *allow,
+                                char tok[TOKEN_LEN + 1], char **json)
+{
     char *ch = NULL;
-    enum pk_rc rc = challenge(a, "login", account, NULL, tok, &ch);
+    enum pk_rc rc = challenge(a, kind, account, NULL, tok, &ch);
     if (rc != PK_OK) {
         json_decref(allow);
         return rc;
@@ -195,11 +217,42 @@ enum pk_rc passkey_login_begin(struct arena *a, int64_t account, char tok[TOKEN_
     return *json ? PK_OK : PK_ERR;
 }
 
+enum pk_rc passkey_login_begin(struct arena *a, int64_t account, char tok[TOKEN_LEN + 1],
+                               char **json)
+{
+    *json = NULL;
+    struct st_conn *c = st_get();
+    if (!c) return PK_ERR;
+    json_t *allow = account ? cred_list(c, a, account) : json_array();
+    if (!allow) return PK_ERR;
+    return login_options(a, account ? "login2" : "login", account, allow, tok, json);
+}
+
+enum pk_rc passkey_login_begin_named(struct arena *a, const char *identifier,
+                                     char tok[TOKEN_LEN + 1], char **json)
+{
+    *json = NULL;
+    struct st_conn *c = st_get();
+    if (!c) return PK_ERR;
+    struct account acct = {0};
+    enum acct_rc ar = account_by_login(c, a, identifier, &acct);
+    if (ar == ACCT_STORE_ERR) return PK_ERR;
+    json_t *allow = ar == ACCT_OK ? cred_list(c, a, acct.id) : json_array();
+    if (!allow) return PK_ERR;
+    int64_t bound = acct.id;
+    if (ar != ACCT_OK || json_array_size(allow) == 0) {
+        json_array_append_new(allow, decoy(a, identifier));
+        bound = -1; /* no account's credential answers it */
+    }
+    return login_options(a, "login", bound, allow, tok, json);
+}
+
 enum pk_rc passkey_login_finish(struct arena *a, const struct pk_assertion *in, int64_t *account,
-                                char **amr)
+                                char **amr, int *alone)
 {
     *account = 0;
     *amr = NULL;
+    *alone = 0;
     struct st_conn *c = st_get();
     if (!c) return PK_ERR;
     struct webauthn_challenge_row row;
@@ -228,6 +281,13 @@ enum pk_rc passkey_login_finish(struct arena *a, const struct pk_assertion *in, 
         audit_log(c, p.account_id, AUDIT_MFA_FAILED, in->ip, "passkey", now);
         return PK_REFUSED;
     }
+    /* alone (not after a password), a passkey is two factors only with the user verified: a
+     * security key that was only touched is one */
+    if (!strcmp(row.kind, "login") && !o.uv) {
+        log_info("passkey: account %lld: sign-in without user verification refused",
+                 (long long)p.account_id);
+        return PK_UNVERIFIED;
+    }
     int n = passkeys_used(c, p.id, o.sign_count, o.bs, now);
     if (n < 0) return PK_ERR;
     if (n == 0) {
@@ -237,7 +297,9 @@ enum pk_rc passkey_login_finish(struct arena *a, const struct pk_assertion *in, 
         if (cfg->passkey_counter_strict) return PK_COUNTER;
     }
     *account = p.account_id;
-    *amr = arena_strdup(a, p.backup_eligible || o.be ? "swk user mfa" : "hwk user mfa");
+    *amr = arena_printf(a, "%s%s", p.backup_eligible || o.be ? "swk" : "hwk",
+                        o.uv ? " user mfa" : " mfa");
+    *alone = o.uv;
     return PK_OK;
 }
 

@@ -1,5 +1,6 @@
 /* signup: rate limit → captcha (consumed) → field rules → taken checks → hash → one
- * transaction (account, token, outbox, audit); all but the captcha are registration's. */
+ * transaction (account, token, outbox, audit); all but the captcha are registration's. With
+ * a passkey instead of a password: no password rule, no hash, an account without one. */
 #include "signup.h"
 
 #include <string.h>
@@ -37,7 +38,7 @@ enum reg_outcome signup_run(struct arena *a, const struct signup_in *in, struct 
         .email = in->email,
         .password = in->password,
         .terms = in->terms,
-        .with_password = 1,
+        .with_password = !in->passkey,
         .email_taken_key = "signup.err.email_taken",
     };
     struct reg_form form;
@@ -48,7 +49,7 @@ enum reg_outcome signup_run(struct arena *a, const struct signup_in *in, struct 
         .email_taken_key = f.email_taken_key,
         .ip = in->ip,
         .lang = in->lang,
-        .audit_detail = "email",
+        .audit_detail = in->passkey ? "passkey" : "email",
     };
     return registration_create(c, a, &n, out->errors, &out->account_id);
 }

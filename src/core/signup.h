@@ -15,6 +15,8 @@ struct signup_in {
     const char *email, *username, *password;
     const char *captcha_id, *captcha_answer;
     int terms;
+    int passkey; /* a passkey instead of a password: none asked for (the account gets none;
+                    its owner adds the passkey next, signed in) */
     const char *ip, *lang;
 };
 

@@ -11,6 +11,7 @@
 #include "http.h"
 #include "i18n.h"
 #include "page.h"
+#include "passkeys.h"
 #include "session.h"
 #include "tmpl.h"
 #include "verify.h"
@@ -37,6 +38,10 @@ static void reminders(struct req *r, struct tmpl_ctx *c, const struct session *s
                                                                        : NULL;
     if (s->email && !s->email_verified) tmpl_set_bool(c, "unverified", 1);
     if (pick) tmpl_set_bool(c, arena_printf(r->a, "remind_%s", pick), 1);
+    /* no password, a passkey (signed up with one): the reminder says so */
+    if (pick && !strcmp(pick, "no_password") && st_get() &&
+        passkeys_count(st_get(), s->account_id) > 0)
+        tmpl_set_bool(c, "passkey_only", 1);
 }
 
 /* The one-time confirmations of the console ("console.KEY", page_flash). */

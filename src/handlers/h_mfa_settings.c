@@ -50,6 +50,8 @@ void h_security_page(struct req *r, int status, const char *notice_key, const ch
     if (err_key) tmpl_set(c, "form_error", i18n_get(cat, err_key));
     if (req_arg(r, "setup") && !f.totp && !f.passkeys)
         tmpl_set(c, "setup_notice", i18n_get(cat, "mfa.setup.required"));
+    if (req_arg(r, "first") && !f.passkeys) /* signed up with a passkey: add it now */
+        tmpl_set(c, "setup_notice", i18n_get(cat, "signup.passkey.next"));
     tmpl_set_bool(c, "totp", f.totp);
     tmpl_set_bool(c, "any_factor", f.totp || f.passkeys);
     tmpl_set_bool(c, "strong", mfa_session_strong(r->sess));

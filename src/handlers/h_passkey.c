@@ -1,6 +1,8 @@
 /* h_passkey: passkeys — adding one (a name, then the browser's prompt: /settings/security's
- * script posts to the begin/finish pair), renaming, removing; signing in with one on /login
- * (discoverable, or the browser's autofill) and as the second step of /login/2fa. The
+ * script posts to the begin/finish pair; a first factor answers its recovery codes too),
+ * renaming, removing; signing in with one on /login (discoverable, the browser's autofill, or
+ * the username typed first: a security key's credentials listed) and as the second step of
+ * /login/2fa (where a key only touched, not verified, is enough). The
  * ceremonies answer JSON to web/static/passkey.js; the challenge's cookie binds them to the
  * browser. */
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "page.h"
 #include "passkey.h"
 #include "passkeys.h"
+#include "recovery.h"
 #include "session.h"
 #include "store.h"
 #include "tmpl.h"
@@ -46,16 +49,16 @@ static void json_err(struct req *r, int status, const char *code)
     resp_json(r, status, arena_printf(r->a, "{\"error\":\"%s\"}", code));
 }
 
-static const char *const codes[] = {
-    [PK_OK] = "ok",           [PK_GONE] = "expired",    [PK_REFUSED] = "refused",
-    [PK_UNKNOWN] = "unknown", [PK_TAKEN] = "taken",     [PK_COUNTER] = "counter",
-    [PK_NAME] = "name",       [PK_ERR] = "unavailable",
+static const char *const rc_codes[] = {
+    [PK_OK] = "ok",           [PK_GONE] = "expired",          [PK_REFUSED] = "refused",
+    [PK_UNKNOWN] = "unknown", [PK_TAKEN] = "taken",           [PK_COUNTER] = "counter",
+    [PK_NAME] = "name",       [PK_UNVERIFIED] = "unverified", [PK_ERR] = "unavailable",
 };
 
 static void answer(struct req *r, enum pk_rc rc, const char *json_ok)
 {
     if (rc == PK_OK) return resp_json(r, 200, json_ok);
-    json_err(r, rc == PK_ERR ? 503 : rc == PK_NAME ? 400 : 403, codes[rc]);
+    json_err(r, rc == PK_ERR ? 503 : rc == PK_NAME ? 400 : 403, rc_codes[rc]);
 }
 
 void h_passkey_register_begin(struct req *r)
@@ -67,13 +70,22 @@ void h_passkey_register_begin(struct req *r)
     answer(r, rc, json);
 }
 
+/* The answer to an added passkey: where to go next and, with a first factor, the recovery
+ * codes to show once (passkey.js shows them on the page before going on). */
 void h_passkey_register_finish(struct req *r)
 {
-    enum pk_rc rc = passkey_register_finish(r->a, r->sess->account_id, req_cookie(r, WA_COOKIE),
-                                            req_form(r, "clientDataJSON"),
-                                            req_form(r, "attestationObject"), r->ip, r->lang);
+    char *codes[RECOVERY_CODES];
+    int n = 0;
+    enum pk_rc rc = passkey_register_finish(
+        r->a, r->sess->account_id, req_cookie(r, WA_COOKIE), req_form(r, "clientDataJSON"),
+        req_form(r, "attestationObject"), r->ip, r->lang, codes, &n);
     resp_cookie(r, WA_COOKIE, "", -1);
-    answer(r, rc, "{\"next\":\"" SECURITY "?done=passkey_added\"}");
+    const char *list = "";
+    for (int i = 0; i < n; i++)
+        list = arena_printf(r->a, "%s%s\"%s\"", list, i ? "," : "", codes[i]);
+    answer(r, rc,
+           arena_printf(r->a, "{\"next\":\"" SECURITY "?done=passkey_added\"%s%s%s}",
+                        n ? ",\"codes\":[" : "", list, n ? "]" : ""));
 }
 
 void h_passkey_login_begin(struct req *r)
@@ -85,8 +97,11 @@ void h_passkey_login_begin(struct req *r)
         if (n < 0) return json_err(r, 503, "unavailable");
         if (n > 0) account = st.account_id;
     }
+    /* username first (a security key without resident credentials needs its ids) */
+    const char *who = req_form(r, "identifier");
     char tok[TOKEN_LEN + 1], *json = NULL;
-    enum pk_rc rc = passkey_login_begin(r->a, account, tok, &json);
+    enum pk_rc rc = !account && who && *who ? passkey_login_begin_named(r->a, who, tok, &json)
+                                            : passkey_login_begin(r->a, account, tok, &json);
     if (rc == PK_OK) resp_cookie(r, WA_COOKIE, tok, PASSKEY_CHALLENGE_TTL);
     answer(r, rc, json);
 }
@@ -104,15 +119,17 @@ void h_passkey_login_finish(struct req *r)
     };
     int64_t account = 0;
     char *amr = NULL;
-    enum pk_rc rc = passkey_login_finish(r->a, &in, &account, &amr);
+    int alone = 0;
+    enum pk_rc rc = passkey_login_finish(r->a, &in, &account, &amr, &alone);
     resp_cookie(r, WA_COOKIE, "", -1);
     if (rc != PK_OK) return answer(r, rc, NULL);
     const char *mfa = req_cookie(r, MFA_COOKIE);
     const char *next = req_form(r, "next");
     if (!http_safe_next(next)) next = "/console";
+    enum twostep_rc t = TWOSTEP_GONE;
     if (mfa && *mfa) {
         struct twostep_out out;
-        enum twostep_rc t = twostep_passkey(r->a, mfa, account, amr, &out);
+        t = twostep_passkey(r->a, mfa, account, amr, &out);
         if (t == TWOSTEP_BUSY) return json_err(r, 503, "unavailable");
         if (t == TWOSTEP_OK) {
             resp_cookie(r, MFA_COOKIE, "", -1);
@@ -120,6 +137,8 @@ void h_passkey_login_finish(struct req *r)
             if (out.next) next = out.next;
         }
     }
+    /* a key only touched is a second step: without the password's step, nothing */
+    if (t != TWOSTEP_OK && !alone) return answer(r, PK_UNVERIFIED, NULL);
     if (websession_begin(r, account, amr) != 0) return json_err(r, 503, "unavailable");
     resp_json(r, 200, arena_printf(r->a, "{\"next\":\"%s\"}", next));
 }

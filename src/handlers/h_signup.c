@@ -1,4 +1,6 @@
-/* h_signup: the email sign-up form (with its captcha) and its submission. */
+/* h_signup: the email sign-up form (with its captcha) and its submission; "with a passkey"
+ * (the form's second button, shown by passkey.js) makes the account without a password and
+ * goes on to adding the passkey on /settings/security. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,7 @@ void h_signup_submit(struct req *r)
         .captcha_id = req_form(r, "captcha_id"),
         .captcha_answer = req_form(r, "captcha"),
         .terms = req_form(r, "terms") != NULL,
+        .passkey = req_form(r, "with") && !strcmp(req_form(r, "with"), "passkey"),
         .ip = r->ip,
         .lang = r->lang,
     };
@@ -81,11 +84,12 @@ void h_signup_submit(struct req *r)
         render_form(r, in.email, in.username, &out, rc);
         return;
     }
-    if (websession_begin(r, out.account_id, "pwd") != 0) {
+    /* with a passkey: nothing proven yet (amr empty); its owner adds the passkey next */
+    if (websession_begin(r, out.account_id, in.passkey ? "" : "pwd") != 0) {
         page_notice(r, 503, "error.title", "signup.err.session", "/login", "login.title");
         return;
     }
-    resp_redirect(r, "/console");
+    resp_redirect(r, in.passkey ? "/settings/security?first=passkey" : "/console");
 }
 
 void h_captcha_new(struct req *r)

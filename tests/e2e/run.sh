@@ -32,7 +32,7 @@ fi
 
 # The files whose flows run on PostgreSQL too.
 PG_FILES="email_flow signup_errors login_verify_errors limits concurrency mail_faults settings
-    password_reset admin wechat github build registry mfa oidc"
+    password_reset admin wechat github build registry mfa oidc passkey"
 rm -rf out/pg
 mkdir -p out/pg
 for f in $PG_FILES; do

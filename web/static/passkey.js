@@ -1,9 +1,10 @@
 // passkey.js: WebAuthn ceremonies for daoid's pages. Adding a passkey (/settings/security's
 // #passkey-add form), signing in with one (a [data-passkey-login] button: /login and
-// /login/2fa) and the browser's autofill on /login (conditional mediation on the username
-// field marked autocomplete="username webauthn"). The server keeps every challenge; this only
-// converts base64url to bytes and back and posts the results. Without JavaScript or WebAuthn
-// the pages work as before, without passkeys.
+// /login/2fa; on /login with a name typed, that account's credentials are asked for: a
+// security key without resident credentials) and the browser's autofill on /login
+// (conditional mediation on the username field marked autocomplete="username webauthn"). The
+// server keeps every challenge; this only converts base64url to bytes and back and posts the
+// results. Without JavaScript or WebAuthn the pages work as before, without passkeys.
 (function () {
   'use strict';
   if (!window.PublicKeyCredential || !window.fetch) return;
@@ -56,9 +57,37 @@
           clientDataJSON: b64u(cred.response.clientDataJSON),
           attestationObject: b64u(cred.response.attestationObject)
         });
-      }).then(function (j) { window.location.assign(j.next); }, failed);
+      }).then(function (j) {
+        if (j.codes && showCodes(j.codes, j.next)) return;
+        window.location.assign(j.next);
+      }, failed);
     });
   }
+
+  // A first factor: the recovery codes, shown once on the page (#passkey-codes) before going on.
+  function showCodes(codes, next) {
+    var box = document.getElementById('passkey-codes');
+    var list = document.getElementById('passkey-codes-list');
+    if (!box || !list) return false;
+    codes.forEach(function (c) {
+      var li = document.createElement('li'), code = document.createElement('code');
+      code.textContent = c;
+      li.appendChild(code);
+      list.appendChild(li);
+    });
+    document.getElementById('passkey-codes-download').href =
+      'data:text/plain;charset=utf-8,' + encodeURIComponent(codes.join('\n') + '\n');
+    document.getElementById('passkey-codes-done').href = next;
+    add.hidden = true;
+    box.hidden = false;
+    document.getElementById('passkey-codes-h').focus();
+    return true;
+  }
+
+  // /signup: "with a passkey instead of a password" (the account is made, then the passkey added)
+  Array.prototype.forEach.call(document.querySelectorAll('[data-signup-passkey]'), function (b) {
+    b.hidden = false;
+  });
 
   var pending = null;
   function signIn(csrf, mediation) {
@@ -66,7 +95,11 @@
     var ctl = window.AbortController ? new AbortController() : null;
     pending = ctl;
     var next = (document.querySelector('input[name=next]') || {}).value;
-    return post('/passkey/login/begin', csrf, {}).then(function (o) {
+    // the button with a name typed: that account's credentials (a security key without
+    // resident credentials is asked for them); the autofill asks for any
+    var idf = !mediation && document.getElementById('identifier');
+    var who = idf && idf.value.trim() ? idf.value.trim() : null;
+    return post('/passkey/login/begin', csrf, { identifier: who }).then(function (o) {
       var pk = o.publicKey;
       pk.challenge = bytes(pk.challenge);
       pk.allowCredentials.forEach(function (c) { c.id = bytes(c.id); });
