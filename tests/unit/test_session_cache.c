@@ -11,6 +11,7 @@
 
 #include "accounts.h"
 #include "arena.h"
+#include "identities.h"
 #include "invalidate.h"
 #include "session.h"
 #include "session_cache.h"
@@ -253,4 +254,32 @@ Test(session_cache_store, sql_by_hand_is_seen_within_the_ttl)
     cr_assert_str_eq(s->amr, "pwd");
     cr_assert_null(s->email);
     arena_free(a);
+}
+
+/* the account's identities come with its cached session (GET /api/v1/me): binding one and
+ * unbinding it reach the cache */
+static const char *cached_identities(const char *tok)
+{
+    static char copy[256];
+    struct arena *a = arena_new();
+    struct session *s = NULL;
+    cr_assert_eq(session_load(a, tok, &s), 0);
+    cr_assert_not_null(s);
+    snprintf(copy, sizeof(copy), "%s", s->identities);
+    arena_free(a);
+    return copy;
+}
+
+Test(session_cache_store, identities_bound_and_unbound_reach_the_cache)
+{
+    int64_t id = new_account("dan");
+    char tok[TOKEN_LEN + 1];
+    signed_in(id, tok);
+    cr_assert_str_eq(cached_identities(tok), "[]");
+    cr_assert_eq(identities_insert(tl_conn(), id, "github", "42", "dan-gh", NULL, NULL, 1000),
+                 ST_OK);
+    cr_assert_str_eq(cached_identities(tok),
+                     "[{\"provider\":\"github\",\"login\":\"dan-gh\",\"linked_at\":1000}]");
+    cr_assert_eq(identities_delete(tl_conn(), id, "github"), 0);
+    cr_assert_str_eq(cached_identities(tok), "[]");
 }
