@@ -1,14 +1,21 @@
 /* captcha_img: renders each character with its own size, angle, offset and colour, warps the
- * image along two sine waves, then crosses it with noise lines and dots. */
+ * image along two sine waves, then crosses it with noise lines and dots. libgd (and what it
+ * pulls in: FreeType, libpng, the HEIF/AVIF codecs, ~12 MiB of mapped pages) is loaded with
+ * dlopen when the first captcha is drawn, not at start: a server that never shows one never
+ * maps it. */
 #include "captcha_img.h"
 #include "arena.h"
 #include "log.h"
 
+#include <dlfcn.h>
 #include <gd.h>
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 #include <unistd.h>
+
+#define CAPTCHA_IMG_LIBGD "libgd.so.3" /* Debian's libgd3 */
 
 #define CAPTCHA_IMG_FONT   "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 #define CAPTCHA_IMG_W      CAPTCHA_IMG_WIDTH
@@ -31,21 +38,73 @@ static double captcha_img_frand(double lo, double hi)
     return lo + (hi - lo) * (double)randombytes_uniform(1000001) / 1000000.0;
 }
 
-int captcha_img_init(void)
+/* ---- libgd, loaded on first use: gd.<function> as declared by gd.h ---- */
+#define GD_FUNCTIONS(X)                                                                            \
+    X(gdFontCacheSetup)                                                                            \
+    X(gdFontCacheShutdown)                                                                         \
+    X(gdImageStringFT)                                                                             \
+    X(gdImageColorAllocate)                                                                        \
+    X(gdImageCreateTrueColor)                                                                      \
+    X(gdImageFilledRectangle)                                                                      \
+    X(gdImageCopy)                                                                                 \
+    X(gdImageDestroy)                                                                              \
+    X(gdImageSetThickness)                                                                         \
+    X(gdImageLine)                                                                                 \
+    X(gdImageFilledEllipse)                                                                        \
+    X(gdImageSetPixel)                                                                             \
+    X(gdImagePngPtr)                                                                               \
+    X(gdFree)
+
+static struct {
+#define GD_MEMBER(f) __typeof__(f) *f;
+    GD_FUNCTIONS(GD_MEMBER)
+#undef GD_MEMBER
+} gd;
+static pthread_once_t gd_once = PTHREAD_ONCE_INIT;
+static int gd_ready; /* set once by gd_load: 1 loaded, font cache set up and the font renders */
+
+static void gd_load(void)
 {
+    void *h = dlopen(CAPTCHA_IMG_LIBGD, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        log_warnx("captcha_img: cannot load %s: %s", CAPTCHA_IMG_LIBGD, dlerror());
+        return;
+    }
+    void *p;
+#define GD_LOAD(f)                                                                                 \
+    if (!(p = dlsym(h, #f))) {                                                                     \
+        log_warnx("captcha_img: %s has no %s", CAPTCHA_IMG_LIBGD, #f);                             \
+        return;                                                                                    \
+    }                                                                                              \
+    memcpy(&gd.f, &p, sizeof(p));
+    GD_FUNCTIONS(GD_LOAD)
+#undef GD_LOAD
     int brect[8];
-    if (access(CAPTCHA_IMG_FONT, R_OK) != 0) {
-        log_warn("captcha_img: font %s", CAPTCHA_IMG_FONT);
-        return -1;
-    }
-    if (gdFontCacheSetup() != 0) {
+    if (gd.gdFontCacheSetup() != 0) {
         log_warnx("captcha_img: gd font cache setup failed");
-        return -1;
+        return;
     }
-    char *err = gdImageStringFT(NULL, brect, 0, CAPTCHA_IMG_FONT, CAPTCHA_IMG_MAXPT, 0, 0, 0, "A");
+    char *err =
+        gd.gdImageStringFT(NULL, brect, 0, CAPTCHA_IMG_FONT, CAPTCHA_IMG_MAXPT, 0, 0, 0, "A");
     if (err) {
         log_warnx("captcha_img: cannot render with %s: %s", CAPTCHA_IMG_FONT, err);
-        gdFontCacheShutdown();
+        gd.gdFontCacheShutdown();
+        return;
+    }
+    gd_ready = 1;
+}
+
+/* 1 when libgd is there to draw with (loads it the first time) */
+static int gd_loaded(void)
+{
+    pthread_once(&gd_once, gd_load);
+    return gd_ready;
+}
+
+int captcha_img_init(void)
+{
+    if (access(CAPTCHA_IMG_FONT, R_OK) != 0) {
+        log_warn("captcha_img: font %s", CAPTCHA_IMG_FONT);
         return -1;
     }
     return 0;
@@ -53,7 +112,7 @@ int captcha_img_init(void)
 
 void captcha_img_shutdown(void)
 {
-    gdFontCacheShutdown();
+    if (gd_ready) gd.gdFontCacheShutdown();
 }
 
 static int captcha_img_text_ok(const char *text)
@@ -70,14 +129,14 @@ static int captcha_img_dark(gdImagePtr im)
 {
     int c[3] = {captcha_img_rand(0, 70), captcha_img_rand(0, 70), captcha_img_rand(0, 70)};
     c[captcha_img_rand(0, 2)] += captcha_img_rand(40, 90);
-    return gdImageColorAllocate(im, c[0], c[1], c[2]);
+    return gd.gdImageColorAllocate(im, c[0], c[1], c[2]);
 }
 
 /* The extent of s drawn at (0, 0): box = {minx, miny, maxx, maxy}. NULL or gd's error. */
 static char *captcha_img_bbox(const char *s, double pt, double rad, int box[4])
 {
     int br[8];
-    char *err = gdImageStringFT(NULL, br, 0, CAPTCHA_IMG_FONT, pt, rad, 0, 0, (char *)s);
+    char *err = gd.gdImageStringFT(NULL, br, 0, CAPTCHA_IMG_FONT, pt, rad, 0, 0, (char *)s);
     if (err) return err;
     box[0] = box[2] = br[0];
     box[1] = box[3] = br[1];
@@ -109,7 +168,7 @@ static int captcha_img_char(gdImagePtr im, char ch, double pt, double slot, doub
         int x = cx - (box[0] + box[2]) / 2, y = cy - (box[1] + box[3]) / 2;
         x = captcha_img_clamp(x, 2 - box[0], CAPTCHA_IMG_W - 3 - box[2]);
         y = captcha_img_clamp(y, 3 - box[1], CAPTCHA_IMG_H - 4 - box[3]);
-        err = gdImageStringFT(im, br, captcha_img_dark(im), CAPTCHA_IMG_FONT, pt, rad, x, y, s);
+        err = gd.gdImageStringFT(im, br, captcha_img_dark(im), CAPTCHA_IMG_FONT, pt, rad, x, y, s);
     }
     if (err) log_warnx("captcha_img: drawing text failed: %s", err);
     return err ? -1 : 0;
@@ -141,8 +200,8 @@ static int captcha_img_text(gdImagePtr im, const char *text)
 
 static gdImagePtr captcha_img_blank(int bg)
 {
-    gdImagePtr im = gdImageCreateTrueColor(CAPTCHA_IMG_W, CAPTCHA_IMG_H);
-    if (im) gdImageFilledRectangle(im, 0, 0, CAPTCHA_IMG_W - 1, CAPTCHA_IMG_H - 1, bg);
+    gdImagePtr im = gd.gdImageCreateTrueColor(CAPTCHA_IMG_W, CAPTCHA_IMG_H);
+    if (im) gd.gdImageFilledRectangle(im, 0, 0, CAPTCHA_IMG_W - 1, CAPTCHA_IMG_H - 1, bg);
     return im;
 }
 
@@ -157,55 +216,55 @@ static gdImagePtr captcha_img_warp(gdImagePtr src, int bg)
     double phx = captcha_img_frand(0, 2 * M_PI), phy = captcha_img_frand(0, 2 * M_PI);
     for (int y = 0; y < CAPTCHA_IMG_H; y++) {
         int dx = (int)lround(ax * sin(2 * M_PI * y / px + phx));
-        gdImageCopy(rows, src, dx, y, 0, y, CAPTCHA_IMG_W, 1);
+        gd.gdImageCopy(rows, src, dx, y, 0, y, CAPTCHA_IMG_W, 1);
     }
     for (int x = 0; x < CAPTCHA_IMG_W; x++) {
         int dy = (int)lround(ay * sin(2 * M_PI * x / py + phy));
-        gdImageCopy(out, rows, x, dy, x, 0, 1, CAPTCHA_IMG_H);
+        gd.gdImageCopy(out, rows, x, dy, x, 0, 1, CAPTCHA_IMG_H);
     }
-    gdImageDestroy(rows);
+    gd.gdImageDestroy(rows);
     return out;
 fail:
-    if (rows) gdImageDestroy(rows);
-    if (out) gdImageDestroy(out);
+    if (rows) gd.gdImageDestroy(rows);
+    if (out) gd.gdImageDestroy(out);
     return NULL;
 }
 
 /* A wavy line across the whole width, through the band the text occupies. */
 static void captcha_img_curve(gdImagePtr im)
 {
-    int col = gdImageColorAllocate(im, captcha_img_rand(40, 130), captcha_img_rand(40, 130),
-                                   captcha_img_rand(40, 130));
+    int col = gd.gdImageColorAllocate(im, captcha_img_rand(40, 130), captcha_img_rand(40, 130),
+                                      captcha_img_rand(40, 130));
     double y0 = captcha_img_frand(CAPTCHA_IMG_H * 0.3, CAPTCHA_IMG_H * 0.7);
     double amp = captcha_img_frand(4.0, 12.0), period = captcha_img_frand(60.0, 160.0);
     double ph = captcha_img_frand(0, 2 * M_PI);
-    gdImageSetThickness(im, captcha_img_rand(1, 2));
+    gd.gdImageSetThickness(im, captcha_img_rand(1, 2));
     int px = 0, py = (int)(y0 + amp * sin(ph));
     for (int x = 4; x < CAPTCHA_IMG_W + 4; x += 4) {
         int y = (int)(y0 + amp * sin(2 * M_PI * x / period + ph));
-        gdImageLine(im, px, py, x, y, col);
+        gd.gdImageLine(im, px, py, x, y, col);
         px = x;
         py = y;
     }
-    gdImageSetThickness(im, 1);
+    gd.gdImageSetThickness(im, 1);
 }
 
 static void captcha_img_noise(gdImagePtr im)
 {
     int curves = captcha_img_rand(1, 2);
     for (int i = 0; i < curves; i++) captcha_img_curve(im);
-    int col = gdImageColorAllocate(im, captcha_img_rand(60, 150), captcha_img_rand(60, 150),
-                                   captcha_img_rand(60, 150));
-    gdImageLine(im, 0, captcha_img_rand(8, CAPTCHA_IMG_H - 8), CAPTCHA_IMG_W - 1,
-                captcha_img_rand(8, CAPTCHA_IMG_H - 8), col);
+    int col = gd.gdImageColorAllocate(im, captcha_img_rand(60, 150), captcha_img_rand(60, 150),
+                                      captcha_img_rand(60, 150));
+    gd.gdImageLine(im, 0, captcha_img_rand(8, CAPTCHA_IMG_H - 8), CAPTCHA_IMG_W - 1,
+                   captcha_img_rand(8, CAPTCHA_IMG_H - 8), col);
     for (int i = 0; i < CAPTCHA_IMG_DOTS; i++) {
-        col = gdImageColorAllocate(im, captcha_img_rand(60, 220), captcha_img_rand(60, 220),
-                                   captcha_img_rand(60, 220));
+        col = gd.gdImageColorAllocate(im, captcha_img_rand(60, 220), captcha_img_rand(60, 220),
+                                      captcha_img_rand(60, 220));
         int x = captcha_img_rand(0, CAPTCHA_IMG_W - 1), y = captcha_img_rand(0, CAPTCHA_IMG_H - 1);
         if (i % 8 == 0)
-            gdImageFilledEllipse(im, x, y, 3, 3, col);
+            gd.gdImageFilledEllipse(im, x, y, 3, 3, col);
         else
-            gdImageSetPixel(im, x, y, col);
+            gd.gdImageSetPixel(im, x, y, col);
     }
 }
 
@@ -213,14 +272,14 @@ static void captcha_img_noise(gdImagePtr im)
 static unsigned char *captcha_img_encode(struct arena *a, gdImagePtr im, size_t *len)
 {
     int size = 0;
-    void *png = gdImagePngPtr(im, &size);
+    void *png = gd.gdImagePngPtr(im, &size);
     if (!png || size <= 0) {
-        if (png) gdFree(png);
+        if (png) gd.gdFree(png);
         log_warnx("captcha_img: PNG encoding failed");
         return NULL;
     }
     unsigned char *out = arena_memdup(a, png, (size_t)size);
-    gdFree(png);
+    gd.gdFree(png);
     *len = (size_t)size;
     return out;
 }
@@ -235,6 +294,7 @@ unsigned char *captcha_img_png(struct arena *a, const char *text, size_t *len)
                   CAPTCHA_IMG_MINLEN, CAPTCHA_IMG_MAXLEN);
         return NULL;
     }
+    if (!gd_loaded()) return NULL;
     int bg = gdTrueColor(captcha_img_rand(228, 250), captcha_img_rand(228, 250),
                          captcha_img_rand(228, 250));
     if (!(im = captcha_img_blank(bg))) goto fail;
@@ -243,7 +303,7 @@ unsigned char *captcha_img_png(struct arena *a, const char *text, size_t *len)
     captcha_img_noise(warped);
     png = captcha_img_encode(a, warped, len);
 fail:
-    if (im) gdImageDestroy(im);
-    if (warped) gdImageDestroy(warped);
+    if (im) gd.gdImageDestroy(im);
+    if (warped) gd.gdImageDestroy(warped);
     return png;
 }

@@ -20,7 +20,7 @@
 /* The session as one block for the cache: struct session whole, then its text, each text
  * pointer stored as 1 + its offset in the block (0: NULL). A text field added to struct session
  * is added to SESSION_TEXTS; every other field comes along as it is. */
-#define SESSION_TEXTS(X) X(username) X(email) X(amr)
+#define SESSION_TEXTS(X) X(username) X(email) X(amr) X(identities)
 
 static void *pack(struct arena *a, const struct session *s, size_t *len)
 {
@@ -90,7 +90,7 @@ int session_load(struct arena *a, const char *tok, struct session **out)
     token_hash(tok, s->id_hash);
     int64_t now = time(NULL);
     struct session_cache_ticket t;
-    session_cache_begin(invalidate_generation(c), invalidate_live(), &t);
+    session_cache_begin(invalidate_live(), &t);
     struct session *hit = load_cached(c, a, &t, s->id_hash, now);
     if (hit) {
         *out = hit;
@@ -112,6 +112,7 @@ int session_load(struct arena *a, const char *tok, struct session **out)
     s->auth_at = row.auth_at;
     s->amr = row.amr ? row.amr : "";
     s->bonus_units = row.bonus_units;
+    s->identities = row.identities ? row.identities : "[]";
     s->username = row.username;
     s->email = row.email;
     s->email_verified = (int)row.email_verified;

@@ -33,6 +33,8 @@ struct session {
     int64_t account_created_at; /* of the account */
     int tour_done;              /* the console's first-visit tour was finished or skipped */
     int64_t bonus_units;        /* sum of the account's grants (grants.h), read in the same query */
+    const char *identities;     /* JSON [{"provider","login","linked_at"}]: the account's
+                                 * identities at other providers, same query (GET /api/v1/me) */
 };
 
 /* The live session whose token is tok, with its account, in a (*out NULL when tok is NULL or

@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "invalidate.h"
+#include "metrics.h"
 
 #define BUCKETS 16384 /* power of 2, ≥ SESSION_CACHE_MAX */
 
@@ -15,6 +16,7 @@ struct entry {
     struct entry *next, *anext; /* in by_hash[], by_account[] */
     char id_hash[65];
     int64_t account_id, filled_at, expires_at, last_seen;
+    struct invalidate_stamp stamp; /* the shared counters when it was read (SQLite) */
     size_t len;
     unsigned char block[]; /* session.c's */
 };
@@ -22,9 +24,7 @@ struct entry {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct entry *by_hash[BUCKETS], *by_account[BUCKETS];
 static int count;
-static uint64_t seq;            /* invalidations, under lock */
-static int64_t shared_gen = -1; /* the store's change count the entries were read at */
-static __thread int64_t thread_gen = -2;
+static uint64_t seq; /* invalidations, under lock */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static unsigned hash_bucket(const char *h)
@@ -121,34 +121,29 @@ void session_cache_shutdown(void)
     session_cache_forget(0, NULL);
 }
 
-void session_cache_begin(int64_t gen, int live, struct session_cache_ticket *t)
+void session_cache_begin(int live, struct session_cache_ticket *t)
 {
+    t->mark = invalidate_mark();
     pthread_mutex_lock(&lock);
-    if (gen != thread_gen) {
-        /* the store changed since this thread last looked (another process, or SQL by hand):
-         * what was read before the change cannot be told from what was read after it */
-        if (gen != shared_gen) {
-            seq++;
-            drop_all();
-            shared_gen = gen;
-        }
-        thread_gen = gen;
-    }
     t->seq = seq;
-    t->usable = live && gen >= 0;
     pthread_mutex_unlock(&lock);
+    t->usable = live;
 }
 
 int session_cache_get(const struct session_cache_ticket *t, struct arena *a, const char *id_hash,
                       int64_t now, void **block, size_t *len, int64_t *expires_at,
                       int64_t *last_seen)
 {
-    if (!t->usable) return 0;
+    if (!t->usable) {
+        metrics_inc(MET_SESSION_CACHE, "bypass", NULL);
+        return 0;
+    }
     int hit = 0;
     pthread_mutex_lock(&lock);
     struct entry *e = by_hash[hash_bucket(id_hash)];
     while (e && strcmp(e->id_hash, id_hash)) e = e->next;
-    if (e && now - e->filled_at < SESSION_CACHE_TTL && now >= e->filled_at) {
+    if (e && now - e->filled_at < SESSION_CACHE_TTL && now >= e->filled_at &&
+        invalidate_current(&e->stamp, e->account_id, e->id_hash)) {
         *block = arena_memdup(a, e->block, e->len);
         *len = e->len;
         *expires_at = e->expires_at;
@@ -158,6 +153,7 @@ int session_cache_get(const struct session_cache_ticket *t, struct arena *a, con
         drop_hash(id_hash);
     }
     pthread_mutex_unlock(&lock);
+    metrics_inc(MET_SESSION_CACHE, hit ? "hit" : "miss", NULL);
     return hit;
 }
 
@@ -165,9 +161,13 @@ void session_cache_put(const struct session_cache_ticket *t, const char *id_hash
                        const void *block, size_t len, int64_t expires_at, int64_t last_seen,
                        int64_t now)
 {
+    struct invalidate_stamp stamp;
     if (!t->usable || strlen(id_hash) > 64) return;
+    /* something changed (anywhere) since the row was read: it may be older than the stamp */
+    if (!invalidate_stamp(t->mark, account, id_hash, &stamp)) return;
     struct entry *e = malloc(sizeof(*e) + len);
     if (!e) return;
+    e->stamp = stamp;
     memcpy(e->id_hash, id_hash, strlen(id_hash) + 1);
     e->account_id = account;
     memcpy(e->block, block, len);

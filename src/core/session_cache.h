@@ -4,13 +4,17 @@
  * session's id_hash and account without knowing what is in it, so new fields come along.
  *
  * Staleness: every writer of what an entry holds reports it (invalidate.h): in-process at once
- * and again at commit; other nodes' and processes' changes through PostgreSQL's notifications or
- * SQLite's change count (session_cache_begin's gen). While the notifications are not arriving
- * (live 0: the listening connection is down or not yet up) the cache is bypassed: neither read
- * nor filled, so a lost connection costs speed, never a revoked session honoured. Every entry is
- * also re-read after SESSION_CACHE_TTL seconds, which bounds what a silently broken connection
- * could hide until the listener's probe notices (pg_listen.h). At most SESSION_CACHE_MAX
- * entries: a full cache starts over. Thread-safe (one mutex). */
+ * and again at commit; other nodes' changes through PostgreSQL's notifications, other processes'
+ * on one SQLite file through the shared counters each entry is stamped with (per account and
+ * session: a sign-in of one account leaves the others' entries alone), checked on every hit
+ * with atomic loads, no query. While the notifications are not arriving (live 0: the listening
+ * connection is down or not yet up; SQLite: the counters file could not be mapped) the cache is
+ * bypassed: neither read nor filled, so a lost connection costs speed, never a revoked session
+ * honoured. Every entry is also re-read after SESSION_CACHE_TTL seconds, which bounds what a
+ * silently broken connection could hide until the listener's probe notices (pg_listen.h), and
+ * what SQL typed by hand into the SQLite file (which bumps no counter) could. At most
+ * SESSION_CACHE_MAX entries: a full cache starts over. Each answer is counted in
+ * daoid_session_cache_total{result="hit"|"miss"|"bypass"}. Thread-safe (one mutex). */
 #ifndef DAOID_SESSION_CACHE_H
 #define DAOID_SESSION_CACHE_H
 
@@ -25,7 +29,8 @@ struct arena;
 /* What a lookup may use, taken before it (and before reading the store on a miss, so that a
  * change reported meanwhile keeps the old row out). */
 struct session_cache_ticket {
-    uint64_t seq; /* invalidations so far */
+    uint64_t seq;  /* invalidations so far */
+    uint64_t mark; /* invalidate_mark */
     int usable;
 };
 
@@ -34,10 +39,9 @@ struct session_cache_ticket {
 void session_cache_init(void);
 /* Stops listening and empties the cache (at exit). */
 void session_cache_shutdown(void);
-/* Before a lookup on this thread: gen is the store's change count (invalidate_generation: when
- * it moved since this thread last looked, everything cached is dropped), live whether other
- * nodes' changes arrive (invalidate_live). */
-void session_cache_begin(int64_t gen, int live, struct session_cache_ticket *t);
+/* Before a lookup: live is whether other nodes' and processes' changes arrive
+ * (invalidate_live). */
+void session_cache_begin(int live, struct session_cache_ticket *t);
 /* A copy of the block cached for id_hash in a (*block, *len), its *expires_at and *last_seen, when
  * it is there and younger than the TTL at now: 1; 0 when not. */
 int session_cache_get(const struct session_cache_ticket *t, struct arena *a, const char *id_hash,

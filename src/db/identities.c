@@ -1,9 +1,19 @@
-/* identities: see identities.h. Every statement on the identities table (q_identities.h). */
+/* identities: see identities.h. Every statement on the identities table (q_identities.h).
+ * The provider, login and age of an account's identities are in its cached sessions
+ * (GET /api/v1/me): the writes that change them tell the caches (invalidate.h). */
 #include "identities.h"
 
 #include <string.h>
 
 #include "arena.h"
+#include "invalidate.h"
+
+/* rc after a write that changed account's identities as its sessions show them */
+static enum st_rc shown(struct st_conn *c, int64_t account, enum st_rc rc)
+{
+    invalidate_account(c, account);
+    return rc;
+}
 
 /* Reads the identity columns (q_identities.h) from the current row of s into o (in a). */
 static void read_row(struct st_stmt *s, struct arena *a, struct identity *o)
@@ -97,20 +107,23 @@ enum st_rc identities_insert(struct st_conn *c, int64_t account_id, const char *
                              const char *subject, const char *login, const char *email,
                              const char *extra, int64_t now)
 {
-    return st_run(c, Q_IDENTITIES_INSERT,
-                  ST_IN(ST_TEXT(provider), ST_TEXT(subject), ST_TEXT(login), ST_TEXT(email),
-                        ST_TEXT(extra), ST_INT(account_id), ST_INT(now), ST_INT(now),
-                        ST_INT(account_id)));
+    return shown(c, account_id,
+                 st_run(c, Q_IDENTITIES_INSERT,
+                        ST_IN(ST_TEXT(provider), ST_TEXT(subject), ST_TEXT(login), ST_TEXT(email),
+                              ST_TEXT(extra), ST_INT(account_id), ST_INT(now), ST_INT(now),
+                              ST_INT(account_id))));
 }
 
 int identities_touch(struct st_conn *c, int64_t id, const char *login, const char *email,
                      const char *extra, int64_t now)
 {
-    return st_run(c, Q_IDENTITIES_TOUCH,
-                  ST_IN(ST_TEXT(login), ST_TEXT(email), ST_TEXT(extra), ST_INT(now), ST_INT(id))) ==
-                   ST_OK
-               ? 0
-               : -1;
+    int64_t account = 0;
+    enum st_rc rc =
+        st_row(c, NULL, Q_IDENTITIES_TOUCH,
+               ST_IN(ST_TEXT(login), ST_TEXT(email), ST_TEXT(extra), ST_INT(now), ST_INT(id)),
+               ST_OUT(ST_OUT_INT(&account)));
+    if (rc == ST_OK) shown(c, account, rc); /* the login may have changed */
+    return rc == ST_OK || rc == ST_NOTFOUND ? 0 : -1;
 }
 
 int identities_resubject(struct st_conn *c, int64_t id, const char *from, const char *to,
@@ -167,7 +180,9 @@ int identities_each_unproven(struct st_conn *c, int64_t account_id,
 
 int64_t identities_delete_unproven(struct st_conn *c, int64_t account_id)
 {
-    return st_change(c, Q_IDENTITIES_DELETE_UNPROVEN, ST_IN(ST_INT(account_id)));
+    int64_t n = st_change(c, Q_IDENTITIES_DELETE_UNPROVEN, ST_IN(ST_INT(account_id)));
+    if (n > 0) invalidate_account(c, account_id);
+    return n;
 }
 
 int identities_adopt(struct st_conn *c, int64_t account_id)
@@ -186,7 +201,9 @@ int identities_count(struct st_conn *c, int64_t account_id, const char *provider
 
 int identities_delete(struct st_conn *c, int64_t account_id, const char *provider)
 {
-    return st_run(c, Q_IDENTITIES_DELETE, ST_IN(ST_INT(account_id), ST_TEXT(provider))) == ST_OK
+    return shown(c, account_id,
+                 st_run(c, Q_IDENTITIES_DELETE, ST_IN(ST_INT(account_id), ST_TEXT(provider)))) ==
+                   ST_OK
                ? 0
                : -1;
 }

@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sessgen.h"
 #include "store.h"
 
 static invalidate_fn subscriber;
 static int listening; /* PostgreSQL: store_listen started */
 static int remote_up; /* PostgreSQL: the listening connection is up (atomic) */
+static int hooked;    /* store_on_tx_end(invalidate_tx_end) done (atomic) */
 
 /* the writes of this thread's open transaction, reported again at its end */
 #define PENDING_MAX 8
@@ -29,7 +31,8 @@ static void on_state(int up)
 void invalidate_subscribe(invalidate_fn fn)
 {
     subscriber = fn;
-    store_on_tx_end(fn ? invalidate_tx_end : NULL);
+    store_on_tx_end(invalidate_tx_end);
+    __atomic_store_n(&hooked, 1, __ATOMIC_SEQ_CST);
     if (fn && !listening && !strcmp(store_backend(), "postgres"))
         listening = store_listen(invalidate_note, on_state) == 0;
 }
@@ -42,20 +45,58 @@ void invalidate_unsubscribe(void)
     subscriber = NULL;
 }
 
+static int on_sqlite(void)
+{
+    return !strcmp(store_backend(), "sqlite");
+}
+
 int invalidate_live(void)
 {
-    if (strcmp(store_backend(), "postgres") != 0) return 1;
+    if (on_sqlite()) return sessgen_ready();
     return __atomic_load_n(&remote_up, __ATOMIC_SEQ_CST);
 }
 
-int64_t invalidate_generation(struct st_conn *c)
+uint64_t invalidate_mark(void)
 {
-    return strcmp(store_backend(), "sqlite") ? 0 : st_count(c, Q_INVALIDATE_GENERATION, ST_NONE);
+    return sessgen_changes(); /* 0 when not mapped (PostgreSQL) */
+}
+
+int invalidate_stamp(uint64_t mark, int64_t account, const char *id_hash,
+                     struct invalidate_stamp *out)
+{
+    *out = (struct invalidate_stamp){0};
+    if (!on_sqlite()) return 1;
+    struct sessgen_stamp g;
+    if (!sessgen_stamp(mark, account, id_hash, &g)) return 0;
+    *out = (struct invalidate_stamp){g.all, g.account, g.session};
+    return 1;
+}
+
+int invalidate_current(const struct invalidate_stamp *s, int64_t account, const char *id_hash)
+{
+    if (!on_sqlite()) return 1;
+    struct sessgen_stamp g = {s->all, s->account, s->session};
+    return sessgen_current(&g, account, id_hash);
+}
+
+/* the shared counters (SQLite; a no-op when not mapped) */
+static void bump(int64_t account, const char *id_hash)
+{
+    if (id_hash)
+        sessgen_bump_session(id_hash);
+    else if (account > 0)
+        sessgen_bump_account(account);
+    else
+        sessgen_bump_all();
 }
 
 static void remember(struct st_conn *c, int64_t account, const char *id_hash)
 {
     if (!c || !st_in_transaction(c)) return;
+    if (!__atomic_load_n(&hooked, __ATOMIC_SEQ_CST)) { /* a process that never subscribed */
+        store_on_tx_end(invalidate_tx_end);
+        __atomic_store_n(&hooked, 1, __ATOMIC_SEQ_CST);
+    }
     if (pending.all || pending.n == PENDING_MAX || (!account && !id_hash)) {
         pending.all = 1;
         return;
@@ -72,9 +113,9 @@ static void remember(struct st_conn *c, int64_t account, const char *id_hash)
 
 static void report(struct st_conn *c, int64_t account, const char *id_hash)
 {
+    bump(account, id_hash);
     invalidate_fn fn = subscriber;
-    if (!fn) return;
-    fn(account, id_hash);
+    if (fn) fn(account, id_hash);
     remember(c, account, id_hash);
 }
 
@@ -97,11 +138,15 @@ void invalidate_tx_end(struct st_conn *c)
 {
     (void)c;
     invalidate_fn fn = subscriber;
-    if (fn && pending.all) {
-        fn(0, NULL);
-    } else if (fn) {
-        for (int i = 0; i < pending.n; i++)
-            fn(pending.account[i], pending.hash[i][0] ? pending.hash[i] : NULL);
+    if (pending.all) {
+        bump(0, NULL);
+        if (fn) fn(0, NULL);
+    } else {
+        for (int i = 0; i < pending.n; i++) {
+            const char *h = pending.hash[i][0] ? pending.hash[i] : NULL;
+            bump(pending.account[i], h);
+            if (fn) fn(pending.account[i], h);
+        }
     }
     pending.n = 0;
     pending.all = 0;

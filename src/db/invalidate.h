@@ -1,16 +1,19 @@
 /* invalidate: how a change to what a cached session holds (its sessions row, its account's
- * row, the account's grants: sessions_load's join) reaches the session caches, on this node
- * and on the others. The owners of those tables (sessions.c, accounts.c, grants.c) call
- * invalidate_account / invalidate_session / invalidate_all after every write that changes
- * what sessions_load returns; nothing else writes those tables. Across processes and nodes,
- * writers are seen without any call: on PostgreSQL the tables' triggers (sql/013) NOTIFY
- * channel daoid_session at commit and a listening connection (pg_listen.c) delivers it; on
- * SQLite the same triggers count changes in session_gen, which the reader compares
- * (invalidate_generation).
+ * row, the account's grants and identities: sessions_load's join) reaches the session caches,
+ * on this node and on the others. The owners of those tables (sessions.c, accounts.c, grants.c,
+ * identities.c) call invalidate_account / invalidate_session / invalidate_all after every
+ * write that changes what sessions_load returns; nothing else writes those tables. Across
+ * nodes, on PostgreSQL, the tables' triggers (sql/013, 017) NOTIFY channel daoid_session at
+ * commit and a listening connection (pg_listen.c) delivers it, whoever wrote. On SQLite every
+ * daoid process on the file (servers, daoid admin) shares sessgen's counters, which these calls
+ * bump per account or session; a cache entry is current while its counters have not moved
+ * (invalidate_stamp / invalidate_current: atomic loads, no query). Changes made by hand with
+ * the sqlite3 shell bump nothing: they are seen when the cache's TTL runs out.
  *
- * A write inside a transaction is reported twice to the subscriber: at once, and again when
- * the transaction ends (st_commit / st_rollback call invalidate_tx_end), so that a reader that
- * filled a cache from the old committed row in between does not keep it. */
+ * A write inside a transaction is reported twice (to the subscriber and the counters): at once,
+ * and again when the transaction ends (st_commit / st_rollback call invalidate_tx_end), so that
+ * a reader that filled a cache from the old committed row in between does not keep it. This
+ * holds in every process, subscribed or not (daoid admin reports too). */
 #ifndef DAOID_INVALIDATE_H
 #define DAOID_INVALIDATE_H
 
@@ -34,12 +37,23 @@ void invalidate_all(struct st_conn *c);
 /* When c's transaction commits or rolls back (store_on_tx_end, set by invalidate_subscribe). */
 void invalidate_tx_end(struct st_conn *c);
 
-/* 1 while the other nodes' changes reach this one (SQLite: always, by session_gen;
- * PostgreSQL: while the listening connection is up). A cache must not answer while 0. */
+/* 1 while the other nodes' changes reach this one (SQLite: while the shared counters are
+ * mapped; PostgreSQL: while the listening connection is up). A cache must not answer while 0. */
 int invalidate_live(void);
-/* SQLite: the count of changes to what a cached session holds, by anyone (sql/013's
- * triggers); PostgreSQL: 0. -1 on error. */
-int64_t invalidate_generation(struct st_conn *c);
+
+/* What a cache entry was read under (SQLite: the shared counters of its account and session;
+ * PostgreSQL: nothing, the notifications do it). */
+struct invalidate_stamp {
+    uint64_t all, account, session;
+};
+/* Before reading the store for an entry: the count of changes so far (PostgreSQL: 0). */
+uint64_t invalidate_mark(void);
+/* After reading it: the entry's stamp in *out, and 1 when nothing changed since mark (else
+ * the entry must not be cached). */
+int invalidate_stamp(uint64_t mark, int64_t account, const char *id_hash,
+                     struct invalidate_stamp *out);
+/* 1 while what an entry stamped *s holds has not changed since (a few atomic loads). */
+int invalidate_current(const struct invalidate_stamp *s, int64_t account, const char *id_hash);
 
 /* The payloads on channel daoid_session: "a:<account id>", "s:<id_hash>", "*". Parses one
  * and reports it to the subscriber (exposed for tests). */

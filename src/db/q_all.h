@@ -16,6 +16,5 @@
 #include "q_wechat.h"
 #include "q_grants.h"
 #include "q_access_tokens.h"
-#include "q_invalidate.h"
 #include "q_oidc.h"
 #include "q_mfa.h"

@@ -22,7 +22,7 @@ Q(IDENTITIES_INSERT,
   NULL)
 Q(IDENTITIES_TOUCH,
   "UPDATE identities SET login = ?, email = ?, extra = COALESCE(?, extra), updated_at = ?"
-  " WHERE id = ?",
+  " WHERE id = ? RETURNING account_id",
   NULL)
 Q(IDENTITIES_RESUBJECT,
   "UPDATE identities SET subject = ?, updated_at = ? WHERE id = ? AND subject = ?", NULL)

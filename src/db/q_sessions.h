@@ -1,11 +1,24 @@
 /* q_sessions: signed-in browsers (sessions.c). */
+/* the last column: the account's identities at other providers as a JSON array, for
+ * GET /api/v1/me from the session cache (identities_list's order) */
+#define SESSIONS_LOAD_COLS                                                                         \
+    "SELECT s.account_id, s.created_at, s.last_seen, s.expires_at, a.username, a.email,"           \
+    " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at, s.auth_at,"           \
+    " a.tour_done_at, s.amr,"                                                                      \
+    " (SELECT COALESCE(SUM(g.units), 0) FROM grants g WHERE g.account_id = a.id),"
+#define SESSIONS_LOAD_FROM                                                                         \
+    " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?"
 Q(SESSIONS_LOAD,
-  "SELECT s.account_id, s.created_at, s.last_seen, s.expires_at, a.username, a.email,"
-  " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at, s.auth_at,"
-  " a.tour_done_at, s.amr,"
-  " (SELECT COALESCE(SUM(g.units), 0) FROM grants g WHERE g.account_id = a.id)"
-  " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?",
-  NULL)
+  SESSIONS_LOAD_COLS
+  " (SELECT json_group_array(json_object('provider', provider, 'login', login, 'linked_at',"
+  " created_at)) FROM (SELECT provider, login, created_at FROM identities"
+  " WHERE account_id = a.id ORDER BY created_at, id))" SESSIONS_LOAD_FROM,
+  SESSIONS_LOAD_COLS
+  " (SELECT COALESCE(json_agg(json_build_object('provider', i.provider, 'login', i.login,"
+  " 'linked_at', i.created_at) ORDER BY i.created_at, i.id), '[]')::text FROM identities i"
+  " WHERE i.account_id = a.id)" SESSIONS_LOAD_FROM)
+#undef SESSIONS_LOAD_COLS
+#undef SESSIONS_LOAD_FROM
 Q(SESSIONS_INSERT,
   "INSERT INTO sessions (id_hash, account_id, created_at, last_seen, expires_at, ip, user_agent,"
   " auth_at, amr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -13,6 +13,7 @@ struct sessions_loaded {
     char *amr; /* how the session signed in (session.h) */
     int64_t email_verified, has_password, status, account_created_at, tour_done_at;
     int64_t bonus_units; /* the account's granted units (grants) */
+    char *identities;    /* JSON [{"provider","login","linked_at"}] (identities, by age) */
 };
 enum st_rc sessions_load(struct st_conn *c, struct arena *a, const char *id_hash,
                          struct sessions_loaded *out);

@@ -13,6 +13,7 @@
 #include "asset.h"
 #include "log.h"
 #include "metrics.h"
+#include "sessgen.h"
 #include "store_be.h"
 
 static const struct st_backend *backends[] = {&st_sqlite_backend, &st_pg_backend, NULL};
@@ -47,12 +48,15 @@ int store_init(const char *url, char *err, size_t errlen)
     struct st_conn *c = be->open(url, err, errlen);
     if (!c) return -1;
     pthread_setspecific(conn_key, c);
+    /* SQLite: the session-change counters every process on the file shares (invalidate.h) */
+    if (!strcmp(be->name, "sqlite")) sessgen_open(url + 7);
     return 0;
 }
 
 void store_shutdown(void)
 {
     st_drop();
+    sessgen_close();
     free(store_url);
     store_url = NULL;
 }

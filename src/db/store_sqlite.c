@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "sessgen.h"
 #include "store.h"
 #include "store_be.h"
 
@@ -422,6 +423,8 @@ int store_sqlite_restore(const char *url, const char *file, char *err, size_t er
         return -1;
     }
     int rc = sq_copy(file, SQLITE_OPEN_READONLY, url + 7, err, errlen);
+    /* every session a daoid process still caches for the old file is stale (invalidate.h) */
+    if (rc == 0) sessgen_bump_all_at(url + 7);
     close(fd);
     return rc;
 }

@@ -62,6 +62,8 @@ static struct family fams[MET__COUNT] = {
         "Calls to providers (OAuth, WeChat, registry) by call and result", "call", "result", 0),
     FAM(MET_PROVIDER_SECONDS, "daoid_provider_call_duration_seconds",
         "Provider call latency by call", "call", NULL, 1),
+    FAM(MET_SESSION_CACHE, "daoid_session_cache_total",
+        "Session checks by how the node's session cache answered", "result", NULL, 0),
 };
 
 struct gauge {

@@ -26,6 +26,7 @@ enum metric {
     MET_WECHAT_TOKEN,     /* counter {result} */
     MET_PROVIDER_CALLS,   /* counter {call, result} */
     MET_PROVIDER_SECONDS, /* histogram {call} */
+    MET_SESSION_CACHE,    /* counter {result}: hit, miss, bypass (session_cache.h) */
     MET__COUNT
 };
 

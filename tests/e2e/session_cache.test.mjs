@@ -6,10 +6,16 @@
 // the TTL — because a wall-clock bound in a test fails on a busy machine. With B's notification
 // connection cut (pg_terminate_backend), B bypasses its cache once it notices, and the
 // documented worst case is the TTL (10 s: session_cache.h); B then listens again.
+//
+// And one node on SQLite (S), whose cache is checked against the counters every daoid process on
+// the file shares: counted by its metrics (daoid_session_cache_total, daoid_db_statements_total),
+// a sign-up and sign-in of another account leaves a cached session cached, `daoid admin` (another
+// process) disabling the account is seen on the very next request, and a cached /api/v1/me runs
+// no statement.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { startDevsim, startDaoid, stopAll, waitFor, PASSWORD } from './lib/harness.mjs';
+import { startDevsim, startDaoid, stopAll, waitFor, freePort, PASSWORD } from './lib/harness.mjs';
 import { pgServer, psql } from './lib/cluster.mjs';
 import { Client } from './lib/forms.mjs';
 import { account, admin, csrfOf } from './lib/console.mjs';
@@ -17,20 +23,25 @@ import { account, admin, csrfOf } from './lib/console.mjs';
 const FALLBACK_MS = 10000;         // SESSION_CACHE_TTL: the bound without notifications
 const BOUND_MS = FALLBACK_MS / 4;  // refused long before the TTL: the notification did it
 
-let sim, pg, a, b;
+let sim, pg, a, b, s, metricsPort;
 
 before(async () => {
   sim = await startDevsim();
   pg = pgServer();
   const env = { DAOID_DATABASE: pg.url };
-  a = await startDaoid({ devsim: sim, env });
-  b = await startDaoid({ devsim: sim, env });
+  metricsPort = await freePort();
+  [a, b, s] = await Promise.all([
+    startDaoid({ devsim: sim, env }),
+    startDaoid({ devsim: sim, env }),
+    startDaoid({ devsim: sim, env: { DAOID_METRICS_LISTEN: `127.0.0.1:${metricsPort}` } }),
+  ]);
   await Promise.all([a, b].map((n) => waitFor(() => /listening for session changes/.test(n.proc.err), 'listening')));
 });
 
 after(async () => {
   await a?.stop();
   await b?.stop();
+  await s?.stop();
   await stopAll();
   pg?.stop();
 });
@@ -117,4 +128,53 @@ test('with B\'s notification connection cut, B refuses within the fallback, then
   });
   t.diagnostic(`B refused after ${ms2.toFixed(1)} ms`);
   assert.ok(ms2 <= BOUND_MS, `after reconnecting, B refused ${ms2.toFixed(1)} ms after the sign-out`);
+});
+
+// S's counters: session cache answers by result, and database statements (all results).
+async function counters() {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const sum = (re) => [...text.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+  return {
+    hit: sum(/^daoid_session_cache_total\{result="hit"\} (\d+)$/gm),
+    miss: sum(/^daoid_session_cache_total\{result="miss"\} (\d+)$/gm),
+    statements: sum(/^daoid_db_statements_total\{[^}]*\} (\d+)$/gm),
+  };
+}
+
+// A client signed up on S whose session S has cached (asked twice).
+async function cachedOnS(name) {
+  const c = await account(s, sim, name, { verify: false });
+  for (let i = 0; i < 2; i++) assert.equal(await me(s, c), 200, 'S accepts the session');
+  return c;
+}
+
+test('SQLite: a sign-up and sign-in of another account leaves a cached session cached', async () => {
+  const ann = await cachedOnS('sq-ann');
+  await account(s, sim, 'sq-bob', { verify: false });
+  const c = new Client(s.base);
+  const form = await c.get('/login');
+  assert.equal((await c.post('/login', { csrf: form.page.csrf, identifier: 'sq-bob', password: PASSWORD })).status, 303);
+  const m0 = await counters();
+  assert.equal(await me(s, ann), 200);
+  const m1 = await counters();
+  assert.deepEqual([m1.hit - m0.hit, m1.miss - m0.miss], [1, 0], 'answered from the cache');
+});
+
+test('SQLite: an account disabled by daoid admin (another process) is refused on the next request', async () => {
+  const c = await cachedOnS('sq-off');
+  const r = await admin(s, ['disable', 'sq-off']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(await me(s, c), 401);
+});
+
+test('SQLite: a cached GET /api/v1/me runs no database statement', async (t) => {
+  const c = await cachedOnS('sq-me');
+  const n = 20;
+  const m0 = await counters();
+  for (let i = 0; i < n; i++) assert.equal(await me(s, c), 200);
+  const m1 = await counters();
+  t.diagnostic(`${m1.statements - m0.statements} statements during ${n} requests (the scrape's own gauges and background work included)`);
+  assert.equal(m1.hit - m0.hit, n, 'every one from the cache');
+  // one statement per request would be n; the scrape's gauges and the janitor make a few
+  assert.ok(m1.statements - m0.statements < n / 2, `${m1.statements - m0.statements} statements`);
 });

@@ -16,7 +16,6 @@ static const char *const tiny_tables[] = {
     "settings",          /* a handful of installation-wide values */
     "wechat_tokens",     /* one row per WeChat AppID */
     "schema_migrations", /* one row per migration */
-    "session_gen",       /* one row: the count of session changes (sql/013) */
     "oidc_clients",      /* the relying parties an operator registered */
     "oidc_keys",         /* the signing keys: two or three at a time */
     NULL,

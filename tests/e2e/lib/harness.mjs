@@ -3,7 +3,7 @@
 // chromium through playwright-core, reads mail from the simulator's inbox and looks into the
 // SQLite file. Every process started here is stopped by stopAll() (and on exit).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, mkdirSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import net from 'node:net';
@@ -206,9 +206,29 @@ export async function startDaoid({ devsim, env = {}, dir, bin = DAOID_BIN, port 
 // Runs a query on a SQLite file with the sqlite3 command line tool; returns rows of strings.
 // Like daoid (busy_timeout), it waits for a write lock daoid holds to be released instead of
 // failing with "database is locked" when it happens to ask during one of daoid's writes.
+// A query that writes also tells the daoids on the file that anything their session caches
+// hold may have changed (sessionsChanged), as the tests' SQL stands for daoid's own writes.
 export function sqlite(path, query) {
   const out = execFileSync('sqlite3', ['-cmd', '.timeout 10000', '-separator', '\t', path, query], { encoding: 'utf8' });
+  if (!/^\s*SELECT\b/i.test(query)) sessionsChanged(path);
   return out.split('\n').filter((l) => l.length).map((l) => l.split('\t'));
+}
+
+// Bumps the counters of all changes (offset 0) and of bulk changes (offset 64) in the SQLite
+// database's shared session counters (DB-sessgen, src/db/sessgen.c: little-endian 64-bit), the
+// first first, as daoid does. Not atomic against daoid's own bumps: good enough for a test's
+// SQL by hand, which daoid itself only sees within the session cache's TTL.
+function sessionsChanged(path) {
+  let fd;
+  try { fd = openSync(`${path}-sessgen`, 'r+'); } catch { return; } // no daoid on it yet
+  try {
+    for (const at of [0, 64]) {
+      const b = Buffer.alloc(8);
+      readSync(fd, b, 0, 8, at);
+      b.writeBigUInt64LE(b.readBigUInt64LE(0) + 1n, 0);
+      writeSync(fd, b, 0, 8, at);
+    }
+  } finally { closeSync(fd); }
 }
 
 let browserP;
