@@ -1,4 +1,4 @@
--- 017: on SQLite, the changes to what a cached session holds are counted per account and
+-- 018: on SQLite, the changes to what a cached session holds are counted per account and
 -- session by the daoid processes themselves, in memory shared through a file next to the
 -- database (src/db/sessgen.h), instead of in one table by triggers: those bumped a single
 -- counter on any update of any account, so every sign-in dropped every cached session, and a
