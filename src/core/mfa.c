@@ -57,24 +57,77 @@ int mfa_factors(struct st_conn *c, int64_t account, struct mfa_factors *out)
     return out->passkeys < 0 || out->recovery_left < 0 ? -1 : 0;
 }
 
+/* 1 when the account has a confirmed app or a passkey (two reads, not mfa_factors' three: this
+ * runs on every request of a session that require_2fa steers); 0, -1. */
+static int factor_in(struct st_conn *c, int64_t account)
+{
+    struct arena *a = arena_new();
+    struct totp_secret_row t;
+    enum st_rc rc = totp_secrets_get(c, a, account, &t);
+    arena_free(a);
+    if (rc != ST_OK && rc != ST_NOTFOUND) return -1;
+    if (rc == ST_OK && t.confirmed_at > 0) return 1;
+    int64_t n = passkeys_count(c, account);
+    return n < 0 ? -1 : n > 0;
+}
+
 int mfa_has_factor(int64_t account)
 {
     struct st_conn *c = st_get();
-    struct mfa_factors f;
-    if (!c || mfa_factors(c, account, &f) != 0) return -1;
-    return f.totp || f.passkeys > 0;
+    return c ? factor_in(c, account) : -1;
 }
 
-int mfa_session_strong(const struct session *s)
+/* 1 when the space-separated list amr holds word. */
+static int amr_has(const char *amr, const char *word)
 {
-    if (!s || !session_fresh(s) || !s->amr) return 0;
-    for (const char *p = s->amr; *p;) {
+    size_t wl = strlen(word);
+    for (const char *p = amr ? amr : ""; *p;) {
         size_t n = strcspn(p, " ");
-        if (n == 3 && !strncmp(p, "mfa", 3)) return 1;
+        if (n == wl && !strncmp(p, word, n)) return 1;
         p += n;
         p += strspn(p, " ");
     }
     return 0;
+}
+
+int mfa_session_strong(const struct session *s)
+{
+    return s && session_fresh(s) && amr_has(s->amr, "mfa");
+}
+
+char *mfa_amr_add(struct arena *a, const char *amr, const char *more)
+{
+    char *out = arena_strdup(a, amr ? amr : "");
+    for (const char *p = more; *p;) {
+        size_t n = strcspn(p, " ");
+        char *w = arena_printf(a, "%.*s", (int)n, p);
+        if (n && !amr_has(out, w)) out = arena_printf(a, "%s%s%s", out, *out ? " " : "", w);
+        p += n;
+        p += strspn(p, " ");
+    }
+    return out;
+}
+
+int mfa_setup_due(struct st_conn *c, int64_t account)
+{
+    if (!cfg->require_2fa) return 0;
+    int has = factor_in(c, account);
+    return has < 0 ? -1 : !has;
+}
+
+int mfa_session_setup_due(const struct session *s)
+{
+    if (!cfg->require_2fa || !s || amr_has(s->amr, "mfa")) return 0;
+    struct st_conn *c = st_get();
+    return c ? mfa_setup_due(c, s->account_id) : -1;
+}
+
+int mfa_recent_enough(const struct session *s)
+{
+    if (!session_fresh(s)) return 0;
+    if (mfa_session_strong(s)) return 1;
+    int has = mfa_has_factor(s->account_id);
+    return has < 0 ? -1 : !has;
 }
 
 enum mfa_rc mfa_totp_begin(struct arena *a, int64_t account, char **secret)
@@ -205,17 +258,26 @@ enum mfa_rc mfa_totp_check(struct st_conn *c, struct arena *a, int64_t account, 
     return n < 0 ? MFA_ERR : n == 0 ? MFA_REUSED : MFA_OK;
 }
 
-enum mfa_rc mfa_prove(struct st_conn *c, struct arena *a, int64_t account, const char *code,
-                      const char *ip, int64_t now)
+enum mfa_rc mfa_prove_code(struct st_conn *c, struct arena *a, int64_t account, const char *code,
+                           const char *ip, int64_t now, int *recovery)
 {
+    if (recovery) *recovery = 0;
     if (!code || !*code) return MFA_BAD;
     enum mfa_rc r = mfa_totp_check(c, a, account, code, now);
     if (r == MFA_OK || r == MFA_ERR) return r;
     int n = recovery_use(c, a, account, code, now);
     if (n < 0) return MFA_ERR;
-    if (n == 0) return MFA_BAD;
+    if (n == 0) return r == MFA_REUSED ? MFA_REUSED : MFA_BAD;
     audit_log(c, account, AUDIT_RECOVERY_CODE_USED, ip, NULL, now);
+    if (recovery) *recovery = 1;
     return MFA_OK;
+}
+
+enum mfa_rc mfa_prove(struct st_conn *c, struct arena *a, int64_t account, const char *code,
+                      const char *ip, int64_t now)
+{
+    enum mfa_rc r = mfa_prove_code(c, a, account, code, ip, now, NULL);
+    return r == MFA_REUSED ? MFA_BAD : r;
 }
 
 int mfa_after_removal(struct st_conn *c, int64_t account)
@@ -226,19 +288,38 @@ int mfa_after_removal(struct st_conn *c, int64_t account)
     return recovery_drop(c, account);
 }
 
+/* What a change needs to find: the app (confirmed or waiting), or any second factor. */
+static int has_app(const struct mfa_factors *f)
+{
+    return f->totp || f->totp_waiting;
+}
+
+static int has_factor(const struct mfa_factors *f)
+{
+    return f->totp || f->passkeys > 0;
+}
+
+/* Opens a change to account's factors: the connection (*c), its transaction, the factors read
+ * (*f). MFA_OK with the transaction open (mfa_commit_change, or a rollback, ends it); MFA_NONE
+ * when found(f) says there is nothing to change, MFA_ERR: the transaction is closed then. */
+static enum mfa_rc begin_change(struct st_conn **c, int64_t account, struct mfa_factors *f,
+                                int (*found)(const struct mfa_factors *))
+{
+    *c = st_get();
+    if (!*c || st_begin(*c) != ST_OK) return MFA_ERR;
+    enum mfa_rc rc = mfa_factors(*c, account, f) != 0 ? MFA_ERR : found(f) ? MFA_OK : MFA_NONE;
+    if (rc != MFA_OK) st_rollback(*c);
+    return rc;
+}
+
 enum mfa_rc mfa_totp_disable(struct arena *a, int64_t account, int strong, const char *code,
                              const char *ip, const char *lang)
 {
-    struct st_conn *c = st_get();
-    if (!c) return MFA_ERR;
-    int64_t now = time(NULL);
-    if (st_begin(c) != ST_OK) return MFA_ERR;
+    struct st_conn *c;
     struct mfa_factors f;
-    if (mfa_factors(c, account, &f) != 0) goto fail;
-    if (!f.totp && !f.totp_waiting) {
-        st_rollback(c);
-        return MFA_NONE;
-    }
+    int64_t now = time(NULL);
+    enum mfa_rc b = begin_change(&c, account, &f, has_app);
+    if (b != MFA_OK) return b;
     if (f.totp && !strong) {
         enum mfa_rc p = mfa_prove(c, a, account, code, ip, now);
         if (p != MFA_OK) {
@@ -262,16 +343,11 @@ fail:
 enum mfa_rc mfa_recovery_regenerate(struct arena *a, int64_t account, const char *ip,
                                     const char *lang, char **codes)
 {
-    struct st_conn *c = st_get();
-    if (!c) return MFA_ERR;
-    int64_t now = time(NULL);
-    if (st_begin(c) != ST_OK) return MFA_ERR;
+    struct st_conn *c;
     struct mfa_factors f;
-    if (mfa_factors(c, account, &f) != 0) goto fail;
-    if (!f.totp && !f.passkeys) {
-        st_rollback(c);
-        return MFA_NONE;
-    }
+    int64_t now = time(NULL);
+    enum mfa_rc b = begin_change(&c, account, &f, has_factor);
+    if (b != MFA_OK) return b;
     if (recovery_generate(c, a, account, codes, now) != 0) goto fail;
     return mfa_commit_change(c, a, account, AUDIT_RECOVERY_CODES_NEW, ip, NULL, lang,
                              "mfa.notice.recovery_new", now) == 0

@@ -44,6 +44,18 @@ int mfa_factors(struct st_conn *c, int64_t account, struct mfa_factors *out);
 int mfa_has_factor(int64_t account);
 /* 1 when s signed in with two factors (its amr has "mfa") within reauth_window. */
 int mfa_session_strong(const struct session *s);
+/* Whether s is recent enough for a sensitive change (R_RECENT routes, web/pipeline.c): signed
+ * in within reauth_window, and with a factor when the account has one (mfa_session_strong).
+ * 1, 0 (re-authenticate: reauth.h), -1 store error. */
+int mfa_recent_enough(const struct session *s);
+/* amr with the words of more added that it lacks, in order (in a): "pwd" + "otp mfa". */
+char *mfa_amr_add(struct arena *a, const char *amr, const char *more);
+
+/* require_2fa: 1 when the operator requires a second factor and account has none yet (set-up
+ * is due: the browser is steered to it, machine endpoints refuse), 0 not, -1 store error. */
+int mfa_setup_due(struct st_conn *c, int64_t account);
+/* mfa_setup_due for a session: 0 at once without require_2fa or when s proved two factors. */
+int mfa_session_setup_due(const struct session *s);
 
 /* Set-up: a new secret for the app (replacing one that waits), its base32 in *secret (in a).
  * MFA_OK, MFA_ALREADY or MFA_ERR. */
@@ -66,6 +78,11 @@ enum mfa_rc mfa_totp_disable(struct arena *a, int64_t account, int strong, const
 /* New recovery codes (the old ones die): in codes[] (in a). Needs a factor. Audited, mailed. */
 enum mfa_rc mfa_recovery_regenerate(struct arena *a, int64_t account, const char *ip,
                                     const char *lang, char **codes);
+/* A code that proves a factor now (the app's code, else a recovery code, which is then used
+ * and audited; *recovery set when it was one: may be NULL): MFA_OK, MFA_BAD, MFA_REUSED (the
+ * app's code was used already), MFA_ERR. Inside the caller's transaction. */
+enum mfa_rc mfa_prove_code(struct st_conn *c, struct arena *a, int64_t account, const char *code,
+                           const char *ip, int64_t now, int *recovery);
 /* A code that proves a factor now, for a change (the app's code, else a recovery code, which is
  * then used): MFA_OK, MFA_BAD, MFA_ERR. */
 enum mfa_rc mfa_prove(struct st_conn *c, struct arena *a, int64_t account, const char *code,

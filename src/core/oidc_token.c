@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "config.h"
 #include "log.h"
+#include "mfa.h"
 #include "oidc_authz.h"
 #include "oidc_client.h"
 #include "oidc_codes.h"
@@ -35,6 +36,17 @@ static void fail(struct ot_out *out, int status, const char *error, const char *
 static void busy(struct ot_out *out)
 {
     fail(out, 503, "temporarily_unavailable", "try again");
+}
+
+/* require_2fa (mfa.h): an account without a second factor gets no tokens until it sets one up.
+ * Into *why the refusal, or left alone; -1 when the store failed. */
+static int setup_gate(struct st_conn *c, int64_t account, const char **why)
+{
+    int due = mfa_setup_due(c, account);
+    if (due > 0)
+        *why = "this site requires two-step sign-in: set up a passkey or an authenticator app on "
+               "the account's security settings page first";
+    return due < 0 ? -1 : 0;
 }
 
 /* the store's hash of a token with prefix, or NULL when it has not that shape */
@@ -235,6 +247,7 @@ static void grant_code(struct arena *a, const struct ot_in *in, const struct oid
         if (rc != ST_OK && rc != ST_NOTFOUND) goto busy;
         if (rc == ST_NOTFOUND || acct.status != 0) why = "the account is not active";
     }
+    if (!why && setup_gate(c, code.account_id, &why) != 0) goto busy;
     if (why) {
         if (st_commit(c) != ST_OK) return busy(out); /* the code stays used */
         return fail(out, 400, "invalid_grant", why);
@@ -272,6 +285,8 @@ static void grant_refresh(struct arena *a, const struct ot_in *in, const struct 
         why = "refresh token expired";
     else if (t.account_status != 0)
         why = "the account is not active";
+    else if (setup_gate(c, t.account_id, &why) != 0)
+        goto busy;
     if (!why && in->scope && !oidc_words_within(a, in->scope, t.scope)) {
         st_rollback(c);
         return fail(out, 400, "invalid_scope", "more than the grant allows");

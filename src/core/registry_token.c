@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "config.h"
 #include "login.h"
+#include "mfa.h"
 #include "opsmetrics.h"
 #include "ratelimit.h"
 #include "registry_jwt.h"
@@ -109,6 +110,29 @@ static char *sign(struct arena *a, const char *subject, const struct reg_scope *
 
 static const struct rate fail_rate = {1000000, LOGIN_FAIL_WINDOW};
 
+/* Two-step sign-in (mfa.h): a password alone is one factor, so an account with a second one
+ * logs in with an access token; and under require_2fa an account without one gets nothing
+ * until it sets one up. RT_OK when account may have a token. */
+static enum rt_rc factor_gate(struct st_conn *c, struct arena *a, int64_t account, int password,
+                              struct reg_token_out *o)
+{
+    int has = password ? mfa_has_factor(account) : 0;
+    int due = has > 0 ? 0 : mfa_setup_due(c, account);
+    if (has < 0 || due < 0)
+        return refuse(o, RT_UNAVAILABLE, "UNAVAILABLE", "the service is busy, try again");
+    if (has)
+        return refuse(o, RT_UNAUTHORIZED, "DENIED",
+                      "this account signs in with two steps: docker login with an access token "
+                      "(settings, access tokens), not the password");
+    if (due)
+        return refuse(o, RT_UNAUTHORIZED, "DENIED",
+                      arena_printf(a,
+                                   "this site requires two-step sign-in: set up a passkey or an "
+                                   "authenticator app at %s/settings/security first",
+                                   cfg->origin));
+    return RT_OK;
+}
+
 /* Password login through the web sign-in's limits. */
 static enum rt_rc by_password(struct arena *a, const struct reg_token_in *in, const char *user,
                               const char *pass, struct reg_who *who, struct reg_token_out *o)
@@ -145,6 +169,8 @@ static enum rt_rc by_password(struct arena *a, const struct reg_token_in *in, co
         return refuse(o, RT_UNAVAILABLE, "UNAVAILABLE", "the service is busy, try again");
     if (rc != LOGIN_OK)
         return refuse(o, RT_UNAUTHORIZED, "UNAUTHORIZED", "wrong username or password");
+    enum rt_rc gate = factor_gate(c, a, lo.account_id, 1, o);
+    if (gate != RT_OK) return gate;
     struct account acct;
     if (account_by_id(c, a, lo.account_id, &acct) != ACCT_OK)
         return refuse(o, RT_UNAVAILABLE, "UNAVAILABLE", "the service is busy, try again");
@@ -188,6 +214,8 @@ static enum rt_rc by_token(struct arena *a, const struct reg_token_in *in, const
             audit_log(c, l.account_id, AUDIT_REGISTRY_LOGIN_REFUSED, in->ip, at_reason[rc], now);
         return refuse(o, RT_UNAUTHORIZED, "UNAUTHORIZED", at_refusal[rc]);
     }
+    enum rt_rc gate = factor_gate(c, a, l.account_id, 0, o);
+    if (gate != RT_OK) return gate;
     who->username = l.username;
     who->cred = (l.scopes & AT_PULL ? REG_PULL : 0) | (l.scopes & AT_PUSH ? REG_PUSH : 0);
     /* push implies the pulls a push needs (blob existence checks, manifests) */

@@ -132,8 +132,7 @@ int session_create(int64_t account_id, const char *ip, const char *ua, const cha
     struct st_conn *c = st_get();
     if (!c) return -1;
     char h[TOKEN_HASH_LEN + 1];
-    token_new(tok);
-    token_hash(tok, h);
+    token_new_hashed(tok, h);
     int64_t now = time(NULL);
     char ua_short[256];
     snprintf(ua_short, sizeof(ua_short), "%s", ua ? ua : "");

@@ -25,6 +25,12 @@ void token_hash(const char *token, char *out)
     sodium_bin2hex(out, TOKEN_HASH_LEN + 1, h, sizeof(h));
 }
 
+void token_new_hashed(char tok[TOKEN_LEN + 1], char hash[TOKEN_HASH_LEN + 1])
+{
+    token_new(tok);
+    token_hash(tok, hash);
+}
+
 int token_wellformed(const char *a)
 {
     if (!a || strlen(a) != TOKEN_LEN) return 0;
@@ -46,8 +52,7 @@ int token_issue(struct st_conn *c, const char *kind, int64_t account_id, const c
                 int64_t now, int64_t ttl, char *token_out)
 {
     char h[TOKEN_HASH_LEN + 1];
-    token_new(token_out);
-    token_hash(token_out, h);
+    token_new_hashed(token_out, h);
     return tokens_insert(c, h, kind, account_id, email, now, now + ttl);
 }
 

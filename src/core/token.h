@@ -16,6 +16,9 @@ struct st_conn;
 void token_new(char *out);
 /* Hex hash of token into out[TOKEN_HASH_LEN + 1]. */
 void token_hash(const char *token, char *out);
+/* A fresh token into tok and its hash (the store's key for it) into hash: token_new, then
+ * token_hash. */
+void token_new_hashed(char tok[TOKEN_LEN + 1], char hash[TOKEN_HASH_LEN + 1]);
 /* 1 when a looks like a token (length and alphabet): cheap filter before any lookup. */
 int token_wellformed(const char *a);
 /* Constant-time string comparison; 1 when equal. */

@@ -21,8 +21,7 @@ int twostep_begin(int64_t account, const char *first_amr, const char *next, char
     struct st_conn *c = st_get();
     if (!c) return -1;
     char h[TOKEN_HASH_LEN + 1];
-    token_new(tok);
-    token_hash(tok, h);
+    token_new_hashed(tok, h);
     int64_t now = time(NULL);
     return mfa_pending_insert(c, h, account, first_amr, next, now, now + TWOSTEP_TTL);
 }
@@ -123,11 +122,7 @@ enum twostep_rc twostep_code(struct arena *a, const struct twostep_in *in, struc
         if (cr != CAPTCHA_OK) return failed(c, a, acct, in->ip, now, out, TWOSTEP_CAPTCHA_WRONG);
     }
     if (st_begin(c) != ST_OK) return TWOSTEP_BUSY;
-    enum mfa_rc m = mfa_totp_check(c, a, acct, in->code, now);
-    if (m == MFA_BAD || m == MFA_NONE) {
-        m = mfa_prove(c, a, acct, in->code, in->ip, now);
-        out->recovery_used = m == MFA_OK;
-    }
+    enum mfa_rc m = mfa_prove_code(c, a, acct, in->code, in->ip, now, &out->recovery_used);
     if (m == MFA_ERR) goto busy;
     if (m != MFA_OK) {
         st_rollback(c);

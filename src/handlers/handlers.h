@@ -149,6 +149,9 @@ void h_settings_delete_form(struct req *r);
 void h_settings_delete(struct req *r);
 void h_reauth_form(struct req *r); /* h_reauth.c */
 void h_reauth_submit(struct req *r);
+void h_reauth_code(struct req *r);
+void h_reauth_passkey_begin(struct req *r);
+void h_reauth_passkey_finish(struct req *r);
 void h_password_forgot_form(struct req *r); /* h_password.c */
 void h_password_forgot(struct req *r);
 void h_password_reset_form(struct req *r);

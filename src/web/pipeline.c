@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "arena.h"
+#include "config.h"
 #include "text.h"
 #include "csrf.h"
 #include "http.h"
 #include "input.h"
 #include "log.h"
+#include "mfa.h"
 #include "page.h"
 #include "router.h"
 #include "session.h"
@@ -64,10 +66,21 @@ static int step_session(struct req *r, unsigned fl)
     return 0;
 }
 
-static int step_recent(struct req *r, unsigned fl)
+/* require_2fa: a session of an account without a second factor reaches only the set-up and
+ * what it needs (R_SETUP routes) until it has one; pages go to the set-up, APIs answer 403. */
+static int step_setup(struct req *r, unsigned fl)
 {
-    if (!(fl & R_RECENT) || session_fresh(r->sess)) return 1;
-    page_reauth(r, r->path);
+    if (!cfg->require_2fa || !r->sess || (fl & R_SETUP) ||
+        !(fl & (R_PAGE_AUTH | R_API_AUTH | R_RECENT)))
+        return 1;
+    int due = mfa_session_setup_due(r->sess);
+    if (due == 0) return 1;
+    if (due < 0)
+        page_error(r, 503, "error.unavailable");
+    else if (fl & R_API_AUTH)
+        resp_json(r, 403, "{\"error\":\"mfa_setup_required\"}");
+    else
+        resp_redirect(r, "/settings/security?setup=1");
     return 0;
 }
 
@@ -83,6 +96,20 @@ static const char *back_to(struct req *r)
         if (!slash || slash == p) break;
     }
     return "/";
+}
+
+/* Recent: within reauth_window, and with a factor when the account has one (mfa.h). A form
+ * posted too late comes back to its page after the confirmation (a POST route has no GET). */
+static int step_recent(struct req *r, unsigned fl)
+{
+    if (!(fl & R_RECENT)) return 1;
+    int ok = mfa_recent_enough(r->sess);
+    if (ok > 0) return 1;
+    if (ok < 0)
+        page_error(r, 503, "error.unavailable");
+    else
+        page_reauth(r, strcmp(r->method, "GET") ? back_to(r) : r->path);
+    return 0;
 }
 
 /* Bad bytes or an ambiguous length: 400 with the field's message, before any handler. */
@@ -114,7 +141,7 @@ void pipeline_dispatch(struct req *r)
     if (!step_input(r)) return;
     const struct route *rt = step_route(r);
     if (!rt || !step_csrf(r, rt->flags) || !step_session(r, rt->flags) ||
-        !step_recent(r, rt->flags))
+        !step_setup(r, rt->flags) || !step_recent(r, rt->flags))
         return;
     rt->fn(r);
     if (!r->responded) {

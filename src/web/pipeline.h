@@ -9,10 +9,12 @@
  *   3. session (websession.h) when the route has R_PAGE_AUTH, R_API_AUTH, R_SESSION or
  *      R_RECENT: a store failure → 503; none with R_API_AUTH → 401 JSON; none with
  *      R_PAGE_AUTH or R_RECENT → redirect to /login?next=PATH (GET) or /login
- *   4. signed in recently (R_RECENT): a sign-in older than reauth_window → redirect to
- *      /reauth?next=PATH
- *   5. the route's handler
- *   6. error page: a handler that sent no response → 500
+ *   4. require_2fa (mfa.h): a signed-in account without a second factor on a signed-in route
+ *      without R_SETUP → redirect to /settings/security?setup=1 (403 JSON for R_API_AUTH)
+ *   5. signed in recently (R_RECENT): a sign-in older than reauth_window, or one without a
+ *      factor when the account has one → redirect to /reauth?next=PATH
+ *   6. the route's handler
+ *   7. error page: a handler that sent no response → 500
  * The route table is the application's (handlers/routes.c), given once by pipeline_init. */
 #ifndef DAOID_PIPELINE_H
 #define DAOID_PIPELINE_H

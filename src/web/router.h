@@ -19,6 +19,9 @@ enum route_flag {
     /* signed in recently (within reauth_window): otherwise redirect to /reauth?next=PATH.
      * Implies R_PAGE_AUTH. */
     R_RECENT = 1 << 6,
+    /* reachable while require_2fa's set-up is due (the set-up, re-authentication); other
+     * signed-in routes send such a session to /settings/security?setup=1 (pipeline.c) */
+    R_SETUP = 1 << 7,
 };
 
 struct route {

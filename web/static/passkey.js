@@ -90,7 +90,9 @@
   });
 
   var pending = null;
-  function signIn(csrf, mediation) {
+  // at: where the ceremony's begin and finish are (a confirmation on /reauth has its own)
+  function signIn(csrf, mediation, at) {
+    at = at || '/passkey/login';
     if (pending) pending.abort();
     var ctl = window.AbortController ? new AbortController() : null;
     pending = ctl;
@@ -99,7 +101,7 @@
     // resident credentials is asked for them); the autofill asks for any
     var idf = !mediation && document.getElementById('identifier');
     var who = idf && idf.value.trim() ? idf.value.trim() : null;
-    return post('/passkey/login/begin', csrf, { identifier: who }).then(function (o) {
+    return post(at + '/begin', csrf, { identifier: who }).then(function (o) {
       var pk = o.publicKey;
       pk.challenge = bytes(pk.challenge);
       pk.allowCredentials.forEach(function (c) { c.id = bytes(c.id); });
@@ -109,7 +111,7 @@
       return navigator.credentials.get(req);
     }).then(function (a) {
       var r = a.response;
-      return post('/passkey/login/finish', csrf, {
+      return post(at + '/finish', csrf, {
         id: a.id,
         clientDataJSON: b64u(r.clientDataJSON),
         authenticatorData: b64u(r.authenticatorData),
@@ -122,7 +124,7 @@
 
   Array.prototype.forEach.call(document.querySelectorAll('[data-passkey-login]'), function (b) {
     b.hidden = false;
-    b.addEventListener('click', function () { signIn(csrfOf(b)).catch(failed); });
+    b.addEventListener('click', function () { signIn(csrfOf(b), null, b.getAttribute('data-passkey-at')).catch(failed); });
   });
 
   var auto = document.querySelector('input[autocomplete~=webauthn]');
