@@ -106,10 +106,10 @@ void h_passkey_login_begin(struct req *r)
     answer(r, rc, json);
 }
 
-void h_passkey_login_finish(struct req *r)
+void h_passkey_assertion(struct req *r, const char *cookie, struct pk_assertion *in)
 {
-    struct pk_assertion in = {
-        .tok = req_cookie(r, WA_COOKIE),
+    *in = (struct pk_assertion){
+        .tok = req_cookie(r, cookie),
         .cred_id = req_form(r, "id"),
         .client_data = req_form(r, "clientDataJSON"),
         .authenticator_data = req_form(r, "authenticatorData"),
@@ -117,6 +117,12 @@ void h_passkey_login_finish(struct req *r)
         .user_handle = req_form(r, "userHandle"),
         .ip = r->ip,
     };
+}
+
+void h_passkey_login_finish(struct req *r)
+{
+    struct pk_assertion in;
+    h_passkey_assertion(r, WA_COOKIE, &in);
     int64_t account = 0;
     char *amr = NULL;
     int alone = 0;

@@ -15,6 +15,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "i18n.h"
+#include "json_reply.h"
 #include "mfa.h"
 #include "page.h"
 #include "passkey.h"
@@ -132,27 +133,17 @@ void h_reauth_passkey_begin(struct req *r)
 
 void h_reauth_passkey_finish(struct req *r)
 {
-    struct pk_assertion in = {
-        .tok = req_cookie(r, REAUTH_WA_COOKIE),
-        .cred_id = req_form(r, "id"),
-        .client_data = req_form(r, "clientDataJSON"),
-        .authenticator_data = req_form(r, "authenticatorData"),
-        .signature = req_form(r, "signature"),
-        .user_handle = req_form(r, "userHandle"),
-        .ip = r->ip,
-    };
+    struct pk_assertion in;
+    h_passkey_assertion(r, REAUTH_WA_COOKIE, &in);
     int64_t account = 0;
     char *amr = NULL;
-    enum pk_rc rc = passkey_login_finish(r->a, &in, &account, &amr);
+    int alone = 0; /* the session is the first factor: presence is enough */
+    enum pk_rc rc = passkey_login_finish(r->a, &in, &account, &amr, &alone);
     resp_cookie(r, REAUTH_WA_COOKIE, "", -1);
     if (rc == PK_ERR) return json_err(r, 503, "unavailable");
     /* the challenge was begun for this account, which takes only its credentials */
     if (rc != PK_OK || account != r->sess->account_id) return json_err(r, 403, "refused");
     if (reauth_passkey_done(account, r->ip) != 0 || upgrade(r, amr) != 0)
         return json_err(r, 503, "unavailable");
-    json_t *j = json_pack("{s:s}", "next", next_of(r));
-    char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    arena_cleanup(r->a, free, body);
-    resp_json(r, body ? 200 : 503, body ? body : "{\"error\":\"unavailable\"}");
+    json_reply(r, 200, json_pack("{s:s}", "next", next_of(r)));
 }

@@ -97,6 +97,9 @@ void h_passkey_register_begin(struct req *r);
 void h_passkey_register_finish(struct req *r);
 void h_passkey_login_begin(struct req *r);
 void h_passkey_login_finish(struct req *r);
+/* The assertion a passkey ceremony's finish posted, its challenge from cookie; strings in r. */
+struct pk_assertion;
+void h_passkey_assertion(struct req *r, const char *cookie, struct pk_assertion *in);
 void h_passkey_rename(struct req *r);
 void h_passkey_remove(struct req *r);
 /* h_console.c */
