@@ -14,6 +14,7 @@
 #include "http.h"
 #include "i18n.h"
 #include "log.h"
+#include "pow.h"
 #include "session.h"
 #include "tmpl.h"
 #include "ways_in.h"
@@ -230,5 +231,7 @@ int page_captcha(struct req *r, struct tmpl_ctx *c)
     }
     tmpl_set(c, "captcha_id", id);
     tmpl_set(c, "captcha_img", img);
+    /* the alternative without the image (_captcha.html, pow.js): a challenge the browser solves */
+    if (!strcmp(cfg->captcha_alternative, "pow")) tmpl_set(c, "pow", pow_new(r->a, time(NULL)));
     return 0;
 }
