@@ -10,9 +10,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { startDevsim, startDaoid, newPage, stopAll, PASSWORD } from './lib/harness.mjs';
+import { chromium } from 'playwright-core';
+import { startDevsim, startDaoid, newPage, stopAll, noteContextSecrets, PASSWORD } from './lib/harness.mjs';
 import { Client, catalog, signupForm } from './lib/forms.mjs';
-import { account, signedIn } from './lib/console.mjs';
+import { account } from './lib/console.mjs';
 
 const zh = catalog('zh-CN');
 let sim, d;
@@ -100,7 +101,18 @@ test('pages are gzipped for same-origin and typed-in requests only', async () =>
 
 test('the console and the settings enter the back/forward cache; after signing out, Back shows the sign-in page', async () => {
   await account(d, sim, 'bfcache-user', { verify: false });
-  const { ctx, page } = await signedIn(d, 'bfcache-user');
+  // Playwright turns the back/forward cache off by default (--disable-back-forward-cache)
+  const b = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', ignoreDefaultArgs: ['--disable-back-forward-cache'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'],
+  });
+  const ctx = await b.newContext({ locale: 'zh-CN' });
+  noteContextSecrets(ctx);
+  const page = await ctx.newPage();
+  await page.goto(d.base + '/login');
+  await page.fill('#identifier', 'bfcache-user');
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForURL(/\/console$/), page.click('#signin')]);
   await ctx.addInitScript(() => {
     window.__restored = 0;
     addEventListener('pageshow', (e) => { if (e.persisted) window.__restored++; });
@@ -109,7 +121,9 @@ test('the console and the settings enter the back/forward cache; after signing o
     const res = await page.goto(d.base + path);
     assert.doesNotMatch(res.headers()['cache-control'] || '', /no-store/, path);
     await page.goto(d.base + '/terms');
-    await page.goBack();
+    // a page restored from the back/forward cache fires no load event: wait for the commit
+    await page.goBack({ waitUntil: 'commit' });
+    await page.waitForFunction(() => document.readyState === 'complete');
     assert.equal(new URL(page.url()).pathname, path);
     assert.equal(await page.evaluate(() => window.__restored), 1, `${path} came back from the back/forward cache`);
     await page.waitForFunction(() => document.documentElement.style.visibility === '');
@@ -118,10 +132,10 @@ test('the console and the settings enter the back/forward cache; after signing o
   assert.match((await raw('/resources')).h['cache-control'] || '', /no-store/);
   await page.goto(d.base + '/console');
   await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#logout')]);
-  await page.goBack();
+  await page.goBack({ waitUntil: 'commit' });
   await page.waitForURL(/\/login/);
   assert.equal(await page.locator('#identifier').count(), 1, 'the sign-in form, not the console');
-  await ctx.close();
+  await b.close();
 });
 
 // The page's proof-of-work challenge, and the number that solves it (as pow_worker.js finds it).
