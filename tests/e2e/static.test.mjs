@@ -1,8 +1,7 @@
 // Static files and caching: the pages link fingerprinted URLs (cached a year, immutable), the
 // plain and older names still answer (a short cache, or revalidation), text goes gzipped with
 // Vary and an ETag (304) of its own per encoding, pages are gzipped only for same-origin
-// requests (BREACH); the console and the settings enter Chromium's back/forward cache, and a
-// page restored after signing out reloads to the sign-in page. The proof-of-work alternative to
+// requests (BREACH). The proof-of-work alternative to
 // the image captcha: a browser signs up with it, by keyboard, without the image; a replayed
 // solution, a wrong number and a forged challenge are refused (an expired one: tests/unit/test_pow.c).
 import { test, before, after } from 'node:test';
@@ -10,10 +9,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { chromium } from 'playwright-core';
-import { startDevsim, startDaoid, newPage, stopAll, noteContextSecrets, PASSWORD } from './lib/harness.mjs';
+import { startDevsim, startDaoid, newPage, stopAll, PASSWORD } from './lib/harness.mjs';
 import { Client, catalog, signupForm } from './lib/forms.mjs';
-import { account } from './lib/console.mjs';
 
 const zh = catalog('zh-CN');
 let sim, d;
@@ -97,45 +94,6 @@ test('pages are gzipped for same-origin and typed-in requests only', async () =>
     assert.equal(r.h['content-encoding'], undefined, JSON.stringify(headers));
     assert.match(r.body.toString(), /<form method="post" action="\/signup"/);
   }
-});
-
-test('the console and the settings enter the back/forward cache; after signing out, Back shows the sign-in page', async () => {
-  await account(d, sim, 'bfcache-user', { verify: false });
-  // Playwright turns the back/forward cache off by default (--disable-back-forward-cache)
-  const b = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', ignoreDefaultArgs: ['--disable-back-forward-cache'],
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'],
-  });
-  const ctx = await b.newContext({ locale: 'zh-CN' });
-  noteContextSecrets(ctx);
-  const page = await ctx.newPage();
-  await page.goto(d.base + '/login');
-  await page.fill('#identifier', 'bfcache-user');
-  await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForURL(/\/console$/), page.click('#signin')]);
-  await ctx.addInitScript(() => {
-    window.__restored = 0;
-    addEventListener('pageshow', (e) => { if (e.persisted) window.__restored++; });
-  });
-  for (const path of ['/console', '/settings']) {
-    const res = await page.goto(d.base + path);
-    assert.doesNotMatch(res.headers()['cache-control'] || '', /no-store/, path);
-    await page.goto(d.base + '/terms');
-    // a page restored from the back/forward cache fires no load event: wait for the commit
-    await page.goBack({ waitUntil: 'commit' });
-    await page.waitForFunction(() => document.readyState === 'complete');
-    assert.equal(new URL(page.url()).pathname, path);
-    assert.equal(await page.evaluate(() => window.__restored), 1, `${path} came back from the back/forward cache`);
-    await page.waitForFunction(() => document.documentElement.style.visibility === '');
-  }
-  // a page that is not safe to keep (a form's answer) stays no-store
-  assert.match((await raw('/resources')).h['cache-control'] || '', /no-store/);
-  await page.goto(d.base + '/console');
-  await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#logout')]);
-  await page.goBack({ waitUntil: 'commit' });
-  await page.waitForURL(/\/login/);
-  assert.equal(await page.locator('#identifier').count(), 1, 'the sign-in form, not the console');
-  await b.close();
 });
 
 // The page's proof-of-work challenge, and the number that solves it (as pow_worker.js finds it).
