@@ -6,7 +6,7 @@
 
 B ?= build
 SAN ?= 0
-PKGS := libmicrohttpd sqlite3 libpq libsodium libcurl jansson gdlib libqrencode inih libcrypto expat libfido2 libcbor
+PKGS := libmicrohttpd sqlite3 libpq libsodium libcurl jansson gdlib libqrencode inih libcrypto expat libfido2 libcbor zlib
 
 CC ?= cc
 V ?= 0
@@ -142,9 +142,10 @@ bench:
 	@bench/run.sh
 
 # ---- building ----
-$(B)/embed: tools/embed.c
+# embed gzips the static text files once (src/lib/gz.c, zlib), so daoid serves them as they are
+$(B)/embed: tools/embed.c src/lib/gz.c src/lib/gz.h
 	@mkdir -p $(@D)
-	$(call SAY,CC,$<)$(CC) -O1 -o $@ $<
+	$(call SAY,CC,$<)$(CC) -O1 -Isrc/lib -o $@ tools/embed.c src/lib/gz.c -lz
 
 $(B)/gen/assets.c: $(B)/embed $(ASSETS)
 	@mkdir -p $(@D)

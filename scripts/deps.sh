@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 what=${1:-build}
 
 build_pkgs="gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libpq-dev libsodium-dev
-libcurl4-openssl-dev libssl-dev libjansson-dev libexpat1-dev libgd-dev fonts-dejavu-core
+libcurl4-openssl-dev zlib1g-dev libssl-dev libjansson-dev libexpat1-dev libgd-dev fonts-dejavu-core
 libqrencode-dev libunistring-dev libinih-dev libsystemd-dev libfido2-dev libcbor-dev"
 test_pkgs="libcriterion-dev chromium fonts-wqy-microhei sqlite3 postgresql pgbouncer nginx curl
 clang libclang-rt-dev stress-ng docker-registry skopeo

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
+#include "pow.h"
 #include "ratelimit.h"
 #include "store.h"
 #include "token.h"
@@ -80,8 +81,29 @@ int captcha_new(struct arena *a, const char *ip, int64_t now, char **id_out, cha
     return 0;
 }
 
+/* The proof-of-work alternative: id is the challenge, answer the number the browser found. */
+static enum captcha_rc captcha_pow(struct arena *a, const char *id, const char *answer, int64_t now)
+{
+    if (strcmp(cfg->captcha_alternative, "pow")) return CAPTCHA_UNKNOWN;
+    if (!answer || !*answer) return CAPTCHA_MISSING;
+    enum pow_rc rc = pow_verify(a, id, answer, now);
+    if (rc != POW_OK && rc != POW_STORE_ERR) metrics_inc(MET_CAPTCHA, "failed", NULL);
+    switch (rc) {
+    case POW_OK:
+        return CAPTCHA_OK;
+    case POW_EXPIRED:
+    case POW_REPLAYED:
+        return CAPTCHA_UNKNOWN;
+    case POW_STORE_ERR:
+        return CAPTCHA_STORE_ERR;
+    default:
+        return CAPTCHA_WRONG;
+    }
+}
+
 enum captcha_rc captcha_check(struct arena *a, const char *id, const char *answer, int64_t now)
 {
+    if (id && !strncmp(id, POW_PREFIX, strlen(POW_PREFIX))) return captcha_pow(a, id, answer, now);
     if (!id || !token_wellformed(id)) return CAPTCHA_UNKNOWN;
     char *norm = captcha_normalize(a, answer);
     struct st_conn *c = st_get();

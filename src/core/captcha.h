@@ -28,7 +28,10 @@ enum captcha_rc {
  * in a. 0, CAPTCHA_NEW_LIMITED (too many from ip: nothing stored) or -1. */
 #define CAPTCHA_NEW_LIMITED 1
 int captcha_new(struct arena *a, const char *ip, int64_t now, char **id, char **png_data_uri);
-/* Checks and consumes. Answers compare case-insensitively, spaces ignored. */
+/* Checks and consumes. Answers compare case-insensitively, spaces ignored. An id that is a
+ * proof-of-work challenge (pow.h; with captcha_alternative = pow) is checked as one, the answer
+ * being the number that solves it: expired or used before is CAPTCHA_UNKNOWN, a forged
+ * challenge or a wrong number CAPTCHA_WRONG. */
 enum captcha_rc captcha_check(struct arena *a, const char *id, const char *answer, int64_t now);
 /* Normalized answer (upper case, no spaces), in a; exposed for tests. */
 char *captcha_normalize(struct arena *a, const char *answer);

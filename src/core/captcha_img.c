@@ -2,7 +2,10 @@
  * image along two sine waves, then crosses it with noise lines and dots. libgd (and what it
  * pulls in: FreeType, libpng, the HEIF/AVIF codecs, ~12 MiB of mapped pages) is loaded with
  * dlopen when the first captcha is drawn, not at start: a server that never shows one never
- * maps it. */
+ * maps it.
+ * Every length below is in CSS pixels times S (CAPTCHA_IMG_SCALE): the image is drawn at the
+ * screen's density, not scaled up, and reduced to a 64-colour palette so the larger PNG stays
+ * small. */
 #include "captcha_img.h"
 #include "arena.h"
 #include "log.h"
@@ -18,13 +21,14 @@
 #define CAPTCHA_IMG_LIBGD "libgd.so.3" /* Debian's libgd3 */
 
 #define CAPTCHA_IMG_FONT   "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
-#define CAPTCHA_IMG_W      CAPTCHA_IMG_WIDTH
-#define CAPTCHA_IMG_H      CAPTCHA_IMG_HEIGHT
-#define CAPTCHA_IMG_MARGIN 8
+#define S                  CAPTCHA_IMG_SCALE
+#define CAPTCHA_IMG_W      (CAPTCHA_IMG_WIDTH * S)
+#define CAPTCHA_IMG_H      (CAPTCHA_IMG_HEIGHT * S)
+#define CAPTCHA_IMG_MARGIN (8 * S)
 #define CAPTCHA_IMG_MINLEN 4
 #define CAPTCHA_IMG_MAXLEN 8
-#define CAPTCHA_IMG_MAXPT  27.0 /* points at gd's 96 dpi: a 36 px em */
-#define CAPTCHA_IMG_DEG    25   /* largest rotation of a character, either way */
+#define CAPTCHA_IMG_MAXPT  (27.0 * S) /* points at gd's 96 dpi: a 36 CSS px em */
+#define CAPTCHA_IMG_DEG    25         /* largest rotation of a character, either way */
 #define CAPTCHA_IMG_DOTS   260
 
 /* A uniform integer in [lo, hi]. */
@@ -51,8 +55,8 @@ static double captcha_img_frand(double lo, double hi)
     X(gdImageSetThickness)                                                                         \
     X(gdImageLine)                                                                                 \
     X(gdImageFilledEllipse)                                                                        \
-    X(gdImageSetPixel)                                                                             \
     X(gdImagePngPtr)                                                                               \
+    X(gdImageTrueColorToPalette)                                                                   \
     X(gdFree)
 
 static struct {
@@ -166,8 +170,8 @@ static int captcha_img_char(gdImagePtr im, char ch, double pt, double slot, doub
     if (!err) err = captcha_img_bbox(s, pt, rad, box);
     if (!err) {
         int x = cx - (box[0] + box[2]) / 2, y = cy - (box[1] + box[3]) / 2;
-        x = captcha_img_clamp(x, 2 - box[0], CAPTCHA_IMG_W - 3 - box[2]);
-        y = captcha_img_clamp(y, 3 - box[1], CAPTCHA_IMG_H - 4 - box[3]);
+        x = captcha_img_clamp(x, 2 * S - box[0], CAPTCHA_IMG_W - 3 * S - box[2]);
+        y = captcha_img_clamp(y, 3 * S - box[1], CAPTCHA_IMG_H - 4 * S - box[3]);
         err = gd.gdImageStringFT(im, br, captcha_img_dark(im), CAPTCHA_IMG_FONT, pt, rad, x, y, s);
     }
     if (err) log_warnx("captcha_img: drawing text failed: %s", err);
@@ -191,8 +195,9 @@ static int captcha_img_text(gdImagePtr im, const char *text)
     for (size_t i = 0; i < n; i++) {
         double size = pt * captcha_img_frand(0.9, 1.1);
         double rad = captcha_img_angle() * M_PI / 180.0;
-        int cx = CAPTCHA_IMG_MARGIN + (int)(slot * ((double)i + 0.5)) + captcha_img_rand(-2, 2);
-        int cy = CAPTCHA_IMG_H / 2 + captcha_img_rand(-6, 6);
+        int cx =
+            CAPTCHA_IMG_MARGIN + (int)(slot * ((double)i + 0.5)) + captcha_img_rand(-2 * S, 2 * S);
+        int cy = CAPTCHA_IMG_H / 2 + captcha_img_rand(-6 * S, 6 * S);
         if (captcha_img_char(im, text[i], size, slot, rad, cx, cy) < 0) return -1;
     }
     return 0;
@@ -211,8 +216,8 @@ static gdImagePtr captcha_img_warp(gdImagePtr src, int bg)
 {
     gdImagePtr rows = captcha_img_blank(bg), out = captcha_img_blank(bg);
     if (!rows || !out) goto fail;
-    double ax = captcha_img_frand(2.0, 4.0), px = captcha_img_frand(30.0, 60.0);
-    double ay = captcha_img_frand(2.0, 4.0), py = captcha_img_frand(60.0, 120.0);
+    double ax = captcha_img_frand(2.0, 4.0) * S, px = captcha_img_frand(30.0, 60.0) * S;
+    double ay = captcha_img_frand(2.0, 4.0) * S, py = captcha_img_frand(60.0, 120.0) * S;
     double phx = captcha_img_frand(0, 2 * M_PI), phy = captcha_img_frand(0, 2 * M_PI);
     for (int y = 0; y < CAPTCHA_IMG_H; y++) {
         int dx = (int)lround(ax * sin(2 * M_PI * y / px + phx));
@@ -236,11 +241,11 @@ static void captcha_img_curve(gdImagePtr im)
     int col = gd.gdImageColorAllocate(im, captcha_img_rand(40, 130), captcha_img_rand(40, 130),
                                       captcha_img_rand(40, 130));
     double y0 = captcha_img_frand(CAPTCHA_IMG_H * 0.3, CAPTCHA_IMG_H * 0.7);
-    double amp = captcha_img_frand(4.0, 12.0), period = captcha_img_frand(60.0, 160.0);
+    double amp = captcha_img_frand(4.0, 12.0) * S, period = captcha_img_frand(60.0, 160.0) * S;
     double ph = captcha_img_frand(0, 2 * M_PI);
-    gd.gdImageSetThickness(im, captcha_img_rand(1, 2));
+    gd.gdImageSetThickness(im, captcha_img_rand(1, 2) * S);
     int px = 0, py = (int)(y0 + amp * sin(ph));
-    for (int x = 4; x < CAPTCHA_IMG_W + 4; x += 4) {
+    for (int x = 4 * S; x < CAPTCHA_IMG_W + 4 * S; x += 4 * S) {
         int y = (int)(y0 + amp * sin(2 * M_PI * x / period + ph));
         gd.gdImageLine(im, px, py, x, y, col);
         px = x;
@@ -255,16 +260,18 @@ static void captcha_img_noise(gdImagePtr im)
     for (int i = 0; i < curves; i++) captcha_img_curve(im);
     int col = gd.gdImageColorAllocate(im, captcha_img_rand(60, 150), captcha_img_rand(60, 150),
                                       captcha_img_rand(60, 150));
-    gd.gdImageLine(im, 0, captcha_img_rand(8, CAPTCHA_IMG_H - 8), CAPTCHA_IMG_W - 1,
-                   captcha_img_rand(8, CAPTCHA_IMG_H - 8), col);
+    gd.gdImageSetThickness(im, S);
+    gd.gdImageLine(im, 0, captcha_img_rand(8 * S, CAPTCHA_IMG_H - 8 * S), CAPTCHA_IMG_W - 1,
+                   captcha_img_rand(8 * S, CAPTCHA_IMG_H - 8 * S), col);
+    gd.gdImageSetThickness(im, 1);
     for (int i = 0; i < CAPTCHA_IMG_DOTS; i++) {
         col = gd.gdImageColorAllocate(im, captcha_img_rand(60, 220), captcha_img_rand(60, 220),
                                       captcha_img_rand(60, 220));
         int x = captcha_img_rand(0, CAPTCHA_IMG_W - 1), y = captcha_img_rand(0, CAPTCHA_IMG_H - 1);
         if (i % 8 == 0)
-            gd.gdImageFilledEllipse(im, x, y, 3, 3, col);
+            gd.gdImageFilledEllipse(im, x, y, 3 * S, 3 * S, col);
         else
-            gd.gdImageSetPixel(im, x, y, col);
+            gd.gdImageFilledRectangle(im, x, y, x + S - 1, y + S - 1, col);
     }
 }
 
@@ -272,6 +279,10 @@ static void captcha_img_noise(gdImagePtr im)
 static unsigned char *captcha_img_encode(struct arena *a, gdImagePtr im, size_t *len)
 {
     int size = 0;
+    if (gd.gdImageTrueColorToPalette(im, 0, 64) == 0) {
+        log_warnx("captcha_img: palette reduction failed");
+        return NULL;
+    }
     void *png = gd.gdImagePngPtr(im, &size);
     if (!png || size <= 0) {
         if (png) gd.gdFree(png);

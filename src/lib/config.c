@@ -95,6 +95,11 @@ static const struct ckey keys[] = {
      "comma-separated addresses/CIDRs whose X-Forwarded-For is believed"},
     {"captcha_test_answer", C_STR, O(captcha_test_answer), "",
      "TESTS ONLY: every captcha's answer is this; refused unless public_url is loopback"},
+    {"captcha_alternative", C_STR, O(captcha_alternative), "pow",
+     "none, or pow: beside the image captcha, a check the browser solves by itself (a proof of "
+     "work of about a second) for people who cannot read the image"},
+    {"pow_max_number", C_INT, O(pow_max_number), "3000000",
+     "the proof of work's largest number: a browser tries half of them on average"},
     {"login_captcha_after", C_INT, O(login_captcha_after), "3",
      "failed sign-ins (per account or IP, 15 min) after which sign-in asks for a captcha"},
     {"limit_signup_ip", C_RATE, O(limit_signup_ip), "20/1h", "sign-ups per IP"},
@@ -211,7 +216,8 @@ static const struct ckey keys[] = {
      "comma-separated usernames that may push to the official namespace"},
     {"registry_anonymous_pull", C_BOOL, O(registry_anonymous_pull), "0",
      "pulls from the official namespace without signing in"},
-    {"oidc_id_token_ttl", C_DUR, O(oidc_id_token_ttl), "1h", "lifetime of an OpenID Connect ID token"},
+    {"oidc_id_token_ttl", C_DUR, O(oidc_id_token_ttl), "1h",
+     "lifetime of an OpenID Connect ID token"},
     {"oidc_access_token_ttl", C_DUR, O(oidc_access_token_ttl), "10m",
      "lifetime of an OAuth access token (opaque; introspection answers for it)"},
     {"oidc_refresh_token_ttl", C_DUR, O(oidc_refresh_token_ttl), "30d",
@@ -527,6 +533,10 @@ static void validate(void)
         cerr("wechat_app_id needs wechat_app_secret and wechat_token");
     if (c->wechat_qr_ttl < 1 || c->wechat_qr_ttl > 2592000)
         cerr("wechat_qr_ttl must be between 1s and 30d");
+    if (strcmp(c->captcha_alternative, "none") && strcmp(c->captcha_alternative, "pow"))
+        cerr("captcha_alternative must be none or pow: %s", c->captcha_alternative);
+    if (c->pow_max_number < 1000 || c->pow_max_number > 100000000)
+        cerr("pow_max_number must be 1000 to 100000000: %lld", (long long)c->pow_max_number);
     if (strcmp(c->wechat_push_mode, "auto") && strcmp(c->wechat_push_mode, "safe") &&
         strcmp(c->wechat_push_mode, "any"))
         cerr("wechat_push_mode must be auto, safe or any: %s", c->wechat_push_mode);

@@ -46,6 +46,8 @@ struct config {
 
     char *trusted_proxies;
     char *captcha_test_answer;
+    char *captcha_alternative; /* "none" or "pow" (a proof of work instead of the image) */
+    int64_t pow_max_number;    /* the proof of work's search space (its cost: half on average) */
     int64_t login_captcha_after;
 
     struct rate limit_signup_ip;

@@ -41,8 +41,8 @@ Test(captcha_img, png_signature_and_size)
     cr_assert_leq(len, 40000);
     cr_assert_eq(memcmp(png, png_sig, sizeof(png_sig)), 0);
     cr_assert_eq(memcmp(png + 12, "IHDR", 4), 0);
-    cr_assert_eq(be32(png + 16), CAPTCHA_IMG_WIDTH);
-    cr_assert_eq(be32(png + 20), CAPTCHA_IMG_HEIGHT);
+    cr_assert_eq(be32(png + 16), CAPTCHA_IMG_WIDTH * CAPTCHA_IMG_SCALE);
+    cr_assert_eq(be32(png + 20), CAPTCHA_IMG_HEIGHT * CAPTCHA_IMG_SCALE);
 }
 
 Test(captcha_img, text_is_drawn)
