@@ -3,7 +3,8 @@
 // chromium through playwright-core, reads mail from the simulator's inbox and looks into the
 // SQLite file. Every process started here is stopped by stopAll() (and on exit).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, mkdirSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, mkdirSync, readFileSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import net from 'node:net';
@@ -231,13 +232,32 @@ function sessionsChanged(path) {
   } finally { closeSync(fd); }
 }
 
+// Chromium features the tests turn off, on top of those playwright-core turns off. Every new
+// browser window (each newContext's first page) starts the address bar's popup as WebUI pages
+// (chrome://omnibox-popup.top-chrome/, twice) in renderers of their own: about 1.5 s of CPU per
+// context, more than a third of Chromium's CPU in a sign-up flow, for a popup a headless test
+// never opens.
+const OFF_FEATURES = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'WebUIOmniboxFullPopup'];
+
+// Chromium takes the last --disable-features it is given, so ours repeats playwright-core's own
+// list (read from the installed package, so that an upgrade's list is kept).
+function disableFeatures() {
+  const require = createRequire(import.meta.url);
+  const bundle = join(dirname(require.resolve('playwright-core/package.json')), 'lib', 'coreBundle.js');
+  const m = existsSync(bundle) && /\bdisabledFeatures = \[([^\]]*)\]/.exec(readFileSync(bundle, 'utf8'));
+  if (!m) throw new Error(`cannot find playwright-core's disabled Chromium features in ${bundle}`);
+  const theirs = [...m[1].matchAll(/^\s*"(\w+)",?\s*$/gm)].map((x) => x[1]);
+  if (theirs.length < 5) throw new Error(`playwright-core's disabled Chromium features look wrong: ${theirs}`);
+  return `--disable-features=${[...theirs, ...OFF_FEATURES].join(',')}`;
+}
+
 let browserP;
 export async function browser() {
   if (!browserP) {
     browserP = chromium.launch({
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-        '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+        '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic', disableFeatures()],
     }).then((b) => {
       // every context's secrets are noted for the log scan (lib/logscan.mjs)
       const newContext = b.newContext.bind(b);
