@@ -137,6 +137,7 @@ void h_resources(struct req *r);
 
 /* console, settings, password reset */
 void h_console_tour(struct req *r); /* h_console.c */
+void h_console_offer_dismiss(struct req *r); /* h_console.c */
 void h_build(struct req *r);        /* h_build.c */
 void h_registry(struct req *r);     /* h_console.c */
 void h_settings(struct req *r);     /* h_settings.c */
