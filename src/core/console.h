@@ -15,8 +15,8 @@
 enum console_provider { CP_GITHUB, CP_BITBUCKET, CP_CODING, CP_WECHAT, CP_COUNT };
 
 struct console_view {
-    int bound[CP_COUNT];   /* the account has an identity at the provider */
-    int offered[CP_COUNT]; /* the site has the provider configured */
+    int bound[CP_COUNT];     /* the account has an identity at the provider */
+    int offered[CP_COUNT];   /* the site has the provider configured */
     int dismissed[CP_COUNT]; /* the account dismissed the console's offer to bind it */
 };
 

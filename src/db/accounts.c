@@ -193,10 +193,9 @@ int accounts_set_tour_done(struct st_conn *c, int64_t id, int done, int64_t now)
 
 int accounts_dismiss_offer(struct st_conn *c, int64_t id, int64_t mask)
 {
-    return written(c, id,
-                   st_run(c, Q_ACCOUNTS_DISMISS_OFFER, ST_IN(ST_INT(mask), ST_INT(id))) == ST_OK
-                       ? 0
-                       : -1);
+    return written(
+        c, id,
+        st_run(c, Q_ACCOUNTS_DISMISS_OFFER, ST_IN(ST_INT(mask), ST_INT(id))) == ST_OK ? 0 : -1);
 }
 
 int accounts_offers_dismissed(struct st_conn *c, int64_t id, int64_t *mask)

@@ -34,12 +34,12 @@ static int offer(const struct console_view *v, enum console_provider p)
 static void reminders(struct req *r, struct tmpl_ctx *c, const struct session *s,
                       const struct console_view *v)
 {
-    const char *pick = s->email && !s->email_verified                  ? "unverified"
-                       : !s->email                                     ? "no_email"
-                       : !s->has_password                              ? "no_password"
-                       : offer(v, CP_GITHUB)                           ? "bind_github"
-                       : offer(v, CP_WECHAT)                           ? "bind_wechat"
-                                                                       : NULL;
+    const char *pick = s->email && !s->email_verified ? "unverified"
+                       : !s->email                    ? "no_email"
+                       : !s->has_password             ? "no_password"
+                       : offer(v, CP_GITHUB)          ? "bind_github"
+                       : offer(v, CP_WECHAT)          ? "bind_wechat"
+                                                      : NULL;
     if (s->email && !s->email_verified) tmpl_set_bool(c, "unverified", 1);
     if (pick) tmpl_set_bool(c, arena_printf(r->a, "remind_%s", pick), 1);
 }

@@ -90,8 +90,9 @@ static struct tmpl_ctx *wechat_ctx(struct req *r, enum wxl_intent intent)
      * does the same for a touch screen the user agent does not give away) */
     const char *ua = req_header(r, "User-Agent");
     tmpl_set_bool(c, "in_wechat", ua && strstr(ua, "MicroMessenger"));
-    tmpl_set_bool(c, "phone", ua && (strstr(ua, "Mobile") || strstr(ua, "Android") ||
-                                     strstr(ua, "iPhone") || strstr(ua, "MicroMessenger")));
+    tmpl_set_bool(c, "phone",
+                  ua && (strstr(ua, "Mobile") || strstr(ua, "Android") || strstr(ua, "iPhone") ||
+                         strstr(ua, "MicroMessenger")));
     return c;
 }
 

@@ -101,6 +101,7 @@ void h_passkey_rename(struct req *r);
 void h_passkey_remove(struct req *r);
 /* h_console.c */
 void h_console(struct req *r);
+void h_console_offer_dismiss(struct req *r);
 void h_verify_resend(struct req *r);
 /* h_verify.c: the links of the verification and email-change mails */
 void h_verify(struct req *r);
@@ -137,7 +138,6 @@ void h_resources(struct req *r);
 
 /* console, settings, password reset */
 void h_console_tour(struct req *r); /* h_console.c */
-void h_console_offer_dismiss(struct req *r); /* h_console.c */
 void h_build(struct req *r);        /* h_build.c */
 void h_registry(struct req *r);     /* h_console.c */
 void h_settings(struct req *r);     /* h_settings.c */

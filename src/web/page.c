@@ -43,7 +43,8 @@ struct tmpl_ctx *page_ctx(struct req *r)
         tmpl_set(c, "user", r->sess->username);
         /* the account menu's avatar: the username's first letter (usernames are a-z, 0-9) */
         const char *u = r->sess->username ? r->sess->username : "";
-        tmpl_set(c, "user_initial", arena_printf(r->a, "%c", *u ? toupper((unsigned char)*u) : '?'));
+        tmpl_set(c, "user_initial",
+                 arena_printf(r->a, "%c", *u ? toupper((unsigned char)*u) : '?'));
     }
     /* a form shown again after a refusal keeps its terms checkbox as the person left it */
     tmpl_set_bool(c, "terms_on", req_form(r, "terms") != NULL);
