@@ -597,6 +597,7 @@ test('the complete-account form, the linked-accounts page and the failure page p
     await authorize(page, d.base, u.login);
     d.sql(`UPDATE sessions SET auth_at = 0 WHERE account_id = ${body.id}`);
     await page.goto(d.base + '/settings/accounts');
+    await page.click('#ask-unbind-github'); // the unbind question, with its password field
     assert.ok(await page.isVisible('#password-github') && await page.isVisible('#bind-bitbucket'));
     seen.accounts = [...await axeProblems(page), ...await overflow(page)];
 
