@@ -231,11 +231,12 @@ fuzz-replay:
 			cat $$log; echo "FAIL $$t: sanitizer report"; exit 1; fi; \
 		echo "  ok $$t: $$(tail -1 $$log)"; done
 
-# Refreshes the README's screenshots (docs/*.png) from the browser tests.
+# Refreshes the README's screenshots (docs/*.png) from the browser tests: home, sign-up, console,
+# settings, WeChat and registry at 1280 px and 375 px (NAME.png, NAME-phone.png: a11y_all), the
+# tour (console, console_a11y) and the WeChat username step (wechat).
 screenshots: all
 	@tests/with-pg.sh env E2E_SCREENSHOTS=docs DAOID_BIN=build/daoid DEVSIM_BIN=build/devsim \
-		E2E_FILES="./email_flow.test.mjs ./console.test.mjs ./settings.test.mjs ./console_a11y.test.mjs \
-		./wechat.test.mjs" \
+		E2E_FILES="./a11y_all.test.mjs ./console.test.mjs ./console_a11y.test.mjs ./wechat.test.mjs" \
 		tests/e2e/run.sh
 
 fmt:

@@ -1,4 +1,5 @@
-/* console: see console.h. One write for the tour (accounts.c), one read of the identities. */
+/* console: see console.h. One write each for the tour and a dismissed offer (accounts.c); reads of
+ * the dismissed offers and of the identities. */
 #include "console.h"
 
 #include <string.h>
@@ -14,6 +15,20 @@ static const char *const names[CP_COUNT] = {"github", "bitbucket", "coding", "we
 const char *console_provider_name(enum console_provider p)
 {
     return p < CP_COUNT ? names[p] : "";
+}
+
+enum console_provider console_provider_find(const char *name)
+{
+    int p = 0;
+    while (p < CP_COUNT && !(name && !strcmp(name, names[p]))) p++;
+    return (enum console_provider)p;
+}
+
+int console_offer_dismiss(int64_t account_id, enum console_provider p)
+{
+    struct st_conn *c = st_get();
+    if (!c || p >= CP_COUNT) return -1;
+    return accounts_dismiss_offer(c, account_id, (int64_t)1 << p);
 }
 
 int console_tour_set(int64_t account_id, int done, int64_t now)
@@ -38,6 +53,9 @@ int console_view(int64_t account_id, struct console_view *v)
     for (int p = 0; p < CP_COUNT; p++) v->offered[p] = offered((enum console_provider)p);
     struct st_conn *c = st_get();
     if (!c) return -1;
+    int64_t dismissed = 0;
+    if (accounts_offers_dismissed(c, account_id, &dismissed) != 0) return -1;
+    for (int p = 0; p < CP_COUNT; p++) v->dismissed[p] = (dismissed >> p) & 1;
     struct arena *a = arena_new();
     struct identity *ids = NULL;
     int n = 0, rc = identity_list(c, a, account_id, &ids, &n);

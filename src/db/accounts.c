@@ -191,6 +191,21 @@ int accounts_set_tour_done(struct st_conn *c, int64_t id, int done, int64_t now)
                        : -1);
 }
 
+int accounts_dismiss_offer(struct st_conn *c, int64_t id, int64_t mask)
+{
+    return written(
+        c, id,
+        st_run(c, Q_ACCOUNTS_DISMISS_OFFER, ST_IN(ST_INT(mask), ST_INT(id))) == ST_OK ? 0 : -1);
+}
+
+int accounts_offers_dismissed(struct st_conn *c, int64_t id, int64_t *mask)
+{
+    *mask = 0;
+    enum st_rc rc =
+        st_row(c, NULL, Q_ACCOUNTS_OFFERS_DISMISSED, ST_IN(ST_INT(id)), ST_OUT(ST_OUT_INT(mask)));
+    return rc == ST_OK || rc == ST_NOTFOUND ? 0 : -1;
+}
+
 int accounts_delete(struct st_conn *c, int64_t id)
 {
     return written(c, id, st_run(c, Q_ACCOUNTS_DELETE, ST_IN(ST_INT(id))) == ST_OK ? 0 : -1);

@@ -61,6 +61,10 @@ enum st_rc accounts_set_username(struct st_conn *c, int64_t id, const char *user
 int accounts_set_status(struct st_conn *c, int64_t id, int disabled, int64_t now);
 /* The console tour: done at now, or not done. 0 or -1. */
 int accounts_set_tour_done(struct st_conn *c, int64_t id, int done, int64_t now);
+/* The console's dismissed offers: adds the bits of mask; reads them (0 for no such account).
+ * 0 or -1. */
+int accounts_dismiss_offer(struct st_conn *c, int64_t id, int64_t mask);
+int accounts_offers_dismissed(struct st_conn *c, int64_t id, int64_t *mask);
 /* Deletes the row (its sessions, tokens, identities… go by foreign key). 0 or -1. */
 int accounts_delete(struct st_conn *c, int64_t id);
 /* At most max ids (into ids[], oldest first) of accounts created before before with neither

@@ -38,6 +38,9 @@ Q(ACCOUNTS_SET_PASSWORD_HASH, "UPDATE accounts SET password_hash = ?, updated_at
 Q(ACCOUNTS_SET_USERNAME, "UPDATE accounts SET username = ?, updated_at = ? WHERE id = ?", NULL)
 Q(ACCOUNTS_SET_STATUS, "UPDATE accounts SET status = ?, updated_at = ? WHERE id = ?", NULL)
 Q(ACCOUNTS_SET_TOUR_DONE, "UPDATE accounts SET tour_done_at = ? WHERE id = ?", NULL)
+Q(ACCOUNTS_DISMISS_OFFER,
+  "UPDATE accounts SET offers_dismissed = offers_dismissed | ? WHERE id = ?", NULL)
+Q(ACCOUNTS_OFFERS_DISMISSED, "SELECT offers_dismissed FROM accounts WHERE id = ?", NULL)
 Q(ACCOUNTS_DELETE, "DELETE FROM accounts WHERE id = ?", NULL)
 /* accounts nobody verified: no verified address and no identity, created before ? (closure.h) */
 /* the oldest first off accounts_unverified; the identity check is a probe of

@@ -41,6 +41,8 @@ static void accounts_page(struct req *r, int status, const char *alert_key, cons
         tmpl_set(row, "bind_href", rows[i].bind_href);
         tmpl_set_bool(row, "offered", rows[i].offered);
         tmpl_set_bool(row, "bound", rows[i].bound);
+        /* an unbind that was refused keeps its confirmation open (the password field) */
+        tmpl_set_bool(row, "confirm_open", alert_key && flash && !strcmp(flash, rows[i].provider));
         /* the only way in is not offered for unbinding (the domain refuses it all the same) */
         tmpl_set_bool(row, "only_way",
                       rows[i].bound && !has_password && usable <= 1 &&

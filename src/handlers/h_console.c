@@ -26,16 +26,21 @@ static struct tmpl_ctx *console_ctx(struct req *r, const char *nav)
 
 /* At most one reminder, the first that applies: verify the address > a way back in (an email,
  * then a password: optional, for an account that signs in only through a provider) > an offer
- * to bind (GitHub, then WeChat). */
+ * to bind (GitHub, then WeChat) that the account has not dismissed. */
+static int offer(const struct console_view *v, enum console_provider p)
+{
+    return v->offered[p] && !v->bound[p] && !v->dismissed[p];
+}
+
 static void reminders(struct req *r, struct tmpl_ctx *c, const struct session *s,
                       const struct console_view *v)
 {
-    const char *pick = s->email && !s->email_verified                  ? "unverified"
-                       : !s->email                                     ? "no_email"
-                       : !s->has_password                              ? "no_password"
-                       : v->offered[CP_GITHUB] && !v->bound[CP_GITHUB] ? "bind_github"
-                       : v->offered[CP_WECHAT] && !v->bound[CP_WECHAT] ? "bind_wechat"
-                                                                       : NULL;
+    const char *pick = s->email && !s->email_verified ? "unverified"
+                       : !s->email                    ? "no_email"
+                       : !s->has_password             ? "no_password"
+                       : offer(v, CP_GITHUB)          ? "bind_github"
+                       : offer(v, CP_WECHAT)          ? "bind_wechat"
+                                                      : NULL;
     if (s->email && !s->email_verified) tmpl_set_bool(c, "unverified", 1);
     if (pick) tmpl_set_bool(c, arena_printf(r->a, "remind_%s", pick), 1);
     /* no password, a passkey (signed up with one): the reminder says so */
@@ -90,6 +95,22 @@ void h_console_tour(struct req *r)
     const char *accept = req_header(r, "Accept");
     if (accept && strstr(accept, "application/json")) {
         resp_json(r, 200, again ? "{\"tour_done\":false}" : "{\"tour_done\":true}");
+        return;
+    }
+    resp_redirect(r, "/console");
+}
+
+/* POST provider=github|wechat: the console stops offering to bind it (the form of the offer's
+ * "not now" button); back to the console. */
+void h_console_offer_dismiss(struct req *r)
+{
+    enum console_provider p = console_provider_find(req_form(r, "provider"));
+    if (p == CP_COUNT) {
+        page_error(r, 400, "cons.err.offer");
+        return;
+    }
+    if (console_offer_dismiss(r->sess->account_id, p) != 0) {
+        page_error(r, 503, "error.unavailable");
         return;
     }
     resp_redirect(r, "/console");

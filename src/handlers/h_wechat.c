@@ -101,6 +101,13 @@ static struct tmpl_ctx *wechat_ctx(struct req *r, enum wxl_intent intent)
     }
     tmpl_setf(c, "units", "%lld", (long long)cfg->wechat_bonus_units);
     tmpl_set(c, "duration", i18n_duration(r->a, r->lang, cfg->wechat_qr_ttl));
+    /* a phone cannot scan its own screen: its page says what to do instead (the stylesheet
+     * does the same for a touch screen the user agent does not give away) */
+    const char *ua = req_header(r, "User-Agent");
+    tmpl_set_bool(c, "in_wechat", ua && strstr(ua, "MicroMessenger"));
+    tmpl_set_bool(c, "phone",
+                  ua && (strstr(ua, "Mobile") || strstr(ua, "Android") || strstr(ua, "iPhone") ||
+                         strstr(ua, "MicroMessenger")));
     return c;
 }
 

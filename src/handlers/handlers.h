@@ -104,6 +104,7 @@ void h_passkey_rename(struct req *r);
 void h_passkey_remove(struct req *r);
 /* h_console.c */
 void h_console(struct req *r);
+void h_console_offer_dismiss(struct req *r);
 void h_verify_resend(struct req *r);
 /* h_verify.c: the links of the verification and email-change mails */
 void h_verify(struct req *r);

@@ -89,6 +89,7 @@ const struct route routes[] = {
 
     /* console, settings, password reset (h_settings.c, h_password.c, h_console.c) */
     {"POST", "/console/tour", h_console_tour, R_PAGE_AUTH},
+    {"POST", "/console/offer/dismiss", h_console_offer_dismiss, R_PAGE_AUTH},
     {"GET", "/build", h_build, R_PAGE_AUTH},
     {"GET", "/registry", h_registry, R_PAGE_AUTH},
     {"GET", "/settings", h_settings, R_PAGE_AUTH},

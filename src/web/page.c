@@ -1,6 +1,7 @@
 /* page: the glue between handlers and templates. */
 #include "page.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -40,7 +41,13 @@ struct tmpl_ctx *page_ctx(struct req *r)
     tmpl_set_bool(c, "lang_zh", !en);
     tmpl_set(c, "csrf", csrf_token(r));
     tmpl_set(c, "here", text_urlencode(r->a, r->path));
-    if (r->sess) tmpl_set(c, "user", r->sess->username);
+    if (r->sess) {
+        tmpl_set(c, "user", r->sess->username);
+        /* the account menu's avatar: the username's first letter (usernames are a-z, 0-9) */
+        const char *u = r->sess->username ? r->sess->username : "";
+        tmpl_set(c, "user_initial",
+                 arena_printf(r->a, "%c", *u ? toupper((unsigned char)*u) : '?'));
+    }
     /* a form shown again after a refusal keeps its terms checkbox as the person left it */
     tmpl_set_bool(c, "terms_on", req_form(r, "terms") != NULL);
     tmpl_setf(c, "pw_min", "%lld", (long long)cfg->password_min_length);

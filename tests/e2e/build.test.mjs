@@ -299,6 +299,7 @@ test('unbinding a platform drops its token; the other platform keeps its own', a
   assert.equal((await repoNames(page))[0], 'unbind-bb/hello-world');
 
   await page.goto(d.base + '/settings/accounts');
+  await page.click('#ask-unbind-github');
   const r = await submitClick(page, '#unbind-github');
   assert.equal(r.status(), 303);
   assert.deepEqual(providers(), ['bitbucket']);

@@ -231,7 +231,7 @@ test('where GitHub is offered: the console reminds to bind it, Code Build has th
     const [mail] = await sim.waitMail('gil@example.com');
     await page.goto(linkIn(mail));
     await page.goto(d2.base + '/console');
-    assert.match(await page.textContent('#github-reminder'), /Bind your GitHub account/);
+    assert.match(await page.textContent('#github-reminder'), /With GitHub bound, you can build images/);
     assert.equal(await page.getAttribute('#bind-github', 'href'), '/auth/github?intent=bind');
     await page.goto(d2.base + '/build');
     assert.equal(await page.getAttribute('#bind-github', 'href'), '/auth/github?intent=bind&access=repos&next=%2Fbuild%3Fp%3Dgithub',

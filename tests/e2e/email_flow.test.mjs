@@ -61,6 +61,7 @@ test('home → sign-up → verification mail → verified → sign out → sign 
   assert.equal(await page.$('#verify-reminder'), null, 'the console no longer nags');
   assert.match(await page.textContent('#fact-email'), /已验证/);
 
+  await page.click('#account-summary'); // the account menu
   await Promise.all([page.waitForURL(d.base + '/'), page.click('#logout')]);
   const me = await page.request.get(d.base + '/api/v1/me');
   assert.equal(me.status(), 401);
@@ -78,6 +79,7 @@ test('home → sign-up → verification mail → verified → sign out → sign 
     assert.equal(body.email, 'mei@example.com');
     assert.equal(body.email_verified, true);
     assert.equal(typeof body.created_at, 'number');
+    await page.click('#account-summary'); // the account menu
     await Promise.all([page.waitForURL(d.base + '/'), page.click('#logout')]);
   }
   await ctx.close();

@@ -200,7 +200,8 @@ test('bind and unbind GitHub on the linked-accounts page; an old sign-in needs t
   assert.equal((await me(other.page)).body.id, body.id);
   await other.ctx.close();
 
-  // unbinding right after signing in: no password needed
+  // unbinding right after signing in: no password needed (after the question)
+  await page.click('#ask-unbind-github');
   const r = await submitClick(page, '#unbind-github');
   assert.equal(r.status(), 303);
   assert.match(page.url(), /\/settings\/accounts$/);
@@ -213,6 +214,7 @@ test('bind and unbind GitHub on the linked-accounts page; an old sign-in needs t
   await authorize(page, d.base, u.login);
   d.sql(`UPDATE sessions SET auth_at = 0 WHERE account_id = ${body.id}`);
   await page.goto(d.base + '/settings/accounts');
+  await page.click('#ask-unbind-github');
   assert.ok(await page.isVisible('#password-github'));
   let res = await submitClick(page, '#unbind-github');
   assert.equal(res.status(), 403);
@@ -249,6 +251,7 @@ test('the last way to sign in cannot be unbound; without a password an old sign-
   d.sql(`UPDATE sessions SET auth_at = 0 WHERE account_id = ${body.id}`);
   await page.goto(d.base + '/settings/accounts');
   assert.equal(await page.$('#password-github'), null, 'no password to ask for');
+  await page.click('#ask-unbind-github');
   const r2 = await submitClick(page, '#unbind-github');
   assert.equal(r2.status(), 403);
   assert.equal(await page.textContent('#notice-title'), zh('oauth.accounts.reauth.title'));
@@ -257,6 +260,7 @@ test('the last way to sign in cannot be unbound; without a password an old sign-
   await authorize(page, d.base, u.login);
   assert.match(page.url(), /\/settings\/accounts\?reauthed=github$/);
   assert.equal(await page.textContent('#notice'), zh('oauth.accounts.reauthed'));
+  await page.click('#ask-unbind-github');
   const r3 = await submitClick(page, '#unbind-github');
   assert.equal(r3.status(), 303);
   const ids = d.sql(`SELECT provider FROM identities WHERE account_id = ${body.id}`).map(([p]) => p);
@@ -593,6 +597,7 @@ test('the complete-account form, the linked-accounts page and the failure page p
     await authorize(page, d.base, u.login);
     d.sql(`UPDATE sessions SET auth_at = 0 WHERE account_id = ${body.id}`);
     await page.goto(d.base + '/settings/accounts');
+    await page.click('#ask-unbind-github'); // the unbind question, with its password field
     assert.ok(await page.isVisible('#password-github') && await page.isVisible('#bind-bitbucket'));
     seen.accounts = [...await axeProblems(page), ...await overflow(page)];
 

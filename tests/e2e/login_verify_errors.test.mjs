@@ -376,6 +376,7 @@ test('after signing out, the back button does not show the console', async () =>
   assert.equal(sessionsOf('judy', ip), 1);
   assert.equal(await page.textContent('#fact-username'), 'judy');
   const old = (await ctx.cookies(d.base)).find((c) => c.name === 'session').value;
+  await page.click('#account-summary'); // the account menu
   await Promise.all([page.waitForURL(d.base + '/'), page.click('#logout')]);
   assert.equal(sessionsOf('judy', ip), 0, 'the session is gone on the server');
 
@@ -426,6 +427,7 @@ test('the session cookie is HttpOnly and SameSite=Lax, and changes at sign-in', 
   assert.equal(await page.evaluate(() => document.cookie), '', 'scripts see no cookie');
 
   // signing in again (after signing out) gives a new session token
+  await page.click('#account-summary'); // the account menu
   await Promise.all([page.waitForURL(d.base + '/'), page.click('#logout')]);
   await page.goto(d.base + '/login');
   await signIn(page, 'kate', PASSWORD);

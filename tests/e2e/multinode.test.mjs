@@ -62,6 +62,7 @@ test('the email flow works whichever node each request lands on', async () => {
     await page.goto(lb.url + '/console');
     assert.match(await page.textContent('#fact-email'), /已验证/, 'the session is valid on every node');
   }
+  await page.click('#account-summary'); // the account menu
   await Promise.all([page.waitForURL(lb.url + '/'), page.click('#logout')]);
   await page.goto(lb.url + '/login');
   await page.fill('#identifier', 'spread@example.com');

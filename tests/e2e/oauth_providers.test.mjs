@@ -139,6 +139,7 @@ test('an identity at a provider no longer configured is no way in: GitHub cannot
     assert.deepEqual(ids(), ['bitbucket', 'github']);
 
     // the leftover itself can go, GitHub stays; then GitHub is plainly the last way in
+    await page.click('#ask-unbind-bitbucket');
     r = await submitClick(page, '#unbind-bitbucket');
     assert.equal(r.status(), 303);
     assert.deepEqual(ids(), ['github']);

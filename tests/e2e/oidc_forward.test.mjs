@@ -119,6 +119,7 @@ test('nginx auth_request: sign in and back, the app sees who; a group; signed ou
   assert.equal((await page.request.get(`${lbUrl}/ops/x`)).status(), 403, 'not in the ops group');
   // signed out: the app is out of reach again
   await page.goto(`${lbUrl}/settings`);
+  await page.click('#account-summary'); // the account menu
   await Promise.all([page.waitForLoadState('load'), page.click('#logout')]);
   const r = await page.request.get(`${lbUrl}/app/hello`, { maxRedirects: 0 });
   assert.equal(r.status(), 302);

@@ -340,6 +340,7 @@ test('security activity shows binding and unbinding next to sign-ins, password a
   await page.fill('#new-email', 'nia.new@example.com');
   await Promise.all([page.waitForURL(/\/settings#email$/), page.click('#save-email')]);
   await page.goto(d.base + '/settings/accounts');
+  await page.click('#ask-unbind-github');
   assert.equal((await submitClick(page, '#unbind-github')).status(), 303);
   const [change] = await sim.waitMail('nia.new@example.com');
   await page.goto(mailLink(change, '/email/confirm'));

@@ -336,6 +336,7 @@ test('a password typed in fullwidth characters signs in typed in ASCII (NFKC)', 
   await page.goto(d.base + '/signup');
   assert.equal(await submitSignup(page, { email: 'wide@example.com', username: 'wide', password: 'Ｔｉｇｅｒ－Ｌｉｌｙ－２０２４' }), 303);
   await skipTour(page);
+  await page.click('#account-summary'); // the account menu
   await Promise.all([page.waitForURL(d.base + '/'), page.click('#logout')]);
   await page.goto(d.base + '/login');
   await page.fill('#identifier', 'wide');

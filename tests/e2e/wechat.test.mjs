@@ -169,6 +169,7 @@ async function bindFromAccounts(page, user, action) {
 
 async function unbind(page) {
   await page.goto(d.base + '/settings/accounts');
+  await page.click('#ask-unbind-wechat');
   await Promise.all([page.waitForURL(/\/settings\/accounts$/), page.click('#unbind-wechat')]);
 }
 

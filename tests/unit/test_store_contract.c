@@ -1415,7 +1415,17 @@ CONTRACT(owner_accounts_writes)
     cr_assert_eq(tl_scalar("SELECT tour_done_at FROM accounts WHERE username = 'ownerthree'"), NOW);
     cr_assert_eq(accounts_set_tour_done(c, two, 0, NOW), 0);
     cr_assert_eq(tl_scalar("SELECT tour_done_at FROM accounts WHERE username = 'ownerthree'"), 0);
+    int64_t offers = -1; /* dismissed offers: bits that add up, never clear each other */
+    cr_assert_eq(accounts_offers_dismissed(c, two, &offers), 0);
+    cr_assert_eq(offers, 0);
+    cr_assert_eq(accounts_dismiss_offer(c, two, 1), 0);
+    cr_assert_eq(accounts_dismiss_offer(c, two, 8), 0);
+    cr_assert_eq(accounts_dismiss_offer(c, two, 1), 0);
+    cr_assert_eq(accounts_offers_dismissed(c, two, &offers), 0);
+    cr_assert_eq(offers, 9);
     cr_assert_eq(accounts_delete(c, two), 0);
+    cr_assert_eq(accounts_offers_dismissed(c, two, &offers), 0);
+    cr_assert_eq(offers, 0, "no such account: nothing dismissed");
     cr_assert_eq(accounts_by_id(c, a, two, &acct), ST_NOTFOUND);
     arena_free(a);
 }
