@@ -11,11 +11,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { startDevsim, startDaoid, stopAll, browser, SHOTS } from './lib/harness.mjs';
+import { stopAll, browser, SHOTS } from './lib/harness.mjs';
 import { account, clientSignIn, mailLink, waitFor, overflow } from './lib/console.mjs';
 import { Client, signupClient } from './lib/forms.mjs';
-import { oauthEnv } from './lib/oauth.mjs';
-import { wechatEnv } from './lib/wechat.mjs';
+import { startOAuth } from './lib/oauth.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -23,11 +22,7 @@ const WIDTHS = [{ width: 1280, height: 800 }, { width: 375, height: 667 }];
 let sim, d;
 
 before(async () => {
-  sim = await startDevsim();
-  d = await startDaoid({
-    devsim: sim,
-    env: { DAOID_TRUSTED_PROXIES: '127.0.0.1', ...oauthEnv(sim, ['github']), ...wechatEnv(sim) },
-  });
+  ({ sim, d } = await startOAuth({ providers: ['github'], wechat: true, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1' } }));
 });
 after(async () => {
   await d.stop();

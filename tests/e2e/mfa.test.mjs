@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { startDevsim, startDaoid, stopAll, freePort, browser, PASSWORD } from './lib/harness.mjs';
+import { startDevsim, startAtLocalhost, stopAll, browser, PASSWORD } from './lib/harness.mjs';
 import { account, admin, clientSignIn, csrfOf, nextIp, scalar } from './lib/console.mjs';
 import { Client } from './lib/forms.mjs';
 
@@ -15,9 +15,7 @@ let sim, d, base;
 
 before(async () => {
   sim = await startDevsim();
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  d = await startDaoid({ devsim: sim, port, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1', DAOID_PUBLIC_URL: base } });
+  ({ d, base } = await startAtLocalhost({ devsim: sim }));
 });
 after(async () => {
   await d.stop();

@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
 import { startDevsim, startDaoid, stopAll, freePort, browser, tmpDir, DAOID_BIN, PASSWORD } from './lib/harness.mjs';
 import { account, admin, clientSignIn, csrfOf, nextIp, scalar, staleSessions } from './lib/console.mjs';
 import { oauthEnv, registerCallbacks, newUser, signUpWith } from './lib/oauth.mjs';
 import { wechatEnv, callbackTo, qrUrl, phoneScan, shown } from './lib/wechat.mjs';
 import { totp, setUpApp, stepNow } from './lib/totp.mjs';
+import { pkce, authorizeCode } from './lib/oidc.mjs';
 
 let sim, d, base, regDir, app, appUrl;
 const SETUP = '/settings/security?setup=1';
@@ -218,11 +218,6 @@ test('require_2fa: password and WeChat sign-ins are steered to the set-up; APIs 
   await ctx.close();
 });
 
-function pkce() {
-  const b64 = (b) => b.toString('base64url');
-  const verifier = b64(randomBytes(32));
-  return { verifier, challenge: b64(createHash('sha256').update(verifier).digest()) };
-}
 
 test('require_2fa: the OpenID Connect token endpoint refuses codes and refresh tokens of an account without a factor', async () => {
   const reg = await run(['client', 'add', 'Build', '--redirect-uri', `${appUrl}/cb`, '--public']);
@@ -234,15 +229,8 @@ test('require_2fa: the OpenID Connect token endpoint refuses codes and refresh t
   const codeFor = async () => {
     const p = pkce();
     const q = new URLSearchParams({ response_type: 'code', scope: 'openid offline_access', redirect_uri: `${appUrl}/cb`, client_id: clientId, code_challenge: p.challenge, code_challenge_method: 'S256', state: 's' });
-    let r = await c.get(`/oauth/authorize?${q}`);
-    if (r.status === 200 && r.page.csrf) {
-      const form = Object.fromEntries([...r.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2].replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"')]));
-      const ok = await c.post('/oauth/authorize', { ...form, allow: '1' });
-      assert.equal(ok.status, 200);
-      r = await c.get(/url=(.*)$/.exec(ok.headers.get('refresh'))[1]);
-    }
-    assert.equal(r.status, 303, r.text.slice(0, 200));
-    return { code: new URL(r.location).searchParams.get('code'), verifier: p.verifier };
+    const loc = await authorizeCode(c, `/oauth/authorize?${q}`);
+    return { code: loc.searchParams.get('code'), verifier: p.verifier };
   };
   const token = async (form) => {
     const r = await fetch(`${base}/oauth/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: clientId, ...form }) });

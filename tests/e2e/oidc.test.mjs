@@ -11,12 +11,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { execFile } from 'node:child_process';
-import { createPublicKey, createVerify, createHash, randomBytes } from 'node:crypto';
+import { createPublicKey, createVerify } from 'node:crypto';
 import * as oidc from 'openid-client';
 import * as oauth from 'oauth4webapi';
 import { startDevsim, startDaoid, stopAll, freePort, DAOID_BIN, PASSWORD, browser } from './lib/harness.mjs';
 import { account, admin, nextIp, axeProblems, overflow, clientSignIn, csrfOf, scalar } from './lib/console.mjs';
 import { wechatEnv, callbackTo, qrUrl, phoneScan, shown } from './lib/wechat.mjs';
+import { pkce, authorizeCode } from './lib/oidc.mjs';
 
 let sim, d, app, appUrl, pub, conf, es;
 
@@ -190,11 +191,6 @@ test('oauth4webapi: a confidential client with client_secret_basic; the consent 
 
 // ---- negative cases, through a signed-in fetch client (no browser needed) ----
 
-const b64 = (buf) => Buffer.from(buf).toString('base64url');
-function pkce() {
-  const verifier = b64(randomBytes(32));
-  return { verifier, challenge: b64(createHash('sha256').update(verifier).digest()) };
-}
 
 function authzPath(params) {
   return `/oauth/authorize?${new URLSearchParams({ response_type: 'code', scope: 'openid offline_access', redirect_uri: `${appUrl}/cb`, ...params })}`;
@@ -203,15 +199,7 @@ function authzPath(params) {
 // a code for client through c (consent given once per client), with its PKCE verifier
 async function codeFor(c, client, extra = {}) {
   const p = pkce();
-  let r = await c.get(authzPath({ client_id: client.id, code_challenge: p.challenge, code_challenge_method: 'S256', state: 's1', ...extra }));
-  if (r.status === 200 && r.page.csrf) {
-    const form = Object.fromEntries([...r.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2].replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"')]));
-    const ok = await c.post('/oauth/authorize', { ...form, allow: '1' });
-    assert.equal(ok.status, 200);
-    r = await c.get(/url=(.*)$/.exec(ok.headers.get('refresh'))[1]);
-  }
-  assert.equal(r.status, 303, r.text.slice(0, 200));
-  const loc = new URL(r.location);
+  const loc = await authorizeCode(c, authzPath({ client_id: client.id, code_challenge: p.challenge, code_challenge_method: 'S256', state: 's1', ...extra }));
   assert.equal(loc.origin + loc.pathname, `${appUrl}/cb`);
   return { code: loc.searchParams.get('code'), url: loc, ...p };
 }

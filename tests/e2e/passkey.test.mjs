@@ -11,7 +11,7 @@
 // sign-up with a passkey instead of a password; the recovery codes shown with a first passkey.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevsim, startDaoid, stopAll, freePort, waitFor, browser, linkIn, CAPTCHA, PASSWORD } from './lib/harness.mjs';
+import { startDevsim, startDaoid, stopAll, startAtLocalhost, waitFor, browser, linkIn, CAPTCHA, PASSWORD } from './lib/harness.mjs';
 import { account, axeProblems, clientSignIn, csrfOf, nextIp, scalar } from './lib/console.mjs';
 import { Client } from './lib/forms.mjs';
 import { newCredential, attestation, assertion } from './lib/webauthn.mjs';
@@ -21,9 +21,7 @@ const RP = 'localhost';
 
 before(async () => {
   sim = await startDevsim();
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  d = await startDaoid({ devsim: sim, port, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1', DAOID_PUBLIC_URL: base } });
+  ({ d, base } = await startAtLocalhost({ devsim: sim }));
 });
 after(async () => {
   await d.stop();

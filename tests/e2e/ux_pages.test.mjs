@@ -6,21 +6,16 @@
 // One daoid (GitHub and WeChat through the simulator); accounts are signed up by a fetch client.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevsim, startDaoid, stopAll, browser } from './lib/harness.mjs';
+import { stopAll, browser } from './lib/harness.mjs';
 import { account, clientSignIn } from './lib/console.mjs';
-import { oauthEnv } from './lib/oauth.mjs';
-import { wechatEnv } from './lib/wechat.mjs';
+import { startOAuth } from './lib/oauth.mjs';
 
 const PHONE = { width: 375, height: 667 };
 const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
 let sim, d;
 
 before(async () => {
-  sim = await startDevsim();
-  d = await startDaoid({
-    devsim: sim,
-    env: { DAOID_TRUSTED_PROXIES: '127.0.0.1', ...oauthEnv(sim, ['github']), ...wechatEnv(sim) },
-  });
+  ({ sim, d } = await startOAuth({ providers: ['github'], wechat: true, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1' } }));
 });
 after(async () => {
   await d.stop();

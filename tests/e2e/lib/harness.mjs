@@ -150,6 +150,15 @@ export function pgDatabase(serverUrl = pgServerUrl()) {
 // Starts daoid (bin: another binary, e.g. an installed package's; port: a chosen one) with a
 // fresh database (unless env.DAOID_DATABASE says otherwise); env adds to or overrides the test
 // settings below (a null value leaves the setting at daoid's default).
+// daoid named localhost (a passkey's RP ID must be a host name, not an address), behind a
+// trusted proxy on 127.0.0.1: { d, base }.
+export async function startAtLocalhost({ devsim, env = {} } = {}) {
+  const port = await freePort();
+  const base = `http://localhost:${port}`;
+  const d = await startDaoid({ devsim, port, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1', DAOID_PUBLIC_URL: base, ...env } });
+  return { d, base };
+}
+
 export async function startDaoid({ devsim, env = {}, dir, bin = DAOID_BIN, port } = {}) {
   port = port || await freePort();
   dir = dir || mkdtempSync(join(tmpdir(), 'daoid-e2e-'));

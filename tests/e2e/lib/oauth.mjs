@@ -4,6 +4,7 @@
 // authorize page.
 import { startDevsim, startDaoid } from './harness.mjs';
 import { submitClick } from './forms.mjs';
+import { wechatEnv } from './wechat.mjs';
 
 // The simulator's test clients (tools/devsim/devsim_oauth.c).
 export const CLIENTS = {
@@ -69,10 +70,11 @@ export async function newUser(sim, provider, { login, email, verified = true, em
   return { login, id: String(uid), email };
 }
 
-// Starts the simulator and daoid configured for it; registers daoid's callback URLs.
-export async function startOAuth({ env = {}, providers } = {}) {
+// Starts the simulator and daoid configured for it (its WeChat service account too with
+// wechat: true); registers daoid's callback URLs.
+export async function startOAuth({ env = {}, providers, wechat = false } = {}) {
   const sim = await startDevsim();
-  const d = await startDaoid({ devsim: sim, env: { ...oauthEnv(sim, providers), ...env } });
+  const d = await startDaoid({ devsim: sim, env: { ...oauthEnv(sim, providers), ...(wechat ? wechatEnv(sim) : {}), ...env } });
   await registerCallbacks(sim, d.base);
   return { sim, d };
 }
