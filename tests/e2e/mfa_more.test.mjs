@@ -151,7 +151,10 @@ test('a GitHub-only account (no password) re-authenticates with its passkey, the
   await page.goto(base + '/settings');
   assert.match(page.url(), /\/settings\/security\?setup=1$/);
   await page.fill('#passkey-name', 'laptop');
-  await Promise.all([page.waitForURL(/done=passkey_added/), page.click('#passkey-add-btn')]);
+  await page.click('#passkey-add-btn');
+  // the first factor: its recovery codes are shown once before going on
+  await page.waitForSelector('#passkey-codes', { state: 'visible' });
+  await Promise.all([page.waitForURL(/done=passkey_added/), page.click('#passkey-codes-done')]);
   await page.goto(base + '/console');
   assert.match(page.url(), /\/console$/, 'set up: the console opens');
 

@@ -88,20 +88,29 @@ test('set-up: two accounts with a forged passkey each, recovery codes with the f
     assert.equal(scalar(d, `SELECT COUNT(*) FROM recovery_codes WHERE account_id = ${idOf(name)} AND used_at IS NULL`), 10);
     assert.doesNotMatch(codeHashes(name), new RegExp(codes[0].replace('-', '-?')));
     who.handle = options.publicKey.user.id;
-    who.client = c;
+    who.password = c;
   }
   assert.notEqual(anna.handle, ben.handle);
+  // with a factor on the account, the password's session may add no other passkey: it is
+  // asked to confirm with a factor first
+  const weak = await anna.password.post('/settings/security/passkeys/begin', { csrf: await csrfOf(anna.password, '/settings/security'), name: 'spare' });
+  assert.equal(weak.status, 303);
+  assert.match(weak.location, /\/reauth\?next=/);
+  // a passkey sign-in each: discoverable (no username, no credentials listed), two factors
+  for (const [name, who] of [['anna', anna], ['ben', ben]]) {
+    const c = await anonymous();
+    const pk = await begin(c);
+    assert.deepEqual(pk.allowCredentials, [], 'discoverable: no username, no credentials listed');
+    await signedIn(c, await finish(c, next(who, pk)), name, 'a valid assertion');
+    assert.match(d.sql(`SELECT amr FROM sessions WHERE account_id = ${idOf(name)} ORDER BY created_at DESC LIMIT 1`)[0][0], /^hwk user mfa$/);
+    who.client = c;
+  }
   // a second passkey: no new codes, the first ones still stand
   const before = codeHashes('anna');
   const { res } = await addPasskey(anna.client, 'spare', newCredential());
   assert.equal(res.status, 200, res.text);
   assert.deepEqual(json(res), { next: '/settings/security?done=passkey_added' });
   assert.equal(codeHashes('anna'), before);
-  const c = await anonymous();
-  const pk = await begin(c);
-  assert.deepEqual(pk.allowCredentials, [], 'discoverable: no username, no credentials listed');
-  await signedIn(c, await finish(c, next(anna, pk)), 'anna', 'a valid assertion');
-  assert.match(d.sql(`SELECT amr FROM sessions WHERE account_id = ${idOf('anna')} ORDER BY created_at DESC LIMIT 1`)[0][0], /^hwk user mfa$/);
 });
 
 test('refused: a credential id registered by another account', async () => {
