@@ -4,12 +4,15 @@
  * 403. With ?redirect=1 (Traefik, Caddy: they pass the answer on) a browser not signed in gets a
  * 302 to sign in instead, back to X-Forwarded-Proto/Host/Uri. GET /auth/start?rd=URL sends a
  * browser to sign in and then to URL, an absolute URL on an allowed host (oidc_forward.h);
- * URL may come unencoded as the last parameter (nginx's $request_uri): see rd_of. */
+ * URL may come unencoded as the last parameter (nginx's $request_uri): see rd_of.
+ * With require_2fa, a session of an account still without a second factor counts as not
+ * signed in here, and /auth/start sends it to the set-up (the pipeline steers its pages). */
 #include <string.h>
 
 #include "arena.h"
 #include "handlers.h"
 #include "http.h"
+#include "mfa.h"
 #include "oidc_authz.h"
 #include "oidc_forward.h"
 #include "page.h"
@@ -25,6 +28,9 @@ void h_authcheck(struct req *r)
 {
     const char *group = req_arg(r, "group");
     struct session *s = r->sess;
+    int due = mfa_session_setup_due(s);
+    if (due < 0) return resp_send(r, 503, "text/plain; charset=utf-8", "unavailable\n", 12);
+    if (due > 0) s = NULL;
     if (!s) {
         const char *proto = req_header(r, "X-Forwarded-Proto"),
                    *host = req_header(r, "X-Forwarded-Host");
@@ -95,6 +101,9 @@ void h_authstart(struct req *r)
     const char *rd = rd_of(r);
     if (!oidc_forward_url_ok(rd))
         return page_notice(r, 400, "oidc.err.title", "authcheck.err.rd", NULL, NULL);
+    int due = mfa_session_setup_due(r->sess);
+    if (due < 0) return page_error(r, 503, "error.unavailable");
+    if (due > 0) return resp_redirect(r, "/settings/security?setup=1");
     if (r->sess) return resp_redirect(r, rd);
     const char *p[] = {"next", start_href(r, rd), NULL};
     resp_redirect(r, oidc_url_with(r->a, "/login", p));

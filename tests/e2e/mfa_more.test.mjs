@@ -187,6 +187,11 @@ test('require_2fa: password and WeChat sign-ins are steered to the set-up; APIs 
   assert.equal(me.status, 403);
   assert.deepEqual(JSON.parse(me.text), { error: 'mfa_setup_required' });
   assert.equal((await c.get('/settings/security')).status, 200);
+  // forward auth: not signed in for the apps behind it, and /auth/start leads to the set-up
+  assert.equal((await c.get('/auth/check')).status, 401);
+  const start = await c.get(`/auth/start?rd=${encodeURIComponent(`${base}/console`)}`);
+  assert.equal(start.status, 303);
+  assert.equal(start.location, SETUP);
   // the registry: a clear refusal
   let reg = await registryLogin('stella', PASSWORD);
   assert.equal(reg.status, 401);
@@ -196,6 +201,9 @@ test('require_2fa: password and WeChat sign-ins are steered to the set-up; APIs 
   await setUpApp(c);
   assert.equal((await c.get('/console')).status, 200);
   assert.equal((await c.get('/api/v1/me')).status, 200);
+  const check = await c.get('/auth/check');
+  assert.equal(check.status, 200);
+  assert.equal(check.headers.get('x-auth-user'), 'stella');
   reg = await registryLogin('stella', PASSWORD);
   assert.equal(reg.status, 401);
   assert.match(reg.body.errors[0].message, /access token/);
