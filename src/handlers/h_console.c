@@ -74,7 +74,6 @@ void h_console(struct req *r)
     tmpl_set_bool(c, "tour_open", !s->tour_done);
     tmpl_setf(c, "units", "%lld", (long long)cfg->wechat_bonus_units);
     flash_notice(r, c);
-    page_allow_bfcache(r);
     page_render(r, 200, "console", c);
 }
 

@@ -105,7 +105,6 @@ static void render(struct req *r, int status, const struct form_back *f)
         page_error(r, 503, "error.unavailable");
         return;
     }
-    page_allow_bfcache(r);
     page_render(r, status, "settings", c);
 }
 

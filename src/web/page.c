@@ -110,13 +110,6 @@ void page_send_html(struct req *r, int status, const char *html, size_t len)
     resp_send(r, status, ctype, (const char *)z, zl);
 }
 
-void page_allow_bfcache(struct req *r)
-{
-    if (strcmp(r->method, "GET")) return; /* a form shown again after a POST: no-store */
-    r->cacheable = 1;
-    resp_header(r, "Cache-Control", "private, no-cache");
-}
-
 void page_error(struct req *r, int status, const char *msg_key)
 {
     if (!strncmp(r->path, "/api/", 5)) {

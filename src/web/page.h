@@ -18,11 +18,6 @@ const char *page_t(struct req *r, struct tmpl_ctx *c, const char *key);
 void page_render(struct req *r, int status, const char *name, struct tmpl_ctx *c);
 /* Sends an HTML page, gzipped when the request allows it safely (see page.c). */
 void page_send_html(struct req *r, int status, const char *html, size_t len);
-/* For a page that holds no secret (the console, the settings): "private, no-cache" instead of
- * no-store, so the browser may keep it in its back/forward cache; app.js checks, when such a
- * page comes back from history, that its session still holds (else it reloads: a page restored
- * after signing out shows nothing). Call before rendering. */
-void page_allow_bfcache(struct req *r);
 /* An error page (or {"error":CODE} under /api/) for status with the message msg_key
  * ("error.csrf" → code "csrf"). */
 void page_error(struct req *r, int status, const char *msg_key);

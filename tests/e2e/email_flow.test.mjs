@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startDevsim, startDaoid, newPage, stopAll, fillSignup, linkIn, skipTour, PASSWORD, SHOTS } from './lib/harness.mjs';
 import { oauthEnv } from './lib/oauth.mjs';
 import { wechatEnv } from './lib/wechat.mjs';
+import { catalog } from './lib/forms.mjs';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 
@@ -22,7 +23,7 @@ after(async () => {
 test('home → sign-up → verification mail → verified → sign out → sign in', async () => {
   const { ctx, page } = await newPage();
   await page.goto(d.base + '/');
-  assert.equal(await page.textContent('h1'), 'DaoCloud');
+  assert.equal(await page.textContent('h1'), catalog('zh-CN')('home.headline'));
   assert.equal((await page.textContent('#join')).trim(), '加入');
   assert.match(await page.textContent('.hero'), /用其他账号注册/);
   assert.equal(await page.getAttribute('#social-github', 'href'), '/auth/github');

@@ -149,7 +149,7 @@ test('no page uses inline script or style: Chromium reports no CSP violation', a
     assert.deepEqual(html.match(/<[a-z][^>]*\sstyle\s*=[^>]*>/gi), null, `${path}: style attributes`);
     assert.deepEqual(html.match(/<style\b/gi), null, `${path}: style elements`);
     assert.deepEqual(html.match(/<[a-z][^>]*\son[a-z]+\s*=[^>]*>/gi), null, `${path}: event handler attributes`);
-    assert.match(html, /<script src="\/static\/app\.js"|<link rel="stylesheet" href="\/static\/app\.css">/, `${path}: a page of the site`);
+    assert.match(html, /<script src="\/static\/app(\.[0-9a-f]{12})?\.js"|<link rel="stylesheet" href="\/static\/app(\.[0-9a-f]{12})?\.css">/, `${path}: a page of the site`);
   };
   const anon = await pageFrom(nextIp());
   const seenA = await watch(anon.ctx);

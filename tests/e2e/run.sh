@@ -37,7 +37,7 @@ fi
 
 # The files whose flows run on PostgreSQL too.
 PG_FILES="email_flow signup_errors login_verify_errors limits concurrency mail_faults settings
-    password_reset admin wechat github build registry mfa oidc passkey"
+    password_reset admin wechat github build registry mfa passkey"
 for f in $PG_FILES; do
     [ -f "$f.test.mjs" ] || { echo "run.sh: no $f.test.mjs" >&2; exit 1; }
 done

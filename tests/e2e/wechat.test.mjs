@@ -478,7 +478,7 @@ test('console reminders: a WeChat-only account is asked to bind an email; an ema
   await u.page.goto(d.base + '/console');
   assert.equal(await u.page.$('#verify-reminder'), null);
   assert.equal(await u.page.$('#email-reminder'), null);
-  assert.equal((await u.page.textContent('#wechat-reminder p')).trim(), zh('cons.bind_wechat'));
+  assert.equal((await u.page.textContent('#wechat-reminder p')).trim(), zh('cons.bind_wechat').replace('{units}', '1'));
   await Promise.all([u.page.waitForURL(/\/auth\/wechat\?intent=bind$/), u.page.click('#bind-wechat')]);
   await phoneScan(phone, sim, { user: 'remind-mail-wx', url: await qrUrl(u.page), action: 'follow' });
   await shown(u.page, '#wx-done');
