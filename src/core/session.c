@@ -90,7 +90,7 @@ int session_load(struct arena *a, const char *tok, struct session **out)
     token_hash(tok, s->id_hash);
     int64_t now = time(NULL);
     struct session_cache_ticket t;
-    session_cache_begin(invalidate_live(), &t);
+    session_cache_begin(cfg->session_cache && invalidate_live(), &t);
     struct session *hit = load_cached(c, a, &t, s->id_hash, now);
     if (hit) {
         *out = hit;

@@ -129,6 +129,8 @@ static const struct ckey keys[] = {
      "on SIGTERM, how long requests in flight may take to finish before daoid exits"},
     {"log_format", C_STR, O(log_format), "text", "text or json (one JSON object a line)"},
     {"metrics", C_BOOL, O(metrics), "1", "count metrics and serve /metrics (0: neither)"},
+    {"session_cache", C_BOOL, O(session_cache), "1",
+     "keep checked sessions in memory, invalidated across nodes (0: read each from the store)"},
     {"metrics_listen", C_STR, O(metrics_listen), "",
      "address:port of a listener serving only /metrics; empty: /metrics on listen"},
     {"metrics_allow", C_STR, O(metrics_allow), "127.0.0.1, ::1",

@@ -70,6 +70,7 @@ struct config {
     char *log_format;     /* "text" or "json" */
     int64_t stop_timeout; /* seconds requests in flight get on SIGTERM */
     int metrics;          /* count and serve metrics */
+    int session_cache;    /* the node-local session cache (session_cache.h) */
     char *metrics_listen; /* "" or address:port */
     char *metrics_allow;  /* netaddr list; "" allows everyone */
 
