@@ -45,6 +45,13 @@ after(async () => {
   await stopAll();
 });
 
+// What a failing audit found, for the failure message: its explanation or error, and the
+// items it lists (a console error's text, an element's selector), cut to a readable length.
+function describe(audit) {
+  const items = (audit.details?.items || []).map((i) => i.description || i.source?.url || i.node?.selector || i.url || JSON.stringify(i));
+  return [audit.explanation, audit.errorMessage, ...items].filter(Boolean).join(' | ').slice(0, 600);
+}
+
 const PAGES = [['/', false], ['/signup', false], ['/login', false], ['/console', true], ['/settings', true]];
 for (const [path, signedIn] of PAGES) {
   test(`Lighthouse ${path}${signedIn ? ' (signed in)' : ''}`, async () => {
@@ -61,7 +68,8 @@ for (const [path, signedIn] of PAGES) {
     const low = GATED.filter((k) => scores[k] < 98);
     const failing = low.flatMap((k) => lhr.categories[k].auditRefs
       .filter((a) => a.weight > 0 && lhr.audits[a.id].score !== null && lhr.audits[a.id].score < 1)
-      .map((a) => `${k}: ${a.id} (${lhr.audits[a.id].title})`));
-    assert.deepEqual(low, [], `${path}: ${failing.join('; ')}`);
+      .map((a) => `${k}: ${a.id} (${lhr.audits[a.id].title}) ${describe(lhr.audits[a.id])}`));
+    const why = lhr.runtimeError ? ` runtime error: ${lhr.runtimeError.code} ${lhr.runtimeError.message}` : '';
+    assert.deepEqual(low, [], `${path}:${why} ${failing.join('; ')}`);
   });
 }
