@@ -46,7 +46,11 @@ function track(child, name) {
   child.stdout.on('data', (d) => { p.out += d; });
   child.stderr.on('data', (d) => { p.err += d; });
   // the output is kept in out/logs once the process ends (lib/logscan.mjs checks it for secrets)
-  p.exit = new Promise((res) => child.on('exit', (code, sig) => { p.exited = { code, sig }; procs.delete(p); saveLog(name, p.out, p.err); res(p.exited); }));
+  p.exit = new Promise((res) => {
+    child.on('exit', (code, sig) => { p.exited = { code, sig }; procs.delete(p); saveLog(name, p.out, p.err); res(p.exited); });
+    // a binary that cannot be started (not built: ENOENT) emits 'error' and never 'exit'
+    child.on('error', (e) => { if (p.exited) return; p.exited = { code: null, sig: null, error: e.message }; procs.delete(p); res(p.exited); });
+  });
   procs.add(p);
   return p;
 }
@@ -70,9 +74,14 @@ export { waitFor };
 
 // Waits until a process just started is ready (fn); one that is not (within a generous
 // guard) is killed, so that it cannot keep the test file's process alive after the failure.
+// A process that exits (or cannot be started) before it is ready fails at once, with its stderr.
 async function started(p, fn, what) {
   try {
-    await waitFor(fn, what, 120000);
+    await waitFor(() => p.exited || fn(), what, 120000);
+    const x = p.exited;
+    if (x) {
+      throw new Error(`${what}: ${x.error ? `could not start ${p.child.spawnfile}: ${x.error}` : `exited (${x.sig || x.code}) before it was ready`}\n${p.err.slice(-4000)}`);
+    }
   } catch (e) {
     p.child.kill('SIGKILL');
     throw e;
