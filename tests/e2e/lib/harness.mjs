@@ -332,22 +332,29 @@ process.on('exit', () => { for (const p of procs) p.child.kill('SIGKILL'); });
 // object, or a function of the devsim that gives one: worked out once, the same for every
 // node), each at http://localhost:PORT when localhost (startAtLocalhost: a passkey's RP ID
 // must be a name); then ready(servers), the file's own set-up. Returns that object, whose
-// fields are filled in before: sim, d (the first daoid), base (d's public address: the
-// localhost one), nodes (every daoid). After: every daoid stopped (which fails on a sanitizer
-// report or a bad exit), then whatever else the harness started (stopAll).
-export function useServers({ devsim = true, env = {}, localhost = false, nodes = 1, ready } = {}) {
-  const s = { sim: null, d: null, base: null, nodes: [] };
+// fields are filled in before: sim, nodes (every daoid), d (the first: a test that restarts
+// it puts the new one here, and that one is stopped after), base (d's public address: the
+// localhost one). After: stopping(servers) (e.g. a simulator's fault mode turned off), every
+// daoid stopped (which fails on a sanitizer report or a bad exit), then whatever else the
+// harness started (stopAll).
+export function useServers({ devsim = true, env = {}, localhost = false, nodes = 1, ready, stopping } = {}) {
+  const s = {
+    sim: null, base: null, nodes: [],
+    get d() { return this.nodes[0]; },
+    set d(n) { this.nodes[0] = n; },
+  };
   before(async () => {
     if (devsim) s.sim = await startDevsim();
     const e = typeof env === 'function' ? env(s.sim) : env;
     for (let i = 0; i < nodes; i++) {
       const n = localhost ? await startAtLocalhost({ devsim: s.sim, env: e }) : { d: await startDaoid({ devsim: s.sim, env: e }) };
       s.nodes.push(n.d);
-      if (i === 0) [s.d, s.base] = [n.d, n.base || n.d.base];
+      if (i === 0) s.base = n.base || n.d.base;
     }
     if (ready) await ready(s);
   });
   after(async () => {
+    if (stopping && s.nodes.length) await stopping(s);
     for (const n of s.nodes) await n.stop();
     await stopAll();
   });
