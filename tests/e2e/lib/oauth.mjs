@@ -85,11 +85,13 @@ export async function startOAuth(opts = {}) {
   return { sim, d };
 }
 
-// The same servers for all of a test file's tests: useServers' options (lib/harness.mjs)
-// for what startOAuth starts; ready(servers) runs once the callbacks are registered.
-export function oauthServers({ ready, ...opts } = {}) {
+// The same servers for all of a test file's tests: useServers' options (lib/harness.mjs) for
+// what startOAuth starts; ready(servers) runs once the callbacks are registered, other options
+// go to useServers as they are.
+export function oauthServers({ env, providers, wechat, ready, ...more } = {}) {
   return {
-    env: (sim) => oauthServerEnv(sim, opts),
+    ...more,
+    env: (sim) => oauthServerEnv(sim, { env, providers, wechat }),
     async ready(s) {
       await registerCallbacks(s.sim, s.d.base);
       if (ready) await ready(s);
