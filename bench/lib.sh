@@ -1,7 +1,7 @@
-# Sourced by bench/run.sh and bench/scale.sh: the parts both use. Each figure is measured in
-# ROUNDS interleaved rounds (on a shared machine a neighbour's burst then weighs on one round of
-# every side, not on one side); a figure is the median of its rounds, a ratio is taken within
-# each round and then the median.
+# Sourced by the bench scripts (bench/run.sh, scale.sh, passkey.sh …): the parts they share.
+# Each figure is measured in ROUNDS interleaved rounds (on a shared machine a neighbour's burst
+# then weighs on one round of every side, not on one side); a figure is the median of its
+# rounds, a ratio is taken within each round and then the median.
 #   wait_line FILE PATTERN [TRIES]  waits until FILE has a line with PATTERN (TRIES × 50 ms,
 #                                   2400: a daoid starting on a busy machine)
 #   rounds WHO WHAT FN              runs FN r for r = 1..ROUNDS, saying so on stderr
@@ -17,6 +17,18 @@
 #                                   a signed-up browser does not fit a signed-out form)
 #   counted FILE WORD               per second, from a wrk script's "WORD N in T s" line: only
 #                                   the answers the script counted as done (login.lua: 303s)
+#   bench_start_devsim              starts build/devsim (any ports) in $pids; sets smtp (its
+#                                   SMTP address)
+#   bench_start_daoid NAME DATABASE [SETTING=VALUE…]
+#                                   starts build/daoid serve on 127.0.0.1 (any port) with the
+#                                   benches' settings: public_url http://127.0.0.1, mail to
+#                                   devsim's $smtp, the test captcha, the access log on, the
+#                                   sign-in, sign-up and captcha limits and the per-IP
+#                                   connection limit out of a load's way (wrk is one address),
+#                                   hashes waited for up to 60 s, $THREADS threads; the
+#                                   SETTINGs (DAOID_KEY=VALUE) over them. Output in
+#                                   $tmp/NAME.out and .err; once it serves, sets dpid (also in
+#                                   $pids) and base
 
 #   bench_begin NAME                the run's settings (SECS, ROUNDS, CORES, THREADS from BENCH_*),
 #                                   its scratch directory $tmp, the daoids it starts in $pids
@@ -38,6 +50,28 @@ cleanup() {
     wait 2>/dev/null || true
     tests/lib/pgtmp.sh stop "$tmp/pg" 2>/dev/null || true
     [ -n "${BENCH_KEEP:-}" ] || rm -rf "$tmp"
+}
+
+bench_start_devsim() {
+    build/devsim --smtp-port 0 --http-port 0 > "$tmp/devsim.out" 2>&1 &
+    pids="$pids $!"
+    wait_line "$tmp/devsim.out" "devsim ready"
+    smtp=$(sed -n 's/.*smtp=\([0-9.:]*\).*/\1/p' "$tmp/devsim.out")
+}
+
+bench_start_daoid() {
+    bsd_name=$1 bsd_db=$2
+    shift 2
+    env DAOID_LISTEN=127.0.0.1:0 DAOID_PUBLIC_URL=http://127.0.0.1 DAOID_DATABASE="$bsd_db" \
+        DAOID_SMTP_URL="smtp://$smtp" DAOID_CAPTCHA_TEST_ANSWER=TEST7 DAOID_ACCESS_LOG=1 \
+        DAOID_LIMIT_LOGIN_IP=1000000000/1m DAOID_LIMIT_LOGIN_ACCOUNT=1000000000/1m \
+        DAOID_LIMIT_SIGNUP_IP=1000000000/1m DAOID_LIMIT_CAPTCHA_IP=1000000000/1m \
+        DAOID_PER_IP_CONNECTIONS=0 DAOID_HASH_WAIT_MS=60000 DAOID_THREADS="$THREADS" \
+        "$@" build/daoid serve > "$tmp/$bsd_name.out" 2> "$tmp/$bsd_name.err" &
+    dpid=$!
+    pids="$pids $dpid"
+    wait_line "$tmp/$bsd_name.err" "serving"
+    base="http://127.0.0.1:$(sed -n 's/.*http: listening on .* (port \([0-9]*\),.*/\1/p' "$tmp/$bsd_name.err")"
 }
 
 wait_line() {

@@ -15,24 +15,12 @@ bench_begin bench-passkey
 CONNS=${BENCH_PASSKEY_CONNECTIONS:-16}
 PUBLIC=http://localhost
 
-build/devsim --smtp-port 0 --http-port 0 > "$tmp/devsim.out" 2>&1 &
-pids="$pids $!"
-wait_line "$tmp/devsim.out" "devsim ready"
-smtp=$(sed -n 's/.*smtp=\([0-9.:]*\).*/\1/p' "$tmp/devsim.out")
+bench_start_devsim
 pg_url=$(tests/lib/pgtmp.sh start "$tmp/pg")
 
 # run NAME DATABASE → the client's round lines in $tmp/NAME.rounds
 run() {
-    DAOID_LISTEN=127.0.0.1:0 DAOID_PUBLIC_URL=$PUBLIC DAOID_DATABASE="$2" \
-    DAOID_SMTP_URL="smtp://$smtp" DAOID_CAPTCHA_TEST_ANSWER=TEST7 DAOID_ACCESS_LOG=0 \
-    DAOID_LIMIT_LOGIN_IP=1000000000/1m DAOID_LIMIT_LOGIN_ACCOUNT=1000000000/1m \
-    DAOID_LIMIT_SIGNUP_IP=1000000000/1m DAOID_LIMIT_CAPTCHA_IP=1000000000/1m \
-    DAOID_PER_IP_CONNECTIONS=0 DAOID_HASH_WAIT_MS=60000 DAOID_THREADS=$THREADS \
-        build/daoid serve > "$tmp/$1.out" 2> "$tmp/$1.err" &
-    dpid=$!
-    pids="$pids $dpid"
-    wait_line "$tmp/$1.err" "serving"
-    base="http://127.0.0.1:$(sed -n 's/.*http: listening on .* (port \([0-9]*\),.*/\1/p' "$tmp/$1.err")"
+    bench_start_daoid "$1" "$2" DAOID_PUBLIC_URL="$PUBLIC" DAOID_ACCESS_LOG=0
     echo "bench: passkey and password sign-ins on $1, $ROUNDS rounds of ${SECS}s" >&2
     node bench/passkey.mjs "$base" "$PUBLIC" "$SECS" "$ROUNDS" "$CONNS" "${BENCH_WARMUP:-2}" > "$tmp/$1.rounds"
     kill "$dpid"

@@ -35,25 +35,13 @@ bad() { awk '/Non-2xx or 3xx/ {print $5}' "$1"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
-build/devsim --smtp-port 0 --http-port 0 > "$tmp/devsim.out" 2>&1 &
-pids="$pids $!"
-wait_line "$tmp/devsim.out" "devsim ready"
-smtp=$(sed -n 's/.*smtp=\([0-9.:]*\).*/\1/p' "$tmp/devsim.out")
+bench_start_devsim
 pg_url=$(tests/lib/pgtmp.sh start "$tmp/pg")
 
-# start_daoid NAME DATABASE [ACCESS_LOG] → sets dpid, base. The access log (default on) goes to
-# a file, as it would to journald. Per-IP connection limit off: wrk is one address.
+# start_daoid NAME DATABASE [ACCESS_LOG] → sets dpid, base (bench_start_daoid with the registry's
+# key). The access log (default on) goes to a file, as it would to journald.
 start_daoid() {
-    DAOID_LISTEN=127.0.0.1:0 DAOID_PUBLIC_URL=http://127.0.0.1 DAOID_DATABASE="$2" \
-    DAOID_SMTP_URL="smtp://$smtp" DAOID_CAPTCHA_TEST_ANSWER=TEST7 DAOID_ACCESS_LOG=${3:-1} \
-    DAOID_LIMIT_LOGIN_IP=1000000000/1m DAOID_LIMIT_LOGIN_ACCOUNT=1000000000/1m \
-    DAOID_LIMIT_SIGNUP_IP=1000000000/1m DAOID_LIMIT_CAPTCHA_IP=1000000000/1m \
-    DAOID_PER_IP_CONNECTIONS=0 DAOID_HASH_WAIT_MS=60000 DAOID_THREADS=$THREADS DAOID_REGISTRY_KEY_FILE="$tmp/reg/token-key.pem" \
-        build/daoid serve > "$tmp/$1.out" 2> "$tmp/$1.err" &
-    dpid=$!
-    pids="$pids $dpid"
-    wait_line "$tmp/$1.err" "serving"
-    base="http://127.0.0.1:$(sed -n 's/.*http: listening on .* (port \([0-9]*\),.*/\1/p' "$tmp/$1.err")"
+    bench_start_daoid "$1" "$2" DAOID_ACCESS_LOG="${3:-1}" DAOID_REGISTRY_KEY_FILE="$tmp/reg/token-key.pem"
 }
 
 # sign_up NAME → sets csrf, csrf_cookie, session, me_len (one account through the real form)

@@ -6,47 +6,31 @@
 // tokens, deletion, re-authentication, password reset, 404 and the WeChat QR page.
 // One daoid for the file; accounts are signed up by a fetch client. With E2E_SCREENSHOTS=docs
 // (`make screenshots`) it also refreshes the README's pictures at both widths.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { stopAll, browser, SHOTS } from './lib/harness.mjs';
-import { account, clientSignIn, mailLink, waitFor, overflow } from './lib/console.mjs';
+import { mkdirSync } from 'node:fs';
+import { browser, useServers, SHOTS } from './lib/harness.mjs';
+import { account, axeProblems, clientSignIn, mailLink, waitFor, overflow } from './lib/console.mjs';
 import { Client, signupClient } from './lib/forms.mjs';
-import { startOAuth } from './lib/oauth.mjs';
+import { oauthServers } from './lib/oauth.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const WIDTHS = [{ width: 1280, height: 800 }, { width: 375, height: 667 }];
-let sim, d;
-
-before(async () => {
-  ({ sim, d } = await startOAuth({ providers: ['github'], wechat: true, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1' } }));
-});
-after(async () => {
-  await d.stop();
-  await stopAll();
-});
-
+const srv = useServers(oauthServers({ providers: ['github'], wechat: true, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1' } }));
 // Every axe-core violation on the page, whatever its impact.
-async function axeAll(page) {
-  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE); // devtools: not subject to the CSP
-  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return res.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
-}
+const axeAll = (page) => axeProblems(page, { all: true });
 
 // A fresh link of path (/verify, /password/reset) from the newest mail to address after count.
 async function linkAfter(address, path, count) {
   const ms = await waitFor(async () => {
-    const m = (await sim.messages(address)).filter((x) => x.text.includes(path));
+    const m = (await srv.sim.messages(address)).filter((x) => x.text.includes(path));
     return m.length > count ? m : null;
   }, `a mail with ${path}`);
   const u = new URL(mailLink(ms[0], path));
   return u.pathname + u.search;
 }
 
-const mailCount = async (address, path) => (await sim.messages(address)).filter((x) => x.text.includes(path)).length;
+const mailCount = async (address, path) => (await srv.sim.messages(address)).filter((x) => x.text.includes(path)).length;
 
 async function shot(page, name, lang, viewport) {
   if (lang !== 'zh-CN') return;
@@ -58,9 +42,9 @@ for (const [locale, lang] of [['zh-CN', 'zh-CN'], ['en-US', 'en']]) {
   test(`every page has no axe-core finding of any impact and fits the screen (${lang}, 1280 and 375 px)`, async () => {
     const tag = lang === 'en' ? 'en' : 'zh';
     const user = `allpages-${tag}`;
-    await account(d, sim, user, { lang });
-    const id = Number(d.sql(`SELECT id FROM accounts WHERE username = '${user}'`)[0][0]);
-    d.sql(`INSERT INTO identities (provider, subject, login, account_id, created_at, updated_at) VALUES ('github', 'all-${id}', '${user}', ${id}, 1700000000, 1700000000)`);
+    await account(srv.d, srv.sim, user, { lang });
+    const id = Number(srv.d.sql(`SELECT id FROM accounts WHERE username = '${user}'`)[0][0]);
+    srv.d.sql(`INSERT INTO identities (provider, subject, login, account_id, created_at, updated_at) VALUES ('github', 'all-${id}', '${user}', ${id}, 1700000000, 1700000000)`);
     const problems = [];
     const b = await browser();
     for (const viewport of WIDTHS) {
@@ -70,7 +54,7 @@ for (const [locale, lang] of [['zh-CN', 'zh-CN'], ['en-US', 'en']]) {
         for (const o of await overflow(page)) problems.push(`${where} ${name}: wider than the screen: ${o}`);
       };
       const visit = async (page, name, path, status) => {
-        const r = await page.goto(d.base + path);
+        const r = await page.goto(srv.d.base + path);
         if (!r) assert.ok(path.includes('#'), `${where} ${name}: ${path}: no answer`); // a section of the page shown
         else if (status) assert.equal(r.status(), status, `${where} ${name}: ${path}`);
         else assert.ok(r.status() < 500, `${where} ${name}: ${path}: ${r.status()}`);
@@ -99,12 +83,12 @@ for (const [locale, lang] of [['zh-CN', 'zh-CN'], ['en-US', 'en']]) {
       const fresh = `${user}-${viewport.width}`;
       const freshMail = `${fresh}@example.com`;
       const before = await mailCount(freshMail, '/verify');
-      const { res } = await signupClient(d.base, { email: freshMail, username: fresh }, { lang });
+      const { res } = await signupClient(srv.d.base, { email: freshMail, username: fresh }, { lang });
       assert.equal(res.status, 303);
       const verify = await linkAfter(freshMail, '/verify', before);
       await visit(p, 'email verified', verify);
       await visit(p, 'verification link used', verify);
-      const c = new Client(d.base, { lang });
+      const c = new Client(srv.d.base, { lang });
       const form = await c.get('/password/forgot');
       const resets = await mailCount(freshMail, '/password/reset');
       await c.post('/password/forgot', { csrf: form.page.csrf, email: freshMail });
@@ -115,17 +99,17 @@ for (const [locale, lang] of [['zh-CN', 'zh-CN'], ['en-US', 'en']]) {
       await anon.close();
 
       // signed in (the session of a fetch client's sign-in)
-      const { client } = await clientSignIn(d, user, undefined, { lang });
+      const { client } = await clientSignIn(srv.d, user, undefined, { lang });
       const ctx = await b.newContext({ locale, viewport });
-      await ctx.addCookies([...client.jar].map(([name, value]) => ({ name, value, url: d.base })));
+      await ctx.addCookies([...client.jar].map(([name, value]) => ({ name, value, url: srv.d.base })));
       const s = await ctx.newPage();
-      d.sql(`UPDATE accounts SET tour_done_at = 0 WHERE id = ${id}`);
+      srv.d.sql(`UPDATE accounts SET tour_done_at = 0 WHERE id = ${id}`);
       await visit(s, 'console with the tour', '/console');
       await s.waitForSelector('#tour.stepping');
       await check(s, 'console with the tour (one step)');
       await s.click('#tour-skip');
       await s.waitForSelector('#tour', { state: 'hidden' });
-      d.sql(`UPDATE accounts SET tour_done_at = 1 WHERE id = ${id}`);
+      srv.d.sql(`UPDATE accounts SET tour_done_at = 1 WHERE id = ${id}`);
       await visit(s, 'console', '/console');
       await shot(s, 'console', lang, viewport);
       await s.click('#account-summary');

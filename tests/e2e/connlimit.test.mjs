@@ -2,29 +2,21 @@
 // accepted and closed — instead of waiting unaccepted in the kernel's listen queue until the
 // client gives up (20 s and more), so a client or balancer moves on. The held connections keep
 // working. The test waits for the refused socket's close; its own deadline only guards failure.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startDaoid, stopAll } from './lib/harness.mjs';
+import { useServers } from './lib/harness.mjs';
 
 const LIMIT = 6;
 const GUARD_MS = 15000; // a failure guard only: the close is expected at once
-let d;
-
-before(async () => {
-  d = await startDaoid({ env: { DAOID_MAX_CONNECTIONS: String(LIMIT), DAOID_PER_IP_CONNECTIONS: '64' } });
-});
-after(async () => {
-  await d.stop();
-  await stopAll();
-});
+const srv = useServers({ devsim: false, env: { DAOID_MAX_CONNECTIONS: String(LIMIT), DAOID_PER_IP_CONNECTIONS: '64' } });
 
 // A keep-alive connection that asks for /healthz once. Resolves with { sock, served: true }
 // once the answer arrived (the connection is daoid's and stays open), or { served: false,
 // closed: true } when daoid closed it without an answer; rejects on the guard.
 function hold() {
   return new Promise((resolve, reject) => {
-    const sock = net.connect(d.port, '127.0.0.1');
+    const sock = net.connect(srv.d.port, '127.0.0.1');
     let text = '';
     const guard = setTimeout(() => { sock.destroy(); reject(new Error(`no answer and no close within ${GUARD_MS} ms`)); }, GUARD_MS);
     const done = (v) => { clearTimeout(guard); resolve(v); };

@@ -3,29 +3,20 @@
 // with focus kept in the dialog and given back; without JavaScript every step and one "Got
 // it"; "show the tour again"), the Code Build and Image Registry pages, and /api/v1/me's
 // tour_done. Screenshot of the console with its tour for the README.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { startDevsim, startDaoid, newPage, stopAll, signup, skipTour, linkIn, PASSWORD, SHOTS } from './lib/harness.mjs';
+import { useServers, startDaoid, newPage, signup, skipTour, linkIn, PASSWORD, SHOTS } from './lib/harness.mjs';
 import { account, signedIn, scalar } from './lib/console.mjs';
 import { catalog } from './lib/forms.mjs';
 import { oauthEnv, registerCallbacks, newUser, authorize } from './lib/oauth.mjs';
 
 const zh = catalog('zh-CN');
 const en = catalog('en');
-let sim, d;
+const srv = useServers();
 
-before(async () => {
-  sim = await startDevsim();
-  d = await startDaoid({ devsim: sim });
-});
-after(async () => {
-  await d.stop();
-  await stopAll();
-});
-
-const tourDone = (username) => scalar(d, `SELECT tour_done_at FROM accounts WHERE username = '${username}'`);
+const tourDone = (username) => scalar(srv.d, `SELECT tour_done_at FROM accounts WHERE username = '${username}'`);
 
 // Waits for the tour's state to be saved by the script (POST /console/tour).
 function saved(page) {
@@ -35,7 +26,7 @@ function saved(page) {
 test('the console: navigation, reminders, and the tour shown once, on any device', async () => {
   mkdirSync(SHOTS, { recursive: true });
   const { ctx, page } = await newPage();
-  await signup(page, d.base, { email: 'tina@example.com', username: 'tina' });
+  await signup(page, srv.d.base, { email: 'tina@example.com', username: 'tina' });
   assert.match(page.url(), /\/console$/);
 
   // the left navigation
@@ -80,7 +71,7 @@ test('the console: navigation, reminders, and the tour shown once, on any device
   await Promise.all([saved(page), page.click('#tour-done')]);
   assert.ok(!(await page.isVisible('#tour')));
   assert.ok(tourDone('tina') > 0, 'finishing is saved for the account');
-  const me = await (await page.request.get(d.base + '/api/v1/me')).json();
+  const me = await (await page.request.get(srv.d.base + '/api/v1/me')).json();
   assert.equal(me.tour_done, true);
 
   await page.reload();
@@ -88,20 +79,20 @@ test('the console: navigation, reminders, and the tour shown once, on any device
   await ctx.close();
 
   // another device: never again
-  const other = await signedIn(d, 'tina');
+  const other = await signedIn(srv.d, 'tina');
   assert.ok(!(await other.page.isVisible('#tour')));
   await other.ctx.close();
 });
 
 test('skipping persists across a new browser context; "show the tour again" brings it back', async () => {
-  await account(d, sim, 'sven', { verify: false });
-  const a = await signedIn(d, 'sven');
+  await account(srv.d, srv.sim, 'sven', { verify: false });
+  const a = await signedIn(srv.d, 'sven');
   assert.ok(await a.page.isVisible('#tour'), 'not seen yet: the tour shows');
   await Promise.all([saved(a.page), a.page.click('#tour-skip')]);
   assert.ok(!(await a.page.isVisible('#tour')));
   await a.ctx.close();
 
-  const b = await signedIn(d, 'sven');
+  const b = await signedIn(srv.d, 'sven');
   assert.ok(!(await b.page.isVisible('#tour')), 'skipped on one device, gone on another');
   assert.equal((await b.page.textContent('#tour-again')).trim(), '再看一遍引导');
   await b.page.focus('#tour-again');
@@ -120,8 +111,8 @@ const focused = (page) => page.evaluate(() => document.activeElement && document
 const insideTour = (page) => page.evaluate(() => document.getElementById('tour-panel').contains(document.activeElement));
 
 test('the tour works by keyboard alone: Tab order, focus kept in the dialog, Esc, focus returned', async () => {
-  await account(d, sim, 'kai', { verify: false });
-  const { ctx, page } = await signedIn(d, 'kai', { locale: 'en-US' });
+  await account(srv.d, srv.sim, 'kai', { verify: false });
+  const { ctx, page } = await signedIn(srv.d, 'kai', { locale: 'en-US' });
   assert.ok(await page.isVisible('#tour'));
   assert.equal(await focused(page), 'tour-next', 'the dialog takes focus');
   assert.equal((await page.textContent('#tour-title')).trim(), en('tour.title', { site_name: 'DaoCloud' }));
@@ -162,8 +153,8 @@ test('the tour works by keyboard alone: Tab order, focus kept in the dialog, Esc
 });
 
 test('without JavaScript the tour shows every step and one "Got it" button', async () => {
-  await account(d, sim, 'nora', { verify: false });
-  const { ctx, page } = await signedIn(d, 'nora', { javaScriptEnabled: false });
+  await account(srv.d, srv.sim, 'nora', { verify: false });
+  const { ctx, page } = await signedIn(srv.d, 'nora', { javaScriptEnabled: false });
   assert.ok(await page.isVisible('#tour'));
   assert.ok(await page.isVisible('#tour-step-1'));
   assert.ok(await page.isVisible('#tour-step-2'));
@@ -181,7 +172,7 @@ test('without JavaScript the tour shows every step and one "Got it" button', asy
 });
 
 test('the tour endpoint refuses an unknown action and requests without the CSRF token', async () => {
-  const c = await account(d, sim, 'otto', { verify: false });
+  const c = await account(srv.d, srv.sim, 'otto', { verify: false });
   const csrf = (await c.get('/console')).page.csrf;
   const bad = await c.post('/console/tour', { csrf, action: 'explode' });
   assert.equal(bad.status, 400);
@@ -197,11 +188,11 @@ test('the tour endpoint refuses an unknown action and requests without the CSRF 
 });
 
 test('Code Build lists the Git platforms and what is bound; Image Registry shows the namespace', async () => {
-  await account(d, sim, 'bea', { verify: false });
-  d.sql(`INSERT INTO identities (provider, subject, login, account_id, created_at, updated_at)
+  await account(srv.d, srv.sim, 'bea', { verify: false });
+  srv.d.sql(`INSERT INTO identities (provider, subject, login, account_id, created_at, updated_at)
          SELECT 'coding', 'c-77', 'bea-coding', id, 1, 1 FROM accounts WHERE username = 'bea'`);
-  d.sql("UPDATE accounts SET tour_done_at = 1 WHERE username = 'bea'");
-  const { ctx, page } = await signedIn(d, 'bea');
+  srv.d.sql("UPDATE accounts SET tour_done_at = 1 WHERE username = 'bea'");
+  const { ctx, page } = await signedIn(srv.d, 'bea');
   await page.click('#nav-build');
   await page.waitForURL(/\/build$/);
   assert.equal((await page.textContent('h1')).trim(), '代码构建');
@@ -220,15 +211,15 @@ test('Code Build lists the Git platforms and what is bound; Image Registry shows
 });
 
 test('where GitHub is offered: the console reminds to bind it, Code Build has the bind button', async () => {
-  const d2 = await startDaoid({ devsim: sim, env: oauthEnv(sim, ['github']) });
+  const d2 = await startDaoid({ devsim: srv.sim, env: oauthEnv(srv.sim, ['github']) });
   try {
-    await registerCallbacks(sim, d2.base);
-    const gh = await newUser(sim, 'github', { login: 'gil-gh', email: 'gil-gh@example.com' });
+    await registerCallbacks(srv.sim, d2.base);
+    const gh = await newUser(srv.sim, 'github', { login: 'gil-gh', email: 'gil-gh@example.com' });
     const { ctx, page } = await newPage({ locale: 'en-US' });
     await signup(page, d2.base, { email: 'gil@example.com', username: 'gil', password: PASSWORD });
     assert.equal(await page.$('#github-reminder'), null, 'one reminder at a time: verifying comes first');
     await skipTour(page);
-    const [mail] = await sim.waitMail('gil@example.com');
+    const [mail] = await srv.sim.waitMail('gil@example.com');
     await page.goto(linkIn(mail));
     await page.goto(d2.base + '/console');
     assert.match(await page.textContent('#github-reminder'), /With GitHub bound, you can build images/);

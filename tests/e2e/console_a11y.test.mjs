@@ -2,34 +2,25 @@
 // the console, settings, re-authentication, password reset and deletion, in both languages,
 // has no serious or critical axe-core finding (WCAG 2.x A/AA: labels, contrast, names, ARIA)
 // and nothing that scrolls sideways on a 375×667 phone screen. Screenshot of the tour on a phone.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { startDevsim, startDaoid, stopAll, SHOTS } from './lib/harness.mjs';
+import { useServers, SHOTS } from './lib/harness.mjs';
 import { account, signedIn, mailLink, axeProblems, overflow, waitFor } from './lib/console.mjs';
 import { Client } from './lib/forms.mjs';
 
 const PHONE = { width: 375, height: 667 };
-let sim, d;
-
-before(async () => {
-  sim = await startDevsim();
-  d = await startDaoid({ devsim: sim, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1' } });
-});
-after(async () => {
-  await d.stop();
-  await stopAll();
-});
+const srv = useServers({ env: { DAOID_TRUSTED_PROXIES: '127.0.0.1' } });
 
 // A fresh reset link for address.
 async function resetLink(address) {
-  const c = new Client(d.base);
+  const c = new Client(srv.d.base);
   const form = await c.get('/password/forgot');
-  const before = (await sim.messages(address)).filter((m) => /\/password\/reset/.test(m.text)).length;
+  const before = (await srv.sim.messages(address)).filter((m) => /\/password\/reset/.test(m.text)).length;
   await c.post('/password/forgot', { csrf: form.page.csrf, email: address });
   const ms = await waitFor(async () => {
-    const m = (await sim.messages(address)).filter((x) => /\/password\/reset/.test(x.text));
+    const m = (await srv.sim.messages(address)).filter((x) => /\/password\/reset/.test(x.text));
     return m.length > before ? m : null;
   }, 'a reset mail');
   return mailLink(ms[0], '/password/reset');
@@ -40,7 +31,7 @@ async function checkPages(page, pages, where) {
   const problems = [];
   for (const [name, go] of pages) {
     if (typeof go === 'string') {
-      const r = await page.goto(d.base + go);
+      const r = await page.goto(srv.d.base + go);
       assert.ok(r.status() < 500, `${name}: ${r.status()}`);
     } else {
       await go();
@@ -54,12 +45,12 @@ async function checkPages(page, pages, where) {
 for (const [locale, lang] of [['zh-CN', 'zh-CN'], ['en-US', 'en']]) {
   test(`every console page passes axe and fits a phone (${lang})`, async () => {
     const user = `a11y-${lang.toLowerCase().replace(/[^a-z]/g, '')}`;
-    await account(d, sim, user, { lang });
+    await account(srv.d, srv.sim, user, { lang });
     const problems = [];
     for (const viewport of [{ width: 1100, height: 820 }, PHONE]) {
       const where = `${viewport.width}px`;
-      d.sql(`UPDATE accounts SET tour_done_at = 0 WHERE username = '${user}'`);
-      const { ctx, page } = await signedIn(d, user, { locale, viewport });
+      srv.d.sql(`UPDATE accounts SET tour_done_at = 0 WHERE username = '${user}'`);
+      const { ctx, page } = await signedIn(srv.d, user, { locale, viewport });
       assert.ok(await page.isVisible('#tour'), 'the tour is open');
       problems.push(...await checkPages(page, [['console with the tour', async () => {}]], where));
       if (viewport === PHONE && lang === 'zh-CN') {
@@ -74,7 +65,7 @@ for (const [locale, lang] of [['zh-CN', 'zh-CN'], ['en-US', 'en']]) {
         ['image registry', '/registry'],
         ['settings', '/settings'],
         ['settings with an error', async () => {
-          await page.goto(d.base + '/settings');
+          await page.goto(srv.d.base + '/settings');
           await page.fill('#new-username', 'x');
           await Promise.all([page.waitForLoadState('load'), page.click('#save-username')]);
           assert.ok(await page.isVisible('#username-err'));

@@ -1,28 +1,21 @@
 // The email sign-up flow end to end, as a person clicks it (issue: email sign-up, steps 1–5):
 // home → join → sign-up form → console with the verification reminder → the mail in the
 // simulator's inbox → verify → sign out → sign in by username and by email → language switch.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevsim, startDaoid, newPage, stopAll, fillSignup, linkIn, skipTour, PASSWORD, SHOTS } from './lib/harness.mjs';
+import { useServers, newPage, fillSignup, linkIn, skipTour, PASSWORD, SHOTS } from './lib/harness.mjs';
 import { oauthEnv } from './lib/oauth.mjs';
 import { wechatEnv } from './lib/wechat.mjs';
 import { catalog } from './lib/forms.mjs';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 
-let sim, d;
-before(async () => {
-  sim = await startDevsim();
-  d = await startDaoid({ devsim: sim, env: { ...oauthEnv(sim, ['github']), ...wechatEnv(sim) } }); /* GitHub and WeChat are offered */
-});
-after(async () => {
-  await d.stop();
-  await stopAll();
-});
+// GitHub and WeChat are offered
+const srv = useServers({ env: (devsim) => ({ ...oauthEnv(devsim, ['github']), ...wechatEnv(devsim) }) });
 
 test('home → sign-up → verification mail → verified → sign out → sign in', async () => {
   const { ctx, page } = await newPage();
-  await page.goto(d.base + '/');
+  await page.goto(srv.d.base + '/');
   assert.equal(await page.textContent('h1'), catalog('zh-CN')('home.headline'));
   assert.equal((await page.textContent('#join')).trim(), '加入');
   assert.match(await page.textContent('.hero'), /用其他账号注册/);
@@ -48,7 +41,7 @@ test('home → sign-up → verification mail → verified → sign out → sign 
   assert.ok(await page.isVisible('#resend'));
   await skipTour(page);
 
-  const [mail] = await sim.waitMail('mei@example.com');
+  const [mail] = await srv.sim.waitMail('mei@example.com');
   assert.match(mail.subject, /验证您的 DaoCloud 邮箱/);
   assert.match(mail.html, /立即验证邮箱/);
   const link = linkIn(mail);
@@ -58,22 +51,22 @@ test('home → sign-up → verification mail → verified → sign out → sign 
   await page.setContent(mail.html);
   await Promise.all([page.waitForURL(/\/verify\?token=/), page.click('text=立即验证邮箱')]);
   assert.equal(await page.textContent('#notice-title'), '邮箱激活成功');
-  await page.goto(d.base + '/console');
+  await page.goto(srv.d.base + '/console');
   assert.equal(await page.$('#verify-reminder'), null, 'the console no longer nags');
   assert.match(await page.textContent('#fact-email'), /已验证/);
 
   await page.click('#account-summary'); // the account menu
-  await Promise.all([page.waitForURL(d.base + '/'), page.click('#logout')]);
-  const me = await page.request.get(d.base + '/api/v1/me');
+  await Promise.all([page.waitForURL(srv.d.base + '/'), page.click('#logout')]);
+  const me = await page.request.get(srv.d.base + '/api/v1/me');
   assert.equal(me.status(), 401);
   assert.deepEqual(await me.json(), { error: 'unauthenticated' });
 
   for (const identifier of ['mei', 'MEI@example.com']) {
-    await page.goto(d.base + '/login');
+    await page.goto(srv.d.base + '/login');
     await page.fill('#identifier', identifier);
     await page.fill('#password', PASSWORD);
     await Promise.all([page.waitForURL(/\/console$/), page.click('#signin')]);
-    const r = await page.request.get(d.base + '/api/v1/me');
+    const r = await page.request.get(srv.d.base + '/api/v1/me');
     assert.equal(r.status(), 200);
     const body = await r.json();
     assert.equal(body.username, 'mei');
@@ -81,37 +74,37 @@ test('home → sign-up → verification mail → verified → sign out → sign 
     assert.equal(body.email_verified, true);
     assert.equal(typeof body.created_at, 'number');
     await page.click('#account-summary'); // the account menu
-    await Promise.all([page.waitForURL(d.base + '/'), page.click('#logout')]);
+    await Promise.all([page.waitForURL(srv.d.base + '/'), page.click('#logout')]);
   }
   await ctx.close();
 });
 
 test('the language follows Accept-Language, then the switch (cookie)', async () => {
   const en = await newPage({ locale: 'en-US' });
-  await en.page.goto(d.base + '/signup');
+  await en.page.goto(srv.d.base + '/signup');
   assert.equal(await en.page.getAttribute('html', 'lang'), 'en');
   assert.equal((await en.page.textContent('h1')).trim(), 'Sign up');
   await Promise.all([en.page.waitForURL(/\/signup$/), en.page.click('a[hreflang="zh-CN"]')]);
   assert.equal(await en.page.getAttribute('html', 'lang'), 'zh-CN');
   assert.equal((await en.page.textContent('h1')).trim(), '注册');
-  await en.page.goto(d.base + '/');
+  await en.page.goto(srv.d.base + '/');
   assert.equal((await en.page.textContent('#join')).trim(), '加入', 'the choice sticks');
   await en.ctx.close();
 
   const none = await newPage({ locale: 'fr-FR' });
-  await none.page.goto(d.base + '/');
+  await none.page.goto(srv.d.base + '/');
   assert.equal(await none.page.getAttribute('html', 'lang'), 'zh-CN', 'default is zh-CN');
-  await Promise.all([none.page.waitForURL(d.base + '/'), none.page.click('a[hreflang="en"]')]);
+  await Promise.all([none.page.waitForURL(srv.d.base + '/'), none.page.click('a[hreflang="en"]')]);
   assert.equal((await none.page.textContent('#join')).trim(), 'Join');
   await none.ctx.close();
 });
 
 test('an English sign-up gets an English mail', async () => {
   const { ctx, page } = await newPage({ locale: 'en-GB' });
-  await page.goto(d.base + '/signup');
+  await page.goto(srv.d.base + '/signup');
   await fillSignup(page, { email: 'ann@example.com', username: 'ann-lee' });
   assert.match(await page.textContent('#verify-reminder'), /A verification mail was sent to ann@example.com/);
-  const [mail] = await sim.waitMail('ann@example.com');
+  const [mail] = await srv.sim.waitMail('ann@example.com');
   assert.equal(mail.subject, 'Verify your DaoCloud email');
   assert.match(mail.html, /Verify email now/);
   assert.match(mail.text, /Open the link below/);

@@ -2,26 +2,15 @@
 // password step on one node, the code step on another, the session good on the third; the
 // two-step row used once whichever node asks; an app code used on one node refused on the
 // others. Requests go to each node directly, so which node answers is the test's choice.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevsim, startDaoid, stopAll } from './lib/harness.mjs';
-import { pgDatabase, psql } from './lib/cluster.mjs';
+import { useServers } from './lib/harness.mjs';
+import { pgDatabase } from './lib/cluster.mjs';
 import { account, clientSignIn } from './lib/console.mjs';
 import { totp, setUpApp } from './lib/totp.mjs';
 
-let sim, db;
-const nodes = [];
-
-before(async () => {
-  sim = await startDevsim();
-  db = pgDatabase();
-  const env = { DAOID_DATABASE: db, DAOID_TRUSTED_PROXIES: '127.0.0.1' };
-  for (let i = 0; i < 3; i++) nodes.push(await startDaoid({ devsim: sim, env }));
-});
-after(async () => {
-  for (const n of nodes) await n.stop();
-  await stopAll();
-});
+const srv = useServers({ nodes: 3, env: () => ({ DAOID_DATABASE: pgDatabase(), DAOID_TRUSTED_PROXIES: '127.0.0.1' }) });
+const { nodes } = srv;
 
 const [A, B, C] = [0, 1, 2];
 const on = (c, i) => { c.base = nodes[i].base; return c; };
@@ -42,9 +31,9 @@ async function codeOn(c, i, code) {
 }
 
 test('password on A, code on B, signed in on C; each code once on every node', async () => {
-  const c = await account(nodes[A], sim, 'nodeuser');
+  const c = await account(nodes[A], srv.sim, 'nodeuser');
   const { secret, step } = await setUpApp(c);
-  const id = Number(psql(db, "SELECT id FROM accounts WHERE username = 'nodeuser'")[0][0]);
+  const id = Number(srv.d.sql("SELECT id FROM accounts WHERE username = 'nodeuser'")[0][0]);
 
   // password on A, the next step's code on B, the session seen on C
   let two = await passwordOn(A, 'nodeuser');
@@ -52,7 +41,7 @@ test('password on A, code on B, signed in on C; each code once on every node', a
   assert.equal(r.status, 303, r.page.formError || '');
   assert.equal(r.location, '/console');
   assert.equal((await on(two, C).get('/api/v1/me')).status, 200);
-  assert.equal(psql(db, `SELECT amr FROM sessions WHERE account_id = ${id} ORDER BY created_at DESC LIMIT 1`)[0][0], 'pwd otp mfa');
+  assert.equal(srv.d.sql(`SELECT amr FROM sessions WHERE account_id = ${id} ORDER BY created_at DESC LIMIT 1`)[0][0], 'pwd otp mfa');
   // the row went with its use: A and C know it is gone
   assert.equal((await on(two, A).get('/login/2fa')).status, 410);
 
@@ -68,7 +57,7 @@ test('password on A, code on B, signed in on C; each code once on every node', a
 });
 
 test('two browsers racing the same code on two nodes: one sign-in', async () => {
-  const c = await account(nodes[B], sim, 'racer');
+  const c = await account(nodes[B], srv.sim, 'racer');
   const { secret, step } = await setUpApp(c);
   const x = await passwordOn(A, 'racer');
   const y = await passwordOn(C, 'racer');

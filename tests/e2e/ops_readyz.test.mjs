@@ -1,20 +1,17 @@
 // /readyz for two readers: a balancer gets "ready" or 503 "not ready: REASON" as plain text;
 // an operator asking for JSON (Accept: application/json or ?verbose) gets every check and the
 // reasons. Migrations pending (the database behind this binary) make the node not ready.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaoid, stopAll } from './lib/harness.mjs';
+import { useServers } from './lib/harness.mjs';
 
-let d;
-
-before(async () => { d = await startDaoid(); });
-after(async () => { await d?.stop(); await stopAll(); });
+const srv = useServers({ devsim: false });
 
 test('ready: plain for balancers, every check in JSON for operators', async () => {
-  const plain = await fetch(`${d.base}/readyz`);
+  const plain = await fetch(`${srv.d.base}/readyz`);
   assert.equal(plain.status, 200);
   assert.equal(await plain.text(), 'ready\n');
-  for (const r of [await fetch(`${d.base}/readyz?verbose`), await fetch(`${d.base}/readyz`, { headers: { Accept: 'application/json' } })]) {
+  for (const r of [await fetch(`${srv.d.base}/readyz?verbose`), await fetch(`${srv.d.base}/readyz`, { headers: { Accept: 'application/json' } })]) {
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-type'), /application\/json/);
     const j = await r.json();
@@ -27,19 +24,19 @@ test('ready: plain for balancers, every check in JSON for operators', async () =
 });
 
 test('migrations pending: 503 with the reason, in both forms', async () => {
-  const [[top]] = d.sql('SELECT MAX(version) FROM schema_migrations');
-  const [[at]] = d.sql(`SELECT applied_at FROM schema_migrations WHERE version = ${top}`);
-  d.sql(`DELETE FROM schema_migrations WHERE version = ${top}`);
+  const [[top]] = srv.d.sql('SELECT MAX(version) FROM schema_migrations');
+  const [[at]] = srv.d.sql(`SELECT applied_at FROM schema_migrations WHERE version = ${top}`);
+  srv.d.sql(`DELETE FROM schema_migrations WHERE version = ${top}`);
   try {
-    const plain = await fetch(`${d.base}/readyz`);
+    const plain = await fetch(`${srv.d.base}/readyz`);
     assert.equal(plain.status, 503);
     assert.equal(await plain.text(), `not ready: migrations pending: database at ${top - 1}, this binary ships ${top}\n`);
-    const j = await (await fetch(`${d.base}/readyz?verbose=1`)).json();
+    const j = await (await fetch(`${srv.d.base}/readyz?verbose=1`)).json();
     assert.equal(j.ready, false);
     assert.deepEqual(j.reasons, [`migrations pending: database at ${top - 1}, this binary ships ${top}`]);
     assert.deepEqual(j.schema, { applied: Number(top) - 1, shipped: Number(top) });
   } finally {
-    d.sql(`INSERT INTO schema_migrations (version, applied_at) VALUES (${top}, ${at})`);
+    srv.d.sql(`INSERT INTO schema_migrations (version, applied_at) VALUES (${top}, ${at})`);
   }
-  assert.equal((await fetch(`${d.base}/readyz`)).status, 200);
+  assert.equal((await fetch(`${srv.d.base}/readyz`)).status, 200);
 });

@@ -4,30 +4,22 @@
 // requests (BREACH). The proof-of-work alternative to
 // the image captcha: a browser signs up with it, by keyboard, without the image; a replayed
 // solution, a wrong number and a forged challenge are refused (an expired one: tests/unit/test_pow.c).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { startDevsim, startDaoid, newPage, stopAll, PASSWORD } from './lib/harness.mjs';
+import { useServers, newPage, PASSWORD } from './lib/harness.mjs';
 import { Client, catalog, signupForm } from './lib/forms.mjs';
 
 const zh = catalog('zh-CN');
-let sim, d;
-before(async () => {
-  sim = await startDevsim();
-  // a small proof of work: the sanitizer build on a busy machine, and the test is not the cost
-  d = await startDaoid({ devsim: sim, env: { DAOID_POW_MAX_NUMBER: '1000', DAOID_TRUSTED_PROXIES: '127.0.0.1' } });
-});
-after(async () => {
-  await d.stop();
-  await stopAll();
-});
+// a small proof of work: the sanitizer build on a busy machine, and the test is not the cost
+const srv = useServers({ env: { DAOID_POW_MAX_NUMBER: '1000', DAOID_TRUSTED_PROXIES: '127.0.0.1' } });
 
 // A GET with exactly these headers; the body as bytes (not decompressed).
 function raw(path, headers = {}) {
   return new Promise((resolve, reject) => {
-    http.get(d.base + path, { headers, agent: false }, (res) => {
+    http.get(srv.d.base + path, { headers, agent: false }, (res) => {
       const parts = [];
       res.on('data', (b) => parts.push(b));
       res.on('end', () => resolve({ status: res.statusCode, h: res.headers, body: Buffer.concat(parts) }));
@@ -108,7 +100,7 @@ function powOf(html) {
 
 test('sign-up with the proof of work, by keyboard, without the image', async () => {
   const { ctx, page } = await newPage();
-  await page.goto(d.base + '/signup');
+  await page.goto(srv.d.base + '/signup');
   await page.evaluate(() => document.getElementById('captcha-img').remove());
   await page.fill('#email', 'pow-user@example.com');
   await page.fill('#username', 'pow-user');
@@ -124,16 +116,16 @@ test('sign-up with the proof of work, by keyboard, without the image', async () 
   assert.equal(await page.isVisible('#captcha'), false, 'nothing to type');
   await page.check('#terms');
   await Promise.all([page.waitForURL(/\/console$/), page.click('#register')]);
-  assert.deepEqual(d.sql("SELECT username FROM accounts WHERE username = 'pow-user'"), [['pow-user']]);
+  assert.deepEqual(srv.d.sql("SELECT username FROM accounts WHERE username = 'pow-user'"), [['pow-user']]);
   await ctx.close();
 });
 
 test('a proof of work is refused when replayed, wrong or forged', async () => {
-  const c = new Client(d.base);
+  const c = new Client(srv.d.base);
   const first = await c.get('/signup');
   const { ch, n } = powOf(first.text);
   const post = async (who, captcha_id, captcha) => {
-    const cl = new Client(d.base);
+    const cl = new Client(srv.d.base);
     const form = await signupForm(cl, { email: `${who}@example.com`, username: who, captcha_id, captcha });
     return cl.post('/signup', form);
   };
@@ -155,5 +147,5 @@ test('a proof of work is refused when replayed, wrong or forged', async () => {
   r = await post('powr-again', ch, n);
   assert.equal(r.status, 400);
   assert.equal(r.page.errors.captcha, zh('captcha.err.expired'));
-  assert.deepEqual(d.sql("SELECT username FROM accounts WHERE username LIKE 'powr-%' ORDER BY username"), [['powr-first']]);
+  assert.deepEqual(srv.d.sql("SELECT username FROM accounts WHERE username LIKE 'powr-%' ORDER BY username"), [['powr-first']]);
 });

@@ -6,28 +6,24 @@
 // lacks; a WeChat sign-up hears of its +1X; the sign-up form keeps its terms checkbox; /login
 // answers empty fields itself; the only way in is not offered for unbinding; a used link opened
 // by a verified account; the 404 page's title; times in the reader's zone; the Code Build copy.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newPage, stopAll, signup, skipTour, startDevsim, startDaoid, linkIn, PASSWORD } from './lib/harness.mjs';
+import { useServers, newPage, signup, skipTour, linkIn, PASSWORD } from './lib/harness.mjs';
 import { catalog } from './lib/forms.mjs';
-import { oauthEnv, registerCallbacks, newUser, authorize } from './lib/oauth.mjs';
-import { wechatEnv, callbackTo, qrUrl, phoneScan, shown } from './lib/wechat.mjs';
+import { oauthServers, newUser, authorize } from './lib/oauth.mjs';
+import { callbackTo, qrUrl, phoneScan, shown } from './lib/wechat.mjs';
 
 const zh = catalog('zh-CN');
 const en = catalog('en');
 
-let sim, d, phone;
-before(async () => {
-  sim = await startDevsim();
-  d = await startDaoid({ devsim: sim, env: { ...oauthEnv(sim, ['github', 'coding']), ...wechatEnv(sim) } });
-  await registerCallbacks(sim, d.base);
-  await callbackTo(sim, d);
-  phone = (await newPage({ locale: 'en' })).page;
-});
-after(async () => {
-  await d.stop();
-  await stopAll();
-});
+let phone;
+const srv = useServers(oauthServers({
+  providers: ['github', 'coding'], wechat: true,
+  async ready() {
+    await callbackTo(srv.sim, srv.d);
+    phone = (await newPage({ locale: 'en' })).page;
+  },
+}));
 
 const text = async (page, sel) => (await page.textContent(sel)).replace(/\s+/g, ' ').trim();
 const repoNames = (page) => page.$$eval('#repo-list .repo-name', (e) => e.map((x) => x.textContent.trim()));
@@ -36,10 +32,10 @@ const repoNames = (page) => page.$$eval('#repo-list .repo-name', (e) => e.map((x
 async function emailAccount(username, { verify = true, locale } = {}) {
   const { ctx, page } = await newPage(locale ? { locale } : {});
   const email = `${username}@example.com`;
-  await signup(page, d.base, { email, username });
+  await signup(page, srv.d.base, { email, username });
   await skipTour(page);
   if (verify) {
-    const [mail] = await sim.waitMail(email);
+    const [mail] = await srv.sim.waitMail(email);
     await page.goto(linkIn(mail));
   }
   return { ctx, page, email };
@@ -47,21 +43,21 @@ async function emailAccount(username, { verify = true, locale } = {}) {
 
 // Binds provider as login from /settings/accounts; resolves back on daoid.
 async function bindFromSettings(page, provider, login) {
-  await page.goto(d.base + '/settings/accounts');
+  await page.goto(srv.d.base + '/settings/accounts');
   await Promise.all([page.waitForSelector('#authorize'), page.click(`#bind-${provider}`)]);
-  await authorize(page, d.base, login);
+  await authorize(page, srv.d.base, login);
 }
 
 test('Coding bound from the settings: "not yet allowed" with a one-click grant, not "expired"', async () => {
-  const u = await newUser(sim, 'coding', { login: 'ux-coder', email: 'ux-coder@example.com' });
+  const u = await newUser(srv.sim, 'coding', { login: 'ux-coder', email: 'ux-coder@example.com' });
   const { ctx, page } = await emailAccount('uxcoder');
   await bindFromSettings(page, 'coding', u.login);
-  await page.goto(d.base + '/build?p=coding');
+  await page.goto(srv.d.base + '/build?p=coding');
   assert.equal(await page.$('#repos-rebind'), null, 'nothing expired');
   assert.equal(await text(page, '#repos-grant-needed p'), zh('repos.not_granted', { provider: 'Coding' }));
   assert.equal(await page.getAttribute('#grant-coding', 'href'), '/auth/coding?intent=bind&access=repos&next=%2Fbuild%3Fp%3Dcoding');
   await Promise.all([page.waitForSelector('#authorize'), page.click('#grant-coding')]);
-  await authorize(page, d.base, u.login);
+  await authorize(page, srv.d.base, u.login);
   assert.deepEqual(await repoNames(page), ['ux-coder-project/hello-world', 'ux-coder-project/api-server', 'ux-coder-project/docs']);
   // the listing says what exists: no build action is promised
   const pick = await text(page, '#repos .hint');
@@ -71,10 +67,10 @@ test('Coding bound from the settings: "not yet allowed" with a one-click grant, 
 });
 
 test('GitHub bound from the settings lists the public repositories and offers the private ones', async () => {
-  const u = await newUser(sim, 'github', { login: 'ux-octo', email: 'ux-octo@example.com' });
+  const u = await newUser(srv.sim, 'github', { login: 'ux-octo', email: 'ux-octo@example.com' });
   const { ctx, page } = await emailAccount('uxocto');
   await bindFromSettings(page, 'github', u.login);
-  await page.goto(d.base + '/build?p=github');
+  await page.goto(srv.d.base + '/build?p=github');
   assert.equal(await page.$('#repos-rebind'), null);
   assert.deepEqual(await repoNames(page), ['ux-octo/hello-world', 'ux-octo/docs']);
   assert.ok(await page.isVisible('#repos-grant'));
@@ -83,28 +79,28 @@ test('GitHub bound from the settings lists the public repositories and offers th
 
 // Where the failure page's "try again" leads.
 async function retry(page) {
-  const u = new URL(await page.getAttribute('#notice-link', 'href'), d.base);
+  const u = new URL(await page.getAttribute('#notice-link', 'href'), srv.d.base);
   const q = u.searchParams;
   return { path: u.pathname, intent: q.get('intent'), access: q.get('access'), next: q.get('next') };
 }
 
 test('"try again" after a cancelled bind or re-authentication keeps next and repository access', async () => {
-  await newUser(sim, 'github', { login: 'ux-retry', email: 'ux-retry@example.com' });
+  await newUser(srv.sim, 'github', { login: 'ux-retry', email: 'ux-retry@example.com' });
   const { ctx, page } = await emailAccount('uxretry');
-  await page.goto(d.base + '/build');
+  await page.goto(srv.d.base + '/build');
   await Promise.all([page.waitForSelector('#authorize'), page.click('#bind-github')]);
-  await authorize(page, d.base, 'ux-retry', { cancel: true });
+  await authorize(page, srv.d.base, 'ux-retry', { cancel: true });
   assert.deepEqual(await retry(page), { path: '/auth/github', intent: 'bind', access: 'repos', next: '/build?p=github' });
 
-  await page.goto(d.base + '/auth/github?intent=reauth&next=%2Fsettings%23password');
-  await authorize(page, d.base, 'ux-retry', { cancel: true });
+  await page.goto(srv.d.base + '/auth/github?intent=reauth&next=%2Fsettings%23password');
+  await authorize(page, srv.d.base, 'ux-retry', { cancel: true });
   assert.deepEqual(await retry(page), { path: '/auth/github', intent: 'reauth', access: null, next: '/settings#password' });
   await ctx.close();
 });
 
 test('a confirmation is a one-time flash in the section that changed, not in the URL', async () => {
   const { ctx, page } = await emailAccount('uxflash');
-  await page.goto(d.base + '/settings');
+  await page.goto(srv.d.base + '/settings');
   await page.fill('#new-username', 'uxflash2');
   await Promise.all([page.waitForURL(/\/settings#username$/), page.click('#save-username')]);
   assert.equal(new URL(page.url()).search, '', 'nothing in the query string');
@@ -115,7 +111,7 @@ test('a confirmation is a one-time flash in the section that changed, not in the
   await page.reload();
   assert.equal(await page.$('#notice'), null, 'a reload shows nothing stale');
 
-  await page.goto(d.base + '/settings#password');
+  await page.goto(srv.d.base + '/settings#password');
   await page.fill('#current-password', PASSWORD);
   await page.fill('#new-password', 'another horse battery 43');
   await Promise.all([page.waitForURL(/\/settings#password$/), page.click('#save-password')]);
@@ -124,11 +120,11 @@ test('a confirmation is a one-time flash in the section that changed, not in the
 });
 
 test('a GitHub sign-up is not promised a password it lacks: the console offers to set one', async () => {
-  const u = await newUser(sim, 'github', { login: 'ux-gh-new', email: 'ux-gh-new@example.com' });
+  const u = await newUser(srv.sim, 'github', { login: 'ux-gh-new', email: 'ux-gh-new@example.com' });
   const { ctx, page } = await newPage();
-  await page.goto(d.base + '/login');
+  await page.goto(srv.d.base + '/login');
   await Promise.all([page.waitForSelector('#authorize'), page.click('#social-github')]);
-  await authorize(page, d.base, u.login);
+  await authorize(page, srv.d.base, u.login);
   const promise = await text(page, '#oauth-reminder');
   assert.equal(promise, zh('oauth.complete.reminder', { provider: 'GitHub' }));
   assert.match(promise, /设置密码/);
@@ -140,7 +136,7 @@ test('a GitHub sign-up is not promised a password it lacks: the console offers t
   assert.equal((await page.$$('.reminder')).length, 1, 'one reminder at a time');
 
   // the only way in is not offered for unbinding
-  await page.goto(d.base + '/settings/accounts');
+  await page.goto(srv.d.base + '/settings/accounts');
   assert.equal(await page.$('#unbind-github'), null);
   assert.equal(await text(page, '#only-github'), zh('oauth.accounts.only_way'));
   await ctx.close();
@@ -148,20 +144,20 @@ test('a GitHub sign-up is not promised a password it lacks: the console offers t
 
 test('WeChat sign-up: the +1X is announced, and the activity list is all Chinese', async () => {
   const { ctx, page } = await newPage();
-  await page.goto(d.base + '/login');
+  await page.goto(srv.d.base + '/login');
   await Promise.all([page.waitForURL(/\/auth\/wechat$/), page.click('#social-wechat')]);
   const url = await qrUrl(page);
-  await phoneScan(phone, sim, { user: 'ux-wx', url, action: 'follow' });
+  await phoneScan(phone, srv.sim, { user: 'ux-wx', url, action: 'follow' });
   await shown(page, '#wx-register-form', 15000);
   await page.fill('#wx-username', 'uxwechat');
   await page.check('#wx-terms');
   await Promise.all([page.waitForURL(/\/console$/), page.click('#wx-register')]);
   await skipTour(page);
-  assert.equal(await text(page, '#notice'), zh('cons.wechat_bonus', { units: 1 }));
+  assert.equal(await text(page, '#notice'), zh('cons.wechat_bonus', { units: srv.d.setting('wechat_bonus_units') }));
   await page.reload();
   assert.equal(await page.$('#notice'), null, 'announced once');
 
-  await page.goto(d.base + '/settings');
+  await page.goto(srv.d.base + '/settings');
   const activity = await page.$$eval('.activity li', (els) => els.map((e) => e.textContent.replace(/\s+/g, ' ').trim()));
   assert.ok(activity.length > 0);
   for (const line of activity) {
@@ -173,7 +169,7 @@ test('WeChat sign-up: the +1X is announced, and the activity list is all Chinese
 
 test('the sign-up form keeps its terms checkbox after a refusal', async () => {
   const { ctx, page } = await newPage();
-  await page.goto(d.base + '/signup');
+  await page.goto(srv.d.base + '/signup');
   await page.fill('#email', 'uxterms@example.com');
   await page.fill('#username', 'Admin');
   await page.fill('#password', PASSWORD);
@@ -187,7 +183,7 @@ test('the sign-up form keeps its terms checkbox after a refusal', async () => {
 test('/login answers empty fields with its own messages, in the page language', async () => {
   for (const [locale, t] of [['zh-CN', zh], ['en', en]]) {
     const { ctx, page } = await newPage({ locale });
-    await page.goto(d.base + '/login');
+    await page.goto(srv.d.base + '/login');
     assert.equal(await page.getAttribute('#login-form', 'novalidate'), '');
     const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('#signin')]);
     assert.equal(res.status(), 400);
@@ -200,7 +196,7 @@ test('/login answers empty fields with its own messages, in the page language', 
 
 test('a used verification link opened by the verified account says it is verified', async () => {
   const { ctx, page, email } = await emailAccount('uxverified');
-  const [mail] = await sim.waitMail(email);
+  const [mail] = await srv.sim.waitMail(email);
   const res = await page.goto(linkIn(mail));
   assert.equal(res.status(), 200);
   assert.equal(await text(page, 'h1'), zh('verify.already.title'));
@@ -209,7 +205,7 @@ test('a used verification link opened by the verified account says it is verifie
 
 test('the 404 page is titled as such', async () => {
   const { ctx, page } = await newPage();
-  const res = await page.goto(d.base + '/no-such-page');
+  const res = await page.goto(srv.d.base + '/no-such-page');
   assert.equal(res.status(), 404);
   assert.match(await page.title(), new RegExp(zh('error.notfound_title')));
   assert.doesNotMatch(await page.title(), new RegExp(zh('error.title')));
@@ -218,12 +214,12 @@ test('the 404 page is titled as such', async () => {
 
 test('times are shown in the reader\'s zone: UTC+8 on Chinese pages, UTC on English ones', async () => {
   const { ctx, page } = await emailAccount('uxtime');
-  await page.goto(d.base + '/settings');
+  await page.goto(srv.d.base + '/settings');
   const [iso, shownAt] = await page.$eval('.sessions time', (t) => [t.getAttribute('datetime'), t.textContent.trim()]);
   const at = new Date(iso.replace('Z', ':00Z'));
   const local = new Date(at.getTime() + 8 * 3600e3).toISOString().slice(0, 16).replace('T', ' ');
   assert.equal(shownAt, `${local} UTC+8`);
-  await page.goto(d.base + '/lang?to=en&next=/settings');
+  await page.goto(srv.d.base + '/lang?to=en&next=/settings');
   const [enIso, enShown] = await page.$eval('.sessions time', (t) => [t.getAttribute('datetime'), t.textContent.trim()]);
   assert.equal(enShown, `${enIso.slice(0, 16).replace('T', ' ')} UTC`);
   await ctx.close();

@@ -4,54 +4,46 @@
 // account, one at a time; on a phone the tour's highlight stays in view and no "press Esc" hint
 // shows; the WeChat QR page tells a phone what to do instead of "scan with WeChat".
 // One daoid (GitHub and WeChat through the simulator); accounts are signed up by a fetch client.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stopAll, browser } from './lib/harness.mjs';
+import { browser, useServers } from './lib/harness.mjs';
 import { account, clientSignIn } from './lib/console.mjs';
-import { startOAuth } from './lib/oauth.mjs';
+import { oauthServers } from './lib/oauth.mjs';
 
 const PHONE = { width: 375, height: 667 };
 const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
-let sim, d;
-
-before(async () => {
-  ({ sim, d } = await startOAuth({ providers: ['github'], wechat: true, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1' } }));
-});
-after(async () => {
-  await d.stop();
-  await stopAll();
-});
+const srv = useServers(oauthServers({ providers: ['github'], wechat: true, env: { DAOID_TRUSTED_PROXIES: '127.0.0.1' } }));
 
 // A browser context signed in as username (the session of a fetch client's sign-in), with the
 // context options given (viewport, javaScriptEnabled, userAgent, hasTouch …).
 async function browserAs(username, opts = {}) {
-  const { client, res } = await clientSignIn(d, username);
+  const { client, res } = await clientSignIn(srv.d, username);
   assert.equal(res.status, 303, `${username} signed in`);
   const b = await browser();
   const ctx = await b.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 }, ...opts });
-  await ctx.addCookies([...client.jar].map(([name, value]) => ({ name, value, url: d.base })));
+  await ctx.addCookies([...client.jar].map(([name, value]) => ({ name, value, url: srv.d.base })));
   const page = await ctx.newPage();
   return { ctx, page };
 }
 
 // An account with a verified address and a password, its tour seen (signed up by a fetch client).
 async function member(username) {
-  await account(d, sim, username);
-  d.sql(`UPDATE accounts SET tour_done_at = 1 WHERE username = '${username}'`);
+  await account(srv.d, srv.sim, username);
+  srv.d.sql(`UPDATE accounts SET tour_done_at = 1 WHERE username = '${username}'`);
 }
 
-const accountId = (u) => Number(d.sql(`SELECT id FROM accounts WHERE username = '${u}'`)[0][0]);
+const accountId = (u) => Number(srv.d.sql(`SELECT id FROM accounts WHERE username = '${u}'`)[0][0]);
 function bindGithub(username) {
   const id = accountId(username);
-  d.sql(`INSERT INTO identities (provider, subject, login, account_id, created_at, updated_at) VALUES ('github', 'gh-${id}', '${username}-gh', ${id}, 1700000000, 1700000000)`);
+  srv.d.sql(`INSERT INTO identities (provider, subject, login, account_id, created_at, updated_at) VALUES ('github', 'gh-${id}', '${username}-gh', ${id}, 1700000000, 1700000000)`);
 }
-const githubBound = (u) => Number(d.sql(`SELECT count(*) FROM identities WHERE provider = 'github' AND account_id = ${accountId(u)}`)[0][0]);
+const githubBound = (u) => Number(srv.d.sql(`SELECT count(*) FROM identities WHERE provider = 'github' AND account_id = ${accountId(u)}`)[0][0]);
 
 test('unbinding asks first, without JavaScript too; "keep it" leaves the binding', async () => {
   await member('unbinder');
   bindGithub('unbinder');
   const { ctx, page } = await browserAs('unbinder', { javaScriptEnabled: false });
-  await page.goto(d.base + '/settings/accounts');
+  await page.goto(srv.d.base + '/settings/accounts');
   assert.ok(await page.$('#ask-unbind-github'), 'an unbind button that asks first');
   assert.equal(await page.isVisible('#unbind-github'), false, 'the button that unbinds is not shown before asking');
   await page.click('#ask-unbind-github');
@@ -71,7 +63,7 @@ test('unbinding asks first, without JavaScript too; "keep it" leaves the binding
 test('the header has an account menu (initial, username, settings, sign out) that works by keyboard without JavaScript', async () => {
   await member('menuuser');
   const { ctx, page } = await browserAs('menuuser', { javaScriptEnabled: false });
-  await page.goto(d.base + '/console');
+  await page.goto(srv.d.base + '/console');
   assert.equal((await page.textContent('#account-summary .avatar')).trim(), 'M');
   assert.match(await page.textContent('#account-summary'), /menuuser/);
   assert.equal(await page.isVisible('#logout'), false, 'the menu starts closed');
@@ -84,7 +76,7 @@ test('the header has an account menu (initial, username, settings, sign out) tha
   assert.equal(await page.evaluate(() => document.activeElement.id), 'menu-settings');
   await Promise.all([page.waitForURL(/\/settings$/), page.keyboard.press('Enter')]);
   await page.click('#account-summary');
-  await Promise.all([page.waitForURL(d.base + '/'), page.click('#logout')]);
+  await Promise.all([page.waitForURL(srv.d.base + '/'), page.click('#logout')]);
   assert.equal(await page.$('#account-summary'), null, 'signed out');
   await ctx.close();
 });
@@ -93,7 +85,7 @@ test('the console offers one binding at a time; "don\'t show again" is remembere
   await member('offered');
   await member('offered2');
   const { ctx, page } = await browserAs('offered');
-  await page.goto(d.base + '/console');
+  await page.goto(srv.d.base + '/console');
   assert.ok(await page.isVisible('#github-reminder'), 'GitHub is offered first');
   assert.equal(await page.$('#wechat-reminder'), null, 'one offer at a time');
   assert.equal(await page.$$eval('.reminder, .offer', (els) => els.length), 1);
@@ -104,14 +96,14 @@ test('the console offers one binding at a time; "don\'t show again" is remembere
   assert.equal(await page.$('.offer'), null);
   await ctx.close();
   const other = await browserAs('offered'); // another browser of the same account
-  await other.page.goto(d.base + '/console');
+  await other.page.goto(srv.d.base + '/console');
   assert.equal(await other.page.$('.offer'), null, 'remembered for the account');
   await other.ctx.close();
   const second = await browserAs('offered2');
-  await second.page.goto(d.base + '/console');
+  await second.page.goto(srv.d.base + '/console');
   assert.ok(await second.page.isVisible('#github-reminder'), 'another account still sees its offer');
   // without the form's CSRF token nothing is dismissed
-  const r = await second.page.request.post(d.base + '/console/offer/dismiss', { form: { provider: 'github' }, maxRedirects: 0 });
+  const r = await second.page.request.post(srv.d.base + '/console/offer/dismiss', { form: { provider: 'github' }, maxRedirects: 0 });
   assert.equal(r.status(), 403);
   await second.page.reload();
   assert.ok(await second.page.isVisible('#github-reminder'));
@@ -120,9 +112,9 @@ test('the console offers one binding at a time; "don\'t show again" is remembere
 
 test('on a phone the tour keeps its highlight in view and says nothing about Esc', async () => {
   await member('phonetour');
-  d.sql("UPDATE accounts SET tour_done_at = 0 WHERE username = 'phonetour'");
+  srv.d.sql("UPDATE accounts SET tour_done_at = 0 WHERE username = 'phonetour'");
   const { ctx, page } = await browserAs('phonetour', { viewport: PHONE, isMobile: true, hasTouch: true, userAgent: IPHONE_UA });
-  await page.goto(d.base + '/console');
+  await page.goto(srv.d.base + '/console');
   await page.waitForSelector('#tour.stepping');
   assert.equal(await page.isVisible('#tour-esc'), false, 'no "press Esc" on a touch screen');
   // each step's highlighted entry is on the screen, on top (not under the dimmed layer or the
@@ -155,7 +147,7 @@ test('on a phone the tour keeps its highlight in view and says nothing about Esc
   await ctx.close();
   // on a desktop the hint is there
   const desk = await browserAs('phonetour');
-  await desk.page.goto(d.base + '/console');
+  await desk.page.goto(srv.d.base + '/console');
   await desk.page.waitForSelector('#tour.stepping');
   assert.ok(await desk.page.isVisible('#tour-esc'));
   await desk.ctx.close();
@@ -172,7 +164,7 @@ test('the WeChat QR page tells a phone what to do instead of asking it to scan i
   for (const c of cases) {
     const ctx = await b.newContext({ locale: 'zh-CN', ...c.opts });
     const page = await ctx.newPage();
-    await page.goto(d.base + '/auth/wechat');
+    await page.goto(srv.d.base + '/auth/wechat');
     await page.waitForSelector('#wx-qr svg');
     assert.equal(await page.isVisible('#wx-phone'), c.phone, `${c.name}: the phone's way forward`);
     assert.equal(await page.isVisible('#wx-scan'), !c.phone, `${c.name}: "scan with WeChat"`);

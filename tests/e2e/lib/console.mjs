@@ -93,14 +93,17 @@ export function scalar(d, q) {
   return rows.length ? Number(rows[0][0]) : null;
 }
 
-// axe-core's serious and critical findings on the page (WCAG 2.x A and AA rules).
-export async function axeProblems(page) {
-  await page.evaluate(AXE); // evaluated through the devtools protocol: not subject to the CSP
-  const res = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+// axe-core's serious and critical findings on the page (WCAG 2.x A and AA rules); with all,
+// every finding of any impact, of every rule axe runs by default (its best practices too).
+// One line a finding: rule (impact): help — the first elements.
+export async function axeProblems(page, { all = false } = {}) {
+  // evaluated through the devtools protocol: not subject to the CSP
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
+  const res = await page.evaluate((opts) => window.axe.run(document, opts), {
+    ...(all ? {} : { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }),
     resultTypes: ['violations'],
-  }));
-  return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  });
+  return res.violations.filter((v) => all || v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
 }
 

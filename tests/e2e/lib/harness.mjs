@@ -1,13 +1,15 @@
 // Test harness for daoid's browser and black-box tests: starts the real binaries (daoid and
 // the devsim simulator) on free loopback ports in a temporary directory, drives Debian's
 // chromium through playwright-core, reads mail from the simulator's inbox and looks into the
-// SQLite file. Every process started here is stopped by stopAll() (and on exit).
+// SQLite file. Every process started here is stopped by stopAll() (and on exit); useServers()
+// gives a test file its devsim and daoid for all its tests.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, mkdirSync, readFileSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import net from 'node:net';
+import { before, after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { saveLog, noteSecret, noteFields, noteSetCookies, noteMail } from './logscan.mjs';
@@ -213,6 +215,17 @@ export async function startDaoid({ devsim, env = {}, dir, bin = DAOID_BIN, port 
   const dbPath = db.startsWith('sqlite:') ? db.slice(7) : null;
   return {
     base, port, dir, dbPath, proc: p, env: fullEnv,
+    // A setting this daoid runs with (key as in daoid.conf, e.g. 'wechat_bonus_units'): its
+    // DAOID_<KEY> variable, else the default the binary itself prints (`daoid config-help`).
+    setting(key) {
+      const v = fullEnv[`DAOID_${key.toUpperCase()}`];
+      if (v !== undefined) return v;
+      if (fullEnv.DAOID_CONFIG) throw new Error(`setting ${key}: daoid reads ${fullEnv.DAOID_CONFIG}, which this does not`);
+      const help = execFileSync(bin, ['config-help'], { env: fullEnv, encoding: 'utf8' });
+      const m = new RegExp(`^${key}\\s+default (\\S+)`, 'm').exec(help);
+      if (!m) throw new Error(`setting ${key}: not in \`daoid config-help\``);
+      return m[1] === '(empty)' ? '' : m[1];
+    },
     // Stops daoid and returns its stderr; fails when it exited badly or a sanitizer spoke.
     async stop({ keepDir = false } = {}) {
       const r = await stopProc(p);
@@ -322,6 +335,40 @@ export async function stopAll() {
 }
 
 process.on('exit', () => { for (const p of procs) p.child.kill('SIGKILL'); });
+
+// The servers a test file's tests share, started in node:test's before and stopped in its
+// after: a devsim (unless devsim is false) and `nodes` daoids (default one) given env (an
+// object, or a function of the devsim that gives one: worked out once, the same for every
+// node), each at http://localhost:PORT when localhost (startAtLocalhost: a passkey's RP ID
+// must be a name); then ready(servers), the file's own set-up. Returns that object, whose
+// fields are filled in before: sim, nodes (every daoid), d (the first: a test that restarts
+// it puts the new one here, and that one is stopped after), base (d's public address: the
+// localhost one). After: stopping(servers) (e.g. a simulator's fault mode turned off), every
+// daoid stopped (which fails on a sanitizer report or a bad exit), then whatever else the
+// harness started (stopAll).
+export function useServers({ devsim = true, env = {}, localhost = false, nodes = 1, ready, stopping } = {}) {
+  const s = {
+    sim: null, base: null, nodes: [],
+    get d() { return this.nodes[0]; },
+    set d(n) { this.nodes[0] = n; },
+  };
+  before(async () => {
+    if (devsim) s.sim = await startDevsim();
+    const e = typeof env === 'function' ? env(s.sim) : env;
+    for (let i = 0; i < nodes; i++) {
+      const n = localhost ? await startAtLocalhost({ devsim: s.sim, env: e }) : { d: await startDaoid({ devsim: s.sim, env: e }) };
+      s.nodes.push(n.d);
+      if (i === 0) s.base = n.base || n.d.base;
+    }
+    if (ready) await ready(s);
+  });
+  after(async () => {
+    if (stopping && s.nodes.length) await stopping(s);
+    for (const n of s.nodes) await n.stop();
+    await stopAll();
+  });
+  return s;
+}
 
 // Fills and submits the sign-up form on page (which must be on /signup).
 export async function fillSignup(page, { email, username, password = PASSWORD, captcha = CAPTCHA, terms = true }) {

@@ -70,13 +70,33 @@ export async function newUser(sim, provider, { login, email, verified = true, em
   return { login, id: String(uid), email };
 }
 
+// daoid's settings for the simulator's providers (its WeChat service account too with
+// wechat: true), env over them.
+function oauthServerEnv(sim, { env = {}, providers, wechat = false }) {
+  return { ...oauthEnv(sim, providers), ...(wechat ? wechatEnv(sim) : {}), ...env };
+}
+
 // Starts the simulator and daoid configured for it (its WeChat service account too with
 // wechat: true); registers daoid's callback URLs.
-export async function startOAuth({ env = {}, providers, wechat = false } = {}) {
+export async function startOAuth(opts = {}) {
   const sim = await startDevsim();
-  const d = await startDaoid({ devsim: sim, env: { ...oauthEnv(sim, providers), ...(wechat ? wechatEnv(sim) : {}), ...env } });
+  const d = await startDaoid({ devsim: sim, env: oauthServerEnv(sim, opts) });
   await registerCallbacks(sim, d.base);
   return { sim, d };
+}
+
+// The same servers for all of a test file's tests: useServers' options (lib/harness.mjs) for
+// what startOAuth starts; ready(servers) runs once the callbacks are registered, other options
+// go to useServers as they are.
+export function oauthServers({ env, providers, wechat, ready, ...more } = {}) {
+  return {
+    ...more,
+    env: (sim) => oauthServerEnv(sim, { env, providers, wechat }),
+    async ready(s) {
+      await registerCallbacks(s.sim, s.d.base);
+      if (ready) await ready(s);
+    },
+  };
 }
 
 // The page is on a provider's authorize page (simulator): picks the test user `login` (the
