@@ -26,16 +26,20 @@ else ifeq ($(SAN),fuzz)
 else
   HARDEN += -D_FORTIFY_SOURCE=2
 endif
-# libsystemd is optional: without it sd_notify's datagram is sent by lib/sdnotify.c itself
-SYSTEMD := $(shell pkg-config --exists libsystemd 2>/dev/null && echo 1)
+# libsystemd is optional and off by default: lib/sdnotify.c sends sd_notify's datagram itself,
+# and linking libsystemd maps ~1 MiB more at idle (libgcrypt, liblzma, liblz4, libzstd, libcap).
+# SYSTEMD=1 uses libsystemd's sd_notify.
+SYSTEMD ?= 0
 ifeq ($(SYSTEMD),1)
   PKGS += libsystemd
   SD_DEF := -DHAVE_LIBSYSTEMD
 endif
 COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS)) $(SD_DEF) -DDAOID_COMMIT='"$(COMMIT)"'
-# libgd is not linked: captcha_img.c loads it on the first captcha (its headers are used)
-PKG_LIBS = $(shell pkg-config --libs $(filter-out gdlib,$(PKGS))) -lunistring -lpthread -lm -ldl
+# libgd, libcurl and libpq are not linked (their headers are used): captcha_img.c loads libgd on
+# the first captcha, net/curl_lazy.c libcurl on the first outbound call, db/pq_lazy.c libpq on
+# the first PostgreSQL connect, so an idle server does not map them and what they pull in.
+PKG_LIBS = $(shell pkg-config --libs $(filter-out gdlib libcurl libpq,$(PKGS))) -lunistring -lpthread -lm -ldl
 CFLAGS := -std=gnu11 -g $(OPT) $(WARN) $(HARDEN) $(SANFLAGS)
 # The layers, lowest first: lib ← db, net ← core ← web ← handlers ← main (arrows point down only).
 LAYERS := lib db net core web handlers
