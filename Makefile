@@ -55,7 +55,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 ASSETS := $(sort $(wildcard web/templates/* web/static/* locale/* sql/*.sql data/*.txt))
 
-.PHONY: deb deb-package all tests san run test test-loaded test-build build-release build-san test-layers unit unit-layers e2e \
+.PHONY: FORCE deb deb-package all tests san run test test-loaded test-build build-release build-san test-layers unit unit-layers e2e \
 	screenshots bench fuzz fuzz-build fuzz-replayers fuzz-replay fmt clean
 .DEFAULT_GOAL := all
 
@@ -159,11 +159,18 @@ $(B)/obj/assets.o: $(B)/gen/assets.c
 	@mkdir -p $(@D)
 	$(call SAY,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -w -c -o $@ $<
 
-$(B)/obj/%.o: src/%.c
+# Objects are rebuilt when the flags change (SYSTEMD=, OPT=, a package's flags),
+# not only when a source does: $(B)/flags holds them and is rewritten only when they differ.
+FLAGS_NOW = $(CC) $(CPPFLAGS) $(CFLAGS) $(SD_DEF) $(PKG_LIBS)
+$(B)/flags: FORCE
+	@mkdir -p $(@D); echo '$(FLAGS_NOW)' | cmp -s - $@ || echo '$(FLAGS_NOW)' > $@
+FORCE:
+
+$(B)/obj/%.o: src/%.c $(B)/flags
 	@mkdir -p $(@D)
 	$(call SAY,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-$(B)/obj/devsim/%.o: tools/devsim/%.c
+$(B)/obj/devsim/%.o: tools/devsim/%.c $(B)/flags
 	@mkdir -p $(@D)
 	$(call SAY,CC,$<)$(CC) $(CPPFLAGS) -Itools/devsim $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 

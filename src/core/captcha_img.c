@@ -8,6 +8,7 @@
  * small. */
 #include "captcha_img.h"
 #include "arena.h"
+#include "lazylib.h"
 #include "log.h"
 
 #include <dlfcn.h>
@@ -69,20 +70,12 @@ static int gd_ready; /* set once by gd_load: 1 loaded, font cache set up and the
 
 static void gd_load(void)
 {
-    void *h = dlopen(CAPTCHA_IMG_LIBGD, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        log_warnx("captcha_img: cannot load %s: %s", CAPTCHA_IMG_LIBGD, dlerror());
+#define GD_SLOT(f) &gd.f,
+    static const char *const names[] = {GD_FUNCTIONS(LAZYLIB_NAME)};
+    void *const slots[] = {GD_FUNCTIONS(GD_SLOT)};
+#undef GD_SLOT
+    if (!lazylib_load("captcha_img", CAPTCHA_IMG_LIBGD, names, slots, sizeof(names) / sizeof(*names)))
         return;
-    }
-    void *p;
-#define GD_LOAD(f)                                                                                 \
-    if (!(p = dlsym(h, #f))) {                                                                     \
-        log_warnx("captcha_img: %s has no %s", CAPTCHA_IMG_LIBGD, #f);                             \
-        return;                                                                                    \
-    }                                                                                              \
-    memcpy(&gd.f, &p, sizeof(p));
-    GD_FUNCTIONS(GD_LOAD)
-#undef GD_LOAD
     int brect[8];
     if (gd.gdFontCacheSetup() != 0) {
         log_warnx("captcha_img: gd font cache setup failed");

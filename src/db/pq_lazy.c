@@ -1,6 +1,6 @@
 /* pq_lazy: libpq loaded on the first connect; see pq_lazy.h. */
 #include "pq_lazy.h"
-#include "log.h"
+#include "lazylib.h"
 
 #include <dlfcn.h>
 #include <libpq-fe.h>
@@ -49,21 +49,12 @@ static int pq_lazy_ready; /* written once, inside pq_lazy_once */
 
 static void pq_lazy_load(void)
 {
-    void *h = dlopen(PQ_LAZY_SO, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        log_warnx("pq_lazy: cannot load %s: %s", PQ_LAZY_SO, dlerror());
+#define PQ_LAZY_SLOT(f) &real.f,
+    static const char *const names[] = {PQ_LAZY_FUNCTIONS(LAZYLIB_NAME)};
+    void *const slots[] = {PQ_LAZY_FUNCTIONS(PQ_LAZY_SLOT)};
+#undef PQ_LAZY_SLOT
+    if (!lazylib_load("pq_lazy", PQ_LAZY_SO, names, slots, sizeof(names) / sizeof(*names)))
         return;
-    }
-    void *p;
-#define PQ_LAZY_LOAD(f)                                                                            \
-    if (!(p = dlsym(h, #f))) {                                                                     \
-        log_warnx("pq_lazy: %s has no %s", PQ_LAZY_SO, #f);                                        \
-        dlclose(h);                                                                                \
-        return;                                                                                    \
-    }                                                                                              \
-    real.f = (__typeof__(real.f))p;
-    PQ_LAZY_FUNCTIONS(PQ_LAZY_LOAD)
-#undef PQ_LAZY_LOAD
     pq_lazy_ready = 1;
 }
 

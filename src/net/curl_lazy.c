@@ -1,6 +1,7 @@
 /* curl_lazy: libcurl loaded on first use; see curl_lazy.h. */
 #define CURL_DISABLE_TYPECHECK /* the functions are defined here, not only called */
 #include "curl_lazy.h"
+#include "lazylib.h"
 #include "log.h"
 
 #include <curl/curl.h>
@@ -35,20 +36,12 @@ static int curl_lazy_ready;                        /* written once, inside curl_
 
 static void curl_lazy_load(void)
 {
-    void *h = dlopen(CURL_LAZY_SO, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        log_warnx("curl_lazy: cannot load %s: %s", CURL_LAZY_SO, dlerror());
-        return;
-    }
-    void *p;
-#define CURL_LAZY_LOAD(f)                                                                          \
-    if (!(p = dlsym(h, #f))) {                                                                     \
-        log_warnx("curl_lazy: %s has no %s", CURL_LAZY_SO, #f);                                    \
-        goto fail;                                                                                 \
-    }                                                                                              \
-    real.f = (__typeof__(real.f))p;
-    CURL_LAZY_FUNCTIONS(CURL_LAZY_LOAD)
-#undef CURL_LAZY_LOAD
+#define CURL_LAZY_SLOT(f) &real.f,
+    static const char *const names[] = {CURL_LAZY_FUNCTIONS(LAZYLIB_NAME)};
+    void *const slots[] = {CURL_LAZY_FUNCTIONS(CURL_LAZY_SLOT)};
+#undef CURL_LAZY_SLOT
+    void *h = lazylib_load("curl_lazy", CURL_LAZY_SO, names, slots, sizeof(names) / sizeof(*names));
+    if (!h) return;
     if (real.curl_global_init(curl_lazy_flags) != CURLE_OK) {
         log_warnx("curl_lazy: curl_global_init failed");
         goto fail;
