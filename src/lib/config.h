@@ -67,6 +67,8 @@ struct config {
 
     char *log_level;
     int access_log;
+    int64_t access_log_buffer;   /* bytes per HTTP thread (logbuf.h); 0: each line at once */
+    int64_t access_log_flush_ms; /* the longest a buffered line waits */
     char *log_format;     /* "text" or "json" */
     int64_t stop_timeout; /* seconds requests in flight get on SIGTERM */
     int metrics;          /* count and serve metrics */
