@@ -30,6 +30,7 @@
 #include "i18n.h"
 #include "janitor.h"
 #include "log.h"
+#include "logbuf.h"
 #include "mail.h"
 #include "metrics.h"
 #include "opsmetrics.h"
@@ -155,6 +156,7 @@ static struct worker watchdog = WORKER("watchdog", 1, watchdog_round, st_drop);
 static void reload(const char *path)
 {
     sdnotify("RELOADING=1");
+    logbuf_flush(); /* the access lines logged so far, before anything changes */
     int lvl = -1;
     if (config_reload(path, &lvl) != 0) {
         log_warnx("daoid: SIGHUP: the configuration has errors; nothing changed");
@@ -279,6 +281,7 @@ int main(int argc, char **argv)
     log_json(!strcmp(cfg->log_format, "json"));
     metrics_enable(cfg->metrics);
     log_access_enable(cfg->access_log);
+    logbuf_setup(STDOUT_FILENO, (size_t)cfg->access_log_buffer, (int)cfg->access_log_flush_ms);
     int rc;
     if (!strcmp(cmd, "migrate")) {
         rc = open_store() == 0 ? 0 : 1;
@@ -291,6 +294,7 @@ int main(int argc, char **argv)
         usage();
         rc = 2;
     }
+    logbuf_stop(); /* the HTTP threads have ended (SIGTERM path): their last access lines */
     config_free();
     return rc;
 }

@@ -125,6 +125,10 @@ static const struct ckey keys[] = {
      "transaction mode)"},
     {"log_level", C_STR, O(log_level), "info", "error, warn, info or debug"},
     {"access_log", C_BOOL, O(access_log), "1", "one line per request on stdout"},
+    {"access_log_buffer", C_INT, O(access_log_buffer), "32768",
+     "bytes of access lines each HTTP thread keeps before one write (0: each line at once)"},
+    {"access_log_flush_ms", C_INT, O(access_log_flush_ms), "1000",
+     "a buffered access line is written at most this many ms after it was logged"},
     {"stop_timeout", C_DUR, O(stop_timeout), "15s",
      "on SIGTERM, how long requests in flight may take to finish before daoid exits"},
     {"log_format", C_STR, O(log_format), "text", "text or json (one JSON object a line)"},
@@ -522,6 +526,11 @@ static void validate(void)
         cerr("audit_retention must be 0 (keep forever) to 36500 days");
     if (strcmp(c->log_format, "text") && strcmp(c->log_format, "json"))
         cerr("log_format must be text or json: %s", c->log_format);
+    if (c->access_log_buffer && (c->access_log_buffer < 4096 || c->access_log_buffer > 16777216))
+        cerr("access_log_buffer must be 0 (no buffer) or 4096 to 16777216 bytes: %lld",
+             (long long)c->access_log_buffer);
+    if (c->access_log_flush_ms < 10 || c->access_log_flush_ms > 60000)
+        cerr("access_log_flush_ms must be 10 to 60000: %lld", (long long)c->access_log_flush_ms);
     if (*c->metrics_listen && !strchr(c->metrics_listen, ':'))
         cerr("metrics_listen must be address:port: %s", c->metrics_listen);
     if (log_level_parse(c->log_level) < 0)

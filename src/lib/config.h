@@ -73,6 +73,9 @@ struct config {
     int session_cache;    /* the node-local session cache (session_cache.h) */
     char *metrics_listen; /* "" or address:port */
     char *metrics_allow;  /* netaddr list; "" allows everyone */
+    /* the access log's buffer (logbuf.h) */
+    int64_t access_log_buffer;   /* bytes per HTTP thread; 0: each line at once */
+    int64_t access_log_flush_ms; /* the longest a buffered line waits */
 
     /* social sign-in (GitHub issue): a provider without a client id is not offered */
     char *github_client_id, *github_client_secret, *github_url, *github_api_url;

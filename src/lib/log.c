@@ -1,9 +1,11 @@
 /* log: formats a line into a stack buffer and writes it with one write(2), so lines from
- * different threads never interleave. Lines carry outside text (paths, stored names, remote
- * error messages): every character that could steer a terminal is escaped (term_safe.h), and
- * in JSON lines that escaped text is then quoted as a JSON string. */
+ * different threads never interleave; access lines are handed to logbuf, which keeps them whole
+ * in per-thread buffers. Lines carry outside text (paths, stored names, remote error messages):
+ * every character that could steer a terminal is escaped (term_safe.h), and in JSON lines that
+ * escaped text is then quoted as a JSON string. */
 #include "log.h"
 
+#include "logbuf.h"
 #include "term_safe.h"
 
 #include <errno.h>
@@ -194,8 +196,7 @@ static void log_access_text(const struct log_access_rec *x, const char *ts)
     char line[sizeof(buf) * 2];
     size_t len = term_safe_buf(line, sizeof(line) - 1, buf, (size_t)n - 1);
     line[len++] = '\n';
-    ssize_t w = write(STDOUT_FILENO, line, len);
-    (void)w;
+    logbuf_put(line, len);
 }
 
 static void log_access_json(const struct log_access_rec *x, const char *ts)
@@ -219,8 +220,7 @@ static void log_access_json(const struct log_access_rec *x, const char *ts)
     if (o + 2 >= sizeof(line)) return;
     line[o++] = '}';
     line[o++] = '\n';
-    ssize_t w = write(STDOUT_FILENO, line, o);
-    (void)w;
+    logbuf_put(line, o);
 }
 
 void log_access(const struct log_access_rec *x)

@@ -25,7 +25,8 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
-/* Access log on stdout: one line per request, written with a single write(2). Text:
+/* Access log on stdout: one line per request, kept whole in a per-thread buffer and written
+ * with the buffer (logbuf.h: access_log_buffer, access_log_flush_ms), or at once. Text:
  *   TIME access req=ID CLIENT METHOD PATH STATUS MSms
  * JSON: {"time","level":"info","msg":"access","req","client","method","path","route",
  *        "status","duration_ms","account"} (route and account only when known). The path is

@@ -1,7 +1,8 @@
 // Logs as an operator reads them: with log_format = json every line daoid writes (log and
 // access log) is one JSON object with the issue's fields; the request id is X-Request-Id only
 // when a trusted proxy sent it; the access log has the client address after trusted_proxies and
-// the account where known; and no line holds a secret the test used (lib/logscan.mjs, the same
+// the account where known (access lines are buffered for up to a second: the tests wait for
+// them); and no line holds a secret the test used (lib/logscan.mjs, the same
 // scan run.sh runs over the whole suite's logs, which must also find a planted one).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,7 +34,7 @@ before(async () => {
 });
 
 after(async () => {
-  await d?.stop();
+  if (!d?.proc.exited) await d?.stop();
   await stopAll();
 });
 
@@ -85,12 +86,18 @@ test('X-Request-Id is taken from a trusted proxy only', async () => {
   assert.notEqual(direct.id, 'forged-id-456');
   const bad = await getFrom('127.0.0.2', '/healthz', { 'X-Request-Id': 'bad id with spaces' });
   assert.match(bad.id, /^[0-9a-f]{16}$/);
+  // the access log is buffered (access_log_flush_ms): the direct request's line is waited for,
+  // then it must carry daoid's id, and no line the forged one
+  await accessLine((o) => o.msg === 'access' && o.req === direct.id, 'the direct request\'s line');
+  await accessLine((o) => o.msg === 'access' && o.req === bad.id, 'the badly named request\'s line');
   assert.ok(!d.proc.out.includes('forged-id-456'));
+  assert.ok(!d.proc.out.includes('bad id with spaces'));
 });
 
 test('no log line holds a password, token, code or cookie the test used', async () => {
   const dir = tmpDir('daoid-logscan-');
   try {
+    await d.stop(); // stop writes the access lines still buffered: every line is scanned
     writeFileSync(join(dir, 'ops_logs-daoid-1-1.log'), d.proc.out + d.proc.err);
     assert.ok(used.length >= 6, `secrets collected: ${used.length}`);
     assert.deepEqual(scanLogs(dir, used), []);

@@ -1,6 +1,7 @@
 // daoid under a service manager: READY=1 and WATCHDOG=1 reach $NOTIFY_SOCKET (a datagram
 // socket of the test's), SIGHUP reloads the log level and the limits from the config file,
-// and SIGTERM lets a request under way finish before daoid exits (0).
+// and SIGTERM lets a request under way finish before daoid exits (0). The access log is on and
+// buffered for a minute (access_log_flush_ms): its lines come out on SIGHUP and on SIGTERM.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,7 +10,7 @@ import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevsim, startDaoid, stopAll, waitFor, tmpDir } from './lib/harness.mjs';
 
-let devsim, d, dir, conf, notify, notes = '';
+let devsim, d, dir, conf, notify, notes = '', startedAt;
 const LONG = 120000; // a cap on waits for events, for a machine under heavy load
 
 // A unix datagram socket that collects what daoid sends (python3: node has no unix datagrams).
@@ -43,9 +44,14 @@ before(async () => {
   d = await startDaoid({
     devsim,
     env: { DAOID_CONFIG: conf, DAOID_LOG_LEVEL: undefined, DAOID_LIMIT_CAPTCHA_IP: undefined,
-      NOTIFY_SOCKET: join(dir, 'notify.sock'), WATCHDOG_USEC: '2000000' },
+      NOTIFY_SOCKET: join(dir, 'notify.sock'), WATCHDOG_USEC: '2000000',
+      DAOID_ACCESS_LOG: '1', DAOID_ACCESS_LOG_FLUSH_MS: '60000' },
   });
+  startedAt = Date.now();
 });
+// its buffered access lines are written by the flusher a minute after the first (logged just
+// before startedAt): until then only SIGHUP or SIGTERM can have written them
+const held = () => Date.now() - startedAt < 50000;
 
 after(async () => {
   notify?.kill();
@@ -65,8 +71,12 @@ test('SIGHUP reloads the log level and the limits', async () => {
   assert.equal((await fetch(`${d.base}/captcha/new`)).status, 200);
   assert.equal((await fetch(`${d.base}/captcha/new`)).status, 200);
   assert.ok(!d.proc.err.includes('http: GET /healthz answered'), 'no debug line at info');
+  const heldAtHup = held();
+  if (heldAtHup) assert.doesNotMatch(d.proc.out, / GET \/captcha\/new 200 /, 'the access lines are held');
   writeFileSync(conf, confText('debug', '1/1h'));
   d.proc.child.kill('SIGHUP');
+  await waitFor(() => / GET \/captcha\/new 200 /.test(d.proc.out), 'the access lines, written on SIGHUP', LONG);
+  if (heldAtHup) assert.ok(Date.now() - startedAt < 55000, 'written on SIGHUP, not by the flusher a minute on');
   await waitFor(() => d.proc.err.includes('SIGHUP: reloaded the log level (debug)'), 'the reload', LONG);
   await waitFor(() => notes.includes('RELOADING=1'), 'RELOADING=1', LONG);
   await fetch(`${d.base}/healthz`);
@@ -97,5 +107,7 @@ test('SIGTERM: a request under way is answered, then daoid exits 0', async () =>
   assert.match(answer, /^HTTP\/1\.1 403 /); // no CSRF token: refused, but answered in full
   const exit = await d.proc.exit;
   assert.deepEqual(exit, { code: 0, sig: null });
+  // the answered request's access line, buffered, was written on the way out
+  await waitFor(() => / POST \/login 403 /.test(d.proc.out), 'the POST\'s access line, written on stop', LONG);
   assert.match(d.proc.err, /http: no request in flight/);
 });

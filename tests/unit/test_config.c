@@ -107,6 +107,8 @@ Test(config, defaults)
     cr_assert_eq(cfg->limit_signup_ip.count, 20);
     cr_assert_eq(cfg->limit_signup_ip.window, 3600);
     cr_assert_eq(cfg->access_log, 1);
+    cr_assert_eq(cfg->access_log_buffer, 32768);
+    cr_assert_eq(cfg->access_log_flush_ms, 1000);
     /* from tl_env_defaults */
     cr_assert_eq(cfg->argon2_memory_kib, 8192);
     cr_assert_eq(strncmp(cfg->database, "sqlite:", 7), 0);
@@ -147,6 +149,26 @@ Test(config, file_then_environment)
     cr_assert_str_eq(cfg->site_name, "DaoCloud");
     cr_assert_str_eq(cfg->listen, "127.0.0.1:8080");
     cr_assert_eq(cfg->https, 0);
+}
+
+Test(config, access_log_buffer_bounds)
+{
+    setenv("DAOID_ACCESS_LOG_BUFFER", "0", 1); /* each line at once, as before buffering */
+    cr_assert_eq(config_load(NULL), 0);
+    cr_assert_eq(cfg->access_log_buffer, 0);
+    setenv("DAOID_ACCESS_LOG_BUFFER", "4096", 1);
+    setenv("DAOID_ACCESS_LOG_FLUSH_MS", "250", 1);
+    cr_assert_eq(config_load(NULL), 0);
+    cr_assert_eq(cfg->access_log_flush_ms, 250);
+    setenv("DAOID_ACCESS_LOG_BUFFER", "100", 1); /* smaller than a line may be */
+    cr_assert_eq(config_load(NULL), -1);
+    setenv("DAOID_ACCESS_LOG_BUFFER", "32k", 1);
+    cr_assert_eq(config_load(NULL), -1);
+    setenv("DAOID_ACCESS_LOG_BUFFER", "32768", 1);
+    setenv("DAOID_ACCESS_LOG_FLUSH_MS", "0", 1);
+    cr_assert_eq(config_load(NULL), -1);
+    setenv("DAOID_ACCESS_LOG_FLUSH_MS", "60001", 1);
+    cr_assert_eq(config_load(NULL), -1);
 }
 
 Test(config, captcha_test_answer_needs_loopback)
