@@ -37,6 +37,13 @@ void invalidate_session(struct st_conn *c, const char *id_hash);
 void invalidate_all(struct st_conn *c);
 /* When c's transaction commits or rolls back (store_on_tx_end, set by invalidate_subscribe). */
 void invalidate_tx_end(struct st_conn *c);
+/* For a process that has not opened the database at url (a DAOID_DATABASE value; daoid admin
+ * sessions-changed, after SQL typed by hand): tells every daoid on it that anything cached may
+ * have changed. SQLite: the bulk counter of its shared counters, bumped atomically as the
+ * servers do (nothing when no daoid has made the counters file yet: nothing is cached then);
+ * PostgreSQL: nothing, its triggers notified whoever wrote. 0, or -1 (the counters cannot be
+ * opened). */
+int invalidate_all_at(const char *url);
 
 /* 1 while the other nodes' changes reach this one (SQLite: while the shared counters are
  * mapped; PostgreSQL: while the listening connection is up). A cache must not answer while 0. */
