@@ -17,11 +17,15 @@
 // a node R on the PostgreSQL database and a node Q on S's SQLite file steer a cached session of
 // an account without a factor to the set-up; a passkey added and removed by SQL by hand (another
 // node, another process) reaches R through the notification and Q through the shared counters
-// (bumped by `daoid admin sessions-changed`, harness.mjs's sqlite()) on the next request.
+// (bumped by `daoid admin sessions-changed`, harness.mjs's sqlite()) on the next request. That
+// command bumps the counter of everything once, and leaves a database no daoid has opened alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { startDevsim, startDaoid, stopAll, waitFor, freePort, sqlite, PASSWORD } from './lib/harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDevsim, startDaoid, stopAll, waitFor, freePort, sqlite, tmpDir, DAOID_BIN, PASSWORD } from './lib/harness.mjs';
 import { pgServer, psql } from './lib/cluster.mjs';
 import { Client } from './lib/forms.mjs';
 import { account, admin, csrfOf } from './lib/console.mjs';
@@ -226,4 +230,24 @@ test('require_2fa on SQLite: a passkey added and removed by hand reaches Q\'s ca
   assert.equal(await me(q, c), 200, 'the passkey, at once');
   sqlite(s.dbPath, NO_PASSKEY('sq-2fa'));
   assert.equal(await me(q, c), 403, 'its removal, at once');
+});
+
+// `daoid admin sessions-changed` with DAOID_DATABASE=url: its exit status.
+function sessionsChanged(url) {
+  try {
+    execFileSync(DAOID_BIN, ['admin', 'sessions-changed'], { env: { PATH: process.env.PATH, ASAN_OPTIONS: process.env.ASAN_OPTIONS || '', DAOID_DATABASE: url }, stdio: 'pipe' });
+    return 0;
+  } catch (e) { return e.status; }
+}
+
+test('daoid admin sessions-changed bumps the counter of everything once, and makes no file where no daoid is', () => {
+  const bulk = () => readFileSync(`${s.dbPath}-sessgen`).readBigUInt64LE(64); // src/db/sessgen.c
+  const n0 = bulk();
+  assert.equal(sessionsChanged(`sqlite:${s.dbPath}`), 0);
+  assert.equal(bulk(), n0 + 1n);
+  const dir = tmpDir();
+  assert.equal(sessionsChanged(`sqlite:${join(dir, 'none.db')}`), 0);
+  assert.ok(!existsSync(join(dir, 'none.db-sessgen')) && !existsSync(join(dir, 'none.db')), 'no file made');
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(sessionsChanged(pg.url), 0, 'PostgreSQL: nothing to do');
 });
