@@ -15,6 +15,10 @@
  *                        registry namespace could not be emptied: closure.h invariant 4);
  *                        refused while the registry lists tagged images under NAME/ or does
  *                        not answer, unless --force; audited (username_released)
+ *   sessions-changed     after SQL typed by hand into a SQLite database: every daoid on it
+ *                        re-reads the sessions it caches (invalidate_all_at: the shared
+ *                        counters bumped atomically, as the servers do); opens no store, so
+ *                        it is cheap and makes no file; nothing to do on PostgreSQL
  *
  * ACCOUNT is #ID (or id:ID), an email address (its verified owner, or its only claim) or a
  * username. Exit status: 0 done, 1 not found or failed, 2 usage. Every string shown comes from
@@ -38,6 +42,7 @@
 #include "held_usernames.h"
 #include "i18n.h"
 #include "identity.h"
+#include "invalidate.h"
 #include "log.h"
 #include "mfa.h"
 #include "outbox.h"
@@ -61,6 +66,7 @@ static void usage(void)
             "  release-username NAME [--force]\n"
             "                        end a deleted account's hold of NAME (refused\n"
             "                        while the registry has images under NAME/)\n"
+            "  sessions-changed      after SQL by hand on SQLite: cached sessions re-read\n"
             "ACCOUNT: #ID, an email address or a username\n");
 }
 
@@ -371,6 +377,23 @@ static int run(const char *const *args, int n, int yes, int force)
     return rc;
 }
 
+/* sessions-changed: the config alone (no store opened, no migration: a test calls it after
+ * each of its writes by hand). */
+static int cmd_sessions_changed(const char *config_path)
+{
+    int rc = 1;
+    if (config_load(config_path) != 0) goto done;
+    log_init(cfg->log_level);
+    if (invalidate_all_at(cfg->database) != 0) {
+        fprintf(stderr, "daoid admin: the shared session counters cannot be opened\n");
+        goto done;
+    }
+    rc = 0;
+done:
+    config_free();
+    return rc;
+}
+
 /* Config, templates and catalogs (for mails), the store. *opened says how far it got. */
 static int open_all(const char *config_path, int *opened)
 {
@@ -410,6 +433,8 @@ int admin_main(int argc, char **argv)
         usage();
         return 2;
     }
+    if (n == 1 && !strcmp(args[0], "sessions-changed"))
+        return cmd_sessions_changed(path && *path ? path : NULL);
     int opened = 0;
     int rc = open_all(path && *path ? path : NULL, &opened) == 0 ? run(args, n, yes, force) : 1;
     if (opened >= 2) store_shutdown();

@@ -57,8 +57,8 @@ int mfa_factors(struct st_conn *c, int64_t account, struct mfa_factors *out)
     return out->passkeys < 0 || out->recovery_left < 0 ? -1 : 0;
 }
 
-/* 1 when the account has a confirmed app or a passkey (two reads, not mfa_factors' three: this
- * runs on every request of a session that require_2fa steers); 0, -1. */
+/* 1 when the account has a confirmed app or a passkey (two reads, not mfa_factors' three); 0,
+ * -1. A session carries the same answer from its own read (session.h's has_factor). */
 static int factor_in(struct st_conn *c, int64_t account)
 {
     struct arena *a = arena_new();
@@ -117,9 +117,7 @@ int mfa_setup_due(struct st_conn *c, int64_t account)
 
 int mfa_session_setup_due(const struct session *s)
 {
-    if (!cfg->require_2fa || !s || amr_has(s->amr, "mfa")) return 0;
-    struct st_conn *c = st_get();
-    return c ? mfa_setup_due(c, s->account_id) : -1;
+    return cfg->require_2fa && s && !s->has_factor && !amr_has(s->amr, "mfa");
 }
 
 int mfa_recent_enough(const struct session *s)

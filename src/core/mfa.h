@@ -54,7 +54,9 @@ char *mfa_amr_add(struct arena *a, const char *amr, const char *more);
 /* require_2fa: 1 when the operator requires a second factor and account has none yet (set-up
  * is due: the browser is steered to it, machine endpoints refuse), 0 not, -1 store error. */
 int mfa_setup_due(struct st_conn *c, int64_t account);
-/* mfa_setup_due for a session: 0 at once without require_2fa or when s proved two factors. */
+/* mfa_setup_due for a session (may be NULL: 0), from what the session read with its account
+ * (has_factor: no store read, so every request of a steered session stays a memory lookup
+ * when the session is cached); 0 also when s proved two factors. 1 or 0. */
 int mfa_session_setup_due(const struct session *s);
 
 /* Set-up: a new secret for the app (replacing one that waits), its base32 in *secret (in a).

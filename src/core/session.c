@@ -118,6 +118,7 @@ int session_load(struct arena *a, const char *tok, struct session **out)
     s->email_verified = (int)row.email_verified;
     s->has_password = (int)row.has_password;
     s->tour_done = row.tour_done_at != 0;
+    s->has_factor = row.has_factor != 0;
     size_t len;
     void *block = pack(a, s, &len);
     session_cache_put(&t, s->id_hash, s->account_id, block, len, row.expires_at, row.last_seen,

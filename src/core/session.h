@@ -35,6 +35,9 @@ struct session {
     int64_t bonus_units;        /* sum of the account's grants (grants.h), read in the same query */
     const char *identities;     /* JSON [{"provider","login","linked_at"}]: the account's
                                  * identities at other providers, same query (GET /api/v1/me) */
+    int has_factor; /* the account has a second factor (an authenticator app or a passkey),
+                     * same query: what require_2fa's check reads (mfa_session_setup_due),
+                     * kept current like the rest (the factors' owners report changes) */
 };
 
 /* The live session whose token is tok, with its account, in a (*out NULL when tok is NULL or

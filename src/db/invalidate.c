@@ -152,6 +152,11 @@ void invalidate_tx_end(struct st_conn *c)
     pending.all = 0;
 }
 
+int invalidate_all_at(const char *url)
+{
+    return strncmp(url, "sqlite:", 7) ? 0 : sessgen_bump_all_at(url + 7);
+}
+
 void invalidate_note(const char *p)
 {
     invalidate_fn fn = subscriber;

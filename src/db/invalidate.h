@@ -1,10 +1,11 @@
 /* invalidate: how a change to what a cached session holds (its sessions row, its account's
- * row, the account's grants and identities: sessions_load's join) reaches the session caches,
- * on this node and on the others. The owners of those tables (sessions.c, accounts.c, grants.c,
- * identities.c) call invalidate_account / invalidate_session / invalidate_all after every
- * write that changes what sessions_load returns; nothing else writes those tables. Across
- * nodes, on PostgreSQL, the tables' triggers (sql/013, 017) NOTIFY channel daoid_session at
- * commit and a listening connection (pg_listen.c) delivers it, whoever wrote. On SQLite every
+ * row, the account's grants and identities, whether it has a second factor: sessions_load's
+ * join) reaches the session caches, on this node and on the others. The owners of those tables
+ * (sessions.c, accounts.c, grants.c, identities.c, totp_secrets.c, passkeys.c) call
+ * invalidate_account / invalidate_session / invalidate_all after every write that changes what
+ * sessions_load returns; nothing else writes those tables. Across nodes, on PostgreSQL, the
+ * tables' triggers (sql/013, 018, 020) NOTIFY channel daoid_session at commit and a listening
+ * connection (pg_listen.c) delivers it, whoever wrote. On SQLite every
  * daoid process on the file (servers, daoid admin) shares sessgen's counters, which these calls
  * bump per account or session; a cache entry is current while its counters have not moved
  * (invalidate_stamp / invalidate_current: atomic loads, no query). Changes made by hand with
@@ -36,6 +37,13 @@ void invalidate_session(struct st_conn *c, const char *id_hash);
 void invalidate_all(struct st_conn *c);
 /* When c's transaction commits or rolls back (store_on_tx_end, set by invalidate_subscribe). */
 void invalidate_tx_end(struct st_conn *c);
+/* For a process that has not opened the database at url (a DAOID_DATABASE value; daoid admin
+ * sessions-changed, after SQL typed by hand): tells every daoid on it that anything cached may
+ * have changed. SQLite: the bulk counter of its shared counters, bumped atomically as the
+ * servers do (nothing when no daoid has made the counters file yet: nothing is cached then);
+ * PostgreSQL: nothing, its triggers notified whoever wrote. 0, or -1 (the counters cannot be
+ * opened). */
+int invalidate_all_at(const char *url);
 
 /* 1 while the other nodes' changes reach this one (SQLite: while the shared counters are
  * mapped; PostgreSQL: while the listening connection is up). A cache must not answer while 0. */

@@ -4,13 +4,25 @@
 #include <string.h>
 
 #include "arena.h"
+#include "invalidate.h"
+
+/* Whether an account has a passkey is part of what its cached sessions hold (sessions_load's
+ * has_factor): an insert or a delete tells the caches (invalidate.h). Returns n. */
+static int64_t factor_written(struct st_conn *c, int64_t account, int64_t n)
+{
+    if (n > 0) invalidate_account(c, account);
+    return n;
+}
 
 enum st_rc passkeys_insert(struct st_conn *c, const struct passkey_row *r)
 {
-    return st_run(c, Q_PASSKEYS_INSERT,
-                  ST_IN(ST_INT(r->account_id), ST_TEXT(r->cred_id), ST_INT(r->cose_alg),
-                        ST_TEXT(r->public_key), ST_INT(r->sign_count), ST_INT(r->backup_eligible),
-                        ST_INT(r->backup_state), ST_TEXT(r->name), ST_INT(r->created_at)));
+    enum st_rc rc =
+        st_run(c, Q_PASSKEYS_INSERT,
+               ST_IN(ST_INT(r->account_id), ST_TEXT(r->cred_id), ST_INT(r->cose_alg),
+                     ST_TEXT(r->public_key), ST_INT(r->sign_count), ST_INT(r->backup_eligible),
+                     ST_INT(r->backup_state), ST_TEXT(r->name), ST_INT(r->created_at)));
+    factor_written(c, r->account_id, rc == ST_OK);
+    return rc;
 }
 
 #define PASSKEY_OUT(o)                                                                             \
@@ -63,13 +75,14 @@ int passkeys_rename(struct st_conn *c, int64_t id, int64_t account, const char *
 
 int passkeys_delete(struct st_conn *c, int64_t id, int64_t account)
 {
-    int64_t n = st_change(c, Q_PASSKEYS_DELETE, ST_IN(ST_INT(id), ST_INT(account)));
+    int64_t n = factor_written(c, account,
+                               st_change(c, Q_PASSKEYS_DELETE, ST_IN(ST_INT(id), ST_INT(account))));
     return n < 0 ? -1 : n > 0;
 }
 
 int64_t passkeys_delete_all(struct st_conn *c, int64_t account)
 {
-    return st_change(c, Q_PASSKEYS_DELETE_ALL, ST_IN(ST_INT(account)));
+    return factor_written(c, account, st_change(c, Q_PASSKEYS_DELETE_ALL, ST_IN(ST_INT(account))));
 }
 
 int64_t passkeys_count(struct st_conn *c, int64_t account)

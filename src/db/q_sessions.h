@@ -1,11 +1,15 @@
 /* q_sessions: signed-in browsers (sessions.c). */
-/* the last column: the account's identities at other providers as a JSON array, for
- * GET /api/v1/me from the session cache (identities_list's order) */
+/* whether the account has a second factor (a confirmed authenticator app or a passkey: what
+ * require_2fa asks for, mfa.h), then, last, the account's identities at other providers as a
+ * JSON array, for GET /api/v1/me from the session cache (identities_list's order) */
 #define SESSIONS_LOAD_COLS                                                                         \
     "SELECT s.account_id, s.created_at, s.last_seen, s.expires_at, a.username, a.email,"           \
     " a.email_verified, a.password_hash IS NOT NULL, a.status, a.created_at, s.auth_at,"           \
     " a.tour_done_at, s.amr,"                                                                      \
-    " (SELECT COALESCE(SUM(g.units), 0) FROM grants g WHERE g.account_id = a.id),"
+    " (SELECT COALESCE(SUM(g.units), 0) FROM grants g WHERE g.account_id = a.id),"                 \
+    " (EXISTS (SELECT 1 FROM totp_secrets t WHERE t.account_id = a.id"                             \
+    " AND t.confirmed_at IS NOT NULL) OR EXISTS (SELECT 1 FROM passkeys p"                         \
+    " WHERE p.account_id = a.id)),"
 #define SESSIONS_LOAD_FROM                                                                         \
     " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ?"
 Q(SESSIONS_LOAD,

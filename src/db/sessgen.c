@@ -21,15 +21,22 @@ struct area {
 
 static struct area *area; /* NULL: no counters */
 
-static struct area *map_file(const char *path)
+/* The counters of the database at path. A missing file is made when missing is NULL; else it
+ * is NULL with *missing set, and no warning. */
+static struct area *map_file(const char *path, int *missing)
 {
+    int create = !missing;
     char f[4096];
     if (snprintf(f, sizeof(f), "%s-sessgen", path) >= (int)sizeof(f)) return NULL;
-    int created = 1;
-    int fd = open(f, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0 && errno == EEXIST) {
+    int created = create;
+    int fd = create ? open(f, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600) : -1;
+    if (!create || (fd < 0 && errno == EEXIST)) {
         created = 0;
         fd = open(f, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    }
+    if (fd < 0 && !create && errno == ENOENT) {
+        *missing = 1;
+        return NULL;
     }
     if (fd < 0) {
         log_warnx("sessgen: %s: %s (cached sessions are not used)", f, strerror(errno));
@@ -58,7 +65,7 @@ int sessgen_open(const char *path)
                  0);
         if (m == MAP_FAILED) m = NULL;
     } else {
-        m = map_file(path);
+        m = map_file(path, NULL);
     }
     __atomic_store_n(&area, m, __ATOMIC_SEQ_CST);
     return m ? 0 : -1;
@@ -115,8 +122,9 @@ void sessgen_bump_all(void)
 
 int sessgen_bump_all_at(const char *path)
 {
-    struct area *m = map_file(path);
-    if (!m) return -1;
+    int missing = 0;
+    struct area *m = map_file(path, &missing);
+    if (!m) return missing ? 0 : -1;
     __atomic_add_fetch(&m->changes, 1, __ATOMIC_SEQ_CST);
     __atomic_add_fetch(&m->all, 1, __ATOMIC_SEQ_CST);
     munmap(m, sizeof(*m));

@@ -32,7 +32,9 @@ void sessgen_bump_account(int64_t account);
 void sessgen_bump_session(const char *id_hash);
 void sessgen_bump_all(void);
 /* Once, without a mapping of one's own (daoid restore: the file is replaced under the
- * counters): bumps the bulk counter of the database at path. 0, or -1. */
+ * counters; daoid admin sessions-changed): bumps the bulk counter of the database at path, with
+ * the same atomic adds as the servers' bumps. A missing counters file is left missing: no
+ * daoid has opened the database, so none caches anything of it. 0, or -1. */
 int sessgen_bump_all_at(const char *path);
 
 /* The count of all changes so far (before reading the store). */

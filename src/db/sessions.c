@@ -26,7 +26,7 @@ enum st_rc sessions_load(struct st_conn *c, struct arena *a, const char *id_hash
                ST_OUT_INT(&o->email_verified), ST_OUT_INT(&o->has_password), ST_OUT_INT(&o->status),
                ST_OUT_INT(&o->account_created_at), ST_OUT_INT(&o->auth_at),
                ST_OUT_INT(&o->tour_done_at), ST_OUT_TEXT(&o->amr), ST_OUT_INT(&o->bonus_units),
-               ST_OUT_TEXT(&o->identities)));
+               ST_OUT_INT(&o->has_factor), ST_OUT_TEXT(&o->identities)));
 }
 
 int sessions_insert(struct st_conn *c, const char *id_hash, int64_t account, int64_t now,

@@ -13,6 +13,8 @@ struct sessions_loaded {
     char *amr; /* how the session signed in (session.h) */
     int64_t email_verified, has_password, status, account_created_at, tour_done_at;
     int64_t bonus_units; /* the account's granted units (grants) */
+    int64_t has_factor;  /* 1: a confirmed authenticator app or a passkey (totp_secrets,
+                          * passkeys) */
     char *identities;    /* JSON [{"provider","login","linked_at"}] (identities, by age) */
 };
 enum st_rc sessions_load(struct st_conn *c, struct arena *a, const char *id_hash,

@@ -28,9 +28,7 @@ void h_authcheck(struct req *r)
 {
     const char *group = req_arg(r, "group");
     struct session *s = r->sess;
-    int due = mfa_session_setup_due(s);
-    if (due < 0) return resp_send(r, 503, "text/plain; charset=utf-8", "unavailable\n", 12);
-    if (due > 0) s = NULL;
+    if (mfa_session_setup_due(s)) s = NULL;
     if (!s) {
         const char *proto = req_header(r, "X-Forwarded-Proto"),
                    *host = req_header(r, "X-Forwarded-Host");
@@ -101,9 +99,7 @@ void h_authstart(struct req *r)
     const char *rd = rd_of(r);
     if (!oidc_forward_url_ok(rd))
         return page_notice(r, 400, "oidc.err.title", "authcheck.err.rd", NULL, NULL);
-    int due = mfa_session_setup_due(r->sess);
-    if (due < 0) return page_error(r, 503, "error.unavailable");
-    if (due > 0) return resp_redirect(r, "/settings/security?setup=1");
+    if (mfa_session_setup_due(r->sess)) return resp_redirect(r, "/settings/security?setup=1");
     if (r->sess) return resp_redirect(r, rd);
     const char *p[] = {"next", start_href(r, rd), NULL};
     resp_redirect(r, oidc_url_with(r->a, "/login", p));

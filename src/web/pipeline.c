@@ -73,11 +73,8 @@ static int step_setup(struct req *r, unsigned fl)
     if (!cfg->require_2fa || !r->sess || (fl & R_SETUP) ||
         !(fl & (R_PAGE_AUTH | R_API_AUTH | R_RECENT)))
         return 1;
-    int due = mfa_session_setup_due(r->sess);
-    if (due == 0) return 1;
-    if (due < 0)
-        page_error(r, 503, "error.unavailable");
-    else if (fl & R_API_AUTH)
+    if (!mfa_session_setup_due(r->sess)) return 1;
+    if (fl & R_API_AUTH)
         resp_json(r, 403, "{\"error\":\"mfa_setup_required\"}");
     else
         resp_redirect(r, "/settings/security?setup=1");

@@ -10,7 +10,8 @@
  *      R_RECENT: a store failure → 503; none with R_API_AUTH → 401 JSON; none with
  *      R_PAGE_AUTH or R_RECENT → redirect to /login?next=PATH (GET) or /login
  *   4. require_2fa (mfa.h): a signed-in account without a second factor on a signed-in route
- *      without R_SETUP → redirect to /settings/security?setup=1 (403 JSON for R_API_AUTH)
+ *      without R_SETUP → redirect to /settings/security?setup=1 (403 JSON for R_API_AUTH);
+ *      what the session read with its account says (session.h's has_factor), no query
  *   5. signed in recently (R_RECENT): a sign-in older than reauth_window, or one without a
  *      factor when the account has one → redirect to /reauth?next=PATH
  *   6. the route's handler

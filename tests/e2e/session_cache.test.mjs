@@ -12,10 +12,20 @@
 // a sign-up and sign-in of another account leaves a cached session cached, `daoid admin` (another
 // process) disabling the account is seen on the very next request, and a cached /api/v1/me runs
 // no statement.
+//
+// And with require_2fa (whether the account has a second factor comes with the cached session):
+// a node R on the PostgreSQL database and a node Q on S's SQLite file steer a cached session of
+// an account without a factor to the set-up; a passkey added and removed by SQL by hand (another
+// node, another process) reaches R through the notification and Q through the shared counters
+// (bumped by `daoid admin sessions-changed`, harness.mjs's sqlite()) on the next request. That
+// command bumps the counter of everything once, and leaves a database no daoid has opened alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { startDevsim, startDaoid, stopAll, waitFor, freePort, PASSWORD } from './lib/harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDevsim, startDaoid, stopAll, waitFor, freePort, sqlite, tmpDir, DAOID_BIN, PASSWORD } from './lib/harness.mjs';
 import { pgServer, psql } from './lib/cluster.mjs';
 import { Client } from './lib/forms.mjs';
 import { account, admin, csrfOf } from './lib/console.mjs';
@@ -23,7 +33,7 @@ import { account, admin, csrfOf } from './lib/console.mjs';
 const FALLBACK_MS = 10000;         // SESSION_CACHE_TTL: the bound without notifications
 const BOUND_MS = FALLBACK_MS / 4;  // refused long before the TTL: the notification did it
 
-let sim, pg, a, b, s, metricsPort;
+let sim, pg, a, b, s, r, q, metricsPort;
 
 before(async () => {
   sim = await startDevsim();
@@ -35,12 +45,18 @@ before(async () => {
     startDaoid({ devsim: sim, env }),
     startDaoid({ devsim: sim, env: { DAOID_METRICS_LISTEN: `127.0.0.1:${metricsPort}` } }),
   ]);
-  await Promise.all([a, b].map((n) => waitFor(() => /listening for session changes/.test(n.proc.err), 'listening')));
+  [r, q] = await Promise.all([
+    startDaoid({ devsim: sim, env: { ...env, DAOID_REQUIRE_2FA: '1' } }),
+    startDaoid({ devsim: sim, env: { DAOID_DATABASE: s.env.DAOID_DATABASE, DAOID_REQUIRE_2FA: '1' } }),
+  ]);
+  await Promise.all([a, b, r].map((n) => waitFor(() => /listening for session changes/.test(n.proc.err), 'listening')));
 });
 
 after(async () => {
   await a?.stop();
   await b?.stop();
+  await r?.stop();
+  await q?.stop();
   await s?.stop();
   await stopAll();
   pg?.stop();
@@ -177,4 +193,61 @@ test('SQLite: a cached GET /api/v1/me runs no database statement', async (t) => 
   assert.equal(m1.hit - m0.hit, n, 'every one from the cache');
   // one statement per request would be n; the scrape's gauges and the janitor make a few
   assert.ok(m1.statements - m0.statements < n / 2, `${m1.statements - m0.statements} statements`);
+});
+
+// require_2fa: GET /api/v1/me of c on node n until it answers want (200: the account has a
+// factor; 403: steered to the set-up); how long after the first ask it did.
+async function answersAfter(n, c, want) {
+  const t0 = performance.now();
+  for (;;) {
+    const asked = performance.now();
+    const st = await me(n, c);
+    if (st === want) return asked - t0;
+    assert.equal(st, want === 200 ? 403 : 200);
+    assert.ok(performance.now() - t0 < 4 * FALLBACK_MS, `never answered ${want}`);
+  }
+}
+
+const PASSKEY = (name) => `INSERT INTO passkeys (account_id, cred_id, cose_alg, public_key, name, created_at)
+  SELECT id, 'cred-${name}', -7, 'key', 'laptop', 1 FROM accounts WHERE username = '${name}'`;
+const NO_PASSKEY = (name) => `DELETE FROM passkeys WHERE cred_id = 'cred-${name}'`;
+
+test('require_2fa: a passkey added and removed on another node reaches R\'s cached session through the notification', async (t) => {
+  const c = await account(a, sim, 'cache-2fa', { verify: false });
+  for (let i = 0; i < 2; i++) assert.equal(await me(r, c), 403, 'R steers the session (then from its cache)');
+  psql(pg.url, PASSKEY('cache-2fa'));
+  const on = await answersAfter(r, c, 200);
+  psql(pg.url, NO_PASSKEY('cache-2fa'));
+  const off = await answersAfter(r, c, 403);
+  t.diagnostic(`R saw the passkey after ${on.toFixed(1)} ms, its removal after ${off.toFixed(1)} ms`);
+  assert.ok(on <= BOUND_MS && off <= BOUND_MS, `${on.toFixed(1)} ms, ${off.toFixed(1)} ms`);
+});
+
+test('require_2fa on SQLite: a passkey added and removed by hand reaches Q\'s cached session on the next request', async () => {
+  const c = await account(s, sim, 'sq-2fa', { verify: false });
+  for (let i = 0; i < 2; i++) assert.equal(await me(q, c), 403, 'Q steers the session (then from its cache)');
+  sqlite(s.dbPath, PASSKEY('sq-2fa'));
+  assert.equal(await me(q, c), 200, 'the passkey, at once');
+  sqlite(s.dbPath, NO_PASSKEY('sq-2fa'));
+  assert.equal(await me(q, c), 403, 'its removal, at once');
+});
+
+// `daoid admin sessions-changed` with DAOID_DATABASE=url: its exit status.
+function sessionsChanged(url) {
+  try {
+    execFileSync(DAOID_BIN, ['admin', 'sessions-changed'], { env: { PATH: process.env.PATH, ASAN_OPTIONS: process.env.ASAN_OPTIONS || '', DAOID_DATABASE: url }, stdio: 'pipe' });
+    return 0;
+  } catch (e) { return e.status; }
+}
+
+test('daoid admin sessions-changed bumps the counter of everything once, and makes no file where no daoid is', () => {
+  const bulk = () => readFileSync(`${s.dbPath}-sessgen`).readBigUInt64LE(64); // src/db/sessgen.c
+  const n0 = bulk();
+  assert.equal(sessionsChanged(`sqlite:${s.dbPath}`), 0);
+  assert.equal(bulk(), n0 + 1n);
+  const dir = tmpDir();
+  assert.equal(sessionsChanged(`sqlite:${join(dir, 'none.db')}`), 0);
+  assert.ok(!existsSync(join(dir, 'none.db-sessgen')) && !existsSync(join(dir, 'none.db')), 'no file made');
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(sessionsChanged(pg.url), 0, 'PostgreSQL: nothing to do');
 });

@@ -1,7 +1,7 @@
 /* Unit tests of the request pipeline through the real transport: http_start(pipeline_dispatch)
  * on a free port with a table of its own, asked with libcurl. A request that two steps would
- * refuse shows which step comes first: route → CSRF → session → signed in recently → handler
- * → error page. */
+ * refuse shows which step comes first: route → CSRF → session → require_2fa's set-up → signed
+ * in recently → handler → error page. */
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
@@ -12,12 +12,14 @@
 #include "arena.h"
 #include "csrf.h"
 #include "http.h"
+#include "passkeys.h"
 #include "pipeline.h"
 #include "router.h"
 #include "secrets.h"
 #include "session.h"
 #include "sessions.h"
 #include "token.h"
+#include "totp_secrets.h"
 
 #include "testlib.h"
 
@@ -48,6 +50,7 @@ static const struct route table[] = {
     {"GET", "/api/me", h_ok, R_API_AUTH},
     {"GET", "/danger", h_ok, R_PAGE_AUTH | R_RECENT},
     {"POST", "/danger", h_ok, R_PAGE_AUTH | R_RECENT},
+    {"GET", "/setup", h_ok, R_PAGE_AUTH | R_SETUP},
     {"GET", "/silent", h_silent, 0},
     {"GET", "/static/", h_ok, R_PREFIX | R_NOSTORE_OFF},
 };
@@ -55,10 +58,12 @@ static const struct route table[] = {
 static const unsigned char master[] = "a master secret of thirty-two chars or more";
 static char csrf_cookie[TOKEN_LEN + 1], csrf_field[44];
 
-static void setup(void)
+/* The pipeline on a free port, with require_2fa as given. */
+static void start(const char *require_2fa)
 {
-    static const char *const env[] = {"DAOID_LISTEN", "127.0.0.1:0", "DAOID_MAX_BODY", "2048",
-                                      NULL};
+    const char *const env[] = {
+        "DAOID_LISTEN", "127.0.0.1:0", "DAOID_MAX_BODY", "2048", "DAOID_REQUIRE_2FA",
+        require_2fa,    NULL};
     tl_setup_with(TL_STORE | TL_I18N, env);
     secrets_use_master(master, sizeof(master) - 1);
     token_new(csrf_cookie);
@@ -66,6 +71,16 @@ static void setup(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     pipeline_init(table, sizeof(table) / sizeof(table[0]));
     cr_assert_eq(http_start(pipeline_dispatch), 0);
+}
+
+static void setup(void)
+{
+    start("0");
+}
+
+static void setup_2fa(void)
+{
+    start("1");
 }
 
 static void teardown(void)
@@ -77,6 +92,7 @@ static void teardown(void)
 }
 
 TestSuite(pipeline, .init = setup, .fini = teardown);
+TestSuite(pipeline_2fa, .init = setup_2fa, .fini = teardown);
 
 struct answer {
     long status;
@@ -149,13 +165,23 @@ static struct answer ask(const char *path, const char *body, const char *session
     return a;
 }
 
-/* A signed-in session of a new account NAME; its token in tok. stale: signed in long ago. */
-static void signed_in(const char *name, int stale, char tok[TOKEN_LEN + 1])
+/* A session of a new account NAME signed in by amr; its token in tok, the account's id
+ * returned. */
+static int64_t signed_in_by(const char *name, const char *amr, char tok[TOKEN_LEN + 1])
 {
     int64_t id = 0;
     cr_assert_eq(account_insert(tl_conn(), name, NULL, NULL, 0, NULL, 0, &id), ACCT_OK);
-    cr_assert_eq(session_create(id, "127.0.0.1", "test", "pwd", tok), 0);
+    cr_assert_eq(session_create(id, "127.0.0.1", "test", amr, tok), 0);
+    return id;
+}
+
+/* A signed-in session (by password) of a new account NAME; its token in tok. stale: signed in
+ * long ago. */
+static int64_t signed_in(const char *name, int stale, char tok[TOKEN_LEN + 1])
+{
+    int64_t id = signed_in_by(name, "pwd", tok);
     if (stale) cr_assert_eq(tl_exec(tl_conn(), "UPDATE sessions SET auth_at = 0", ST_NONE), ST_OK);
+    return id;
 }
 
 Test(pipeline, route_comes_first)
@@ -343,4 +369,136 @@ Test(pipeline, json_body)
     cr_assert_eq(RAW(raw_nul), 400);
     cr_assert_eq(atomic_load(&ran), 0);
     cr_assert_eq(RAW(fine), 200);
+}
+
+/* require_2fa ─────────────────────────────────────────────────────────────────────────────── */
+
+/* What each kind of route answers a session of an account without a second factor: the pages
+ * and the API steered (a page to the set-up, the API 403), the set-up and the routes without
+ * an auth flag reached. steered: require_2fa is on. */
+static void without_factor(const char *tok, const char *name, int steered)
+{
+    char ok[64];
+    snprintf(ok, sizeof(ok), "ok:%s", name);
+    int before = atomic_load(&ran);
+    struct answer a = ask("/mine", NULL, tok, 0);
+    cr_assert_eq(a.status, steered ? 303 : 200);
+    cr_assert_str_eq(steered ? a.location : a.body, steered ? "/settings/security?setup=1" : ok);
+    a = ask("/mine", "x=1", tok, 1);
+    cr_assert_eq(a.status, steered ? 303 : 200, "a form too");
+    cr_assert_str_eq(steered ? a.location : a.body, steered ? "/settings/security?setup=1" : ok);
+    a = ask("/api/me", NULL, tok, 0);
+    cr_assert_eq(a.status, steered ? 403 : 200);
+    cr_assert_str_eq(a.body, steered ? "{\"error\":\"mfa_setup_required\"}" : ok);
+    a = ask("/danger", NULL, tok, 0);
+    cr_assert_eq(a.status, steered ? 303 : 200, "the set-up before the recent sign-in");
+    cr_assert_str_eq(steered ? a.location : a.body, steered ? "/settings/security?setup=1" : ok);
+    cr_assert_eq(atomic_load(&ran) - before, steered ? 0 : 4, "no handler ran when steered");
+    cr_assert_str_eq(ask("/setup", NULL, tok, 0).body, ok, "the set-up is reached");
+    cr_assert_str_eq(ask("/maybe", NULL, tok, 0).body, ok, "a page that only adapts");
+    cr_assert_str_eq(ask("/open", NULL, tok, 0).body, "ok:-", "no auth flag: not looked at");
+    cr_assert_eq(atomic_load(&ran) - before, steered ? 3 : 7);
+}
+
+/* Whether the session of tok reaches the page and the API (1), or is steered (0). */
+static int passes(const char *tok)
+{
+    struct answer page = ask("/mine", NULL, tok, 0), api = ask("/api/me", NULL, tok, 0);
+    if (page.status == 200 && api.status == 200) return 1;
+    cr_assert_eq(page.status, 303, "steered or passing, nothing else");
+    cr_assert_str_eq(page.location, "/settings/security?setup=1");
+    cr_assert_eq(api.status, 403);
+    return 0;
+}
+
+/* A passkey of account (through its table's owner, as the pages add one) named by cred. */
+static void add_passkey(int64_t account, const char *cred)
+{
+    struct passkey_row pk = {.account_id = account, .cred_id = (char *)cred, .cose_alg = -7};
+    pk.public_key = "key", pk.name = "laptop", pk.created_at = (int64_t)time(NULL);
+    cr_assert_eq(passkeys_insert(tl_conn(), &pk), ST_OK);
+}
+
+Test(pipeline, require_2fa_off_passes_without_factor)
+{
+    cr_assert_eq(cfg->require_2fa, 0);
+    char tok[TOKEN_LEN + 1];
+    signed_in("erin", 0, tok);
+    without_factor(tok, "erin", 0);
+}
+
+Test(pipeline_2fa, without_factor_steered_to_setup)
+{
+    cr_assert_eq(cfg->require_2fa, 1);
+    char tok[TOKEN_LEN + 1];
+    signed_in("carol", 0, tok);
+    without_factor(tok, "carol", 1);
+    /* signed out: the session step answers first, as without require_2fa */
+    struct answer a = ask("/mine", NULL, NULL, 0);
+    cr_assert_eq(a.status, 303);
+    cr_assert_str_eq(a.location, "/login?next=/mine");
+    cr_assert_eq(ask("/api/me", NULL, NULL, 0).status, 401);
+}
+
+Test(pipeline_2fa, a_factor_passes_as_soon_as_it_is_added_and_not_after_it_goes)
+{
+    char tok[TOKEN_LEN + 1];
+    int64_t id = signed_in("dave", 0, tok);
+    struct st_conn *c = tl_conn();
+    int64_t now = (int64_t)time(NULL);
+    cr_assert_eq(passes(tok), 0);
+    /* (the session is cached now: each change below must reach the cache, not wait for its TTL) */
+    cr_assert_eq(totp_secrets_put(c, id, "sealed", now), 1);
+    cr_assert_eq(passes(tok), 0, "an app waiting for its first code is no factor yet");
+    cr_assert_eq(totp_secrets_confirm(c, id, 7, now), 1);
+    cr_assert_eq(passes(tok), 1, "a confirmed app");
+    cr_assert_str_eq(ask("/mine", NULL, tok, 0).body, "ok:dave");
+    cr_assert_eq(totp_secrets_delete(c, id), 1);
+    cr_assert_eq(passes(tok), 0, "the app turned off");
+    add_passkey(id, "cred-1");
+    cr_assert_eq(passes(tok), 1, "a passkey");
+    cr_assert_eq(passkeys_delete_all(c, id), 1);
+    cr_assert_eq(passes(tok), 0, "the passkey removed");
+}
+
+Test(pipeline_2fa, a_session_that_proved_two_factors_passes)
+{
+    char tok[TOKEN_LEN + 1];
+    signed_in_by("frank", "pwd otp mfa", tok);
+    cr_assert_eq(passes(tok), 1);
+    signed_in_by("grace", "pwd otp", tok);
+    cr_assert_eq(passes(tok), 0, "\"mfa\" is what counts");
+}
+
+/* The step reads what the session read with its account: a cached session is steered with no
+ * query at all (the factors' tables gone would fail one). */
+Test(pipeline_2fa, a_cached_session_is_steered_without_a_query)
+{
+    char tok[TOKEN_LEN + 1], tok2[TOKEN_LEN + 1];
+    signed_in("heidi", 0, tok);
+    int64_t id2 = signed_in("ivan", 0, tok2);
+    struct st_conn *c = tl_conn();
+    add_passkey(id2, "cred-2");
+    cr_assert_eq(passes(tok), 0);
+    cr_assert_eq(passes(tok2), 1);
+    cr_assert_eq(tl_exec(c, "ALTER TABLE passkeys RENAME TO passkeys_away", ST_NONE), ST_OK);
+    cr_assert_eq(tl_exec(c, "ALTER TABLE totp_secrets RENAME TO totp_away", ST_NONE), ST_OK);
+    cr_assert_eq(passes(tok), 0);
+    cr_assert_eq(passes(tok2), 1);
+}
+
+Test(pipeline_2fa, a_store_failure_is_a_503_page)
+{
+    char tok[TOKEN_LEN + 1];
+    signed_in("judy", 0, tok);
+    struct st_conn *c = tl_conn();
+    cr_assert_eq(tl_exec(c, "ALTER TABLE passkeys RENAME TO passkeys_away", ST_NONE), ST_OK);
+    struct answer a = ask("/mine", NULL, tok, 0);
+    cr_assert_eq(a.status, 503);
+    cr_assert(strstr(a.ctype, "text/html"), "%s", a.ctype);
+    cr_assert_eq(ask("/api/me", NULL, tok, 0).status, 503);
+    cr_assert_eq(atomic_load(&ran), 0);
+    /* the failure it was: back, the session is steered */
+    cr_assert_eq(tl_exec(c, "ALTER TABLE passkeys_away RENAME TO passkeys", ST_NONE), ST_OK);
+    cr_assert_eq(passes(tok), 0);
 }

@@ -13,9 +13,11 @@
 #include "mail.h"
 #include "settings_kv.h"
 #include "oauth_flow.h"
+#include "passkeys.h"
 #include "ratelimit.h"
 #include "token.h"
 #include "tmpl.h"
+#include "totp_secrets.h"
 #include "verify.h"
 #include "ways_in.h"
 #include "wechat_nonces.h"
@@ -1485,7 +1487,28 @@ CONTRACT(owner_sessions)
     cr_assert_eq(l.expires_at, NOW + 1000);
     cr_assert_str_eq(l.amr, "pwd", "how it signed in is kept");
     cr_assert_eq(l.bonus_units, 0);
+    cr_assert_eq(l.has_factor, 0);
     cr_assert_eq(sessions_load(c, a, "nope", &l), ST_NOTFOUND);
+    /* whether the account has a second factor (require_2fa's check): a confirmed app, a passkey */
+    cr_assert_eq(totp_secrets_put(c, id, "sealed", NOW), 1);
+    cr_assert_eq(sessions_load(c, a, "h1", &l), ST_OK);
+    cr_assert_eq(l.has_factor, 0, "an app waiting for its first code is none");
+    cr_assert_eq(totp_secrets_confirm(c, id, 1, NOW), 1);
+    cr_assert_eq(sessions_load(c, a, "h1", &l), ST_OK);
+    cr_assert_eq(l.has_factor, 1, "a confirmed app");
+    struct passkey_row pk = {.account_id = id,
+                             .cred_id = "c1",
+                             .cose_alg = -7,
+                             .public_key = "k",
+                             .name = "n",
+                             .created_at = NOW};
+    cr_assert_eq(passkeys_insert(c, &pk), ST_OK);
+    cr_assert_eq(totp_secrets_delete(c, id), 1);
+    cr_assert_eq(sessions_load(c, a, "h1", &l), ST_OK);
+    cr_assert_eq(l.has_factor, 1, "a passkey");
+    cr_assert_eq(passkeys_delete_all(c, id), 1);
+    cr_assert_eq(sessions_load(c, a, "h1", &l), ST_OK);
+    cr_assert_eq(l.has_factor, 0);
     cr_assert_eq(sessions_touch(c, "h1", NOW + 5), 0);
     cr_assert_eq(sessions_reauth(c, "h1", NOW + 6), 0);
     cr_assert_eq(sessions_load(c, a, "h1", &l), ST_OK);

@@ -251,21 +251,18 @@ export function sqlite(path, query) {
   return out.split('\n').filter((l) => l.length).map((l) => l.split('\t'));
 }
 
-// Bumps the counters of all changes (offset 0) and of bulk changes (offset 64) in the SQLite
-// database's shared session counters (DB-sessgen, src/db/sessgen.c: little-endian 64-bit), the
-// first first, as daoid does. Not atomic against daoid's own bumps: good enough for a test's
-// SQL by hand, which daoid itself only sees within the session cache's TTL.
+// Tells the daoids on the SQLite file at path that anything their session caches hold may have
+// changed: `daoid admin sessions-changed` bumps the shared session counters (DB-sessgen) with
+// the atomic adds daoid's own writers use, so that a bump of theirs at the same moment is not
+// lost. It reads nothing but the database's path and opens no store. No counters file yet: no
+// daoid has opened the database, so none caches anything of it (and one that opens it later
+// reads what the test wrote), and the process is not started.
 function sessionsChanged(path) {
-  let fd;
-  try { fd = openSync(`${path}-sessgen`, 'r+'); } catch { return; } // no daoid on it yet
-  try {
-    for (const at of [0, 64]) {
-      const b = Buffer.alloc(8);
-      readSync(fd, b, 0, 8, at);
-      b.writeBigUInt64LE(b.readBigUInt64LE(0) + 1n, 0);
-      writeSync(fd, b, 0, 8, at);
-    }
-  } finally { closeSync(fd); }
+  if (!existsSync(`${path}-sessgen`)) return;
+  execFileSync(DAOID_BIN, ['admin', 'sessions-changed'], {
+    env: { PATH: process.env.PATH, ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1', DAOID_DATABASE: `sqlite:${path}` },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 }
 
 // Chromium features the tests turn off, on top of those playwright-core turns off. Every new
