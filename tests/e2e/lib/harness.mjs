@@ -4,7 +4,7 @@
 // SQLite file. Every process started here is stopped by stopAll() (and on exit); useServers()
 // gives a test file its devsim and daoid for all its tests.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, mkdirSync, readFileSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
